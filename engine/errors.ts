@@ -1,0 +1,122 @@
+/**
+ * The engine's typed errors. Each carries a stable `code` that the server maps onto a Kafka error
+ * code and the tools onto a readable message; callers test `instanceof` or `code`, never the text.
+ */
+export type EngineErrorCode =
+  | 'CORRUPT_RECORD'
+  | 'INVALID_RECORD'
+  | 'UNSUPPORTED_MAGIC'
+  | 'RECORD_TOO_LARGE'
+  | 'OFFSET_OUT_OF_RANGE'
+  | 'DISK_FULL'
+  | 'STORAGE_ERROR'
+  | 'LOG_DIR_LOCKED'
+  | 'INVALID_CONFIG'
+  | 'LOG_CLOSED'
+  | 'UNKNOWN_CODEC';
+
+export class EngineError extends Error {
+  constructor(
+    readonly code: EngineErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A batch whose bytes cannot be trusted: bad CRC, truncated, lengths that do not add up. */
+export class CorruptRecordError extends EngineError {
+  constructor(
+    message: string,
+    /** Byte position of the bad batch within the buffer or file being read. */
+    readonly position: number,
+  ) {
+    super('CORRUPT_RECORD', message);
+  }
+}
+
+/** A well-formed batch the broker will not take (e.g. a record count that does not match). */
+export class InvalidRecordError extends EngineError {
+  constructor(message: string) {
+    super('INVALID_RECORD', message);
+  }
+}
+
+/** Message format older than v2 (magic 0 or 1), or an unknown magic. */
+export class UnsupportedMagicError extends EngineError {
+  constructor(
+    readonly magic: number,
+    readonly position: number,
+  ) {
+    super('UNSUPPORTED_MAGIC', `record batch magic ${magic} at position ${position} is not supported (need 2)`);
+  }
+}
+
+export class RecordTooLargeError extends EngineError {
+  constructor(
+    readonly size: number,
+    readonly limit: number,
+  ) {
+    super('RECORD_TOO_LARGE', `record batch of ${size} bytes exceeds the limit of ${limit} bytes`);
+  }
+}
+
+export class OffsetOutOfRangeError extends EngineError {
+  constructor(
+    readonly offset: number,
+    readonly logStartOffset: number,
+    readonly logEndOffset: number,
+  ) {
+    super(
+      'OFFSET_OUT_OF_RANGE',
+      `offset ${offset} is outside the log's range [${logStartOffset}, ${logEndOffset}]`,
+    );
+  }
+}
+
+export class DiskFullError extends EngineError {
+  constructor(path: string, cause: unknown) {
+    super('DISK_FULL', `no space left on device writing ${path}; the append was not applied`, { cause });
+  }
+}
+
+export class StorageError extends EngineError {
+  constructor(message: string, cause?: unknown) {
+    super('STORAGE_ERROR', message, { cause });
+  }
+}
+
+export class LogDirLockedError extends EngineError {
+  constructor(
+    readonly dir: string,
+    readonly holderPid: number | undefined,
+  ) {
+    super(
+      'LOG_DIR_LOCKED',
+      `data directory ${dir} is in use by another process` + (holderPid ? ` (pid ${holderPid})` : ''),
+    );
+  }
+}
+
+export class InvalidConfigError extends EngineError {
+  constructor(
+    readonly key: string,
+    message: string,
+  ) {
+    super('INVALID_CONFIG', `invalid value for ${key}: ${message}`);
+  }
+}
+
+export class LogClosedError extends EngineError {
+  constructor(what: string) {
+    super('LOG_CLOSED', `${what} is closed`);
+  }
+}
+
+export class UnknownCodecError extends EngineError {
+  constructor(readonly codec: number) {
+    super('UNKNOWN_CODEC', `unknown compression codec ${codec}`);
+  }
+}

@@ -1,0 +1,33 @@
+// Lint rules. The one structural rule: the engine never imports the server, the tools, the
+// benchmarks or the tests — data flows one way and the engine must stay usable on its own.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['node_modules/', 'dist/', 'data/', 'bench/results/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+      'no-constant-condition': ['error', { checkLoops: false }],
+    },
+  },
+  {
+    files: ['engine/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/server/**', '**/tools/**', '**/bench/**', '**/test/**'],
+              message: 'engine/ must not import server/, tools/, bench/ or test/.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+);
