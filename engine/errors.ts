@@ -13,7 +13,10 @@ export type EngineErrorCode =
   | 'LOG_DIR_LOCKED'
   | 'INVALID_CONFIG'
   | 'LOG_CLOSED'
-  | 'UNKNOWN_CODEC';
+  | 'UNKNOWN_CODEC'
+  | 'CORRUPT_INDEX'
+  | 'INVALID_INDEX_APPEND'
+  | 'INVALID_TIMESTAMP';
 
 export class EngineError extends Error {
   constructor(
@@ -118,5 +121,32 @@ export class LogClosedError extends EngineError {
 export class UnknownCodecError extends EngineError {
   constructor(readonly codec: number) {
     super('UNKNOWN_CODEC', `unknown compression codec ${codec}`);
+  }
+}
+
+/** A batch timestamp too far from the broker's clock (message.timestamp.difference.max.ms). */
+export class InvalidTimestampError extends EngineError {
+  constructor(message: string) {
+    super('INVALID_TIMESTAMP', message);
+  }
+}
+
+/** An index file whose entries cannot be trusted: not monotonic, a bad length. Rebuild it from the log. */
+export class CorruptIndexError extends EngineError {
+  constructor(
+    readonly path: string,
+    message: string,
+  ) {
+    super('CORRUPT_INDEX', `corrupt index ${path}: ${message}`);
+  }
+}
+
+/** An index append the index cannot take: out of order, relative offset overflow, full, read-only. */
+export class IndexAppendError extends EngineError {
+  constructor(
+    readonly path: string,
+    message: string,
+  ) {
+    super('INVALID_INDEX_APPEND', `cannot append to index ${path}: ${message}`);
   }
 }

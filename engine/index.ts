@@ -1,0 +1,24 @@
+/**
+ * The engine's public surface: the only module the server, the tools and the benchmarks import
+ * from engine/. Everything else in engine/ is internal and may change shape freely.
+ */
+export * from './errors.js';
+export * from './record/record-batch.js';
+export * from './record/batch-validate.js';
+export * from './record/batch-iterator.js';
+export * from './record/batch-builder.js';
+export * from './record/record-reader.js';
+export * from './record/compression.js';
+export * from './record/varint.js';
+export * from './workers/worker-pool.js';
+export { LogSegment, type SegmentConfig, type SegmentSlice } from './segment/log-segment.js';
+export { recoverSegment, type SegmentRecovery } from './segment/segment-recovery.js';
+export { OffsetIndex } from './segment/offset-index.js';
+export { TimeIndex } from './segment/time-index.js';
+export { MappingBudget, defaultMappingBudget } from './segment/mapping-budget.js';
+export * from './segment/segment-files.js';
+export * from './log/log-config.js';
+export * from './log/checkpoint-file.js';
+export { DirLock } from './log/dir-lock.js';
+export * from './log/partition-log.js';
+export { LogManager, CLEAN_SHUTDOWN_FILE, type LogManagerOptions } from './log/log-manager.js';

@@ -1,0 +1,144 @@
+/**
+ * What the partition log checks and patches in batches before they are written: the shallow
+ * checks (engine/record/batch-validate.ts), the size limit, the batch-level rules Kafka applies to
+ * producer batches, timestamps, and then offsets and leader epoch written in place. Works on the
+ * header of each batch only: no record is decoded, so the cost is per batch, not per record.
+ */
+import { InvalidRecordError, InvalidTimestampError, RecordTooLargeError } from '../errors.js';
+import { validateBatch } from '../record/batch-validate.js';
+import {
+  ATTRIBUTES,
+  BASE_OFFSET,
+  BASE_SEQUENCE,
+  BASE_TIMESTAMP,
+  CONTROL_BIT,
+  LAST_OFFSET_DELTA,
+  MAX_TIMESTAMP,
+  PRODUCER_ID,
+  RECORD_COUNT,
+  TIMESTAMP_TYPE_BIT,
+  readInt64,
+  setBaseOffset,
+  setLogAppendTime,
+  setPartitionLeaderEpoch,
+} from '../record/record-batch.js';
+import type { LogConfig } from './log-config.js';
+
+export interface AppendOptions {
+  /** Leader appends get fresh offsets; a follower keeps the offsets the leader gave. */
+  assignOffsets: boolean;
+  /** The partition leader epoch to stamp on each batch, if any. */
+  leaderEpoch?: number;
+  /** Clock for LogAppendTime and timestamp checks. */
+  now: number;
+  /** Appends by the broker itself (e.g. control batches, internal topics) skip producer-only rules. */
+  internal?: boolean;
+}
+
+export interface AppendInfo {
+  /** First and last offset written. */
+  firstOffset: number;
+  lastOffset: number;
+  /** Largest timestamp among the batches, and the last offset of the batch that holds it. */
+  maxTimestamp: number;
+  offsetOfMaxTimestamp: number;
+  /** The time stamped on the batches, or -1 when they keep CreateTime. */
+  logAppendTime: number;
+  batches: number;
+  records: number;
+  bytes: number;
+}
+
+/**
+ * Validates `buf` (whole batches back to back) and patches it in place: base offsets from
+ * `nextOffset` on (when assigning), leader epoch, LogAppendTime. Throws before patching anything
+ * if any batch is bad, so a rejected append changes nothing.
+ */
+export function validateAndAssign(buf: Buffer, nextOffset: number, config: Readonly<LogConfig>, options: AppendOptions): AppendInfo {
+  if (buf.length === 0) throw new InvalidRecordError('an append must hold at least one record batch');
+  let pos = 0;
+  let batches = 0;
+  let records = 0;
+  let expected = nextOffset;
+  let maxTimestamp = -1;
+  while (pos < buf.length) {
+    const size = validateBatch(buf, pos);
+    if (size > config.maxMessageBytes) throw new RecordTooLargeError(size, config.maxMessageBytes);
+    const count = buf.readInt32BE(pos + RECORD_COUNT);
+    const lastOffsetDelta = buf.readInt32BE(pos + LAST_OFFSET_DELTA);
+    const attributes = buf.readInt16BE(pos + ATTRIBUTES);
+    if (options.assignOffsets && !options.internal) checkProducerBatch(buf, pos, count, lastOffsetDelta, attributes);
+    if (!options.assignOffsets) {
+      const base = readInt64(buf, pos + BASE_OFFSET);
+      if (base < expected) {
+        throw new InvalidRecordError(`batch at position ${pos} has offset ${base}, expected at least ${expected}`);
+      }
+      expected = base;
+    }
+    if (config.messageTimestampType === 'CreateTime' && !(attributes & TIMESTAMP_TYPE_BIT)) {
+      checkTimestamps(buf, pos, config, options.now);
+    }
+    maxTimestamp = Math.max(maxTimestamp, readInt64(buf, pos + MAX_TIMESTAMP));
+    expected += lastOffsetDelta + 1;
+    records += count;
+    batches++;
+    pos += size;
+  }
+
+  // Everything is valid: patch in place.
+  const logAppendTime = config.messageTimestampType === 'LogAppendTime' && options.assignOffsets ? options.now : -1;
+  let offset = nextOffset;
+  let offsetOfMaxTimestamp = -1;
+  let firstOffset = -1;
+  maxTimestamp = -1;
+  for (pos = 0; pos < buf.length; ) {
+    const size = buf.readInt32BE(pos + 8) + 12;
+    if (options.assignOffsets) setBaseOffset(buf, pos, offset);
+    else offset = readInt64(buf, pos + BASE_OFFSET);
+    if (firstOffset < 0) firstOffset = offset;
+    if (options.leaderEpoch !== undefined) setPartitionLeaderEpoch(buf, pos, options.leaderEpoch);
+    if (logAppendTime >= 0) setLogAppendTime(buf, pos, logAppendTime);
+    const last = offset + buf.readInt32BE(pos + LAST_OFFSET_DELTA);
+    const ts = readInt64(buf, pos + MAX_TIMESTAMP);
+    if (ts > maxTimestamp) {
+      maxTimestamp = ts;
+      offsetOfMaxTimestamp = last;
+    }
+    offset = last + 1;
+    pos += size;
+  }
+  return {
+    firstOffset,
+    lastOffset: offset - 1,
+    maxTimestamp,
+    offsetOfMaxTimestamp,
+    logAppendTime,
+    batches,
+    records,
+    bytes: buf.length,
+  };
+}
+
+/** Kafka's rules for batches that come from producers. */
+function checkProducerBatch(buf: Buffer, pos: number, count: number, lastOffsetDelta: number, attributes: number): void {
+  if (count <= 0) throw new InvalidRecordError(`batch at position ${pos} has no records`);
+  if (count !== lastOffsetDelta + 1) {
+    throw new InvalidRecordError(`batch at position ${pos} holds ${count} records but its offsets span ${lastOffsetDelta + 1}`);
+  }
+  if (attributes & CONTROL_BIT) throw new InvalidRecordError('clients may not write control batches');
+  if (readInt64(buf, pos + PRODUCER_ID) >= 0 && buf.readInt32BE(pos + BASE_SEQUENCE) < 0) {
+    throw new InvalidRecordError(`batch at position ${pos} has a producer id but no base sequence`);
+  }
+}
+
+/** message.timestamp.difference.max.ms, checked on the batch's first and largest timestamp. */
+function checkTimestamps(buf: Buffer, pos: number, config: Readonly<LogConfig>, now: number): void {
+  const limit = config.messageTimestampDifferenceMaxMs;
+  if (limit >= Number.MAX_SAFE_INTEGER) return;
+  for (const field of [BASE_TIMESTAMP, MAX_TIMESTAMP]) {
+    const ts = readInt64(buf, pos + field);
+    if (Math.abs(ts - now) > limit) {
+      throw new InvalidTimestampError(`timestamp ${ts} of batch at position ${pos} is more than ${limit} ms from the broker's time ${now}`);
+    }
+  }
+}

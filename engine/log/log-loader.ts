@@ -1,0 +1,112 @@
+/**
+ * Loading a partition directory at start-up: find the segments, clear out files left half-done,
+ * recover what an unclean stop may have torn, and work out the log end offset.
+ *
+ * After a clean shutdown nothing is read but the last segment's tail (to find the next offset).
+ * After an unclean one, every segment from the one holding the recovery point onwards is
+ * validated batch by batch; the first bad batch ends the log — later segments are deleted.
+ * A segment whose index files are missing or the wrong length is recovered in either case.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { LogSegment, type SegmentConfig } from '../segment/log-segment.js';
+import type { MappingBudget } from '../segment/mapping-budget.js';
+import { recoverSegment } from '../segment/segment-recovery.js';
+import { CLEANED_SUFFIX, DELETED_SUFFIX, parseSegmentFileName, segmentFilePath } from '../segment/segment-files.js';
+
+export interface LoadOptions {
+  dir: string;
+  segmentConfig: SegmentConfig;
+  budget: MappingBudget;
+  /** Whether the directory's last shutdown was clean. */
+  cleanShutdown: boolean;
+  /** Offsets below this were flushed before the stop. */
+  recoveryPoint: number;
+  /** Checkpointed log start offset, if any. */
+  logStartOffset: number;
+  maxBatchBytes: number;
+  now: number;
+  /** Receives a line for each thing recovery did (truncations, rebuilt indexes). */
+  log?: (message: string) => void;
+}
+
+export interface LoadedLog {
+  segments: LogSegment[];
+  logEndOffset: number;
+  logStartOffset: number;
+  /** Whether any segment had to be recovered (the caller then flushes and moves the recovery point). */
+  recovered: boolean;
+}
+
+export function loadLog(options: LoadOptions): LoadedLog {
+  const { dir, segmentConfig, budget, now } = options;
+  const say = options.log ?? (() => {});
+  const names = fs.readdirSync(dir);
+  const nameSet = new Set(names);
+  const bases: number[] = [];
+  for (const name of names) {
+    // Leftovers of a deletion or truncation cut short, and a compaction that never reached its swap.
+    if (name.endsWith(DELETED_SUFFIX) || name.endsWith(CLEANED_SUFFIX) || name.endsWith('.truncating')) {
+      fs.rmSync(path.join(dir, name), { force: true });
+      continue;
+    }
+    const parsed = parseSegmentFileName(name);
+    if (!parsed || parsed.state !== '') continue;
+    if (parsed.kind === 'log') bases.push(parsed.baseOffset);
+    else if (!nameSet.has(name.replace(/\.(index|timeindex)$/, '.log'))) {
+      fs.rmSync(path.join(dir, name), { force: true }); // an index with no log
+    }
+  }
+  bases.sort((a, b) => a - b);
+
+  const segments: LogSegment[] = [];
+  let recovered = false;
+  // Unclean stop: recover from the last segment whose base is at or below the recovery point.
+  let recoverFrom = Number.POSITIVE_INFINITY;
+  if (!options.cleanShutdown) {
+    recoverFrom = bases[0] ?? 0;
+    for (const base of bases) if (base <= options.recoveryPoint) recoverFrom = base;
+  }
+
+  for (let i = 0; i < bases.length; i++) {
+    const base = bases[i]!;
+    const last = i === bases.length - 1;
+    const needsRecovery = base >= recoverFrom || !indexesLookSound(dir, base, nameSet);
+    // Recovery rewrites the indexes, so a recovered segment opens writable even if it is not last.
+    const segment = LogSegment.open(dir, base, segmentConfig, budget, last || needsRecovery, now);
+    if (needsRecovery) {
+      const result = recoverSegment(segment, options.maxBatchBytes);
+      recovered = true;
+      if (result.truncatedBytes > 0) {
+        say(`${dir}: segment ${base} cut by ${result.truncatedBytes} bytes after ${result.batches} valid batches: ${result.reason ?? 'torn tail'}`);
+        segments.push(segment);
+        // Nothing after a torn batch can be trusted to follow it in order.
+        for (const later of bases.slice(i + 1)) {
+          say(`${dir}: deleting segment ${later}, which follows the torn batch`);
+          LogSegment.open(dir, later, segmentConfig, budget, false, now).delete();
+        }
+        break;
+      }
+      if (!last) segment.onBecomeInactive();
+    }
+    segments.push(segment);
+  }
+
+  if (segments.length === 0) {
+    const start = Math.max(0, options.logStartOffset);
+    segments.push(LogSegment.create(dir, start, segmentConfig, budget, now));
+  }
+  const logEndOffset = segments[segments.length - 1]!.readNextOffset();
+  const logStartOffset = Math.min(Math.max(options.logStartOffset, segments[0]!.baseOffset), logEndOffset);
+  return { segments, logEndOffset, logStartOffset, recovered };
+}
+
+/** Both index files exist and hold whole entries; otherwise the segment's indexes are rebuilt. */
+function indexesLookSound(dir: string, base: number, names: Set<string>): boolean {
+  for (const [kind, entrySize] of [['index', 8], ['timeindex', 12]] as const) {
+    const file = segmentFilePath(dir, base, kind);
+    if (!names.has(path.basename(file))) return false;
+    if (fs.statSync(file).size % entrySize !== 0) return false;
+  }
+  return true;
+}

@@ -1,0 +1,272 @@
+/**
+ * The log manager: every partition log in the data directories (`log.dirs`).
+ *
+ * At start it locks each directory, reads the checkpoints and the clean-shutdown marker, and opens
+ * every `<topic>-<partition>/` inside — doing no recovery scan after a clean stop, so thousands of
+ * partitions load in well under a second. While running it applies retention, the flush.ms policy
+ * and checkpoints on timers. At a clean stop it flushes, checkpoints, closes every file and writes
+ * the marker that lets the next start skip recovery.
+ *
+ * Per-topic configuration arrives as Kafka-named overrides on top of the manager's defaults; where
+ * they are stored is the broker's business, not the engine's.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { LogClosedError } from '../errors.js';
+import { defaultMappingBudget, type MappingBudget } from '../segment/mapping-budget.js';
+import { parsePartitionDirName, partitionDirName } from '../segment/segment-files.js';
+import {
+  LOG_START_OFFSET_CHECKPOINT,
+  RECOVERY_POINT_CHECKPOINT,
+  checkpointKey,
+  readCheckpoint,
+  writeCheckpoint,
+  writeFileAtomically,
+} from './checkpoint-file.js';
+import { DirLock } from './dir-lock.js';
+import { DEFAULT_LOG_CONFIG, parseLogConfig, type LogConfig } from './log-config.js';
+import { PartitionLog } from './partition-log.js';
+
+export const CLEAN_SHUTDOWN_FILE = '.kafka_cleanshutdown';
+
+export interface LogManagerOptions {
+  /** Data directories; new partitions go to the one holding the fewest. */
+  dirs: string[];
+  /** Defaults for every log (the broker's log.* settings, as topic-level values). */
+  defaults?: LogConfig;
+  /** Kafka-named overrides per topic. */
+  topicConfigs?: Record<string, Record<string, string>>;
+  /** How many segment files may be memory-mapped at once. */
+  maxMappedSegments?: number;
+  /** Background work; 0 turns a task off. Defaults are Kafka's. */
+  retentionCheckIntervalMs?: number;
+  flushCheckIntervalMs?: number;
+  checkpointIntervalMs?: number;
+  /** Where recovery and retention say what they did. */
+  log?: (message: string) => void;
+}
+
+interface DataDir {
+  path: string;
+  lock: DirLock;
+  cleanShutdown: boolean;
+}
+
+export class LogManager {
+  private readonly logs = new Map<string, PartitionLog>();
+  private readonly logDir = new Map<string, DataDir>();
+  private readonly overrides = new Map<string, Record<string, string>>();
+  private readonly timers: NodeJS.Timeout[] = [];
+  private closed = false;
+
+  private constructor(
+    private readonly dataDirs: DataDir[],
+    readonly defaults: LogConfig,
+    private readonly budget: MappingBudget,
+    private readonly say: (message: string) => void,
+  ) {}
+
+  static open(options: LogManagerOptions): LogManager {
+    if (options.dirs.length === 0) throw new Error('at least one data directory is needed');
+    const defaults = options.defaults ?? { ...DEFAULT_LOG_CONFIG };
+    const budget = defaultMappingBudget;
+    if (options.maxMappedSegments) budget.setLimit(options.maxMappedSegments);
+    // Reject bad overrides before anything is locked or opened.
+    for (const props of Object.values(options.topicConfigs ?? {})) parseLogConfig(props, defaults);
+    const locked: DataDir[] = [];
+    try {
+      for (const dir of options.dirs) {
+        fs.mkdirSync(dir, { recursive: true });
+        const lock = DirLock.acquire(dir);
+        const marker = path.join(dir, CLEAN_SHUTDOWN_FILE);
+        const cleanShutdown = fs.existsSync(marker);
+        locked.push({ path: dir, lock, cleanShutdown });
+      }
+    } catch (err) {
+      for (const dir of locked) dir.lock.release();
+      throw err;
+    }
+    const manager = new LogManager(locked, defaults, budget, options.log ?? (() => {}));
+    for (const [topic, props] of Object.entries(options.topicConfigs ?? {})) {
+      manager.overrides.set(topic, { ...props });
+    }
+    try {
+      for (const dir of locked) manager.loadDir(dir);
+    } catch (err) {
+      for (const log of manager.logs.values()) log.close();
+      for (const dir of locked) dir.lock.release();
+      throw err;
+    }
+    // From here on a crash is an unclean stop: the marker goes until the next clean close.
+    for (const dir of locked) fs.rmSync(path.join(dir.path, CLEAN_SHUTDOWN_FILE), { force: true });
+    manager.schedule(options.retentionCheckIntervalMs ?? 300_000, () => manager.runRetention());
+    manager.schedule(options.flushCheckIntervalMs ?? 1_000, () => manager.flushDue());
+    manager.schedule(options.checkpointIntervalMs ?? 60_000, () => manager.checkpoint());
+    return manager;
+  }
+
+  private loadDir(dir: DataDir): void {
+    const recoveryPoints = readCheckpoint(path.join(dir.path, RECOVERY_POINT_CHECKPOINT));
+    const startOffsets = readCheckpoint(path.join(dir.path, LOG_START_OFFSET_CHECKPOINT));
+    for (const entry of fs.readdirSync(dir.path, { withFileTypes: true })) {
+      if (!entry.isDirectory()) continue;
+      if (entry.name.endsWith('-delete')) {
+        // A topic deletion that was cut short.
+        fs.rmSync(path.join(dir.path, entry.name), { recursive: true, force: true });
+        continue;
+      }
+      const tp = parsePartitionDirName(entry.name);
+      if (!tp) continue;
+      const key = checkpointKey(tp.topic, tp.partition);
+      const log = PartitionLog.open({
+        dir: path.join(dir.path, entry.name),
+        topic: tp.topic,
+        partition: tp.partition,
+        config: this.configFor(tp.topic),
+        budget: this.budget,
+        cleanShutdown: dir.cleanShutdown,
+        recoveryPoint: recoveryPoints.get(key) ?? 0,
+        logStartOffset: startOffsets.get(key) ?? 0,
+        log: this.say,
+      });
+      this.logs.set(key, log);
+      this.logDir.set(key, dir);
+    }
+  }
+
+  /** The effective configuration of `topic`: defaults plus its overrides. */
+  configFor(topic: string): LogConfig {
+    return parseLogConfig(this.overrides.get(topic) ?? {}, this.defaults);
+  }
+
+  /** Replaces `topic`'s overrides (validated first) and applies them to its open logs. */
+  setTopicConfig(topic: string, overrides: Record<string, string>): LogConfig {
+    const config = parseLogConfig(overrides, this.defaults);
+    this.overrides.set(topic, { ...overrides });
+    for (const log of this.logs.values()) if (log.topic === topic) log.updateConfig(config);
+    return config;
+  }
+
+  topicOverrides(topic: string): Record<string, string> {
+    return { ...(this.overrides.get(topic) ?? {}) };
+  }
+
+  getLog(topic: string, partition: number): PartitionLog | undefined {
+    return this.logs.get(checkpointKey(topic, partition));
+  }
+
+  /** The log, created empty in the least-loaded directory if it does not exist yet. */
+  getOrCreateLog(topic: string, partition: number): PartitionLog {
+    this.checkOpen();
+    const key = checkpointKey(topic, partition);
+    const existing = this.logs.get(key);
+    if (existing) return existing;
+    const dir = this.leastLoadedDir();
+    const log = PartitionLog.open({
+      dir: path.join(dir.path, partitionDirName(topic, partition)),
+      topic,
+      partition,
+      config: this.configFor(topic),
+      budget: this.budget,
+      cleanShutdown: true,
+      log: this.say,
+    });
+    this.logs.set(key, log);
+    this.logDir.set(key, dir);
+    return log;
+  }
+
+  /** Removes a partition's log and its files. The directory is renamed first, so a crash mid-way finishes the job at the next start. */
+  deleteLog(topic: string, partition: number): boolean {
+    const key = checkpointKey(topic, partition);
+    const log = this.logs.get(key);
+    if (!log) return false;
+    this.logs.delete(key);
+    this.logDir.delete(key);
+    log.close();
+    const doomed = `${log.dir}.${Date.now().toString(36)}-delete`;
+    fs.renameSync(log.dir, doomed);
+    fs.rmSync(doomed, { recursive: true, force: true });
+    return true;
+  }
+
+  allLogs(): IterableIterator<PartitionLog> {
+    return this.logs.values();
+  }
+
+  get dirs(): string[] {
+    return this.dataDirs.map((dir) => dir.path);
+  }
+
+  /** One retention pass over every log. Returns the segments deleted. */
+  runRetention(now = Date.now()): number {
+    let deleted = 0;
+    for (const log of this.logs.values()) deleted += log.deleteOldSegments(now);
+    return deleted;
+  }
+
+  /** Flushes the logs whose flush.ms has passed. */
+  flushDue(now = Date.now()): void {
+    for (const log of this.logs.values()) log.flushIfDue(now);
+  }
+
+  /** Writes the recovery-point and log-start-offset checkpoints of every directory. */
+  checkpoint(): void {
+    for (const dir of this.dataDirs) {
+      const logs = [...this.logs.entries()].filter(([key]) => this.logDir.get(key) === dir).map(([, log]) => log);
+      writeCheckpoint(
+        path.join(dir.path, RECOVERY_POINT_CHECKPOINT),
+        logs.map((log) => ({ topic: log.topic, partition: log.partition, offset: log.recoveryPoint })),
+      );
+      writeCheckpoint(
+        path.join(dir.path, LOG_START_OFFSET_CHECKPOINT),
+        logs.map((log) => ({ topic: log.topic, partition: log.partition, offset: log.logStartOffset })),
+      );
+    }
+  }
+
+  /** Clean stop: flush, checkpoint, close, mark clean, unlock. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const timer of this.timers) clearInterval(timer);
+    for (const log of this.logs.values()) log.close();
+    this.checkpoint();
+    for (const dir of this.dataDirs) {
+      writeFileAtomically(path.join(dir.path, CLEAN_SHUTDOWN_FILE), '');
+      dir.lock.release();
+    }
+    this.logs.clear();
+  }
+
+  private leastLoadedDir(): DataDir {
+    let best = this.dataDirs[0]!;
+    let bestCount = Number.POSITIVE_INFINITY;
+    for (const dir of this.dataDirs) {
+      let count = 0;
+      for (const owner of this.logDir.values()) if (owner === dir) count++;
+      if (count < bestCount) {
+        best = dir;
+        bestCount = count;
+      }
+    }
+    return best;
+  }
+
+  private schedule(intervalMs: number, task: () => void): void {
+    if (intervalMs <= 0) return;
+    const timer = setInterval(() => {
+      try {
+        task();
+      } catch (err) {
+        this.say(`background task failed: ${(err as Error).message}`);
+      }
+    }, intervalMs);
+    timer.unref();
+    this.timers.push(timer);
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new LogClosedError('the log manager');
+  }
+}

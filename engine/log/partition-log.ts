@@ -1,0 +1,447 @@
+/**
+ * The log of one partition: an ordered list of segments, the last one active. It owns the
+ * partition's offsets — log start offset, log end offset (LEO), high watermark, recovery point —
+ * and every operation that moves them: append, roll, retention, delete-records, truncation, flush.
+ *
+ * Offsets below the log start offset are gone (or about to be); reads outside
+ * [logStartOffset, LEO] are OFFSET_OUT_OF_RANGE. The recovery point is the offset below which every
+ * byte is known to be on disk; recovery after a crash starts from the segment that holds it.
+ */
+import fs from 'node:fs';
+import { LogClosedError, OffsetOutOfRangeError } from '../errors.js';
+import { RecordBatch } from '../record/record-batch.js';
+import { readRecordsAsync } from '../record/record-reader.js';
+import { LogSegment, type SegmentConfig } from '../segment/log-segment.js';
+import type { MappingBudget } from '../segment/mapping-budget.js';
+import { validateAndAssign, type AppendInfo } from './append-validator.js';
+import { isDeletable, type LogConfig } from './log-config.js';
+import { loadLog } from './log-loader.js';
+
+/** ListOffsets' special timestamps: the LEO, the log start offset, the record with the largest timestamp. */
+export const OffsetSpec = { Latest: -1, Earliest: -2, MaxTimestamp: -3 } as const;
+
+export interface OpenLogOptions {
+  dir: string;
+  topic: string;
+  partition: number;
+  config: LogConfig;
+  budget: MappingBudget;
+  cleanShutdown: boolean;
+  recoveryPoint?: number;
+  logStartOffset?: number;
+  now?: number;
+  log?: (message: string) => void;
+}
+
+export interface AppendRequest {
+  /** Followers keep the leader's offsets; everyone else gets offsets assigned. */
+  assignOffsets?: boolean;
+  leaderEpoch?: number;
+  now?: number;
+  internal?: boolean;
+}
+
+export interface LogAppendResult extends AppendInfo {
+  logEndOffset: number;
+}
+
+export interface LogReadResult {
+  /** Whole batches, possibly empty; mapped slices of the segment when the data was hot. */
+  records: Buffer;
+  /** Base offset of the first batch returned (-1 when empty). */
+  firstOffset: number;
+  logStartOffset: number;
+  logEndOffset: number;
+  highWatermark: number;
+}
+
+export interface ReadOptions {
+  /** Only batches wholly below this offset (the high watermark for consumers). Default: LEO. */
+  upTo?: number;
+  /** Return at least one batch even when it is larger than maxBytes (KIP-74). Default true. */
+  minOneBatch?: boolean;
+}
+
+export interface TimestampOffset {
+  offset: number;
+  timestamp: number;
+}
+
+export interface SegmentInfo {
+  baseOffset: number;
+  size: number;
+  maxTimestamp: number;
+  path: string;
+}
+
+export class PartitionLog {
+  private segmentList: LogSegment[];
+  private leo: number;
+  private startOffset: number;
+  private hw: number;
+  private flushedTo: number;
+  private lastFlushMs: number;
+  private closed = false;
+
+  private constructor(
+    readonly dir: string,
+    readonly topic: string,
+    readonly partition: number,
+    private cfg: LogConfig,
+    private readonly segmentConfig: SegmentConfig,
+    private readonly budget: MappingBudget,
+    segments: LogSegment[],
+    logEndOffset: number,
+    logStartOffset: number,
+    recoveryPoint: number,
+    now: number,
+  ) {
+    this.segmentList = segments;
+    this.leo = logEndOffset;
+    this.startOffset = logStartOffset;
+    this.hw = logEndOffset;
+    this.flushedTo = recoveryPoint;
+    this.lastFlushMs = now;
+  }
+
+  /** Opens (or creates) the log in `dir`, recovering it when the last stop was not clean. */
+  static open(options: OpenLogOptions): PartitionLog {
+    const now = options.now ?? Date.now();
+    fs.mkdirSync(options.dir, { recursive: true });
+    // One object shared by every segment, so a config change reaches them all.
+    const segmentConfig = segmentConfigOf(options.config);
+    const loaded = loadLog({
+      dir: options.dir,
+      segmentConfig,
+      budget: options.budget,
+      cleanShutdown: options.cleanShutdown,
+      recoveryPoint: options.recoveryPoint ?? 0,
+      logStartOffset: options.logStartOffset ?? 0,
+      maxBatchBytes: Math.max(options.config.maxMessageBytes, options.config.segmentBytes) + 1024,
+      now,
+      ...(options.log ? { log: options.log } : {}),
+    });
+    const recoveryPoint = options.cleanShutdown ? loaded.logEndOffset : Math.min(options.recoveryPoint ?? 0, loaded.logEndOffset);
+    const log = new PartitionLog(
+      options.dir,
+      options.topic,
+      options.partition,
+      options.config,
+      segmentConfig,
+      options.budget,
+      loaded.segments,
+      loaded.logEndOffset,
+      loaded.logStartOffset,
+      recoveryPoint,
+      now,
+    );
+    // What recovery validated is made durable, so the next crash need not check it again.
+    if (loaded.recovered) log.flush();
+    return log;
+  }
+
+  get config(): Readonly<LogConfig> {
+    return this.cfg;
+  }
+  get logEndOffset(): number {
+    return this.leo;
+  }
+  get logStartOffset(): number {
+    return this.startOffset;
+  }
+  get highWatermark(): number {
+    return this.hw;
+  }
+  get recoveryPoint(): number {
+    return this.flushedTo;
+  }
+  get activeSegment(): LogSegment {
+    return this.segmentList[this.segmentList.length - 1]!;
+  }
+  /** Bytes on disk across all segments. */
+  get size(): number {
+    let total = 0;
+    for (const segment of this.segmentList) total += segment.size;
+    return total;
+  }
+  /** Messages appended since the last flush. */
+  get unflushedMessages(): number {
+    return this.leo - this.flushedTo;
+  }
+
+  segments(): SegmentInfo[] {
+    return this.segmentList.map((s) => ({ baseOffset: s.baseOffset, size: s.size, maxTimestamp: s.maxTimestamp, path: s.logPath }));
+  }
+
+  /** Moves the high watermark, kept within [logStartOffset, LEO]. */
+  setHighWatermark(offset: number): void {
+    this.hw = Math.min(Math.max(offset, this.startOffset), this.leo);
+  }
+
+  updateConfig(config: LogConfig): void {
+    this.cfg = config;
+    Object.assign(this.segmentConfig, segmentConfigOf(config));
+  }
+
+  /**
+   * Validates and appends whole batches, patched in place with their offsets. Rolls first when
+   * the active segment cannot take them. On a single node the high watermark follows the LEO.
+   */
+  append(records: Buffer, request: AppendRequest = {}): LogAppendResult {
+    this.checkOpen();
+    const now = request.now ?? Date.now();
+    const assignOffsets = request.assignOffsets ?? true;
+    const info = validateAndAssign(records, this.leo, this.cfg, {
+      assignOffsets,
+      now,
+      ...(request.leaderEpoch !== undefined ? { leaderEpoch: request.leaderEpoch } : {}),
+      ...(request.internal ? { internal: true } : {}),
+    });
+    if (!assignOffsets && info.firstOffset > this.leo) {
+      // A follower that was told to start later than its LEO: the gap is a new segment.
+      this.roll(now, info.firstOffset);
+    }
+    this.maybeRoll(records.length, info.lastOffset, info.maxTimestamp, now);
+    this.activeSegment.append(records);
+    this.leo = info.lastOffset + 1;
+    this.hw = this.leo;
+    if (this.unflushedMessages >= this.cfg.flushMessages) this.flush();
+    return { ...info, logEndOffset: this.leo };
+  }
+
+  private maybeRoll(bytes: number, lastOffset: number, maxTimestamp: number, now: number): void {
+    const active = this.activeSegment;
+    const rollAfter = this.cfg.segmentMs - this.cfg.segmentJitterMs;
+    const waited = active.rollingBasedTimestamp !== undefined && active.rollingBasedTimestamp >= 0
+      ? maxTimestamp - active.rollingBasedTimestamp
+      : now - active.createdMs;
+    if (active.isFullFor(bytes, lastOffset) || (active.size > 0 && waited > rollAfter)) this.roll(now);
+  }
+
+  /** Starts a new active segment at the LEO (or at `baseOffset`, for a follower's gap). */
+  roll(now = Date.now(), baseOffset = this.leo): LogSegment {
+    this.checkOpen();
+    const active = this.activeSegment;
+    if (active.size === 0 && active.baseOffset === baseOffset) return active;
+    if (active.size === 0) {
+      this.segmentList.pop();
+      active.delete();
+    } else {
+      active.onBecomeInactive();
+    }
+    const segment = LogSegment.create(this.dir, baseOffset, this.segmentConfig, this.budget, now);
+    this.segmentList.push(segment);
+    if (baseOffset > this.leo) this.leo = baseOffset;
+    return segment;
+  }
+
+  /**
+   * Reads whole batches from the one holding `offset`, up to `maxBytes` (at least one batch by
+   * default). OffsetOutOfRangeError outside [logStartOffset, LEO].
+   */
+  async read(offset: number, maxBytes: number, options: ReadOptions = {}): Promise<LogReadResult> {
+    this.checkOpen();
+    if (offset < this.startOffset || offset > this.leo) throw new OffsetOutOfRangeError(offset, this.startOffset, this.leo);
+    const upTo = Math.min(options.upTo ?? this.leo, this.leo);
+    const minOne = options.minOneBatch ?? true;
+    let index = this.segmentIndexFor(offset);
+    let from = offset;
+    while (index < this.segmentList.length && from < upTo) {
+      const segment = this.segmentList[index]!;
+      const slice = await segment.read(from, maxBytes, upTo, minOne);
+      if (slice) return this.result(slice.records, slice.firstOffset);
+      index++;
+      from = Math.max(from, this.segmentList[index]?.baseOffset ?? upTo);
+    }
+    return this.result(EMPTY, -1);
+  }
+
+  private result(records: Buffer, firstOffset: number): LogReadResult {
+    return { records, firstOffset, logStartOffset: this.startOffset, logEndOffset: this.leo, highWatermark: this.hw };
+  }
+
+  /**
+   * The first offset whose record timestamp is >= `timestamp`, with that record's timestamp;
+   * undefined when no record is that late. The special values of OffsetSpec (negative) give the
+   * LEO, the log start offset, or the record with the largest timestamp.
+   */
+  async offsetForTimestamp(timestamp: number): Promise<TimestampOffset | undefined> {
+    this.checkOpen();
+    if (timestamp === OffsetSpec.Latest) return { offset: this.leo, timestamp: -1 };
+    if (timestamp === OffsetSpec.Earliest) return { offset: this.startOffset, timestamp: -1 };
+    if (timestamp === OffsetSpec.MaxTimestamp) return this.maxTimestampOffset();
+    for (const segment of this.segmentList) {
+      if (segment.maxTimestamp >= 0 && segment.maxTimestamp < timestamp && segment !== this.activeSegment) continue;
+      const found = await segment.findBatchByTimestamp(timestamp, this.startOffset);
+      if (!found) continue;
+      for (const record of await readRecordsAsync(new RecordBatch(found.records))) {
+        if (record.timestamp >= timestamp && record.offset >= this.startOffset) return { offset: record.offset, timestamp: record.timestamp };
+      }
+    }
+    return undefined;
+  }
+
+  private async maxTimestampOffset(): Promise<TimestampOffset | undefined> {
+    let best: LogSegment | undefined;
+    for (const segment of this.segmentList) if (!best || segment.maxTimestamp > best.maxTimestamp) best = segment;
+    if (!best || best.maxTimestamp < 0) return undefined;
+    return { offset: best.offsetOfMaxTimestamp, timestamp: best.maxTimestamp };
+  }
+
+  /**
+   * Retention: deletes whole segments older than retention.ms, beyond retention.bytes, or wholly
+   * below the log start offset. Never the active segment — unless it is empty of anything newer
+   * than the LEO, in which case a fresh segment replaces it. Returns the segments deleted.
+   */
+  deleteOldSegments(now = Date.now()): number {
+    this.checkOpen();
+    let deleted = this.deleteSegmentsWhile((segment, next) => next !== undefined && next.baseOffset <= this.startOffset);
+    if (!isDeletable(this.cfg)) return deleted;
+    if (this.cfg.retentionMs >= 0) {
+      deleted += this.deleteSegmentsWhile((segment) => now - segment.largestTimestamp() > this.cfg.retentionMs);
+    }
+    if (this.cfg.retentionBytes >= 0) {
+      let excess = this.size - this.cfg.retentionBytes;
+      deleted += this.deleteSegmentsWhile((segment) => {
+        if (excess - segment.size < 0) return false;
+        excess -= segment.size;
+        return true;
+      });
+    }
+    return deleted;
+  }
+
+  /** Deletes segments from the oldest while `shouldDelete` says so, at most up to the LEO. */
+  private deleteSegmentsWhile(shouldDelete: (segment: LogSegment, next: LogSegment | undefined) => boolean): number {
+    let deleted = 0;
+    while (this.segmentList.length > 0) {
+      const segment = this.segmentList[0]!;
+      const next = this.segmentList[1];
+      // Data past the high watermark is not yet committed; it is never retention's to delete.
+      const upperBound = next ? next.baseOffset : this.leo;
+      if (upperBound > this.hw || !shouldDelete(segment, next)) break;
+      if (!next) {
+        if (segment.size === 0) break;
+        this.roll(); // The active segment goes: keep an empty one at the LEO.
+      }
+      this.segmentList.shift();
+      segment.delete();
+      this.startOffset = Math.max(this.startOffset, this.segmentList[0]!.baseOffset);
+      this.flushedTo = Math.max(this.flushedTo, this.startOffset);
+      deleted++;
+    }
+    return deleted;
+  }
+
+  /**
+   * DeleteRecords: offsets below `offset` become unreadable at once; segments wholly below it go
+   * at the next retention pass. `offset` may not pass the high watermark.
+   */
+  deleteRecordsBefore(offset: number): number {
+    this.checkOpen();
+    if (offset < 0 || offset > this.hw) throw new OffsetOutOfRangeError(offset, this.startOffset, this.hw);
+    if (offset > this.startOffset) this.startOffset = offset;
+    this.deleteSegmentsWhile((_segment, next) => next !== undefined && next.baseOffset <= this.startOffset);
+    return this.startOffset;
+  }
+
+  /**
+   * Removes every offset >= `offset` (whole batches: a batch that holds `offset` goes too, so the
+   * LEO may end below `offset`). Returns whether anything was removed.
+   */
+  truncateTo(offset: number): boolean {
+    this.checkOpen();
+    if (offset >= this.leo) return false;
+    if (offset <= this.segmentList[0]!.baseOffset) {
+      this.truncateFullyAndStartAt(offset);
+      return true;
+    }
+    while (this.segmentList.length > 1 && this.activeSegment.baseOffset >= offset) {
+      this.segmentList.pop()!.delete();
+    }
+    const active = this.activeSegment;
+    if (!active.isWritable) {
+      active.close();
+      this.segmentList[this.segmentList.length - 1] = LogSegment.open(this.dir, active.baseOffset, this.segmentConfig, this.budget, true);
+    }
+    this.activeSegment.truncateTo(offset);
+    this.leo = this.activeSegment.readNextOffset();
+    this.hw = Math.min(this.hw, this.leo);
+    this.startOffset = Math.min(this.startOffset, this.leo);
+    this.flushedTo = Math.min(this.flushedTo, this.leo);
+    return true;
+  }
+
+  /** Deletes everything and restarts the log, empty, at `offset`. */
+  truncateFullyAndStartAt(offset: number): void {
+    this.checkOpen();
+    for (const segment of this.segmentList) segment.delete();
+    this.segmentList = [LogSegment.create(this.dir, offset, this.segmentConfig, this.budget)];
+    this.leo = offset;
+    this.hw = offset;
+    this.startOffset = offset;
+    this.flushedTo = offset;
+  }
+
+  /** Writes everything up to the LEO to disk and moves the recovery point there. */
+  flush(): void {
+    this.checkOpen();
+    const target = this.leo;
+    for (let i = 0; i < this.segmentList.length; i++) {
+      const next = this.segmentList[i + 1];
+      if (next && next.baseOffset <= this.flushedTo) continue; // already flushed
+      this.segmentList[i]!.flush();
+    }
+    this.flushedTo = target;
+    this.lastFlushMs = Date.now();
+  }
+
+  /** The flush.ms policy: flushes when the last flush is older than flush.ms. */
+  flushIfDue(now = Date.now()): boolean {
+    if (this.closed || this.unflushedMessages === 0 || now - this.lastFlushMs < this.cfg.flushMs) return false;
+    this.flush();
+    return true;
+  }
+
+  /** Clean close: flushes, trims the active segment's indexes, closes every file. */
+  close(): void {
+    if (this.closed) return;
+    this.flush();
+    for (const segment of this.segmentList) segment.close();
+    this.closed = true;
+  }
+
+  /** Deletes the whole partition directory. */
+  delete(): void {
+    if (!this.closed) {
+      for (const segment of this.segmentList) segment.delete();
+      this.closed = true;
+    }
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private segmentIndexFor(offset: number): number {
+    let lo = 0;
+    let hi = this.segmentList.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (this.segmentList[mid]!.baseOffset <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new LogClosedError(`log ${this.topic}-${this.partition}`);
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
+
+function segmentConfigOf(config: LogConfig): SegmentConfig {
+  return {
+    segmentBytes: config.segmentBytes,
+    indexIntervalBytes: config.indexIntervalBytes,
+    maxIndexBytes: config.segmentIndexBytes,
+  };
+}

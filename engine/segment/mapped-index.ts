@@ -1,0 +1,445 @@
+/**
+ * The shared base of the two sparse index files (`.index`, `.timeindex`): a file of fixed-size
+ * entries sorted by offset, memory-mapped, searched by binary search. The subclasses own the byte
+ * layouts; this class owns the file, the mapping and the entry count.
+ *
+ * File life cycle
+ * - Writable (the active segment): mapped read-write once, at `maxIndexBytes` rounded down to whole
+ *   entries. The mapping may reach past end of file, so the file itself is grown with real zero
+ *   blocks in chunks just ahead of the next entry (extendWithZeros): opening costs nothing, and a
+ *   full disk fails an append with DiskFullError instead of a SIGBUS on a write into a hole. Every
+ *   slot past the last entry is kept all-zero (truncation zeroes what it drops), so a crash leaves
+ *   a tail a reopen can tell apart from entries.
+ * - Read-only (older segments): opening reads at most one entry; the file is mapped on first lookup.
+ * - `trimToValidSize()` cuts the file to its entries when the segment stops being active (and at a
+ *   clean close), so Kafka's tools read it; `makeWritable()` opens it for appends again.
+ *
+ * Memory safety: nothing here ever touches a mapped byte at or past `entries * entrySize`, and no
+ * view of the mapping leaves this class (lookups return numbers). That is why shrinking the file
+ * under a live mapping (trim, truncation of a read-only index) is safe: the pages past the new end
+ * of file, which would SIGBUS, are never touched.
+ *
+ * Entry count on open: the file holds floor(length / entrySize) slots. A cleanly closed file was
+ * trimmed, so when its last slot is not all-zero every slot counts (O(1): one small read;
+ * sanityCheck() verifies the content). When the last slot is all-zero the file still has the
+ * preallocated tail of a crash, and we count the leading slots that are valid (each follows the one
+ * before: offsets increase, see the subclass layout), stopping at the first all-zero slot after
+ * slot 0. Slot 0 may legitimately be all-zero (relative offset 0 at position 0, or timestamp 0), but
+ * if slot 1 is zero too it cannot be told apart from preallocation and is dropped: a sparse index
+ * missing an entry only makes a scan longer, while a phantom entry could reject a valid append. A
+ * one-slot file is always a trimmed one (the file grows by whole chunks), so its slot counts.
+ */
+import fs from 'node:fs';
+import { CorruptIndexError, IndexAppendError, InvalidConfigError, LogClosedError, StorageError } from '../errors.js';
+import { MAX_MAPPING_BYTES, adviseRandom, extendWithZeros, mapFile, syncMapped } from './mapped-file.js';
+
+/** Lookups first search the entries in the last 8 KiB: recent offsets are hot, older pages may be cold. */
+export const WARM_SECTION_BYTES = 8192;
+
+/** How far ahead of the last entry a writable index file is grown with real blocks. */
+export const DEFAULT_PREALLOCATE_CHUNK_BYTES = 64 * 1024;
+
+export interface IndexOptions {
+  /** `segment.index.bytes`: the most bytes the index may hold, rounded down to whole entries. */
+  maxIndexBytes: number;
+  /** Open for appends (active segment); otherwise read-only, mapped on first lookup. */
+  writable: boolean;
+  /** Growth step of the file while writable; default DEFAULT_PREALLOCATE_CHUNK_BYTES. */
+  preallocateChunkBytes?: number;
+}
+
+/** Reads one number from the entry at byte `pos`. */
+export type EntryKey = (buf: Buffer, pos: number) => number;
+
+/** What the base class needs to know about a subclass's byte layout. */
+export interface IndexLayout {
+  readonly entrySize: number;
+  /** The entry's offset relative to the base offset; non-decreasing over the entries. */
+  readonly relativeOffset: EntryKey;
+  /** Why the entry at `pos` is invalid after the one at `prevPos` (-1 for entry 0), or undefined. */
+  readonly problem: (buf: Buffer, pos: number, prevPos: number) => string | undefined;
+}
+
+const INT32_MAX = 2 ** 31 - 1;
+
+export abstract class MappedIndex {
+  readonly baseOffset: number;
+  readonly maxEntries: number;
+  /** A copy of the last entry (all zeros when empty), so `lastOffset` and friends need no mapping. */
+  protected readonly lastEntryBytes: Buffer;
+  private readonly layout: IndexLayout;
+  private readonly entrySize: number;
+  private readonly chunkEntries: number;
+  private readonly warmEntries: number;
+  private filePath: string;
+  /** Open only while writable (growth needs it); read-only mapping closes it right after mmap. */
+  private fd: number | undefined;
+  private map: Buffer | undefined;
+  private mapWritable = false;
+  private fileBytes = 0;
+  private count = 0;
+  /** Slots written or zeroed since the last flush; flush syncs [0, dirtyEntries). */
+  private dirtyEntries = 0;
+  private closed = false;
+
+  protected constructor(path: string, baseOffset: number, layout: IndexLayout, options: IndexOptions) {
+    const es = layout.entrySize;
+    const { maxIndexBytes } = options;
+    if (!Number.isInteger(maxIndexBytes) || maxIndexBytes < es || maxIndexBytes > MAX_MAPPING_BYTES) {
+      throw new InvalidConfigError(
+        'segment.index.bytes',
+        `${maxIndexBytes} must be an integer in [${es}, ${MAX_MAPPING_BYTES}]`,
+      );
+    }
+    const chunk = options.preallocateChunkBytes ?? DEFAULT_PREALLOCATE_CHUNK_BYTES;
+    this.filePath = path;
+    this.baseOffset = baseOffset;
+    this.layout = layout;
+    this.entrySize = es;
+    this.maxEntries = Math.floor(maxIndexBytes / es);
+    this.chunkEntries = Math.max(2, Math.floor(chunk / es));
+    this.warmEntries = Math.floor(WARM_SECTION_BYTES / es);
+    this.lastEntryBytes = Buffer.alloc(es);
+
+    const fd = openFile(path, options.writable ? 'r+' : 'r', options.writable);
+    try {
+      this.fileBytes = fs.fstatSync(fd).size;
+      this.count = this.countEntries(fd, Math.floor(this.fileBytes / es));
+      if (options.writable) this.becomeWritable(fd);
+      else fs.closeSync(fd);
+    } catch (err) {
+      closeQuietly(fd);
+      throw err instanceof CorruptIndexError || err instanceof StorageError
+        ? err
+        : new StorageError(`cannot open index ${path}`, err);
+    }
+  }
+
+  get path(): string {
+    return this.filePath;
+  }
+  get entries(): number {
+    return this.count;
+  }
+  get isFull(): boolean {
+    return this.count >= this.maxEntries;
+  }
+  get sizeInBytes(): number {
+    return this.count * this.entrySize;
+  }
+  get isWritable(): boolean {
+    return this.fd !== undefined;
+  }
+  /** Whether the file is mapped now (read-only indexes map on first lookup). */
+  get isMapped(): boolean {
+    return this.map !== undefined;
+  }
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Whether `offset` can be stored in this index (its relative offset fits an int32). */
+  canAppendOffset(offset: number): boolean {
+    const rel = offset - this.baseOffset;
+    return Number.isInteger(rel) && rel >= 0 && rel <= INT32_MAX;
+  }
+
+  /** Drops every entry whose offset is >= `offset`. */
+  truncateTo(offset: number): void {
+    const rel = offset - this.baseOffset;
+    this.truncateToEntries(rel <= 0 ? 0 : this.largestLowerBound(rel - 1, this.layout.relativeOffset) + 1);
+  }
+
+  /** Keeps the first `n` entries. */
+  truncateToEntries(n: number): void {
+    this.checkOpen();
+    if (!Number.isInteger(n) || n < 0) throw new RangeError(`cannot truncate to ${n} entries`);
+    if (n >= this.count) return;
+    const es = this.entrySize;
+    const buf = this.mapped();
+    if (n > 0) buf.copy(this.lastEntryBytes, 0, (n - 1) * es, n * es);
+    else this.lastEntryBytes.fill(0);
+    if (this.fd !== undefined) {
+      // Zero what is dropped so a crash before the next flush cannot bring those entries back.
+      buf.fill(0, n * es, this.count * es);
+      this.dirtyEntries = Math.max(this.dirtyEntries, this.count);
+    } else if (this.fileBytes > n * es) {
+      // Read-only: nothing past n is touched again (see the top), so the file may shrink under the mapping.
+      try {
+        fs.truncateSync(this.filePath, n * es);
+      } catch (err) {
+        throw new StorageError(`cannot truncate index ${this.filePath}`, err);
+      }
+      this.fileBytes = n * es;
+    }
+    this.count = n;
+  }
+
+  /** Drops every entry. */
+  reset(): void {
+    this.truncateToEntries(0);
+  }
+
+  /**
+   * Shrinks the file to exactly its entries and stops appends (segment no longer active). Safe
+   * although mapped: nothing past the entries is ever touched (see the top of this file).
+   */
+  trimToValidSize(): void {
+    this.checkOpen();
+    const exact = this.count * this.entrySize;
+    try {
+      if (this.fd !== undefined) {
+        if (this.fileBytes !== exact) fs.ftruncateSync(this.fd, exact);
+        const fd = this.fd;
+        this.fd = undefined;
+        fs.closeSync(fd);
+      } else if (this.fileBytes > exact) {
+        fs.truncateSync(this.filePath, exact);
+      }
+    } catch (err) {
+      throw new StorageError(`cannot trim index ${this.filePath}`, err);
+    }
+    this.fileBytes = exact;
+  }
+
+  /** Opens a read-only or trimmed index for appends again (its segment became the active one). */
+  makeWritable(): void {
+    this.checkOpen();
+    if (this.fd !== undefined) return;
+    const fd = openFile(this.filePath, 'r+', false);
+    try {
+      this.fileBytes = fs.fstatSync(fd).size;
+      if (this.fileBytes < this.count * this.entrySize) {
+        throw new CorruptIndexError(this.filePath, `file shrank to ${this.fileBytes} bytes under ${this.count} entries`);
+      }
+      this.becomeWritable(fd);
+    } catch (err) {
+      closeQuietly(fd);
+      throw err instanceof CorruptIndexError || err instanceof StorageError
+        ? err
+        : new StorageError(`cannot reopen index ${this.filePath} for appends`, err);
+    }
+  }
+
+  /** msync of the entries written (or zeroed) since the last flush; blocks until they are on disk. */
+  flush(): void {
+    if (this.closed || !this.mapWritable || this.map === undefined) return;
+    const end = Math.min(this.dirtyEntries * this.entrySize, this.fileBytes);
+    if (end > 0) syncMapped(this.map.subarray(0, end), true);
+    this.dirtyEntries = 0;
+  }
+
+  /** Flushes, optionally trims the file to its entries, and drops the file and the mapping. */
+  close(options: { trim?: boolean } = {}): void {
+    if (this.closed) return;
+    this.flush();
+    if (options.trim) this.trimToValidSize();
+    this.release();
+  }
+
+  /** Closes (without flushing) and removes the file; false when it did not exist. */
+  deleteFile(): boolean {
+    this.release();
+    try {
+      fs.unlinkSync(this.filePath);
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw new StorageError(`cannot delete index ${this.filePath}`, err);
+    }
+  }
+
+  /** Renames the file; an open mapping and fd stay valid. */
+  renameTo(newPath: string): void {
+    try {
+      fs.renameSync(this.filePath, newPath);
+    } catch (err) {
+      throw new StorageError(`cannot rename index ${this.filePath} to ${newPath}`, err);
+    }
+    this.filePath = newPath;
+  }
+
+  /** Throws CorruptIndexError unless the file length is whole entries and every entry follows the last. */
+  sanityCheck(): void {
+    this.checkOpen();
+    const es = this.entrySize;
+    let length: number;
+    try {
+      length = fs.statSync(this.filePath).size;
+    } catch (err) {
+      throw new StorageError(`cannot stat index ${this.filePath}`, err);
+    }
+    if (length % es !== 0) {
+      throw new CorruptIndexError(this.filePath, `file length ${length} is not a multiple of the entry size ${es}`);
+    }
+    if (length < this.count * es) {
+      throw new CorruptIndexError(this.filePath, `file length ${length} is short of ${this.count} entries`);
+    }
+    if (this.count === 0) return;
+    const buf = this.mapped();
+    for (let i = 0; i < this.count; i++) {
+      const problem = this.layout.problem(buf, i * es, i === 0 ? -1 : (i - 1) * es);
+      if (problem !== undefined) throw new CorruptIndexError(this.filePath, `entry ${i}: ${problem}`);
+    }
+  }
+
+  /**
+   * The index of the last entry whose key is <= target, or -1. Keys must be non-decreasing. Searches
+   * the warm section (the last WARM_SECTION_BYTES of entries) first, so recent targets touch only hot pages.
+   */
+  protected largestLowerBound(target: number, key: EntryKey): number {
+    this.checkOpen();
+    const n = this.count;
+    if (n === 0) return -1;
+    const buf = this.mapped();
+    const es = this.entrySize;
+    const warmStart = n > this.warmEntries ? n - this.warmEntries : 0;
+    let lo = warmStart;
+    let hi = n - 1;
+    if (key(buf, warmStart * es) > target) {
+      if (warmStart === 0 || key(buf, 0) > target) return -1;
+      lo = 0;
+      hi = warmStart - 1;
+    }
+    // Invariant: key(lo) <= target, and the answer lies in [lo, hi].
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (key(buf, mid * es) <= target) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  /** Byte position of entry `i`; throws RangeError outside [0, entries). */
+  protected entryPosition(i: number): number {
+    if (!Number.isInteger(i) || i < 0 || i >= this.count) {
+      throw new RangeError(`index entry ${i} out of range [0, ${this.count})`);
+    }
+    return i * this.entrySize;
+  }
+
+  /** The mapping, made now if this is a read-only index's first read. Only call with entries > 0. */
+  protected mapped(): Buffer {
+    if (this.map !== undefined) return this.map;
+    this.checkOpen();
+    const fd = openFile(this.filePath, 'r', false);
+    try {
+      this.map = mapFile(fd, this.count * this.entrySize, false);
+      adviseRandom(this.map);
+    } finally {
+      closeQuietly(fd);
+    }
+    return this.map;
+  }
+
+  /**
+   * Checks that one more entry fits, grows the file if the next slot is past its end, and returns
+   * the byte position to write the entry at. The subclass writes it, then calls commitEntry().
+   */
+  protected reserveEntry(): number {
+    if (this.closed) throw new IndexAppendError(this.filePath, 'index is closed');
+    if (this.fd === undefined) throw new IndexAppendError(this.filePath, 'index is read-only');
+    if (this.count >= this.maxEntries) {
+      throw new IndexAppendError(this.filePath, `index is full (${this.maxEntries} entries)`);
+    }
+    const es = this.entrySize;
+    if ((this.count + 1) * es > this.fileBytes) {
+      const capacity = Math.max(this.maxEntries, this.count);
+      const target = Math.min(capacity, Math.ceil((this.count + 1) / this.chunkEntries) * this.chunkEntries);
+      extendWithZeros(this.fd, this.fileBytes, target * es, this.filePath);
+      this.fileBytes = target * es;
+    }
+    return this.count * es;
+  }
+
+  protected commitEntry(): void {
+    const pos = this.count * this.entrySize;
+    (this.map as Buffer).copy(this.lastEntryBytes, 0, pos, pos + this.entrySize);
+    this.count++;
+    if (this.count > this.dirtyEntries) this.dirtyEntries = this.count;
+  }
+
+  protected checkOpen(): void {
+    if (this.closed) throw new LogClosedError(`index ${this.filePath}`);
+  }
+
+  /**
+   * Takes `fd` as the append handle: cuts anything past the entries (so every slot past the last
+   * entry is zero, see the top) and maps read-write at full capacity unless already so mapped.
+   */
+  private becomeWritable(fd: number): void {
+    const exact = this.count * this.entrySize;
+    if (this.fileBytes > exact) {
+      fs.ftruncateSync(fd, exact);
+      this.fileBytes = exact;
+    }
+    const capacity = Math.max(this.maxEntries, this.count) * this.entrySize;
+    if (!this.mapWritable || this.map === undefined || this.map.length < capacity) {
+      this.map = mapFile(fd, capacity, true);
+      adviseRandom(this.map);
+      this.mapWritable = true;
+    }
+    this.fd = fd;
+  }
+
+  /** The valid entries among the file's first `slots` slots (see the top of this file). */
+  private countEntries(fd: number, slots: number): number {
+    const es = this.entrySize;
+    const last = this.lastEntryBytes;
+    if (slots === 0) return 0;
+    readFully(fd, last, (slots - 1) * es);
+    if (slots === 1 || !isZero(last, 0, es)) return slots;
+    // A zero last slot: the preallocated tail of a crash. Read the file once and count the valid prefix.
+    const buf = Buffer.allocUnsafe(slots * es);
+    readFully(fd, buf, 0);
+    let n = 0;
+    if (!(isZero(buf, 0, es) && isZero(buf, es, es)) && this.layout.problem(buf, 0, -1) === undefined) {
+      n = 1;
+      while (n < slots && !isZero(buf, n * es, es) && this.layout.problem(buf, n * es, (n - 1) * es) === undefined) {
+        n++;
+      }
+    }
+    if (n > 0) buf.copy(last, 0, (n - 1) * es, n * es);
+    else last.fill(0);
+    return n;
+  }
+
+  private release(): void {
+    if (this.fd !== undefined) closeQuietly(this.fd);
+    this.fd = undefined;
+    // No unmap exists: dropping the reference lets GC unmap it (see ARCHITECTURE.md).
+    this.map = undefined;
+    this.mapWritable = false;
+    this.closed = true;
+  }
+}
+
+function openFile(path: string, flags: 'r' | 'r+', create: boolean): number {
+  try {
+    return fs.openSync(path, create ? fs.constants.O_RDWR | fs.constants.O_CREAT : flags);
+  } catch (err) {
+    throw new StorageError(`cannot open index ${path}`, err);
+  }
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    fs.closeSync(fd);
+  } catch {
+    // Closing is best effort; the fd is gone either way.
+  }
+}
+
+function readFully(fd: number, buf: Buffer, position: number): void {
+  let done = 0;
+  while (done < buf.length) {
+    const n = fs.readSync(fd, buf, done, buf.length - done, position + done);
+    if (n === 0) throw new StorageError(`unexpected end of index file at ${position + done}`);
+    done += n;
+  }
+}
+
+function isZero(buf: Buffer, pos: number, length: number): boolean {
+  for (let i = pos; i < pos + length; i++) if (buf[i] !== 0) return false;
+  return true;
+}

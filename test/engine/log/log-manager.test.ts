@@ -1,0 +1,118 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { InvalidConfigError, LogDirLockedError } from '../../../engine/errors.js';
+import { CLEAN_SHUTDOWN_FILE, LogManager } from '../../../engine/log/log-manager.js';
+import { batchOf, decodeRecords } from '../../helpers/log-fixtures.js';
+import { makeTempDir, removeTempDir } from '../../helpers/temp-dir.js';
+
+describe('LogManager', () => {
+  let root: string;
+  let dirs: string[];
+  const open = (extra: Partial<Parameters<typeof LogManager.open>[0]> = {}): LogManager =>
+    LogManager.open({ dirs, retentionCheckIntervalMs: 0, flushCheckIntervalMs: 0, checkpointIntervalMs: 0, ...extra });
+
+  beforeEach(() => {
+    root = makeTempDir();
+    dirs = [path.join(root, 'a'), path.join(root, 'b')];
+  });
+  afterEach(() => removeTempDir(root));
+
+  it('creates logs across the data directories and finds them again after a restart', async () => {
+    const manager = open();
+    for (let p = 0; p < 4; p++) manager.getOrCreateLog('orders', p).append(batchOf(p + 1, `p${p}`));
+    expect(fs.readdirSync(dirs[0]!).filter((d) => d.startsWith('orders-'))).toHaveLength(2);
+    expect(fs.readdirSync(dirs[1]!).filter((d) => d.startsWith('orders-'))).toHaveLength(2);
+    manager.close();
+    for (const dir of dirs) expect(fs.existsSync(path.join(dir, CLEAN_SHUTDOWN_FILE))).toBe(true);
+
+    const again = open();
+    for (const dir of dirs) expect(fs.existsSync(path.join(dir, CLEAN_SHUTDOWN_FILE))).toBe(false);
+    for (let p = 0; p < 4; p++) {
+      const log = again.getLog('orders', p)!;
+      expect(log.logEndOffset).toBe(p + 1);
+      expect(decodeRecords((await log.read(0, 1 << 20)).records)[0]!.key).toBe(`p${p}-k0`);
+    }
+    again.close();
+  });
+
+  it('locks its directories against a second manager', () => {
+    const manager = open();
+    expect(() => open()).toThrow(LogDirLockedError);
+    manager.close();
+    open().close();
+  });
+
+  it('checkpoints the recovery point and log start offset in Kafka\'s format', () => {
+    const manager = open({ dirs: [dirs[0]!] });
+    const log = manager.getOrCreateLog('my-topic', 7);
+    for (let i = 0; i < 5; i++) log.append(batchOf(2));
+    log.deleteRecordsBefore(4);
+    log.flush();
+    manager.checkpoint();
+    expect(fs.readFileSync(path.join(dirs[0]!, 'recovery-point-offset-checkpoint'), 'utf8')).toBe('0\n1\nmy-topic 7 10\n');
+    expect(fs.readFileSync(path.join(dirs[0]!, 'log-start-offset-checkpoint'), 'utf8')).toBe('0\n1\nmy-topic 7 4\n');
+    manager.close();
+    const again = open({ dirs: [dirs[0]!] });
+    expect(again.getLog('my-topic', 7)!.logStartOffset).toBe(4);
+    again.close();
+  });
+
+  it('recovers after a crash (no clean-shutdown marker) from the checkpointed recovery point', () => {
+    const manager = open({ dirs: [dirs[0]!] });
+    const log = manager.getOrCreateLog('t', 0);
+    log.append(batchOf(3));
+    // A crash: the lock and the marker stay as a dead process would leave them.
+    fs.writeFileSync(path.join(dirs[0]!, '.lock'), '999999\n');
+    const segment = fs.readdirSync(log.dir).find((f) => f.endsWith('.log'))!;
+    fs.appendFileSync(path.join(log.dir, segment), Buffer.alloc(30, 7));
+    const said: string[] = [];
+    const again = open({ dirs: [dirs[0]!], log: (m) => said.push(m) });
+    expect(again.getLog('t', 0)!.logEndOffset).toBe(3);
+    expect(said.join('\n')).toMatch(/cut by 30 bytes/);
+    again.close();
+  });
+
+  it('applies per-topic overrides on top of the defaults and rejects bad ones', () => {
+    const manager = open({ topicConfigs: { compacted: { 'cleanup.policy': 'compact', 'segment.bytes': '2048' } } });
+    expect(manager.getOrCreateLog('compacted', 0).config.cleanupPolicy).toBe('compact');
+    expect(manager.getOrCreateLog('plain', 0).config.cleanupPolicy).toBe('delete');
+    manager.setTopicConfig('plain', { 'retention.ms': '1000' });
+    expect(manager.getLog('plain', 0)!.config.retentionMs).toBe(1000);
+    expect(() => manager.setTopicConfig('plain', { 'retention.ms': 'soon' })).toThrow(InvalidConfigError);
+    expect(manager.getLog('plain', 0)!.config.retentionMs).toBe(1000);
+    manager.close();
+    expect(() => open({ topicConfigs: { x: { 'segment.bytes': '1' } } })).toThrow(InvalidConfigError);
+    open().close(); // the failed open released its locks
+  });
+
+  it('runs retention over every log', () => {
+    const manager = open({ topicConfigs: { short: { 'retention.ms': '1000', 'segment.bytes': '500' } } });
+    const log = manager.getOrCreateLog('short', 0);
+    for (let i = 0; i < 10; i++) log.append(batchOf(3, 'x', 1_000));
+    expect(manager.runRetention(1_000_000)).toBeGreaterThan(0);
+    expect(log.logStartOffset).toBe(30);
+    manager.close();
+  });
+
+  it('deletes a log with its directory', () => {
+    const manager = open();
+    const log = manager.getOrCreateLog('gone', 0);
+    log.append(batchOf(1));
+    expect(manager.deleteLog('gone', 0)).toBe(true);
+    expect(fs.existsSync(log.dir)).toBe(false);
+    expect(manager.getLog('gone', 0)).toBeUndefined();
+    manager.close();
+  });
+
+  it('opens thousands of partitions written by a previous run', () => {
+    const manager = open({ dirs: [dirs[0]!] });
+    const batch = batchOf(1);
+    for (let p = 0; p < 2000; p++) manager.getOrCreateLog('many', p).append(Buffer.from(batch));
+    manager.close();
+    const again = open({ dirs: [dirs[0]!] });
+    expect([...again.allLogs()]).toHaveLength(2000);
+    expect(again.getLog('many', 1999)!.logEndOffset).toBe(1);
+    again.close();
+  });
+});

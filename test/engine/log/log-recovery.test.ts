@@ -1,0 +1,157 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseLogConfig } from '../../../engine/log/log-config.js';
+import { PartitionLog } from '../../../engine/log/partition-log.js';
+import { MappingBudget } from '../../../engine/segment/mapping-budget.js';
+import { batchOf, decodeRecords } from '../../helpers/log-fixtures.js';
+import { makeTempDir, removeTempDir } from '../../helpers/temp-dir.js';
+
+/** Restart scenarios: a clean stop and reopen, and crashes with torn, flipped or missing files. */
+describe('partition log recovery', () => {
+  let root: string;
+  let dir: string;
+  let messages: string[];
+  const props = { 'segment.bytes': '1500', 'index.interval.bytes': '200' };
+  const open = (cleanShutdown: boolean, recoveryPoint = 0): PartitionLog =>
+    PartitionLog.open({
+      dir,
+      topic: 'events',
+      partition: 3,
+      config: parseLogConfig(props),
+      budget: new MappingBudget(16),
+      cleanShutdown,
+      recoveryPoint,
+      log: (m) => messages.push(m),
+    });
+  const fill = (log: PartitionLog, batches: number): void => {
+    for (let i = 0; i < batches; i++) log.append(batchOf(5, `b${i}`));
+  };
+  const allKeys = async (log: PartitionLog): Promise<string[]> => {
+    const keys: string[] = [];
+    for (let offset = log.logStartOffset; offset < log.logEndOffset; ) {
+      const records = decodeRecords((await log.read(offset, 1 << 20)).records).filter((r) => r.offset >= offset);
+      keys.push(...records.map((r) => r.key ?? ''));
+      offset = records[records.length - 1]!.offset + 1;
+    }
+    return keys;
+  };
+  const segmentFiles = (suffix: string): string[] => fs.readdirSync(dir).filter((f) => f.endsWith(suffix)).sort();
+  const lastLogFile = (): string => path.join(dir, segmentFiles('.log').at(-1)!);
+
+  beforeEach(() => {
+    root = makeTempDir();
+    dir = path.join(root, 'events-3');
+    messages = [];
+  });
+  afterEach(() => removeTempDir(root));
+
+  it('reopens after a clean stop with the same records, offsets and trimmed indexes', async () => {
+    const log = open(true);
+    fill(log, 40);
+    const keys = await allKeys(log);
+    log.close();
+    for (const index of segmentFiles('.index')) expect(fs.statSync(path.join(dir, index)).size % 8).toBe(0);
+    const again = open(true);
+    expect(again.logEndOffset).toBe(200);
+    expect(await allKeys(again)).toEqual(keys);
+    expect(again.append(batchOf(1, 'more')).firstOffset).toBe(200);
+    again.close();
+  });
+
+  it('does no recovery scan after a clean stop: damage in an old batch goes unnoticed until a crash restart', async () => {
+    const log = open(true);
+    fill(log, 10);
+    log.close();
+    const file = path.join(dir, segmentFiles('.log')[0]!);
+    const bytes = fs.readFileSync(file);
+    bytes[100]! ^= 0xff; // inside the first batch's records: its CRC no longer matches
+    fs.writeFileSync(file, bytes);
+    const clean = open(true);
+    expect(clean.logEndOffset).toBe(50);
+    clean.close();
+    const crashed = open(false);
+    expect(crashed.logEndOffset).toBe(0);
+    expect(messages.join('\n')).toMatch(/CRC mismatch/);
+    crashed.close();
+  });
+
+  it('cuts a torn tail after a crash and keeps everything before it', async () => {
+    const log = open(true);
+    fill(log, 12);
+    const keys = await allKeys(log);
+    // A crash mid-write: half a batch at the end of the file.
+    fs.appendFileSync(lastLogFile(), batchOf(5, 'torn').subarray(0, 40));
+    const recovered = open(false);
+    expect(recovered.logEndOffset).toBe(60);
+    expect(await allKeys(recovered)).toEqual(keys);
+    expect(recovered.append(batchOf(1, 'next')).firstOffset).toBe(60);
+    expect(messages.join('\n')).toMatch(/cut by 40 bytes/);
+    recovered.close();
+  });
+
+  it('truncates at a flipped byte and deletes the segments after it', async () => {
+    const log = open(true);
+    fill(log, 40);
+    const segments = log.segments();
+    expect(segments.length).toBeGreaterThan(3);
+    const victim = segments[1]!;
+    const bytes = fs.readFileSync(victim.path);
+    const secondBatch = bytes.readInt32BE(8) + 12;
+    bytes[secondBatch + 70]! ^= 0x01;
+    fs.writeFileSync(victim.path, bytes);
+    const recovered = open(false, 0);
+    // The first batch of the damaged segment survives; nothing after the damage does.
+    expect(recovered.logEndOffset).toBe(victim.baseOffset + 5);
+    expect(recovered.segments().length).toBe(2);
+    expect(await allKeys(recovered)).toHaveLength(victim.baseOffset + 5);
+    recovered.close();
+  });
+
+  it('rebuilds deleted and garbage index files, giving the same reads', async () => {
+    const log = open(true);
+    fill(log, 40);
+    const keys = await allKeys(log);
+    log.close();
+    const indexes = segmentFiles('.index');
+    fs.rmSync(path.join(dir, indexes[0]!));
+    fs.writeFileSync(path.join(dir, indexes[1]!), Buffer.alloc(13, 0xab)); // not a whole number of entries
+    fs.rmSync(path.join(dir, segmentFiles('.timeindex')[2]!));
+    const again = open(true);
+    expect(await allKeys(again)).toEqual(keys);
+    const rebuilt = fs.statSync(path.join(dir, indexes[0]!)).size;
+    expect(rebuilt).toBeGreaterThan(0);
+    expect(rebuilt % 8).toBe(0);
+    again.close();
+  });
+
+  it('recovers from the recovery point: a crash with everything flushed loses nothing', async () => {
+    const log = open(true);
+    fill(log, 30);
+    log.flush();
+    const point = log.recoveryPoint;
+    expect(point).toBe(150);
+    fill(log, 5);
+    // No close: the process died. The files hold what write() put in the page cache.
+    const recovered = open(false, point);
+    expect(recovered.logEndOffset).toBe(175);
+    expect(recovered.recoveryPoint).toBe(175);
+    recovered.close();
+  });
+
+  it('removes leftovers of an interrupted deletion or truncation', () => {
+    const log = open(true);
+    fill(log, 3);
+    log.close();
+    fs.writeFileSync(path.join(dir, '00000000000000000099.log.deleted'), 'x');
+    fs.writeFileSync(path.join(dir, '00000000000000000000.log.truncating'), 'x');
+    fs.writeFileSync(path.join(dir, '00000000000000000777.index'), Buffer.alloc(8));
+    const again = open(true);
+    expect(fs.readdirSync(dir).sort()).toEqual([
+      '00000000000000000000.index',
+      '00000000000000000000.log',
+      '00000000000000000000.timeindex',
+    ]);
+    again.close();
+  });
+});
