@@ -518,7 +518,7 @@ function openOrThrow(path: string, flags: string): number {
 
 /** Writes every chunk at `position`, continuing after short writes. */
 function writeAllv(fd: number, chunks: readonly Buffer[], position: number, path: string): void {
-  let pending = chunks.slice();
+  const pending = chunks.slice();
   let pos = position;
   try {
     while (pending.length > 0) {

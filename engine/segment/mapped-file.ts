@@ -68,7 +68,7 @@ function alignedView(buf: Buffer): Buffer {
   if (!mappings.has(buf.buffer)) {
     throw new StorageError('buffer is not a view of a mapping made by mapFile');
   }
-  const start = buf.byteOffset;
+  const start = buf.byteOffset - (buf.byteOffset % PAGE_SIZE);
   return Buffer.from(buf.buffer, start, buf.byteOffset + buf.length - start);
 }
 

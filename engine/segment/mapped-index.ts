@@ -30,7 +30,13 @@
  * one-slot file is always a trimmed one (the file grows by whole chunks), so its slot counts.
  */
 import fs from 'node:fs';
-import { CorruptIndexError, IndexAppendError, InvalidConfigError, LogClosedError, StorageError } from '../errors.js';
+import {
+  CorruptIndexError,
+  IndexAppendError,
+  InvalidConfigError,
+  LogClosedError,
+  StorageError,
+} from '../errors.js';
 import { MAX_MAPPING_BYTES, adviseRandom, extendWithZeros, mapFile, syncMapped } from './mapped-file.js';
 
 /** Lookups first search the entries in the last 8 KiB: recent offsets are hot, older pages may be cold. */
@@ -210,7 +216,10 @@ export abstract class MappedIndex {
     try {
       this.fileBytes = fs.fstatSync(fd).size;
       if (this.fileBytes < this.count * this.entrySize) {
-        throw new CorruptIndexError(this.filePath, `file shrank to ${this.fileBytes} bytes under ${this.count} entries`);
+        throw new CorruptIndexError(
+          this.filePath,
+          `file shrank to ${this.fileBytes} bytes under ${this.count} entries`,
+        );
       }
       this.becomeWritable(fd);
     } catch (err) {
@@ -270,7 +279,10 @@ export abstract class MappedIndex {
       throw new StorageError(`cannot stat index ${this.filePath}`, err);
     }
     if (length % es !== 0) {
-      throw new CorruptIndexError(this.filePath, `file length ${length} is not a multiple of the entry size ${es}`);
+      throw new CorruptIndexError(
+        this.filePath,
+        `file length ${length} is not a multiple of the entry size ${es}`,
+      );
     }
     if (length < this.count * es) {
       throw new CorruptIndexError(this.filePath, `file length ${length} is short of ${this.count} entries`);
@@ -395,7 +407,11 @@ export abstract class MappedIndex {
     let n = 0;
     if (!(isZero(buf, 0, es) && isZero(buf, es, es)) && this.layout.problem(buf, 0, -1) === undefined) {
       n = 1;
-      while (n < slots && !isZero(buf, n * es, es) && this.layout.problem(buf, n * es, (n - 1) * es) === undefined) {
+      while (
+        n < slots &&
+        !isZero(buf, n * es, es) &&
+        this.layout.problem(buf, n * es, (n - 1) * es) === undefined
+      ) {
         n++;
       }
     }

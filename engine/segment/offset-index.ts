@@ -73,10 +73,16 @@ export class OffsetIndex extends MappedIndex {
    */
   append(offset: number, position: number): void {
     if (!this.canAppendOffset(offset)) {
-      throw new IndexAppendError(this.path, `offset ${offset} is not in [${this.baseOffset}, base + 2^31 - 1]`);
+      throw new IndexAppendError(
+        this.path,
+        `offset ${offset} is not in [${this.baseOffset}, base + 2^31 - 1]`,
+      );
     }
     if (this.entries > 0 && offset <= this.lastOffset) {
-      throw new IndexAppendError(this.path, `offset ${offset} is not above the last offset ${this.lastOffset}`);
+      throw new IndexAppendError(
+        this.path,
+        `offset ${offset} is not above the last offset ${this.lastOffset}`,
+      );
     }
     if (!Number.isInteger(position) || position < 0 || position > INT32_MAX || position < this.lastPosition) {
       throw new IndexAppendError(this.path, `position ${position} is invalid after ${this.lastPosition}`);

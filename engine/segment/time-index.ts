@@ -91,7 +91,10 @@ export class TimeIndex extends MappedIndex {
       throw new IndexAppendError(this.path, `timestamp ${timestamp} is not an integer`);
     }
     if (!this.canAppendOffset(offset)) {
-      throw new IndexAppendError(this.path, `offset ${offset} is not in [${this.baseOffset}, base + 2^31 - 1]`);
+      throw new IndexAppendError(
+        this.path,
+        `offset ${offset} is not in [${this.baseOffset}, base + 2^31 - 1]`,
+      );
     }
     if (this.entries > 0 && offset < this.lastOffset) {
       throw new IndexAppendError(this.path, `offset ${offset} is below the last offset ${this.lastOffset}`);

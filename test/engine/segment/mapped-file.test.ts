@@ -83,7 +83,12 @@ describe('mapFile', () => {
     fs.closeSync(fd); // the mapping outlives the fd
     expect(map.subarray(20, 27).toString()).toBe('written');
     syncMapped(map.subarray(PAGE_SIZE + 10, PAGE_SIZE + 16), true);
-    expect(fs.readFileSync(file).subarray(PAGE_SIZE + 10, PAGE_SIZE + 16).toString()).toBe('mapped');
+    expect(
+      fs
+        .readFileSync(file)
+        .subarray(PAGE_SIZE + 10, PAGE_SIZE + 16)
+        .toString(),
+    ).toBe('mapped');
   });
 
   it('maps read-only', () => {

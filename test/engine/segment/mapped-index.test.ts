@@ -45,7 +45,8 @@ class CountingIndex extends MappedIndex {
 const countingLayout: IndexLayout = {
   entrySize: 8,
   relativeOffset: (buf, pos) => buf.readInt32BE(pos),
-  problem: (buf, pos, prev) => (prev >= 0 && buf.readInt32BE(pos) <= buf.readInt32BE(prev) ? 'not increasing' : undefined),
+  problem: (buf, pos, prev) =>
+    prev >= 0 && buf.readInt32BE(pos) <= buf.readInt32BE(prev) ? 'not increasing' : undefined,
 };
 
 describe('warm-section search', () => {
@@ -108,7 +109,9 @@ describe('file growth', () => {
 
   it('rejects a bad maxIndexBytes', () => {
     expect(() => OffsetIndex.open(file, 0, { ...options, maxIndexBytes: 4 })).toThrow(InvalidConfigError);
-    expect(() => OffsetIndex.open(file, 0, { ...options, maxIndexBytes: 2 ** 31 })).toThrow(InvalidConfigError);
+    expect(() => OffsetIndex.open(file, 0, { ...options, maxIndexBytes: 2 ** 31 })).toThrow(
+      InvalidConfigError,
+    );
   });
 });
 
@@ -182,7 +185,14 @@ describe('crash-like files with a zero-filled tail', () => {
   });
 
   it('keeps an all-zero entry 0 followed by entries, drops it before a zero tail', () => {
-    writeFile([[0, 0], [4, 100], [9, 250]], 100);
+    writeFile(
+      [
+        [0, 0],
+        [4, 100],
+        [9, 250],
+      ],
+      100,
+    );
     expect(count(false)).toBe(3);
     writeFile([[0, 0]], 100);
     expect(count(false)).toBe(0);
@@ -191,7 +201,15 @@ describe('crash-like files with a zero-filled tail', () => {
   });
 
   it('stops at the first entry that does not follow the one before', () => {
-    writeFile([[1, 0], [5, 10], [3, 20], [8, 30]], 10);
+    writeFile(
+      [
+        [1, 0],
+        [5, 10],
+        [3, 20],
+        [8, 30],
+      ],
+      10,
+    );
     expect(count(false)).toBe(2);
   });
 

@@ -109,7 +109,18 @@ describe('TimeIndex lookups', () => {
 
   it('round-trips int64 timestamps exactly', () => {
     const index = TimeIndex.open(file, BASE, writable);
-    const stamps = [0, 1, 2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1, 2 ** 32, 2 ** 32 + 1, T0, 2 ** 52 + 3, Number.MAX_SAFE_INTEGER];
+    const stamps = [
+      0,
+      1,
+      2 ** 31 - 1,
+      2 ** 31,
+      2 ** 32 - 1,
+      2 ** 32,
+      2 ** 32 + 1,
+      T0,
+      2 ** 52 + 3,
+      Number.MAX_SAFE_INTEGER,
+    ];
     stamps.forEach((ts, i) => index.maybeAppend(ts, BASE + i));
     stamps.forEach((ts, i) => expect(index.entryAt(i)).toEqual({ timestamp: ts, offset: BASE + i }));
     index.close({ trim: true });
