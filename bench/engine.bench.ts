@@ -62,7 +62,10 @@ function nsPerOp(task: TaskLike | undefined): number {
  * operation of each over all passes. Appends dirty the page cache and the kernel's writeback
  * throttles whoever writes next, so a baseline measured wholly before or after would not be fair.
  */
-async function interleaved(tasks: Record<string, () => unknown>, passes = 6): Promise<Record<string, number>> {
+async function interleaved(
+  tasks: Record<string, () => unknown>,
+  passes = 6,
+): Promise<Record<string, number>> {
   const totals: Record<string, { ms: number; ops: number }> = {};
   const names = Object.keys(tasks);
   for (let pass = 0; pass < passes; pass++) {
@@ -85,7 +88,10 @@ async function interleaved(tasks: Record<string, () => unknown>, passes = 6): Pr
 /** A batch of `bytes` total size, made of records of about 1 KiB. */
 function batchOfSize(bytes: number): Buffer {
   const value = Buffer.alloc(1000, 'x');
-  const records = Array.from({ length: Math.floor((bytes - 61) / 1030) }, (_, i) => ({ key: `k${i}`, value }));
+  const records = Array.from({ length: Math.floor((bytes - 61) / 1030) }, (_, i) => ({
+    key: `k${i}`,
+    value,
+  }));
   return buildBatch({ records });
 }
 
@@ -136,7 +142,12 @@ async function main(): Promise<void> {
     });
     const raw = batch.length / MIB / (append.raw! / 1000);
     const kiln = batch.length / MIB / (append.kiln! / 1000);
-    emit({ name: 'append_1mib', mb_per_s: round(kiln), baseline_mb_per_s: round(raw), ratio: round(kiln / raw, 3) });
+    emit({
+      name: 'append_1mib',
+      mb_per_s: round(kiln),
+      baseline_mb_per_s: round(raw),
+      ratio: round(kiln / raw, 3),
+    });
 
     // --- read from the page cache vs fs.readSync ----------------------------------------------
     const start = log.logStartOffset;
@@ -150,7 +161,8 @@ async function main(): Promise<void> {
     // The baseline reads the newest whole file of the same bytes, also in the page cache.
     const rawReadFd = fs.openSync(rawFiles[Math.max(0, rawFiles.length - 2)]!, 'r');
     const rawReadSpan = Math.floor(fs.fstatSync(rawReadFd).size / batch.length) * batch.length;
-    for (let p = 0; p < rawReadSpan; p += batch.length) fs.readSync(rawReadFd, readBuffer, 0, readBuffer.length, p);
+    for (let p = 0; p < rawReadSpan; p += batch.length)
+      fs.readSync(rawReadFd, readBuffer, 0, readBuffer.length, p);
     const read = await interleaved({
       raw: () => {
         fs.readSync(rawReadFd, readBuffer, 0, readBuffer.length, rawReadPos);
@@ -165,13 +177,21 @@ async function main(): Promise<void> {
     });
     const rawRead = batch.length / MIB / (read.raw! / 1000);
     const kilnRead = batch.length / MIB / (read.kiln! / 1000);
-    emit({ name: 'read_page_cache', mb_per_s: round(kilnRead), baseline_mb_per_s: round(rawRead), ratio: round(kilnRead / rawRead, 3) });
+    emit({
+      name: 'read_page_cache',
+      mb_per_s: round(kilnRead),
+      baseline_mb_per_s: round(rawRead),
+      ratio: round(kilnRead / rawRead, 3),
+    });
     fs.closeSync(rawReadFd);
     log.close();
     fs.closeSync(rawFd);
 
     // --- index lookup ------------------------------------------------------------------------
-    const index = OffsetIndex.open(path.join(root, 'lookup.index'), 0, { maxIndexBytes: 10 * MIB, writable: true });
+    const index = OffsetIndex.open(path.join(root, 'lookup.index'), 0, {
+      maxIndexBytes: 10 * MIB,
+      writable: true,
+    });
     const entries = 1_000_000;
     for (let i = 0; i < entries; i++) index.append(i * 10 + 5, i * 1024);
     const targets = Array.from({ length: 4096 }, () => Math.floor(Math.random() * entries * 10));
@@ -182,7 +202,11 @@ async function main(): Promise<void> {
       sink += index.lookupPosition(targets[t++ & 4095]!);
     });
     await indexBench.run();
-    emit({ name: 'index_lookup', ns_per_op: round(nsPerOp(indexBench.getTask('offset index lookup (1M entries, random)')), 1), entries });
+    emit({
+      name: 'index_lookup',
+      ns_per_op: round(nsPerOp(indexBench.getTask('offset index lookup (1M entries, random)')), 1),
+      entries,
+    });
     index.close();
     if (sink === -1) console.log(sink);
 
@@ -198,7 +222,12 @@ async function main(): Promise<void> {
     await validateBench.run();
     const crc = mbPerSecond(smallBatches.length, validateBench.getTask('crc32c alone'));
     const validate = mbPerSecond(smallBatches.length, validateBench.getTask('validate 64 batches of 16 KiB'));
-    emit({ name: 'batch_validate', mb_per_s: round(validate), baseline_mb_per_s: round(crc), ratio: round(validate / crc, 3) });
+    emit({
+      name: 'batch_validate',
+      mb_per_s: round(validate),
+      baseline_mb_per_s: round(crc),
+      ratio: round(validate / crc, 3),
+    });
   } finally {
     await destroyWorkerPools();
     fs.rmSync(root, { recursive: true, force: true });

@@ -53,7 +53,10 @@ export class UnsupportedMagicError extends EngineError {
     readonly magic: number,
     readonly position: number,
   ) {
-    super('UNSUPPORTED_MAGIC', `record batch magic ${magic} at position ${position} is not supported (need 2)`);
+    super(
+      'UNSUPPORTED_MAGIC',
+      `record batch magic ${magic} at position ${position} is not supported (need 2)`,
+    );
   }
 }
 

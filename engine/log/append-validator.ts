@@ -54,7 +54,12 @@ export interface AppendInfo {
  * `nextOffset` on (when assigning), leader epoch, LogAppendTime. Throws before patching anything
  * if any batch is bad, so a rejected append changes nothing.
  */
-export function validateAndAssign(buf: Buffer, nextOffset: number, config: Readonly<LogConfig>, options: AppendOptions): AppendInfo {
+export function validateAndAssign(
+  buf: Buffer,
+  nextOffset: number,
+  config: Readonly<LogConfig>,
+  options: AppendOptions,
+): AppendInfo {
   if (buf.length === 0) throw new InvalidRecordError('an append must hold at least one record batch');
   let pos = 0;
   let batches = 0;
@@ -67,11 +72,14 @@ export function validateAndAssign(buf: Buffer, nextOffset: number, config: Reado
     const count = buf.readInt32BE(pos + RECORD_COUNT);
     const lastOffsetDelta = buf.readInt32BE(pos + LAST_OFFSET_DELTA);
     const attributes = buf.readInt16BE(pos + ATTRIBUTES);
-    if (options.assignOffsets && !options.internal) checkProducerBatch(buf, pos, count, lastOffsetDelta, attributes);
+    if (options.assignOffsets && !options.internal)
+      checkProducerBatch(buf, pos, count, lastOffsetDelta, attributes);
     if (!options.assignOffsets) {
       const base = readInt64(buf, pos + BASE_OFFSET);
       if (base < expected) {
-        throw new InvalidRecordError(`batch at position ${pos} has offset ${base}, expected at least ${expected}`);
+        throw new InvalidRecordError(
+          `batch at position ${pos} has offset ${base}, expected at least ${expected}`,
+        );
       }
       expected = base;
     }
@@ -86,12 +94,13 @@ export function validateAndAssign(buf: Buffer, nextOffset: number, config: Reado
   }
 
   // Everything is valid: patch in place.
-  const logAppendTime = config.messageTimestampType === 'LogAppendTime' && options.assignOffsets ? options.now : -1;
+  const logAppendTime =
+    config.messageTimestampType === 'LogAppendTime' && options.assignOffsets ? options.now : -1;
   let offset = nextOffset;
   let offsetOfMaxTimestamp = -1;
   let firstOffset = -1;
   maxTimestamp = -1;
-  for (pos = 0; pos < buf.length; ) {
+  for (pos = 0; pos < buf.length;) {
     const size = buf.readInt32BE(pos + 8) + 12;
     if (options.assignOffsets) setBaseOffset(buf, pos, offset);
     else offset = readInt64(buf, pos + BASE_OFFSET);
@@ -120,10 +129,18 @@ export function validateAndAssign(buf: Buffer, nextOffset: number, config: Reado
 }
 
 /** Kafka's rules for batches that come from producers. */
-function checkProducerBatch(buf: Buffer, pos: number, count: number, lastOffsetDelta: number, attributes: number): void {
+function checkProducerBatch(
+  buf: Buffer,
+  pos: number,
+  count: number,
+  lastOffsetDelta: number,
+  attributes: number,
+): void {
   if (count <= 0) throw new InvalidRecordError(`batch at position ${pos} has no records`);
   if (count !== lastOffsetDelta + 1) {
-    throw new InvalidRecordError(`batch at position ${pos} holds ${count} records but its offsets span ${lastOffsetDelta + 1}`);
+    throw new InvalidRecordError(
+      `batch at position ${pos} holds ${count} records but its offsets span ${lastOffsetDelta + 1}`,
+    );
   }
   if (attributes & CONTROL_BIT) throw new InvalidRecordError('clients may not write control batches');
   if (readInt64(buf, pos + PRODUCER_ID) >= 0 && buf.readInt32BE(pos + BASE_SEQUENCE) < 0) {
@@ -138,7 +155,9 @@ function checkTimestamps(buf: Buffer, pos: number, config: Readonly<LogConfig>, 
   for (const field of [BASE_TIMESTAMP, MAX_TIMESTAMP]) {
     const ts = readInt64(buf, pos + field);
     if (Math.abs(ts - now) > limit) {
-      throw new InvalidTimestampError(`timestamp ${ts} of batch at position ${pos} is more than ${limit} ms from the broker's time ${now}`);
+      throw new InvalidTimestampError(
+        `timestamp ${ts} of batch at position ${pos} is more than ${limit} ms from the broker's time ${now}`,
+      );
     }
   }
 }

@@ -54,7 +54,10 @@ export function readCheckpoint(file: string): CheckpointEntries {
 }
 
 /** Writes a checkpoint atomically. Entries map `${topic}-${partition}` keys to offsets. */
-export function writeCheckpoint(file: string, entries: Iterable<{ topic: string; partition: number; offset: number }>): void {
+export function writeCheckpoint(
+  file: string,
+  entries: Iterable<{ topic: string; partition: number; offset: number }>,
+): void {
   const lines: string[] = [];
   for (const { topic, partition, offset } of entries) lines.push(`${topic} ${partition} ${offset}`);
   const text = `${VERSION}\n${lines.length}\n${lines.map((line) => line + '\n').join('')}`;

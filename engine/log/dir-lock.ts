@@ -25,10 +25,12 @@ export class DirLock {
         fs.writeFileSync(file, `${process.pid}\n`, { flag: 'wx' });
         return new DirLock(dir, file);
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new StorageError(`cannot lock ${dir}`, err);
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST')
+          throw new StorageError(`cannot lock ${dir}`, err);
       }
       const holder = readHolder(file);
-      if (holder !== undefined && holder !== process.pid && isAlive(holder)) throw new LogDirLockedError(dir, holder);
+      if (holder !== undefined && holder !== process.pid && isAlive(holder))
+        throw new LogDirLockedError(dir, holder);
       if (holder === process.pid) throw new LogDirLockedError(dir, holder);
       // Stale: the holder is gone. Remove it and try again.
       fs.rmSync(file, { force: true });

@@ -62,7 +62,11 @@ export const LOG_PROPERTIES: Readonly<Record<string, PropertySpec>> = {
   'flush.messages': { key: 'flushMessages', kind: 'long', min: 1 },
   'flush.ms': { key: 'flushMs', kind: 'long', min: 0 },
   'max.message.bytes': { key: 'maxMessageBytes', kind: 'int', min: 0 },
-  'message.timestamp.type': { key: 'messageTimestampType', kind: 'enum', values: ['CreateTime', 'LogAppendTime'] },
+  'message.timestamp.type': {
+    key: 'messageTimestampType',
+    kind: 'enum',
+    values: ['CreateTime', 'LogAppendTime'],
+  },
   'message.timestamp.difference.max.ms': { key: 'messageTimestampDifferenceMaxMs', kind: 'long', min: 0 },
   'cleanup.policy': { key: 'cleanupPolicy', kind: 'enum', values: ['delete', 'compact', 'compact,delete'] },
   'delete.retention.ms': { key: 'deleteRetentionMs', kind: 'long', min: 0 },
@@ -132,7 +136,8 @@ function parseValue(name: string, spec: PropertySpec, text: string): number | st
     }
     case 'double': {
       const value = Number(text);
-      if (text === '' || !Number.isFinite(value)) throw new InvalidConfigError(name, `expected a number, got '${text}'`);
+      if (text === '' || !Number.isFinite(value))
+        throw new InvalidConfigError(name, `expected a number, got '${text}'`);
       return checkRange(name, spec, value);
     }
     default: {
@@ -140,7 +145,10 @@ function parseValue(name: string, spec: PropertySpec, text: string): number | st
       const big = BigInt(text);
       const limit = spec.kind === 'int' ? BigInt(INT_MAX) : BigInt(LONG_MAX_TEXT);
       if (big > limit || big < -limit - 1n) {
-        throw new InvalidConfigError(name, `${text} is out of range for ${spec.kind === 'int' ? 'an int' : 'a long'}`);
+        throw new InvalidConfigError(
+          name,
+          `${text} is out of range for ${spec.kind === 'int' ? 'an int' : 'a long'}`,
+        );
       }
       const value = big > BigInt(LONG_MAX) ? LONG_MAX : Number(big);
       return checkRange(name, spec, value);
@@ -149,8 +157,10 @@ function parseValue(name: string, spec: PropertySpec, text: string): number | st
 }
 
 function checkRange(name: string, spec: PropertySpec, value: number): number {
-  if (spec.min !== undefined && value < spec.min) throw new InvalidConfigError(name, `${value} is below the minimum ${spec.min}`);
-  if (spec.max !== undefined && value > spec.max) throw new InvalidConfigError(name, `${value} is above the maximum ${spec.max}`);
+  if (spec.min !== undefined && value < spec.min)
+    throw new InvalidConfigError(name, `${value} is below the minimum ${spec.min}`);
+  if (spec.max !== undefined && value > spec.max)
+    throw new InvalidConfigError(name, `${value} is above the maximum ${spec.max}`);
   return value;
 }
 

@@ -12,7 +12,12 @@ import path from 'node:path';
 import { LogSegment, type SegmentConfig } from '../segment/log-segment.js';
 import type { MappingBudget } from '../segment/mapping-budget.js';
 import { recoverSegment } from '../segment/segment-recovery.js';
-import { CLEANED_SUFFIX, DELETED_SUFFIX, parseSegmentFileName, segmentFilePath } from '../segment/segment-files.js';
+import {
+  CLEANED_SUFFIX,
+  DELETED_SUFFIX,
+  parseSegmentFileName,
+  segmentFilePath,
+} from '../segment/segment-files.js';
 
 export interface LoadOptions {
   dir: string;
@@ -78,7 +83,9 @@ export function loadLog(options: LoadOptions): LoadedLog {
       const result = recoverSegment(segment, options.maxBatchBytes);
       recovered = true;
       if (result.truncatedBytes > 0) {
-        say(`${dir}: segment ${base} cut by ${result.truncatedBytes} bytes after ${result.batches} valid batches: ${result.reason ?? 'torn tail'}`);
+        say(
+          `${dir}: segment ${base} cut by ${result.truncatedBytes} bytes after ${result.batches} valid batches: ${result.reason ?? 'torn tail'}`,
+        );
         segments.push(segment);
         // Nothing after a torn batch can be trusted to follow it in order.
         for (const later of bases.slice(i + 1)) {
@@ -103,7 +110,10 @@ export function loadLog(options: LoadOptions): LoadedLog {
 
 /** Both index files exist and hold whole entries; otherwise the segment's indexes are rebuilt. */
 function indexesLookSound(dir: string, base: number, names: Set<string>): boolean {
-  for (const [kind, entrySize] of [['index', 8], ['timeindex', 12]] as const) {
+  for (const [kind, entrySize] of [
+    ['index', 8],
+    ['timeindex', 12],
+  ] as const) {
     const file = segmentFilePath(dir, base, kind);
     if (!names.has(path.basename(file))) return false;
     if (fs.statSync(file).size % entrySize !== 0) return false;

@@ -213,7 +213,9 @@ export class LogManager {
   /** Writes the recovery-point and log-start-offset checkpoints of every directory. */
   checkpoint(): void {
     for (const dir of this.dataDirs) {
-      const logs = [...this.logs.entries()].filter(([key]) => this.logDir.get(key) === dir).map(([, log]) => log);
+      const logs = [...this.logs.entries()]
+        .filter(([key]) => this.logDir.get(key) === dir)
+        .map(([, log]) => log);
       writeCheckpoint(
         path.join(dir.path, RECOVERY_POINT_CHECKPOINT),
         logs.map((log) => ({ topic: log.topic, partition: log.partition, offset: log.recoveryPoint })),

@@ -121,7 +121,9 @@ export class PartitionLog {
       now,
       ...(options.log ? { log: options.log } : {}),
     });
-    const recoveryPoint = options.cleanShutdown ? loaded.logEndOffset : Math.min(options.recoveryPoint ?? 0, loaded.logEndOffset);
+    const recoveryPoint = options.cleanShutdown
+      ? loaded.logEndOffset
+      : Math.min(options.recoveryPoint ?? 0, loaded.logEndOffset);
     const log = new PartitionLog(
       options.dir,
       options.topic,
@@ -170,7 +172,12 @@ export class PartitionLog {
   }
 
   segments(): SegmentInfo[] {
-    return this.segmentList.map((s) => ({ baseOffset: s.baseOffset, size: s.size, maxTimestamp: s.maxTimestamp, path: s.logPath }));
+    return this.segmentList.map((s) => ({
+      baseOffset: s.baseOffset,
+      size: s.size,
+      maxTimestamp: s.maxTimestamp,
+      path: s.logPath,
+    }));
   }
 
   /** Moves the high watermark, kept within [logStartOffset, LEO]. */
@@ -212,9 +219,10 @@ export class PartitionLog {
   private maybeRoll(bytes: number, lastOffset: number, maxTimestamp: number, now: number): void {
     const active = this.activeSegment;
     const rollAfter = this.cfg.segmentMs - this.cfg.segmentJitterMs;
-    const waited = active.rollingBasedTimestamp !== undefined && active.rollingBasedTimestamp >= 0
-      ? maxTimestamp - active.rollingBasedTimestamp
-      : now - active.createdMs;
+    const waited =
+      active.rollingBasedTimestamp !== undefined && active.rollingBasedTimestamp >= 0
+        ? maxTimestamp - active.rollingBasedTimestamp
+        : now - active.createdMs;
     if (active.isFullFor(bytes, lastOffset) || (active.size > 0 && waited > rollAfter)) this.roll(now);
   }
 
@@ -241,7 +249,8 @@ export class PartitionLog {
    */
   async read(offset: number, maxBytes: number, options: ReadOptions = {}): Promise<LogReadResult> {
     this.checkOpen();
-    if (offset < this.startOffset || offset > this.leo) throw new OffsetOutOfRangeError(offset, this.startOffset, this.leo);
+    if (offset < this.startOffset || offset > this.leo)
+      throw new OffsetOutOfRangeError(offset, this.startOffset, this.leo);
     const upTo = Math.min(options.upTo ?? this.leo, this.leo);
     const minOne = options.minOneBatch ?? true;
     let index = this.segmentIndexFor(offset);
@@ -257,7 +266,13 @@ export class PartitionLog {
   }
 
   private result(records: Buffer, firstOffset: number): LogReadResult {
-    return { records, firstOffset, logStartOffset: this.startOffset, logEndOffset: this.leo, highWatermark: this.hw };
+    return {
+      records,
+      firstOffset,
+      logStartOffset: this.startOffset,
+      logEndOffset: this.leo,
+      highWatermark: this.hw,
+    };
   }
 
   /**
@@ -271,11 +286,13 @@ export class PartitionLog {
     if (timestamp === OffsetSpec.Earliest) return { offset: this.startOffset, timestamp: -1 };
     if (timestamp === OffsetSpec.MaxTimestamp) return this.maxTimestampOffset();
     for (const segment of this.segmentList) {
-      if (segment.maxTimestamp >= 0 && segment.maxTimestamp < timestamp && segment !== this.activeSegment) continue;
+      if (segment.maxTimestamp >= 0 && segment.maxTimestamp < timestamp && segment !== this.activeSegment)
+        continue;
       const found = await segment.findBatchByTimestamp(timestamp, this.startOffset);
       if (!found) continue;
       for (const record of await readRecordsAsync(new RecordBatch(found.records))) {
-        if (record.timestamp >= timestamp && record.offset >= this.startOffset) return { offset: record.offset, timestamp: record.timestamp };
+        if (record.timestamp >= timestamp && record.offset >= this.startOffset)
+          return { offset: record.offset, timestamp: record.timestamp };
       }
     }
     return undefined;
@@ -283,7 +300,8 @@ export class PartitionLog {
 
   private async maxTimestampOffset(): Promise<TimestampOffset | undefined> {
     let best: LogSegment | undefined;
-    for (const segment of this.segmentList) if (!best || segment.maxTimestamp > best.maxTimestamp) best = segment;
+    for (const segment of this.segmentList)
+      if (!best || segment.maxTimestamp > best.maxTimestamp) best = segment;
     if (!best || best.maxTimestamp < 0) return undefined;
     return { offset: best.offsetOfMaxTimestamp, timestamp: best.maxTimestamp };
   }
@@ -295,10 +313,14 @@ export class PartitionLog {
    */
   deleteOldSegments(now = Date.now()): number {
     this.checkOpen();
-    let deleted = this.deleteSegmentsWhile((segment, next) => next !== undefined && next.baseOffset <= this.startOffset);
+    let deleted = this.deleteSegmentsWhile(
+      (segment, next) => next !== undefined && next.baseOffset <= this.startOffset,
+    );
     if (!isDeletable(this.cfg)) return deleted;
     if (this.cfg.retentionMs >= 0) {
-      deleted += this.deleteSegmentsWhile((segment) => now - segment.largestTimestamp() > this.cfg.retentionMs);
+      deleted += this.deleteSegmentsWhile(
+        (segment) => now - segment.largestTimestamp() > this.cfg.retentionMs,
+      );
     }
     if (this.cfg.retentionBytes >= 0) {
       let excess = this.size - this.cfg.retentionBytes;
@@ -312,7 +334,9 @@ export class PartitionLog {
   }
 
   /** Deletes segments from the oldest while `shouldDelete` says so, at most up to the LEO. */
-  private deleteSegmentsWhile(shouldDelete: (segment: LogSegment, next: LogSegment | undefined) => boolean): number {
+  private deleteSegmentsWhile(
+    shouldDelete: (segment: LogSegment, next: LogSegment | undefined) => boolean,
+  ): number {
     let deleted = 0;
     while (this.segmentList.length > 0) {
       const segment = this.segmentList[0]!;
@@ -362,7 +386,13 @@ export class PartitionLog {
     const active = this.activeSegment;
     if (!active.isWritable) {
       active.close();
-      this.segmentList[this.segmentList.length - 1] = LogSegment.open(this.dir, active.baseOffset, this.segmentConfig, this.budget, true);
+      this.segmentList[this.segmentList.length - 1] = LogSegment.open(
+        this.dir,
+        active.baseOffset,
+        this.segmentConfig,
+        this.budget,
+        true,
+      );
     }
     this.activeSegment.truncateTo(offset);
     this.leo = this.activeSegment.readNextOffset();
@@ -398,7 +428,8 @@ export class PartitionLog {
 
   /** The flush.ms policy: flushes when the last flush is older than flush.ms. */
   flushIfDue(now = Date.now()): boolean {
-    if (this.closed || this.unflushedMessages === 0 || now - this.lastFlushMs < this.cfg.flushMs) return false;
+    if (this.closed || this.unflushedMessages === 0 || now - this.lastFlushMs < this.cfg.flushMs)
+      return false;
     this.flush();
     return true;
   }

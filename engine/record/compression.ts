@@ -12,7 +12,8 @@
  *     12  compat   int32    1 (the oldest reader version that can read it)
  *     16  blocks   repeated [int32 BE compressed length][one raw snappy block]
  *
- * - lz4: the LZ4 frame format (magic 0x184D2204) with independent blocks.
+ * - lz4: the LZ4 frame format: magic 0x184D2204 LE, FLG, BD, [content size], HC, blocks, then an
+ *   end mark (uint32 0) and, when FLG bit 2 is set, a content checksum. Blocks are independent.
  * - zstd: one or more zstd frames. The Java client's frames carry no content size, so decoding
  *   streams into growing output instead of trusting a size header.
  *
@@ -67,7 +68,7 @@ export function decompressSync(codec: Codec, data: Buffer): Buffer {
     case Codec.Snappy:
       return guard('snappy', () => (isXerial(data) ? xerialDecompress(data) : snappyBlock(data)));
     case Codec.Lz4:
-      return guard('lz4', () => decompressFrameSync(data));
+      return guard('lz4', () => lz4Decompress(data));
     case Codec.Zstd:
       return guard('zstd', () => zstdDecompress(data));
     default:
@@ -144,7 +145,10 @@ function xerialDecompress(data: Buffer): Buffer {
     const length = data.readInt32BE(pos);
     pos += 4;
     if (length < 0 || length > data.length - pos) {
-      throw new CorruptRecordError(`xerial snappy block of ${length} bytes at byte ${pos} overruns the data`, 0);
+      throw new CorruptRecordError(
+        `xerial snappy block of ${length} bytes at byte ${pos} overruns the data`,
+        0,
+      );
     }
     const block = snappyBlock(data.subarray(pos, pos + length));
     blocks.push(block);
@@ -152,6 +156,24 @@ function xerialDecompress(data: Buffer): Buffer {
     pos += length;
   }
   return blocks.length === 1 ? blocks[0]! : Buffer.concat(blocks, total);
+}
+
+/** Magic, FLG, BD, header checksum and end mark: the smallest possible frame. */
+const LZ4_MIN_FRAME = 11;
+const LZ4_CONTENT_CHECKSUM_FLAG = 0x04;
+
+/**
+ * lz4-napi decodes an empty buffer, and a frame cut just before its end mark, as if they were
+ * complete; both mean truncated data here.
+ */
+function lz4Decompress(data: Buffer): Buffer {
+  if (data.length < LZ4_MIN_FRAME)
+    throw new CorruptRecordError(`truncated lz4 frame (${data.length} bytes)`, 0);
+  const trailer = data[4]! & LZ4_CONTENT_CHECKSUM_FLAG ? 8 : 4;
+  if (data.readUInt32LE(data.length - trailer) !== 0) {
+    throw new CorruptRecordError('lz4 frame has no end mark: truncated', 0);
+  }
+  return decompressFrameSync(data);
 }
 
 let compressContext: InstanceType<typeof zstd.CCtx> | undefined;

@@ -10,7 +10,7 @@
  */
 import { CorruptRecordError } from '../errors.js';
 import { decompress, decompressSync } from './compression.js';
-import type { RecordBatch} from './record-batch.js';
+import type { RecordBatch } from './record-batch.js';
 import { BATCH_HEADER_SIZE, Codec, TimestampType } from './record-batch.js';
 import { VarintCursor, readVarint, readVarlong } from './varint.js';
 
@@ -69,7 +69,11 @@ export async function readRecordsAsync(batch: RecordBatch): Promise<Record[]> {
 /** The header's lengths must fit the buffer: the RecordBatch view trusts them. */
 function checkHeader(batch: RecordBatch): void {
   const available = batch.buffer.length - batch.position;
-  if (available < BATCH_HEADER_SIZE || batch.sizeInBytes < BATCH_HEADER_SIZE || batch.sizeInBytes > available) {
+  if (
+    available < BATCH_HEADER_SIZE ||
+    batch.sizeInBytes < BATCH_HEADER_SIZE ||
+    batch.sizeInBytes > available
+  ) {
     throw corrupt(batch.position, `truncated batch: ${available} bytes available`);
   }
 }
@@ -135,7 +139,11 @@ class RecordDecoder {
       headers[h] = { key: headerKey, value: this.readBytes(index, 'header value') };
     }
     if (cursor.pos !== recordEnd) {
-      throw fieldError(index, `length ${length} but fields ending earlier`, cursor.pos, recordEnd);
+      const early = recordEnd - cursor.pos;
+      throw new CorruptRecordError(
+        `record ${index} declares ${length} bytes but its fields end ${early} early`,
+        cursor.pos,
+      );
     }
     return {
       offset: this.baseOffset + offsetDelta,

@@ -71,7 +71,10 @@ export function readVarlong(buf: Buffer, cursor: VarintCursor): number {
   let count = 1;
   while (b & 0x80) {
     if (count === MAX_VARLONG_BYTES) {
-      throw new CorruptRecordError(`varlong longer than ${MAX_VARLONG_BYTES} bytes at position ${start}`, start);
+      throw new CorruptRecordError(
+        `varlong longer than ${MAX_VARLONG_BYTES} bytes at position ${start}`,
+        start,
+      );
     }
     if (pos >= end) throw truncated('varlong', start);
     b = buf[pos++]!;

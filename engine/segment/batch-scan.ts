@@ -5,7 +5,14 @@
  * mapping (windowStart 0) on the hot path, or a chunk read with an async read for cold data. The
  * scan reports where it stopped; the caller widens the window when the scan ran off its end.
  */
-import { BATCH_LENGTH, BASE_OFFSET, LAST_OFFSET_DELTA, LOG_OVERHEAD, MAX_TIMESTAMP, readInt64 } from '../record/record-batch.js';
+import {
+  BATCH_LENGTH,
+  BASE_OFFSET,
+  LAST_OFFSET_DELTA,
+  LOG_OVERHEAD,
+  MAX_TIMESTAMP,
+  readInt64,
+} from '../record/record-batch.js';
 
 /** Bytes of a batch header that the scans read: base offset .. max timestamp. */
 export const SCAN_HEADER_BYTES = MAX_TIMESTAMP + 8;

@@ -4,7 +4,14 @@
  * the log is cut at the first torn or corrupt batch. Runs at start-up with synchronous reads.
  */
 import { validateBatch } from '../record/batch-validate.js';
-import { BASE_OFFSET, BATCH_LENGTH, LAST_OFFSET_DELTA, LOG_OVERHEAD, MAX_TIMESTAMP, readInt64 } from '../record/record-batch.js';
+import {
+  BASE_OFFSET,
+  BATCH_LENGTH,
+  LAST_OFFSET_DELTA,
+  LOG_OVERHEAD,
+  MAX_TIMESTAMP,
+  readInt64,
+} from '../record/record-batch.js';
 import type { LogSegment } from './log-segment.js';
 
 export interface SegmentRecovery {

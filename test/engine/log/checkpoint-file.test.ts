@@ -12,7 +12,7 @@ describe('checkpoint files', () => {
   });
   afterEach(() => removeTempDir(dir));
 
-  it('writes Kafka\'s text format and reads it back', () => {
+  it("writes Kafka's text format and reads it back", () => {
     const file = path.join(dir, 'recovery-point-offset-checkpoint');
     writeCheckpoint(file, [
       { topic: 'orders', partition: 0, offset: 1500 },

@@ -10,7 +10,11 @@ import {
 
 describe('parseLogConfig', () => {
   it('applies Kafka-named overrides on top of the defaults without changing them', () => {
-    const config = parseLogConfig({ 'segment.bytes': '1048576', 'retention.ms': '-1', 'cleanup.policy': 'compact' });
+    const config = parseLogConfig({
+      'segment.bytes': '1048576',
+      'retention.ms': '-1',
+      'cleanup.policy': 'compact',
+    });
     expect(config.segmentBytes).toBe(1048576);
     expect(config.retentionMs).toBe(-1);
     expect(config.cleanupPolicy).toBe('compact');
@@ -18,7 +22,7 @@ describe('parseLogConfig', () => {
     expect(DEFAULT_LOG_CONFIG.segmentBytes).toBe(1024 * 1024 * 1024);
   });
 
-  it('reads Kafka\'s long maximum as no limit and writes it back the same way', () => {
+  it("reads Kafka's long maximum as no limit and writes it back the same way", () => {
     const config = parseLogConfig({ 'flush.messages': '9223372036854775807' });
     expect(config.flushMessages).toBe(Number.MAX_SAFE_INTEGER);
     expect(logConfigToProperties(config)['flush.messages']).toBe('9223372036854775807');

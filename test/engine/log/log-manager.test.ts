@@ -10,7 +10,13 @@ describe('LogManager', () => {
   let root: string;
   let dirs: string[];
   const open = (extra: Partial<Parameters<typeof LogManager.open>[0]> = {}): LogManager =>
-    LogManager.open({ dirs, retentionCheckIntervalMs: 0, flushCheckIntervalMs: 0, checkpointIntervalMs: 0, ...extra });
+    LogManager.open({
+      dirs,
+      retentionCheckIntervalMs: 0,
+      flushCheckIntervalMs: 0,
+      checkpointIntervalMs: 0,
+      ...extra,
+    });
 
   beforeEach(() => {
     root = makeTempDir();
@@ -43,15 +49,19 @@ describe('LogManager', () => {
     open().close();
   });
 
-  it('checkpoints the recovery point and log start offset in Kafka\'s format', () => {
+  it("checkpoints the recovery point and log start offset in Kafka's format", () => {
     const manager = open({ dirs: [dirs[0]!] });
     const log = manager.getOrCreateLog('my-topic', 7);
     for (let i = 0; i < 5; i++) log.append(batchOf(2));
     log.deleteRecordsBefore(4);
     log.flush();
     manager.checkpoint();
-    expect(fs.readFileSync(path.join(dirs[0]!, 'recovery-point-offset-checkpoint'), 'utf8')).toBe('0\n1\nmy-topic 7 10\n');
-    expect(fs.readFileSync(path.join(dirs[0]!, 'log-start-offset-checkpoint'), 'utf8')).toBe('0\n1\nmy-topic 7 4\n');
+    expect(fs.readFileSync(path.join(dirs[0]!, 'recovery-point-offset-checkpoint'), 'utf8')).toBe(
+      '0\n1\nmy-topic 7 10\n',
+    );
+    expect(fs.readFileSync(path.join(dirs[0]!, 'log-start-offset-checkpoint'), 'utf8')).toBe(
+      '0\n1\nmy-topic 7 4\n',
+    );
     manager.close();
     const again = open({ dirs: [dirs[0]!] });
     expect(again.getLog('my-topic', 7)!.logStartOffset).toBe(4);
@@ -74,7 +84,9 @@ describe('LogManager', () => {
   });
 
   it('applies per-topic overrides on top of the defaults and rejects bad ones', () => {
-    const manager = open({ topicConfigs: { compacted: { 'cleanup.policy': 'compact', 'segment.bytes': '2048' } } });
+    const manager = open({
+      topicConfigs: { compacted: { 'cleanup.policy': 'compact', 'segment.bytes': '2048' } },
+    });
     expect(manager.getOrCreateLog('compacted', 0).config.cleanupPolicy).toBe('compact');
     expect(manager.getOrCreateLog('plain', 0).config.cleanupPolicy).toBe('delete');
     manager.setTopicConfig('plain', { 'retention.ms': '1000' });

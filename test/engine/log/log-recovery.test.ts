@@ -29,14 +29,20 @@ describe('partition log recovery', () => {
   };
   const allKeys = async (log: PartitionLog): Promise<string[]> => {
     const keys: string[] = [];
-    for (let offset = log.logStartOffset; offset < log.logEndOffset; ) {
-      const records = decodeRecords((await log.read(offset, 1 << 20)).records).filter((r) => r.offset >= offset);
+    for (let offset = log.logStartOffset; offset < log.logEndOffset;) {
+      const records = decodeRecords((await log.read(offset, 1 << 20)).records).filter(
+        (r) => r.offset >= offset,
+      );
       keys.push(...records.map((r) => r.key ?? ''));
       offset = records[records.length - 1]!.offset + 1;
     }
     return keys;
   };
-  const segmentFiles = (suffix: string): string[] => fs.readdirSync(dir).filter((f) => f.endsWith(suffix)).sort();
+  const segmentFiles = (suffix: string): string[] =>
+    fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith(suffix))
+      .sort();
   const lastLogFile = (): string => path.join(dir, segmentFiles('.log').at(-1)!);
 
   beforeEach(() => {

@@ -54,7 +54,15 @@ async function runSequence(seed: number, steps: number, root: string): Promise<s
   const config = parseLogConfig(props);
   const budget = new MappingBudget(1 + pick(4));
   const open = (clean: boolean, recoveryPoint: number): PartitionLog =>
-    PartitionLog.open({ dir, topic: 'model', partition: 0, config, budget, cleanShutdown: clean, recoveryPoint });
+    PartitionLog.open({
+      dir,
+      topic: 'model',
+      partition: 0,
+      config,
+      budget,
+      cleanShutdown: clean,
+      recoveryPoint,
+    });
   let log = open(true, 0);
   const model = new Model();
   let clock = T0;
@@ -72,7 +80,14 @@ async function runSequence(seed: number, steps: number, root: string): Promise<s
       const codec = [Codec.None, Codec.None, Codec.Gzip, Codec.Snappy, Codec.Lz4, Codec.Zstd][pick(6)]!;
       const result = log.append(buildBatch({ records, codec }), { now: clock });
       expect(result.firstOffset).toBe(model.logEndOffset);
-      records.forEach((r, i) => model.records.push({ offset: result.firstOffset + i, key: r.key, value: r.value, timestamp: r.timestamp }));
+      records.forEach((r, i) =>
+        model.records.push({
+          offset: result.firstOffset + i,
+          key: r.key,
+          value: r.value,
+          timestamp: r.timestamp,
+        }),
+      );
       model.logEndOffset += count;
       trace.push(`append ${count} ${Codec[codec]}`);
     } else if (op < 0.7) {
@@ -88,8 +103,11 @@ async function runSequence(seed: number, steps: number, root: string): Promise<s
       expect(got).toEqual(want.slice(0, got.length));
     } else if (op < 0.74) {
       trace.push('read out of range');
-      await expect(log.read(model.logEndOffset + 1 + pick(5), 100)).rejects.toBeInstanceOf(OffsetOutOfRangeError);
-      if (model.logStartOffset > 0) await expect(log.read(model.logStartOffset - 1, 100)).rejects.toBeInstanceOf(OffsetOutOfRangeError);
+      await expect(log.read(model.logEndOffset + 1 + pick(5), 100)).rejects.toBeInstanceOf(
+        OffsetOutOfRangeError,
+      );
+      if (model.logStartOffset > 0)
+        await expect(log.read(model.logStartOffset - 1, 100)).rejects.toBeInstanceOf(OffsetOutOfRangeError);
     } else if (op < 0.77) {
       trace.push('roll');
       log.roll();
@@ -118,7 +136,9 @@ async function runSequence(seed: number, steps: number, root: string): Promise<s
       expect(log.logEndOffset).toBeLessThanOrEqual(Math.max(offset, model.logStartOffset));
       model.logEndOffset = log.logEndOffset;
       model.logStartOffset = log.logStartOffset;
-      model.records = model.records.filter((r) => r.offset < model.logEndOffset && r.offset >= model.logStartOffset);
+      model.records = model.records.filter(
+        (r) => r.offset < model.logEndOffset && r.offset >= model.logStartOffset,
+      );
     } else if (op < 0.91) {
       trace.push('clean restart');
       log.close();
@@ -132,7 +152,11 @@ async function runSequence(seed: number, steps: number, root: string): Promise<s
       trace.push(`crash restart${tear ? ' with torn tail' : ''}`);
       const point = log.recoveryPoint;
       if (tear) {
-        const last = fs.readdirSync(dir).filter((f) => f.endsWith('.log')).sort().at(-1)!;
+        const last = fs
+          .readdirSync(dir)
+          .filter((f) => f.endsWith('.log'))
+          .sort()
+          .at(-1)!;
         fs.appendFileSync(path.join(dir, last), Buffer.from('torn-write'.repeat(1 + pick(10))));
       }
       // No close: the old instance is abandoned, as a killed process would leave it.
@@ -148,7 +172,7 @@ async function runSequence(seed: number, steps: number, root: string): Promise<s
 
   // Finally every record the model holds must read back, in order.
   const all: PlainRecord[] = [];
-  for (let offset = model.logStartOffset; offset < model.logEndOffset; ) {
+  for (let offset = model.logStartOffset; offset < model.logEndOffset;) {
     const got = decodeRecords((await log.read(offset, 10_000)).records).filter((r) => r.offset >= offset);
     all.push(...got);
     offset = got.at(-1)!.offset + 1;

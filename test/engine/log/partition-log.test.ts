@@ -21,7 +21,10 @@ const T0 = 1_700_000_000_000;
 describe('PartitionLog', () => {
   let root: string;
   let dir: string;
-  const open = (props: Record<string, string> = {}, extra: Partial<Parameters<typeof PartitionLog.open>[0]> = {}): PartitionLog =>
+  const open = (
+    props: Record<string, string> = {},
+    extra: Partial<Parameters<typeof PartitionLog.open>[0]> = {},
+  ): PartitionLog =>
     PartitionLog.open({
       dir,
       topic: 'orders',
@@ -107,7 +110,7 @@ describe('PartitionLog', () => {
     expect(log.segments().length).toBeGreaterThan(4);
     for (const segment of log.segments()) expect(segment.size).toBeLessThanOrEqual(1000);
     const seen: number[] = [];
-    for (let offset = 0; offset < log.logEndOffset; ) {
+    for (let offset = 0; offset < log.logEndOffset;) {
       const read = await log.read(offset, 700);
       const records = decodeRecords(read.records).filter((r) => r.offset >= offset);
       seen.push(...records.map((r) => r.offset));
@@ -141,7 +144,8 @@ describe('PartitionLog', () => {
     await expect(log.read(0, 100)).rejects.toBeInstanceOf(OffsetOutOfRangeError);
     const read = await log.read(log.logStartOffset, 1 << 20);
     expect(decodeRecords(read.records)[0]!.offset).toBe(log.logStartOffset);
-    for (const file of fs.readdirSync(dir)) expect(Number(file.slice(0, 20))).toBeGreaterThanOrEqual(log.logStartOffset);
+    for (const file of fs.readdirSync(dir))
+      expect(Number(file.slice(0, 20))).toBeGreaterThanOrEqual(log.logStartOffset);
     log.close();
   });
 
@@ -201,7 +205,8 @@ describe('PartitionLog', () => {
 
   it('finds offsets by timestamp, inside compressed batches too', async () => {
     const log = open({ 'segment.bytes': '3000', 'index.interval.bytes': '100' });
-    for (let i = 0; i < 40; i++) log.append(batchOf(5, `ts${i}`, T0 + i * 10, i % 2 ? Codec.Gzip : Codec.None));
+    for (let i = 0; i < 40; i++)
+      log.append(batchOf(5, `ts${i}`, T0 + i * 10, i % 2 ? Codec.Gzip : Codec.None));
     // Record j of batch i has timestamp T0 + 10i + j and offset 5i + j.
     expect(await log.offsetForTimestamp(T0 + 123)).toEqual({ offset: 5 * 12 + 3, timestamp: T0 + 123 });
     expect(await log.offsetForTimestamp(T0 + 126)).toEqual({ offset: 5 * 13, timestamp: T0 + 130 });
@@ -209,7 +214,10 @@ describe('PartitionLog', () => {
     expect(await log.offsetForTimestamp(T0 + 10_000)).toBeUndefined();
     expect(await log.offsetForTimestamp(OffsetSpec.Latest)).toEqual({ offset: 200, timestamp: -1 });
     expect(await log.offsetForTimestamp(OffsetSpec.Earliest)).toEqual({ offset: 0, timestamp: -1 });
-    expect(await log.offsetForTimestamp(OffsetSpec.MaxTimestamp)).toEqual({ offset: 199, timestamp: T0 + 394 });
+    expect(await log.offsetForTimestamp(OffsetSpec.MaxTimestamp)).toEqual({
+      offset: 199,
+      timestamp: T0 + 394,
+    });
     log.close();
   });
 
@@ -236,20 +244,25 @@ describe('PartitionLog', () => {
     expect(() => log.append(batchOf(200, 'huge'))).toThrow(RecordTooLargeError);
     const control = buildBatch({ records: [{ key: 'c', value: 'c' }], control: true });
     expect(() => log.append(control)).toThrow(InvalidRecordError);
-    expect(() => log.append(Buffer.concat([batchOf(1), batchOf(1).subarray(0, 30)]))).toThrow(CorruptRecordError);
+    expect(() => log.append(Buffer.concat([batchOf(1), batchOf(1).subarray(0, 30)]))).toThrow(
+      CorruptRecordError,
+    );
     expect(log.logEndOffset).toBe(2);
     expect(decodeRecords((await log.read(0, 1 << 20)).records).map((r) => r.key)).toEqual(['ok-k0', 'ok-k1']);
     log.close();
   });
 
-  it('keeps a follower\'s offsets and refuses offsets that go backwards', () => {
+  it("keeps a follower's offsets and refuses offsets that go backwards", () => {
     const log = open();
     const batch = buildBatch({ baseOffset: 100, records: [{ value: 'f' }] });
-    expect(log.append(batch, { assignOffsets: false })).toMatchObject({ firstOffset: 100, logEndOffset: 101 });
+    expect(log.append(batch, { assignOffsets: false })).toMatchObject({
+      firstOffset: 100,
+      logEndOffset: 101,
+    });
     expect(log.segments().map((s) => s.baseOffset)).toEqual([100]);
-    expect(() => log.append(buildBatch({ baseOffset: 50, records: [{ value: 'x' }] }), { assignOffsets: false })).toThrow(
-      InvalidRecordError,
-    );
+    expect(() =>
+      log.append(buildBatch({ baseOffset: 50, records: [{ value: 'x' }] }), { assignOffsets: false }),
+    ).toThrow(InvalidRecordError);
     log.close();
   });
 
@@ -285,7 +298,11 @@ describe('PartitionLog', () => {
     }
     expect((error as { code?: string }).code).toBe('DISK_FULL');
     expect(log.logEndOffset).toBe(3);
-    expect(decodeRecords((await log.read(0, 1 << 20)).records).map((r) => r.key)).toEqual(['kept-k0', 'kept-k1', 'kept-k2']);
+    expect(decodeRecords((await log.read(0, 1 << 20)).records).map((r) => r.key)).toEqual([
+      'kept-k0',
+      'kept-k1',
+      'kept-k2',
+    ]);
     expect((await log.read(3, 100)).records.length).toBe(0);
   });
 });

@@ -15,7 +15,11 @@ const T0 = 1_750_000_000_000;
 
 /** Batch i holds offsets [10i, 10i+9] with timestamps T0 + 100i + j. */
 function batchAt(i: number): Buffer {
-  const records = Array.from({ length: 10 }, (_, j) => ({ key: `k${i}-${j}`, value: 'x'.repeat(20), timestamp: T0 + 100 * i + j }));
+  const records = Array.from({ length: 10 }, (_, j) => ({
+    key: `k${i}-${j}`,
+    value: 'x'.repeat(20),
+    timestamp: T0 + 100 * i + j,
+  }));
   const batch = buildBatch({ records });
   setBaseOffset(batch, 0, 10 * i);
   return batch;
@@ -60,7 +64,9 @@ describe('LogSegment', () => {
     expect(read.firstOffset).toBe(50);
     expect(read.position).toBe(5 * batchSize);
     expect(isMapped(read.records)).toBe(true);
-    expect(decodeRecords(read.records).map((r) => r.offset)).toEqual(Array.from({ length: 30 }, (_, i) => 50 + i));
+    expect(decodeRecords(read.records).map((r) => r.offset)).toEqual(
+      Array.from({ length: 30 }, (_, i) => 50 + i),
+    );
     segment.close();
   });
 
@@ -108,7 +114,9 @@ describe('LogSegment', () => {
     expect(slice.equals(copy)).toBe(true); // the old file's pages are still there for it
     expect(segment.readNextOffset()).toBe(30);
     segment.append(batchAt(3));
-    expect(decodeRecords((await segment.read(30, 1 << 20, Number.MAX_SAFE_INTEGER, true))!.records)[0]!.key).toBe('k3-0');
+    expect(
+      decodeRecords((await segment.read(30, 1 << 20, Number.MAX_SAFE_INTEGER, true))!.records)[0]!.key,
+    ).toBe('k3-0');
     segment.close();
   });
 

@@ -1,0 +1,198 @@
+/**
+ * A segment's `.log` file: the bytes of its record batches, and the three ways they are touched.
+ *
+ * - Writes go through fs writes, never through a mapping: a full disk then surfaces as an error
+ *   (DiskFullError) and not as SIGBUS, and the logical size only moves once the bytes are written.
+ * - Hot reads are slices of a read-only MAP_SHARED mapping (zero-copy). The process-wide
+ *   MappingBudget bounds how many files are mapped; an evicted file maps again when next read.
+ * - Cold reads are async reads on the libuv thread pool, so a page fault never stalls the event loop.
+ *
+ * A file that has ever been mapped is never truncated in place — a slice still on its way to a
+ * socket would fault (SIGBUS) — it is replaced by a truncated copy instead; the old inode lives on
+ * for the slices that still view it. An fd with reads in flight is closed when they finish.
+ */
+import fs from 'node:fs';
+import { DiskFullError, StorageError } from '../errors.js';
+import { MAX_MAPPING_BYTES, isResident, mapFile } from './mapped-file.js';
+import type { Mappable, MappingBudget } from './mapping-budget.js';
+
+export class LogFile implements Mappable {
+  private fd: number;
+  private sizeBytes: number;
+  private mapping: Buffer | undefined;
+  private everMapped = false;
+  private pendingIo = 0;
+  private closeWhenIdle = false;
+
+  private constructor(
+    readonly path: string,
+    fd: number,
+    size: number,
+    private readonly budget: MappingBudget,
+  ) {
+    this.fd = fd;
+    this.sizeBytes = size;
+  }
+
+  /** A new, empty file (an existing one is emptied). */
+  static create(path: string, budget: MappingBudget): LogFile {
+    return new LogFile(path, openOrThrow(path, 'w+'), 0, budget);
+  }
+
+  static open(path: string, budget: MappingBudget): LogFile {
+    const fd = openOrThrow(path, 'r+');
+    return new LogFile(path, fd, fs.fstatSync(fd).size, budget);
+  }
+
+  /** Bytes of whole, written batches. */
+  get size(): number {
+    return this.sizeBytes;
+  }
+
+  /** Writes `chunks` at the end in one writev; the size moves only when all of it is written. */
+  append(chunks: readonly Buffer[]): number {
+    const start = this.sizeBytes;
+    const pending = chunks.slice();
+    let position = start;
+    try {
+      while (pending.length > 0) {
+        const first = pending[0]!;
+        let written =
+          pending.length === 1
+            ? fs.writeSync(this.fd, first, 0, first.length, position)
+            : fs.writevSync(this.fd, pending, position);
+        position += written;
+        // A short write: drop what went out and go on with the rest.
+        while (pending.length > 0 && written >= pending[0]!.length) written -= pending.shift()!.length;
+        if (written > 0) pending[0] = pending[0]!.subarray(written);
+      }
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOSPC') throw new DiskFullError(this.path, err);
+      throw new StorageError(`writing ${this.path}`, err);
+    }
+    this.sizeBytes = position;
+    return start;
+  }
+
+  /**
+   * The mapping, if the bytes [from, to) are in the page cache; undefined means read them cold.
+   * `mapSize` is how much to map when a new mapping is needed (an active segment maps its full
+   * roll size once, so appends need no remap; mapping past the end of the file is harmless as
+   * long as nothing touches those pages).
+   */
+  hotMapping(from: number, to: number, mapSize: number): Buffer | undefined {
+    if (this.sizeBytes === 0) return undefined;
+    if (!this.mapping || this.mapping.length < this.sizeBytes) {
+      const size = Math.max(mapSize, this.sizeBytes);
+      if (size > MAX_MAPPING_BYTES) return undefined;
+      this.mapping = mapFile(this.fd, size, false);
+      this.everMapped = true;
+    }
+    this.budget.touch(this);
+    return to > from && !isResident(this.mapping.subarray(from, to)) ? undefined : this.mapping;
+  }
+
+  releaseMapping(): void {
+    this.mapping = undefined;
+  }
+
+  /** Reads `length` bytes at `position` into a new Buffer on the thread pool. */
+  readAt(position: number, length: number): Promise<Buffer> {
+    const target = Buffer.allocUnsafe(length);
+    this.pendingIo++;
+    return new Promise<Buffer>((resolve, reject) => {
+      fs.read(this.fd, target, 0, length, position, (err, bytesRead) => {
+        this.ioDone();
+        if (err) reject(new StorageError(`reading ${this.path} at ${position}`, err));
+        else resolve(bytesRead === length ? target : target.subarray(0, bytesRead));
+      });
+    });
+  }
+
+  /** Synchronous read, for start-up work (loading, recovery), never on the request path. */
+  readSync(position: number, target: Buffer): number {
+    return fs.readSync(this.fd, target, 0, target.length, position);
+  }
+
+  /** Shrinks the file to `size` bytes (see the top of the file for why a mapped one is replaced). */
+  truncate(size: number): void {
+    if (size >= this.sizeBytes && fs.fstatSync(this.fd).size <= size) return;
+    if (!this.everMapped) {
+      fs.ftruncateSync(this.fd, size);
+    } else {
+      const tmp = `${this.path}.truncating`;
+      fs.copyFileSync(this.path, tmp, fs.constants.COPYFILE_FICLONE);
+      fs.truncateSync(tmp, size);
+      const newFd = openOrThrow(tmp, 'r+');
+      fs.fsyncSync(newFd);
+      fs.renameSync(tmp, this.path);
+      const oldFd = this.fd;
+      this.fd = newFd;
+      this.mapping = undefined;
+      this.everMapped = false;
+      this.budget.forget(this);
+      this.closeWhenNoIo(oldFd);
+    }
+    this.sizeBytes = size;
+  }
+
+  /** fdatasync: the bytes are on disk when it returns. */
+  flush(): void {
+    fs.fdatasyncSync(this.fd);
+  }
+
+  mtimeMs(): number {
+    return fs.fstatSync(this.fd).mtimeMs;
+  }
+
+  /** Closes the file once reads in flight are done. Bytes written past the size (a failed write) are cut. */
+  close(): void {
+    if (this.fd < 0) return;
+    if (fs.fstatSync(this.fd).size > this.sizeBytes) this.truncate(this.sizeBytes);
+    this.budget.forget(this);
+    this.mapping = undefined;
+    if (this.pendingIo === 0) this.closeFd();
+    else this.closeWhenIdle = true;
+  }
+
+  /** Removes the file. Mapped slices still held stay readable: the inode lives until they go. */
+  delete(): void {
+    fs.rmSync(this.path, { force: true });
+    this.budget.forget(this);
+    this.mapping = undefined;
+    if (this.pendingIo === 0) this.closeFd();
+    else this.closeWhenIdle = true;
+  }
+
+  private ioDone(): void {
+    this.pendingIo--;
+    if (this.pendingIo === 0 && this.closeWhenIdle) this.closeFd();
+  }
+
+  private closeFd(): void {
+    if (this.fd >= 0) fs.closeSync(this.fd);
+    this.fd = -1;
+  }
+
+  /** An fd replaced by truncate() is closed when the reads that still use it are done. */
+  private closeWhenNoIo(fd: number): void {
+    if (this.pendingIo === 0) {
+      fs.closeSync(fd);
+      return;
+    }
+    const timer = setInterval(() => {
+      if (this.pendingIo > 0) return;
+      clearInterval(timer);
+      fs.closeSync(fd);
+    }, 10);
+    timer.unref();
+  }
+}
+
+function openOrThrow(path: string, flags: string): number {
+  try {
+    return fs.openSync(path, flags);
+  } catch (err) {
+    throw new StorageError(`cannot open ${path}`, err);
+  }
+}
