@@ -9,12 +9,12 @@
  */
 import fs from 'node:fs';
 import { LogClosedError, OffsetOutOfRangeError } from '../errors.js';
-import { RecordBatch } from '../record/record-batch.js';
-import { readRecordsAsync } from '../record/record-reader.js';
 import { LogSegment, type SegmentConfig } from '../segment/log-segment.js';
 import type { MappingBudget } from '../segment/mapping-budget.js';
 import { validateAndAssign, type AppendInfo } from './append-validator.js';
-import { isDeletable, type LogConfig } from './log-config.js';
+import type { LogConfig } from './log-config.js';
+import { expiredSegmentCount } from './retention.js';
+import { findMaxTimestampOffset, findOffsetForTimestamp, type TimestampOffset } from './timestamp-lookup.js';
 import { loadLog } from './log-loader.js';
 
 /** ListOffsets' special timestamps: the LEO, the log start offset, the record with the largest timestamp. */
@@ -60,11 +60,6 @@ export interface ReadOptions {
   upTo?: number;
   /** Return at least one batch even when it is larger than maxBytes (KIP-74). Default true. */
   minOneBatch?: boolean;
-}
-
-export interface TimestampOffset {
-  offset: number;
-  timestamp: number;
 }
 
 export interface SegmentInfo {
@@ -284,77 +279,33 @@ export class PartitionLog {
     this.checkOpen();
     if (timestamp === OffsetSpec.Latest) return { offset: this.leo, timestamp: -1 };
     if (timestamp === OffsetSpec.Earliest) return { offset: this.startOffset, timestamp: -1 };
-    if (timestamp === OffsetSpec.MaxTimestamp) return this.maxTimestampOffset();
-    for (const segment of this.segmentList) {
-      if (segment.maxTimestamp >= 0 && segment.maxTimestamp < timestamp && segment !== this.activeSegment)
-        continue;
-      const found = await segment.findBatchByTimestamp(timestamp, this.startOffset);
-      if (!found) continue;
-      for (const record of await readRecordsAsync(new RecordBatch(found.records))) {
-        if (record.timestamp >= timestamp && record.offset >= this.startOffset)
-          return { offset: record.offset, timestamp: record.timestamp };
-      }
-    }
-    return undefined;
-  }
-
-  private async maxTimestampOffset(): Promise<TimestampOffset | undefined> {
-    let best: LogSegment | undefined;
-    for (const segment of this.segmentList)
-      if (!best || segment.maxTimestamp > best.maxTimestamp) best = segment;
-    if (!best || best.maxTimestamp < 0) return undefined;
-    return { offset: best.offsetOfMaxTimestamp, timestamp: best.maxTimestamp };
+    if (timestamp === OffsetSpec.MaxTimestamp)
+      return findMaxTimestampOffset(this.segmentList, this.startOffset);
+    return findOffsetForTimestamp(this.segmentList, timestamp, this.startOffset);
   }
 
   /**
-   * Retention: deletes whole segments older than retention.ms, beyond retention.bytes, or wholly
-   * below the log start offset. Never the active segment — unless it is empty of anything newer
-   * than the LEO, in which case a fresh segment replaces it. Returns the segments deleted.
+   * Retention (retention.ts decides which): deletes whole segments from the oldest. When that takes
+   * the active segment, an empty one replaces it at the LEO. Returns the segments deleted.
    */
   deleteOldSegments(now = Date.now()): number {
     this.checkOpen();
-    let deleted = this.deleteSegmentsWhile(
-      (segment, next) => next !== undefined && next.baseOffset <= this.startOffset,
-    );
-    if (!isDeletable(this.cfg)) return deleted;
-    if (this.cfg.retentionMs >= 0) {
-      deleted += this.deleteSegmentsWhile(
-        (segment) => now - segment.largestTimestamp() > this.cfg.retentionMs,
-      );
-    }
-    if (this.cfg.retentionBytes >= 0) {
-      let excess = this.size - this.cfg.retentionBytes;
-      deleted += this.deleteSegmentsWhile((segment) => {
-        if (excess - segment.size < 0) return false;
-        excess -= segment.size;
-        return true;
-      });
-    }
-    return deleted;
+    return this.deleteOldest(now, true);
   }
 
-  /** Deletes segments from the oldest while `shouldDelete` says so, at most up to the LEO. */
-  private deleteSegmentsWhile(
-    shouldDelete: (segment: LogSegment, next: LogSegment | undefined) => boolean,
-  ): number {
-    let deleted = 0;
-    while (this.segmentList.length > 0) {
-      const segment = this.segmentList[0]!;
-      const next = this.segmentList[1];
-      // Data past the high watermark is not yet committed; it is never retention's to delete.
-      const upperBound = next ? next.baseOffset : this.leo;
-      if (upperBound > this.hw || !shouldDelete(segment, next)) break;
-      if (!next) {
-        if (segment.size === 0) break;
-        this.roll(); // The active segment goes: keep an empty one at the LEO.
-      }
-      this.segmentList.shift();
-      segment.delete();
-      this.startOffset = Math.max(this.startOffset, this.segmentList[0]!.baseOffset);
-      this.flushedTo = Math.max(this.flushedTo, this.startOffset);
-      deleted++;
-    }
-    return deleted;
+  private deleteOldest(now: number, timeAndSize: boolean): number {
+    const count = expiredSegmentCount(
+      this.segmentList,
+      this.cfg,
+      { logStartOffset: this.startOffset, logEndOffset: this.leo, highWatermark: this.hw, timeAndSize },
+      now,
+    );
+    if (count === 0) return 0;
+    if (count === this.segmentList.length) this.roll(now);
+    for (const segment of this.segmentList.splice(0, count)) segment.delete();
+    this.startOffset = Math.max(this.startOffset, this.segmentList[0]!.baseOffset);
+    this.flushedTo = Math.max(this.flushedTo, this.startOffset);
+    return count;
   }
 
   /**
@@ -365,7 +316,7 @@ export class PartitionLog {
     this.checkOpen();
     if (offset < 0 || offset > this.hw) throw new OffsetOutOfRangeError(offset, this.startOffset, this.hw);
     if (offset > this.startOffset) this.startOffset = offset;
-    this.deleteSegmentsWhile((_segment, next) => next !== undefined && next.baseOffset <= this.startOffset);
+    this.deleteOldest(Date.now(), false);
     return this.startOffset;
   }
 

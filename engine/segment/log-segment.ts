@@ -163,15 +163,22 @@ export class LogSegment {
   append(chunks: Buffer | readonly Buffer[]): void {
     if (!this.writable) throw new StorageError(`segment ${this.logPath} is not the active segment`);
     const list = Buffer.isBuffer(chunks) ? [chunks] : chunks;
-    let position = this.file.append(list);
-    for (const chunk of list) {
-      for (let at = 0; at < chunk.length;) {
-        const size = batchSizeAt(chunk, at);
-        const lastOffset = readInt64(chunk, at + BASE_OFFSET) + chunk.readInt32BE(at + LAST_OFFSET_DELTA);
-        this.indexBatch(position, lastOffset, readInt64(chunk, at + MAX_TIMESTAMP), size);
-        position += size;
-        at += size;
+    const start = this.file.append(list);
+    try {
+      let position = start;
+      for (const chunk of list) {
+        for (let at = 0; at < chunk.length;) {
+          const size = batchSizeAt(chunk, at);
+          const lastOffset = readInt64(chunk, at + BASE_OFFSET) + chunk.readInt32BE(at + LAST_OFFSET_DELTA);
+          this.indexBatch(position, lastOffset, readInt64(chunk, at + MAX_TIMESTAMP), size);
+          position += size;
+          at += size;
+        }
       }
+    } catch (err) {
+      // An index that cannot grow (a full disk) fails the append: take the bytes back out.
+      this.truncateToPosition(start);
+      throw err;
     }
   }
 
