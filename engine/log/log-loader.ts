@@ -5,7 +5,8 @@
  * After a clean shutdown nothing is read but the last segment's tail (to find the next offset).
  * After an unclean one, every segment from the one holding the recovery point onwards is
  * validated batch by batch; the first bad batch ends the log — later segments are deleted.
- * A segment whose index files are missing or the wrong length is recovered in either case.
+ * A segment whose index files are missing, the wrong length or inconsistent with the log is
+ * recovered in either case (its indexes rebuilt from the log).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -76,9 +77,20 @@ export function loadLog(options: LoadOptions): LoadedLog {
   for (let i = 0; i < bases.length; i++) {
     const base = bases[i]!;
     const last = i === bases.length - 1;
-    const needsRecovery = base >= recoverFrom || !indexesLookSound(dir, base, nameSet);
-    // Recovery rewrites the indexes, so a recovered segment opens writable even if it is not last.
-    const segment = LogSegment.open(dir, base, segmentConfig, budget, last || needsRecovery, now);
+    let segment = LogSegment.open(dir, base, segmentConfig, budget, last, now);
+    const needsRecovery =
+      base >= recoverFrom || !indexFilesPresent(dir, base, nameSet) || !segment.indexesLookConsistent(last);
+    if (needsRecovery) {
+      // Recovery rebuilds the indexes from nothing, so a recovered segment opens writable.
+      try {
+        segment.close();
+      } catch {
+        // Its index is what is broken; it is about to be rebuilt.
+      }
+      for (const kind of ['index', 'timeindex'] as const)
+        fs.rmSync(segmentFilePath(dir, base, kind), { force: true });
+      segment = LogSegment.open(dir, base, segmentConfig, budget, true, now);
+    }
     if (needsRecovery) {
       const result = recoverSegment(segment, options.maxBatchBytes);
       recovered = true;
@@ -109,7 +121,7 @@ export function loadLog(options: LoadOptions): LoadedLog {
 }
 
 /** Both index files exist and hold whole entries; otherwise the segment's indexes are rebuilt. */
-function indexesLookSound(dir: string, base: number, names: Set<string>): boolean {
+function indexFilesPresent(dir: string, base: number, names: Set<string>): boolean {
   for (const [kind, entrySize] of [
     ['index', 8],
     ['timeindex', 12],

@@ -133,6 +133,27 @@ export class LogSegment {
     return this.timeIdx;
   }
 
+  /**
+   * Cheap checks that the indexes belong to this log: the last entries point inside it. With
+   * `full`, every entry is checked too (done for the active segment at load).
+   */
+  indexesLookConsistent(full: boolean): boolean {
+    try {
+      const offsets = this.offsetIndex;
+      const times = this.timeIndex;
+      if (offsets.entries > 0 && (offsets.lastOffset < this.baseOffset || offsets.lastPosition >= this.size))
+        return false;
+      if (times.entries > 0 && times.lastOffset < this.baseOffset) return false;
+      if (full) {
+        offsets.sanityCheck();
+        times.sanityCheck();
+      }
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   /** Largest timestamp in the segment, -1 when unknown (from the time index after a restart). */
   get maxTimestamp(): number {
     this.loadMaxTimestamp();

@@ -123,6 +123,18 @@ describe('partition log recovery', () => {
     fs.rmSync(path.join(dir, indexes[0]!));
     fs.writeFileSync(path.join(dir, indexes[1]!), Buffer.alloc(13, 0xab)); // not a whole number of entries
     fs.rmSync(path.join(dir, segmentFiles('.timeindex')[2]!));
+    // The right length but nonsense: an entry pointing past the end of the log.
+    const pastEnd = Buffer.alloc(8);
+    pastEnd.writeInt32BE(1, 0);
+    pastEnd.writeInt32BE(0x7fff0000, 4);
+    fs.writeFileSync(path.join(dir, indexes[3]!), pastEnd);
+    // The active segment's index, checked entry by entry: positions going backwards.
+    const backwards = Buffer.alloc(16);
+    backwards.writeInt32BE(1, 0);
+    backwards.writeInt32BE(300, 4);
+    backwards.writeInt32BE(2, 8);
+    backwards.writeInt32BE(7, 12);
+    fs.writeFileSync(path.join(dir, indexes.at(-1)!), backwards);
     const again = open(true);
     expect(await allKeys(again)).toEqual(keys);
     const rebuilt = fs.statSync(path.join(dir, indexes[0]!)).size;
