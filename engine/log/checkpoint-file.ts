@@ -13,6 +13,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { StorageError } from '../errors.js';
+import { syncDirectory } from '../segment/log-file.js';
 
 export const RECOVERY_POINT_CHECKPOINT = 'recovery-point-offset-checkpoint';
 export const LOG_START_OFFSET_CHECKPOINT = 'log-start-offset-checkpoint';
@@ -79,15 +80,5 @@ export function writeFileAtomically(file: string, text: string): void {
     syncDirectory(path.dirname(file));
   } catch (err) {
     throw new StorageError(`cannot write ${file}`, err);
-  }
-}
-
-/** Makes a rename or create inside `dir` durable. */
-export function syncDirectory(dir: string): void {
-  const fd = fs.openSync(dir, 'r');
-  try {
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
   }
 }

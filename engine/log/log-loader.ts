@@ -74,41 +74,53 @@ export function loadLog(options: LoadOptions): LoadedLog {
     for (const base of bases) if (base <= options.recoveryPoint) recoverFrom = base;
   }
 
-  for (let i = 0; i < bases.length; i++) {
-    const base = bases[i]!;
-    const last = i === bases.length - 1;
-    let segment = LogSegment.open(dir, base, segmentConfig, budget, last, now);
-    const needsRecovery =
-      base >= recoverFrom || !indexFilesPresent(dir, base, nameSet) || !segment.indexesLookConsistent(last);
-    if (needsRecovery) {
-      // Recovery rebuilds the indexes from nothing, so a recovered segment opens writable.
+  try {
+    for (let i = 0; i < bases.length; i++) {
+      const base = bases[i]!;
+      const last = i === bases.length - 1;
+      let segment = LogSegment.open(dir, base, segmentConfig, budget, last, now);
+      const needsRecovery =
+        base >= recoverFrom || !indexFilesPresent(dir, base, nameSet) || !segment.indexesLookConsistent(last);
+      if (needsRecovery) {
+        // Recovery rebuilds the indexes from nothing, so a recovered segment opens writable.
+        try {
+          segment.close();
+        } catch {
+          // Its index is what is broken; it is about to be rebuilt.
+        }
+        for (const kind of ['index', 'timeindex'] as const)
+          fs.rmSync(segmentFilePath(dir, base, kind), { force: true });
+        segment = LogSegment.open(dir, base, segmentConfig, budget, true, now);
+      }
+      if (needsRecovery) {
+        const result = recoverSegment(segment, options.maxBatchBytes);
+        recovered = true;
+        if (result.truncatedBytes > 0) {
+          say(
+            `${dir}: segment ${base} cut by ${result.truncatedBytes} bytes after ${result.batches} valid batches: ${result.reason ?? 'torn tail'}`,
+          );
+          segments.push(segment);
+          // Nothing after a torn batch can be trusted to follow it in order.
+          for (const later of bases.slice(i + 1)) {
+            say(`${dir}: deleting segment ${later}, which follows the torn batch`);
+            LogSegment.open(dir, later, segmentConfig, budget, false, now).delete();
+          }
+          break;
+        }
+        if (!last) segment.onBecomeInactive();
+      }
+      segments.push(segment);
+    }
+  } catch (err) {
+    // Do not leave the segments opened so far holding file descriptors.
+    for (const segment of segments) {
       try {
         segment.close();
       } catch {
-        // Its index is what is broken; it is about to be rebuilt.
+        // Closing is best effort here; the load error is what matters.
       }
-      for (const kind of ['index', 'timeindex'] as const)
-        fs.rmSync(segmentFilePath(dir, base, kind), { force: true });
-      segment = LogSegment.open(dir, base, segmentConfig, budget, true, now);
     }
-    if (needsRecovery) {
-      const result = recoverSegment(segment, options.maxBatchBytes);
-      recovered = true;
-      if (result.truncatedBytes > 0) {
-        say(
-          `${dir}: segment ${base} cut by ${result.truncatedBytes} bytes after ${result.batches} valid batches: ${result.reason ?? 'torn tail'}`,
-        );
-        segments.push(segment);
-        // Nothing after a torn batch can be trusted to follow it in order.
-        for (const later of bases.slice(i + 1)) {
-          say(`${dir}: deleting segment ${later}, which follows the torn batch`);
-          LogSegment.open(dir, later, segmentConfig, budget, false, now).delete();
-        }
-        break;
-      }
-      if (!last) segment.onBecomeInactive();
-    }
-    segments.push(segment);
+    throw err;
   }
 
   if (segments.length === 0) {

@@ -13,6 +13,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { LogClosedError } from '../errors.js';
+import { syncDirectory } from '../segment/log-file.js';
 import { defaultMappingBudget, type MappingBudget } from '../segment/mapping-budget.js';
 import { parsePartitionDirName, partitionDirName } from '../segment/segment-files.js';
 import {
@@ -98,7 +99,10 @@ export class LogManager {
       throw err;
     }
     // From here on a crash is an unclean stop: the marker goes until the next clean close.
-    for (const dir of locked) fs.rmSync(path.join(dir.path, CLEAN_SHUTDOWN_FILE), { force: true });
+    for (const dir of locked) {
+      fs.rmSync(path.join(dir.path, CLEAN_SHUTDOWN_FILE), { force: true });
+      syncDirectory(dir.path);
+    }
     manager.schedule(options.retentionCheckIntervalMs ?? 300_000, () => manager.runRetention());
     manager.schedule(options.flushCheckIntervalMs ?? 1_000, () => manager.flushDue());
     manager.schedule(options.checkpointIntervalMs ?? 60_000, () => manager.checkpoint());

@@ -9,6 +9,7 @@
  */
 import fs from 'node:fs';
 import { LogClosedError, OffsetOutOfRangeError } from '../errors.js';
+import { syncDirectory } from '../segment/log-file.js';
 import { LogSegment, type SegmentConfig } from '../segment/log-segment.js';
 import type { MappingBudget } from '../segment/mapping-budget.js';
 import { validateAndAssign, type AppendInfo } from './append-validator.js';
@@ -203,7 +204,7 @@ export class PartitionLog {
       // A follower that was told to start later than its LEO: the gap is a new segment.
       this.roll(now, info.firstOffset);
     }
-    this.maybeRoll(records.length, info.lastOffset, info.maxTimestamp, now);
+    this.maybeRoll(records.length, info.lastOffset, info.maxTimestamp, info.batches, now);
     this.activeSegment.append(records);
     this.leo = info.lastOffset + 1;
     this.hw = this.leo;
@@ -211,14 +212,21 @@ export class PartitionLog {
     return { ...info, logEndOffset: this.leo };
   }
 
-  private maybeRoll(bytes: number, lastOffset: number, maxTimestamp: number, now: number): void {
+  private maybeRoll(
+    bytes: number,
+    lastOffset: number,
+    maxTimestamp: number,
+    batches: number,
+    now: number,
+  ): void {
     const active = this.activeSegment;
-    const rollAfter = this.cfg.segmentMs - this.cfg.segmentJitterMs;
+    const rollAfter = this.cfg.segmentMs - active.rollJitterMs;
     const waited =
       active.rollingBasedTimestamp !== undefined && active.rollingBasedTimestamp >= 0
         ? maxTimestamp - active.rollingBasedTimestamp
         : now - active.createdMs;
-    if (active.isFullFor(bytes, lastOffset) || (active.size > 0 && waited > rollAfter)) this.roll(now);
+    if (active.isFullFor(bytes, lastOffset, batches) || (active.size > 0 && waited > rollAfter))
+      this.roll(now);
   }
 
   /** Starts a new active segment at the LEO (or at `baseOffset`, for a follower's gap). */
@@ -232,9 +240,18 @@ export class PartitionLog {
     } else {
       active.onBecomeInactive();
     }
-    const segment = LogSegment.create(this.dir, baseOffset, this.segmentConfig, this.budget, now);
+    const segment = this.newSegment(baseOffset, now);
     this.segmentList.push(segment);
     if (baseOffset > this.leo) this.leo = baseOffset;
+    return segment;
+  }
+
+  /** A new, empty active segment, durable in the directory and with its own roll jitter. */
+  private newSegment(baseOffset: number, now = Date.now()): LogSegment {
+    const segment = LogSegment.create(this.dir, baseOffset, this.segmentConfig, this.budget, now);
+    const jitterRange = Math.min(this.cfg.segmentJitterMs, this.cfg.segmentMs);
+    if (jitterRange > 0) segment.rollJitterMs = Math.floor(Math.random() * jitterRange);
+    syncDirectory(this.dir);
     return segment;
   }
 
@@ -248,14 +265,15 @@ export class PartitionLog {
       throw new OffsetOutOfRangeError(offset, this.startOffset, this.leo);
     const upTo = Math.min(options.upTo ?? this.leo, this.leo);
     const minOne = options.minOneBatch ?? true;
-    let index = this.segmentIndexFor(offset);
+    let segment: LogSegment | undefined = this.segmentList[this.segmentIndexFor(offset)];
     let from = offset;
-    while (index < this.segmentList.length && from < upTo) {
-      const segment = this.segmentList[index]!;
+    while (segment && from < upTo) {
       const slice = await segment.read(from, maxBytes, upTo, minOne);
-      if (slice) return this.result(slice.records, slice.firstOffset);
-      index++;
-      from = Math.max(from, this.segmentList[index]?.baseOffset ?? upTo);
+      if (slice) return this.result(slice.records, slice.records.length > 0 ? slice.firstOffset : -1);
+      // Nothing at or after `from` in this segment: go on with the next one. Retention may have
+      // changed the list during the await, so find it by base offset, not by position.
+      segment = this.segmentAfter(segment.baseOffset);
+      if (segment) from = Math.max(from, segment.baseOffset);
     }
     return this.result(EMPTY, -1);
   }
@@ -334,17 +352,7 @@ export class PartitionLog {
     while (this.segmentList.length > 1 && this.activeSegment.baseOffset >= offset) {
       this.segmentList.pop()!.delete();
     }
-    const active = this.activeSegment;
-    if (!active.isWritable) {
-      active.close();
-      this.segmentList[this.segmentList.length - 1] = LogSegment.open(
-        this.dir,
-        active.baseOffset,
-        this.segmentConfig,
-        this.budget,
-        true,
-      );
-    }
+    this.activeSegment.makeWritable();
     this.activeSegment.truncateTo(offset);
     this.leo = this.activeSegment.readNextOffset();
     this.hw = Math.min(this.hw, this.leo);
@@ -357,7 +365,7 @@ export class PartitionLog {
   truncateFullyAndStartAt(offset: number): void {
     this.checkOpen();
     for (const segment of this.segmentList) segment.delete();
-    this.segmentList = [LogSegment.create(this.dir, offset, this.segmentConfig, this.budget)];
+    this.segmentList = [this.newSegment(offset)];
     this.leo = offset;
     this.hw = offset;
     this.startOffset = offset;
@@ -400,6 +408,12 @@ export class PartitionLog {
       this.closed = true;
     }
     fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private segmentAfter(baseOffset: number): LogSegment | undefined {
+    const index = this.segmentIndexFor(baseOffset);
+    const candidate = this.segmentList[index];
+    return candidate && candidate.baseOffset > baseOffset ? candidate : this.segmentList[index + 1];
   }
 
   private segmentIndexFor(offset: number): number {

@@ -15,6 +15,9 @@ import {
   computeBatchCrc,
 } from './record-batch.js';
 
+/** The smallest message of format v0 (offset, size, crc, magic, attributes, key and value lengths). */
+const MIN_LEGACY_MESSAGE_SIZE = LOG_OVERHEAD + 14;
+
 /** The smallest record on the wire: length, attributes, three 1-byte varints, two null lengths, 0 headers. */
 const MIN_RECORD_SIZE = 7;
 
@@ -28,14 +31,22 @@ export function validateBatch(buf: Buffer, pos: number, end = buf.length): numbe
     throw new CorruptRecordError(`truncated batch header: ${available} bytes at position ${pos}`, pos);
   }
   const size = buf.readInt32BE(pos + BATCH_LENGTH) + LOG_OVERHEAD;
-  if (size < BATCH_HEADER_SIZE) {
-    throw new CorruptRecordError(`batch length ${size} at position ${pos} is below the header size`, pos);
+  // The magic sits at the same place in every message format, so an older message is reported
+  // as one (UNSUPPORTED_MAGIC) before its size is held against the v2 header.
+  if (size < MIN_LEGACY_MESSAGE_SIZE) {
+    throw new CorruptRecordError(
+      `batch length ${size} at position ${pos} is too small to hold a message`,
+      pos,
+    );
   }
   if (available < MAGIC + 1) {
-    throw new CorruptRecordError(`truncated batch at position ${pos}`, pos);
+    throw new CorruptRecordError(`truncated batch at position ${pos}: ${available} bytes remain`, pos);
   }
   const magic = buf.readInt8(pos + MAGIC);
   if (magic !== 2) throw new UnsupportedMagicError(magic, pos);
+  if (size < BATCH_HEADER_SIZE) {
+    throw new CorruptRecordError(`batch length ${size} at position ${pos} is below the header size`, pos);
+  }
   if (size > available) {
     throw new CorruptRecordError(
       `truncated batch at position ${pos}: length says ${size} bytes, ${available} remain`,

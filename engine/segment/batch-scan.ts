@@ -61,7 +61,8 @@ export function scanToOffset(
 }
 
 /**
- * From `position`, finds the first batch whose max timestamp is >= `target`. Stops at `limit`.
+ * From `position`, finds the first batch whose max timestamp is >= `target` among the batches
+ * that hold offsets at or above `minOffset`. Stops at `limit`.
  */
 export function scanToTimestamp(
   window: Buffer,
@@ -69,6 +70,7 @@ export function scanToTimestamp(
   position: number,
   limit: number,
   target: number,
+  minOffset: number,
   out: ScanResult,
 ): ScanResult {
   let pos = position;
@@ -77,10 +79,11 @@ export function scanToTimestamp(
     if (pos + SCAN_HEADER_BYTES > windowEnd) return stop(out, 'more', pos);
     const at = pos - windowStart;
     const size = window.readInt32BE(at + BATCH_LENGTH) + LOG_OVERHEAD;
-    if (readInt64(window, at + MAX_TIMESTAMP) >= target) {
-      const base = readInt64(window, at + BASE_OFFSET);
+    const base = readInt64(window, at + BASE_OFFSET);
+    const last = base + window.readInt32BE(at + LAST_OFFSET_DELTA);
+    if (last >= minOffset && readInt64(window, at + MAX_TIMESTAMP) >= target) {
       out.baseOffset = base;
-      out.lastOffset = base + window.readInt32BE(at + LAST_OFFSET_DELTA);
+      out.lastOffset = last;
       out.size = size;
       return stop(out, 'found', pos);
     }
@@ -93,7 +96,8 @@ export function scanToTimestamp(
  * From `position` (a batch boundary), the end position of the longest run of whole batches that
  * fits in `maxBytes` and holds only offsets below `upToOffset`, ending no later than `limit`.
  * With `minOne`, the first batch is included whatever its size (KIP-74). Returns `position` when
- * nothing fits, or -1 when the window ended before the answer was known.
+ * nothing fits. A window that ends inside a header ends the run there — the caller sized the
+ * window to what it may return — or, before the first batch, gives -1: the window was too short.
  */
 export function scanReadEnd(
   window: Buffer,
@@ -107,7 +111,7 @@ export function scanReadEnd(
   let pos = position;
   const windowEnd = windowStart + window.length;
   while (pos < limit) {
-    if (pos + SCAN_HEADER_BYTES > windowEnd) return -1;
+    if (pos + SCAN_HEADER_BYTES > windowEnd) return pos === position ? -1 : pos;
     const at = pos - windowStart;
     const size = window.readInt32BE(at + BATCH_LENGTH) + LOG_OVERHEAD;
     const last = readInt64(window, at + BASE_OFFSET) + window.readInt32BE(at + LAST_OFFSET_DELTA);

@@ -12,15 +12,27 @@
  * for the slices that still view it. An fd with reads in flight is closed when they finish.
  */
 import fs from 'node:fs';
-import { DiskFullError, StorageError } from '../errors.js';
+import { DiskFullError, LogClosedError, StorageError } from '../errors.js';
 import { MAX_MAPPING_BYTES, isResident, mapFile } from './mapped-file.js';
 import type { Mappable, MappingBudget } from './mapping-budget.js';
+import { dirname } from 'node:path';
+
+/**
+ * Files (by device and inode) this process has ever mapped. A mapping outlives the LogFile that
+ * made it — slices keep it alive — so "was this file ever mapped" belongs to the inode, not to
+ * the object: a segment closed and opened again must still not be truncated in place.
+ */
+const mappedInodes = new Set<string>();
+
+function inodeKey(fd: number): string {
+  const stat = fs.fstatSync(fd);
+  return `${stat.dev}:${stat.ino}`;
+}
 
 export class LogFile implements Mappable {
   private fd: number;
   private sizeBytes: number;
   private mapping: Buffer | undefined;
-  private everMapped = false;
   private pendingIo = 0;
   private closeWhenIdle = false;
 
@@ -86,7 +98,7 @@ export class LogFile implements Mappable {
       const size = Math.max(mapSize, this.sizeBytes);
       if (size > MAX_MAPPING_BYTES) return undefined;
       this.mapping = mapFile(this.fd, size, false);
-      this.everMapped = true;
+      mappedInodes.add(inodeKey(this.fd));
     }
     this.budget.touch(this);
     return to > from && !isResident(this.mapping.subarray(from, to)) ? undefined : this.mapping;
@@ -96,8 +108,28 @@ export class LogFile implements Mappable {
     this.mapping = undefined;
   }
 
+  /** Drops the mapping and its place in the budget (the next hot read maps afresh). */
+  unmap(): void {
+    this.mapping = undefined;
+    this.budget.forget(this);
+  }
+
+  /**
+   * Runs `work` with the fd held open: a close or delete that comes meanwhile waits for it. A read
+   * made of several async steps (scan, then read) holds the file across all of them this way.
+   */
+  async withIo<T>(work: () => Promise<T>): Promise<T> {
+    this.pendingIo++;
+    try {
+      return await work();
+    } finally {
+      this.ioDone();
+    }
+  }
+
   /** Reads `length` bytes at `position` into a new Buffer on the thread pool. */
   readAt(position: number, length: number): Promise<Buffer> {
+    if (this.fd < 0) return Promise.reject(new LogClosedError(this.path));
     const target = Buffer.allocUnsafe(length);
     this.pendingIo++;
     return new Promise<Buffer>((resolve, reject) => {
@@ -114,10 +146,19 @@ export class LogFile implements Mappable {
     return fs.readSync(this.fd, target, 0, target.length, position);
   }
 
+  /**
+   * Takes back the bytes of an append that failed after they were written: nothing was ever read
+   * from them, so no slice covers them and cutting in place is safe even when mapped.
+   */
+  rollback(size: number): void {
+    fs.ftruncateSync(this.fd, size);
+    this.sizeBytes = size;
+  }
+
   /** Shrinks the file to `size` bytes (see the top of the file for why a mapped one is replaced). */
   truncate(size: number): void {
     if (size >= this.sizeBytes && fs.fstatSync(this.fd).size <= size) return;
-    if (!this.everMapped) {
+    if (!mappedInodes.has(inodeKey(this.fd))) {
       fs.ftruncateSync(this.fd, size);
     } else {
       const tmp = `${this.path}.truncating`;
@@ -126,10 +167,11 @@ export class LogFile implements Mappable {
       const newFd = openOrThrow(tmp, 'r+');
       fs.fsyncSync(newFd);
       fs.renameSync(tmp, this.path);
+      syncDirectory(dirname(this.path));
       const oldFd = this.fd;
+      mappedInodes.delete(inodeKey(oldFd));
       this.fd = newFd;
       this.mapping = undefined;
-      this.everMapped = false;
       this.budget.forget(this);
       this.closeWhenNoIo(oldFd);
     }
@@ -157,6 +199,8 @@ export class LogFile implements Mappable {
 
   /** Removes the file. Mapped slices still held stay readable: the inode lives until they go. */
   delete(): void {
+    // The inode can never be truncated again, and a new file may reuse its number.
+    if (this.fd >= 0) mappedInodes.delete(inodeKey(this.fd));
     fs.rmSync(this.path, { force: true });
     this.budget.forget(this);
     this.mapping = undefined;
@@ -194,5 +238,15 @@ function openOrThrow(path: string, flags: string): number {
     return fs.openSync(path, flags);
   } catch (err) {
     throw new StorageError(`cannot open ${path}`, err);
+  }
+}
+
+/** Makes a create, rename or unlink inside `dir` durable. */
+export function syncDirectory(dir: string): void {
+  const fd = fs.openSync(dir, 'r');
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
   }
 }

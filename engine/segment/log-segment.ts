@@ -22,6 +22,7 @@ import { OffsetIndex } from './offset-index.js';
 import { segmentFilePath } from './segment-files.js';
 import { TimeIndex } from './time-index.js';
 import { isResident } from './mapped-file.js';
+import fs from 'node:fs';
 import { StorageError } from '../errors.js';
 
 export interface SegmentConfig {
@@ -42,6 +43,8 @@ export interface SegmentSlice {
   firstOffset: number;
 }
 
+const EMPTY = Buffer.alloc(0);
+
 /** How far past an index entry a scan may have to go before it finds its batch header. */
 const COLD_SCAN_WINDOW = 64 * 1024;
 
@@ -55,6 +58,11 @@ export class LogSegment {
   private readonly header = Buffer.allocUnsafe(SCAN_HEADER_BYTES);
   /** Max timestamp of the first batch: what segment.ms rolls by (undefined: no batch yet). */
   rollingBasedTimestamp: number | undefined;
+  /**
+   * This segment's share of segment.jitter.ms: drawn once, in [0, min(jitter, segment.ms)), so
+   * that partitions created together do not all roll at the same moment.
+   */
+  rollJitterMs = 0;
 
   private constructor(
     readonly dir: string,
@@ -185,20 +193,37 @@ export class LogSegment {
     if (!this.writable) throw new StorageError(`segment ${this.logPath} is not the active segment`);
     const list = Buffer.isBuffer(chunks) ? [chunks] : chunks;
     const start = this.file.append(list);
+    const before = [
+      this.maxTs,
+      this.offsetOfMaxTs,
+      this.bytesSinceLastIndexEntry,
+      this.rollingBasedTimestamp,
+    ] as const;
+    let firstOffset = -1;
     try {
       let position = start;
       for (const chunk of list) {
         for (let at = 0; at < chunk.length;) {
           const size = batchSizeAt(chunk, at);
-          const lastOffset = readInt64(chunk, at + BASE_OFFSET) + chunk.readInt32BE(at + LAST_OFFSET_DELTA);
-          this.indexBatch(position, lastOffset, readInt64(chunk, at + MAX_TIMESTAMP), size);
+          const base = readInt64(chunk, at + BASE_OFFSET);
+          if (firstOffset < 0) firstOffset = base;
+          this.indexBatch(
+            position,
+            base + chunk.readInt32BE(at + LAST_OFFSET_DELTA),
+            readInt64(chunk, at + MAX_TIMESTAMP),
+            size,
+          );
           position += size;
           at += size;
         }
       }
     } catch (err) {
-      // An index that cannot grow (a full disk) fails the append: take the bytes back out.
-      this.truncateToPosition(start);
+      // An index that cannot grow (a full disk) fails the append: take it all back. The bytes were
+      // never readable, so cutting them in place is safe; a copy could not be made on a full disk.
+      this.file.rollback(start);
+      this.offsetIndex.truncateTo(firstOffset);
+      this.timeIndex.truncateTo(firstOffset);
+      [this.maxTs, this.offsetOfMaxTs, this.bytesSinceLastIndexEntry, this.rollingBasedTimestamp] = before;
       throw err;
     }
   }
@@ -222,18 +247,26 @@ export class LogSegment {
     this.bytesSinceLastIndexEntry += size;
   }
 
-  /** Whether appending `bytes` more with offsets up to `lastOffset` would need a new segment. */
-  isFullFor(bytes: number, lastOffset: number): boolean {
+  /**
+   * Whether appending `bytes` in `batches` batches, with offsets up to `lastOffset`, needs a new
+   * segment: it would pass segment.bytes, overflow the 32-bit relative offsets, or could need more
+   * index entries than are left (one per batch at most, and the time index's closing entry).
+   */
+  isFullFor(bytes: number, lastOffset: number, batches: number): boolean {
     if (this.size > 0 && this.size + bytes > this.config.segmentBytes) return true;
     if (lastOffset - this.baseOffset > 0x7fff_ffff) return true;
-    return this.offsetIndex.isFull || this.timeIndex.isFull;
+    const offsets = this.offsetIndex;
+    const times = this.timeIndex;
+    return offsets.entries + batches > offsets.maxEntries || times.entries + batches + 1 > times.maxEntries;
   }
 
   /**
    * Reads whole batches starting with the one that holds `startOffset`, up to `maxBytes` (at least
    * one batch when `minOneBatch`) and only batches wholly below `upToOffset`. Undefined when the
-   * segment holds nothing at or after `startOffset` below `upToOffset`. Data in the page cache comes
-   * back as a slice of the mapping; anything else through async reads.
+   * segment holds no batch at or after `startOffset`; empty records when it does but none of them
+   * fits (too large without `minOneBatch`, or not below `upToOffset`) — the log must not look in
+   * the next segment then. Data in the page cache comes back as a slice of the mapping; anything
+   * else through async reads.
    */
   async read(
     startOffset: number,
@@ -251,12 +284,15 @@ export class LogSegment {
       const found = scanToOffset(map, 0, from, limit, startOffset, this.scan);
       if (found.status !== 'found') return undefined;
       const position = found.position;
-      const end = scanReadEnd(map, 0, position, limit, maxBytes, upToOffset, minOneBatch);
-      if (end === position) return undefined;
-      const records = map.subarray(position, end);
-      if (isResident(records)) return { records, position, firstOffset: found.baseOffset };
+      const firstOffset = found.baseOffset;
+      const span = Math.min(limit, position + Math.max(maxBytes, minOneBatch ? found.size : 0));
+      // The scan below reads headers across the whole span: only from pages already in memory.
+      if (span <= position || this.file.hotMapping(position, span, 0)) {
+        const end = scanReadEnd(map, 0, position, limit, maxBytes, upToOffset, minOneBatch);
+        return { records: map.subarray(position, Math.max(end, position)), position, firstOffset };
+      }
     }
-    return this.coldRead(from, limit, startOffset, maxBytes, upToOffset, minOneBatch);
+    return this.file.withIo(() => this.coldRead(from, limit, startOffset, maxBytes, upToOffset, minOneBatch));
   }
 
   /** The same as `read`, through async reads only: data that is not in the page cache. */
@@ -274,7 +310,7 @@ export class LogSegment {
     if (!found) return undefined;
     const { position, baseOffset: firstOffset, size: firstSize } = found;
     const want = Math.min(limit - position, Math.max(maxBytes, minOneBatch ? firstSize : 0));
-    if (want < SCAN_HEADER_BYTES) return undefined;
+    if (want < SCAN_HEADER_BYTES) return { records: EMPTY, position, firstOffset };
     const bytes = await this.file.readAt(position, want);
     const end = scanReadEnd(
       bytes,
@@ -285,8 +321,7 @@ export class LogSegment {
       upToOffset,
       minOneBatch,
     );
-    if (end <= position) return undefined;
-    return { records: bytes.subarray(0, end - position), position, firstOffset };
+    return { records: bytes.subarray(0, Math.max(0, end - position)), position, firstOffset };
   }
 
   /** Runs a header scan over async-read windows until it finds its batch or reaches `limit`. */
@@ -307,20 +342,22 @@ export class LogSegment {
   }
 
   /**
-   * The first batch at or after `startOffset` whose max timestamp is >= `timestamp`, read whole
-   * (the caller looks inside it for the record), or undefined.
+   * The first batch holding offsets at or after `startOffset` whose max timestamp is >= `timestamp`,
+   * read whole (the caller looks inside it for the record), or undefined.
    */
   async findBatchByTimestamp(timestamp: number, startOffset: number): Promise<SegmentSlice | undefined> {
     const limit = this.size;
     // The entry with a timestamp strictly below the target: every batch before it is older.
     const entryOffset = this.timeIndex.lookupOffset(timestamp - 1);
     const from = this.offsetIndex.lookupPosition(Math.max(entryOffset, startOffset));
-    const found = await this.scanCold(from, limit, (window, position) =>
-      scanToTimestamp(window, position, position, limit, timestamp, this.scan),
-    );
-    if (!found) return undefined;
-    const { position, baseOffset, size } = found;
-    return { records: await this.file.readAt(position, size), position, firstOffset: baseOffset };
+    return this.file.withIo(async () => {
+      const found = await this.scanCold(from, limit, (window, position) =>
+        scanToTimestamp(window, position, position, limit, timestamp, startOffset, this.scan),
+      );
+      if (!found) return undefined;
+      const { position, baseOffset, size } = found;
+      return { records: await this.file.readAt(position, size), position, firstOffset: baseOffset };
+    });
   }
 
   /** Reads the batch header at `position` into `this.header`; false past the end. */
@@ -406,11 +443,32 @@ export class LogSegment {
     // Index entries at or past the cut describe batches that are gone.
     this.offsetIndex.truncateTo(nextOffset);
     this.timeIndex.truncateTo(nextOffset);
-    this.maxTs = undefined;
-    this.loadMaxTimestamp();
+    this.recomputeMaxTimestamp();
     this.bytesSinceLastIndexEntry = 0;
     if (position === 0) this.rollingBasedTimestamp = undefined;
     return removed;
+  }
+
+  /**
+   * The max timestamp after a cut: the last time index entry, then every batch after it — the
+   * batches past the last entry may hold a later timestamp than the entry does.
+   */
+  private recomputeMaxTimestamp(): void {
+    const last = this.timeIndex.lastEntry;
+    this.maxTs = last.timestamp;
+    this.offsetOfMaxTs = last.timestamp >= 0 ? last.offset : -1;
+    this.walkHeaders(
+      this.offsetIndex.lookupPosition(Math.max(last.offset, this.baseOffset)),
+      this.size,
+      (lastOffset) => {
+        const ts = readInt64(this.header, MAX_TIMESTAMP);
+        if (ts > (this.maxTs ?? -1)) {
+          this.maxTs = ts;
+          this.offsetOfMaxTs = lastOffset;
+        }
+        return true;
+      },
+    );
   }
 
   /** The offset of the batch that starts at the boundary `position` (the next offset at the end). */
@@ -440,7 +498,22 @@ export class LogSegment {
     this.timeIndex.trimToValidSize();
     this.writable = false;
     // The next read maps the file at its exact size instead of the roll size.
-    this.file.releaseMapping();
+    this.file.unmap();
+  }
+
+  /**
+   * Makes a closed-off segment the active one again (a truncation reached back into it). The same
+   * .log file stays open; the indexes reopen for appends.
+   */
+  makeWritable(): void {
+    if (this.writable) return;
+    this.offsetIdx?.close();
+    this.timeIdx?.close();
+    this.offsetIdx = undefined;
+    this.timeIdx = undefined;
+    this.writable = true;
+    this.recomputeMaxTimestamp();
+    this.bytesSinceLastIndexEntry = 0;
   }
 
   /** Writes the log and indexes to disk (fdatasync + msync). */
@@ -460,10 +533,11 @@ export class LogSegment {
 
   /** Closes and removes all of the segment's files. Mapped slices still held stay readable. */
   delete(): void {
-    this.offsetIndex.close();
-    this.timeIndex.close();
-    this.offsetIndex.deleteFile();
-    this.timeIndex.deleteFile();
+    this.offsetIdx?.close();
+    this.timeIdx?.close();
+    for (const kind of ['index', 'timeindex'] as const) {
+      fs.rmSync(segmentFilePath(this.dir, this.baseOffset, kind), { force: true });
+    }
     this.file.delete();
   }
 }

@@ -36,29 +36,33 @@ export function recoverSegment(segment: LogSegment, maxBatchBytes = 0x7fff_fff0)
   const fileSize = segment.size;
   let chunk = Buffer.allocUnsafe(Math.min(CHUNK_BYTES, Math.max(fileSize, 1)));
   let chunkStart = 0;
-  let chunkLength = segment.readSync(0, chunk);
+  let chunkLength = 0;
+  /** Reads at least `want` bytes (less at the end of the file) from `position` into the chunk. */
+  const load = (position: number, want: number): void => {
+    const length = Math.min(fileSize - position, Math.max(CHUNK_BYTES, want));
+    if (length > chunk.length) chunk = Buffer.allocUnsafe(length);
+    chunkStart = position;
+    chunkLength = segment.readSync(position, chunk.subarray(0, length));
+  };
   let position = 0;
   let batches = 0;
   let nextOffset = segment.baseOffset;
   let reason: string | undefined;
 
   while (position < fileSize) {
-    let at = position - chunkStart;
-    // Make sure the whole batch (or at least its length field) is inside the chunk.
-    const needHeader = LOG_OVERHEAD;
-    let size = at + needHeader <= chunkLength ? chunk.readInt32BE(at + BATCH_LENGTH) + LOG_OVERHEAD : -1;
-    if (size > maxBatchBytes || (size !== -1 && size < 0)) {
+    if (position + LOG_OVERHEAD > chunkStart + chunkLength) load(position, LOG_OVERHEAD);
+    if (position + LOG_OVERHEAD > chunkStart + chunkLength) {
+      reason = `truncated batch header at position ${position}`;
+      break;
+    }
+    const size = chunk.readInt32BE(position - chunkStart + BATCH_LENGTH) + LOG_OVERHEAD;
+    if (size < LOG_OVERHEAD || size > maxBatchBytes) {
       reason = `batch at position ${position} claims ${size} bytes`;
       break;
     }
-    if (size === -1 || at + size > chunkLength) {
-      const want = Math.min(fileSize - position, Math.max(CHUNK_BYTES, size));
-      if (want > chunk.length) chunk = Buffer.allocUnsafe(want);
-      chunkStart = position;
-      chunkLength = segment.readSync(position, chunk.subarray(0, want));
-      at = 0;
-      size = chunkLength >= needHeader ? chunk.readInt32BE(BATCH_LENGTH) + LOG_OVERHEAD : -1;
-    }
+    // The whole batch must be in the chunk to be checked; a large one gets a chunk of its own.
+    if (position + size > chunkStart + chunkLength) load(position, size);
+    const at = position - chunkStart;
     try {
       validateBatch(chunk, at, chunkLength);
     } catch (err) {
