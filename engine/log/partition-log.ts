@@ -204,7 +204,7 @@ export class PartitionLog {
       // A follower that was told to start later than its LEO: the gap is a new segment.
       this.roll(now, info.firstOffset);
     }
-    this.maybeRoll(records.length, info.lastOffset, info.maxTimestamp, info.batches, now);
+    this.maybeRoll(records.length, info.lastOffset, info.maxTimestamp, now);
     this.activeSegment.append(records);
     this.leo = info.lastOffset + 1;
     this.hw = this.leo;
@@ -212,21 +212,14 @@ export class PartitionLog {
     return { ...info, logEndOffset: this.leo };
   }
 
-  private maybeRoll(
-    bytes: number,
-    lastOffset: number,
-    maxTimestamp: number,
-    batches: number,
-    now: number,
-  ): void {
+  private maybeRoll(bytes: number, lastOffset: number, maxTimestamp: number, now: number): void {
     const active = this.activeSegment;
     const rollAfter = this.cfg.segmentMs - active.rollJitterMs;
     const waited =
       active.rollingBasedTimestamp !== undefined && active.rollingBasedTimestamp >= 0
         ? maxTimestamp - active.rollingBasedTimestamp
         : now - active.createdMs;
-    if (active.isFullFor(bytes, lastOffset, batches) || (active.size > 0 && waited > rollAfter))
-      this.roll(now);
+    if (active.isFullFor(bytes, lastOffset) || (active.size > 0 && waited > rollAfter)) this.roll(now);
   }
 
   /** Starts a new active segment at the LEO (or at `baseOffset`, for a follower's gap). */

@@ -240,24 +240,23 @@ export class LogSegment {
       this.offsetOfMaxTs = lastOffset;
     }
     if (this.bytesSinceLastIndexEntry > this.config.indexIntervalBytes) {
-      this.offsetIndex.append(lastOffset, position);
-      this.timeIndex.maybeAppend(this.maxTs ?? -1, this.offsetOfMaxTs);
+      // A full index takes no more entries: the index is sparse, a missing entry only makes a scan
+      // longer, and the next append rolls the segment (isFullFor).
+      if (!this.offsetIndex.isFull) this.offsetIndex.append(lastOffset, position);
+      if (!this.timeIndex.isFull) this.timeIndex.maybeAppend(this.maxTs ?? -1, this.offsetOfMaxTs);
       this.bytesSinceLastIndexEntry = 0;
     }
     this.bytesSinceLastIndexEntry += size;
   }
 
   /**
-   * Whether appending `bytes` in `batches` batches, with offsets up to `lastOffset`, needs a new
-   * segment: it would pass segment.bytes, overflow the 32-bit relative offsets, or could need more
-   * index entries than are left (one per batch at most, and the time index's closing entry).
+   * Whether appending `bytes` with offsets up to `lastOffset` needs a new segment: it would pass
+   * segment.bytes or overflow the 32-bit relative offsets, or an index is full.
    */
-  isFullFor(bytes: number, lastOffset: number, batches: number): boolean {
+  isFullFor(bytes: number, lastOffset: number): boolean {
     if (this.size > 0 && this.size + bytes > this.config.segmentBytes) return true;
     if (lastOffset - this.baseOffset > 0x7fff_ffff) return true;
-    const offsets = this.offsetIndex;
-    const times = this.timeIndex;
-    return offsets.entries + batches > offsets.maxEntries || times.entries + batches + 1 > times.maxEntries;
+    return this.offsetIndex.isFull || this.timeIndex.isFull;
   }
 
   /**
