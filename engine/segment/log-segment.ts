@@ -21,7 +21,6 @@ import type { MappingBudget } from './mapping-budget.js';
 import { OffsetIndex } from './offset-index.js';
 import { segmentFilePath } from './segment-files.js';
 import { TimeIndex } from './time-index.js';
-import { isResident } from './mapped-file.js';
 import fs from 'node:fs';
 import { StorageError } from '../errors.js';
 

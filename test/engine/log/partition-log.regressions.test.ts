@@ -10,7 +10,7 @@ import { setBaseOffset } from '../../../engine/record/record-batch.js';
 import { isMapped } from '../../../engine/segment/mapped-file.js';
 import { MappingBudget } from '../../../engine/segment/mapping-budget.js';
 import { OffsetIndex } from '../../../engine/segment/offset-index.js';
-import { batchOf, decodeRecords } from '../../helpers/log-fixtures.js';
+import { decodeRecords } from '../../helpers/log-fixtures.js';
 import { makeTempDir, removeTempDir } from '../../helpers/temp-dir.js';
 
 /** One test per bug found in review, each named for what broke. */
