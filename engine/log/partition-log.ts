@@ -78,6 +78,8 @@ export class PartitionLog {
   private flushedTo: number;
   private lastFlushMs: number;
   private closed = false;
+  /** A segment file was created since the last flush: the directory needs an fsync too. */
+  private directoryDirty = false;
 
   private constructor(
     readonly dir: string,
@@ -239,12 +241,13 @@ export class PartitionLog {
     return segment;
   }
 
-  /** A new, empty active segment, durable in the directory and with its own roll jitter. */
+  /** A new, empty active segment with its own roll jitter. */
   private newSegment(baseOffset: number, now = Date.now()): LogSegment {
     const segment = LogSegment.create(this.dir, baseOffset, this.segmentConfig, this.budget, now);
     const jitterRange = Math.min(this.cfg.segmentJitterMs, this.cfg.segmentMs);
     if (jitterRange > 0) segment.rollJitterMs = Math.floor(Math.random() * jitterRange);
-    syncDirectory(this.dir);
+    // The new file's directory entry is made durable by the next flush, off the append path.
+    this.directoryDirty = true;
     return segment;
   }
 
@@ -373,6 +376,10 @@ export class PartitionLog {
       const next = this.segmentList[i + 1];
       if (next && next.baseOffset <= this.flushedTo) continue; // already flushed
       this.segmentList[i]!.flush();
+    }
+    if (this.directoryDirty) {
+      syncDirectory(this.dir);
+      this.directoryDirty = false;
     }
     this.flushedTo = target;
     this.lastFlushMs = Date.now();
