@@ -41,23 +41,7 @@ export function scanToOffset(
   target: number,
   out: ScanResult,
 ): ScanResult {
-  let pos = position;
-  const windowEnd = windowStart + window.length;
-  while (pos < limit) {
-    if (pos + SCAN_HEADER_BYTES > windowEnd) return stop(out, 'more', pos);
-    const at = pos - windowStart;
-    const size = window.readInt32BE(at + BATCH_LENGTH) + LOG_OVERHEAD;
-    const base = readInt64(window, at + BASE_OFFSET);
-    const last = base + window.readInt32BE(at + LAST_OFFSET_DELTA);
-    if (last >= target) {
-      out.baseOffset = base;
-      out.lastOffset = last;
-      out.size = size;
-      return stop(out, 'found', pos);
-    }
-    pos += size;
-  }
-  return stop(out, 'end', pos);
+  return scanUntil(window, windowStart, position, limit, out, (_window, _at, last) => last >= target);
 }
 
 /**
@@ -73,6 +57,25 @@ export function scanToTimestamp(
   minOffset: number,
   out: ScanResult,
 ): ScanResult {
+  return scanUntil(
+    window,
+    windowStart,
+    position,
+    limit,
+    out,
+    (w, at, last) => last >= minOffset && readInt64(w, at + MAX_TIMESTAMP) >= target,
+  );
+}
+
+/** Walks headers from `position` until `matches(window, at, lastOffset)` holds for a batch. */
+function scanUntil(
+  window: Buffer,
+  windowStart: number,
+  position: number,
+  limit: number,
+  out: ScanResult,
+  matches: (window: Buffer, at: number, lastOffset: number) => boolean,
+): ScanResult {
   let pos = position;
   const windowEnd = windowStart + window.length;
   while (pos < limit) {
@@ -81,7 +84,7 @@ export function scanToTimestamp(
     const size = window.readInt32BE(at + BATCH_LENGTH) + LOG_OVERHEAD;
     const base = readInt64(window, at + BASE_OFFSET);
     const last = base + window.readInt32BE(at + LAST_OFFSET_DELTA);
-    if (last >= minOffset && readInt64(window, at + MAX_TIMESTAMP) >= target) {
+    if (matches(window, at, last)) {
       out.baseOffset = base;
       out.lastOffset = last;
       out.size = size;

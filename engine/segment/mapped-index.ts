@@ -1,33 +1,21 @@
 /**
- * The shared base of the two sparse index files (`.index`, `.timeindex`): a file of fixed-size
- * entries sorted by offset, memory-mapped, searched by binary search. The subclasses own the byte
- * layouts; this class owns the file, the mapping and the entry count.
+ * The shared base of the two sparse index files (`.index`, `.timeindex`): fixed-size entries
+ * sorted by offset, memory-mapped, binary-searched. Subclasses own the byte layouts; this class
+ * owns the file, the mapping and the entry count.
  *
- * File life cycle
- * - Writable (the active segment): mapped read-write once, at `maxIndexBytes` rounded down to whole
- *   entries. The mapping may reach past end of file, so the file itself is grown with real zero
- *   blocks in chunks just ahead of the next entry (extendWithZeros): opening costs nothing, and a
- *   full disk fails an append with DiskFullError instead of a SIGBUS on a write into a hole. Every
- *   slot past the last entry is kept all-zero (truncation zeroes what it drops), so a crash leaves
- *   a tail a reopen can tell apart from entries.
- * - Read-only (older segments): opening reads at most one entry; the file is mapped on first lookup.
- * - `trimToValidSize()` cuts the file to its entries when the segment stops being active (and at a
- *   clean close), so Kafka's tools read it; `makeWritable()` opens it for appends again.
+ * - Writable (active segment): mapped read-write once at `maxIndexBytes`; the file itself grows
+ *   with real zero blocks in chunks just ahead of the next entry, so opening is cheap and a full
+ *   disk fails an append (DiskFullError) instead of SIGBUS. Slots past the last entry stay zero.
+ * - Read-only (older segments): opening reads one entry; the mapping is made on first lookup.
+ * - `trimToValidSize()` cuts the file to its entries when the segment stops being active.
  *
- * Memory safety: nothing here ever touches a mapped byte at or past `entries * entrySize`, and no
- * view of the mapping leaves this class (lookups return numbers). That is why shrinking the file
- * under a live mapping (trim, truncation of a read-only index) is safe: the pages past the new end
- * of file, which would SIGBUS, are never touched.
+ * Nothing here touches a mapped byte at or past `entries * entrySize`, and no view of the mapping
+ * leaves this class, so shrinking the file under a live mapping is safe.
  *
- * Entry count on open: the file holds floor(length / entrySize) slots. A cleanly closed file was
- * trimmed, so when its last slot is not all-zero every slot counts (O(1): one small read;
- * sanityCheck() verifies the content). When the last slot is all-zero the file still has the
- * preallocated tail of a crash, and we count the leading slots that are valid (each follows the one
- * before: offsets increase, see the subclass layout), stopping at the first all-zero slot after
- * slot 0. Slot 0 may legitimately be all-zero (relative offset 0 at position 0, or timestamp 0), but
- * if slot 1 is zero too it cannot be told apart from preallocation and is dropped: a sparse index
- * missing an entry only makes a scan longer, while a phantom entry could reject a valid append. A
- * one-slot file is always a trimmed one (the file grows by whole chunks), so its slot counts.
+ * Entry count on open: a trimmed file (last slot not all-zero) counts every slot. A file with an
+ * all-zero last slot kept a crash's preallocated tail: the leading valid slots count, up to the
+ * first all-zero slot after slot 0 (slot 0 may be zero; if slot 1 is zero too it is dropped — a
+ * missing entry only lengthens a scan, a phantom one could reject a valid append).
  */
 import fs from 'node:fs';
 import {

@@ -9,24 +9,13 @@ import { Codec } from '../../../engine/record/record-batch.js';
 import { MappingBudget } from '../../../engine/segment/mapping-budget.js';
 import { decodeRecords, type PlainRecord } from '../../helpers/log-fixtures.js';
 import { makeTempDir, removeTempDir } from '../../helpers/temp-dir.js';
+import { seededRandom } from '../../helpers/seeded-random.js';
 
 /**
  * A model test: long random sequences of append, read, roll, retention, delete-records, truncate,
  * clean restart and crash restart (with and without a torn tail), run against the real log and a
  * plain in-memory list of records. Every read is compared with the model.
  */
-
-/** A small deterministic PRNG (mulberry32), so a failing seed can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 class Model {
   records: PlainRecord[] = [];
@@ -42,7 +31,7 @@ class Model {
 const T0 = 1_800_000_000_000;
 
 async function runSequence(seed: number, steps: number, root: string): Promise<string[]> {
-  const random = rng(seed);
+  const random = seededRandom(seed);
   const pick = (n: number): number => Math.floor(random() * n);
   const dir = path.join(root, `model-${seed}`);
   const props = {

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -12,6 +11,7 @@ import { MappingBudget } from '../../../engine/segment/mapping-budget.js';
 import { OffsetIndex } from '../../../engine/segment/offset-index.js';
 import { decodeRecords } from '../../helpers/log-fixtures.js';
 import { makeTempDir, removeTempDir } from '../../helpers/temp-dir.js';
+import { evictFromPageCache } from '../../helpers/page-cache.js';
 
 /** One test per bug found in review, each named for what broke. */
 
@@ -25,14 +25,6 @@ function batch(count: number, valueSize = 10, ts = T): Buffer {
     timestamp: ts + i,
   }));
   return buildBatch({ records });
-}
-
-function evictFromPageCache(file: string): void {
-  execFileSync('/usr/bin/python3', [
-    '-c',
-    'import os,sys; fd=os.open(sys.argv[1], os.O_RDONLY); os.fsync(fd); os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)',
-    file,
-  ]);
 }
 
 describe('partition log regressions', () => {

@@ -3,6 +3,7 @@ import { CorruptRecordError, UnsupportedMagicError } from '../../../engine/error
 import { validPrefixLength, validateBatch, validateBatches } from '../../../engine/record/batch-validate.js';
 import { Codec, computeBatchCrc } from '../../../engine/record/record-batch.js';
 import { batchOf } from '../../helpers/log-fixtures.js';
+import { seededRandom } from '../../helpers/seeded-random.js';
 
 /** Three batches of 3, 1 and 5 records (the middle one compressed), back to back. */
 function threeBatches(): { buf: Buffer; starts: number[]; sizes: number[] } {
@@ -200,18 +201,6 @@ describe('validPrefixLength', () => {
   });
 });
 
-/** mulberry32: a small seeded PRNG, so a failure replays. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function checkNeverRangeError(buf: Buffer, end = buf.length): void {
   const n = validPrefixLength(buf, end);
   expect(n).toBeGreaterThanOrEqual(0);
@@ -227,7 +216,7 @@ function checkNeverRangeError(buf: Buffer, end = buf.length): void {
 
 describe('fuzz: never a RangeError', () => {
   it('random garbage, some of it with plausible headers', () => {
-    const rand = prng(0xc0ffee);
+    const rand = seededRandom(0xc0ffee);
     for (let i = 0; i < 3000; i++) {
       const buf = Buffer.alloc(Math.floor(rand() * 200));
       for (let j = 0; j < buf.length; j++) buf[j] = Math.floor(rand() * 256);
@@ -240,7 +229,7 @@ describe('fuzz: never a RangeError', () => {
   });
 
   it('random truncations and byte flips of valid buffers', () => {
-    const rand = prng(42);
+    const rand = seededRandom(42);
     const { buf, starts, sizes } = threeBatches();
     for (let i = 0; i < 3000; i++) {
       const copy = Buffer.from(buf);

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LogSegment, type SegmentConfig } from '../../../engine/segment/log-segment.js';
@@ -9,6 +8,7 @@ import { buildBatch } from '../../../engine/record/batch-builder.js';
 import { setBaseOffset } from '../../../engine/record/record-batch.js';
 import { decodeRecords } from '../../helpers/log-fixtures.js';
 import { makeTempDir, removeTempDir } from '../../helpers/temp-dir.js';
+import { evictFromPageCache } from '../../helpers/page-cache.js';
 
 const config: SegmentConfig = { segmentBytes: 1 << 20, indexIntervalBytes: 300, maxIndexBytes: 4096 };
 const T0 = 1_750_000_000_000;
@@ -23,15 +23,6 @@ function batchAt(i: number): Buffer {
   const batch = buildBatch({ records });
   setBaseOffset(batch, 0, 10 * i);
   return batch;
-}
-
-/** Drops the file's pages from the page cache, so the next read of it is a cold one. */
-function evictFromPageCache(file: string): void {
-  execFileSync('/usr/bin/python3', [
-    '-c',
-    'import os,sys; fd=os.open(sys.argv[1], os.O_RDONLY); os.fsync(fd); os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)',
-    file,
-  ]);
 }
 
 describe('LogSegment', () => {

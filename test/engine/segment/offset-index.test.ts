@@ -5,6 +5,7 @@ import { CorruptIndexError, IndexAppendError, LogClosedError, StorageError } fro
 import type { IndexOptions } from '../../../engine/segment/mapped-index.js';
 import { OffsetIndex } from '../../../engine/segment/offset-index.js';
 import { makeTempDir, removeTempDir } from '../../helpers/temp-dir.js';
+import { seededRandom } from '../../helpers/seeded-random.js';
 
 const BASE = 1_000_000;
 let dir: string;
@@ -20,24 +21,13 @@ afterEach(() => {
 const writable: IndexOptions = { maxIndexBytes: 1024 * 1024, writable: true };
 const readOnly: IndexOptions = { maxIndexBytes: 1024 * 1024, writable: false };
 
-/** A deterministic generator (mulberry32) so a failure reproduces. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 interface Entry {
   offset: number;
   position: number;
 }
 
 function randomEntries(count: number, seed: number): Entry[] {
-  const rnd = random(seed);
+  const rnd = seededRandom(seed);
   const out: Entry[] = [];
   let offset = BASE + Math.floor(rnd() * 20);
   let position = Math.floor(rnd() * 5000);
@@ -57,7 +47,7 @@ function expected(entries: Entry[], target: number): Entry {
 }
 
 function targetsFor(entries: Entry[], seed: number): number[] {
-  const rnd = random(seed);
+  const rnd = seededRandom(seed);
   const first = entries[0]?.offset ?? BASE;
   const last = entries[entries.length - 1]?.offset ?? BASE;
   const targets = [BASE - 5, BASE, first - 1, first, first + 1, last - 1, last, last + 1, last + 1e6];

@@ -5,6 +5,7 @@ import { CorruptIndexError, IndexAppendError } from '../../../engine/errors.js';
 import type { IndexOptions } from '../../../engine/segment/mapped-index.js';
 import { TimeIndex } from '../../../engine/segment/time-index.js';
 import { makeTempDir, removeTempDir } from '../../helpers/temp-dir.js';
+import { seededRandom } from '../../helpers/seeded-random.js';
 
 const BASE = 500;
 const T0 = 1_750_000_000_000; // well above 2^32, so both int32 halves matter
@@ -21,23 +22,13 @@ afterEach(() => {
 const writable: IndexOptions = { maxIndexBytes: 1024 * 1024, writable: true, preallocateChunkBytes: 8192 };
 const readOnly: IndexOptions = { ...writable, writable: false };
 
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 interface Entry {
   timestamp: number;
   offset: number;
 }
 
 function randomEntries(count: number, seed: number): Entry[] {
-  const rnd = random(seed);
+  const rnd = seededRandom(seed);
   const out: Entry[] = [];
   let timestamp = T0 + Math.floor(rnd() * 1000);
   let offset = BASE + Math.floor(rnd() * 3);
@@ -56,7 +47,7 @@ function expected(entries: Entry[], target: number): Entry {
 }
 
 function checkLookups(index: TimeIndex, entries: Entry[], seed: number): void {
-  const rnd = random(seed);
+  const rnd = seededRandom(seed);
   const first = entries[0]?.timestamp ?? T0;
   const last = entries[entries.length - 1]?.timestamp ?? T0;
   const targets = [-1, 0, first - 1, first, first + 1, last - 1, last, last + 1, Number.MAX_SAFE_INTEGER];
