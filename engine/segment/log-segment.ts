@@ -15,7 +15,8 @@ import {
   batchSizeAt,
   readInt64,
 } from '../record/record-batch.js';
-import { SCAN_HEADER_BYTES, ScanResult, scanReadEnd, scanToOffset, scanToTimestamp } from './batch-scan.js';
+import { SCAN_HEADER_BYTES } from './batch-scan.js';
+import { findSegmentBatchByTimestamp, readSegment } from './segment-read.js';
 import { LogFile } from './log-file.js';
 import type { MappingBudget } from './mapping-budget.js';
 import { OffsetIndex } from './offset-index.js';
@@ -33,19 +34,8 @@ export interface SegmentConfig {
   maxIndexBytes: number;
 }
 
-/** A read from one segment: whole batches as one Buffer slice. */
-export interface SegmentSlice {
-  records: Buffer;
-  /** File position of the first batch. */
-  position: number;
-  /** Base offset of the first batch (may be below the offset asked for). */
-  firstOffset: number;
-}
-
-const EMPTY = Buffer.alloc(0);
-
-/** How far past an index entry a scan may have to go before it finds its batch header. */
-const COLD_SCAN_WINDOW = 64 * 1024;
+export type { SegmentSlice } from './segment-read.js';
+import type { SegmentSlice } from './segment-read.js';
 
 export class LogSegment {
   private offsetIdx: OffsetIndex | undefined;
@@ -53,7 +43,6 @@ export class LogSegment {
   private bytesSinceLastIndexEntry = 0;
   private maxTs: number | undefined;
   private offsetOfMaxTs = -1;
-  private readonly scan = new ScanResult();
   private readonly header = Buffer.allocUnsafe(SCAN_HEADER_BYTES);
   /** Max timestamp of the first batch: what segment.ms rolls by (undefined: no batch yet). */
   rollingBasedTimestamp: number | undefined;
@@ -66,8 +55,9 @@ export class LogSegment {
   private constructor(
     readonly dir: string,
     readonly baseOffset: number,
-    private readonly config: SegmentConfig,
-    private readonly file: LogFile,
+    readonly config: SegmentConfig,
+    /** The .log file; segment-read.ts reads through it. */
+    readonly file: LogFile,
     private writable: boolean,
     /** When the segment was created or loaded; segment.ms counts from here while it is empty. */
     readonly createdMs: number,
@@ -258,104 +248,19 @@ export class LogSegment {
     return this.offsetIndex.isFull || this.timeIndex.isFull;
   }
 
-  /**
-   * Reads whole batches starting with the one that holds `startOffset`, up to `maxBytes` (at least
-   * one batch when `minOneBatch`) and only batches wholly below `upToOffset`. Undefined when the
-   * segment holds no batch at or after `startOffset`; empty records when it does but none of them
-   * fits (too large without `minOneBatch`, or not below `upToOffset`) — the log must not look in
-   * the next segment then. Data in the page cache comes back as a slice of the mapping; anything
-   * else through async reads.
-   */
-  async read(
+  /** See segment-read.ts: whole batches from the one holding `startOffset`. */
+  read(
     startOffset: number,
     maxBytes: number,
     upToOffset: number,
     minOneBatch: boolean,
   ): Promise<SegmentSlice | undefined> {
-    const limit = this.size;
-    if (limit === 0) return undefined;
-    const from = this.offsetIndex.lookupPosition(startOffset);
-    const scanEnd = Math.min(limit, from + this.config.indexIntervalBytes + COLD_SCAN_WINDOW);
-    // An active segment maps its whole roll size at once, so appends need no remap.
-    const map = this.file.hotMapping(from, scanEnd, this.writable ? this.config.segmentBytes : limit);
-    if (map) {
-      const found = scanToOffset(map, 0, from, limit, startOffset, this.scan);
-      if (found.status !== 'found') return undefined;
-      const position = found.position;
-      const firstOffset = found.baseOffset;
-      const span = Math.min(limit, position + Math.max(maxBytes, minOneBatch ? found.size : 0));
-      // The scan below reads headers across the whole span: only from pages already in memory.
-      if (span <= position || this.file.hotMapping(position, span, 0)) {
-        const end = scanReadEnd(map, 0, position, limit, maxBytes, upToOffset, minOneBatch);
-        return { records: map.subarray(position, Math.max(end, position)), position, firstOffset };
-      }
-    }
-    return this.file.withIo(() => this.coldRead(from, limit, startOffset, maxBytes, upToOffset, minOneBatch));
+    return readSegment(this, startOffset, maxBytes, upToOffset, minOneBatch);
   }
 
-  /** The same as `read`, through async reads only: data that is not in the page cache. */
-  private async coldRead(
-    from: number,
-    limit: number,
-    startOffset: number,
-    maxBytes: number,
-    upToOffset: number,
-    minOneBatch: boolean,
-  ): Promise<SegmentSlice | undefined> {
-    const found = await this.scanCold(from, limit, (window, position) =>
-      scanToOffset(window, position, position, limit, startOffset, this.scan),
-    );
-    if (!found) return undefined;
-    const { position, baseOffset: firstOffset, size: firstSize } = found;
-    const want = Math.min(limit - position, Math.max(maxBytes, minOneBatch ? firstSize : 0));
-    if (want < SCAN_HEADER_BYTES) return { records: EMPTY, position, firstOffset };
-    const bytes = await this.file.readAt(position, want);
-    const end = scanReadEnd(
-      bytes,
-      position,
-      position,
-      position + bytes.length,
-      maxBytes,
-      upToOffset,
-      minOneBatch,
-    );
-    return { records: bytes.subarray(0, Math.max(0, end - position)), position, firstOffset };
-  }
-
-  /** Runs a header scan over async-read windows until it finds its batch or reaches `limit`. */
-  private async scanCold(
-    from: number,
-    limit: number,
-    scanWindow: (window: Buffer, position: number) => ScanResult,
-  ): Promise<ScanResult | undefined> {
-    let position = from;
-    while (position < limit) {
-      const window = await this.file.readAt(position, Math.min(limit - position, COLD_SCAN_WINDOW));
-      const found = scanWindow(window, position);
-      if (found.status === 'found') return found;
-      if (found.status === 'end') return undefined;
-      position = found.position;
-    }
-    return undefined;
-  }
-
-  /**
-   * The first batch holding offsets at or after `startOffset` whose max timestamp is >= `timestamp`,
-   * read whole (the caller looks inside it for the record), or undefined.
-   */
-  async findBatchByTimestamp(timestamp: number, startOffset: number): Promise<SegmentSlice | undefined> {
-    const limit = this.size;
-    // The entry with a timestamp strictly below the target: every batch before it is older.
-    const entryOffset = this.timeIndex.lookupOffset(timestamp - 1);
-    const from = this.offsetIndex.lookupPosition(Math.max(entryOffset, startOffset));
-    return this.file.withIo(async () => {
-      const found = await this.scanCold(from, limit, (window, position) =>
-        scanToTimestamp(window, position, position, limit, timestamp, startOffset, this.scan),
-      );
-      if (!found) return undefined;
-      const { position, baseOffset, size } = found;
-      return { records: await this.file.readAt(position, size), position, firstOffset: baseOffset };
-    });
+  /** See segment-read.ts: the first batch whose max timestamp reaches `timestamp`. */
+  findBatchByTimestamp(timestamp: number, startOffset: number): Promise<SegmentSlice | undefined> {
+    return findSegmentBatchByTimestamp(this, timestamp, startOffset);
   }
 
   /** Reads the batch header at `position` into `this.header`; false past the end. */

@@ -1,0 +1,129 @@
+/**
+ * Reading a segment: find the batch that holds an offset (or reaches a timestamp) from the nearest
+ * index entry with a short header scan, then hand out whole batches.
+ *
+ * Hot data — pages already in the page cache, as mincore tells — is returned as a slice of the
+ * .log file's mapping: no copy, no syscall. Anything else goes through async reads on the thread
+ * pool, so a page fault never stalls the event loop; the file is held open across all the steps of
+ * such a read, so a deletion meanwhile cannot pull the fd from under it.
+ */
+import { SCAN_HEADER_BYTES, ScanResult, scanReadEnd, scanToOffset, scanToTimestamp } from './batch-scan.js';
+import type { LogSegment } from './log-segment.js';
+
+/** A read from one segment: whole batches as one Buffer slice. */
+export interface SegmentSlice {
+  records: Buffer;
+  /** File position of the first batch. */
+  position: number;
+  /** Base offset of the first batch (may be below the offset asked for). */
+  firstOffset: number;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** How far past an index entry a scan may have to go, beyond index.interval.bytes, to find its header. */
+const COLD_SCAN_WINDOW = 64 * 1024;
+
+/** Scratch for the synchronous hot path (nothing else runs while it is in use). */
+const hotScan = new ScanResult();
+
+/**
+ * Reads whole batches starting with the one that holds `startOffset`, up to `maxBytes` (at least
+ * one batch when `minOneBatch`) and only batches wholly below `upToOffset`. Undefined when the
+ * segment holds no batch at or after `startOffset`; empty records when it does but none of them
+ * fits (too large without `minOneBatch`, or not below `upToOffset`) — the log must not look in the
+ * next segment then.
+ */
+export async function readSegment(
+  segment: LogSegment,
+  startOffset: number,
+  maxBytes: number,
+  upToOffset: number,
+  minOneBatch: boolean,
+): Promise<SegmentSlice | undefined> {
+  const { file, config } = segment;
+  const limit = segment.size;
+  if (limit === 0) return undefined;
+  const from = segment.offsetIndex.lookupPosition(startOffset);
+  const scanEnd = Math.min(limit, from + config.indexIntervalBytes + COLD_SCAN_WINDOW);
+  // An active segment maps its whole roll size at once, so appends need no remap.
+  const map = file.hotMapping(from, scanEnd, segment.isWritable ? config.segmentBytes : limit);
+  if (map) {
+    const found = scanToOffset(map, 0, from, limit, startOffset, hotScan);
+    if (found.status !== 'found') return undefined;
+    const { position, baseOffset: firstOffset } = found;
+    const span = Math.min(limit, position + Math.max(maxBytes, minOneBatch ? found.size : 0));
+    // The scan below reads headers across the whole span: only from pages already in memory.
+    if (span <= position || file.hotMapping(position, span, 0)) {
+      const end = scanReadEnd(map, 0, position, limit, maxBytes, upToOffset, minOneBatch);
+      return { records: map.subarray(position, Math.max(end, position)), position, firstOffset };
+    }
+  }
+  return file.withIo(() => coldRead(segment, from, limit, startOffset, maxBytes, upToOffset, minOneBatch));
+}
+
+/** The same as readSegment, through async reads only: data that is not in the page cache. */
+async function coldRead(
+  segment: LogSegment,
+  from: number,
+  limit: number,
+  startOffset: number,
+  maxBytes: number,
+  upToOffset: number,
+  minOneBatch: boolean,
+): Promise<SegmentSlice | undefined> {
+  const scan = new ScanResult();
+  const found = await scanCold(segment, from, limit, (window, position) =>
+    scanToOffset(window, position, position, limit, startOffset, scan),
+  );
+  if (!found) return undefined;
+  const { position, baseOffset: firstOffset, size: firstSize } = found;
+  const want = Math.min(limit - position, Math.max(maxBytes, minOneBatch ? firstSize : 0));
+  if (want < SCAN_HEADER_BYTES) return { records: EMPTY, position, firstOffset };
+  const bytes = await segment.file.readAt(position, want);
+  const windowEnd = position + bytes.length;
+  const end = scanReadEnd(bytes, position, position, windowEnd, maxBytes, upToOffset, minOneBatch);
+  return { records: bytes.subarray(0, Math.max(0, end - position)), position, firstOffset };
+}
+
+/** Runs a header scan over async-read windows until it finds its batch or reaches `limit`. */
+async function scanCold(
+  segment: LogSegment,
+  from: number,
+  limit: number,
+  scanWindow: (window: Buffer, position: number) => ScanResult,
+): Promise<ScanResult | undefined> {
+  let position = from;
+  while (position < limit) {
+    const window = await segment.file.readAt(position, Math.min(limit - position, COLD_SCAN_WINDOW));
+    const found = scanWindow(window, position);
+    if (found.status === 'found') return found;
+    if (found.status === 'end') return undefined;
+    position = found.position;
+  }
+  return undefined;
+}
+
+/**
+ * The first batch holding offsets at or after `startOffset` whose max timestamp is >= `timestamp`,
+ * read whole (the caller looks inside it for the record), or undefined.
+ */
+export function findSegmentBatchByTimestamp(
+  segment: LogSegment,
+  timestamp: number,
+  startOffset: number,
+): Promise<SegmentSlice | undefined> {
+  const limit = segment.size;
+  // The entry with a timestamp strictly below the target: every batch before it is older.
+  const entryOffset = segment.timeIndex.lookupOffset(timestamp - 1);
+  const from = segment.offsetIndex.lookupPosition(Math.max(entryOffset, startOffset));
+  const scan = new ScanResult();
+  return segment.file.withIo(async () => {
+    const found = await scanCold(segment, from, limit, (window, position) =>
+      scanToTimestamp(window, position, position, limit, timestamp, startOffset, scan),
+    );
+    if (!found) return undefined;
+    const { position, baseOffset, size } = found;
+    return { records: await segment.file.readAt(position, size), position, firstOffset: baseOffset };
+  });
+}
