@@ -29,7 +29,7 @@ import {
 } from '../engine/index.js';
 
 const MIB = 1024 * 1024;
-const TIME_MS = Number(process.env.BENCH_TIME_MS ?? 1500);
+const TIME_MS = Number(process.env.BENCH_TIME_MS ?? 4000);
 
 function emit(result: Record<string, string | number>): void {
   process.stdout.write(JSON.stringify(result) + '\n');
