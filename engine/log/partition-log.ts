@@ -80,6 +80,9 @@ export class PartitionLog {
   private closed = false;
   /** A segment file was created since the last flush: the directory needs an fsync too. */
   private directoryDirty = false;
+  /** Counts truncations, so a background flush begun before one does not move the recovery point. */
+  private truncations = 0;
+  private say: (message: string) => void = () => {};
 
   private constructor(
     readonly dir: string,
@@ -105,7 +108,7 @@ export class PartitionLog {
   /** Opens (or creates) the log in `dir`, recovering it when the last stop was not clean. */
   static open(options: OpenLogOptions): PartitionLog {
     const now = options.now ?? Date.now();
-    fs.mkdirSync(options.dir, { recursive: true });
+    if (!fs.existsSync(options.dir)) fs.mkdirSync(options.dir, { recursive: true });
     // One object shared by every segment, so a config change reaches them all.
     const segmentConfig = segmentConfigOf(options.config);
     const loaded = loadLog({
@@ -135,8 +138,7 @@ export class PartitionLog {
       recoveryPoint,
       now,
     );
-    // What recovery validated is made durable, so the next crash need not check it again.
-    if (loaded.recovered) log.flush();
+    if (options.log) log.say = options.log;
     return log;
   }
 
@@ -238,7 +240,30 @@ export class PartitionLog {
     const segment = this.newSegment(baseOffset, now);
     this.segmentList.push(segment);
     if (baseOffset > this.leo) this.leo = baseOffset;
+    if (active.size > 0) void this.flushRolled(active, segment.baseOffset);
     return segment;
+  }
+
+  /**
+   * A rolled segment is written to disk in the background, as Kafka does, and the recovery point
+   * moves past it: a crash then only has the active segment to check. A failure leaves the
+   * recovery point where it was — recovery will simply check more.
+   */
+  private async flushRolled(segment: LogSegment, upTo: number): Promise<void> {
+    const truncations = this.truncations;
+    try {
+      await segment.flushAsync();
+      if (this.closed || truncations !== this.truncations) return;
+      if (this.directoryDirty) {
+        syncDirectory(this.dir);
+        this.directoryDirty = false;
+      }
+      if (upTo > this.flushedTo && upTo <= this.leo) this.flushedTo = upTo;
+    } catch (err) {
+      this.say(
+        `${this.dir}: background flush of segment ${segment.baseOffset} failed: ${(err as Error).message}`,
+      );
+    }
   }
 
   /** A new, empty active segment with its own roll jitter. */
@@ -341,6 +366,7 @@ export class PartitionLog {
   truncateTo(offset: number): boolean {
     this.checkOpen();
     if (offset >= this.leo) return false;
+    this.truncations++;
     if (offset <= this.segmentList[0]!.baseOffset) {
       this.truncateFullyAndStartAt(offset);
       return true;
@@ -360,6 +386,7 @@ export class PartitionLog {
   /** Deletes everything and restarts the log, empty, at `offset`. */
   truncateFullyAndStartAt(offset: number): void {
     this.checkOpen();
+    this.truncations++;
     for (const segment of this.segmentList) segment.delete();
     this.segmentList = [this.newSegment(offset)];
     this.leo = offset;
@@ -396,7 +423,8 @@ export class PartitionLog {
   /** Clean close: flushes, trims the active segment's indexes, closes every file. */
   close(): void {
     if (this.closed) return;
-    this.flush();
+    // Nothing new since the last flush: no need to sync thousands of idle partitions at shutdown.
+    if (this.unflushedMessages > 0 || this.directoryDirty) this.flush();
     for (const segment of this.segmentList) segment.close();
     this.closed = true;
   }

@@ -183,6 +183,19 @@ export class LogFile implements Mappable {
     fs.fdatasyncSync(this.fd);
   }
 
+  /** fdatasync on the thread pool, holding the fd open until it is done. */
+  flushAsync(): Promise<void> {
+    return this.withIo(
+      () =>
+        new Promise<void>((resolve, reject) => {
+          if (this.fd < 0) return reject(new LogClosedError(this.path));
+          fs.fdatasync(this.fd, (err) =>
+            err ? reject(new StorageError(`flushing ${this.path}`, err)) : resolve(),
+          );
+        }),
+    );
+  }
+
   mtimeMs(): number {
     return fs.fstatSync(this.fd).mtimeMs;
   }

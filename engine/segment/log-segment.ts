@@ -426,6 +426,13 @@ export class LogSegment {
     this.timeIdx?.flush();
   }
 
+  /** The same as flush, with the log's fdatasync off the event loop. */
+  async flushAsync(): Promise<void> {
+    await this.file.flushAsync();
+    this.offsetIdx?.flush();
+    this.timeIdx?.flush();
+  }
+
   /** Closes the files; a clean close trims indexes and records the last timestamp entry. */
   close(): void {
     if (this.writable) this.onBecomeInactive();

@@ -70,6 +70,8 @@ export abstract class MappedIndex {
   private fd: number | undefined;
   private map: Buffer | undefined;
   private mapWritable = false;
+  /** Entries the writable mapping covers; it grows by doubling (see ensureWritableMap). */
+  private mapCapacity = 0;
   private fileBytes = 0;
   private count = 0;
   /** Slots written or zeroed since the last flush; flush syncs [0, dirtyEntries). */
@@ -349,6 +351,7 @@ export abstract class MappedIndex {
       extendWithZeros(this.fd, this.fileBytes, target * es, this.filePath);
       this.fileBytes = target * es;
     }
+    this.ensureWritableMap(this.count + 1);
     return this.count * es;
   }
 
@@ -365,7 +368,7 @@ export abstract class MappedIndex {
 
   /**
    * Takes `fd` as the append handle: cuts anything past the entries (so every slot past the last
-   * entry is zero, see the top) and maps read-write at full capacity unless already so mapped.
+   * entry is zero, see the top) and maps read-write.
    */
   private becomeWritable(fd: number): void {
     const exact = this.count * this.entrySize;
@@ -373,13 +376,25 @@ export abstract class MappedIndex {
       fs.ftruncateSync(fd, exact);
       this.fileBytes = exact;
     }
-    const capacity = Math.max(this.maxEntries, this.count) * this.entrySize;
-    if (!this.mapWritable || this.map === undefined || this.map.length < capacity) {
-      this.map = mapFile(fd, capacity, true);
-      adviseRandom(this.map);
-      this.mapWritable = true;
-    }
     this.fd = fd;
+    if (!this.mapWritable) this.mapCapacity = 0;
+    this.ensureWritableMap(Math.max(this.count, 1));
+  }
+
+  /**
+   * Maps read-write enough for `entries` entries. The mapping starts small and doubles: V8 counts
+   * a mapping's whole size as external memory, and thousands of active segments each mapping
+   * segment.index.bytes up front would keep the garbage collector busy for nothing. The mapping
+   * may reach past the end of the file; only slots below the file's size are ever touched.
+   */
+  private ensureWritableMap(entries: number): void {
+    if (this.mapWritable && this.map !== undefined && this.mapCapacity >= entries) return;
+    const limit = Math.max(this.maxEntries, this.count);
+    const capacity = Math.min(limit, Math.max(entries, this.chunkEntries * 2, this.mapCapacity * 2));
+    this.map = mapFile(this.fd as number, capacity * this.entrySize, true);
+    adviseRandom(this.map);
+    this.mapWritable = true;
+    this.mapCapacity = capacity;
   }
 
   /** The valid entries among the file's first `slots` slots (see the top of this file). */

@@ -275,6 +275,17 @@ describe('PartitionLog', () => {
     log.close();
   });
 
+  it('flushes a rolled segment in the background and moves the recovery point past it', async () => {
+    const log = open({ 'segment.bytes': '1000' });
+    for (let i = 0; i < 10; i++) log.append(batchOf(4, `r${i}`));
+    expect(log.segments().length).toBeGreaterThan(1);
+    expect(log.recoveryPoint).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const active = log.segments().at(-1)!.baseOffset;
+    expect(log.recoveryPoint).toBe(active);
+    log.close();
+  });
+
   it('flushes by flush.ms when asked by the timer', () => {
     const log = open({ 'flush.ms': '1000' });
     log.append(batchOf(4));
