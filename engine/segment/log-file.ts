@@ -24,6 +24,9 @@ import { dirname } from 'node:path';
  */
 const mappedInodes = new Set<string>();
 
+/** The smallest mapping made for a file that is still growing. */
+const MIN_GROWING_MAP = 4 * 1024 * 1024;
+
 function inodeKey(fd: number): string {
   const stat = fs.fstatSync(fd);
   return `${stat.dev}:${stat.ino}`;
@@ -88,14 +91,15 @@ export class LogFile implements Mappable {
 
   /**
    * The mapping, if the bytes [from, to) are in the page cache; undefined means read them cold.
-   * `mapSize` is how much to map when a new mapping is needed (an active segment maps its full
-   * roll size once, so appends need no remap; mapping past the end of the file is harmless as
-   * long as nothing touches those pages).
+   * A file still being appended to (`maxSize` above its size) is mapped with room to grow — twice
+   * its size, up to `maxSize` — so appends seldom need a remap; V8 counts a mapping's whole size
+   * as external memory, so mapping every active segment at its full roll size would keep the
+   * garbage collector busy. Mapping past the end of the file is harmless while nothing touches it.
    */
-  hotMapping(from: number, to: number, mapSize: number): Buffer | undefined {
+  hotMapping(from: number, to: number, maxSize: number): Buffer | undefined {
     if (this.sizeBytes === 0) return undefined;
     if (!this.mapping || this.mapping.length < this.sizeBytes) {
-      const size = Math.max(mapSize, this.sizeBytes);
+      const size = Math.max(this.sizeBytes, Math.min(maxSize, Math.max(2 * this.sizeBytes, MIN_GROWING_MAP)));
       if (size > MAX_MAPPING_BYTES) return undefined;
       this.mapping = mapFile(this.fd, size, false);
       mappedInodes.add(inodeKey(this.fd));
