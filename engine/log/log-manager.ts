@@ -105,7 +105,7 @@ export class LogManager {
     }
     manager.schedule(options.retentionCheckIntervalMs ?? 300_000, () => manager.runRetention());
     manager.schedule(options.flushCheckIntervalMs ?? 1_000, () => manager.flushDue());
-    manager.schedule(options.checkpointIntervalMs ?? 60_000, () => manager.checkpoint());
+    manager.schedule(options.checkpointIntervalMs ?? 60_000, () => void manager.flushRolledAndCheckpoint());
     return manager;
   }
 
@@ -229,6 +229,15 @@ export class LogManager {
         logs.map((log) => ({ topic: log.topic, partition: log.partition, offset: log.logStartOffset })),
       );
     }
+  }
+
+  /**
+   * The periodic checkpoint: rolled segments go to disk first (in the background), so the
+   * recovery points written are as far along as they can safely be.
+   */
+  async flushRolledAndCheckpoint(): Promise<void> {
+    for (const log of [...this.logs.values()]) await log.flushRolledSegments();
+    if (!this.closed) this.checkpoint();
   }
 
   /** Clean stop: flush, checkpoint, close, mark clean, unlock. */

@@ -82,6 +82,8 @@ export class PartitionLog {
   private directoryDirty = false;
   /** Counts truncations, so a background flush begun before one does not move the recovery point. */
   private truncations = 0;
+  /** Segments rolled since the last flushRolledSegments, each with the offset it ends below. */
+  private rolledUnflushed: { segment: LogSegment; upTo: number }[] = [];
   private say: (message: string) => void = () => {};
 
   private constructor(
@@ -240,29 +242,34 @@ export class PartitionLog {
     const segment = this.newSegment(baseOffset, now);
     this.segmentList.push(segment);
     if (baseOffset > this.leo) this.leo = baseOffset;
-    if (active.size > 0) void this.flushRolled(active, segment.baseOffset);
+    if (active.size > 0) this.rolledUnflushed.push({ segment: active, upTo: segment.baseOffset });
     return segment;
   }
 
   /**
-   * A rolled segment is written to disk in the background, as Kafka does, and the recovery point
-   * moves past it: a crash then only has the active segment to check. A failure leaves the
-   * recovery point where it was — recovery will simply check more.
+   * Writes the segments rolled since the last call to disk, off the event loop, and moves the
+   * recovery point past them, so a crash has only the newer data to check. Kafka flushes each
+   * rolled segment at once; the log manager calls this with its checkpoint instead, so that at
+   * high rates rolls do not keep forcing the disk to catch up. A failure leaves the recovery point
+   * where it was: recovery will just check more.
    */
-  private async flushRolled(segment: LogSegment, upTo: number): Promise<void> {
+  async flushRolledSegments(): Promise<void> {
+    const rolled = this.rolledUnflushed.splice(0);
+    if (rolled.length === 0 || this.closed) return;
     const truncations = this.truncations;
     try {
-      await segment.flushAsync();
+      for (const { segment } of rolled) await segment.flushAsync();
       if (this.closed || truncations !== this.truncations) return;
       if (this.directoryDirty) {
         syncDirectory(this.dir);
         this.directoryDirty = false;
       }
+      const upTo = rolled[rolled.length - 1]!.upTo;
       if (upTo > this.flushedTo && upTo <= this.leo) this.flushedTo = upTo;
     } catch (err) {
-      this.say(
-        `${this.dir}: background flush of segment ${segment.baseOffset} failed: ${(err as Error).message}`,
-      );
+      // A segment deleted meanwhile (retention) needs no flush; anything else is worth a line.
+      if (!(err instanceof LogClosedError))
+        this.say(`${this.dir}: background flush failed: ${(err as Error).message}`);
     }
   }
 
@@ -409,6 +416,7 @@ export class PartitionLog {
       this.directoryDirty = false;
     }
     this.flushedTo = target;
+    this.rolledUnflushed = [];
     this.lastFlushMs = Date.now();
   }
 

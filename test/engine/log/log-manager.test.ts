@@ -68,6 +68,18 @@ describe('LogManager', () => {
     again.close();
   });
 
+  it('flushes rolled segments before its periodic checkpoint, so the checkpoint moves past them', async () => {
+    const manager = open({ dirs: [dirs[0]!], topicConfigs: { rolled: { 'segment.bytes': '600' } } });
+    const log = manager.getOrCreateLog('rolled', 0);
+    for (let i = 0; i < 10; i++) log.append(batchOf(3));
+    const active = log.segments().at(-1)!.baseOffset;
+    expect(active).toBeGreaterThan(0);
+    await manager.flushRolledAndCheckpoint();
+    const text = fs.readFileSync(path.join(dirs[0]!, 'recovery-point-offset-checkpoint'), 'utf8');
+    expect(text).toBe(`0\n1\nrolled 0 ${active}\n`);
+    manager.close();
+  });
+
   it('recovers after a crash (no clean-shutdown marker) from the checkpointed recovery point', () => {
     const manager = open({ dirs: [dirs[0]!] });
     const log = manager.getOrCreateLog('t', 0);
