@@ -1,0 +1,129 @@
+/**
+ * A broker: the engine's logs, the topics, the handlers and the listener, started and stopped as
+ * one. `start()` opens the data directories (recovering them if the last stop was not clean) and
+ * listens; `stop()` stops accepting, lets in-flight requests finish, flushes, checkpoints and
+ * writes the clean-shutdown marker, so the next start does no recovery scan.
+ *
+ * Each data directory holds Kafka's `meta.properties` (version, broker.id, cluster.id); the cluster
+ * id is made once and kept.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { LogManager, destroyWorkerPools, writeFileAtomically } from '../engine/index.js';
+import type { BrokerContext } from './broker-context.js';
+import { TopicManager } from './cluster/topic-manager.js';
+import { TopicStore, newTopicId } from './cluster/topic-store.js';
+import type { BrokerConfig } from './config.js';
+import { apiVersionsHandler } from './handlers/api-versions.js';
+import { metadataHandler } from './handlers/metadata.js';
+import { HandlerRegistry } from './handlers/registry.js';
+import { createLogger, type Logger } from './logger.js';
+import { Listener } from './network/listener.js';
+
+export const META_PROPERTIES = 'meta.properties';
+
+export class Broker {
+  private listener: Listener | undefined;
+  private logs: LogManager | undefined;
+  private boundPort = 0;
+  readonly log: Logger;
+
+  constructor(
+    readonly config: BrokerConfig,
+    log?: Logger,
+  ) {
+    this.log = log ?? createLogger();
+  }
+
+  /** The port the first listener is bound to (the real one when configured as 0). */
+  get port(): number {
+    return this.boundPort;
+  }
+
+  async start(): Promise<void> {
+    const { config } = this;
+    const clusterId = prepareDataDirs(config);
+    const logs = LogManager.open({
+      dirs: config.logDirs,
+      defaults: config.logDefaults,
+      retentionCheckIntervalMs: config.retentionCheckIntervalMs,
+      checkpointIntervalMs: config.checkpointIntervalMs,
+      log: (message) => this.log.warn(message),
+    });
+    this.logs = logs;
+    try {
+      const store = TopicStore.open(config.logDirs[0]!);
+      const topics = new TopicManager(store, logs, {
+        numPartitions: config.numPartitions,
+        defaultReplicationFactor: config.defaultReplicationFactor,
+        brokerCount: 1,
+      });
+      const listenerConfig = config.listeners[0]!;
+      const registry = new HandlerRegistry();
+      const listener = new Listener((frame, connection) => registry.handle(frame, connection), {
+        maxFrameBytes: config.socketRequestMaxBytes,
+        log: (message) => this.log.warn(message),
+      });
+      this.boundPort = await listener.listen(listenerConfig.host, listenerConfig.port);
+      this.listener = listener;
+      const advertisedConfig = config.advertisedListeners[0]!;
+      const context: BrokerContext = {
+        config,
+        logs,
+        topics,
+        clusterId,
+        nodeId: config.brokerId,
+        advertised: {
+          name: advertisedConfig.name,
+          host: advertisedConfig.host || '127.0.0.1',
+          // A listener on port 0 advertises the port it really got.
+          port: advertisedConfig.port === 0 ? this.boundPort : advertisedConfig.port,
+        },
+        log: this.log,
+      };
+      registry.register(apiVersionsHandler(registry)).register(metadataHandler(context));
+      this.log.info(
+        { host: listenerConfig.host, port: this.boundPort, dirs: config.logDirs },
+        'kiln broker started',
+      );
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.listener?.close();
+    this.listener = undefined;
+    this.logs?.close();
+    this.logs = undefined;
+    await destroyWorkerPools();
+    this.log.info('kiln broker stopped');
+  }
+}
+
+/** Creates the data directories and their meta.properties; returns the cluster id. */
+function prepareDataDirs(config: BrokerConfig): string {
+  let clusterId = config.clusterId;
+  for (const dir of config.logDirs) {
+    const file = path.join(dir, META_PROPERTIES);
+    if (!fs.existsSync(file)) continue;
+    const found = /^cluster\.id=(.+)$/m.exec(fs.readFileSync(file, 'utf8'))?.[1]?.trim();
+    if (found && clusterId && found !== clusterId) {
+      throw new Error(`${file} belongs to cluster ${found}, not ${clusterId}`);
+    }
+    clusterId ??= found;
+  }
+  clusterId ??= newTopicId();
+  for (const dir of config.logDirs) {
+    fs.mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, META_PROPERTIES);
+    if (!fs.existsSync(file)) {
+      writeFileAtomically(
+        file,
+        `#Written by Kiln\nversion=0\nbroker.id=${config.brokerId}\ncluster.id=${clusterId}\n`,
+      );
+    }
+  }
+  return clusterId;
+}

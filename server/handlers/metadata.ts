@@ -1,0 +1,84 @@
+/**
+ * Metadata: this broker, the controller (itself, so admin clients send CreateTopics here) and the
+ * topics asked for — all of them when the list is null (or empty before v1). A topic that does not
+ * exist is created when the request allows it and auto.create.topics.enable is on; its first answer
+ * is LEADER_NOT_AVAILABLE, as Kafka's is while the new topic's leaders are elected.
+ */
+import type { BrokerContext } from '../broker-context.js';
+import type { TopicInfo } from '../cluster/topic-store.js';
+import type { Message } from '../protocol/codec.js';
+import { ErrorCode } from '../protocol/error-codes.js';
+import { MetadataApi } from '../protocol/apis/metadata.js';
+import type { Handler } from './registry.js';
+
+const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
+
+export function metadataHandler(broker: BrokerContext): Handler {
+  return {
+    api: MetadataApi,
+    handle(request, version) {
+      const requested = request.topics as { topicId: string; name: string | null }[] | null;
+      const all = requested === null || (version === 0 && requested.length === 0);
+      const topics: Message[] = [];
+      if (all) {
+        for (const topic of broker.topics.store.list()) topics.push(describeTopic(broker, topic));
+      } else {
+        for (const entry of requested)
+          topics.push(lookup(broker, entry, Boolean(request.allowAutoTopicCreation)));
+      }
+      return {
+        throttleTimeMs: 0,
+        brokers: [
+          { nodeId: broker.nodeId, host: broker.advertised.host, port: broker.advertised.port, rack: null },
+        ],
+        clusterId: broker.clusterId,
+        controllerId: broker.nodeId,
+        topics,
+      };
+    },
+  };
+}
+
+function lookup(
+  broker: BrokerContext,
+  entry: { topicId: string; name: string | null },
+  allowCreate: boolean,
+): Message {
+  const byId = entry.name === null && entry.topicId !== ZERO_UUID;
+  const topic = byId ? broker.topics.store.getById(entry.topicId) : broker.topics.store.get(entry.name ?? '');
+  if (topic) return describeTopic(broker, topic);
+  if (byId)
+    return { errorCode: ErrorCode.UNKNOWN_TOPIC_ID, name: null, topicId: entry.topicId, partitions: [] };
+  const name = entry.name ?? '';
+  if (allowCreate && broker.config.autoCreateTopics) {
+    const created = broker.topics.create(name, -1, -1, {});
+    if (created.errorCode === ErrorCode.NONE) {
+      return { errorCode: ErrorCode.LEADER_NOT_AVAILABLE, name, topicId: created.topic!.id, partitions: [] };
+    }
+    return { errorCode: created.errorCode, name, topicId: ZERO_UUID, partitions: [] };
+  }
+  return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, name, topicId: ZERO_UUID, partitions: [] };
+}
+
+function describeTopic(broker: BrokerContext, topic: TopicInfo): Message {
+  const node = broker.nodeId;
+  const partitions: Message[] = [];
+  for (let p = 0; p < topic.partitions; p++) {
+    partitions.push({
+      errorCode: ErrorCode.NONE,
+      partitionIndex: p,
+      leaderId: node,
+      leaderEpoch: 0,
+      replicaNodes: [node],
+      isrNodes: [node],
+      offlineReplicas: [],
+    });
+  }
+  return {
+    errorCode: ErrorCode.NONE,
+    name: topic.name,
+    topicId: topic.id,
+    isInternal: topic.internal,
+    partitions,
+  };
+}

@@ -1,0 +1,102 @@
+/**
+ * The handler registry: each handler names its API schema (which declares the versions once),
+ * and the registry routes frames to handlers and answers ApiVersions from the same list, so
+ * what Kiln advertises and what it accepts cannot drift apart.
+ *
+ * A frame is: request header, then the body for (api key, version). An unknown API key, or a
+ * version outside a known API's range, closes the connection — what Kafka does — except for
+ * ApiVersions, which answers UNSUPPORTED_VERSION (35) in the v0 format with the full key list, so
+ * a client can fall back to a version both sides speak.
+ */
+import type { Connection, ResponseFrame } from '../network/connection.js';
+import { ErrorCode } from '../protocol/error-codes.js';
+import { decodeMessage, encodeMessage, type Message } from '../protocol/codec.js';
+import {
+  API_VERSIONS_KEY,
+  decodeRequestHeaderStart,
+  encodeResponseHeader,
+  skipHeaderTaggedFields,
+  type RequestHeader,
+} from '../protocol/headers.js';
+import { ProtocolError } from '../protocol/protocol-error.js';
+import { ProtocolReader } from '../protocol/reader.js';
+import { inRange, type ApiDef } from '../protocol/schema.js';
+import { ProtocolWriter } from '../protocol/writer.js';
+
+export interface RequestContext {
+  header: RequestHeader;
+  connection: Connection | undefined;
+}
+
+export interface Handler {
+  api: ApiDef;
+  /** Returns the response body, or null when no response is sent (Produce with acks=0). */
+  handle(
+    request: Message,
+    version: number,
+    context: RequestContext,
+  ): Message | null | Promise<Message | null>;
+}
+
+export class HandlerRegistry {
+  private readonly handlers = new Map<number, Handler>();
+
+  register(handler: Handler): this {
+    if (this.handlers.has(handler.api.key)) throw new Error(`two handlers for ${handler.api.name}`);
+    this.handlers.set(handler.api.key, handler);
+    return this;
+  }
+
+  /** ApiVersions' answer: every registered API with its version range. */
+  apiVersions(): { apiKey: number; minVersion: number; maxVersion: number }[] {
+    return [...this.handlers.values()]
+      .sort((a, b) => a.api.key - b.api.key)
+      .map((h) => ({ apiKey: h.api.key, minVersion: h.api.versions.min, maxVersion: h.api.versions.max }));
+  }
+
+  /** Handles one frame; throws ProtocolError (the connection is then closed) for what cannot be answered. */
+  handle(frame: Buffer, connection?: Connection): ResponseFrame | Promise<ResponseFrame> {
+    const reader = new ProtocolReader(frame);
+    const header = decodeRequestHeaderStart(reader);
+    const handler = this.handlers.get(header.apiKey);
+    if (!handler) throw new ProtocolError(`unknown API key ${header.apiKey}`);
+    const api = handler.api;
+    if (!inRange(header.apiVersion, api.versions)) {
+      if (api.key === API_VERSIONS_KEY) return this.unsupportedApiVersions(header);
+      throw new ProtocolError(`${api.name} version ${header.apiVersion} is not supported`);
+    }
+    const flexible = inRange(header.apiVersion, api.flexible);
+    if (flexible) skipHeaderTaggedFields(reader);
+    const request = decodeMessage(api.request, header.apiVersion, flexible, reader);
+    const result = handler.handle(request, header.apiVersion, { header, connection });
+    if (result instanceof Promise) return result.then((body) => this.respond(api, header, flexible, body));
+    return this.respond(api, header, flexible, result);
+  }
+
+  private respond(
+    api: ApiDef,
+    header: RequestHeader,
+    flexible: boolean,
+    body: Message | null,
+  ): ResponseFrame {
+    if (body === null) return null;
+    const writer = new ProtocolWriter({ sizePrefix: true });
+    encodeResponseHeader(writer, header.correlationId, api.key, flexible);
+    encodeMessage(api.response, header.apiVersion, flexible, body, writer);
+    return writer.toBuffers();
+  }
+
+  private unsupportedApiVersions(header: RequestHeader): ResponseFrame {
+    const api = this.handlers.get(API_VERSIONS_KEY)!.api;
+    const writer = new ProtocolWriter({ sizePrefix: true });
+    encodeResponseHeader(writer, header.correlationId, API_VERSIONS_KEY, false);
+    encodeMessage(
+      api.response,
+      0,
+      false,
+      { errorCode: ErrorCode.UNSUPPORTED_VERSION, apiKeys: this.apiVersions() },
+      writer,
+    );
+    return writer.toBuffers();
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * `npm start` lands here: read the configuration (`--config server.properties`, repeatable
+ * `--override key=value`), start the broker, and stop it cleanly on SIGTERM or SIGINT.
+ * A bad property is reported, naming it, before anything starts; the exit code is then 2.
+ */
+import { parseArgs } from 'node:util';
+import { Broker } from './broker.js';
+import { ConfigError, buildBrokerConfig, parseOverride, readPropertiesFile } from './config.js';
+
+const USAGE = `usage: kiln-server [--config server.properties] [--override key=value]...
+
+Starts a Kiln broker. Properties use Kafka's names (listeners, log.dirs, num.partitions,
+auto.create.topics.enable, log.retention.hours, log.segment.bytes, message.max.bytes, ...).
+Without --config it runs on 127.0.0.1:9092 with its data in ./data.`;
+
+export async function main(argv: string[]): Promise<number> {
+  let properties: Record<string, string> = {};
+  try {
+    const { values } = parseArgs({
+      args: argv,
+      options: {
+        config: { type: 'string' },
+        override: { type: 'string', multiple: true },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    });
+    if (values.help) {
+      process.stdout.write(USAGE + '\n');
+      return 0;
+    }
+    if (values.config) properties = readPropertiesFile(values.config);
+    for (const override of values.override ?? []) {
+      const [key, value] = parseOverride(override);
+      properties[key] = value;
+    }
+    const config = buildBrokerConfig(properties);
+    const broker = new Broker(config);
+    await broker.start();
+    await new Promise<void>((resolve) => {
+      const stop = (): void => {
+        process.off('SIGTERM', stop);
+        process.off('SIGINT', stop);
+        resolve();
+      };
+      process.on('SIGTERM', stop);
+      process.on('SIGINT', stop);
+    });
+    await broker.stop();
+    return 0;
+  } catch (err) {
+    if (err instanceof ConfigError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`kiln: invalid configuration: ${(err as Error).message}\n\n${USAGE}\n`);
+      return 2;
+    }
+    process.stderr.write(`kiln: ${(err as Error).message}\n`);
+    return 1;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,153 @@
+/**
+ * One client connection: frames in, responses out, strictly in request order.
+ *
+ * Requests are handled as they arrive and may finish out of order (a long-poll Fetch behind a
+ * quick Metadata); each gets a slot in a queue, and responses leave only from the head of the
+ * queue. A response is a list of buffers (mapped segment slices included) written with
+ * cork/uncork, so Node sends it as one writev. Backpressure: reading pauses while too many requests
+ * are in flight or the socket's unsent bytes pile up, and resumes when they drain.
+ */
+import type { Socket } from 'node:net';
+import { FrameDecoder, FrameTooLargeError } from './frame-decoder.js';
+
+/** What a handler returns: the response frame as buffers (size prefix included), or null for none (acks=0). */
+export type ResponseFrame = Buffer[] | null;
+
+export type FrameHandler = (frame: Buffer, connection: Connection) => ResponseFrame | Promise<ResponseFrame>;
+
+export interface ConnectionOptions {
+  maxFrameBytes: number;
+  /** Requests in flight before reading pauses. */
+  maxInFlight?: number;
+  /** Unsent response bytes before reading pauses. */
+  maxPendingBytes?: number;
+  log?: (message: string) => void;
+}
+
+interface Slot {
+  done: boolean;
+  response: ResponseFrame;
+}
+
+export class Connection {
+  private readonly decoder: FrameDecoder;
+  private readonly queue: Slot[] = [];
+  private readonly maxInFlight: number;
+  private readonly maxPendingBytes: number;
+  private closed = false;
+  private paused = false;
+  readonly remote: string;
+
+  constructor(
+    readonly socket: Socket,
+    private readonly handler: FrameHandler,
+    private readonly options: ConnectionOptions,
+  ) {
+    this.decoder = new FrameDecoder(options.maxFrameBytes);
+    this.maxInFlight = options.maxInFlight ?? 100;
+    this.maxPendingBytes = options.maxPendingBytes ?? 64 * 1024 * 1024;
+    this.remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('drain', () => this.maybeResume());
+    socket.on('error', () => this.close());
+    socket.on('close', () => this.close());
+  }
+
+  get inFlight(): number {
+    return this.queue.length;
+  }
+
+  private onData(chunk: Buffer): void {
+    try {
+      this.decoder.push(chunk, (frame) => this.onFrame(frame));
+    } catch (err) {
+      if (err instanceof FrameTooLargeError) this.options.log?.(`closing ${this.remote}: ${err.message}`);
+      this.close();
+    }
+  }
+
+  private onFrame(frame: Buffer): void {
+    if (this.closed) return;
+    const slot: Slot = { done: false, response: null };
+    this.queue.push(slot);
+    let result: ResponseFrame | Promise<ResponseFrame>;
+    try {
+      result = this.handler(frame, this);
+    } catch (err) {
+      this.fail(err);
+      return;
+    }
+    if (result instanceof Promise) {
+      result.then(
+        (response) => this.complete(slot, response),
+        (err: unknown) => this.fail(err),
+      );
+    } else {
+      this.complete(slot, result);
+    }
+    this.maybePause();
+  }
+
+  private complete(slot: Slot, response: ResponseFrame): void {
+    slot.done = true;
+    slot.response = response;
+    if (this.queue[0] === slot) this.flush();
+  }
+
+  private flush(): void {
+    if (this.closed) return;
+    let wrote = false;
+    while (this.queue.length > 0 && this.queue[0]!.done) {
+      const response = this.queue.shift()!.response;
+      if (!response) continue;
+      if (!wrote) this.socket.cork();
+      wrote = true;
+      for (const buffer of response) this.socket.write(buffer);
+    }
+    if (wrote) this.socket.uncork();
+    this.maybeResume();
+  }
+
+  private fail(err: unknown): void {
+    this.options.log?.(`closing ${this.remote}: ${(err as Error).message ?? String(err)}`);
+    this.close();
+  }
+
+  private maybePause(): void {
+    if (
+      !this.paused &&
+      (this.queue.length >= this.maxInFlight || this.socket.writableLength > this.maxPendingBytes)
+    ) {
+      this.paused = true;
+      this.socket.pause();
+    }
+  }
+
+  private maybeResume(): void {
+    if (
+      this.paused &&
+      this.queue.length < this.maxInFlight &&
+      this.socket.writableLength <= this.maxPendingBytes
+    ) {
+      this.paused = false;
+      this.socket.resume();
+    }
+  }
+
+  /** Closes the connection; responses still pending are dropped. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.queue.length = 0;
+    this.socket.destroy();
+  }
+
+  /** Resolves once every request already received has been answered (for a graceful stop). */
+  async drain(): Promise<void> {
+    while (!this.closed && this.queue.length > 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    if (!this.closed && this.socket.writableLength > 0) {
+      await new Promise((resolve) => this.socket.once('drain', resolve));
+    }
+  }
+}

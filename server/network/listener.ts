@@ -1,0 +1,46 @@
+/**
+ * The TCP listener: accepts connections and keeps track of them, so that a stop can refuse new
+ * connections, let the requests already received finish, and then close everything.
+ */
+import net from 'node:net';
+import { Connection, type ConnectionOptions, type FrameHandler } from './connection.js';
+
+export class Listener {
+  private readonly server: net.Server;
+  private readonly connections = new Set<Connection>();
+
+  constructor(
+    private readonly handler: FrameHandler,
+    private readonly options: ConnectionOptions,
+  ) {
+    this.server = net.createServer((socket) => {
+      const connection = new Connection(socket, this.handler, this.options);
+      this.connections.add(connection);
+      socket.on('close', () => this.connections.delete(connection));
+    });
+  }
+
+  /** Starts listening; resolves with the port actually bound (useful with port 0). */
+  listen(host: string, port: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen({ host, port }, () => {
+        this.server.off('error', reject);
+        resolve((this.server.address() as net.AddressInfo).port);
+      });
+    });
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  /** Stops accepting, waits (up to `timeoutMs`) for in-flight requests to be answered, closes all. */
+  async close(timeoutMs = 5000): Promise<void> {
+    const stopped = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const drained = Promise.all([...this.connections].map((c) => c.drain()));
+    await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
+    for (const connection of this.connections) connection.close();
+    await stopped;
+  }
+}
