@@ -111,7 +111,9 @@ export class ProtocolWriter {
     if (value === null) return this.int16(-1);
     const length = Buffer.byteLength(value);
     this.int16(length);
-    this.pos += this.room(length).write(value, this.pos, 'utf8');
+    // room() may start a new chunk and move pos: take the chunk first, then read pos.
+    const chunk = this.room(length);
+    this.pos += chunk.write(value, this.pos, 'utf8');
     return this;
   }
 
@@ -119,7 +121,8 @@ export class ProtocolWriter {
     if (value === null) return this.unsignedVarint(0);
     const length = Buffer.byteLength(value);
     this.unsignedVarint(length + 1);
-    this.pos += this.room(length).write(value, this.pos, 'utf8');
+    const chunk = this.room(length);
+    this.pos += chunk.write(value, this.pos, 'utf8');
     return this;
   }
 

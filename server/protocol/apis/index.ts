@@ -5,8 +5,61 @@
 import type { ApiDef } from '../schema.js';
 import { ApiVersionsApi } from './api-versions.js';
 import { MetadataApi } from './metadata.js';
+import { DeleteRecordsApi } from './delete-records.js';
+import { FetchApi } from './fetch.js';
+import { InitProducerIdApi } from './init-producer-id.js';
+import { ListOffsetsApi } from './list-offsets.js';
+import { OffsetForLeaderEpochApi } from './offset-for-leader-epoch.js';
+import { ProduceApi } from './produce.js';
+import { AlterConfigsApi } from './alter-configs.js';
+import { CreatePartitionsApi } from './create-partitions.js';
+import { CreateTopicsApi } from './create-topics.js';
+import { DeleteTopicsApi } from './delete-topics.js';
+import { DescribeClusterApi } from './describe-cluster.js';
+import { DescribeConfigsApi } from './describe-configs.js';
+import { DescribeLogDirsApi } from './describe-log-dirs.js';
+import { IncrementalAlterConfigsApi } from './incremental-alter-configs.js';
+import { DeleteGroupsApi } from './delete-groups.js';
+import { DescribeGroupsApi } from './describe-groups.js';
+import { FindCoordinatorApi } from './find-coordinator.js';
+import { HeartbeatApi } from './heartbeat.js';
+import { JoinGroupApi } from './join-group.js';
+import { LeaveGroupApi } from './leave-group.js';
+import { ListGroupsApi } from './list-groups.js';
+import { OffsetCommitApi } from './offset-commit.js';
+import { OffsetDeleteApi } from './offset-delete.js';
+import { OffsetFetchApi } from './offset-fetch.js';
+import { SyncGroupApi } from './sync-group.js';
 
-export const API_SCHEMAS: readonly ApiDef[] = [ApiVersionsApi, MetadataApi];
+export const API_SCHEMAS: readonly ApiDef[] = [
+  ApiVersionsApi,
+  MetadataApi,
+  AlterConfigsApi,
+  CreatePartitionsApi,
+  CreateTopicsApi,
+  DeleteTopicsApi,
+  DescribeClusterApi,
+  DescribeConfigsApi,
+  DescribeLogDirsApi,
+  IncrementalAlterConfigsApi,
+  ProduceApi,
+  FetchApi,
+  ListOffsetsApi,
+  OffsetForLeaderEpochApi,
+  DeleteRecordsApi,
+  InitProducerIdApi,
+  DeleteGroupsApi,
+  DescribeGroupsApi,
+  FindCoordinatorApi,
+  HeartbeatApi,
+  JoinGroupApi,
+  LeaveGroupApi,
+  ListGroupsApi,
+  OffsetCommitApi,
+  OffsetDeleteApi,
+  OffsetFetchApi,
+  SyncGroupApi,
+];
 
 const byKey = new Map<number, ApiDef>(API_SCHEMAS.map((api) => [api.key, api]));
 

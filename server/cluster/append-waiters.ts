@@ -1,0 +1,37 @@
+/**
+ * Long-poll support: a Fetch that has not reached its min bytes waits until one of its partitions
+ * gets an append, or its max wait runs out. Produce calls `notify` after appending; waiters are
+ * keyed by `${topic}-${partition}`.
+ */
+export class AppendWaiters {
+  private readonly waiting = new Map<string, Set<() => void>>();
+
+  /** Resolves on the next append to any of `keys`, or after `timeoutMs`. */
+  wait(keys: readonly string[], timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = (): void => {
+        clearTimeout(timer);
+        for (const key of keys) this.waiting.get(key)?.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, timeoutMs);
+      for (const key of keys) {
+        let set = this.waiting.get(key);
+        if (!set) this.waiting.set(key, (set = new Set()));
+        set.add(wake);
+      }
+    });
+  }
+
+  notify(key: string): void {
+    const set = this.waiting.get(key);
+    if (!set || set.size === 0) return;
+    this.waiting.delete(key);
+    for (const wake of set) wake();
+  }
+
+  /** Wakes everyone (at shutdown). */
+  wakeAll(): void {
+    for (const key of [...this.waiting.keys()]) this.notify(key);
+  }
+}

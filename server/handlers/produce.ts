@@ -1,0 +1,96 @@
+/**
+ * Produce: append each partition's record batch to its log. The records stay the Buffer slice of
+ * the request they arrived in; the engine validates them (CRC, format, size) and patches offsets in
+ * place. acks=0 gets no response at all; acks=1 and acks=-1 are answered once the batch is
+ * appended (on one node the leader is the whole in-sync replica set).
+ */
+import type { BrokerContext } from '../broker-context.js';
+import type { AppendWaiters } from '../cluster/append-waiters.js';
+import type { Message } from '../protocol/codec.js';
+import { ErrorCode } from '../protocol/error-codes.js';
+import { ProduceApi } from '../protocol/apis/produce.js';
+import { errorCodeFor, isClientError } from './engine-errors.js';
+import type { Handler } from './registry.js';
+
+interface PartitionData {
+  index: number;
+  records: Buffer | null;
+}
+
+/** Offset 16 of a batch: the magic byte, at the same place in every message format. */
+const MAGIC_OFFSET = 16;
+
+export function produceHandler(broker: BrokerContext, waiters: AppendWaiters): Handler {
+  return {
+    api: ProduceApi,
+    handle(request) {
+      const acks = request.acks as number;
+      const responses: Message[] = [];
+      for (const topicData of request.topicData as { name: string; partitionData: PartitionData[] }[]) {
+        const partitionResponses = topicData.partitionData.map((data) =>
+          acks === 0 || acks === 1 || acks === -1
+            ? appendPartition(broker, waiters, topicData.name, data)
+            : { index: data.index, errorCode: ErrorCode.INVALID_REQUIRED_ACKS, baseOffset: -1 },
+        );
+        responses.push({ name: topicData.name, partitionResponses });
+      }
+      return acks === 0 ? null : { responses, throttleTimeMs: 0 };
+    },
+  };
+}
+
+function appendPartition(
+  broker: BrokerContext,
+  waiters: AppendWaiters,
+  topicName: string,
+  data: PartitionData,
+): Message {
+  const failed = (errorCode: number, errorMessage: string | null = null): Message => ({
+    index: data.index,
+    errorCode,
+    baseOffset: -1,
+    logAppendTimeMs: -1,
+    logStartOffset: -1,
+    errorMessage,
+  });
+  const topic = broker.topics.store.get(topicName);
+  const log =
+    topic && data.index >= 0 && data.index < topic.partitions
+      ? broker.logs.getLog(topicName, data.index)
+      : undefined;
+  if (!log) return failed(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  const records = data.records;
+  if (!records || records.length === 0)
+    return failed(ErrorCode.INVALID_RECORD, 'the produce request holds no records');
+  if (records.length > MAGIC_OFFSET && records[MAGIC_OFFSET] !== 2) {
+    return failed(
+      ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT,
+      `message format v${records[MAGIC_OFFSET]} is not supported`,
+    );
+  }
+  // Produce v3+ carries exactly one batch per partition.
+  const firstSize = records.length >= 12 ? records.readInt32BE(8) + 12 : records.length;
+  if (firstSize !== records.length) {
+    return failed(
+      ErrorCode.INVALID_RECORD,
+      'a produce request must hold exactly one record batch per partition',
+    );
+  }
+  try {
+    const result = log.append(records);
+    waiters.notify(`${topicName}-${data.index}`);
+    return {
+      index: data.index,
+      errorCode: ErrorCode.NONE,
+      baseOffset: result.firstOffset,
+      logAppendTimeMs: result.logAppendTime,
+      logStartOffset: log.logStartOffset,
+      errorMessage: null,
+    };
+  } catch (err) {
+    const code = errorCodeFor(err);
+    if (!isClientError(code))
+      broker.log.error({ err, topic: topicName, partition: data.index }, 'append failed');
+    return failed(code, (err as Error).message);
+  }
+}

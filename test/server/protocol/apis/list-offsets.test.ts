@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { ListOffsetsApi } from '../../../../server/protocol/apis/list-offsets.js';
+import { decodeMessage, encodeMessage, type Message } from '../../../../server/protocol/codec.js';
+import { ProtocolReader } from '../../../../server/protocol/reader.js';
+import { inRange, type FieldDef } from '../../../../server/protocol/schema.js';
+import { ProtocolWriter } from '../../../../server/protocol/writer.js';
+
+/** Encodes, decodes (nothing left over) and re-encodes to the same bytes; returns the decoded message. */
+function roundTrip(fields: FieldDef[], version: number, message: Message): Message {
+  const flexible = inRange(version, ListOffsetsApi.flexible);
+  const writer = new ProtocolWriter();
+  encodeMessage(fields, version, flexible, message, writer);
+  const bytes = writer.toBuffer();
+  const reader = new ProtocolReader(bytes);
+  const decoded = decodeMessage(fields, version, flexible, reader);
+  expect(reader.remaining).toBe(0);
+  const again = new ProtocolWriter();
+  encodeMessage(fields, version, flexible, decoded, again);
+  expect(again.toBuffer().equals(bytes)).toBe(true);
+  return decoded;
+}
+
+describe('ListOffsets schema', () => {
+  for (let version = 1; version <= 8; version++) {
+    it(`v${version} request survives a round trip`, () => {
+      const decoded = roundTrip(ListOffsetsApi.request, version, {
+        replicaId: -1,
+        isolationLevel: 1,
+        topics: [
+          {
+            name: 'orders',
+            partitions: [
+              { partitionIndex: 0, currentLeaderEpoch: 4, timestamp: -2 },
+              { partitionIndex: 1, currentLeaderEpoch: 4, timestamp: 1700000000000 },
+            ],
+          },
+        ],
+      });
+      expect(decoded.replicaId).toBe(-1);
+      expect(decoded.isolationLevel).toBe(version >= 2 ? 1 : 0);
+      const topic = (decoded.topics as Message[])[0]!;
+      expect(topic.name).toBe('orders');
+      const leaderEpoch = version >= 4 ? 4 : -1;
+      expect(topic.partitions).toEqual([
+        { partitionIndex: 0, currentLeaderEpoch: leaderEpoch, timestamp: -2, maxNumOffsets: 1 },
+        { partitionIndex: 1, currentLeaderEpoch: leaderEpoch, timestamp: 1700000000000, maxNumOffsets: 1 },
+      ]);
+    });
+
+    it(`v${version} response survives a round trip`, () => {
+      const decoded = roundTrip(ListOffsetsApi.response, version, {
+        throttleTimeMs: 7,
+        topics: [
+          {
+            name: 'orders',
+            partitions: [
+              { partitionIndex: 0, errorCode: 0, timestamp: 1700000000000, offset: 42, leaderEpoch: 4 },
+              { partitionIndex: 1, errorCode: 3 },
+            ],
+          },
+        ],
+      });
+      expect(decoded.throttleTimeMs).toBe(version >= 2 ? 7 : 0);
+      const [found, missing] = (decoded.topics as Message[])[0]!.partitions as Message[];
+      expect(found).toEqual({
+        partitionIndex: 0,
+        errorCode: 0,
+        oldStyleOffsets: [],
+        timestamp: 1700000000000,
+        offset: 42,
+        leaderEpoch: version >= 4 ? 4 : -1,
+      });
+      expect(missing).toMatchObject({
+        partitionIndex: 1,
+        errorCode: 3,
+        timestamp: -1,
+        offset: -1,
+        leaderEpoch: -1,
+      });
+    });
+  }
+});
