@@ -15,7 +15,11 @@ import { TopicManager } from './cluster/topic-manager.js';
 import { TopicStore, newTopicId } from './cluster/topic-store.js';
 import type { BrokerConfig } from './config.js';
 import { apiVersionsHandler } from './handlers/api-versions.js';
+import { fetchHandler } from './handlers/fetch.js';
+import { listOffsetsHandler } from './handlers/list-offsets.js';
 import { metadataHandler } from './handlers/metadata.js';
+import { produceHandler } from './handlers/produce.js';
+import { AppendWaiters } from './cluster/append-waiters.js';
 import { HandlerRegistry } from './handlers/registry.js';
 import { createLogger, type Logger } from './logger.js';
 import { Listener } from './network/listener.js';
@@ -26,6 +30,7 @@ export class Broker {
   private listener: Listener | undefined;
   private logs: LogManager | undefined;
   private boundPort = 0;
+  private readonly waiters = new AppendWaiters();
   readonly log: Logger;
 
   constructor(
@@ -81,7 +86,13 @@ export class Broker {
         },
         log: this.log,
       };
-      registry.register(apiVersionsHandler(registry)).register(metadataHandler(context));
+      const waiters = this.waiters;
+      registry
+        .register(apiVersionsHandler(registry))
+        .register(metadataHandler(context))
+        .register(produceHandler(context, waiters))
+        .register(fetchHandler(context, waiters))
+        .register(listOffsetsHandler(context));
       this.log.info(
         { host: listenerConfig.host, port: this.boundPort, dirs: config.logDirs },
         'kiln broker started',
@@ -93,7 +104,10 @@ export class Broker {
   }
 
   async stop(): Promise<void> {
-    await this.listener?.close();
+    // Long polls answer now with what they have, so the listener can drain.
+    const closing = this.listener?.close();
+    this.waiters.wakeAll();
+    await closing;
     this.listener = undefined;
     this.logs?.close();
     this.logs = undefined;

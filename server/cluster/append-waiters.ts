@@ -5,9 +5,16 @@
  */
 export class AppendWaiters {
   private readonly waiting = new Map<string, Set<() => void>>();
+  private stopped = false;
+
+  /** True after wakeAll: the broker is stopping and nobody should start waiting again. */
+  get closed(): boolean {
+    return this.stopped;
+  }
 
   /** Resolves on the next append to any of `keys`, or after `timeoutMs`. */
   wait(keys: readonly string[], timeoutMs: number): Promise<void> {
+    if (this.stopped) return Promise.resolve();
     return new Promise((resolve) => {
       const wake = (): void => {
         clearTimeout(timer);
@@ -30,8 +37,9 @@ export class AppendWaiters {
     for (const wake of set) wake();
   }
 
-  /** Wakes everyone (at shutdown). */
+  /** Wakes everyone, for good (at shutdown). */
   wakeAll(): void {
+    this.stopped = true;
     for (const key of [...this.waiting.keys()]) this.notify(key);
   }
 }

@@ -1,0 +1,131 @@
+/**
+ * Fetch: whole batches from each partition asked for, starting at the batch that holds the fetch
+ * offset, as slices of the mapped segments (the response writer keeps them by reference).
+ *
+ * Budgets: max.bytes for the response and partition max bytes for each partition; the first
+ * partition with data returns at least one batch however large (KIP-74). Long poll: while the
+ * response holds less than min bytes, it waits — up to max wait — for an append to any of its
+ * partitions. Consumers read up to the high watermark; with no transactions the last stable
+ * offset is the high watermark too, for READ_COMMITTED as for READ_UNCOMMITTED. No fetch
+ * sessions are created (session id 0): clients then send full fetches, which Kafka allows.
+ */
+import { OffsetOutOfRangeError } from '../../engine/index.js';
+import type { BrokerContext } from '../broker-context.js';
+import type { AppendWaiters } from '../cluster/append-waiters.js';
+import type { TopicInfo } from '../cluster/topic-store.js';
+import type { Message } from '../protocol/codec.js';
+import { ErrorCode } from '../protocol/error-codes.js';
+import { FetchApi } from '../protocol/apis/fetch.js';
+import { errorCodeFor } from './engine-errors.js';
+import type { Handler } from './registry.js';
+
+interface FetchPartition {
+  partition: number;
+  fetchOffset: number;
+  partitionMaxBytes: number;
+}
+
+interface FetchTopic {
+  topic: string;
+  topicId: string;
+  partitions: FetchPartition[];
+}
+
+const READ_COMMITTED = 1;
+const EMPTY = Buffer.alloc(0);
+
+export function fetchHandler(broker: BrokerContext, waiters: AppendWaiters): Handler {
+  return {
+    api: FetchApi,
+    async handle(request, version) {
+      const topics = request.topics as FetchTopic[];
+      const maxWaitMs = Math.max(0, request.maxWaitMs as number);
+      const minBytes = request.minBytes as number;
+      const maxBytes = (request.maxBytes as number) > 0 ? (request.maxBytes as number) : 0x7fffffff;
+      const readCommitted = request.isolationLevel === READ_COMMITTED;
+      const byId = version >= 13;
+      const deadline = Date.now() + maxWaitMs;
+      const keys = topics.flatMap((t) =>
+        t.partitions.map((p) => `${resolve(broker, t, byId)?.name ?? t.topic}-${p.partition}`),
+      );
+      let result = await collect(broker, topics, byId, maxBytes, readCommitted);
+      while (result.bytes < minBytes && !result.failed && !waiters.closed && Date.now() < deadline) {
+        await waiters.wait(keys, deadline - Date.now());
+        result = await collect(broker, topics, byId, maxBytes, readCommitted);
+      }
+      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses: result.responses };
+    },
+  };
+}
+
+function resolve(broker: BrokerContext, topic: FetchTopic, byId: boolean): TopicInfo | undefined {
+  return byId ? broker.topics.store.getById(topic.topicId) : broker.topics.store.get(topic.topic);
+}
+
+async function collect(
+  broker: BrokerContext,
+  topics: FetchTopic[],
+  byId: boolean,
+  maxBytes: number,
+  readCommitted: boolean,
+): Promise<{ responses: Message[]; bytes: number; failed: boolean }> {
+  let bytes = 0;
+  let failed = false;
+  const responses: Message[] = [];
+  for (const requested of topics) {
+    const topic = resolve(broker, requested, byId);
+    const partitions: Message[] = [];
+    for (const p of requested.partitions) {
+      const base = {
+        partitionIndex: p.partition,
+        highWatermark: -1,
+        lastStableOffset: -1,
+        logStartOffset: -1,
+        abortedTransactions: readCommitted ? [] : null,
+        preferredReadReplica: -1,
+        records: EMPTY,
+      };
+      const log =
+        topic && p.partition >= 0 && p.partition < topic.partitions
+          ? broker.logs.getLog(topic.name, p.partition)
+          : undefined;
+      if (!log) {
+        failed = true;
+        partitions.push({
+          ...base,
+          errorCode: byId && !topic ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+        });
+        continue;
+      }
+      const offsets = {
+        highWatermark: log.highWatermark,
+        lastStableOffset: log.highWatermark,
+        logStartOffset: log.logStartOffset,
+      };
+      try {
+        const budget = Math.min(p.partitionMaxBytes, maxBytes - bytes);
+        const read =
+          budget > 0 || bytes === 0
+            ? await log.read(p.fetchOffset, Math.max(budget, 0), {
+                upTo: log.highWatermark,
+                minOneBatch: bytes === 0,
+              })
+            : undefined;
+        const records = read?.records ?? EMPTY;
+        bytes += records.length;
+        partitions.push({ ...base, ...offsets, errorCode: ErrorCode.NONE, records });
+      } catch (err) {
+        failed = true;
+        const errorCode =
+          err instanceof OffsetOutOfRangeError ? ErrorCode.OFFSET_OUT_OF_RANGE : errorCodeFor(err);
+        partitions.push({ ...base, ...offsets, errorCode });
+      }
+    }
+    responses.push({
+      topic: topic?.name ?? requested.topic,
+      topicId: topic?.id ?? requested.topicId,
+      partitions,
+    });
+  }
+  return { responses, bytes, failed };
+}

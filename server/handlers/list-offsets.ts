@@ -1,0 +1,67 @@
+/**
+ * ListOffsets: an offset for a time. -1 gives the latest offset a consumer can read (the high
+ * watermark, which is also the last stable offset here), -2 the log start offset, -3 (v7+) the
+ * record with the largest timestamp; any other value the first record whose timestamp is at least
+ * that, or offset -1 when there is none.
+ */
+import { OffsetSpec } from '../../engine/index.js';
+import type { BrokerContext } from '../broker-context.js';
+import type { Message } from '../protocol/codec.js';
+import { ErrorCode } from '../protocol/error-codes.js';
+import { ListOffsetsApi } from '../protocol/apis/list-offsets.js';
+import { errorCodeFor } from './engine-errors.js';
+import type { Handler } from './registry.js';
+
+interface ListPartition {
+  partitionIndex: number;
+  timestamp: number;
+}
+
+export function listOffsetsHandler(broker: BrokerContext): Handler {
+  return {
+    api: ListOffsetsApi,
+    async handle(request) {
+      const topics: Message[] = [];
+      for (const t of request.topics as { name: string; partitions: ListPartition[] }[]) {
+        const topic = broker.topics.store.get(t.name);
+        const partitions: Message[] = [];
+        for (const p of t.partitions) {
+          const log =
+            topic && p.partitionIndex >= 0 && p.partitionIndex < topic.partitions
+              ? broker.logs.getLog(t.name, p.partitionIndex)
+              : undefined;
+          if (!log) {
+            partitions.push({
+              partitionIndex: p.partitionIndex,
+              errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+              timestamp: -1,
+              offset: -1,
+            });
+            continue;
+          }
+          try {
+            let found: { offset: number; timestamp: number } | undefined;
+            if (p.timestamp === OffsetSpec.Latest) found = { offset: log.highWatermark, timestamp: -1 };
+            else found = await log.offsetForTimestamp(p.timestamp);
+            partitions.push({
+              partitionIndex: p.partitionIndex,
+              errorCode: ErrorCode.NONE,
+              timestamp: found?.timestamp ?? -1,
+              offset: found?.offset ?? -1,
+              leaderEpoch: 0,
+            });
+          } catch (err) {
+            partitions.push({
+              partitionIndex: p.partitionIndex,
+              errorCode: errorCodeFor(err),
+              timestamp: -1,
+              offset: -1,
+            });
+          }
+        }
+        topics.push({ name: t.name, partitions });
+      }
+      return { throttleTimeMs: 0, topics };
+    },
+  };
+}

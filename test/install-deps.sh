@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs the real Kafka clients the compatibility tests drive, from Debian's packages:
+# kcat (librdkafka), confluent-kafka-python (librdkafka) and kafka-python. Needs root (or sudo).
+# Does nothing when they are already there.
+set -euo pipefail
+packages=(kcat python3-confluent-kafka python3-kafka)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]} == 0)); then
+  echo "test clients already installed: ${packages[*]}"
+  exit 0
+fi
+sudo=""
+if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"
