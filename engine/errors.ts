@@ -16,7 +16,10 @@ export type EngineErrorCode =
   | 'UNKNOWN_CODEC'
   | 'CORRUPT_INDEX'
   | 'INVALID_INDEX_APPEND'
-  | 'INVALID_TIMESTAMP';
+  | 'INVALID_TIMESTAMP'
+  | 'OUT_OF_ORDER_SEQUENCE'
+  | 'DUPLICATE_SEQUENCE'
+  | 'INVALID_PRODUCER_EPOCH';
 
 export class EngineError extends Error {
   constructor(
@@ -151,5 +154,26 @@ export class IndexAppendError extends EngineError {
     message: string,
   ) {
     super('INVALID_INDEX_APPEND', `cannot append to index ${path}: ${message}`);
+  }
+}
+
+/** An idempotent producer's batch whose sequence does not follow the last one appended. */
+export class OutOfOrderSequenceError extends EngineError {
+  constructor(message: string) {
+    super('OUT_OF_ORDER_SEQUENCE', message);
+  }
+}
+
+/** A retried batch that is a duplicate but no longer in the cache of recent batches. */
+export class DuplicateSequenceError extends EngineError {
+  constructor(message: string) {
+    super('DUPLICATE_SEQUENCE', message);
+  }
+}
+
+/** A batch from a producer epoch older than the one the partition has seen (a fenced producer). */
+export class InvalidProducerEpochError extends EngineError {
+  constructor(message: string) {
+    super('INVALID_PRODUCER_EPOCH', message);
   }
 }

@@ -19,6 +19,8 @@ import { fetchHandler } from './handlers/fetch.js';
 import { listOffsetsHandler } from './handlers/list-offsets.js';
 import { metadataHandler } from './handlers/metadata.js';
 import { produceHandler } from './handlers/produce.js';
+import { initProducerIdHandler } from './handlers/init-producer-id.js';
+import { ProducerIdAllocator } from './cluster/producer-ids.js';
 import { AppendWaiters } from './cluster/append-waiters.js';
 import { HandlerRegistry } from './handlers/registry.js';
 import { createLogger, type Logger } from './logger.js';
@@ -38,6 +40,11 @@ export class Broker {
     log?: Logger,
   ) {
     this.log = log ?? createLogger();
+  }
+
+  /** The engine's logs while the broker runs (for tools and tests). */
+  get logManager(): LogManager | undefined {
+    return this.logs;
   }
 
   /** The port the first listener is bound to (the real one when configured as 0). */
@@ -92,7 +99,8 @@ export class Broker {
         .register(metadataHandler(context))
         .register(produceHandler(context, waiters))
         .register(fetchHandler(context, waiters))
-        .register(listOffsetsHandler(context));
+        .register(listOffsetsHandler(context))
+        .register(initProducerIdHandler(context, new ProducerIdAllocator(config.logDirs[0]!)));
       this.log.info(
         { host: listenerConfig.host, port: this.boundPort, dirs: config.logDirs },
         'kiln broker started',

@@ -4,7 +4,13 @@
  * producer batches, timestamps, and then offsets and leader epoch written in place. Works on the
  * header of each batch only: no record is decoded, so the cost is per batch, not per record.
  */
-import { InvalidRecordError, InvalidTimestampError, RecordTooLargeError } from '../errors.js';
+import {
+  DuplicateSequenceError,
+  InvalidRecordError,
+  InvalidTimestampError,
+  RecordTooLargeError,
+} from '../errors.js';
+import type { ProducerBatch, ProducerState } from './producer-state.js';
 import { validateBatch } from '../record/batch-validate.js';
 import {
   ATTRIBUTES,
@@ -14,6 +20,7 @@ import {
   CONTROL_BIT,
   LAST_OFFSET_DELTA,
   MAX_TIMESTAMP,
+  PRODUCER_EPOCH,
   PRODUCER_ID,
   RECORD_COUNT,
   TIMESTAMP_TYPE_BIT,
@@ -33,6 +40,8 @@ export interface AppendOptions {
   now: number;
   /** Appends by the broker itself (e.g. control batches, internal topics) skip producer-only rules. */
   internal?: boolean;
+  /** Idempotent producers' state: sequences are checked against it (leader appends only). */
+  producers?: ProducerState;
 }
 
 export interface AppendInfo {
@@ -47,6 +56,8 @@ export interface AppendInfo {
   batches: number;
   records: number;
   bytes: number;
+  /** Set when the (single) batch is a producer's retry: nothing was patched, nothing is to be written. */
+  duplicateOf?: ProducerBatch;
 }
 
 /**
@@ -72,8 +83,28 @@ export function validateAndAssign(
     const count = buf.readInt32BE(pos + RECORD_COUNT);
     const lastOffsetDelta = buf.readInt32BE(pos + LAST_OFFSET_DELTA);
     const attributes = buf.readInt16BE(pos + ATTRIBUTES);
-    if (options.assignOffsets && !options.internal)
+    if (options.assignOffsets && !options.internal) {
       checkProducerBatch(buf, pos, count, lastOffsetDelta, attributes);
+    }
+    const producerId = readInt64(buf, pos + PRODUCER_ID);
+    if (options.producers && options.assignOffsets && producerId >= 0) {
+      const firstSeq = buf.readInt32BE(pos + BASE_SEQUENCE);
+      const lastSeq = (firstSeq + lastOffsetDelta) % 0x8000_0000;
+      const duplicate = options.producers.check(
+        producerId,
+        buf.readInt16BE(pos + PRODUCER_EPOCH),
+        firstSeq,
+        lastSeq,
+      );
+      if (duplicate) {
+        if (pos !== 0 || size !== buf.length) {
+          throw new DuplicateSequenceError(
+            `a retried batch of producer ${producerId} came with other batches`,
+          );
+        }
+        return duplicateResult(duplicate, count, size);
+      }
+    }
     if (!options.assignOffsets) {
       const base = readInt64(buf, pos + BASE_OFFSET);
       if (base < expected) {
@@ -125,6 +156,20 @@ export function validateAndAssign(
     batches,
     records,
     bytes: buf.length,
+  };
+}
+
+function duplicateResult(duplicate: ProducerBatch, records: number, bytes: number): AppendInfo {
+  return {
+    firstOffset: duplicate.firstOffset,
+    lastOffset: duplicate.lastOffset,
+    maxTimestamp: -1,
+    offsetOfMaxTimestamp: -1,
+    logAppendTime: -1,
+    batches: 1,
+    records,
+    bytes,
+    duplicateOf: duplicate,
   };
 }
 

@@ -65,13 +65,14 @@ export function writeCheckpoint(
   writeFileAtomically(file, text);
 }
 
-/** Writes `text` to `file` so that a crash leaves either the old or the new content, whole. */
-export function writeFileAtomically(file: string, text: string): void {
+/** Writes `data` to `file` so that a crash leaves either the old or the new content, whole. */
+export function writeFileAtomically(file: string, data: string | Buffer): void {
   const tmp = `${file}.tmp`;
   try {
     const fd = fs.openSync(tmp, 'w');
     try {
-      fs.writeSync(fd, text);
+      if (typeof data === 'string') fs.writeSync(fd, data);
+      else fs.writeSync(fd, data);
       fs.fsyncSync(fd);
     } finally {
       fs.closeSync(fd);

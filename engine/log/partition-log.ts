@@ -15,6 +15,18 @@ import type { MappingBudget } from '../segment/mapping-budget.js';
 import { validateAndAssign, type AppendInfo } from './append-validator.js';
 import type { LogConfig } from './log-config.js';
 import { expiredSegmentCount } from './retention.js';
+import { listSnapshots, pruneSnapshots, readSnapshot, writeSnapshot } from './producer-snapshot.js';
+import { ProducerState } from './producer-state.js';
+import {
+  BASE_OFFSET,
+  BASE_SEQUENCE,
+  LAST_OFFSET_DELTA,
+  MAX_TIMESTAMP,
+  PRODUCER_EPOCH,
+  PRODUCER_ID,
+  batchSizeAt,
+  readInt64,
+} from '../record/record-batch.js';
 import { findMaxTimestampOffset, findOffsetForTimestamp, type TimestampOffset } from './timestamp-lookup.js';
 import { loadLog } from './log-loader.js';
 
@@ -85,6 +97,8 @@ export class PartitionLog {
   /** Segments rolled since the last flushRolledSegments, each with the offset it ends below. */
   private rolledUnflushed: { segment: LogSegment; upTo: number }[] = [];
   private say: (message: string) => void = () => {};
+  /** Idempotent producers' sequences (producer-state.ts). */
+  readonly producers = new ProducerState();
 
   private constructor(
     readonly dir: string,
@@ -141,6 +155,7 @@ export class PartitionLog {
       now,
     );
     if (options.log) log.say = options.log;
+    log.loadProducerState();
     return log;
   }
 
@@ -205,13 +220,17 @@ export class PartitionLog {
       now,
       ...(request.leaderEpoch !== undefined ? { leaderEpoch: request.leaderEpoch } : {}),
       ...(request.internal ? { internal: true } : {}),
+      producers: this.producers,
     });
+    // A producer's retry of a batch already appended: answer with the offsets it got then.
+    if (info.duplicateOf) return { ...info, logEndOffset: this.leo };
     if (!assignOffsets && info.firstOffset > this.leo) {
       // A follower that was told to start later than its LEO: the gap is a new segment.
       this.roll(now, info.firstOffset);
     }
     this.maybeRoll(records.length, info.lastOffset, info.maxTimestamp, now);
     this.activeSegment.append(records);
+    recordProducerBatches(this.producers, records);
     this.leo = info.lastOffset + 1;
     this.hw = this.leo;
     if (this.unflushedMessages >= this.cfg.flushMessages) this.flush();
@@ -242,6 +261,11 @@ export class PartitionLog {
     const segment = this.newSegment(baseOffset, now);
     this.segmentList.push(segment);
     if (baseOffset > this.leo) this.leo = baseOffset;
+    // Producer state as of the new segment, so a restart replays at most the active segment.
+    if (this.producers.size > 0) {
+      writeSnapshot(this.dir, segment.baseOffset, this.producers);
+      pruneSnapshots(this.dir, segment.baseOffset);
+    }
     if (active.size > 0) this.rolledUnflushed.push({ segment: active, upTo: segment.baseOffset });
     return segment;
   }
@@ -331,6 +355,32 @@ export class PartitionLog {
   }
 
   /**
+   * Rebuilds producer state: the newest snapshot at or below the LEO (later ones are dropped),
+   * then every batch after it, read back from the log.
+   */
+  private loadProducerState(): void {
+    pruneSnapshots(this.dir, this.leo, Number.MAX_SAFE_INTEGER);
+    this.producers.clear();
+    let from = this.startOffset;
+    const snapshots = listSnapshots(this.dir);
+    for (let i = snapshots.length - 1; i >= 0; i--) {
+      try {
+        readSnapshot(this.dir, snapshots[i]!, this.producers);
+        from = snapshots[i]!;
+        break;
+      } catch (err) {
+        this.say(`${this.dir}: ignoring producer snapshot: ${(err as Error).message}`);
+        this.producers.clear();
+      }
+    }
+    for (const segment of this.segmentList) {
+      const next = this.segmentAfter(segment.baseOffset);
+      if (next && next.baseOffset <= from) continue;
+      segment.forEachBatchHeader(from, (header) => recordProducerBatches(this.producers, header, true));
+    }
+  }
+
+  /**
    * Retention (retention.ts decides which): deletes whole segments from the oldest. When that takes
    * the active segment, an empty one replaces it at the LEO. Returns the segments deleted.
    */
@@ -385,6 +435,7 @@ export class PartitionLog {
     this.activeSegment.truncateTo(offset);
     this.leo = this.activeSegment.readNextOffset();
     this.hw = Math.min(this.hw, this.leo);
+    this.loadProducerState();
     this.startOffset = Math.min(this.startOffset, this.leo);
     this.flushedTo = Math.min(this.flushedTo, this.leo);
     return true;
@@ -396,6 +447,8 @@ export class PartitionLog {
     this.truncations++;
     for (const segment of this.segmentList) segment.delete();
     this.segmentList = [this.newSegment(offset)];
+    pruneSnapshots(this.dir, -1);
+    this.producers.clear();
     this.leo = offset;
     this.hw = offset;
     this.startOffset = offset;
@@ -433,6 +486,10 @@ export class PartitionLog {
     if (this.closed) return;
     // Nothing new since the last flush: no need to sync thousands of idle partitions at shutdown.
     if (this.unflushedMessages > 0 || this.directoryDirty) this.flush();
+    if (this.producers.size > 0) {
+      writeSnapshot(this.dir, this.leo, this.producers);
+      pruneSnapshots(this.dir, this.leo);
+    }
     for (const segment of this.segmentList) segment.close();
     this.closed = true;
   }
@@ -476,4 +533,27 @@ function segmentConfigOf(config: LogConfig): SegmentConfig {
     indexIntervalBytes: config.indexIntervalBytes,
     maxIndexBytes: config.segmentIndexBytes,
   };
+}
+
+/**
+ * Records the idempotent batches in `buf` (whole batches, offsets assigned) in `producers`. With
+ * `headerOnly`, `buf` is a single batch header (replay from the log).
+ */
+function recordProducerBatches(producers: ProducerState, buf: Buffer, headerOnly = false): void {
+  for (let pos = 0; pos < buf.length;) {
+    const producerId = readInt64(buf, pos + PRODUCER_ID);
+    if (producerId >= 0) {
+      const firstOffset = readInt64(buf, pos + BASE_OFFSET);
+      const delta = buf.readInt32BE(pos + LAST_OFFSET_DELTA);
+      const firstSeq = buf.readInt32BE(pos + BASE_SEQUENCE);
+      producers.update(
+        producerId,
+        buf.readInt16BE(pos + PRODUCER_EPOCH),
+        { firstSeq, lastSeq: (firstSeq + delta) % 0x8000_0000, firstOffset, lastOffset: firstOffset + delta },
+        readInt64(buf, pos + MAX_TIMESTAMP),
+      );
+    }
+    if (headerOnly) return;
+    pos += batchSizeAt(buf, pos);
+  }
 }

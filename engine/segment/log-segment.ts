@@ -9,6 +9,7 @@
  * and by recovery (segment-recovery.ts) when loaded after a crash.
  */
 import {
+  BATCH_HEADER_SIZE,
   BASE_OFFSET,
   LAST_OFFSET_DELTA,
   MAX_TIMESTAMP,
@@ -300,6 +301,22 @@ export class LogSegment {
       : this.offsetIndex.lastOffset > this.baseOffset
         ? this.offsetIndex.lastOffset + 1
         : this.baseOffset;
+  }
+
+  /**
+   * Calls `visit` with the full header (61 bytes) of every batch holding offsets at or after
+   * `fromOffset`, in order — how producer state is rebuilt from the log after a snapshot.
+   */
+  forEachBatchHeader(fromOffset: number, visit: (header: Buffer) => void): void {
+    const header = Buffer.allocUnsafe(BATCH_HEADER_SIZE);
+    let position = this.offsetIndex.lookupPosition(fromOffset);
+    while (
+      position + BATCH_HEADER_SIZE <= this.size &&
+      this.file.readSync(position, header) === BATCH_HEADER_SIZE
+    ) {
+      if (readInt64(header, BASE_OFFSET) + header.readInt32BE(LAST_OFFSET_DELTA) >= fromOffset) visit(header);
+      position += batchSizeAt(header, 0);
+    }
   }
 
   /** Synchronous read, for recovery. */

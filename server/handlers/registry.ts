@@ -5,8 +5,8 @@
  *
  * A frame is: request header, then the body for (api key, version). An unknown API key, or a
  * version outside a known API's range, closes the connection — what Kafka does — except for
- * ApiVersions, which answers UNSUPPORTED_VERSION (35) in the v0 format with the full key list, so
- * a client can fall back to a version both sides speak.
+ * ApiVersions, which answers UNSUPPORTED_VERSION (35) in the v0 format listing ApiVersions' own
+ * range only, as Kafka does (KIP-511), so a client can fall back to a version both sides speak.
  */
 import type { Connection, ResponseFrame } from '../network/connection.js';
 import { ErrorCode } from '../protocol/error-codes.js';
@@ -94,7 +94,10 @@ export class HandlerRegistry {
       api.response,
       0,
       false,
-      { errorCode: ErrorCode.UNSUPPORTED_VERSION, apiKeys: this.apiVersions() },
+      {
+        errorCode: ErrorCode.UNSUPPORTED_VERSION,
+        apiKeys: [{ apiKey: API_VERSIONS_KEY, minVersion: api.versions.min, maxVersion: api.versions.max }],
+      },
       writer,
     );
     return writer.toBuffers();

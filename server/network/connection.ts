@@ -147,7 +147,16 @@ export class Connection {
   async drain(): Promise<void> {
     while (!this.closed && this.queue.length > 0) await new Promise((resolve) => setTimeout(resolve, 5));
     if (!this.closed && this.socket.writableLength > 0) {
-      await new Promise((resolve) => this.socket.once('drain', resolve));
+      // 'drain' never comes if the peer goes away first: 'close' ends the wait too.
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          this.socket.off('drain', done);
+          this.socket.off('close', done);
+          resolve();
+        };
+        this.socket.once('drain', done);
+        this.socket.once('close', done);
+      });
     }
   }
 }

@@ -1,0 +1,126 @@
+/**
+ * Idempotent producers' state for one partition: per producer id, its epoch and the last five
+ * batches it appended (first/last sequence, first/last offset).
+ *
+ * A batch from an idempotent producer (producer id >= 0) is checked before it is written:
+ * - an older epoch than the one seen is fenced (InvalidProducerEpochError);
+ * - a new epoch (or an unknown producer) must start at sequence 0;
+ * - a batch whose sequences match one of the last five is a retry: it is not written again, and
+ *   the caller answers with the offsets it got the first time;
+ * - otherwise its first sequence must follow the last one (wrapping after 2^31 - 1), else
+ *   OutOfOrderSequenceError.
+ * The state survives restarts through snapshots (producer-snapshot.ts) plus a replay of the log
+ * from the snapshot's offset.
+ */
+import { DuplicateSequenceError, InvalidProducerEpochError, OutOfOrderSequenceError } from '../errors.js';
+
+/** How many recent batches per producer are remembered for retries (Kafka's number). */
+export const RETAINED_BATCHES = 5;
+
+export interface ProducerBatch {
+  firstSeq: number;
+  lastSeq: number;
+  firstOffset: number;
+  lastOffset: number;
+}
+
+export interface ProducerEntry {
+  producerId: number;
+  epoch: number;
+  /** Oldest first; at most RETAINED_BATCHES. */
+  batches: ProducerBatch[];
+  lastTimestamp: number;
+}
+
+const INT32_MAX = 0x7fff_ffff;
+
+export class ProducerState {
+  private readonly producers = new Map<number, ProducerEntry>();
+
+  get size(): number {
+    return this.producers.size;
+  }
+
+  entries(): IterableIterator<ProducerEntry> {
+    return this.producers.values();
+  }
+
+  get(producerId: number): ProducerEntry | undefined {
+    return this.producers.get(producerId);
+  }
+
+  /**
+   * Checks a batch; returns the batch it duplicates (a retry), or undefined when it is new and may
+   * be appended. Throws for a fenced epoch or a sequence gap.
+   */
+  check(producerId: number, epoch: number, firstSeq: number, lastSeq: number): ProducerBatch | undefined {
+    const entry = this.producers.get(producerId);
+    if (entry && epoch < entry.epoch) {
+      throw new InvalidProducerEpochError(
+        `producer ${producerId} epoch ${epoch} is older than ${entry.epoch}`,
+      );
+    }
+    if (!entry || epoch > entry.epoch) {
+      if (firstSeq !== 0) {
+        throw new OutOfOrderSequenceError(
+          `producer ${producerId} epoch ${epoch} must start at sequence 0, not ${firstSeq}`,
+        );
+      }
+      return undefined;
+    }
+    const duplicate = entry.batches.find((b) => b.firstSeq === firstSeq && b.lastSeq === lastSeq);
+    if (duplicate) return duplicate;
+    const last = entry.batches[entry.batches.length - 1];
+    if (!last) return undefined;
+    const expected = last.lastSeq === INT32_MAX ? 0 : last.lastSeq + 1;
+    if (firstSeq !== expected) {
+      // An old sequence that fell out of the cache is a duplicate Kafka can no longer answer for.
+      if (inWindowBefore(firstSeq, entry.batches[0]!.firstSeq)) {
+        throw new DuplicateSequenceError(`producer ${producerId} sequence ${firstSeq} was appended before`);
+      }
+      throw new OutOfOrderSequenceError(
+        `producer ${producerId} sequence ${firstSeq} does not follow ${last.lastSeq} (expected ${expected})`,
+      );
+    }
+    return undefined;
+  }
+
+  /** Records an appended batch (after check, or while replaying the log). */
+  update(producerId: number, epoch: number, batch: ProducerBatch, timestamp: number): void {
+    let entry = this.producers.get(producerId);
+    if (!entry || epoch !== entry.epoch) {
+      entry = { producerId, epoch, batches: [], lastTimestamp: timestamp };
+      this.producers.set(producerId, entry);
+    }
+    entry.batches.push(batch);
+    if (entry.batches.length > RETAINED_BATCHES) entry.batches.shift();
+    entry.lastTimestamp = Math.max(entry.lastTimestamp, timestamp);
+  }
+
+  /** Restores an entry from a snapshot. */
+  restore(entry: ProducerEntry): void {
+    this.producers.set(entry.producerId, entry);
+  }
+
+  clear(): void {
+    this.producers.clear();
+  }
+
+  /** Forgets producers idle for longer than `maxIdleMs` (Kafka's producer id expiration). */
+  expire(now: number, maxIdleMs: number): number {
+    let removed = 0;
+    for (const [id, entry] of this.producers) {
+      if (now - entry.lastTimestamp > maxIdleMs) {
+        this.producers.delete(id);
+        removed++;
+      }
+    }
+    return removed;
+  }
+}
+
+/** Whether `seq` lies within a short window just before `oldest` (a retry older than the cache). */
+function inWindowBefore(seq: number, oldest: number): boolean {
+  const distance = (oldest - seq + 2 ** 31) % 2 ** 31;
+  return distance > 0 && distance < 1000;
+}

@@ -1,0 +1,75 @@
+/**
+ * DeleteTopics: removes topics and their partition logs. Up to v5 topics are named; v6 names each
+ * by name or by id (null name). Behaviours that matter:
+ * - an unknown name is UNKNOWN_TOPIC_OR_PARTITION, an unknown id UNKNOWN_TOPIC_ID;
+ * - with delete.topic.enable=false every topic gets TOPIC_DELETION_DISABLED from v3, and
+ *   INVALID_REQUEST before (the code did not exist yet), as Kafka answers;
+ * - a v6 entry giving both a name and an id, or neither, is INVALID_REQUEST;
+ * - a topic listed twice is deleted once and reported the same way both times.
+ */
+import type { BrokerContext } from '../../broker-context.js';
+import type { Message } from '../../protocol/codec.js';
+import { ErrorCode } from '../../protocol/error-codes.js';
+import { DeleteTopicsApi } from '../../protocol/apis/delete-topics.js';
+import type { Handler } from '../registry.js';
+
+const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
+/** The first version that knows TOPIC_DELETION_DISABLED. */
+const DELETION_DISABLED_VERSION = 3;
+
+interface TopicRef {
+  name: string | null;
+  topicId: string;
+}
+
+export function deleteTopicsHandler(broker: BrokerContext): Handler {
+  return {
+    api: DeleteTopicsApi,
+    handle(request, version) {
+      const refs: TopicRef[] =
+        version >= 6
+          ? (request.topics as TopicRef[])
+          : (request.topicNames as string[]).map((name) => ({ name, topicId: ZERO_UUID }));
+      const done = new Map<string, Message>();
+      const responses = refs.map((ref) => {
+        const key = `${ref.name ?? ''}/${ref.topicId}`;
+        const earlier = done.get(key);
+        if (earlier) return { ...earlier };
+        const result = deleteOne(broker, ref, version);
+        done.set(key, result);
+        return result;
+      });
+      return { throttleTimeMs: 0, responses };
+    },
+  };
+}
+
+function deleteOne(broker: BrokerContext, ref: TopicRef, version: number): Message {
+  const response = (errorCode: number, errorMessage: string | null, name = ref.name, topicId = ref.topicId) => ({
+    name,
+    topicId,
+    errorCode,
+    errorMessage,
+  });
+  const byId = ref.topicId !== ZERO_UUID;
+  if (byId && ref.name !== null)
+    return response(ErrorCode.INVALID_REQUEST, 'You may not specify both topic name and topic id.');
+  if (!byId && ref.name === null)
+    return response(ErrorCode.INVALID_REQUEST, 'Neither topic name nor topic id was specified.');
+  if (!broker.config.deleteTopicEnable) {
+    return response(
+      version >= DELETION_DISABLED_VERSION ? ErrorCode.TOPIC_DELETION_DISABLED : ErrorCode.INVALID_REQUEST,
+      'Topic deletion is disabled.',
+    );
+  }
+  const topic = byId ? broker.topics.store.getById(ref.topicId) : broker.topics.store.get(ref.name!);
+  if (!topic) {
+    return byId
+      ? response(ErrorCode.UNKNOWN_TOPIC_ID, 'This server does not host this topic ID.')
+      : response(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
+  }
+  const result = broker.topics.delete(topic.name);
+  if (result.errorCode !== ErrorCode.NONE) return response(result.errorCode, result.errorMessage);
+  broker.log.info({ topic: topic.name, id: topic.id }, 'topic deleted');
+  return response(ErrorCode.NONE, null, topic.name, topic.id);
+}
