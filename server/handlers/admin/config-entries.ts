@@ -10,11 +10,14 @@
  */
 import {
   DEFAULT_LOG_CONFIG,
+  InvalidConfigError,
   LOG_PROPERTIES,
   logConfigToProperties,
+  parseLogConfig,
   type LogConfig,
 } from '../../../engine/index.js';
 import type { BrokerContext } from '../../broker-context.js';
+import { topicNameProblem } from '../../cluster/topic-store.js';
 import { buildBrokerConfig, type BrokerConfig, type Endpoint } from '../../config.js';
 import type { Message } from '../../protocol/codec.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
@@ -283,5 +286,56 @@ export function unknownTopicError(name: string): ResourceError {
   return {
     errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
     errorMessage: `Topic '${name}' does not exist.`,
+  };
+}
+
+/** The topic an Alter request names, or why it cannot be altered. */
+export function alterableTopic(
+  broker: BrokerContext,
+  resourceType: number,
+  name: string,
+): ResourceError | undefined {
+  if (resourceType === ResourceType.BROKER) return brokerAlterError();
+  if (resourceType !== ResourceType.TOPIC) return unsupportedResourceError(resourceType);
+  const problem = topicNameProblem(name);
+  if (problem) return { errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage: problem };
+  if (!broker.topics.store.get(name)) return unknownTopicError(name);
+  return undefined;
+}
+
+/**
+ * Makes `overrides` the topic's whole override set: validated by the engine (INVALID_CONFIG with
+ * its reason), then saved in the topic store (so it survives a restart) and applied to the open
+ * logs. The store goes first: if saving fails nothing has changed yet.
+ */
+export function replaceTopicOverrides(
+  broker: BrokerContext,
+  topic: string,
+  overrides: Record<string, string>,
+  validateOnly: boolean,
+): ResourceError | undefined {
+  try {
+    parseLogConfig(overrides, broker.logs.defaults);
+  } catch (err) {
+    if (err instanceof InvalidConfigError)
+      return { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: err.message };
+    throw err;
+  }
+  if (validateOnly) return undefined;
+  broker.topics.store.setConfigs(topic, overrides);
+  broker.logs.setTopicConfig(topic, overrides);
+  broker.log.info({ topic, configs: overrides }, 'topic configs changed');
+  return undefined;
+}
+
+/** Config names given more than once in one resource (Kafka refuses those with INVALID_REQUEST). */
+export function duplicateKeysError(names: string[]): ResourceError | undefined {
+  const seen = new Set<string>();
+  const dupes = new Set<string>();
+  for (const name of names) (seen.has(name) ? dupes : seen).add(name);
+  if (dupes.size === 0) return undefined;
+  return {
+    errorCode: ErrorCode.INVALID_REQUEST,
+    errorMessage: `Error due to duplicate config keys: ${[...dupes].join(', ')}`,
   };
 }

@@ -45,7 +45,12 @@ export function deleteTopicsHandler(broker: BrokerContext): Handler {
 }
 
 function deleteOne(broker: BrokerContext, ref: TopicRef, version: number): Message {
-  const response = (errorCode: number, errorMessage: string | null, name = ref.name, topicId = ref.topicId) => ({
+  const response = (
+    errorCode: number,
+    errorMessage: string | null,
+    name = ref.name,
+    topicId = ref.topicId,
+  ) => ({
     name,
     topicId,
     errorCode,

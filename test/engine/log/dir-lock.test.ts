@@ -38,6 +38,30 @@ describe('DirLock', () => {
     }
   });
 
+  it('takes over a lock held by a killed process its parent has not reaped yet (a zombie)', async () => {
+    // The Python parent forks a child that exits at once and is never waited for: a zombie.
+    const parent = spawn(
+      '/usr/bin/python3',
+      [
+        '-c',
+        'import os,sys,time\npid=os.fork()\nif pid==0: os._exit(0)\nprint(pid, flush=True)\ntime.sleep(10)',
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'ignore'],
+      },
+    );
+    try {
+      const zombie = await new Promise<number>((resolve) =>
+        parent.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      fs.writeFileSync(path.join(dir, LOCK_FILE), `${zombie}\n`);
+      DirLock.acquire(dir).release();
+    } finally {
+      parent.kill('SIGKILL');
+    }
+  });
+
   it('takes over a stale lock left by a process that died', async () => {
     const child = spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' });
     await new Promise((resolve) => child.on('exit', resolve));

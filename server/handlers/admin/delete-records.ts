@@ -1,0 +1,61 @@
+/**
+ * DeleteRecords: moves partitions' log start offsets forward; records before it can no longer be
+ * read, and segments wholly below it are removed. Behaviours that matter:
+ * - offset -1 means "up to the high watermark";
+ * - an offset beyond the high watermark, or negative other than -1, is OFFSET_OUT_OF_RANGE;
+ * - an offset at or below the current log start offset changes nothing and succeeds;
+ * - the answer's lowWatermark is the log start offset afterwards (-1 on error).
+ */
+import type { BrokerContext } from '../../broker-context.js';
+import type { Message } from '../../protocol/codec.js';
+import { ErrorCode } from '../../protocol/error-codes.js';
+import { DeleteRecordsApi } from '../../protocol/apis/delete-records.js';
+import { errorCodeFor, isClientError } from '../engine-errors.js';
+import type { Handler } from '../registry.js';
+
+/** The offset that stands for the high watermark. */
+const HIGH_WATERMARK = -1;
+
+interface DeleteTopic {
+  name: string;
+  partitions: { partitionIndex: number; offset: number }[];
+}
+
+export function deleteRecordsHandler(broker: BrokerContext): Handler {
+  return {
+    api: DeleteRecordsApi,
+    handle(request) {
+      const topics = (request.topics as DeleteTopic[]).map((t) => ({
+        name: t.name,
+        partitions: t.partitions.map((p) => deleteBefore(broker, t.name, p.partitionIndex, p.offset)),
+      }));
+      return { throttleTimeMs: 0, topics };
+    },
+  };
+}
+
+function deleteBefore(
+  broker: BrokerContext,
+  topicName: string,
+  partitionIndex: number,
+  offset: number,
+): Message {
+  const failed = (errorCode: number): Message => ({ partitionIndex, lowWatermark: -1, errorCode });
+  const topic = broker.topics.store.get(topicName);
+  const log =
+    topic && partitionIndex >= 0 && partitionIndex < topic.partitions
+      ? broker.logs.getLog(topicName, partitionIndex)
+      : undefined;
+  if (!log) return failed(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  const target = offset === HIGH_WATERMARK ? log.highWatermark : offset;
+  if (target < 0 || target > log.highWatermark) return failed(ErrorCode.OFFSET_OUT_OF_RANGE);
+  try {
+    const lowWatermark = log.deleteRecordsBefore(target);
+    return { partitionIndex, lowWatermark, errorCode: ErrorCode.NONE };
+  } catch (err) {
+    const code = errorCodeFor(err);
+    if (!isClientError(code))
+      broker.log.error({ err, topic: topicName, partition: partitionIndex }, 'delete records failed');
+    return failed(code);
+  }
+}

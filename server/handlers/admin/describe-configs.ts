@@ -1,0 +1,78 @@
+/**
+ * DescribeConfigs: the configs of topics (resource type 2) and of this broker (type 4, named by
+ * its id). Behaviours that matter:
+ * - a topic shows every config Kiln knows with its effective value; the source is 1 where the
+ *   topic overrides it, 4 where server.properties sets the broker default, 5 otherwise;
+ * - synonyms (v1+, when asked for) list the value at each level, most specific first, as Kafka
+ *   does; documentation is always null; configType (v3+) is Kafka's type id;
+ * - configurationKeys (non-null) keeps only the named keys; unknown keys are left out;
+ * - an unknown topic is UNKNOWN_TOPIC_OR_PARTITION, an invalid name INVALID_TOPIC_EXCEPTION;
+ * - a broker resource for another broker id is INVALID_REQUEST; an empty name (the cluster-wide
+ *   dynamic defaults) has no entries, since Kiln has no dynamic broker configs.
+ */
+import type { BrokerContext } from '../../broker-context.js';
+import { topicNameProblem } from '../../cluster/topic-store.js';
+import type { Message } from '../../protocol/codec.js';
+import { ErrorCode } from '../../protocol/error-codes.js';
+import { DescribeConfigsApi } from '../../protocol/apis/describe-configs.js';
+import type { Handler } from '../registry.js';
+import {
+  ResourceType,
+  brokerConfigEntries,
+  describedEntry,
+  topicConfigEntries,
+  unknownTopicError,
+  unsupportedResourceError,
+  type ConfigEntry,
+  type ResourceError,
+} from './config-entries.js';
+
+interface Resource {
+  resourceType: number;
+  resourceName: string;
+  configurationKeys: string[] | null;
+}
+
+export function describeConfigsHandler(broker: BrokerContext): Handler {
+  return {
+    api: DescribeConfigsApi,
+    handle(request, version) {
+      const includeSynonyms = version >= 1 && Boolean(request.includeSynonyms);
+      const results = (request.resources as Resource[]).map((resource) => {
+        const found = entriesOf(broker, resource);
+        const base = { resourceType: resource.resourceType, resourceName: resource.resourceName };
+        if (!Array.isArray(found)) return { ...base, ...found, configs: [] };
+        const keys = resource.configurationKeys === null ? null : new Set(resource.configurationKeys);
+        const configs = found
+          .filter((entry) => keys === null || keys.has(entry.name))
+          .map((entry) => describedEntry(entry, includeSynonyms));
+        return { ...base, errorCode: ErrorCode.NONE, errorMessage: null, configs } satisfies Message;
+      });
+      return { throttleTimeMs: 0, results };
+    },
+  };
+}
+
+function entriesOf(broker: BrokerContext, resource: Resource): ConfigEntry[] | ResourceError {
+  const name = resource.resourceName;
+  switch (resource.resourceType) {
+    case ResourceType.TOPIC: {
+      const problem = topicNameProblem(name);
+      if (problem) return { errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage: problem };
+      const topic = broker.topics.store.get(name);
+      if (!topic) return unknownTopicError(name);
+      return topicConfigEntries(broker, topic.configs);
+    }
+    case ResourceType.BROKER:
+      if (name === '') return [];
+      if (name !== String(broker.nodeId)) {
+        return {
+          errorCode: ErrorCode.INVALID_REQUEST,
+          errorMessage: `Unexpected broker id, expected ${broker.nodeId} or empty string, but received ${name}`,
+        };
+      }
+      return brokerConfigEntries(broker);
+    default:
+      return unsupportedResourceError(resource.resourceType);
+  }
+}

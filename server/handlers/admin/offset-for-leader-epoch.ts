@@ -1,0 +1,62 @@
+/**
+ * OffsetForLeaderEpoch: the end offset of a leader epoch, so a consumer (or follower) can tell
+ * whether its position lies on a log that was since truncated. On one node the leader epoch is
+ * always 0 and never changes, so Kafka's rules reduce to:
+ * - currentLeaderEpoch (v2+) is checked first: -1 means "not known" and passes; above 0 is
+ *   UNKNOWN_LEADER_EPOCH (the client knows a newer leader than this one), below 0 is
+ *   FENCED_LEADER_EPOCH (the client's is older);
+ * - requested epoch 0 answers epoch 0 with the log end offset;
+ * - any other requested epoch (a later one, or -1) answers epoch -1 and offset -1 with no error,
+ *   which is what Kafka's epoch cache gives for an epoch it has no end for;
+ * - an unknown topic or partition is UNKNOWN_TOPIC_OR_PARTITION.
+ */
+import type { BrokerContext } from '../../broker-context.js';
+import type { Message } from '../../protocol/codec.js';
+import { ErrorCode } from '../../protocol/error-codes.js';
+import { OffsetForLeaderEpochApi } from '../../protocol/apis/offset-for-leader-epoch.js';
+import type { Handler } from '../registry.js';
+
+/** The only leader epoch a partition on this node ever has. */
+export const LEADER_EPOCH = 0;
+/** Kafka's "no epoch / no offset". */
+const UNDEFINED = -1;
+
+interface EpochPartition {
+  partition: number;
+  currentLeaderEpoch: number;
+  leaderEpoch: number;
+}
+
+export function offsetForLeaderEpochHandler(broker: BrokerContext): Handler {
+  return {
+    api: OffsetForLeaderEpochApi,
+    handle(request) {
+      const topics = (request.topics as { topic: string; partitions: EpochPartition[] }[]).map((t) => ({
+        topic: t.topic,
+        partitions: t.partitions.map((p) => endOffsetFor(broker, t.topic, p)),
+      }));
+      return { throttleTimeMs: 0, topics };
+    },
+  };
+}
+
+function endOffsetFor(broker: BrokerContext, topicName: string, p: EpochPartition): Message {
+  const answer = (errorCode: number, leaderEpoch = UNDEFINED, endOffset = UNDEFINED): Message => ({
+    errorCode,
+    partition: p.partition,
+    leaderEpoch,
+    endOffset,
+  });
+  const topic = broker.topics.store.get(topicName);
+  const log =
+    topic && p.partition >= 0 && p.partition < topic.partitions
+      ? broker.logs.getLog(topicName, p.partition)
+      : undefined;
+  if (!log) return answer(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  if (p.currentLeaderEpoch !== UNDEFINED) {
+    if (p.currentLeaderEpoch > LEADER_EPOCH) return answer(ErrorCode.UNKNOWN_LEADER_EPOCH);
+    if (p.currentLeaderEpoch < LEADER_EPOCH) return answer(ErrorCode.FENCED_LEADER_EPOCH);
+  }
+  if (p.leaderEpoch !== LEADER_EPOCH) return answer(ErrorCode.NONE);
+  return answer(ErrorCode.NONE, LEADER_EPOCH, log.logEndOffset);
+}
