@@ -71,13 +71,6 @@ export class Broker {
         brokerCount: 1,
       });
       const listenerConfig = config.listeners[0]!;
-      const registry = new HandlerRegistry();
-      const listener = new Listener((frame, connection) => registry.handle(frame, connection), {
-        maxFrameBytes: config.socketRequestMaxBytes,
-        log: (message) => this.log.warn(message),
-      });
-      this.boundPort = await listener.listen(listenerConfig.host, listenerConfig.port);
-      this.listener = listener;
       const advertisedConfig = config.advertisedListeners[0]!;
       const context: BrokerContext = {
         config,
@@ -85,22 +78,23 @@ export class Broker {
         topics,
         clusterId,
         nodeId: config.brokerId,
+        // The port is filled in once the listener is bound (port 0 means "any free port").
         advertised: {
           name: advertisedConfig.name,
           host: advertisedConfig.host || '127.0.0.1',
-          // A listener on port 0 advertises the port it really got.
-          port: advertisedConfig.port === 0 ? this.boundPort : advertisedConfig.port,
+          port: advertisedConfig.port,
         },
         log: this.log,
       };
-      const waiters = this.waiters;
-      registry
-        .register(apiVersionsHandler(registry))
-        .register(metadataHandler(context))
-        .register(produceHandler(context, waiters))
-        .register(fetchHandler(context, waiters))
-        .register(listOffsetsHandler(context))
-        .register(initProducerIdHandler(context, new ProducerIdAllocator(config.logDirs[0]!)));
+      // Every handler is in place before the first connection can arrive.
+      const registry = this.buildRegistry(context);
+      const listener = new Listener((frame, connection) => registry.handle(frame, connection), {
+        maxFrameBytes: config.socketRequestMaxBytes,
+        log: (message) => this.log.warn(message),
+      });
+      this.boundPort = await listener.listen(listenerConfig.host, listenerConfig.port);
+      this.listener = listener;
+      if (advertisedConfig.port === 0) context.advertised.port = this.boundPort;
       this.log.info(
         { host: listenerConfig.host, port: this.boundPort, dirs: config.logDirs },
         'kiln broker started',
@@ -109,6 +103,18 @@ export class Broker {
       await this.stop();
       throw err;
     }
+  }
+
+  private buildRegistry(context: BrokerContext): HandlerRegistry {
+    const registry = new HandlerRegistry();
+    const waiters = this.waiters;
+    return registry
+      .register(apiVersionsHandler(registry))
+      .register(metadataHandler(context))
+      .register(produceHandler(context, waiters))
+      .register(fetchHandler(context, waiters))
+      .register(listOffsetsHandler(context))
+      .register(initProducerIdHandler(context, new ProducerIdAllocator(this.config.logDirs[0]!)));
   }
 
   async stop(): Promise<void> {

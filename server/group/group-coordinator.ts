@@ -72,8 +72,7 @@ export class GroupCoordinator {
     this.membership = new GroupMembership({
       initialRebalanceDelayMs: broker.config.groupInitialRebalanceDelayMs,
       persist: (group) => store.storeGroup(toStored(group)),
-      onError: (err, group) =>
-        broker.log.error({ err, group: group.groupId }, 'cannot write group metadata'),
+      onError: (err, group) => broker.log.error({ err, group: group.groupId }, 'cannot write group metadata'),
     });
     this.offsets = new GroupOffsets(broker, store, this.groups, this.membership);
   }

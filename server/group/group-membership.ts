@@ -285,7 +285,9 @@ export class GroupMembership {
       const resolve = member.awaitingSync;
       member.awaitingSync = undefined;
       if (!resolve) continue;
-      resolve(errorCode === ErrorCode.NONE ? this.syncResponse(group, member.assignment) : syncError(errorCode));
+      resolve(
+        errorCode === ErrorCode.NONE ? this.syncResponse(group, member.assignment) : syncError(errorCode),
+      );
       this.scheduleHeartbeat(group, member);
     }
   }

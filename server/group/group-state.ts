@@ -83,7 +83,9 @@ export class Member {
   matches(protocols: Protocol[]): boolean {
     return (
       protocols.length === this.protocols.length &&
-      protocols.every((p, i) => p.name === this.protocols[i]!.name && p.metadata.equals(this.protocols[i]!.metadata))
+      protocols.every(
+        (p, i) => p.name === this.protocols[i]!.name && p.metadata.equals(this.protocols[i]!.metadata),
+      )
     );
   }
 

@@ -37,8 +37,7 @@ export interface StoredGroup {
 }
 
 export type RecordKey =
-  | { kind: 'offset'; group: string; topic: string; partition: number }
-  | { kind: 'group'; group: string };
+  { kind: 'offset'; group: string; topic: string; partition: number } | { kind: 'group'; group: string };
 
 const OFFSET_KEY_VERSION = 1;
 const GROUP_KEY_VERSION = 2;
