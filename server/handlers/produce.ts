@@ -10,6 +10,8 @@ import type { Message } from '../protocol/codec.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { ProduceApi } from '../protocol/apis/produce.js';
 import { errorCodeFor, isClientError } from './engine-errors.js';
+import { toTopicCodec } from './recompress.js';
+import { validateBatch } from '../../engine/index.js';
 import type { Handler } from './registry.js';
 
 interface PartitionData {
@@ -23,15 +25,18 @@ const MAGIC_OFFSET = 16;
 export function produceHandler(broker: BrokerContext, waiters: AppendWaiters): Handler {
   return {
     api: ProduceApi,
-    handle(request) {
+    async handle(request) {
       const acks = request.acks as number;
       const responses: Message[] = [];
       for (const topicData of request.topicData as { name: string; partitionData: PartitionData[] }[]) {
-        const partitionResponses = topicData.partitionData.map((data) =>
-          acks === 0 || acks === 1 || acks === -1
-            ? appendPartition(broker, waiters, topicData.name, data)
-            : { index: data.index, errorCode: ErrorCode.INVALID_REQUIRED_ACKS, baseOffset: -1 },
-        );
+        const partitionResponses: Message[] = [];
+        for (const data of topicData.partitionData) {
+          partitionResponses.push(
+            acks === 0 || acks === 1 || acks === -1
+              ? await appendPartition(broker, waiters, topicData.name, data)
+              : { index: data.index, errorCode: ErrorCode.INVALID_REQUIRED_ACKS, baseOffset: -1 },
+          );
+        }
         responses.push({ name: topicData.name, partitionResponses });
       }
       return acks === 0 ? null : { responses, throttleTimeMs: 0 };
@@ -39,12 +44,12 @@ export function produceHandler(broker: BrokerContext, waiters: AppendWaiters): H
   };
 }
 
-function appendPartition(
+async function appendPartition(
   broker: BrokerContext,
   waiters: AppendWaiters,
   topicName: string,
   data: PartitionData,
-): Message {
+): Promise<Message> {
   const failed = (errorCode: number, errorMessage: string | null = null): Message => ({
     index: data.index,
     errorCode,
@@ -77,7 +82,10 @@ function appendPartition(
     );
   }
   try {
-    const result = log.append(records);
+    // Checked as sent (CRC, format), then stored in the topic's codec when it names one.
+    const compression = log.config.compressionType;
+    const stored = compression === 'producer' ? records : await toTopicCodec(validated(records), compression);
+    const result = log.append(stored);
     waiters.notify(`${topicName}-${data.index}`);
     return {
       index: data.index,
@@ -93,4 +101,10 @@ function appendPartition(
       broker.log.error({ err, topic: topicName, partition: data.index }, 'append failed');
     return failed(code, (err as Error).message);
   }
+}
+
+/** The batch after its shallow checks (CRC, format): a corrupt batch is not rebuilt into a valid one. */
+function validated(records: Buffer): Buffer {
+  validateBatch(records, 0);
+  return records;
 }
