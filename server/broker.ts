@@ -15,6 +15,7 @@ import { TopicManager } from './cluster/topic-manager.js';
 import { TopicStore, newTopicId } from './cluster/topic-store.js';
 import type { BrokerConfig } from './config.js';
 import { apiVersionsHandler } from './handlers/api-versions.js';
+import { adminHandlers } from './handlers/admin/index.js';
 import { fetchHandler } from './handlers/fetch.js';
 import { listOffsetsHandler } from './handlers/list-offsets.js';
 import { metadataHandler } from './handlers/metadata.js';
@@ -108,6 +109,7 @@ export class Broker {
   private buildRegistry(context: BrokerContext): HandlerRegistry {
     const registry = new HandlerRegistry();
     const waiters = this.waiters;
+    for (const handler of adminHandlers(context)) registry.register(handler);
     return registry
       .register(apiVersionsHandler(registry))
       .register(metadataHandler(context))
