@@ -36,6 +36,20 @@ describe('Python clients against Kiln', () => {
     expect(kiln.broker.logManager!.getLog('confluent-idem', 0)!.producers.size).toBe(1);
   });
 
+  it('confluent-kafka-python AdminClient: creates, describes configs, deletes', async () => {
+    const result = await python('confluent_admin.py', [kiln.bootstrap]);
+    expect(result).toEqual({
+      'admin-a': 'created',
+      'admin-b': 'created',
+      'admin-bad': 'INVALID_REPLICATION_FACTOR',
+      'retention.ms': ['3600000', 1], // DYNAMIC_TOPIC_CONFIG
+      'cleanup.policy': ['delete', 5], // DEFAULT_CONFIG
+      partitions: 3,
+      deleted: 'admin-b',
+      topics_after: ['admin-a'],
+    });
+  });
+
   it('kafka-python: produces and consumes', async () => {
     const count = 50;
     const result = await python('kafka_python_produce_consume.py', [
