@@ -1,0 +1,102 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ConfigError, buildBrokerConfig, readPropertiesFile } from '../../server/config.js';
+import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
+
+const run = promisify(execFile);
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+describe('broker configuration', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = makeTempDir();
+  });
+  afterEach(() => removeTempDir(dir));
+
+  it('defaults to 127.0.0.1:9092, ./data, one partition, seven days of retention', () => {
+    const config = buildBrokerConfig({});
+    expect(config.listeners).toEqual([{ name: 'PLAINTEXT', host: '127.0.0.1', port: 9092 }]);
+    expect(config.advertisedListeners).toEqual(config.listeners);
+    expect(config.logDirs).toEqual(['./data']);
+    expect(config.numPartitions).toBe(1);
+    expect(config.autoCreateTopics).toBe(true);
+    expect(config.logDefaults.retentionMs).toBe(7 * 24 * 3600 * 1000);
+    expect(config.logDefaults.maxMessageBytes).toBe(1048588);
+  });
+
+  it('maps the broker log.* settings onto topic defaults, the finest time unit winning', () => {
+    const config = buildBrokerConfig({
+      'log.retention.hours': '1',
+      'log.retention.minutes': '30',
+      'log.segment.bytes': '1048576',
+      'message.max.bytes': '2000000',
+      'log.cleanup.policy': 'compact',
+      'log.dirs': '/a, /b',
+      'advertised.listeners': 'EXTERNAL://kiln.example:19092',
+    });
+    expect(config.logDefaults.retentionMs).toBe(30 * 60_000);
+    expect(config.logDefaults.segmentBytes).toBe(1048576);
+    expect(config.logDefaults.maxMessageBytes).toBe(2000000);
+    expect(config.logDefaults.cleanupPolicy).toBe('compact');
+    expect(config.logDirs).toEqual(['/a', '/b']);
+    expect(config.advertisedListeners[0]).toEqual({ name: 'EXTERNAL', host: 'kiln.example', port: 19092 });
+    expect(
+      buildBrokerConfig({ 'log.retention.ms': '-1', 'log.retention.hours': '5' }).logDefaults.retentionMs,
+    ).toBe(-1);
+  });
+
+  it('accepts the Kafka properties it ignores, so an existing server.properties works', () => {
+    expect(() =>
+      buildBrokerConfig({ 'num.network.threads': '3', 'zookeeper.connect': 'localhost:2181' }),
+    ).not.toThrow();
+  });
+
+  it.each([
+    ['log.retention.hourz', '1', /unknown broker property/],
+    ['num.partitions', 'three', /whole number/],
+    ['num.partitions', '0', /below the minimum 1/],
+    ['auto.create.topics.enable', 'yes', /true or false/],
+    ['listeners', 'localhost:9092', /NAME:\/\/host:port/],
+    ['log.segment.bytes', '5', /below the minimum 14/],
+    ['log.cleanup.policy', 'shred', /delete, compact/],
+  ])('rejects %s=%s naming the property', (key, value, message) => {
+    let error: unknown;
+    try {
+      buildBrokerConfig({ [key]: value });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).property).toBe(key);
+    expect((error as Error).message).toMatch(message);
+  });
+
+  it('reads server.properties files with comments and both separators', () => {
+    const file = path.join(dir, 'server.properties');
+    fs.writeFileSync(file, '# a comment\n! another\n\nbroker.id=3\nlog.dirs : /tmp/x\nnum.partitions= 4\n');
+    expect(readPropertiesFile(file)).toEqual({
+      'broker.id': '3',
+      'log.dirs': '/tmp/x',
+      'num.partitions': '4',
+    });
+    fs.writeFileSync(file, 'just words\n');
+    expect(() => readPropertiesFile(file)).toThrow(/server\.properties:1/);
+  });
+
+  it('the server refuses to start with a bad property, naming it, exit code 2', async () => {
+    const error = await run(
+      process.execPath,
+      ['--import', 'tsx', 'server/main.ts', '--override', 'log.retention.hourz=1'],
+      {
+        cwd: root,
+        timeout: 30_000,
+      },
+    ).catch((err: { code: number; stderr: string }) => err);
+    expect((error as { code: number }).code).toBe(2);
+    expect((error as { stderr: string }).stderr).toContain('log.retention.hourz: unknown broker property');
+  });
+});
