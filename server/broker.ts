@@ -16,6 +16,8 @@ import { TopicStore, newTopicId } from './cluster/topic-store.js';
 import type { BrokerConfig } from './config.js';
 import { apiVersionsHandler } from './handlers/api-versions.js';
 import { adminHandlers } from './handlers/admin/index.js';
+import { groupHandlers } from './handlers/groups/index.js';
+import { GroupCoordinator } from './group/group-coordinator.js';
 import { fetchHandler } from './handlers/fetch.js';
 import { listOffsetsHandler } from './handlers/list-offsets.js';
 import { metadataHandler } from './handlers/metadata.js';
@@ -32,6 +34,7 @@ export const META_PROPERTIES = 'meta.properties';
 export class Broker {
   private listener: Listener | undefined;
   private logs: LogManager | undefined;
+  private coordinator: GroupCoordinator | undefined;
   private boundPort = 0;
   private readonly waiters = new AppendWaiters();
   readonly log: Logger;
@@ -87,8 +90,10 @@ export class Broker {
         },
         log: this.log,
       };
+      // Committed offsets are loaded from __consumer_offsets before the first request.
+      this.coordinator = await GroupCoordinator.open(context);
       // Every handler is in place before the first connection can arrive.
-      const registry = this.buildRegistry(context);
+      const registry = this.buildRegistry(context, this.coordinator);
       const listener = new Listener((frame, connection) => registry.handle(frame, connection), {
         maxFrameBytes: config.socketRequestMaxBytes,
         log: (message) => this.log.warn(message),
@@ -106,10 +111,11 @@ export class Broker {
     }
   }
 
-  private buildRegistry(context: BrokerContext): HandlerRegistry {
+  private buildRegistry(context: BrokerContext, coordinator: GroupCoordinator): HandlerRegistry {
     const registry = new HandlerRegistry();
     const waiters = this.waiters;
     for (const handler of adminHandlers(context)) registry.register(handler);
+    for (const handler of groupHandlers(context, coordinator)) registry.register(handler);
     return registry
       .register(apiVersionsHandler(registry))
       .register(metadataHandler(context))
@@ -120,6 +126,9 @@ export class Broker {
   }
 
   async stop(): Promise<void> {
+    // Held JoinGroup/SyncGroup requests are answered first, or the listener could never drain.
+    this.coordinator?.close();
+    this.coordinator = undefined;
     // Long polls answer now with what they have, so the listener can drain.
     const closing = this.listener?.close();
     this.waiters.wakeAll();

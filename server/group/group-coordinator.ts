@@ -1,0 +1,322 @@
+/**
+ * The group coordinator of this (single) broker: every classic group, their rebalances
+ * (group-membership.ts) and their committed offsets (offset-store.ts), with the checks and error
+ * codes of Kafka's GroupCoordinator. Offset operations (commit, fetch, delete, expiry) are in
+ * group-offsets.ts; this class routes to them.
+ *
+ * `open()` creates and replays __consumer_offsets before it returns, so requests never meet a
+ * half-loaded coordinator; `loading` still guards every entry point (COORDINATOR_NOT_AVAILABLE)
+ * for whoever holds a coordinator during its load. `close()` answers held JoinGroup/SyncGroup
+ * requests with NOT_COORDINATOR and stops every timer.
+ */
+import type { BrokerContext } from '../broker-context.js';
+import { ErrorCode } from '../protocol/error-codes.js';
+import { GroupMembership, type JoinRequest, type SyncRequest } from './group-membership.js';
+import {
+  GroupOffsets,
+  type CommitPartition,
+  type CommitRequest,
+  type CommitTopicResult,
+  type DeleteOffsetsResult,
+  type FetchResult,
+  type FetchTopic,
+} from './group-offsets.js';
+import { joinError, syncError, type JoinResult, type LeaveResult, type SyncResult } from './group-results.js';
+import { Group, Member, type GroupStateName } from './group-state.js';
+import { OffsetStore, type StoredGroup } from './offset-store.js';
+
+export type {
+  CommitPartition,
+  CommitRequest,
+  CommitTopicResult,
+  DeleteOffsetsResult,
+  FetchResult,
+  FetchTopic,
+};
+export type { JoinRequest, SyncRequest } from './group-membership.js';
+export type { JoinResult, LeaveResult, SyncResult } from './group-results.js';
+
+/** How often offsets past offsets.retention.ms are looked for (Kafka's offsets.retention.check.interval.ms). */
+export const OFFSETS_RETENTION_CHECK_INTERVAL_MS = 600_000;
+
+export interface GroupListing {
+  groupId: string;
+  protocolType: string;
+  groupState: GroupStateName;
+}
+
+export interface MemberDescription {
+  memberId: string;
+  groupInstanceId: string | null;
+  clientId: string;
+  clientHost: string;
+  memberMetadata: Buffer;
+  memberAssignment: Buffer;
+}
+
+export interface GroupDescription {
+  errorCode: number;
+  groupId: string;
+  groupState: GroupStateName;
+  protocolType: string;
+  protocolData: string;
+  members: MemberDescription[];
+}
+
+const EMPTY = Buffer.alloc(0);
+
+export class GroupCoordinator {
+  private readonly groups = new Map<string, Group>();
+  private readonly membership: GroupMembership;
+  private readonly offsets: GroupOffsets;
+  private loading = true;
+  private closed = false;
+  private retentionTimer: NodeJS.Timeout | undefined;
+
+  private constructor(
+    private readonly broker: BrokerContext,
+    readonly store: OffsetStore,
+  ) {
+    this.membership = new GroupMembership({
+      initialRebalanceDelayMs: broker.config.groupInitialRebalanceDelayMs,
+      persist: (group) => store.storeGroup(toStored(group)),
+      onError: (err, group) => broker.log.error({ err, group: group.groupId }, 'cannot write group metadata'),
+    });
+    this.offsets = new GroupOffsets(broker, store, this.groups, this.membership);
+  }
+
+  /** Creates __consumer_offsets if needed, loads offsets and groups, starts offset expiry. */
+  static async open(broker: BrokerContext): Promise<GroupCoordinator> {
+    const store = await OffsetStore.open(broker);
+    const coordinator = new GroupCoordinator(broker, store);
+    coordinator.restore(store.takeLoadedGroups());
+    coordinator.loading = false;
+    coordinator.retentionTimer = setInterval(() => {
+      try {
+        coordinator.expireOffsets();
+      } catch (err) {
+        broker.log.error({ err }, 'offset expiry failed');
+      }
+    }, OFFSETS_RETENTION_CHECK_INTERVAL_MS);
+    coordinator.retentionTimer.unref?.();
+    return coordinator;
+  }
+
+  /** Rebuilds the Empty and Stable groups of the stored metadata, plus offset-only groups. */
+  private restore(stored: StoredGroup[]): void {
+    const now = Date.now();
+    for (const s of stored) {
+      const group = new Group(s.groupId, s.members.length > 0 ? 'Stable' : 'Empty', s.stateTimestamp);
+      if (s.stateTimestamp < 0) group.stateTimestamp = now;
+      for (const m of s.members) {
+        const member = new Member({
+          ...m,
+          protocolType: s.protocolType,
+          protocols: s.protocolName === null ? [] : [{ name: s.protocolName, metadata: m.subscription }],
+        });
+        member.assignment = m.assignment;
+        group.add(member);
+      }
+      group.generationId = s.generationId;
+      group.protocolType = s.protocolType === '' ? null : s.protocolType;
+      group.protocolName = s.protocolName;
+      group.leaderId = s.members.length > 0 ? s.leaderId : null;
+      // Restored members must heartbeat within their session timeout, or they are dropped.
+      for (const member of group.members.values()) this.membership.scheduleHeartbeat(group, member);
+      this.groups.set(s.groupId, group);
+    }
+    for (const groupId of this.store.groupIds())
+      if (!this.groups.has(groupId)) this.groups.set(groupId, new Group(groupId, 'Empty', now));
+  }
+
+  get isLoading(): boolean {
+    return this.loading || this.closed;
+  }
+
+  /** The __consumer_offsets partition holding a group. */
+  partitionFor(groupId: string): number {
+    return this.store.partitionFor(groupId);
+  }
+
+  group(groupId: string): Group | undefined {
+    return this.groups.get(groupId);
+  }
+
+  async joinGroup(groupId: string, req: JoinRequest): Promise<JoinResult> {
+    if (this.isLoading) return joinError(ErrorCode.COORDINATOR_NOT_AVAILABLE, req.memberId);
+    if (!groupId) return joinError(ErrorCode.INVALID_GROUP_ID, req.memberId);
+    const { groupMinSessionTimeoutMs: min, groupMaxSessionTimeoutMs: max } = this.broker.config;
+    if (req.sessionTimeoutMs < min || req.sessionTimeoutMs > max)
+      return joinError(ErrorCode.INVALID_SESSION_TIMEOUT, req.memberId);
+    let group = this.groups.get(groupId);
+    if (!group) {
+      if (req.memberId !== '') return joinError(ErrorCode.UNKNOWN_MEMBER_ID, req.memberId);
+      group = new Group(groupId);
+      this.groups.set(groupId, group);
+    }
+    if (group.is('Dead')) return joinError(ErrorCode.COORDINATOR_NOT_AVAILABLE, req.memberId);
+    const result = await this.membership.join(group, req);
+    // A group made only for a join that failed is not kept around.
+    if (result.errorCode !== ErrorCode.NONE) this.dropIfUnused(group);
+    return result;
+  }
+
+  syncGroup(groupId: string, req: SyncRequest): SyncResult | Promise<SyncResult> {
+    if (this.isLoading) return syncError(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    const group = this.groups.get(groupId);
+    if (!group) return syncError(ErrorCode.UNKNOWN_MEMBER_ID);
+    return this.membership.sync(group, req);
+  }
+
+  heartbeat(groupId: string, memberId: string, groupInstanceId: string | null, generationId: number): number {
+    if (this.isLoading) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    const group = this.groups.get(groupId);
+    if (!group) return ErrorCode.UNKNOWN_MEMBER_ID;
+    return this.membership.heartbeat(group, memberId, groupInstanceId, generationId);
+  }
+
+  /** Per-member results; `errorCode` is for the whole request (loading). */
+  leaveGroup(
+    groupId: string,
+    members: { memberId: string; groupInstanceId: string | null }[],
+  ): { errorCode: number; members: LeaveResult[] } {
+    if (this.isLoading) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, members: [] };
+    const group = this.groups.get(groupId);
+    if (!group) {
+      return {
+        errorCode: ErrorCode.NONE,
+        members: members.map((m) => ({ ...m, errorCode: ErrorCode.UNKNOWN_MEMBER_ID })),
+      };
+    }
+    return { errorCode: ErrorCode.NONE, members: this.membership.leave(group, members) };
+  }
+
+  commitOffsets(req: CommitRequest): CommitTopicResult[] {
+    return this.offsets.commit(req, this.isLoading);
+  }
+
+  fetchOffsets(groupId: string, topics: FetchTopic[] | null): FetchResult {
+    return this.offsets.fetch(groupId, topics, this.isLoading);
+  }
+
+  deleteOffsets(
+    groupId: string,
+    topics: { name: string; partitions: { partitionIndex: number }[] }[],
+  ): DeleteOffsetsResult {
+    return this.offsets.deleteOffsets(groupId, topics, this.isLoading);
+  }
+
+  /** Expires offsets past offsets.retention.ms; returns how many. Runs periodically by itself. */
+  expireOffsets(now = Date.now()): number {
+    if (this.isLoading) return 0;
+    return this.offsets.expire(now, this.broker.config.offsetsRetentionMs);
+  }
+
+  listGroups(statesFilter: string[] = []): GroupListing[] {
+    if (this.isLoading) return [];
+    const wanted = new Set(statesFilter.map((s) => s.toLowerCase()));
+    const out: GroupListing[] = [];
+    for (const group of this.groups.values()) {
+      if (group.is('Dead')) continue;
+      if (wanted.size > 0 && !wanted.has(group.state.toLowerCase())) continue;
+      out.push({ groupId: group.groupId, protocolType: group.protocolType ?? '', groupState: group.state });
+    }
+    return out;
+  }
+
+  /** Kafka's group summary: member metadata and assignments only while Stable. */
+  describeGroup(groupId: string): GroupDescription {
+    const none = (errorCode: number): GroupDescription => ({
+      errorCode,
+      groupId,
+      groupState: 'Dead',
+      protocolType: '',
+      protocolData: '',
+      members: [],
+    });
+    if (this.isLoading) return none(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    const group = this.groups.get(groupId);
+    if (!group) return none(ErrorCode.NONE);
+    const stable = group.is('Stable');
+    return {
+      errorCode: ErrorCode.NONE,
+      groupId,
+      groupState: group.state,
+      protocolType: group.protocolType ?? '',
+      protocolData: stable ? (group.protocolName ?? '') : '',
+      members: [...group.members.values()].map((m) => ({
+        memberId: m.memberId,
+        groupInstanceId: m.groupInstanceId,
+        clientId: m.clientId,
+        clientHost: m.clientHost,
+        memberMetadata: stable ? m.metadataFor(group.protocolName) : EMPTY,
+        memberAssignment: stable ? m.assignment : EMPTY,
+      })),
+    };
+  }
+
+  deleteGroups(groupIds: string[]): { groupId: string; errorCode: number }[] {
+    return groupIds.map((groupId) => ({ groupId, errorCode: this.deleteGroup(groupId) }));
+  }
+
+  private deleteGroup(groupId: string): number {
+    if (this.isLoading) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    if (!groupId) return ErrorCode.INVALID_GROUP_ID;
+    const group = this.groups.get(groupId);
+    if (!group || group.is('Dead')) return ErrorCode.GROUP_ID_NOT_FOUND;
+    if (!group.is('Empty') || group.pendingMembers.size > 0) return ErrorCode.NON_EMPTY_GROUP;
+    try {
+      this.store.deleteGroup(groupId);
+    } catch (err) {
+      this.broker.log.error({ err, group: groupId }, 'cannot delete group');
+      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    }
+    group.transitionTo('Dead');
+    group.clearTimers();
+    this.groups.delete(groupId);
+    return ErrorCode.NONE;
+  }
+
+  private dropIfUnused(group: Group): void {
+    if (
+      group.is('Empty') &&
+      group.members.size === 0 &&
+      group.pendingMembers.size === 0 &&
+      group.generationId === 0 &&
+      !this.store.hasOffsets(group.groupId) &&
+      this.groups.get(group.groupId) === group
+    )
+      this.groups.delete(group.groupId);
+  }
+
+  /** Stops timers and answers held requests; idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.retentionTimer) clearInterval(this.retentionTimer);
+    this.retentionTimer = undefined;
+    for (const group of this.groups.values()) this.membership.shutdown(group);
+  }
+}
+
+/** The group as stored in __consumer_offsets. */
+export function toStored(group: Group): StoredGroup {
+  return {
+    groupId: group.groupId,
+    protocolType: group.protocolType ?? '',
+    generationId: group.generationId,
+    protocolName: group.protocolName,
+    leaderId: group.leaderId,
+    stateTimestamp: group.stateTimestamp,
+    members: [...group.members.values()].map((m) => ({
+      memberId: m.memberId,
+      groupInstanceId: m.groupInstanceId,
+      clientId: m.clientId,
+      clientHost: m.clientHost,
+      rebalanceTimeoutMs: m.rebalanceTimeoutMs,
+      sessionTimeoutMs: m.sessionTimeoutMs,
+      subscription: m.metadataFor(group.protocolName),
+      assignment: m.assignment,
+    })),
+  };
+}

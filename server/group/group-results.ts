@@ -1,0 +1,50 @@
+/**
+ * What the coordinator answers JoinGroup and SyncGroup with, before the handlers shape it for a
+ * version: field names follow the response schemas so a handler can pass them straight through.
+ */
+export interface JoinMember {
+  memberId: string;
+  groupInstanceId: string | null;
+  metadata: Buffer;
+}
+
+export interface JoinResult {
+  errorCode: number;
+  generationId: number;
+  protocolType: string | null;
+  protocolName: string | null;
+  leader: string;
+  memberId: string;
+  members: JoinMember[];
+}
+
+export interface SyncResult {
+  errorCode: number;
+  protocolType: string | null;
+  protocolName: string | null;
+  assignment: Buffer;
+}
+
+export interface LeaveResult {
+  memberId: string;
+  groupInstanceId: string | null;
+  errorCode: number;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+export function joinError(errorCode: number, memberId = ''): JoinResult {
+  return {
+    errorCode,
+    generationId: -1,
+    protocolType: null,
+    protocolName: null,
+    leader: '',
+    memberId,
+    members: [],
+  };
+}
+
+export function syncError(errorCode: number): SyncResult {
+  return { errorCode, protocolType: null, protocolName: null, assignment: EMPTY };
+}

@@ -1,0 +1,231 @@
+/**
+ * Committed offsets and group metadata, kept in the compacted internal topic __consumer_offsets
+ * exactly as Kafka keeps them (kafka.coordinator.group.GroupMetadataManager; the message schemas
+ * OffsetCommitKey/Value.json and GroupMetadataKey/Value.json), so compaction keeps the latest value
+ * per key and a restart replays the topic. All integers big-endian; `string` is an int16 length
+ * then UTF-8 (-1: null, only where marked nullable); `bytes` is an int32 length then the bytes.
+ *
+ * Offset commit, key version 1 (version 0 has the same layout):
+ *   int16 version = 1 | string group | string topic | int32 partition
+ * Offset commit, value version 3 (null value: tombstone, the offset is deleted):
+ *   int16 version = 3 | int64 offset | int32 leader epoch (-1: none) | string metadata
+ *   | int64 commit timestamp
+ *   (v0 and v2: offset, metadata, commit timestamp; v1 adds int64 expire timestamp at the end)
+ * Group metadata, key version 2:
+ *   int16 version = 2 | string group
+ * Group metadata, value version 3 (null value: tombstone, the group is deleted):
+ *   int16 version = 3 | string protocol type | int32 generation | nullable string protocol
+ *   | nullable string leader | int64 current state timestamp | int32 member count, then per member:
+ *   string member id | nullable string group instance id | string client id | string client host
+ *   | int32 rebalance timeout | int32 session timeout | bytes subscription | bytes assignment
+ *   (v0 lacks the rebalance timeout, state timestamp and instance id; v1 adds the rebalance
+ *   timeout, v2 the state timestamp, v3 the instance id)
+ *
+ * A group lives in partition abs(javaStringHashCode(groupId)) % partitions, as in Kafka; every
+ * write for a group is one batch appended to that partition.
+ */
+import {
+  buildBatch,
+  iterateBatches,
+  readRecords,
+  type PartitionLog,
+  type RecordInput,
+} from '../../engine/index.js';
+import type { BrokerContext } from '../broker-context.js';
+import { ErrorCode } from '../protocol/error-codes.js';
+import {
+  decodeGroupValue,
+  decodeKey,
+  decodeOffsetValue,
+  groupKey,
+  groupValue,
+  offsetKey,
+  offsetValue,
+  type CommittedOffset,
+  type StoredGroup,
+} from './offset-records.js';
+
+export type { CommittedOffset, StoredGroup, StoredMember } from './offset-records.js';
+
+export const OFFSETS_TOPIC = '__consumer_offsets';
+export const OFFSETS_TOPIC_CONFIGS: Readonly<Record<string, string>> = {
+  'cleanup.policy': 'compact',
+  'segment.bytes': '104857600',
+};
+const READ_CHUNK_BYTES = 1 << 20;
+
+/** Java's String.hashCode: over UTF-16 code units, wrapping at 32 bits. */
+export function javaStringHashCode(text: string): number {
+  let hash = 0;
+  for (let i = 0; i < text.length; i++) hash = (Math.imul(hash, 31) + text.charCodeAt(i)) | 0;
+  return hash;
+}
+
+/** Kafka's partitionFor: Utils.abs (MIN_VALUE maps to 0) of the hash, modulo the count. */
+export function partitionForGroup(groupId: string, partitions: number): number {
+  const hash = javaStringHashCode(groupId);
+  const abs = hash === -2147483648 ? 0 : Math.abs(hash);
+  return abs % partitions;
+}
+
+export interface TopicPartitionOffset {
+  topic: string;
+  partition: number;
+  value: CommittedOffset;
+}
+
+export class OffsetStore {
+  /** group -> topic -> partition -> committed offset. */
+  private readonly offsets = new Map<string, Map<string, Map<number, CommittedOffset>>>();
+  /** Group metadata found while loading; handed to the coordinator once. */
+  private readonly loaded = new Map<string, StoredGroup>();
+
+  private constructor(
+    private readonly broker: BrokerContext,
+    readonly partitions: number,
+  ) {}
+
+  /** Creates __consumer_offsets when missing, then replays every partition of it. */
+  static async open(broker: BrokerContext): Promise<OffsetStore> {
+    let topic = broker.topics.store.get(OFFSETS_TOPIC);
+    if (!topic) {
+      const created = broker.topics.create(OFFSETS_TOPIC, broker.config.offsetsTopicPartitions, -1, {
+        ...OFFSETS_TOPIC_CONFIGS,
+      });
+      if (created.errorCode !== ErrorCode.NONE || !created.topic)
+        throw new Error(`cannot create ${OFFSETS_TOPIC}: ${created.errorMessage ?? created.errorCode}`);
+      topic = created.topic;
+    }
+    // An existing topic keeps its partition count: moving groups between partitions would lose them.
+    const store = new OffsetStore(broker, topic.partitions);
+    for (let p = 0; p < topic.partitions; p++) await store.loadPartition(p);
+    return store;
+  }
+
+  private async loadPartition(partition: number): Promise<void> {
+    const log = this.broker.logs.getLog(OFFSETS_TOPIC, partition);
+    if (!log) return;
+    let position = log.logStartOffset;
+    while (position < log.logEndOffset) {
+      const read = await log.read(position, READ_CHUNK_BYTES);
+      if (read.records.length === 0) break;
+      for (const batch of iterateBatches(read.records)) {
+        position = batch.lastOffset + 1;
+        if (batch.isControl) continue;
+        for (const record of readRecords(batch)) {
+          if (record.key) this.replay(record.key, record.value);
+        }
+      }
+    }
+  }
+
+  /** Applies one record: the latest value per key wins, a null value deletes. */
+  private replay(key: Buffer, value: Buffer | null): void {
+    const decoded = decodeKey(key);
+    if (!decoded) return;
+    if (decoded.kind === 'offset') {
+      const committed = value ? decodeOffsetValue(value) : undefined;
+      if (committed) this.set(decoded.group, decoded.topic, decoded.partition, committed);
+      else if (!value) this.remove(decoded.group, decoded.topic, decoded.partition);
+      return;
+    }
+    const group = value ? decodeGroupValue(decoded.group, value) : undefined;
+    if (group) this.loaded.set(decoded.group, group);
+    else if (!value) this.loaded.delete(decoded.group);
+  }
+
+  /** The group metadata the load found (each group's latest); empties the list. */
+  takeLoadedGroups(): StoredGroup[] {
+    const groups = [...this.loaded.values()];
+    this.loaded.clear();
+    return groups;
+  }
+
+  partitionFor(groupId: string): number {
+    return partitionForGroup(groupId, this.partitions);
+  }
+
+  get(groupId: string, topic: string, partition: number): CommittedOffset | undefined {
+    return this.offsets.get(groupId)?.get(topic)?.get(partition);
+  }
+
+  /** Every committed offset of a group. */
+  all(groupId: string): TopicPartitionOffset[] {
+    const out: TopicPartitionOffset[] = [];
+    for (const [topic, partitions] of this.offsets.get(groupId) ?? [])
+      for (const [partition, value] of partitions) out.push({ topic, partition, value });
+    return out;
+  }
+
+  hasOffsets(groupId: string): boolean {
+    return this.offsets.has(groupId);
+  }
+
+  groupIds(): string[] {
+    return [...this.offsets.keys()];
+  }
+
+  /** Stores offsets of one group (one batch, so all or none); throws when the log refuses. */
+  commit(groupId: string, entries: TopicPartitionOffset[]): void {
+    if (entries.length === 0) return;
+    this.append(
+      groupId,
+      entries.map((e) => ({ key: offsetKey(groupId, e.topic, e.partition), value: offsetValue(e.value) })),
+    );
+    for (const e of entries) this.set(groupId, e.topic, e.partition, e.value);
+  }
+
+  /** Deletes offsets with tombstones. */
+  deleteOffsets(groupId: string, partitions: { topic: string; partition: number }[]): void {
+    if (partitions.length === 0) return;
+    this.append(
+      groupId,
+      partitions.map((tp) => ({ key: offsetKey(groupId, tp.topic, tp.partition), value: null })),
+    );
+    for (const tp of partitions) this.remove(groupId, tp.topic, tp.partition);
+  }
+
+  storeGroup(group: StoredGroup): void {
+    this.append(group.groupId, [{ key: groupKey(group.groupId), value: groupValue(group) }]);
+  }
+
+  /** Tombstones the group's metadata and every offset it has. */
+  deleteGroup(groupId: string): void {
+    const records: RecordInput[] = this.all(groupId).map((e) => ({
+      key: offsetKey(groupId, e.topic, e.partition),
+      value: null,
+    }));
+    records.push({ key: groupKey(groupId), value: null });
+    this.append(groupId, records);
+    this.offsets.delete(groupId);
+  }
+
+  private append(groupId: string, records: RecordInput[]): void {
+    const log = this.log(groupId);
+    log.append(buildBatch({ records }), { internal: true });
+  }
+
+  private log(groupId: string): PartitionLog {
+    const partition = this.partitionFor(groupId);
+    const log = this.broker.logs.getLog(OFFSETS_TOPIC, partition);
+    if (!log) throw new Error(`${OFFSETS_TOPIC}-${partition} is not available`);
+    return log;
+  }
+
+  private set(groupId: string, topic: string, partition: number, value: CommittedOffset): void {
+    let topics = this.offsets.get(groupId);
+    if (!topics) this.offsets.set(groupId, (topics = new Map()));
+    let partitions = topics.get(topic);
+    if (!partitions) topics.set(topic, (partitions = new Map()));
+    partitions.set(partition, value);
+  }
+
+  private remove(groupId: string, topic: string, partition: number): void {
+    const topics = this.offsets.get(groupId);
+    const partitions = topics?.get(topic);
+    if (!topics || !partitions) return;
+    partitions.delete(partition);
+    if (partitions.size === 0) topics.delete(topic);
+    if (topics.size === 0) this.offsets.delete(groupId);
+  }
+}

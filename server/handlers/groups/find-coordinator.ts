@@ -1,0 +1,63 @@
+/**
+ * FindCoordinator: this broker coordinates every group (it is the only one). Up to v3 one key,
+ * from v4 one entry per key in coordinatorKeys.
+ *
+ * Transactional ids (key type 1) are answered with this broker too: on a single node it is the
+ * transaction coordinator as much as anyone is, and a client that then sends a transactional API
+ * Kiln does not serve fails at that request, which says more than an endless
+ * COORDINATOR_NOT_AVAILABLE retry loop would. Any other key type is INVALID_REQUEST.
+ */
+import type { BrokerContext } from '../../broker-context.js';
+import type { GroupCoordinator } from '../../group/group-coordinator.js';
+import type { Message } from '../../protocol/codec.js';
+import { ErrorCode } from '../../protocol/error-codes.js';
+import { FindCoordinatorApi } from '../../protocol/apis/find-coordinator.js';
+import type { Handler } from '../registry.js';
+
+const GROUP_KEY = 0;
+const TRANSACTION_KEY = 1;
+
+interface Answer {
+  errorCode: number;
+  errorMessage: string | null;
+  nodeId: number;
+  host: string;
+  port: number;
+}
+
+export function findCoordinatorHandler(broker: BrokerContext, coordinator: GroupCoordinator): Handler {
+  const answer = (keyType: number): Answer => {
+    const failed = (errorCode: number, errorMessage: string): Answer => ({
+      errorCode,
+      errorMessage,
+      nodeId: -1,
+      host: '',
+      port: -1,
+    });
+    if (keyType !== GROUP_KEY && keyType !== TRANSACTION_KEY)
+      return failed(ErrorCode.INVALID_REQUEST, `unknown coordinator key type ${keyType}`);
+    if (coordinator.isLoading)
+      return failed(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'the coordinator is not available');
+    return {
+      errorCode: ErrorCode.NONE,
+      errorMessage: null,
+      nodeId: broker.nodeId,
+      host: broker.advertised.host,
+      port: broker.advertised.port,
+    };
+  };
+  return {
+    api: FindCoordinatorApi,
+    handle(request, version): Message {
+      const keyType = request.keyType as number;
+      if (version >= 4) {
+        const coordinators = (request.coordinatorKeys as string[]).map((key) => ({
+          key,
+          ...answer(keyType),
+        }));
+        return { throttleTimeMs: 0, coordinators };
+      }
+      return { throttleTimeMs: 0, ...answer(keyType) };
+    },
+  };
+}

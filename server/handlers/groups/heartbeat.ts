@@ -1,0 +1,19 @@
+/** Heartbeat: keeps a member alive; REBALANCE_IN_PROGRESS tells it to rejoin. */
+import type { GroupCoordinator } from '../../group/group-coordinator.js';
+import { HeartbeatApi } from '../../protocol/apis/heartbeat.js';
+import type { Handler } from '../registry.js';
+
+export function heartbeatHandler(coordinator: GroupCoordinator): Handler {
+  return {
+    api: HeartbeatApi,
+    handle(request) {
+      const errorCode = coordinator.heartbeat(
+        request.groupId as string,
+        request.memberId as string,
+        request.groupInstanceId as string | null,
+        request.generationId as number,
+      );
+      return { throttleTimeMs: 0, errorCode };
+    },
+  };
+}

@@ -1,0 +1,35 @@
+/**
+ * LeaveGroup: up to v2 one member and one error code (the member's); from v3 a batch of members
+ * (static ones may name only their instance id) with an error each, as Kafka answers.
+ */
+import type { GroupCoordinator } from '../../group/group-coordinator.js';
+import { ErrorCode } from '../../protocol/error-codes.js';
+import { LeaveGroupApi } from '../../protocol/apis/leave-group.js';
+import type { Handler } from '../registry.js';
+
+export function leaveGroupHandler(coordinator: GroupCoordinator): Handler {
+  return {
+    api: LeaveGroupApi,
+    handle(request, version) {
+      const groupId = request.groupId as string;
+      if (version < 3) {
+        const result = coordinator.leaveGroup(groupId, [
+          { memberId: request.memberId as string, groupInstanceId: null },
+        ]);
+        const errorCode =
+          result.errorCode !== ErrorCode.NONE
+            ? result.errorCode
+            : (result.members[0]?.errorCode ?? ErrorCode.NONE);
+        return { throttleTimeMs: 0, errorCode };
+      }
+      const members = (request.members as { memberId: string; groupInstanceId: string | null }[]).map(
+        (m) => ({
+          memberId: m.memberId,
+          groupInstanceId: m.groupInstanceId,
+        }),
+      );
+      const result = coordinator.leaveGroup(groupId, members);
+      return { throttleTimeMs: 0, errorCode: result.errorCode, members: result.members };
+    },
+  };
+}

@@ -1,0 +1,17 @@
+/** OffsetDelete: removes committed offsets of partitions the group no longer consumes. */
+import type { GroupCoordinator } from '../../group/group-coordinator.js';
+import { OffsetDeleteApi } from '../../protocol/apis/offset-delete.js';
+import type { Handler } from '../registry.js';
+
+export function offsetDeleteHandler(coordinator: GroupCoordinator): Handler {
+  return {
+    api: OffsetDeleteApi,
+    handle(request) {
+      const result = coordinator.deleteOffsets(
+        request.groupId as string,
+        request.topics as { name: string; partitions: { partitionIndex: number }[] }[],
+      );
+      return { throttleTimeMs: 0, ...result };
+    },
+  };
+}
