@@ -52,11 +52,19 @@ describe('a broker killed under load', () => {
     removeTempDir(dataDir);
   });
 
-  it('loses no acknowledged record and duplicates none', { timeout: 180_000 }, async () => {
+  it('loses no acknowledged record, duplicates none, and keeps committed group offsets', { timeout: 180_000 }, async () => {
     const port = await freePort();
     const bootstrap = `127.0.0.1:${port}`;
     let broker = await startServer(port, dataDir);
     children.push(broker);
+    // A group commits its offsets before the crash; they must be intact after it.
+    const group = fileURLToPath(new URL('./python/confluent_group.py', import.meta.url));
+    const seed = spawn('kcat', ['-b', bootstrap, '-P', '-t', 'committed']);
+    seed.stdin.end(Array.from({ length: 10 }, (_, i) => `m${i}`).join('\n') + '\n');
+    await new Promise((resolve) => seed.once('exit', resolve));
+    await run('/usr/bin/python3', [group, 'consume', bootstrap, 'crash-group', 'committed', '10'], {
+      timeout: 60_000,
+    });
     const count = 200_000;
     const producer = spawn('/usr/bin/python3', [
       fileURLToPath(new URL('./python/confluent_produce_many.py', import.meta.url)),
@@ -92,6 +100,14 @@ describe('a broker killed under load', () => {
     expect(stored).toEqual([...stored].sort()); // in order
     const storedSet = new Set(stored);
     expect(result.acked.filter((key) => !storedSet.has(key))).toEqual([]); // nothing acknowledged is lost
+    const { stdout: committed } = await run(
+      '/usr/bin/python3',
+      [group, 'committed', bootstrap, 'crash-group', 'committed', '1'],
+      {
+        timeout: 60_000,
+      },
+    );
+    expect(JSON.parse(committed.trim()).committed).toEqual([10]);
     broker.kill('SIGTERM');
     await new Promise((resolve) => broker.once('exit', resolve));
   });

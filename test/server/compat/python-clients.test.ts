@@ -50,6 +50,26 @@ describe('Python clients against Kiln', () => {
     });
   });
 
+  it('confluent-kafka-python: a consumer group reads, commits, and a new member resumes from the commit', async () => {
+    await python('confluent_produce_consume.py', [kiln.bootstrap, 'confluent-group', '40']);
+    const first = await python('confluent_group.py', [
+      'consume',
+      kiln.bootstrap,
+      'cg',
+      'confluent-group',
+      '40',
+    ]);
+    expect((first.values as string[]).sort()).toEqual(Array.from({ length: 40 }, (_, i) => `v${i}`).sort());
+    const committed = await python('confluent_group.py', [
+      'committed',
+      kiln.bootstrap,
+      'cg',
+      'confluent-group',
+      '1',
+    ]);
+    expect(committed.committed).toEqual([40]);
+  });
+
   it('kafka-python: produces and consumes', async () => {
     const count = 50;
     const result = await python('kafka_python_produce_consume.py', [
