@@ -51,6 +51,15 @@ describe('Node.js clients against Kiln', () => {
     expect(seen.size).toBe(30);
     const committed = await admin.fetchOffsets({ groupId: 'kafkajs-group', topics: ['kafkajs'] });
     expect(committed[0]!.partitions.reduce((sum, p) => sum + Number(p.offset), 0)).toBe(30);
+    expect((await admin.listGroups()).groups.map((g) => g.groupId)).toContain('kafkajs-group');
+    const described = await admin.describeGroups(['kafkajs-group']);
+    expect(described.groups[0]).toMatchObject({
+      groupId: 'kafkajs-group',
+      state: 'Empty',
+      protocolType: 'consumer',
+    });
+    await admin.deleteGroups(['kafkajs-group']);
+    expect((await admin.listGroups()).groups.map((g) => g.groupId)).not.toContain('kafkajs-group');
     await admin.disconnect();
   });
 
