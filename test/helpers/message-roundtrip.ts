@@ -68,3 +68,31 @@ export function wire(build: (writer: ProtocolWriter) => unknown): Buffer {
   build(writer);
   return writer.toBuffer();
 }
+
+/** The part of `message` that `version` carries: fields of other versions dropped, at every depth. */
+export function atVersion(fields: FieldDef[], version: number, message: Message): Message {
+  const out: Message = {};
+  for (const def of fields) {
+    if (inRange(version, def.versions) && def.name in message)
+      out[def.name] = valueAt(def.type, version, message[def.name]);
+  }
+  return out;
+}
+
+function valueAt(type: FieldType, version: number, value: unknown): unknown {
+  if (value === null || typeof type === 'string') return value;
+  if (type.kind === 'struct') return atVersion(type.fields, version, value as Message);
+  return (value as unknown[]).map((item) => valueAt(type.items, version, item));
+}
+
+/** Every version in the API's range. */
+export function versionsOf(api: ApiDef): number[] {
+  const out: number[] = [];
+  for (let v = api.versions.min; v <= api.versions.max; v++) out.push(v);
+  return out;
+}
+
+/** A 16-byte UUID in Kafka's text form, from a seed byte. */
+export function uuidOf(seed: number): string {
+  return Buffer.alloc(16, seed).toString('base64url');
+}

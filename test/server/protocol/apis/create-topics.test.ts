@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CreateTopicsApi } from '../../../../server/protocol/apis/create-topics.js';
-import { atVersion, roundTrip, uuidOf, versionsOf } from '../../../helpers/api-roundtrip.js';
+import { atVersion, roundTrip, uuidOf, versionsOf } from '../../../helpers/message-roundtrip.js';
 
 const request = {
   topics: [

@@ -4,21 +4,7 @@ import { decodeMessage, encodeMessage, type Message } from '../../../../server/p
 import { ProtocolReader } from '../../../../server/protocol/reader.js';
 import { inRange, type FieldDef } from '../../../../server/protocol/schema.js';
 import { ProtocolWriter } from '../../../../server/protocol/writer.js';
-
-/** Encodes, decodes (nothing left over) and re-encodes to the same bytes; returns the decoded message. */
-function roundTrip(fields: FieldDef[], version: number, message: Message): Message {
-  const flexible = inRange(version, DeleteRecordsApi.flexible);
-  const writer = new ProtocolWriter();
-  encodeMessage(fields, version, flexible, message, writer);
-  const bytes = writer.toBuffer();
-  const reader = new ProtocolReader(bytes);
-  const decoded = decodeMessage(fields, version, flexible, reader);
-  expect(reader.remaining).toBe(0);
-  const again = new ProtocolWriter();
-  encodeMessage(fields, version, flexible, decoded, again);
-  expect(again.toBuffer().equals(bytes)).toBe(true);
-  return decoded;
-}
+import { roundTrip } from '../../../helpers/message-roundtrip.js';
 
 describe('DeleteRecords schema', () => {
   for (let version = 0; version <= 2; version++) {
@@ -35,7 +21,7 @@ describe('DeleteRecords schema', () => {
         ],
         timeoutMs: 30000,
       };
-      expect(roundTrip(DeleteRecordsApi.request, version, request)).toEqual(request);
+      expect(roundTrip(DeleteRecordsApi, 'request', version, request).decoded).toEqual(request);
     });
 
     it(`v${version} response survives a round trip`, () => {
@@ -51,7 +37,7 @@ describe('DeleteRecords schema', () => {
           },
         ],
       };
-      expect(roundTrip(DeleteRecordsApi.response, version, response)).toEqual(response);
+      expect(roundTrip(DeleteRecordsApi, 'response', version, response).decoded).toEqual(response);
     });
   }
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DeleteTopicsApi } from '../../../../server/protocol/apis/delete-topics.js';
-import { atVersion, roundTrip, uuidOf, versionsOf } from '../../../helpers/api-roundtrip.js';
+import { atVersion, roundTrip, uuidOf, versionsOf } from '../../../helpers/message-roundtrip.js';
 
 const request = {
   topics: [

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DescribeClusterApi } from '../../../../server/protocol/apis/describe-cluster.js';
-import { atVersion, roundTrip, versionsOf } from '../../../helpers/api-roundtrip.js';
+import { atVersion, roundTrip, versionsOf } from '../../../helpers/message-roundtrip.js';
 
 const request = { includeClusterAuthorizedOperations: true, endpointType: 2 };
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DescribeLogDirsApi } from '../../../../server/protocol/apis/describe-log-dirs.js';
-import { atVersion, roundTrip, versionsOf } from '../../../helpers/api-roundtrip.js';
+import { atVersion, roundTrip, versionsOf } from '../../../helpers/message-roundtrip.js';
 
 const request = {
   topics: [

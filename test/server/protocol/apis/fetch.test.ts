@@ -4,25 +4,7 @@ import { decodeMessage, encodeMessage, type Message } from '../../../../server/p
 import { ProtocolReader } from '../../../../server/protocol/reader.js';
 import { inRange, type FieldDef } from '../../../../server/protocol/schema.js';
 import { ProtocolWriter } from '../../../../server/protocol/writer.js';
-
-/** Encodes, decodes (nothing left over) and re-encodes to the same bytes; returns the decoded message. */
-function roundTrip(
-  fields: FieldDef[],
-  version: number,
-  message: Message,
-): { decoded: Message; bytes: Buffer } {
-  const flexible = inRange(version, FetchApi.flexible);
-  const writer = new ProtocolWriter();
-  encodeMessage(fields, version, flexible, message, writer);
-  const bytes = writer.toBuffer();
-  const reader = new ProtocolReader(bytes);
-  const decoded = decodeMessage(fields, version, flexible, reader);
-  expect(reader.remaining).toBe(0);
-  const again = new ProtocolWriter();
-  encodeMessage(fields, version, flexible, decoded, again);
-  expect(again.toBuffer().equals(bytes)).toBe(true);
-  return { decoded, bytes };
-}
+import { roundTrip } from '../../../helpers/message-roundtrip.js';
 
 const TOPIC_ID = 'AAECAwQFBgcICQoLDA0ODw';
 const ZERO_ID = 'AAAAAAAAAAAAAAAAAAAAAA';
@@ -106,7 +88,7 @@ function response(version: number): Message {
 describe('Fetch schema', () => {
   for (let version = 4; version <= 16; version++) {
     it(`v${version} request survives a round trip`, () => {
-      const { decoded } = roundTrip(FetchApi.request, version, request(version));
+      const { decoded } = roundTrip(FetchApi, 'request', version, request(version));
       const sent = request(version);
       const topic = (decoded.topics as Message[])[0]!;
       const partition = (topic.partitions as Message[])[0]!;
@@ -131,7 +113,7 @@ describe('Fetch schema', () => {
     });
 
     it(`v${version} response survives a round trip`, () => {
-      const { decoded } = roundTrip(FetchApi.response, version, response(version));
+      const { decoded } = roundTrip(FetchApi, 'response', version, response(version));
       const topic = (decoded.responses as Message[])[0]!;
       const [full, empty] = topic.partitions as Message[];
       expect(full).toMatchObject({ partitionIndex: 2, errorCode: 6, highWatermark: 2000 });
@@ -153,16 +135,16 @@ describe('Fetch schema', () => {
   }
 
   it('writes the v12 cluster id as tag 0 at the end of the request', () => {
-    const { bytes } = roundTrip(FetchApi.request, 12, { ...request(12), clusterId: 'abc' });
+    const { bytes } = roundTrip(FetchApi, 'request', 12, { ...request(12), clusterId: 'abc' });
     // tagged fields: count 1, tag 0, size 4, compact string (length + 1 = 4) "abc"
     expect([...bytes.subarray(-7)]).toEqual([1, 0, 4, 4, 0x61, 0x62, 0x63]);
-    const withoutTags = roundTrip(FetchApi.request, 12, { ...request(12), clusterId: null }).bytes;
+    const withoutTags = roundTrip(FetchApi, 'request', 12, { ...request(12), clusterId: null }).bytes;
     expect(withoutTags.at(-1)).toBe(0);
   });
 
   it('sends no tagged fields for a partition without hints', () => {
     const plain = { ...response(12), responses: [{ topic: 't', partitions: [{ records: null }] }] };
-    const { bytes, decoded } = roundTrip(FetchApi.response, 12, plain);
+    const { bytes, decoded } = roundTrip(FetchApi, 'response', 12, plain);
     // partition tags, topic tags, top-level tags: all empty
     expect([...bytes.subarray(-3)]).toEqual([0, 0, 0]);
     const partition = ((decoded.responses as Message[])[0]!.partitions as Message[])[0]!;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { IncrementalAlterConfigsApi } from '../../../../server/protocol/apis/incremental-alter-configs.js';
-import { atVersion, roundTrip, versionsOf } from '../../../helpers/api-roundtrip.js';
+import { atVersion, roundTrip, versionsOf } from '../../../helpers/message-roundtrip.js';
 
 const response = {
   throttleTimeMs: 5,

@@ -4,31 +4,13 @@ import { decodeMessage, encodeMessage, type Message } from '../../../../server/p
 import { ProtocolReader } from '../../../../server/protocol/reader.js';
 import { inRange, type FieldDef } from '../../../../server/protocol/schema.js';
 import { ProtocolWriter } from '../../../../server/protocol/writer.js';
-
-/** Encodes, decodes (nothing left over) and re-encodes to the same bytes; returns the decoded message. */
-function roundTrip(
-  fields: FieldDef[],
-  version: number,
-  message: Message,
-): { decoded: Message; bytes: Buffer } {
-  const flexible = inRange(version, InitProducerIdApi.flexible);
-  const writer = new ProtocolWriter();
-  encodeMessage(fields, version, flexible, message, writer);
-  const bytes = writer.toBuffer();
-  const reader = new ProtocolReader(bytes);
-  const decoded = decodeMessage(fields, version, flexible, reader);
-  expect(reader.remaining).toBe(0);
-  const again = new ProtocolWriter();
-  encodeMessage(fields, version, flexible, decoded, again);
-  expect(again.toBuffer().equals(bytes)).toBe(true);
-  return { decoded, bytes };
-}
+import { roundTrip } from '../../../helpers/message-roundtrip.js';
 
 describe('InitProducerId schema', () => {
   for (let version = 0; version <= 4; version++) {
     it(`v${version} request survives a round trip`, () => {
       for (const transactionalId of ['txn-1', null]) {
-        const { decoded } = roundTrip(InitProducerIdApi.request, version, {
+        const { decoded } = roundTrip(InitProducerIdApi, 'request', version, {
           transactionalId,
           transactionTimeoutMs: 60000,
           producerId: 4000,
@@ -45,12 +27,12 @@ describe('InitProducerId schema', () => {
 
     it(`v${version} response survives a round trip`, () => {
       const response = { throttleTimeMs: 0, errorCode: 0, producerId: 4001, producerEpoch: 0 };
-      expect(roundTrip(InitProducerIdApi.response, version, response).decoded).toEqual(response);
+      expect(roundTrip(InitProducerIdApi, 'response', version, response).decoded).toEqual(response);
     });
   }
 
   it('writes a flexible v2 request with a compact null id and an empty tag section', () => {
-    const { bytes } = roundTrip(InitProducerIdApi.request, 2, {
+    const { bytes } = roundTrip(InitProducerIdApi, 'request', 2, {
       transactionalId: null,
       transactionTimeoutMs: 1,
     });

@@ -4,26 +4,12 @@ import { decodeMessage, encodeMessage, type Message } from '../../../../server/p
 import { ProtocolReader } from '../../../../server/protocol/reader.js';
 import { inRange, type FieldDef } from '../../../../server/protocol/schema.js';
 import { ProtocolWriter } from '../../../../server/protocol/writer.js';
-
-/** Encodes, decodes (nothing left over) and re-encodes to the same bytes; returns the decoded message. */
-function roundTrip(fields: FieldDef[], version: number, message: Message): Message {
-  const flexible = inRange(version, OffsetForLeaderEpochApi.flexible);
-  const writer = new ProtocolWriter();
-  encodeMessage(fields, version, flexible, message, writer);
-  const bytes = writer.toBuffer();
-  const reader = new ProtocolReader(bytes);
-  const decoded = decodeMessage(fields, version, flexible, reader);
-  expect(reader.remaining).toBe(0);
-  const again = new ProtocolWriter();
-  encodeMessage(fields, version, flexible, decoded, again);
-  expect(again.toBuffer().equals(bytes)).toBe(true);
-  return decoded;
-}
+import { roundTrip } from '../../../helpers/message-roundtrip.js';
 
 describe('OffsetForLeaderEpoch schema', () => {
   for (let version = 0; version <= 4; version++) {
     it(`v${version} request survives a round trip`, () => {
-      const decoded = roundTrip(OffsetForLeaderEpochApi.request, version, {
+      const { decoded } = roundTrip(OffsetForLeaderEpochApi, 'request', version, {
         replicaId: 1,
         topics: [{ topic: 'orders', partitions: [{ partition: 2, currentLeaderEpoch: 6, leaderEpoch: 5 }] }],
       });
@@ -39,7 +25,7 @@ describe('OffsetForLeaderEpoch schema', () => {
     });
 
     it(`v${version} response survives a round trip`, () => {
-      const decoded = roundTrip(OffsetForLeaderEpochApi.response, version, {
+      const { decoded } = roundTrip(OffsetForLeaderEpochApi, 'response', version, {
         throttleTimeMs: 4,
         topics: [
           {

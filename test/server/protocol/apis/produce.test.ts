@@ -4,25 +4,7 @@ import { decodeMessage, encodeMessage, type Message } from '../../../../server/p
 import { ProtocolReader } from '../../../../server/protocol/reader.js';
 import { inRange, type FieldDef } from '../../../../server/protocol/schema.js';
 import { ProtocolWriter } from '../../../../server/protocol/writer.js';
-
-/** Encodes, decodes (nothing left over) and re-encodes to the same bytes; returns the decoded message. */
-function roundTrip(
-  fields: FieldDef[],
-  version: number,
-  message: Message,
-): { decoded: Message; bytes: Buffer } {
-  const flexible = inRange(version, ProduceApi.flexible);
-  const writer = new ProtocolWriter();
-  encodeMessage(fields, version, flexible, message, writer);
-  const bytes = writer.toBuffer();
-  const reader = new ProtocolReader(bytes);
-  const decoded = decodeMessage(fields, version, flexible, reader);
-  expect(reader.remaining).toBe(0);
-  const again = new ProtocolWriter();
-  encodeMessage(fields, version, flexible, decoded, again);
-  expect(again.toBuffer().equals(bytes)).toBe(true);
-  return { decoded, bytes };
-}
+import { roundTrip } from '../../../helpers/message-roundtrip.js';
 
 const RECORDS = Buffer.from('a record batch stand-in');
 
@@ -84,7 +66,7 @@ describe('Produce schema', () => {
   for (let version = 3; version <= 11; version++) {
     it(`v${version} request survives a round trip`, () => {
       for (const transactionalId of ['txn-1', null]) {
-        const { decoded } = roundTrip(ProduceApi.request, version, request(transactionalId));
+        const { decoded } = roundTrip(ProduceApi, 'request', version, request(transactionalId));
         expect(decoded.transactionalId).toBe(transactionalId);
         expect([decoded.acks, decoded.timeoutMs]).toEqual([-1, 30000]);
         const topic = (decoded.topicData as Message[])[0]!;
@@ -97,7 +79,7 @@ describe('Produce schema', () => {
     });
 
     it(`v${version} response survives a round trip`, () => {
-      const { decoded } = roundTrip(ProduceApi.response, version, response(version));
+      const { decoded } = roundTrip(ProduceApi, 'response', version, response(version));
       expect(decoded.throttleTimeMs).toBe(12);
       const [ok, refused] = (decoded.responses as Message[])[0]!.partitionResponses as Message[];
       expect(ok).toMatchObject({ index: 0, errorCode: 0, baseOffset: 1234, logAppendTimeMs: 1700000000000 });
@@ -121,7 +103,7 @@ describe('Produce schema', () => {
   }
 
   it('writes v10 node endpoints as tag 0 of the response, and nothing when there are none', () => {
-    const { bytes } = roundTrip(ProduceApi.response, 10, {
+    const { bytes } = roundTrip(ProduceApi, 'response', 10, {
       responses: [],
       throttleTimeMs: 0,
       nodeEndpoints: [{ nodeId: 1, host: 'h', port: 1, rack: null }],
@@ -129,7 +111,7 @@ describe('Produce schema', () => {
     // responses: empty compact array (1); throttle 0; tags: count 1, tag 0, size 13, then the array
     // of one endpoint: length 2, nodeId, host "h", port, rack null, no tags.
     expect([...bytes]).toEqual([1, 0, 0, 0, 0, 1, 0, 13, 2, 0, 0, 0, 1, 2, 0x68, 0, 0, 0, 1, 0, 0]);
-    const plain = roundTrip(ProduceApi.response, 10, { responses: [], throttleTimeMs: 0 }).bytes;
+    const plain = roundTrip(ProduceApi, 'response', 10, { responses: [], throttleTimeMs: 0 }).bytes;
     expect([...plain]).toEqual([1, 0, 0, 0, 0, 0]);
   });
 });
