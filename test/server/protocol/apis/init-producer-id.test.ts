@@ -1,9 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { InitProducerIdApi } from '../../../../server/protocol/apis/init-producer-id.js';
-import { decodeMessage, encodeMessage, type Message } from '../../../../server/protocol/codec.js';
-import { ProtocolReader } from '../../../../server/protocol/reader.js';
-import { inRange, type FieldDef } from '../../../../server/protocol/schema.js';
-import { ProtocolWriter } from '../../../../server/protocol/writer.js';
 import { roundTrip } from '../../../helpers/message-roundtrip.js';
 
 describe('InitProducerId schema', () => {

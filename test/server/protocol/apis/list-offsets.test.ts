@@ -1,9 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ListOffsetsApi } from '../../../../server/protocol/apis/list-offsets.js';
-import { decodeMessage, encodeMessage, type Message } from '../../../../server/protocol/codec.js';
-import { ProtocolReader } from '../../../../server/protocol/reader.js';
-import { inRange, type FieldDef } from '../../../../server/protocol/schema.js';
-import { ProtocolWriter } from '../../../../server/protocol/writer.js';
+import { type Message } from '../../../../server/protocol/codec.js';
 import { roundTrip } from '../../../helpers/message-roundtrip.js';
 
 describe('ListOffsets schema', () => {

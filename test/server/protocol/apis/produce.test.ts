@@ -1,9 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ProduceApi } from '../../../../server/protocol/apis/produce.js';
-import { decodeMessage, encodeMessage, type Message } from '../../../../server/protocol/codec.js';
-import { ProtocolReader } from '../../../../server/protocol/reader.js';
-import { inRange, type FieldDef } from '../../../../server/protocol/schema.js';
-import { ProtocolWriter } from '../../../../server/protocol/writer.js';
+import { type Message } from '../../../../server/protocol/codec.js';
 import { roundTrip } from '../../../helpers/message-roundtrip.js';
 
 const RECORDS = Buffer.from('a record batch stand-in');
