@@ -2,7 +2,8 @@
  * Produce: append each partition's record batch to its log. The records stay the Buffer slice of
  * the request they arrived in; the engine validates them (CRC, format, size) and patches offsets in
  * place. acks=0 gets no response at all; acks=1 and acks=-1 are answered once the batch is
- * appended (on one node the leader is the whole in-sync replica set).
+ * appended (on one node the leader is the whole in-sync replica set). A topic that does not exist
+ * is created when auto.create.topics.enable is on, as through Metadata.
  */
 import type { BrokerContext } from '../broker-context.js';
 import type { AppendWaiters } from '../cluster/append-waiters.js';
@@ -58,7 +59,14 @@ async function appendPartition(
     logStartOffset: -1,
     errorMessage,
   });
-  const topic = broker.topics.store.get(topicName);
+  let topic = broker.topics.store.get(topicName);
+  if (!topic && broker.config.autoCreateTopics) {
+    // auto.create.topics.enable covers Produce too: the topic is made now and the client, told the
+    // leader is not available yet, refreshes its metadata and sends again.
+    const created = broker.topics.create(topicName, -1, -1, {});
+    if (created.errorCode !== ErrorCode.NONE) return failed(created.errorCode, created.errorMessage);
+    return failed(ErrorCode.LEADER_NOT_AVAILABLE);
+  }
   const log =
     topic && data.index >= 0 && data.index < topic.partitions
       ? broker.logs.getLog(topicName, data.index)

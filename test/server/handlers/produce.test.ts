@@ -1,0 +1,81 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildBatch } from '../../../engine/index.js';
+import { ProduceApi } from '../../../server/protocol/apis/produce.js';
+import { encodeMessage } from '../../../server/protocol/codec.js';
+import { ErrorCode } from '../../../server/protocol/error-codes.js';
+import { ProtocolWriter } from '../../../server/protocol/writer.js';
+import { startBroker, type RunningBroker } from '../../helpers/broker-fixture.js';
+import { ProtocolClient } from '../../helpers/protocol-client.js';
+
+/** Produce over the wire, for the cases the real clients do not show. */
+describe('Produce', () => {
+  let kiln: RunningBroker;
+  let client: ProtocolClient;
+  const produce = async (topic: string, records: Buffer, version = 7): Promise<Record<string, unknown>> => {
+    const response = await client.request(0, version, {
+      transactionalId: null,
+      acks: 1,
+      timeoutMs: 5000,
+      topicData: [{ name: topic, partitionData: [{ index: 0, records }] }],
+    });
+    return (response.responses as { partitionResponses: Record<string, unknown>[] }[])[0]!
+      .partitionResponses[0]!;
+  };
+  beforeAll(async () => {
+    kiln = await startBroker();
+    client = await ProtocolClient.connect(kiln.bootstrap);
+  });
+  afterAll(async () => {
+    client.close();
+    await kiln.stop();
+  });
+
+  it('creates an unknown topic when auto.create.topics.enable is on, then takes the retry', async () => {
+    const batch = (): Buffer => buildBatch({ records: [{ key: 'k', value: 'v' }] });
+    expect((await produce('made-by-produce', batch())).errorCode).toBe(ErrorCode.LEADER_NOT_AVAILABLE);
+    const retry = await produce('made-by-produce', batch());
+    expect([retry.errorCode, retry.baseOffset]).toEqual([ErrorCode.NONE, 0]);
+  });
+
+  it('answers MESSAGE_TOO_LARGE for a batch over the topic max.message.bytes, as Kafka does', async () => {
+    const created = await client.request(19, 4, {
+      topics: [
+        {
+          name: 'small-messages',
+          numPartitions: 1,
+          replicationFactor: 1,
+          assignments: [],
+          configs: [{ name: 'max.message.bytes', value: '1024' }],
+        },
+      ],
+      timeoutMs: 5000,
+      validateOnly: false,
+    });
+    expect((created.topics as { errorCode: number }[])[0]!.errorCode).toBe(ErrorCode.NONE);
+    const big = buildBatch({ records: [{ key: 'k', value: 'x'.repeat(2000) }] });
+    const response = await produce('small-messages', big);
+    expect(response.errorCode).toBe(ErrorCode.MESSAGE_TOO_LARGE);
+    const small = await produce('small-messages', buildBatch({ records: [{ key: 'k', value: 'ok' }] }));
+    expect([small.errorCode, small.baseOffset]).toEqual([ErrorCode.NONE, 0]);
+  });
+
+  it('sends no response at all for acks=0', async () => {
+    const other = await ProtocolClient.connect(kiln.bootstrap);
+    const writer = new ProtocolWriter({ sizePrefix: true });
+    writer.int16(0).int16(7).int32(99).string('acks0');
+    const records = buildBatch({ records: [{ value: 'z' }] });
+    const body = {
+      transactionalId: null,
+      acks: 0,
+      timeoutMs: 1000,
+      topicData: [{ name: 'made-by-produce', partitionData: [{ index: 0, records }] }],
+    };
+    encodeMessage(ProduceApi.request, 7, false, body, writer);
+    for (const buffer of writer.toBuffers()) other.socket.write(buffer);
+    // Had the Produce been answered, its response (correlation 99) would come first and this
+    // request would see a response out of order.
+    await other.request(3, 4, { topics: null, allowAutoTopicCreation: false });
+    other.close();
+    expect(kiln.broker.logManager!.getLog('made-by-produce', 0)!.logEndOffset).toBe(2);
+  });
+});
