@@ -59,7 +59,7 @@ async function appendPartition(
     logStartOffset: -1,
     errorMessage,
   });
-  let topic = broker.topics.store.get(topicName);
+  const topic = broker.topics.store.get(topicName);
   if (!topic && broker.config.autoCreateTopics) {
     // auto.create.topics.enable covers Produce too: the topic is made now and the client, told the
     // leader is not available yet, refreshes its metadata and sends again.
