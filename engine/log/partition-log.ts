@@ -12,75 +12,24 @@ import { LogClosedError, OffsetOutOfRangeError } from '../errors.js';
 import { syncDirectory } from '../segment/log-file.js';
 import { LogSegment, type SegmentConfig } from '../segment/log-segment.js';
 import type { MappingBudget } from '../segment/mapping-budget.js';
-import { validateAndAssign, type AppendInfo } from './append-validator.js';
+import { validateAndAssign } from './append-validator.js';
 import type { LogConfig } from './log-config.js';
 import { expiredSegmentCount } from './retention.js';
-import { listSnapshots, pruneSnapshots, readSnapshot, writeSnapshot } from './producer-snapshot.js';
+import { pruneSnapshots, restoreProducerState, writeSnapshot } from './producer-snapshot.js';
 import { ProducerState } from './producer-state.js';
-import {
-  BASE_OFFSET,
-  BASE_SEQUENCE,
-  LAST_OFFSET_DELTA,
-  MAX_TIMESTAMP,
-  PRODUCER_EPOCH,
-  PRODUCER_ID,
-  batchSizeAt,
-  readInt64,
-} from '../record/record-batch.js';
 import { findMaxTimestampOffset, findOffsetForTimestamp, type TimestampOffset } from './timestamp-lookup.js';
 import { loadLog } from './log-loader.js';
 
-/** ListOffsets' special timestamps: the LEO, the log start offset, the record with the largest timestamp. */
-export const OffsetSpec = { Latest: -1, Earliest: -2, MaxTimestamp: -3 } as const;
-
-export interface OpenLogOptions {
-  dir: string;
-  topic: string;
-  partition: number;
-  config: LogConfig;
-  budget: MappingBudget;
-  cleanShutdown: boolean;
-  recoveryPoint?: number;
-  logStartOffset?: number;
-  now?: number;
-  log?: (message: string) => void;
-}
-
-export interface AppendRequest {
-  /** Followers keep the leader's offsets; everyone else gets offsets assigned. */
-  assignOffsets?: boolean;
-  leaderEpoch?: number;
-  now?: number;
-  internal?: boolean;
-}
-
-export interface LogAppendResult extends AppendInfo {
-  logEndOffset: number;
-}
-
-export interface LogReadResult {
-  /** Whole batches, possibly empty; mapped slices of the segment when the data was hot. */
-  records: Buffer;
-  /** Base offset of the first batch returned (-1 when empty). */
-  firstOffset: number;
-  logStartOffset: number;
-  logEndOffset: number;
-  highWatermark: number;
-}
-
-export interface ReadOptions {
-  /** Only batches wholly below this offset (the high watermark for consumers). Default: LEO. */
-  upTo?: number;
-  /** Return at least one batch even when it is larger than maxBytes (KIP-74). Default true. */
-  minOneBatch?: boolean;
-}
-
-export interface SegmentInfo {
-  baseOffset: number;
-  size: number;
-  maxTimestamp: number;
-  path: string;
-}
+export * from './partition-log-types.js';
+import {
+  OffsetSpec,
+  type AppendRequest,
+  type LogAppendResult,
+  type LogReadResult,
+  type OpenLogOptions,
+  type ReadOptions,
+  type SegmentInfo,
+} from './partition-log-types.js';
 
 export class PartitionLog {
   private segmentList: LogSegment[];
@@ -230,7 +179,7 @@ export class PartitionLog {
     }
     this.maybeRoll(records.length, info.lastOffset, info.maxTimestamp, now);
     this.activeSegment.append(records);
-    recordProducerBatches(this.producers, records);
+    this.producers.recordBatches(records);
     this.leo = info.lastOffset + 1;
     this.hw = this.leo;
     if (this.unflushedMessages >= this.cfg.flushMessages) this.flush();
@@ -359,25 +308,7 @@ export class PartitionLog {
    * then every batch after it, read back from the log.
    */
   private loadProducerState(): void {
-    pruneSnapshots(this.dir, this.leo, Number.MAX_SAFE_INTEGER);
-    this.producers.clear();
-    let from = this.startOffset;
-    const snapshots = listSnapshots(this.dir);
-    for (let i = snapshots.length - 1; i >= 0; i--) {
-      try {
-        readSnapshot(this.dir, snapshots[i]!, this.producers);
-        from = snapshots[i]!;
-        break;
-      } catch (err) {
-        this.say(`${this.dir}: ignoring producer snapshot: ${(err as Error).message}`);
-        this.producers.clear();
-      }
-    }
-    for (const segment of this.segmentList) {
-      const next = this.segmentAfter(segment.baseOffset);
-      if (next && next.baseOffset <= from) continue;
-      segment.forEachBatchHeader(from, (header) => recordProducerBatches(this.producers, header, true));
-    }
+    restoreProducerState(this.dir, this.producers, this.segmentList, this.startOffset, this.leo, this.say);
   }
 
   /**
@@ -533,27 +464,4 @@ function segmentConfigOf(config: LogConfig): SegmentConfig {
     indexIntervalBytes: config.indexIntervalBytes,
     maxIndexBytes: config.segmentIndexBytes,
   };
-}
-
-/**
- * Records the idempotent batches in `buf` (whole batches, offsets assigned) in `producers`. With
- * `headerOnly`, `buf` is a single batch header (replay from the log).
- */
-function recordProducerBatches(producers: ProducerState, buf: Buffer, headerOnly = false): void {
-  for (let pos = 0; pos < buf.length;) {
-    const producerId = readInt64(buf, pos + PRODUCER_ID);
-    if (producerId >= 0) {
-      const firstOffset = readInt64(buf, pos + BASE_OFFSET);
-      const delta = buf.readInt32BE(pos + LAST_OFFSET_DELTA);
-      const firstSeq = buf.readInt32BE(pos + BASE_SEQUENCE);
-      producers.update(
-        producerId,
-        buf.readInt16BE(pos + PRODUCER_EPOCH),
-        { firstSeq, lastSeq: (firstSeq + delta) % 0x8000_0000, firstOffset, lastOffset: firstOffset + delta },
-        readInt64(buf, pos + MAX_TIMESTAMP),
-      );
-    }
-    if (headerOnly) return;
-    pos += batchSizeAt(buf, pos);
-  }
 }

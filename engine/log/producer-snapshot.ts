@@ -25,6 +25,7 @@ import { StorageError } from '../errors.js';
 import { readInt64, writeInt64 } from '../record/record-batch.js';
 import { offsetFileStem } from '../segment/segment-files.js';
 import { writeFileAtomically } from './checkpoint-file.js';
+import type { LogSegment } from '../segment/log-segment.js';
 import type { ProducerState } from './producer-state.js';
 
 export const SNAPSHOT_SUFFIX = '.snapshot';
@@ -101,4 +102,38 @@ export function pruneSnapshots(dir: string, maxOffset: number, keep = 2): void {
     ...valid.slice(0, Math.max(0, valid.length - keep)),
   ];
   for (const offset of doomed) fs.rmSync(snapshotPath(dir, offset), { force: true });
+}
+
+/**
+ * Rebuilds `state` for a log: the newest readable snapshot at or below `logEndOffset` (later ones
+ * are dropped — a truncation made them wrong), then every batch after it, replayed from the
+ * segments' headers. With no snapshot the replay starts at `logStartOffset`.
+ */
+export function restoreProducerState(
+  dir: string,
+  state: ProducerState,
+  segments: readonly LogSegment[],
+  logStartOffset: number,
+  logEndOffset: number,
+  say: (message: string) => void,
+): void {
+  pruneSnapshots(dir, logEndOffset, Number.MAX_SAFE_INTEGER);
+  state.clear();
+  let from = logStartOffset;
+  const snapshots = listSnapshots(dir);
+  for (let i = snapshots.length - 1; i >= 0; i--) {
+    try {
+      readSnapshot(dir, snapshots[i]!, state);
+      from = snapshots[i]!;
+      break;
+    } catch (err) {
+      say(`${dir}: ignoring producer snapshot: ${(err as Error).message}`);
+      state.clear();
+    }
+  }
+  for (let i = 0; i < segments.length; i++) {
+    const next = segments[i + 1];
+    if (next && next.baseOffset <= from) continue;
+    segments[i]!.forEachBatchHeader(from, (header) => state.recordBatches(header, true));
+  }
 }

@@ -13,6 +13,16 @@
  * from the snapshot's offset.
  */
 import { DuplicateSequenceError, InvalidProducerEpochError, OutOfOrderSequenceError } from '../errors.js';
+import {
+  BASE_OFFSET,
+  BASE_SEQUENCE,
+  LAST_OFFSET_DELTA,
+  MAX_TIMESTAMP,
+  PRODUCER_EPOCH,
+  PRODUCER_ID,
+  batchSizeAt,
+  readInt64,
+} from '../record/record-batch.js';
 
 /** How many recent batches per producer are remembered for retries (Kafka's number). */
 export const RETAINED_BATCHES = 5;
@@ -95,6 +105,35 @@ export class ProducerState {
     entry.batches.push(batch);
     if (entry.batches.length > RETAINED_BATCHES) entry.batches.shift();
     entry.lastTimestamp = Math.max(entry.lastTimestamp, timestamp);
+  }
+
+  /**
+   * Records the idempotent batches in `buf` (whole batches, offsets assigned). With `headerOnly`,
+   * `buf` is a single batch header (a replay from the log).
+   */
+  recordBatches(buf: Buffer, headerOnly = false): void {
+    for (let pos = 0; pos < buf.length;) {
+      const producerId = readInt64(buf, pos + PRODUCER_ID);
+      if (producerId >= 0) {
+        const firstOffset = readInt64(buf, pos + BASE_OFFSET);
+        const delta = buf.readInt32BE(pos + LAST_OFFSET_DELTA);
+        const firstSeq = buf.readInt32BE(pos + BASE_SEQUENCE);
+        const batch = {
+          firstSeq,
+          lastSeq: (firstSeq + delta) % 0x8000_0000,
+          firstOffset,
+          lastOffset: firstOffset + delta,
+        };
+        this.update(
+          producerId,
+          buf.readInt16BE(pos + PRODUCER_EPOCH),
+          batch,
+          readInt64(buf, pos + MAX_TIMESTAMP),
+        );
+      }
+      if (headerOnly) return;
+      pos += batchSizeAt(buf, pos);
+    }
   }
 
   /** Restores an entry from a snapshot. */

@@ -1,0 +1,59 @@
+/**
+ * The partition log's API types: how a log is opened, what an append or a read asks and answers.
+ * The log itself is partition-log.ts.
+ */
+import type { MappingBudget } from '../segment/mapping-budget.js';
+import type { AppendInfo } from './append-validator.js';
+import type { LogConfig } from './log-config.js';
+
+/** ListOffsets' special timestamps: the LEO, the log start offset, the record with the largest timestamp. */
+export const OffsetSpec = { Latest: -1, Earliest: -2, MaxTimestamp: -3 } as const;
+
+export interface OpenLogOptions {
+  dir: string;
+  topic: string;
+  partition: number;
+  config: LogConfig;
+  budget: MappingBudget;
+  cleanShutdown: boolean;
+  recoveryPoint?: number;
+  logStartOffset?: number;
+  now?: number;
+  log?: (message: string) => void;
+}
+
+export interface AppendRequest {
+  /** Followers keep the leader's offsets; everyone else gets offsets assigned. */
+  assignOffsets?: boolean;
+  leaderEpoch?: number;
+  now?: number;
+  internal?: boolean;
+}
+
+export interface LogAppendResult extends AppendInfo {
+  logEndOffset: number;
+}
+
+export interface LogReadResult {
+  /** Whole batches, possibly empty; mapped slices of the segment when the data was hot. */
+  records: Buffer;
+  /** Base offset of the first batch returned (-1 when empty). */
+  firstOffset: number;
+  logStartOffset: number;
+  logEndOffset: number;
+  highWatermark: number;
+}
+
+export interface ReadOptions {
+  /** Only batches wholly below this offset (the high watermark for consumers). Default: LEO. */
+  upTo?: number;
+  /** Return at least one batch even when it is larger than maxBytes (KIP-74). Default true. */
+  minOneBatch?: boolean;
+}
+
+export interface SegmentInfo {
+  baseOffset: number;
+  size: number;
+  maxTimestamp: number;
+  path: string;
+}
