@@ -91,7 +91,13 @@ export class Broker {
         log: this.log,
       };
       // Committed offsets are loaded from __consumer_offsets before the first request.
-      this.coordinator = await GroupCoordinator.open(context);
+      const coordinator = await GroupCoordinator.open(context);
+      this.coordinator = coordinator;
+      topics.onDelete((topic) => {
+        // Offsets of a deleted topic go with it, and long polls on it answer now.
+        coordinator.store.deleteTopic(topic.name);
+        for (let p = 0; p < topic.partitions; p++) this.waiters.notify(`${topic.name}-${p}`);
+      });
       // Every handler is in place before the first connection can arrive.
       const registry = this.buildRegistry(context, this.coordinator);
       const listener = new Listener((frame, connection) => registry.handle(frame, connection), {

@@ -18,7 +18,11 @@ export class AppendWaiters {
     return new Promise((resolve) => {
       const wake = (): void => {
         clearTimeout(timer);
-        for (const key of keys) this.waiting.get(key)?.delete(wake);
+        for (const key of keys) {
+          const set = this.waiting.get(key);
+          set?.delete(wake);
+          if (set?.size === 0) this.waiting.delete(key);
+        }
         resolve();
       };
       const timer = setTimeout(wake, timeoutMs);
@@ -35,6 +39,11 @@ export class AppendWaiters {
     if (!set || set.size === 0) return;
     this.waiting.delete(key);
     for (const wake of set) wake();
+  }
+
+  /** Partitions someone is waiting on (for tests and metrics). */
+  get keyCount(): number {
+    return this.waiting.size;
   }
 
   /** Wakes everyone, for good (at shutdown). */

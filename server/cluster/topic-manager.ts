@@ -23,6 +23,8 @@ const ok = (topic: TopicInfo): TopicResult => ({ errorCode: ErrorCode.NONE, erro
 const fail = (errorCode: number, errorMessage: string): TopicResult => ({ errorCode, errorMessage });
 
 export class TopicManager {
+  private readonly deleteListeners: ((topic: TopicInfo) => void)[] = [];
+
   constructor(
     readonly store: TopicStore,
     private readonly logs: LogManager,
@@ -80,12 +82,26 @@ export class TopicManager {
     return ok(topic);
   }
 
+  /** Called with each deleted topic (group offsets go, long polls on it wake up). */
+  onDelete(listener: (topic: TopicInfo) => void): void {
+    this.deleteListeners.push(listener);
+  }
+
   delete(name: string): TopicResult {
     const topic = this.store.get(name);
     if (!topic)
       return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
-    this.store.delete(name);
+    if (topic.internal) {
+      return fail(
+        ErrorCode.INVALID_TOPIC_EXCEPTION,
+        `Topic ${name} is an internal topic and cannot be deleted.`,
+      );
+    }
+    // The data goes first: a crash half way leaves a known topic with empty logs (made again at
+    // start), never old data left on disk for a new topic of the same name to find.
     for (let p = 0; p < topic.partitions; p++) this.logs.deleteLog(name, p);
+    this.store.delete(name);
+    for (const listener of this.deleteListeners) listener(topic);
     return ok(topic);
   }
 

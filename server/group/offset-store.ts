@@ -185,6 +185,16 @@ export class OffsetStore {
     for (const tp of partitions) this.remove(groupId, tp.topic, tp.partition);
   }
 
+  /** Tombstones every group's offsets for `topic` (the topic was deleted). */
+  deleteTopic(topic: string): void {
+    for (const groupId of this.groupIds()) {
+      const partitions = this.all(groupId)
+        .filter((entry) => entry.topic === topic)
+        .map((entry) => ({ topic, partition: entry.partition }));
+      if (partitions.length > 0) this.deleteOffsets(groupId, partitions);
+    }
+  }
+
   storeGroup(group: StoredGroup): void {
     this.append(group.groupId, [{ key: groupKey(group.groupId), value: groupValue(group) }]);
   }

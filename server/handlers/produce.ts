@@ -24,23 +24,37 @@ interface PartitionData {
 const MAGIC_OFFSET = 16;
 
 export function produceHandler(broker: BrokerContext, waiters: AppendWaiters): Handler {
+  // Requests on one connection are appended in the order they arrived, as Kafka does: a request
+  // that must wait (recompression in the worker pool, several partitions) holds back the next.
+  const inOrder = new WeakMap<object, Promise<unknown>>();
+  const produce = async (request: Message): Promise<Message | null> => {
+    const acks = request.acks as number;
+    const responses: Message[] = [];
+    for (const topicData of request.topicData as { name: string; partitionData: PartitionData[] }[]) {
+      const partitionResponses: Message[] = [];
+      for (const data of topicData.partitionData) {
+        partitionResponses.push(
+          acks === 0 || acks === 1 || acks === -1
+            ? await appendPartition(broker, waiters, topicData.name, data)
+            : { index: data.index, errorCode: ErrorCode.INVALID_REQUIRED_ACKS, baseOffset: -1 },
+        );
+      }
+      responses.push({ name: topicData.name, partitionResponses });
+    }
+    return acks === 0 ? null : { responses, throttleTimeMs: 0 };
+  };
   return {
     api: ProduceApi,
-    async handle(request) {
-      const acks = request.acks as number;
-      const responses: Message[] = [];
-      for (const topicData of request.topicData as { name: string; partitionData: PartitionData[] }[]) {
-        const partitionResponses: Message[] = [];
-        for (const data of topicData.partitionData) {
-          partitionResponses.push(
-            acks === 0 || acks === 1 || acks === -1
-              ? await appendPartition(broker, waiters, topicData.name, data)
-              : { index: data.index, errorCode: ErrorCode.INVALID_REQUIRED_ACKS, baseOffset: -1 },
-          );
-        }
-        responses.push({ name: topicData.name, partitionResponses });
-      }
-      return acks === 0 ? null : { responses, throttleTimeMs: 0 };
+    handle(request, _version, context) {
+      const connection = context.connection;
+      if (!connection) return produce(request);
+      const previous = inOrder.get(connection) ?? Promise.resolve();
+      const result = previous.then(() => produce(request));
+      inOrder.set(
+        connection,
+        result.catch(() => undefined),
+      );
+      return result;
     },
   };
 }

@@ -26,6 +26,8 @@ export class Listener {
       this.server.once('error', reject);
       this.server.listen({ host, port }, () => {
         this.server.off('error', reject);
+        // After start an accept error (say, out of file descriptors) is logged, not fatal.
+        this.server.on('error', (err) => this.options.log?.(`listener error: ${err.message}`));
         resolve((this.server.address() as net.AddressInfo).port);
       });
     });
