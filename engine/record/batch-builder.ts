@@ -41,6 +41,8 @@ export interface RecordInput {
   headers?: { key: string; value: Buffer | string | null }[];
   /** Create time in ms; defaults to the time the batch is built. */
   timestamp?: number;
+  /** Offset relative to the batch's base; defaults to the record's index (the cleaner keeps gaps). */
+  offsetDelta?: number;
 }
 
 export interface BuildBatchOptions {
@@ -56,6 +58,8 @@ export interface BuildBatchOptions {
   partitionLeaderEpoch?: number;
   /** Defaults to the first record's timestamp. */
   baseTimestamp?: number;
+  /** Defaults to the last record's offset delta; a cleaned batch keeps its original span. */
+  lastOffsetDelta?: number;
 }
 
 /** Builds one batch, compressing synchronously. */
@@ -80,6 +84,7 @@ interface EncodedRecords {
   count: number;
   baseTimestamp: number;
   maxTimestamp: number;
+  lastOffsetDelta: number;
 }
 
 /** Field bytes of one record, measured in the first pass and reused in the second. */
@@ -89,6 +94,7 @@ interface MeasuredRecord {
   headers: { key: string; keyLength: number; value: Buffer | null }[];
   timestamp: number;
   bodySize: number;
+  offsetDelta: number;
 }
 
 function toBytes(input: BytesInput): Buffer | null {
@@ -130,12 +136,12 @@ function encodeRecords(opts: BuildBatchOptions): EncodedRecords {
     let bodySize =
       1 + // attributes
       varlongSize(timestamp - baseTimestamp) +
-      varintSize(i) +
+      varintSize(input.offsetDelta ?? i) +
       bytesFieldSize(key) +
       bytesFieldSize(value) +
       varintSize(headers.length);
     for (const h of headers) bodySize += varintSize(h.keyLength) + h.keyLength + bytesFieldSize(h.value);
-    measured.push({ key, value, headers, timestamp, bodySize });
+    measured.push({ key, value, headers, timestamp, bodySize, offsetDelta: input.offsetDelta ?? i });
     total += varintSize(bodySize) + bodySize;
   }
 
@@ -146,7 +152,7 @@ function encodeRecords(opts: BuildBatchOptions): EncodedRecords {
     pos = writeVarint(buffer, r.bodySize, pos);
     buffer[pos++] = 0; // record attributes: unused
     pos = writeVarlong(buffer, r.timestamp - baseTimestamp, pos);
-    pos = writeVarint(buffer, i, pos);
+    pos = writeVarint(buffer, r.offsetDelta, pos);
     pos = writeBytesField(buffer, r.key, pos);
     pos = writeBytesField(buffer, r.value, pos);
     pos = writeVarint(buffer, r.headers.length, pos);
@@ -156,7 +162,8 @@ function encodeRecords(opts: BuildBatchOptions): EncodedRecords {
       pos = writeBytesField(buffer, h.value, pos);
     }
   }
-  return { buffer, count, baseTimestamp, maxTimestamp };
+  const lastOffsetDelta = measured[count - 1]!.offsetDelta;
+  return { buffer, count, baseTimestamp, maxTimestamp, lastOffsetDelta };
 }
 
 /** Copies a compressed records section behind RECORDS bytes of room for the header. */
@@ -179,7 +186,7 @@ function finishBatch(opts: BuildBatchOptions, buffer: Buffer, encoded: EncodedRe
   buffer.writeInt32BE(opts.partitionLeaderEpoch ?? -1, PARTITION_LEADER_EPOCH);
   buffer.writeInt8(2, MAGIC);
   buffer.writeInt16BE(attributes, ATTRIBUTES);
-  buffer.writeInt32BE(encoded.count - 1, LAST_OFFSET_DELTA);
+  buffer.writeInt32BE(opts.lastOffsetDelta ?? encoded.lastOffsetDelta, LAST_OFFSET_DELTA);
   writeInt64(buffer, encoded.baseTimestamp, BASE_TIMESTAMP);
   writeInt64(buffer, encoded.maxTimestamp, MAX_TIMESTAMP);
   writeInt64(buffer, opts.producerId ?? -1, PRODUCER_ID);
