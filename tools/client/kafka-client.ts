@@ -1,0 +1,348 @@
+/**
+ * A small Kafka client for the admin and console tools, built on Kiln's own protocol code (the
+ * schemas in server/protocol/apis and the one codec), so it speaks every version Kiln declares.
+ *
+ * Each broker connection negotiates versions with ApiVersions once and then uses, per API, the
+ * highest version both sides support. Requests are pipelined and matched to responses by
+ * correlation id. Partition requests go to each partition's leader and group requests to the
+ * group's coordinator (FindCoordinator), so nothing here assumes a single-node cluster.
+ */
+import type { Message } from '../../server/protocol/codec.js';
+import { ErrorCode } from '../../server/protocol/error-codes.js';
+import { Connection } from './connection.js';
+import { KafkaError, checkError } from './errors.js';
+
+export { Connection } from './connection.js';
+export { KafkaError, checkError, errorName } from './errors.js';
+export { murmur2, partitionForKey } from './partitioner.js';
+
+export const ApiKey = {
+  Produce: 0,
+  Fetch: 1,
+  ListOffsets: 2,
+  Metadata: 3,
+  OffsetCommit: 8,
+  OffsetFetch: 9,
+  FindCoordinator: 10,
+  ListGroups: 16,
+  DescribeGroups: 15,
+  ApiVersions: 18,
+  CreateTopics: 19,
+  DeleteTopics: 20,
+  DescribeConfigs: 32,
+  CreatePartitions: 37,
+  DeleteGroups: 42,
+  IncrementalAlterConfigs: 44,
+} as const;
+
+/** ListOffsets' special timestamps. */
+export const LATEST = -1;
+export const EARLIEST = -2;
+
+export interface PartitionMetadata {
+  partition: number;
+  leader: number;
+  replicas: number[];
+  isr: number[];
+  errorCode: number;
+}
+
+export interface TopicMetadata {
+  name: string;
+  topicId: string;
+  errorCode: number;
+  isInternal: boolean;
+  partitions: PartitionMetadata[];
+}
+
+export interface ClusterMetadata {
+  brokers: Map<number, { host: string; port: number }>;
+  controllerId: number;
+  topics: TopicMetadata[];
+}
+
+export function parseHostPort(address: string): { host: string; port: number } {
+  const at = address.lastIndexOf(':');
+  const port = Number(address.slice(at + 1));
+  if (at <= 0 || !Number.isInteger(port) || port <= 0)
+    throw new Error(`bad address '${address}' (want host:port)`);
+  return { host: address.slice(0, at), port };
+}
+
+/** The tools' client: a bootstrap connection plus one connection per broker it needs to reach. */
+export class KafkaClient {
+  private readonly nodes = new Map<number, Promise<Connection>>();
+  private brokers = new Map<number, { host: string; port: number }>();
+
+  private constructor(
+    readonly bootstrap: Connection,
+    private readonly clientId: string,
+  ) {}
+
+  static async connect(bootstrapServers: string, clientId = 'kiln-cli'): Promise<KafkaClient> {
+    let lastError: unknown;
+    // Like Kafka clients: try each bootstrap address in turn.
+    for (const address of bootstrapServers.split(',')) {
+      const { host, port } = parseHostPort(address.trim());
+      try {
+        return new KafkaClient(await Connection.open(host, port, clientId), clientId);
+      } catch (err) {
+        lastError = err;
+      }
+    }
+    throw lastError instanceof Error ? lastError : new Error(`cannot connect to ${bootstrapServers}`);
+  }
+
+  /** Metadata for `topics` (all topics when null); remembers the brokers for later routing. */
+  async metadata(topics: string[] | null = null): Promise<ClusterMetadata> {
+    const response = await this.bootstrap.request(ApiKey.Metadata, {
+      topics: topics ? topics.map((name) => ({ name })) : null,
+      allowAutoTopicCreation: false,
+    });
+    const brokers = new Map<number, { host: string; port: number }>();
+    for (const b of response.brokers as { nodeId: number; host: string; port: number }[]) {
+      brokers.set(b.nodeId, { host: b.host, port: b.port });
+    }
+    this.brokers = brokers;
+    const result = (response.topics as Message[]).map((t) => ({
+      name: t.name as string,
+      topicId: t.topicId as string,
+      errorCode: t.errorCode as number,
+      isInternal: t.isInternal as boolean,
+      partitions: (t.partitions as Message[])
+        .map((p) => ({
+          partition: p.partitionIndex as number,
+          leader: p.leaderId as number,
+          replicas: p.replicaNodes as number[],
+          isr: p.isrNodes as number[],
+          errorCode: p.errorCode as number,
+        }))
+        .sort((a, b) => a.partition - b.partition),
+    }));
+    return { brokers, controllerId: response.controllerId as number, topics: result };
+  }
+
+  /** Metadata of one topic, which must exist. */
+  async topic(name: string): Promise<TopicMetadata> {
+    const meta = await this.metadata([name]);
+    const topic = meta.topics[0];
+    if (!topic) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic ${name}`);
+    checkError(topic.errorCode, `topic ${name}`);
+    return topic;
+  }
+
+  /** A connection to broker `nodeId` (known from the last Metadata). */
+  node(nodeId: number): Promise<Connection> {
+    let conn = this.nodes.get(nodeId);
+    if (!conn) {
+      const broker = this.brokers.get(nodeId);
+      if (!broker) return Promise.reject(new KafkaError(ErrorCode.LEADER_NOT_AVAILABLE, `broker ${nodeId}`));
+      conn = Connection.open(broker.host, broker.port, this.clientId);
+      this.nodes.set(nodeId, conn);
+    }
+    return conn;
+  }
+
+  /** The controller (admin requests go there); the bootstrap broker when none is named. */
+  async controller(): Promise<Connection> {
+    const meta = await this.metadata([]);
+    return meta.controllerId >= 0 && meta.brokers.has(meta.controllerId)
+      ? this.node(meta.controllerId)
+      : this.bootstrap;
+  }
+
+  /** The coordinator of consumer group `group`. */
+  async coordinator(group: string): Promise<Connection> {
+    const response = await this.bootstrap.request(ApiKey.FindCoordinator, {
+      key: group,
+      keyType: 0,
+      coordinatorKeys: [group],
+    });
+    // v4+ answers per key in a list; older versions answer at the top level.
+    const answer = (response.coordinators as Message[] | undefined)?.[0] ?? response;
+    checkError(answer.errorCode, `FindCoordinator for group ${group}`, answer.errorMessage);
+    const nodeId = answer.nodeId as number;
+    if (!this.brokers.has(nodeId))
+      this.brokers.set(nodeId, { host: answer.host as string, port: answer.port as number });
+    return this.node(nodeId);
+  }
+
+  /** Groups partitions by their leader, so each request goes to the broker that serves them. */
+  byLeader(topic: TopicMetadata, partitions: number[]): Map<number, number[]> {
+    const groups = new Map<number, number[]>();
+    for (const p of partitions) {
+      const meta = topic.partitions.find((m) => m.partition === p);
+      if (!meta) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${topic.name}-${p}`);
+      checkError(meta.errorCode, `${topic.name}-${p}`);
+      const list = groups.get(meta.leader) ?? [];
+      list.push(p);
+      groups.set(meta.leader, list);
+    }
+    return groups;
+  }
+
+  /** The offset for `timestamp` (or LATEST / EARLIEST) of each partition; -1 when none. */
+  async listOffsets(
+    topic: TopicMetadata,
+    partitions: number[],
+    timestamp: number,
+  ): Promise<Map<number, number>> {
+    const result = new Map<number, number>();
+    for (const [leader, list] of this.byLeader(topic, partitions)) {
+      const conn = await this.node(leader);
+      const response = await conn.request(ApiKey.ListOffsets, {
+        replicaId: -1,
+        isolationLevel: 0,
+        topics: [{ name: topic.name, partitions: list.map((p) => ({ partitionIndex: p, timestamp })) }],
+      });
+      for (const t of response.topics as Message[]) {
+        for (const p of t.partitions as Message[]) {
+          checkError(p.errorCode, `ListOffsets ${topic.name}-${p.partitionIndex as number}`);
+          result.set(p.partitionIndex as number, p.offset as number);
+        }
+      }
+    }
+    return result;
+  }
+
+  /** Committed offsets of `group` (for all its topics when `topics` is null): topic → partition → offset. */
+  async committedOffsets(
+    group: string,
+    topics: { name: string; partitionIndexes: number[] }[] | null = null,
+  ): Promise<Map<string, Map<number, number>>> {
+    const conn = await this.coordinator(group);
+    const response = await conn.request(ApiKey.OffsetFetch, {
+      groupId: group,
+      topics,
+      groups: [{ groupId: group, topics }],
+      requireStable: false,
+    });
+    // v8+ answers per group; older versions at the top level.
+    const answer = (response.groups as Message[] | undefined)?.[0] ?? response;
+    checkError(answer.errorCode, `OffsetFetch for group ${group}`);
+    const result = new Map<string, Map<number, number>>();
+    for (const t of answer.topics as Message[]) {
+      const partitions = new Map<number, number>();
+      for (const p of t.partitions as Message[]) {
+        checkError(p.errorCode, `OffsetFetch ${t.name as string}-${p.partitionIndex as number}`);
+        if ((p.committedOffset as number) >= 0)
+          partitions.set(p.partitionIndex as number, p.committedOffset as number);
+      }
+      result.set(t.name as string, partitions);
+    }
+    return result;
+  }
+
+  /**
+   * Commits offsets for `group` as a standalone consumer: generation -1 and no member id, which a
+   * broker accepts for a group with no active members (Kafka's "simple consumer" commit).
+   */
+  async commitOffsets(group: string, topic: string, offsets: Map<number, number>): Promise<void> {
+    const conn = await this.coordinator(group);
+    const response = await conn.request(ApiKey.OffsetCommit, {
+      groupId: group,
+      generationIdOrMemberEpoch: -1,
+      memberId: '',
+      groupInstanceId: null,
+      retentionTimeMs: -1,
+      topics: [
+        {
+          name: topic,
+          partitions: [...offsets].map(([partitionIndex, committedOffset]) => ({
+            partitionIndex,
+            committedOffset,
+            committedLeaderEpoch: -1,
+            commitTimestamp: -1,
+            committedMetadata: '',
+          })),
+        },
+      ],
+    });
+    for (const t of response.topics as Message[]) {
+      for (const p of t.partitions as Message[]) {
+        checkError(p.errorCode, `OffsetCommit ${topic}-${p.partitionIndex as number} for group ${group}`);
+      }
+    }
+  }
+
+  /** DescribeConfigs of one resource (2 = topic, 4 = broker). */
+  async describeConfigs(resourceType: number, resourceName: string): Promise<ConfigEntry[]> {
+    const conn =
+      resourceType === 4 && /^\d+$/.test(resourceName)
+        ? await this.brokerConn(Number(resourceName))
+        : this.bootstrap;
+    const response = await conn.request(ApiKey.DescribeConfigs, {
+      resources: [{ resourceType, resourceName, configurationKeys: null }],
+      includeSynonyms: false,
+      includeDocumentation: false,
+    });
+    const result = (response.results as Message[])[0];
+    if (!result) throw new Error('DescribeConfigs: empty answer');
+    checkError(result.errorCode, `DescribeConfigs ${resourceName}`, result.errorMessage);
+    return (result.configs as Message[]).map((c) => {
+      const source = (c.configSource as number | undefined) ?? -1;
+      return {
+        name: c.name as string,
+        value: c.value as string | null,
+        readOnly: c.readOnly as boolean,
+        isSensitive: c.isSensitive as boolean,
+        // v0 has isDefault; later versions a source, 5 being DEFAULT_CONFIG.
+        isDefault: source === -1 ? (c.isDefault as boolean) : source === 5,
+        source: CONFIG_SOURCES[source] ?? 'UNKNOWN',
+      };
+    });
+  }
+
+  private async brokerConn(nodeId: number): Promise<Connection> {
+    await this.metadata([]);
+    return this.brokers.has(nodeId) ? this.node(nodeId) : this.bootstrap;
+  }
+
+  /** IncrementalAlterConfigs: sets and deletes keys of one resource. */
+  async alterConfigs(
+    resourceType: number,
+    resourceName: string,
+    set: Map<string, string>,
+    remove: string[],
+  ): Promise<void> {
+    const conn =
+      resourceType === 4 && /^\d+$/.test(resourceName)
+        ? await this.brokerConn(Number(resourceName))
+        : await this.controller();
+    const configs = [
+      ...[...set].map(([name, value]) => ({ name, configOperation: 0, value })),
+      ...remove.map((name) => ({ name, configOperation: 1, value: null })),
+    ];
+    const response = await conn.request(ApiKey.IncrementalAlterConfigs, {
+      resources: [{ resourceType, resourceName, configs }],
+      validateOnly: false,
+    });
+    for (const r of response.responses as Message[]) {
+      checkError(r.errorCode, `IncrementalAlterConfigs ${resourceName}`, r.errorMessage);
+    }
+  }
+
+  close(): void {
+    this.bootstrap.close();
+    for (const conn of this.nodes.values()) conn.then((c) => c.close()).catch(() => {});
+  }
+}
+
+export interface ConfigEntry {
+  name: string;
+  value: string | null;
+  readOnly: boolean;
+  isSensitive: boolean;
+  isDefault: boolean;
+  source: string;
+}
+
+const CONFIG_SOURCES: Record<number, string> = {
+  0: 'UNKNOWN',
+  1: 'DYNAMIC_TOPIC_CONFIG',
+  2: 'DYNAMIC_BROKER_CONFIG',
+  3: 'DYNAMIC_DEFAULT_BROKER_CONFIG',
+  4: 'STATIC_BROKER_CONFIG',
+  5: 'DEFAULT_CONFIG',
+  6: 'DYNAMIC_BROKER_LOGGER_CONFIG',
+};
