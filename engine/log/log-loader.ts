@@ -50,6 +50,8 @@ export function loadLog(options: LoadOptions): LoadedLog {
   const names = fs.readdirSync(dir);
   const nameSet = new Set(names);
   const bases: number[] = [];
+  // A compaction pass that never reached its swap (engine/cleaner/log-cleaner.ts).
+  fs.rmSync(path.join(dir, '.cleaning'), { recursive: true, force: true });
   for (const name of names) {
     // Leftovers of a deletion or truncation cut short, and a compaction that never reached its swap.
     if (name.endsWith(DELETED_SUFFIX) || name.endsWith(CLEANED_SUFFIX) || name.endsWith('.truncating')) {

@@ -146,6 +146,27 @@ export class PartitionLog {
     }));
   }
 
+  /** The segments themselves, oldest first (for the cleaner and tools; do not modify the list). */
+  segmentObjects(): readonly LogSegment[] {
+    return this.segmentList;
+  }
+
+  get mappingBudget(): MappingBudget {
+    return this.budget;
+  }
+
+  /** Puts `fresh` (the cleaner's rewrite of a closed segment) in place of `old`. */
+  replaceSegment(old: LogSegment, fresh: LogSegment): void {
+    this.checkOpen();
+    const index = this.segmentList.indexOf(old);
+    if (index < 0 || index === this.segmentList.length - 1) {
+      fresh.close();
+      throw new Error(`segment ${old.baseOffset} is not a closed segment of ${this.dir}`);
+    }
+    this.segmentList[index] = fresh;
+    old.close();
+  }
+
   /** Moves the high watermark, kept within [logStartOffset, LEO]. */
   setHighWatermark(offset: number): void {
     this.hw = Math.min(Math.max(offset, this.startOffset), this.leo);
