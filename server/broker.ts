@@ -64,6 +64,7 @@ export class Broker {
       defaults: config.logDefaults,
       retentionCheckIntervalMs: config.retentionCheckIntervalMs,
       checkpointIntervalMs: config.checkpointIntervalMs,
+      cleanerEnabled: config.logCleanerEnable,
       log: (message) => this.log.warn(message),
     });
     this.logs = logs;

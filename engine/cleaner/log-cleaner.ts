@@ -33,6 +33,8 @@ export interface CleanOptions {
   mapBytes?: number;
   /** Called after each segment with (segments done, segments to do). */
   progress?: (done: number, total: number) => void;
+  /** Yield to the event loop between segments (the broker's background cleaner). */
+  yieldBetweenSegments?: boolean;
 }
 
 export interface CleanResult {
@@ -100,6 +102,9 @@ export async function cleanLog(
     for (const key of Object.keys(total) as (keyof CompactStats)[]) total[key] += stats[key];
     if (stats.bytesOut !== stats.bytesIn) log.replaceSegment(segment, swapIn(log, segment, batches));
     options.progress?.(i + 1, toClean.length);
+    // One segment at a time: let requests in between. Retention may meanwhile remove segments;
+    // replaceSegment refuses one that is gone, which ends the pass.
+    if (options.yieldBetweenSegments) await new Promise((resolve) => setImmediate(resolve));
   }
   return { cleaned: toClean.length > 0, segments: toClean.length, stats: total, cleanedUpTo: mappedUpTo };
 }

@@ -25,10 +25,12 @@ import {
   writeFileAtomically,
 } from './checkpoint-file.js';
 import { DirLock } from './dir-lock.js';
-import { DEFAULT_LOG_CONFIG, parseLogConfig, type LogConfig } from './log-config.js';
+import { DEFAULT_LOG_CONFIG, isCompacted, parseLogConfig, type LogConfig } from './log-config.js';
+import { cleanLog } from '../cleaner/log-cleaner.js';
 import { PartitionLog } from './partition-log.js';
 
 export const CLEAN_SHUTDOWN_FILE = '.kafka_cleanshutdown';
+export const CLEANER_CHECKPOINT = 'cleaner-offset-checkpoint';
 
 export interface LogManagerOptions {
   /** Data directories; new partitions go to the one holding the fewest. */
@@ -45,6 +47,10 @@ export interface LogManagerOptions {
   checkpointIntervalMs?: number;
   /** Where recovery and retention say what they did. */
   log?: (message: string) => void;
+  /** log.cleaner.enable: compact cleanup.policy=compact logs in the background. */
+  cleanerEnabled?: boolean;
+  /** Pause between cleaner passes (log.cleaner.backoff.ms). */
+  cleanerIntervalMs?: number;
 }
 
 interface DataDir {
@@ -59,6 +65,8 @@ export class LogManager {
   private readonly overrides = new Map<string, Record<string, string>>();
   private readonly timers: NodeJS.Timeout[] = [];
   private closed = false;
+  private cleaning = false;
+  private readonly cleanerOffsets = new Map<DataDir, Map<string, number>>();
 
   private constructor(
     private readonly dataDirs: DataDir[],
@@ -106,6 +114,8 @@ export class LogManager {
     manager.schedule(options.retentionCheckIntervalMs ?? 300_000, () => manager.runRetention());
     manager.schedule(options.flushCheckIntervalMs ?? 1_000, () => manager.flushDue());
     manager.schedule(options.checkpointIntervalMs ?? 60_000, () => void manager.flushRolledAndCheckpoint());
+    if (options.cleanerEnabled)
+      manager.schedule(options.cleanerIntervalMs ?? 15_000, () => void manager.runCleaner());
     return manager;
   }
 
@@ -238,6 +248,54 @@ export class LogManager {
   async flushRolledAndCheckpoint(): Promise<void> {
     for (const log of [...this.logs.values()]) await log.flushRolledSegments();
     if (!this.closed) this.checkpoint();
+  }
+
+  /**
+   * One cleaner pass over every compacted log, one at a time; where each pass stopped is kept in
+   * each directory's `cleaner-offset-checkpoint` (Kafka's file), so the next pass maps only what
+   * is new. Returns the logs that were cleaned.
+   */
+  async runCleaner(now = Date.now()): Promise<number> {
+    if (this.cleaning || this.closed) return 0;
+    this.cleaning = true;
+    let cleaned = 0;
+    try {
+      for (const [key, log] of [...this.logs.entries()]) {
+        if (!isCompacted(log.config) || this.closed) continue;
+        const dir = this.logDir.get(key)!;
+        const checkpoints = this.cleanerCheckpoints(dir);
+        try {
+          const result = await cleanLog(log, checkpoints.get(key) ?? 0, { now, yieldBetweenSegments: true });
+          if (result.cleaned) cleaned++;
+          if (this.closed) break;
+          checkpoints.set(key, result.cleanedUpTo);
+          this.writeCleanerCheckpoint(dir);
+        } catch (err) {
+          this.say(`cleaner: ${log.dir}: ${(err as Error).message}`);
+        }
+      }
+    } finally {
+      this.cleaning = false;
+    }
+    return cleaned;
+  }
+
+  private cleanerCheckpoints(dir: DataDir): Map<string, number> {
+    let entries = this.cleanerOffsets.get(dir);
+    if (!entries) {
+      entries = readCheckpoint(path.join(dir.path, CLEANER_CHECKPOINT));
+      this.cleanerOffsets.set(dir, entries);
+    }
+    return entries;
+  }
+
+  private writeCleanerCheckpoint(dir: DataDir): void {
+    const entries = this.cleanerCheckpoints(dir);
+    const rows = [...entries.entries()]
+      .map(([key, offset]) => ({ log: this.logs.get(key), offset }))
+      .filter((row) => row.log !== undefined)
+      .map((row) => ({ topic: row.log!.topic, partition: row.log!.partition, offset: row.offset }));
+    writeCheckpoint(path.join(dir.path, CLEANER_CHECKPOINT), rows);
   }
 
   /** Clean stop: flush, checkpoint, close, mark clean, unlock. */

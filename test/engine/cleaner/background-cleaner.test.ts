@@ -1,0 +1,74 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { buildBatch } from '../../../engine/record/batch-builder.js';
+import { CLEANER_CHECKPOINT, LogManager } from '../../../engine/log/log-manager.js';
+import { makeTempDir, removeTempDir } from '../../helpers/temp-dir.js';
+import { kiln } from '../../tools/run-command.js';
+
+/** The broker's background cleaner (LogManager.runCleaner) and the offline `kiln compact`. */
+describe('background log cleaner', () => {
+  let root: string;
+  const props = { 'cleanup.policy': 'compact', 'segment.bytes': '500' };
+  const open = (dir: string): LogManager =>
+    LogManager.open({
+      dirs: [dir],
+      topicConfigs: { keys: props, plain: {} },
+      retentionCheckIntervalMs: 0,
+      flushCheckIntervalMs: 0,
+      checkpointIntervalMs: 0,
+    });
+  beforeEach(() => {
+    root = makeTempDir();
+  });
+  afterEach(() => removeTempDir(root));
+
+  it('cleans compacted logs only, keeps its checkpoint, and the next pass has nothing to do', async () => {
+    const dir = path.join(root, 'data');
+    const manager = open(dir);
+    for (const topic of ['keys', 'plain']) {
+      const log = manager.getOrCreateLog(topic, 0);
+      for (let i = 0; i < 80; i++)
+        log.append(buildBatch({ records: [{ key: `k${i % 4}`, value: `v${i}` }] }));
+    }
+    const plainSize = manager.getLog('plain', 0)!.size;
+    const before = manager.getLog('keys', 0)!.size;
+    expect(await manager.runCleaner()).toBe(1);
+    expect(manager.getLog('keys', 0)!.size).toBeLessThan(before);
+    expect(manager.getLog('plain', 0)!.size).toBe(plainSize);
+    const active = manager.getLog('keys', 0)!.segments().at(-1)!.baseOffset;
+    expect(fs.readFileSync(path.join(dir, CLEANER_CHECKPOINT), 'utf8')).toBe(`0\n1\nkeys 0 ${active}\n`);
+    expect(await manager.runCleaner()).toBe(0);
+    manager.close();
+  });
+
+  it('gives the same bytes as the offline kiln compact', async () => {
+    const online = path.join(root, 'online');
+    const manager = open(online);
+    const log = manager.getOrCreateLog('keys', 0);
+    for (let i = 0; i < 120; i++)
+      log.append(
+        buildBatch({ records: [{ key: `k${i % 7}`, value: `v${i}`, timestamp: 1_800_000_000_000 + i }] }),
+      );
+    manager.close();
+    const offline = path.join(root, 'offline');
+    fs.cpSync(online, offline, { recursive: true });
+    const again = open(online);
+    expect(await again.runCleaner(1_800_000_100_000)).toBe(1);
+    again.close();
+    expect((await kiln('compact', path.join(offline, 'keys-0'))).code).toBe(0);
+    const logs = (dir: string): string[] =>
+      fs
+        .readdirSync(path.join(dir, 'keys-0'))
+        .filter((f) => f.endsWith('.log'))
+        .sort();
+    expect(logs(offline)).toEqual(logs(online));
+    for (const file of logs(online)) {
+      expect(
+        fs
+          .readFileSync(path.join(offline, 'keys-0', file))
+          .equals(fs.readFileSync(path.join(online, 'keys-0', file))),
+      ).toBe(true);
+    }
+  });
+});
