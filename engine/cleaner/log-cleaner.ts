@@ -1,5 +1,7 @@
 /**
  * Compaction of one partition log (cleanup.policy=compact): keep the latest record per key.
+ * The reading, mapping and rewriting run in the worker pool (engine/workers/cleaner-worker.ts);
+ * this thread only decides what to clean and swaps the results in.
  *
  * A pass maps keys over the dirty part of the log — from the cleaner's checkpoint to the end of the
  * cleanable part — then rewrites every cleanable segment through compact-batches.ts. Cleanable
@@ -18,10 +20,14 @@ import path from 'node:path';
 import type { PartitionLog } from '../log/partition-log.js';
 import { syncDirectory } from '../segment/log-file.js';
 import { LogSegment } from '../segment/log-segment.js';
-import { MappingBudget } from '../segment/mapping-budget.js';
 import { segmentFilePath } from '../segment/segment-files.js';
-import { compactBatches, mapKeys, type CompactStats } from './compact-batches.js';
+import type { CleanTask, MapResult, MapTask } from '../workers/cleaner-worker.js';
+import { getWorkerPool } from '../workers/worker-pool.js';
+import type { CompactStats } from './compact-batches.js';
 import { OffsetMap } from './offset-map.js';
+
+/** The worker entry (engine/workers/cleaner-worker.ts) that maps keys and cleans segments. */
+const CLEANER_WORKER = 'cleaner-worker';
 
 export const CLEANING_DIR = '.cleaning';
 
@@ -33,8 +39,6 @@ export interface CleanOptions {
   mapBytes?: number;
   /** Called after each segment with (segments done, segments to do). */
   progress?: (done: number, total: number) => void;
-  /** Yield to the event loop between segments (the broker's background cleaner). */
-  yieldBetweenSegments?: boolean;
 }
 
 export interface CleanResult {
@@ -44,13 +48,6 @@ export interface CleanResult {
   stats: CompactStats;
   /** The cleaner's new checkpoint: offsets below it are clean. */
   cleanedUpTo: number;
-}
-
-/** Reads a whole segment's bytes (cleaning works offline or in the background, not per request). */
-function segmentBytes(segment: LogSegment): Buffer {
-  const buf = Buffer.allocUnsafe(segment.size);
-  const read = segment.readSync(0, buf);
-  return buf.subarray(0, read);
 }
 
 /** Cleans `log` once. `firstDirty` is where the last pass stopped (0 for a log never cleaned). */
@@ -76,50 +73,56 @@ export async function cleanLog(
     bytesIn: 0,
     bytesOut: 0,
   };
-  const end = cleanable.length > 0 ? (all[cleanable.length]?.baseOffset ?? log.logEndOffset) : firstDirty;
-  if (cleanable.length === 0) return { cleaned: false, segments: 0, stats: empty, cleanedUpTo: firstDirty };
-  const dirty = cleanable.filter((s, i) => (all[i + 1]?.baseOffset ?? Infinity) > firstDirty);
+  const none: CleanResult = { cleaned: false, segments: 0, stats: empty, cleanedUpTo: firstDirty };
+  if (cleanable.length === 0) return none;
+  const nextBase = (segment: LogSegment): number =>
+    all[all.indexOf(segment) + 1]?.baseOffset ?? log.logEndOffset;
+  const dirty = cleanable.filter((s) => nextBase(s) > firstDirty);
   const dirtyBytes = dirty.reduce((sum, s) => sum + s.size, 0);
   const totalBytes = cleanable.reduce((sum, s) => sum + s.size, 0);
-  if (!options.force && (dirtyBytes === 0 || dirtyBytes / totalBytes < config.minCleanableDirtyRatio)) {
-    return { cleaned: false, segments: 0, stats: empty, cleanedUpTo: firstDirty };
-  }
+  if (!options.force && (dirtyBytes === 0 || dirtyBytes / totalBytes < config.minCleanableDirtyRatio))
+    return none;
 
-  // Map the dirty part; if the map fills up, clean only up to where it got.
+  // Map the dirty part in the worker pool; if the map fills up, clean only up to where it got.
+  const pool = getWorkerPool(CLEANER_WORKER);
   const map = await OffsetMap.create(OffsetMap.slotsFor(options.mapBytes ?? 16 * 1024 * 1024));
-  let mappedUpTo = firstDirty;
-  for (const segment of dirty) {
-    if (!mapKeys(segmentBytes(segment), map)) break;
-    mappedUpTo = all[all.indexOf(segment) + 1]?.baseOffset ?? end;
-  }
+  const mapped: MapResult = await pool.run(
+    {
+      map: map.shared,
+      segments: dirty.map((s) => ({ path: s.logPath, nextBase: nextBase(s) })),
+    } satisfies MapTask,
+    { name: 'mapTask' },
+  );
+  map.setUsed(mapped.used);
+  const mappedUpTo = mapped.mappedUpTo < 0 ? firstDirty : mapped.mappedUpTo;
   const toClean = cleanable.filter((s) => s.baseOffset < mappedUpTo);
   const total: CompactStats = { ...empty };
+  const staging = path.join(log.dir, CLEANING_DIR);
   for (const [i, segment] of toClean.entries()) {
-    const { batches, stats } = compactBatches(segmentBytes(segment), map, {
+    fs.rmSync(staging, { recursive: true, force: true });
+    fs.mkdirSync(staging);
+    const task: CleanTask = {
+      map: map.shared,
+      path: segment.logPath,
+      stagingDir: staging,
+      baseOffset: segment.baseOffset,
+      config: { ...segment.config },
       now,
       deleteRetentionMs: config.deleteRetentionMs,
-    });
+    };
+    const stats: CompactStats = await pool.run(task, { name: 'cleanTask' });
     for (const key of Object.keys(total) as (keyof CompactStats)[]) total[key] += stats[key];
-    if (stats.bytesOut !== stats.bytesIn) log.replaceSegment(segment, swapIn(log, segment, batches));
+    // Retention may have removed the segment while the worker cleaned it: nothing to swap then.
+    if (!log.segmentObjects().includes(segment)) break;
+    if (stats.bytesOut !== stats.bytesIn) log.replaceSegment(segment, swapIn(log, segment, staging));
     options.progress?.(i + 1, toClean.length);
-    // One segment at a time: let requests in between. Retention may meanwhile remove segments;
-    // replaceSegment refuses one that is gone, which ends the pass.
-    if (options.yieldBetweenSegments) await new Promise((resolve) => setImmediate(resolve));
   }
+  fs.rmSync(staging, { recursive: true, force: true });
   return { cleaned: toClean.length > 0, segments: toClean.length, stats: total, cleanedUpTo: mappedUpTo };
 }
 
-/** Writes the cleaned batches as a segment in .cleaning/, then moves it over the live one. */
-function swapIn(log: PartitionLog, old: LogSegment, batches: Buffer[]): LogSegment {
-  const staging = path.join(log.dir, CLEANING_DIR);
-  fs.rmSync(staging, { recursive: true, force: true });
-  fs.mkdirSync(staging);
-  const budget = new MappingBudget(1);
-  const config = { ...old.config };
-  const fresh = LogSegment.create(staging, old.baseOffset, config, budget);
-  if (batches.length > 0) fresh.append(batches);
-  fresh.flush();
-  fresh.close();
+/** Moves the cleaned segment in `staging` over the live one (the order is what makes it crash-safe). */
+function swapIn(log: PartitionLog, old: LogSegment, staging: string): LogSegment {
   syncDirectory(staging);
   for (const kind of ['index', 'timeindex'] as const)
     fs.rmSync(segmentFilePath(log.dir, old.baseOffset, kind), { force: true });
@@ -130,6 +133,5 @@ function swapIn(log: PartitionLog, old: LogSegment, batches: Buffer[]): LogSegme
     );
   }
   syncDirectory(log.dir);
-  fs.rmSync(staging, { recursive: true, force: true });
   return LogSegment.open(log.dir, old.baseOffset, old.config, log.mappingBudget, false);
 }

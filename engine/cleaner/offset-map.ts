@@ -35,15 +35,37 @@ export class OffsetMap {
   private constructor(
     private readonly hash: Hasher,
     readonly slots: number,
+    shared: SharedArrayBuffer,
+    used: number,
   ) {
-    this.table = Buffer.alloc(slots * SLOT);
+    this.table = Buffer.from(shared);
+    this.used = used;
   }
 
-  /** A map with room for `slots` slots (20 bytes each), e.g. from log.cleaner.dedupe.buffer.size. */
+  /**
+   * A map with room for `slots` slots (20 bytes each), e.g. from log.cleaner.dedupe.buffer.size.
+   * Its table is shared memory, so the cleaner's worker threads fill and read it without a copy.
+   */
   static async create(slots: number): Promise<OffsetMap> {
     if (!Number.isInteger(slots) || slots < 1) throw new RangeError(`bad slot count ${slots}`);
     hasher ??= xxhash();
-    return new OffsetMap(await hasher, slots);
+    return new OffsetMap(await hasher, slots, new SharedArrayBuffer(slots * SLOT), 0);
+  }
+
+  /** The same map seen from another thread (see `shared`). */
+  static async attach(shared: { table: SharedArrayBuffer; slots: number; used: number }): Promise<OffsetMap> {
+    hasher ??= xxhash();
+    return new OffsetMap(await hasher, shared.slots, shared.table, shared.used);
+  }
+
+  /** What another thread needs to attach to this map; `used` must be passed back after it writes. */
+  get shared(): { table: SharedArrayBuffer; slots: number; used: number } {
+    return { table: this.table.buffer as SharedArrayBuffer, slots: this.slots, used: this.used };
+  }
+
+  /** Takes the key count another thread reached while filling the shared table. */
+  setUsed(used: number): void {
+    this.used = used;
   }
 
   /** Slots that fit in `bytes` of memory. */

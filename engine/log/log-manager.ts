@@ -265,7 +265,7 @@ export class LogManager {
         const dir = this.logDir.get(key)!;
         const checkpoints = this.cleanerCheckpoints(dir);
         try {
-          const result = await cleanLog(log, checkpoints.get(key) ?? 0, { now, yieldBetweenSegments: true });
+          const result = await cleanLog(log, checkpoints.get(key) ?? 0, { now });
           if (result.cleaned) cleaned++;
           if (this.closed) break;
           checkpoints.set(key, result.cleanedUpTo);

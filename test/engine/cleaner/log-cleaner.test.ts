@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CLEANING_DIR, cleanLog } from '../../../engine/cleaner/log-cleaner.js';
+import { workerThreadCount } from '../../../engine/workers/worker-pool.js';
 import { parseLogConfig } from '../../../engine/log/log-config.js';
 import { PartitionLog } from '../../../engine/log/partition-log.js';
 import { buildBatch } from '../../../engine/record/batch-builder.js';
@@ -54,6 +55,7 @@ describe('cleanLog', () => {
     expect(log.segments().length).toBeGreaterThan(4);
     const result = await cleanLog(log, 0, { now: NOW, force: true });
     expect(result.cleaned).toBe(true);
+    expect(workerThreadCount()).toBeGreaterThan(0); // the reading and rewriting ran in the pool
     const activeBase = log.segments().at(-1)!.baseOffset;
     expect(result.cleanedUpTo).toBe(activeBase);
     // Model: below the cleaned point a record stays when no later record below it has its key.
