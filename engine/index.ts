@@ -21,7 +21,12 @@ export * from './log/log-config.js';
 export * from './log/checkpoint-file.js';
 export { DirLock } from './log/dir-lock.js';
 export * from './log/partition-log.js';
-export { LogManager, CLEAN_SHUTDOWN_FILE, type LogManagerOptions } from './log/log-manager.js';
+export {
+  LogManager,
+  CLEAN_SHUTDOWN_FILE,
+  CLEANER_CHECKPOINT,
+  type LogManagerOptions,
+} from './log/log-manager.js';
 export { cleanLog, CLEANING_DIR, type CleanOptions, type CleanResult } from './cleaner/log-cleaner.js';
 export { OffsetMap } from './cleaner/offset-map.js';
 export { compactBatches, mapKeys, type CompactStats } from './cleaner/compact-batches.js';

@@ -54,7 +54,7 @@ describe('kiln segments', () => {
     expect(out).toContain(`${TOPIC}-0 (`);
     const table = out.split(`${TOPIC}-1 (1 segments)\n`)[1]!.split('\n');
     expect(table[0]).toMatch(/^BASE\s+LAST\s+SIZE\s+BATCHES\s+FIRST TIMESTAMP/);
-    expect(table[1]).toMatch(/^\s*0\s+14\s+\d+\s+3\s+2023-11-14T\S+\s+\S+\s+no\s+yes$/);
+    expect(table[1]).toMatch(/^\s*0\s+14\s+\d+\s+3\s+2023-11-14T\S+\s+\S+\s+no\s+yes\s+(dirty|active)$/);
     // Aligned: the LAST column ends at the same place in the header and the row.
     expect(table[0]!.indexOf('LAST') + 4).toBe(table[1]!.indexOf('14') + 2);
   });

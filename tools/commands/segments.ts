@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { segmentFilePath } from '../../engine/index.js';
+import { CLEANER_CHECKPOINT, readCheckpoint, segmentFilePath } from '../../engine/index.js';
 import type { Command } from '../kiln.js';
 import { UsageError } from '../kiln.js';
 import { listPartitionDirs, listSegments, scanLog } from '../log-scan.js';
@@ -14,7 +14,8 @@ const USAGE = `usage: kiln segments DIR [--json]
 
 Lists the segments of every partition directory under the data directory DIR (or of DIR itself
 when it is a partition directory): base offset, last offset, size, batch count, time range and
-whether the offset and time indexes exist.
+whether the offset and time indexes exist, and the compaction state: active (being written),
+cleaned (below the cleaner's checkpoint) or dirty (written since the last cleaner pass).
 
 options:
   --json   one JSON object per segment ("type":"segment")`;
@@ -31,13 +32,31 @@ export interface SegmentRow {
   maxTimestamp: number;
   hasIndex: boolean;
   hasTimeIndex: boolean;
+  /**
+   * Compaction state: 'active' (the segment being written, never cleaned), 'cleaned' (below the
+   * cleaner's checkpoint) or 'dirty' (written since the last cleaner pass).
+   */
+  compaction: 'active' | 'cleaned' | 'dirty';
   /** Set when the scan stopped at a corrupt batch. */
   error?: string;
 }
 
+/** Where the cleaner's last pass over this partition stopped (the data dir's checkpoint), or 0. */
+function cleanedUpTo(partitionDir: string): number {
+  const file = path.join(path.dirname(partitionDir), CLEANER_CHECKPOINT);
+  try {
+    return readCheckpoint(file).get(path.basename(partitionDir)) ?? 0;
+  } catch {
+    return 0;
+  }
+}
+
 export function segmentRows(partitionDir: string): SegmentRow[] {
   const partition = path.basename(partitionDir);
-  return listSegments(partitionDir).map((base) => {
+  const bases = listSegments(partitionDir);
+  const clean = cleanedUpTo(partitionDir);
+  return bases.map((base, i) => {
+    const next = bases[i + 1];
     const scan = scanLog(segmentFilePath(partitionDir, base, 'log'));
     const last = scan.batches[scan.batches.length - 1];
     const row: SegmentRow = {
@@ -50,6 +69,7 @@ export function segmentRows(partitionDir: string): SegmentRow[] {
       maxTimestamp: scan.batches.length ? Math.max(...scan.batches.map((b) => b.maxTimestamp)) : -1,
       hasIndex: fs.existsSync(segmentFilePath(partitionDir, base, 'index')),
       hasTimeIndex: fs.existsSync(segmentFilePath(partitionDir, base, 'timeindex')),
+      compaction: next === undefined ? 'active' : next <= clean ? 'cleaned' : 'dirty',
     };
     if (scan.error) row.error = scan.error.message;
     return row;
@@ -68,6 +88,7 @@ function table(rows: SegmentRow[]): string {
     'MAX TIMESTAMP',
     'INDEX',
     'TIMEINDEX',
+    'COMPACTION',
     'NOTE',
   ];
   const cells = rows.map((r) => [
@@ -79,6 +100,7 @@ function table(rows: SegmentRow[]): string {
     time(r.maxTimestamp),
     r.hasIndex ? 'yes' : 'no',
     r.hasTimeIndex ? 'yes' : 'no',
+    r.compaction,
     r.error ? `corrupt: ${r.error}` : '',
   ]);
   const all = [header, ...cells];

@@ -40,6 +40,14 @@ describe('background log cleaner', () => {
     expect(fs.readFileSync(path.join(dir, CLEANER_CHECKPOINT), 'utf8')).toBe(`0\n1\nkeys 0 ${active}\n`);
     expect(await manager.runCleaner()).toBe(0);
     manager.close();
+    // kiln segments shows which segments the cleaner has done.
+    const listed = await kiln('segments', path.join(dir, 'keys-0'), '--json');
+    const states = listed.stdout
+      .trim()
+      .split('\n')
+      .map((line) => (JSON.parse(line) as { compaction: string }).compaction);
+    expect(states.at(-1)).toBe('active');
+    expect(new Set(states.slice(0, -1))).toEqual(new Set(['cleaned']));
   });
 
   it('gives the same bytes as the offline kiln compact', async () => {
