@@ -8,19 +8,19 @@
  * means: not the active segment, and (min.compaction.lag.ms) newest record old enough. A pass runs
  * only when the dirty share of the cleanable bytes reaches min.cleanable.dirty.ratio (or `force`).
  *
- * Swapping a cleaned segment in is crash-safe without a journal: the cleaned files are written
- * and synced in `<partition>/.cleaning/`, then the live indexes are removed, the cleaned .log is
- * renamed over the live one (atomic), and the cleaned indexes follow. A crash before the rename
- * leaves the old segment (with its indexes rebuilt at the next start if they were already gone);
- * after it, the new one. The loader removes a leftover `.cleaning/`. Slices of the old file that a
- * reader still holds stay valid: a replaced file lives on until its mappings are gone.
+ * Swapping a cleaned segment in is crash-safe, as Kafka's: the worker writes the cleaned files in
+ * `<partition>/.cleaning/`; they are renamed to `<file>.cleaned`, then (all durable) to
+ * `<file>.swap`, then over the live files. At start the loader deletes `.cleaning/` and `.cleaned`
+ * files (an unfinished pass: the old segment stands) and renames `.swap` files over the live ones
+ * (a decided swap: the new segment stands). Slices of the old file that a reader still holds stay
+ * valid: a replaced file lives on until its mappings are gone.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { PartitionLog } from '../log/partition-log.js';
 import { syncDirectory } from '../segment/log-file.js';
 import { LogSegment } from '../segment/log-segment.js';
-import { segmentFilePath } from '../segment/segment-files.js';
+import { CLEANED_SUFFIX, SWAP_SUFFIX, segmentFilePath } from '../segment/segment-files.js';
 import type { CleanTask, MapResult, MapTask } from '../workers/cleaner-worker.js';
 import { getWorkerPool } from '../workers/worker-pool.js';
 import type { CompactStats } from './compact-batches.js';
@@ -121,17 +121,20 @@ export async function cleanLog(
   return { cleaned: toClean.length > 0, segments: toClean.length, stats: total, cleanedUpTo: mappedUpTo };
 }
 
-/** Moves the cleaned segment in `staging` over the live one (the order is what makes it crash-safe). */
+/**
+ * Moves the cleaned segment in `staging` over the live one, Kafka's way: the files become
+ * `.cleaned`, then `.swap` once all are durable; from then on the swap is decided — a crash leaves
+ * `.swap` files that the loader finishes renaming — and the live files are replaced one by one.
+ */
 function swapIn(log: PartitionLog, old: LogSegment, staging: string): LogSegment {
-  syncDirectory(staging);
-  for (const kind of ['index', 'timeindex'] as const)
-    fs.rmSync(segmentFilePath(log.dir, old.baseOffset, kind), { force: true });
-  for (const kind of ['log', 'index', 'timeindex'] as const) {
-    fs.renameSync(
-      segmentFilePath(staging, old.baseOffset, kind),
-      segmentFilePath(log.dir, old.baseOffset, kind),
-    );
-  }
+  const kinds = ['log', 'index', 'timeindex'] as const;
+  const live = (kind: (typeof kinds)[number]): string => segmentFilePath(log.dir, old.baseOffset, kind);
+  for (const kind of kinds)
+    fs.renameSync(segmentFilePath(staging, old.baseOffset, kind), live(kind) + CLEANED_SUFFIX);
+  syncDirectory(log.dir);
+  for (const kind of kinds) fs.renameSync(live(kind) + CLEANED_SUFFIX, live(kind) + SWAP_SUFFIX);
+  syncDirectory(log.dir);
+  for (const kind of kinds) fs.renameSync(live(kind) + SWAP_SUFFIX, live(kind));
   syncDirectory(log.dir);
   return LogSegment.open(log.dir, old.baseOffset, old.config, log.mappingBudget, false);
 }

@@ -16,6 +16,7 @@ import { recoverSegment } from '../segment/segment-recovery.js';
 import {
   CLEANED_SUFFIX,
   DELETED_SUFFIX,
+  SWAP_SUFFIX,
   parseSegmentFileName,
   segmentFilePath,
 } from '../segment/segment-files.js';
@@ -47,11 +48,17 @@ export interface LoadedLog {
 export function loadLog(options: LoadOptions): LoadedLog {
   const { dir, segmentConfig, budget, now } = options;
   const say = options.log ?? (() => {});
+  // A compaction pass that never reached its swap (engine/cleaner/log-cleaner.ts) is dropped; one
+  // whose swap was decided (.swap files) is finished.
+  fs.rmSync(path.join(dir, '.cleaning'), { recursive: true, force: true });
+  for (const name of fs.readdirSync(dir)) {
+    if (name.endsWith(SWAP_SUFFIX)) {
+      fs.renameSync(path.join(dir, name), path.join(dir, name.slice(0, -SWAP_SUFFIX.length)));
+    }
+  }
   const names = fs.readdirSync(dir);
   const nameSet = new Set(names);
   const bases: number[] = [];
-  // A compaction pass that never reached its swap (engine/cleaner/log-cleaner.ts).
-  fs.rmSync(path.join(dir, '.cleaning'), { recursive: true, force: true });
   for (const name of names) {
     // Leftovers of a deletion or truncation cut short, and a compaction that never reached its swap.
     if (name.endsWith(DELETED_SUFFIX) || name.endsWith(CLEANED_SUFFIX) || name.endsWith('.truncating')) {

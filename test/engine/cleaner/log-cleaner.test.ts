@@ -84,6 +84,45 @@ describe('cleanLog', () => {
     log.close();
   });
 
+  it('finishes a swap that was decided (.swap files) and drops one that was not (.cleaned files)', async () => {
+    const log = open();
+    for (let i = 0; i < 60; i++)
+      log.append(buildBatch({ records: [{ key: `k${i % 5}`, value: `v${i}`, timestamp: NOW }] }), {
+        now: NOW,
+      });
+    log.close();
+    const cleanedCopy = path.join(root, 'cleaned');
+    fs.cpSync(dir, cleanedCopy, { recursive: true });
+    // Clean a copy fully, then stage its first segment as a decided swap in the original.
+    const copy = PartitionLog.open({
+      dir: cleanedCopy,
+      topic: 'compacted',
+      partition: 0,
+      config: parseLogConfig({ 'cleanup.policy': 'compact', 'segment.bytes': '600' }),
+      budget: new MappingBudget(8),
+      cleanShutdown: true,
+    });
+    await cleanLog(copy, 0, { now: NOW, force: true });
+    const expected = await readAll(copy);
+    copy.close();
+    const first = fs
+      .readdirSync(cleanedCopy)
+      .filter((f) => f.endsWith('.log'))
+      .sort()[0]!;
+    const stem = first.slice(0, 20);
+    fs.copyFileSync(path.join(cleanedCopy, `${stem}.log`), path.join(dir, `${stem}.log.swap`));
+    fs.copyFileSync(path.join(cleanedCopy, `${stem}.index`), path.join(dir, `${stem}.index.swap`));
+    fs.writeFileSync(path.join(dir, `${stem}.timeindex.cleaned`), 'unfinished');
+    const again = open({}, false);
+    expect(fs.readdirSync(dir).filter((f) => f.endsWith('.swap') || f.endsWith('.cleaned'))).toEqual([]);
+    const records = await readAll(again);
+    const firstSegmentEnd = again.segments()[1]!.baseOffset;
+    expect(records.filter((r) => r.offset < firstSegmentEnd)).toEqual(
+      expected.filter((r) => r.offset < firstSegmentEnd),
+    );
+    again.close();
+  });
+
   it('recovers from a crash in the middle of a swap', async () => {
     const log = open();
     for (let i = 0; i < 60; i++)
