@@ -12,9 +12,9 @@
  * rebuilt with the same base offset, offset deltas, last offset delta (so it still spans the same
  * offsets), codec, timestamps and producer fields; one that keeps nothing disappears.
  */
-import { buildBatch, type RecordInput } from '../record/batch-builder.js';
+import { rebuildBatchSync, type RecordInput } from '../record/batch-builder.js';
 import { iterateBatches } from '../record/batch-iterator.js';
-import { TimestampType, type RecordBatch } from '../record/record-batch.js';
+import type { RecordBatch } from '../record/record-batch.js';
 import { readRecords } from '../record/record-reader.js';
 import type { OffsetMap } from './offset-map.js';
 
@@ -84,22 +84,7 @@ function compactBatch(batch: RecordBatch, map: OffsetMap, options: CompactOption
   }
   if (kept.length === total) return batch.bytes;
   if (kept.length === 0) return undefined;
-  return buildBatch({
-    records: kept,
-    baseOffset: base,
-    lastOffsetDelta: batch.lastOffsetDelta,
-    codec: batch.codec,
-    timestampType:
-      batch.timestampType === TimestampType.LogAppendTime
-        ? TimestampType.LogAppendTime
-        : TimestampType.CreateTime,
-    producerId: batch.producerId,
-    producerEpoch: batch.producerEpoch,
-    baseSequence: batch.baseSequence,
-    transactional: batch.isTransactional,
-    partitionLeaderEpoch: batch.partitionLeaderEpoch,
-    baseTimestamp: batch.baseTimestamp,
-  });
+  return rebuildBatchSync(batch, kept);
 }
 
 /** Puts every keyed record of the whole batches in `buf` into `map`; false when the map filled up. */

@@ -25,6 +25,7 @@ import {
   PRODUCER_ID,
   RECORDS,
   RECORD_COUNT,
+  type RecordBatch,
   TIMESTAMP_TYPE_BIT,
   TRANSACTIONAL_BIT,
   TimestampType,
@@ -195,4 +196,43 @@ function finishBatch(opts: BuildBatchOptions, buffer: Buffer, encoded: EncodedRe
   buffer.writeInt32BE(encoded.count, RECORD_COUNT);
   buffer.writeUInt32BE(computeBatchCrc(buffer, 0, buffer.length), CRC);
   return buffer;
+}
+
+/**
+ * A batch rebuilt from (some of) `original`'s records, keeping everything its header says but the
+ * records: base offset, span (last offset delta), timestamp type, producer id, epoch, sequence,
+ * transactional flag and leader epoch. `codec` defaults to the original's. Used where a batch must
+ * change inside: a topic's compression.type, and the cleaner dropping records.
+ */
+export function rebuildBatch(
+  original: RecordBatch,
+  records: RecordInput[],
+  codec = original.codec,
+): Promise<Buffer> {
+  return buildBatchAsync(rebuildOptions(original, records, codec));
+}
+
+/** The same as rebuildBatch, compressing on this thread (the cleaner runs in a worker already). */
+export function rebuildBatchSync(
+  original: RecordBatch,
+  records: RecordInput[],
+  codec = original.codec,
+): Buffer {
+  return buildBatch(rebuildOptions(original, records, codec));
+}
+
+function rebuildOptions(original: RecordBatch, records: RecordInput[], codec: Codec): BuildBatchOptions {
+  return {
+    records,
+    codec,
+    baseOffset: original.baseOffset,
+    lastOffsetDelta: original.lastOffsetDelta,
+    timestampType: original.timestampType,
+    producerId: original.producerId,
+    producerEpoch: original.producerEpoch,
+    baseSequence: original.baseSequence,
+    transactional: original.isTransactional,
+    partitionLeaderEpoch: original.partitionLeaderEpoch,
+    baseTimestamp: original.baseTimestamp,
+  };
 }

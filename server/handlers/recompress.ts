@@ -4,7 +4,7 @@
  * batch in another codec is rebuilt — records, headers, timestamps, producer id, epoch and
  * sequence kept — with the codec work in the worker pool for large batches.
  */
-import { Codec, RecordBatch, TimestampType, buildBatchAsync, readRecordsAsync } from '../../engine/index.js';
+import { Codec, RecordBatch, readRecordsAsync, rebuildBatch } from '../../engine/index.js';
 
 const TARGET: Record<string, Codec> = {
   uncompressed: Codec.None,
@@ -21,25 +21,15 @@ export async function toTopicCodec(batch: Buffer, compressionType: string): Prom
   const view = new RecordBatch(batch);
   if (view.codec === target) return batch;
   const records = await readRecordsAsync(view);
-  const base = view.baseOffset;
-  return buildBatchAsync({
-    records: records.map((r) => ({
+  return rebuildBatch(
+    view,
+    records.map((r) => ({
       key: r.key,
       value: r.value,
       headers: r.headers,
       timestamp: r.timestamp,
+      offsetDelta: r.offset - view.baseOffset,
     })),
-    codec: target,
-    baseOffset: base,
-    timestampType:
-      view.timestampType === TimestampType.LogAppendTime
-        ? TimestampType.LogAppendTime
-        : TimestampType.CreateTime,
-    producerId: view.producerId,
-    producerEpoch: view.producerEpoch,
-    baseSequence: view.baseSequence,
-    transactional: view.isTransactional,
-    partitionLeaderEpoch: view.partitionLeaderEpoch,
-    baseTimestamp: view.baseTimestamp,
-  });
+    target,
+  );
 }
