@@ -157,10 +157,6 @@ export class LogSegment {
     this.loadMaxTimestamp();
     return this.maxTs ?? -1;
   }
-  get offsetOfMaxTimestamp(): number {
-    this.loadMaxTimestamp();
-    return this.offsetOfMaxTs;
-  }
 
   /** Retention age basis: the largest record timestamp, or the file's mtime when none is known. */
   largestTimestamp(): number {
