@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import { Broker } from './broker.js';
 import { ConfigError, buildBrokerConfig, parseOverride, readPropertiesFile } from './config.js';
+import { reportEventLoopOnSignal } from './event-loop-stats.js';
 
 const USAGE = `usage: kiln-server [--config server.properties] [--override key=value]...
 
@@ -37,6 +38,7 @@ export async function main(argv: string[]): Promise<number> {
     const config = buildBrokerConfig(properties);
     const broker = new Broker(config);
     await broker.start();
+    const stopStats = reportEventLoopOnSignal();
     await new Promise<void>((resolve) => {
       const stop = (): void => {
         process.off('SIGTERM', stop);
@@ -46,6 +48,7 @@ export async function main(argv: string[]): Promise<number> {
       process.on('SIGTERM', stop);
       process.on('SIGINT', stop);
     });
+    stopStats();
     await broker.stop();
     return 0;
   } catch (err) {

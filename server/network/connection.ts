@@ -9,6 +9,11 @@
  */
 import type { Socket } from 'node:net';
 import { FrameDecoder, FrameTooLargeError } from './frame-decoder.js';
+import type { FramePool } from './frame-pool.js';
+import { readIntoOwnBuffers } from './own-buffer-socket.js';
+
+/** API key 0: the only requests whose frame buffers are recycled. */
+const PRODUCE_KEY = 0;
 
 /** What a handler returns: the response frame as buffers (size prefix included), or null for none (acks=0). */
 export type ResponseFrame = Buffer[] | null;
@@ -21,6 +26,13 @@ export interface ConnectionOptions {
   maxInFlight?: number;
   /** Unsent response bytes before reading pauses. */
   maxPendingBytes?: number;
+  /** Where frames spanning several chunks are assembled. */
+  framePool?: FramePool;
+  /**
+   * The socket was accepted paused (pauseOnConnect) and should be re-wrapped to read into the
+   * decoder's own buffers (own-buffer-socket.ts).
+   */
+  ownReadBuffers?: boolean;
   log?: (message: string) => void;
 }
 
@@ -37,18 +49,30 @@ export class Connection {
   private closed = false;
   private paused = false;
   readonly remote: string;
+  readonly socket: Socket;
 
   constructor(
-    readonly socket: Socket,
+    accepted: Socket,
     private readonly handler: FrameHandler,
     private readonly options: ConnectionOptions,
   ) {
-    this.decoder = new FrameDecoder(options.maxFrameBytes);
+    this.decoder = new FrameDecoder(options.maxFrameBytes, options.framePool);
+    const onFrame = (frame: Buffer, pooled: boolean): void => this.onFrame(frame, pooled);
+    const socket = options.ownReadBuffers
+      ? readIntoOwnBuffers(accepted, {
+          readBuffer: () => this.decoder.readBuffer(),
+          didRead: (n) => this.guard(() => this.decoder.didRead(n, onFrame)),
+          onChunk: (chunk) => this.guard(() => this.decoder.push(chunk, onFrame)),
+        })
+      : accepted;
+    this.socket = socket;
     this.maxInFlight = options.maxInFlight ?? 100;
     this.maxPendingBytes = options.maxPendingBytes ?? 64 * 1024 * 1024;
     this.remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    if (!options.ownReadBuffers) {
+      socket.on('data', (chunk: Buffer) => this.guard(() => this.decoder.push(chunk, onFrame)));
+    }
     socket.on('drain', () => this.maybeResume());
     socket.on('error', () => this.close());
     socket.on('close', () => this.close());
@@ -58,35 +82,49 @@ export class Connection {
     return this.queue.length;
   }
 
-  private onData(chunk: Buffer): void {
+  /** Runs the decoder; a bad frame size closes the connection. */
+  private guard(decode: () => void): void {
     try {
-      this.decoder.push(chunk, (frame) => this.onFrame(frame));
+      decode();
     } catch (err) {
       if (err instanceof FrameTooLargeError) this.options.log?.(`closing ${this.remote}: ${err.message}`);
       this.close();
     }
   }
 
-  private onFrame(frame: Buffer): void {
+  private onFrame(frame: Buffer, pooled: boolean): void {
     if (this.closed) return;
+    const recycle = pooled && frame.length >= 2 && frame.readInt16BE(0) === PRODUCE_KEY;
     const slot: Slot = { done: false, response: null };
     this.queue.push(slot);
     let result: ResponseFrame | Promise<ResponseFrame>;
     try {
       result = this.handler(frame, this);
     } catch (err) {
+      this.release(recycle, frame);
       this.fail(err);
       return;
     }
     if (result instanceof Promise) {
       result.then(
-        (response) => this.complete(slot, response),
-        (err: unknown) => this.fail(err),
+        (response) => {
+          this.release(recycle, frame);
+          this.complete(slot, response);
+        },
+        (err: unknown) => {
+          this.release(recycle, frame);
+          this.fail(err);
+        },
       );
     } else {
+      this.release(recycle, frame);
       this.complete(slot, result);
     }
     this.maybePause();
+  }
+
+  private release(recycle: boolean, frame: Buffer): void {
+    if (recycle) this.options.framePool?.give(frame);
   }
 
   private complete(slot: Slot, response: ResponseFrame): void {

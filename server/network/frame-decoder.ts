@@ -1,10 +1,21 @@
 /**
  * Splits a TCP byte stream into Kafka frames: a 4-byte big-endian size, then that many bytes.
  *
- * A frame that lies wholly inside one socket chunk is handed out as a subarray of that chunk (no
- * copy); only a frame that spans chunks is assembled, once, into a buffer of its own. A size above
- * the limit (socket.request.max.bytes) or below zero is an error: the connection must be closed.
+ * Two ways in:
+ * - `push(chunk)`, for chunks the socket allocated itself ('data' events): a frame that lies wholly
+ *   inside one chunk is handed out as a subarray of it (no copy); a frame that spans chunks is
+ *   assembled, once, into a buffer of its own.
+ * - `readBuffer()` / `didRead(n)`, for a socket reading into memory we give it (net's `onread`):
+ *   while a large frame is being assembled the kernel reads straight into the rest of that frame's
+ *   buffer, so its bytes are never copied; otherwise it reads into one reusable scratch buffer,
+ *   and the frames found there are copied out, since the next read overwrites the scratch.
+ *
+ * Frame buffers come from a FramePool when one is given, and are then flagged as pooled to
+ * `onFrame`. A size above the limit (socket.request.max.bytes) or below zero is an error: the
+ * connection must be closed.
  */
+import type { FramePool } from './frame-pool.js';
+
 export class FrameTooLargeError extends Error {
   constructor(
     readonly size: number,
@@ -14,19 +25,63 @@ export class FrameTooLargeError extends Error {
   }
 }
 
+/** Called for each frame; `pooled` says the frame's buffer came from the decoder's pool. */
+export type OnFrame = (frame: Buffer, pooled: boolean) => void;
+
+/** Size of the reusable read buffer. */
+const SCRATCH_BYTES = 256 * 1024;
+/** A frame still missing at least this much is read straight into its own buffer. */
+const DIRECT_READ_BYTES = 16 * 1024;
+
 export class FrameDecoder {
   /** Bytes of a frame (or size prefix) started in earlier chunks. */
   private partial: Buffer | undefined;
+  private partialPooled = false;
   private partialFill = 0;
   /** Size of the frame being assembled, or -1 while its 4-byte prefix is incomplete. */
   private wanted = -1;
   private readonly sizeBytes = Buffer.alloc(4);
   private sizeFill = 0;
+  private scratch: Buffer | undefined;
+  /** What the last readBuffer() handed out: the scratch, or a view of `partial`. */
+  private reading: Buffer | undefined;
 
-  constructor(private readonly maxFrameBytes: number) {}
+  constructor(
+    private readonly maxFrameBytes: number,
+    private readonly pool?: FramePool,
+  ) {}
 
-  /** Feeds a chunk; calls `onFrame` for every complete frame in order. */
-  push(chunk: Buffer, onFrame: (frame: Buffer) => void): void {
+  /** Feeds a chunk the decoder may keep views of; calls `onFrame` for every complete frame in order. */
+  push(chunk: Buffer, onFrame: OnFrame): void {
+    this.consume(chunk, onFrame, false);
+  }
+
+  /** Where the socket should read next (the `onread.buffer` function). */
+  readBuffer(): Buffer {
+    if (this.partial && this.wanted - this.partialFill >= DIRECT_READ_BYTES) {
+      this.reading = this.partial.subarray(this.partialFill, this.wanted);
+    } else {
+      this.scratch ??= Buffer.allocUnsafeSlow(SCRATCH_BYTES);
+      this.reading = this.scratch;
+    }
+    return this.reading;
+  }
+
+  /** The socket read `n` bytes into the last readBuffer(). */
+  didRead(n: number, onFrame: OnFrame): void {
+    const into = this.reading;
+    this.reading = undefined;
+    if (!into) throw new Error('didRead without readBuffer');
+    if (into !== this.scratch) {
+      this.partialFill += n;
+      if (this.partialFill === this.wanted) this.emitPartial(onFrame);
+      return;
+    }
+    this.consume(into.subarray(0, n), onFrame, true);
+  }
+
+  /** Frames in `chunk`; with `transient`, frames are copied out because the chunk will be reused. */
+  private consume(chunk: Buffer, onFrame: OnFrame, transient: boolean): void {
     let pos = 0;
     while (pos < chunk.length) {
       if (this.partial) {
@@ -34,12 +89,7 @@ export class FrameDecoder {
         chunk.copy(this.partial, this.partialFill, pos, pos + take);
         this.partialFill += take;
         pos += take;
-        if (this.partialFill === this.wanted) {
-          const frame = this.partial;
-          this.partial = undefined;
-          this.wanted = -1;
-          onFrame(frame);
-        }
+        if (this.partialFill === this.wanted) this.emitPartial(onFrame);
         continue;
       }
       if (this.sizeFill > 0 || chunk.length - pos < 4) {
@@ -57,25 +107,41 @@ export class FrameDecoder {
       const size = chunk.readInt32BE(pos);
       this.checkSize(size);
       pos += 4;
-      if (chunk.length - pos >= size) {
-        onFrame(chunk.subarray(pos, pos + size));
+      if (chunk.length - pos >= size && !transient) {
+        onFrame(chunk.subarray(pos, pos + size), false);
         pos += size;
+      } else if (size === 0) {
+        onFrame(Buffer.alloc(0), false);
       } else {
+        // Copied into a buffer of its own: the rest of it arrives later, or the chunk is reused.
         this.startFrame(size);
       }
     }
   }
 
+  private emitPartial(onFrame: OnFrame): void {
+    const frame = this.partial!;
+    const pooled = this.partialPooled;
+    this.partial = undefined;
+    this.wanted = -1;
+    onFrame(frame, pooled);
+  }
+
   private startFrame(size: number): void {
     this.checkSize(size);
     this.wanted = size;
-    this.partial = size > 0 ? Buffer.allocUnsafe(size) : undefined;
     this.partialFill = 0;
+    this.partialPooled = false;
+    if (size === 0) this.partial = undefined;
+    else if (this.pool && size >= DIRECT_READ_BYTES) {
+      this.partial = this.pool.take(size);
+      this.partialPooled = true;
+    } else this.partial = Buffer.allocUnsafe(size);
   }
 
-  private emitEmpty(onFrame: (frame: Buffer) => void): void {
+  private emitEmpty(onFrame: OnFrame): void {
     this.wanted = -1;
-    onFrame(Buffer.alloc(0));
+    onFrame(Buffer.alloc(0), false);
   }
 
   private checkSize(size: number): void {

@@ -4,6 +4,7 @@
  */
 import net from 'node:net';
 import { Connection, type ConnectionOptions, type FrameHandler } from './connection.js';
+import { FramePool } from './frame-pool.js';
 
 export class Listener {
   private readonly server: net.Server;
@@ -13,10 +14,13 @@ export class Listener {
     private readonly handler: FrameHandler,
     private readonly options: ConnectionOptions,
   ) {
-    this.server = net.createServer((socket) => {
-      const connection = new Connection(socket, this.handler, this.options);
+    // One pool for every connection: a few producers share the same handful of buffers.
+    // Accepted paused, so each connection can re-wrap its socket to read into its own buffers.
+    const connectionOptions = { framePool: new FramePool(), ownReadBuffers: true, ...options };
+    this.server = net.createServer({ pauseOnConnect: true }, (socket) => {
+      const connection = new Connection(socket, this.handler, connectionOptions);
       this.connections.add(connection);
-      socket.on('close', () => this.connections.delete(connection));
+      connection.socket.on('close', () => this.connections.delete(connection));
     });
   }
 

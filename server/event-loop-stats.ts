@@ -1,0 +1,66 @@
+/**
+ * Event-loop delay of the broker process, for benchmarks and operators: how long the loop was
+ * blocked (perf_hooks.monitorEventLoopDelay, sampled every 10 ms). A stall here delays every
+ * connection at once, so it is the broker's own latency floor.
+ *
+ * With the environment variable KILN_STATS_FILE set, each SIGUSR2 appends one JSON line to that
+ * file covering the time since the previous SIGUSR2 (or the start), then starts a new interval:
+ *   {"at":"<ISO time>","eventLoopDelayMs":{"max":..,"p99":..,"mean":..},"rssBytes":..}
+ * so a benchmark can bracket one phase of load with two signals and read the last line.
+ */
+import fs from 'node:fs';
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+
+export interface EventLoopDelay {
+  max: number;
+  p99: number;
+  mean: number;
+}
+
+export class EventLoopStats {
+  private readonly histogram: IntervalHistogram;
+
+  constructor(resolutionMs = 10) {
+    this.histogram = monitorEventLoopDelay({ resolution: resolutionMs });
+    this.histogram.enable();
+  }
+
+  /** The delays since the last reset, in ms (the histogram records nanoseconds). */
+  snapshot(): EventLoopDelay {
+    const h = this.histogram;
+    const ms = (ns: number): number => Math.round(ns / 1e4) / 100;
+    if (h.count === 0) return { max: 0, p99: 0, mean: 0 };
+    return { max: ms(h.max), p99: ms(h.percentile(99)), mean: ms(h.mean) };
+  }
+
+  reset(): void {
+    this.histogram.reset();
+  }
+
+  stop(): void {
+    this.histogram.disable();
+  }
+
+  /** Appends the interval's figures to `file` and starts a new interval. */
+  writeTo(file: string): void {
+    const line = {
+      at: new Date().toISOString(),
+      eventLoopDelayMs: this.snapshot(),
+      rssBytes: process.memoryUsage.rss(),
+    };
+    this.reset();
+    fs.appendFileSync(file, JSON.stringify(line) + '\n');
+  }
+}
+
+/** Wires SIGUSR2 to `writeTo(KILN_STATS_FILE)` when that variable is set; returns the undo. */
+export function reportEventLoopOnSignal(file = process.env.KILN_STATS_FILE): () => void {
+  if (!file) return () => {};
+  const stats = new EventLoopStats();
+  const onSignal = (): void => stats.writeTo(file);
+  process.on('SIGUSR2', onSignal);
+  return () => {
+    process.off('SIGUSR2', onSignal);
+    stats.stop();
+  };
+}
