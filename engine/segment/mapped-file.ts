@@ -109,6 +109,25 @@ export function adviseWillNeed(buf: Buffer): void {
   advise(buf, mmap.MADV_WILLNEED);
 }
 
+/**
+ * MADV_DONTNEED on the whole pages inside `buf` (a view of a mapping): they leave this process's
+ * page tables — and its RSS — but stay in the page cache, so a later read of them is a minor fault,
+ * not disk I/O. A shared file mapping loses nothing: the bytes are the file's. Used once a fetch
+ * response has been handed to the socket, so a consumer reading gigabytes does not grow the
+ * broker's RSS by as much. Does nothing for a buffer that is not a mapping's view.
+ */
+export function releasePages(buf: Buffer): void {
+  if (!mappings.has(buf.buffer)) return;
+  const first = Math.ceil(buf.byteOffset / PAGE_SIZE) * PAGE_SIZE;
+  const end = Math.floor((buf.byteOffset + buf.length) / PAGE_SIZE) * PAGE_SIZE;
+  if (end <= first) return;
+  try {
+    mmap.advise(Buffer.from(buf.buffer, first, end - first), mmap.MADV_DONTNEED);
+  } catch (err) {
+    throw new StorageError('madvise failed', err);
+  }
+}
+
 function advise(buf: Buffer, advice: 1 | 3): void {
   if (buf.length === 0) return;
   try {

@@ -8,9 +8,13 @@
  * are in flight or the socket's unsent bytes pile up, and resumes when they drain.
  */
 import type { Socket } from 'node:net';
+import { releasePages } from '../../engine/index.js';
 import { FrameDecoder, FrameTooLargeError } from './frame-decoder.js';
 import type { FramePool } from './frame-pool.js';
 import { readIntoOwnBuffers } from './own-buffer-socket.js';
+
+/** Response buffers at least this large may be mapped pages worth releasing once sent. */
+const RELEASE_MIN_BYTES = 64 * 1024;
 
 /** API key 0: the only requests whose frame buffers are recycled. */
 const PRODUCE_KEY = 0;
@@ -141,10 +145,35 @@ export class Connection {
       if (!response) continue;
       if (!wrote) this.socket.cork();
       wrote = true;
-      for (const buffer of response) this.socket.write(buffer);
+      this.writeResponse(response);
     }
     if (wrote) this.socket.uncork();
     this.maybeResume();
+  }
+
+  /**
+   * Writes one response. Its large buffers are (mostly) mapped segment slices: once the socket has
+   * handed them to the kernel, their pages leave the process's page tables (releasePages), so
+   * serving gigabytes does not grow the broker's RSS; the page cache keeps them.
+   */
+  private writeResponse(response: Buffer[]): void {
+    let large: Buffer[] | undefined;
+    const last = response.length - 1;
+    for (let i = 0; i < last; i++) {
+      const buffer = response[i]!;
+      if (buffer.length >= RELEASE_MIN_BYTES) (large ??= []).push(buffer);
+      this.socket.write(buffer);
+    }
+    const tail = response[last];
+    if (tail === undefined) return;
+    if (tail.length >= RELEASE_MIN_BYTES) (large ??= []).push(tail);
+    if (!large) this.socket.write(tail);
+    else {
+      const sent = large;
+      this.socket.write(tail, () => {
+        for (const buffer of sent) releasePages(buffer);
+      });
+    }
   }
 
   private fail(err: unknown): void {

@@ -11,6 +11,7 @@ import {
   isMapped,
   isResident,
   mapFile,
+  releasePages,
   residentPages,
   syncMapped,
 } from '../../../engine/segment/mapped-file.js';
@@ -165,5 +166,38 @@ describe('advice and sync on unaligned slices', () => {
     expect(() => adviseWillNeed(slice)).not.toThrow();
     expect(() => syncMapped(slice, false)).not.toThrow();
     expect(() => syncMapped(map.subarray(5, 5), true)).not.toThrow();
+  });
+});
+
+/** This process's resident file-backed memory, from /proc (Linux). */
+function rssFileBytes(): number {
+  const line = /RssFile:\s+(\d+) kB/.exec(fs.readFileSync('/proc/self/status', 'utf8'));
+  return Number(line?.[1] ?? 0) * 1024;
+}
+
+describe('releasePages', () => {
+  it('drops a read range from the process RSS and keeps its bytes', () => {
+    const size = 32 * 1024 * 1024;
+    const { fd } = openZeroFile('release.bin', size);
+    fs.writeSync(fd, Buffer.from('the bytes stay'), 0, 14, size - 4096);
+    const map = mapFile(fd, size, false);
+    fs.closeSync(fd);
+    let sum = 0;
+    for (let i = 0; i < size; i += PAGE_SIZE) sum += map[i]!;
+    expect(sum).toBe('t'.charCodeAt(0)); // every page touched: the text's page holds the only non-zero
+    const before = rssFileBytes();
+    // An unaligned slice: only the whole pages inside it go.
+    releasePages(map.subarray(100, size - 100));
+    expect(before - rssFileBytes()).toBeGreaterThan(size / 2);
+    expect(map.toString('utf8', size - 4096, size - 4096 + 14)).toBe('the bytes stay');
+    expect(isResident(map.subarray(0, size - 4096))).toBe(true); // still in the page cache
+  });
+
+  it('ignores buffers that are not mappings and slices within one page', () => {
+    expect(() => releasePages(Buffer.alloc(100_000))).not.toThrow();
+    const { fd } = openZeroFile('small.bin', 2 * PAGE_SIZE);
+    const map = mapFile(fd, 2 * PAGE_SIZE, false);
+    fs.closeSync(fd);
+    expect(() => releasePages(map.subarray(10, 20))).not.toThrow();
   });
 });
