@@ -2,8 +2,17 @@
  * One TCP connection to one broker: ApiVersions negotiation (per API, the highest version both the
  * broker and Kiln's schemas support), then pipelined requests matched to responses by correlation
  * id, all encoded and decoded by Kiln's own protocol codec.
+ *
+ * Responses are split into frames by the server's FrameDecoder, with the kernel reading into
+ * memory the decoder hands out (net's `onread`): a big frame (a Fetch response) is read straight
+ * into a buffer of its own, taken from a small pool, and small frames are copied out of one reusable
+ * read buffer, so no 64 KiB chunk is allocated per read. The load generators (tools/perf) also write
+ * frames they encoded themselves (requestFrame, writeFrame), get raw answers (requestRaw), decode
+ * them with decodeResponse and give big frames back to the pool (release).
  */
 import net from 'node:net';
+import { FrameDecoder } from '../../server/network/frame-decoder.js';
+import { FramePool } from '../../server/network/frame-pool.js';
 import { decodeMessage, encodeMessage, type Message } from '../../server/protocol/codec.js';
 import { apiSchema } from '../../server/protocol/apis/index.js';
 import { ErrorCode } from '../../server/protocol/error-codes.js';
@@ -15,46 +24,85 @@ import { checkError } from './errors.js';
 
 type Pending = { resolve: (frame: Buffer) => void; reject: (err: Error) => void };
 
+/** The largest response frame accepted: a Fetch answer is bounded by its max bytes (at most 2 GiB). */
+const MAX_RESPONSE_BYTES = 0x7fffffff;
+
 /** One TCP connection to one broker, with the versions negotiated for it. */
 export class Connection {
-  private buffered: Buffer = Buffer.alloc(0);
+  private readonly pool = new FramePool();
+  private readonly decoder = new FrameDecoder(MAX_RESPONSE_BYTES, this.pool);
+  /** Frames whose buffer came from the decoder's pool: only those may be released to it. */
+  private readonly pooledFrames = new WeakSet<Buffer>();
   private readonly pending = new Map<number, Pending>();
   private correlation = 0;
   private readonly versions = new Map<number, number>();
+  private failure: Error | undefined;
+  private readonly socket: net.Socket;
 
   private constructor(
-    private readonly socket: net.Socket,
-    private readonly clientId: string,
+    host: string,
+    port: number,
+    readonly clientId: string,
   ) {
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('error', (err) => this.failAll(err));
-    socket.on('close', () => this.failAll(new Error('connection closed by the broker')));
+    this.socket = net.connect({
+      host,
+      port,
+      // Pipelined small requests must not wait for Nagle's algorithm (40 ms stalls with delayed acks).
+      noDelay: true,
+      onread: {
+        buffer: () => this.decoder.readBuffer(),
+        callback: (n: number) => {
+          this.guard(() => this.decoder.didRead(n, this.onFrame));
+          return true;
+        },
+      },
+    });
+    // Only if `onread` were ignored would bytes come as 'data' chunks; they are decoded the same.
+    this.socket.on('data', (chunk: Buffer) => this.guard(() => this.decoder.push(chunk, this.onFrame)));
+    this.socket.on('error', (err) => this.failAll(err));
+    this.socket.on('close', () => this.failAll(new Error('connection closed by the broker')));
   }
 
   static async open(host: string, port: number, clientId: string): Promise<Connection> {
-    const socket = await new Promise<net.Socket>((resolve, reject) => {
-      const s = net.connect({ host, port }, () => resolve(s));
-      s.once('error', reject);
+    const conn = new Connection(host, port, clientId);
+    await new Promise<void>((resolve, reject) => {
+      conn.socket.once('connect', resolve);
+      conn.socket.once('error', reject);
     });
-    const conn = new Connection(socket, clientId);
     await conn.negotiate();
     return conn;
   }
 
-  private onData(chunk: Buffer): void {
-    this.buffered = this.buffered.length ? Buffer.concat([this.buffered, chunk]) : chunk;
-    while (this.buffered.length >= 4 && this.buffered.length >= 4 + this.buffered.readInt32BE(0)) {
-      const size = this.buffered.readInt32BE(0);
-      const frame = this.buffered.subarray(4, 4 + size);
-      this.buffered = this.buffered.subarray(4 + size);
-      const id = frame.readInt32BE(0);
-      const waiter = this.pending.get(id);
-      this.pending.delete(id);
-      waiter?.resolve(frame);
+  private guard(decode: () => void): void {
+    try {
+      decode();
+    } catch (err) {
+      // A bad size prefix: the stream cannot be resynchronised.
+      this.failAll(err as Error);
+      this.socket.destroy();
     }
   }
 
+  private readonly onFrame = (frame: Buffer, pooled: boolean): void => {
+    if (frame.length < 4) return;
+    const id = frame.readInt32BE(0);
+    const waiter = this.pending.get(id);
+    if (!waiter) return;
+    this.pending.delete(id);
+    if (pooled) this.pooledFrames.add(frame);
+    waiter.resolve(frame);
+  };
+
+  /**
+   * Gives a response frame (from requestFrame or requestRaw) back for reuse by a later response.
+   * Nothing may use the frame, or anything decoded from it, afterwards.
+   */
+  release(frame: Buffer): void {
+    if (this.pooledFrames.delete(frame)) this.pool.give(frame);
+  }
+
   private failAll(err: Error): void {
+    this.failure ??= err;
     for (const waiter of this.pending.values()) waiter.reject(err);
     this.pending.clear();
   }
@@ -96,6 +144,15 @@ export class Connection {
     return this.send(apiKey, this.version(apiKey), body);
   }
 
+  /** Sends a request at the negotiated version and resolves with the raw response frame. */
+  requestRaw(apiKey: number, body: Message): Promise<Buffer> {
+    return new Promise<Buffer>((resolve, reject) => {
+      if (this.failure) return reject(this.failure);
+      const id = this.write(apiKey, this.version(apiKey), body);
+      this.pending.set(id, { resolve, reject });
+    });
+  }
+
   /** Sends a request that gets no response (Produce with acks=0). */
   requestNoResponse(apiKey: number, body: Message): void {
     this.write(apiKey, this.version(apiKey), body);
@@ -105,21 +162,64 @@ export class Connection {
     const api = apiSchema(apiKey)!;
     const flexible = inRange(version, api.flexible);
     const writer = new ProtocolWriter({ sizePrefix: true });
-    const correlationId = ++this.correlation;
+    const correlationId = this.nextCorrelationId();
     writer.int16(apiKey).int16(version).int32(correlationId).string(this.clientId);
     if (flexible) writer.unsignedVarint(0);
     encodeMessage(api.request, version, flexible, body, writer);
-    for (const buffer of writer.toBuffers()) this.socket.write(buffer);
+    this.writeFrame(writer.toBuffers());
     return correlationId;
   }
 
   private async send(apiKey: number, version: number, body: Message): Promise<Message> {
-    const api = apiSchema(apiKey)!;
-    const flexible = inRange(version, api.flexible);
     const frame = await new Promise<Buffer>((resolve, reject) => {
+      if (this.failure) return reject(this.failure);
       const id = this.write(apiKey, version, body);
       this.pending.set(id, { resolve, reject });
     });
+    return this.decodeResponse(apiKey, version, frame);
+  }
+
+  /** The correlation id for the next request; for callers that encode their own frames. */
+  nextCorrelationId(): number {
+    this.correlation = (this.correlation + 1) | 0;
+    return this.correlation;
+  }
+
+  /**
+   * Writes one request frame the caller encoded (size prefix included, header carrying
+   * `correlationId`) and resolves with the raw response frame, which starts at the correlation id.
+   * `onWritten` runs once the bytes are handed to the kernel, so buffers can then be reused.
+   */
+  requestFrame(correlationId: number, buffers: readonly Buffer[], onWritten?: () => void): Promise<Buffer> {
+    return new Promise<Buffer>((resolve, reject) => {
+      if (this.failure) return reject(this.failure);
+      this.pending.set(correlationId, { resolve, reject });
+      this.writeFrame(buffers, onWritten);
+    });
+  }
+
+  /**
+   * Writes a frame that gets no response (Produce with acks=0). `onWritten` gets the socket's
+   * error, if any, once the bytes are written or the write failed.
+   */
+  writeFrame(buffers: readonly Buffer[], onWritten?: (err?: Error | null) => void): void {
+    if (this.failure) {
+      if (onWritten) queueMicrotask(() => onWritten(this.failure));
+      return;
+    }
+    // Corked, the frame's buffers leave in one writev.
+    this.socket.cork();
+    const last = buffers.length - 1;
+    for (let i = 0; i < last; i++) this.socket.write(buffers[i]!);
+    if (last >= 0) this.socket.write(buffers[last]!, onWritten);
+    else if (onWritten) queueMicrotask(() => onWritten());
+    this.socket.uncork();
+  }
+
+  /** Decodes a raw response frame (as requestFrame resolves it) of `apiKey` at `version`. */
+  decodeResponse(apiKey: number, version: number, frame: Buffer): Message {
+    const api = apiSchema(apiKey)!;
+    const flexible = inRange(version, api.flexible);
     const reader = new ProtocolReader(frame);
     reader.int32();
     // ApiVersions responses always use header v0, whatever the request version.
