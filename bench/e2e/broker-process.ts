@@ -1,0 +1,214 @@
+/**
+ * A fresh Kiln broker as a child process for one benchmark case: `node --import tsx server/main.ts`
+ * on 127.0.0.1 and a free port, its data in a new temporary directory on the same file system the
+ * disk limit was measured on. The child's own pid is the broker (no wrapper process), so its /proc
+ * entry gives the broker's CPU and memory directly.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Tail, removeTempDir, track, trackTempDir } from './child-processes.js';
+import { catchesSignal, cpuSeconds, readProcStatus, type ProcStatus } from './process-stats.js';
+
+const SIGUSR2 = os.constants.signals.SIGUSR2;
+
+/** A port nobody listens on right now: bind port 0 on loopback, read it, let it go. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => (port ? resolve(port) : reject(new Error('no free port'))));
+    });
+  });
+}
+
+export interface EventLoopDelay {
+  max: number;
+  p99: number;
+  mean: number;
+}
+
+/** The last line of the broker's stats file, or null if there is none (yet). */
+export function parseLastStatsLine(text: string): EventLoopDelay | null {
+  const lines = text.trim().split('\n').filter(Boolean);
+  const last = lines[lines.length - 1];
+  if (!last) return null;
+  try {
+    const delay = (JSON.parse(last) as { eventLoopDelayMs?: Partial<EventLoopDelay> }).eventLoopDelayMs;
+    if (!delay || typeof delay.max !== 'number') return null;
+    return { max: delay.max, p99: delay.p99 ?? NaN, mean: delay.mean ?? NaN };
+  } catch {
+    return null;
+  }
+}
+
+export interface BrokerOptions {
+  repoRoot: string;
+  partitions: number;
+  /** More `key=value` properties, e.g. from a case that needs them. */
+  overrides?: Record<string, string>;
+  startTimeoutMs?: number;
+}
+
+export class BrokerProcess {
+  private exited: string | null = null;
+  private statsLines = 0;
+
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly pid: number,
+    readonly port: number,
+    readonly dataDir: string,
+    private readonly workDir: string,
+    private readonly statsFile: string,
+    private readonly output: Tail,
+    readonly command: string,
+  ) {
+    child.once('exit', (code, signal) => {
+      this.exited = signal ? `killed by ${signal}` : `exited ${code}`;
+    });
+  }
+
+  static async start(options: BrokerOptions): Promise<BrokerProcess> {
+    // The stats file and the broker's output live beside the data dir, not in it.
+    const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-e2e-'));
+    trackTempDir(workDir);
+    const dataDir = path.join(workDir, 'data');
+    const statsFile = path.join(workDir, 'stats.jsonl');
+    const port = await freePort();
+    const properties: Record<string, string> = {
+      listeners: `PLAINTEXT://127.0.0.1:${port}`,
+      'log.dirs': dataDir,
+      'num.partitions': String(options.partitions),
+      ...options.overrides,
+    };
+    const args = [
+      // A name of its own in ps and top (Node rewrites the command line with it), which also keeps
+      // the benchmark's brokers out of reach of a `pkill -f server/main.ts` meant for other brokers.
+      '--title=kiln-e2e-broker',
+      '--import',
+      'tsx',
+      'server/main.ts',
+      ...Object.entries(properties).flatMap(([k, v]) => ['--override', `${k}=${v}`]),
+    ];
+    const child = track(
+      spawn(process.execPath, args, {
+        cwd: options.repoRoot,
+        env: { ...process.env, KILN_STATS_FILE: statsFile },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }),
+    );
+    const output = new Tail(16384);
+    let started = false;
+    const ready = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`broker did not start in ${options.startTimeoutMs ?? 60_000} ms`)),
+        options.startTimeoutMs ?? 60_000,
+      );
+      const onData = (chunk: string): void => {
+        output.push(chunk);
+        // The broker logs this once its listener is bound; EADDRINUSE would make it exit instead.
+        if (!started && output.toString().includes('"kiln broker started"')) {
+          started = true;
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      child.stdout?.setEncoding('utf8').on('data', onData);
+      child.stderr?.setEncoding('utf8').on('data', onData);
+      child.once('error', (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
+      child.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        reject(new Error(`broker ${signal ? `killed by ${signal}` : `exited ${code}`} while starting`));
+      });
+    });
+    const pid = child.pid ?? 0;
+    const command = `KILN_STATS_FILE=${statsFile} node ${args.join(' ')}`;
+    const broker = new BrokerProcess(child, pid, port, dataDir, workDir, statsFile, output, command);
+    try {
+      await ready;
+    } catch (err) {
+      await broker.stop();
+      throw new Error(`${(err as Error).message}\n${lastLines(output.toString(), 10)}`);
+    }
+    return broker;
+  }
+
+  get bootstrap(): string {
+    return `127.0.0.1:${this.port}`;
+  }
+
+  /** Why the broker is no longer running, or null while it runs. */
+  get exitReason(): string | null {
+    return this.exited;
+  }
+
+  /** The last lines the broker wrote, for an error report. */
+  recentOutput(lines = 10): string {
+    return lastLines(this.output.toString(), lines);
+  }
+
+  cpuSeconds(): number | null {
+    return this.exited ? null : cpuSeconds(this.pid);
+  }
+
+  status(): ProcStatus | null {
+    return this.exited ? null : readProcStatus(this.pid);
+  }
+
+  /**
+   * Asks the broker for its event-loop delay since the previous mark (SIGUSR2) and returns it, or
+   * null if this broker has no such report. The signal is sent only if the broker handles it:
+   * SIGUSR2's default action would kill it.
+   */
+  async markEventLoop(timeoutMs = 1000): Promise<EventLoopDelay | null> {
+    const status = this.status();
+    if (!status || !catchesSignal(status, SIGUSR2)) return null;
+    const before = this.statsLines;
+    try {
+      process.kill(this.pid, 'SIGUSR2');
+    } catch {
+      return null; // It exited just now.
+    }
+    const deadline = performance.now() + timeoutMs;
+    while (performance.now() < deadline) {
+      let text = '';
+      try {
+        text = fs.readFileSync(this.statsFile, 'utf8');
+      } catch {
+        // Not written yet.
+      }
+      const count = text.split('\n').filter(Boolean).length;
+      if (count > before) {
+        this.statsLines = count;
+        return parseLastStatsLine(text);
+      }
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    return null;
+  }
+
+  /** SIGTERM, a grace period for the clean stop, SIGKILL if needed; then the directories go. */
+  async stop(graceMs = 20_000): Promise<void> {
+    if (!this.exited && this.child.exitCode === null && this.child.signalCode === null) {
+      const gone = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+      this.child.kill('SIGTERM');
+      const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
+      await gone;
+      clearTimeout(timer);
+    }
+    removeTempDir(this.workDir);
+  }
+}
+
+function lastLines(text: string, count: number): string {
+  return text.trim().split('\n').slice(-count).join('\n');
+}

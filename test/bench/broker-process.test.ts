@@ -1,0 +1,49 @@
+// A broker child process as the benchmark starts it: ready on a free loopback port, measurable
+// through /proc, reporting its event-loop delay on SIGUSR2, and gone with its directory on stop.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { BrokerProcess, freePort, parseLastStatsLine } from '../../bench/e2e/broker-process.js';
+import { createTopic } from '../../bench/e2e/run-case.js';
+
+const repoRoot = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
+
+describe('parseLastStatsLine', () => {
+  it('reads the last line of the stats file', () => {
+    const text =
+      '{"at":"x","eventLoopDelayMs":{"max":50,"p99":20,"mean":10.5},"rssBytes":1}\n' +
+      '{"at":"y","eventLoopDelayMs":{"max":12.3,"p99":11,"mean":10.1},"rssBytes":2}\n';
+    expect(parseLastStatsLine(text)).toEqual({ max: 12.3, p99: 11, mean: 10.1 });
+    expect(parseLastStatsLine('')).toBeNull();
+    expect(parseLastStatsLine('{"other":1}\n')).toBeNull();
+    expect(parseLastStatsLine('not json\n')).toBeNull();
+  });
+});
+
+describe('BrokerProcess', () => {
+  it('finds a free port', async () => {
+    const port = await freePort();
+    expect(port).toBeGreaterThan(0);
+  });
+
+  it('starts, serves, is measured and stops', async () => {
+    const broker = await BrokerProcess.start({ repoRoot, partitions: 2 });
+    try {
+      expect(broker.bootstrap).toMatch(/^127\.0\.0\.1:\d+$/);
+      expect(fs.existsSync(broker.dataDir)).toBe(true);
+      await createTopic(repoRoot, broker.bootstrap, 'probe', 2);
+      expect(fs.readdirSync(broker.dataDir)).toEqual(expect.arrayContaining(['probe-0', 'probe-1']));
+      expect(broker.cpuSeconds()).toBeGreaterThan(0);
+      expect(broker.status()?.vmHwm).toBeGreaterThan(1e6);
+      // null when the broker has no SIGUSR2 report; then it must still be alive (not killed by it).
+      const delay = await broker.markEventLoop();
+      if (delay) expect(delay.max).toBeGreaterThanOrEqual(0);
+      expect(broker.exitReason).toBeNull();
+    } finally {
+      await broker.stop();
+    }
+    expect(broker.exitReason).not.toBeNull();
+    expect(fs.existsSync(path.dirname(broker.dataDir))).toBe(false);
+  });
+});

@@ -1,0 +1,84 @@
+// The whole end-to-end machinery in --quick mode with small counts against a real broker child
+// process, with the kiln perf client only (rdkafka_performance is the benchmark's to build, not
+// the tests'). No timing is asserted: only that every part ran and the results are complete.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { kilnPerfAvailable } from '../../bench/e2e/kiln-perf.js';
+import { parseOptions } from '../../bench/e2e/options.js';
+import { writeResults } from '../../bench/e2e/results-file.js';
+import { runE2e } from '../../bench/e2e/runner.js';
+import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
+
+const repoRoot = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
+const outDir = makeTempDir('kiln-e2e-out-');
+
+afterAll(() => removeTempDir(outDir));
+
+describe('parseOptions', () => {
+  it('reads the options and their defaults', () => {
+    const o = parseOptions(
+      ['--quick', '--scale', '0.5', '--only', 'kiln', '--out', outDir, '--no-latency'],
+      repoRoot,
+    );
+    expect(o).toMatchObject({
+      quick: true,
+      scale: 0.5,
+      only: 'kiln',
+      outDir,
+      latency: false,
+      latencySeconds: 3,
+    });
+    expect(parseOptions([], repoRoot)).toMatchObject({
+      quick: false,
+      scale: 1,
+      latency: true,
+      latencySeconds: 10,
+      outDir: path.join(repoRoot, 'bench', 'results'),
+    });
+    expect(() => parseOptions(['--scale', '-1'], repoRoot)).toThrow(/scale/);
+    expect(() => parseOptions(['--only', '('], repoRoot)).toThrow(/--only/);
+    expect(() => parseOptions(['--bogus'], repoRoot)).toThrow();
+  });
+});
+
+describe.skipIf(!kilnPerfAvailable(repoRoot))('runE2e with kiln perf', () => {
+  it('runs a case and the latency run, and writes the results', async () => {
+    const log: string[] = [];
+    const options = parseOptions(
+      ['--quick', '--scale', '0.25', '--only', '^kiln-100b', '--latency-seconds', '1', '--out', outDir],
+      repoRoot,
+    );
+    const report = await runE2e(options, repoRoot, {
+      log: (m) => log.push(m),
+      limitSizes: { diskBytes: 4 * 1024 * 1024, loopbackBytes: 8e6 },
+      consumerHeadStartMs: 1500,
+    });
+    expect(report.cases.map((c) => c.id)).toEqual(['kiln-100b-p1-acks1-none']);
+    const c = report.cases[0]!;
+    expect(c.error, log.join('\n')).toBeNull();
+    expect(c.produce?.client?.records).toBe(10_000);
+    expect(c.consume?.client?.records).toBe(10_000);
+    expect(c.produce?.brokerCpuSeconds).toBeGreaterThanOrEqual(0);
+    expect(c.produce?.clientCpuSeconds).toBeGreaterThan(0);
+    expect(c.consume?.brokerVmHwm).toBeGreaterThan(1e6);
+    expect(report.limits.measurements.map((m) => m.at)).toEqual(['start', 'end']);
+    expect(report.limits.diskGbPerSec).toBeGreaterThan(0);
+    expect(report.limits.loopbackGbPerSec).toBeGreaterThan(0);
+    expect(c.produce?.ratioToLimit).toBeGreaterThan(0);
+    expect(report.latency?.error, log.join('\n')).toBeNull();
+    expect(report.latency?.peakSource).toBe('kiln-100b-p1-acks1-none produce');
+    expect(report.latency?.endToEndLatencyMs?.p99).toBeGreaterThanOrEqual(0);
+    expect(report.targets.length).toBeGreaterThan(0);
+
+    const files = writeResults(report, outDir);
+    const saved = JSON.parse(fs.readFileSync(files.latestJson, 'utf8')) as typeof report;
+    expect(saved.cases[0]?.id).toBe('kiln-100b-p1-acks1-none');
+    expect(fs.readFileSync(files.svg, 'utf8')).toContain('</svg>');
+    // The case's broker directory is gone.
+    const dataDir = /log\.dirs=(\S+)/.exec(c.brokerCommand ?? '')?.[1];
+    expect(dataDir).toBeDefined();
+    expect(fs.existsSync(path.dirname(dataDir!))).toBe(false);
+  });
+});
