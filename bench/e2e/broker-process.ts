@@ -1,10 +1,11 @@
 /**
- * A fresh Kiln broker as a child process for one benchmark case: `node --import tsx server/main.ts`
- * on 127.0.0.1 and a free port, its data in a new temporary directory on the same file system the
+ * A fresh Kiln broker as a child process for one benchmark case: the broker compiled to JavaScript,
+ * as `npm start` runs it (`node dist/server/main.js`, no TypeScript loader in the process), on
+ * 127.0.0.1 and a free port, its data in a new temporary directory on the same file system the
  * disk limit was measured on. The child's own pid is the broker (no wrapper process), so its /proc
  * entry gives the broker's CPU and memory directly.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -13,6 +14,29 @@ import { Tail, removeTempDir, track, trackTempDir } from './child-processes.js';
 import { catchesSignal, cpuSeconds, readProcStatus, type ProcStatus } from './process-stats.js';
 
 const SIGUSR2 = os.constants.signals.SIGUSR2;
+
+let compiled: string | undefined;
+
+/**
+ * The broker's entry point compiled with tsconfig.build.json, built once per process into a
+ * directory of its own under dist/ (so two runs, or two test files, never start from each other's
+ * half-written files) and removed when the process exits.
+ */
+export function compiledBroker(repoRoot: string): string {
+  if (compiled) return compiled;
+  const outDir = path.join(repoRoot, 'dist', `.bench-${process.pid}`);
+  const tsc = path.join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc');
+  execFileSync(
+    process.execPath,
+    [tsc, '-p', path.join(repoRoot, 'tsconfig.build.json'), '--outDir', outDir],
+    {
+      stdio: 'inherit',
+    },
+  );
+  process.once('exit', () => fs.rmSync(outDir, { recursive: true, force: true }));
+  compiled = path.join(outDir, 'server', 'main.js');
+  return compiled;
+}
 
 /** A port nobody listens on right now: bind port 0 on loopback, read it, let it go. */
 export function freePort(): Promise<number> {
@@ -91,9 +115,7 @@ export class BrokerProcess {
       // A name of its own in ps and top (Node rewrites the command line with it), which also keeps
       // the benchmark's brokers out of reach of a `pkill -f server/main.ts` meant for other brokers.
       '--title=kiln-e2e-broker',
-      '--import',
-      'tsx',
-      'server/main.ts',
+      compiledBroker(options.repoRoot),
       ...Object.entries(properties).flatMap(([k, v]) => ['--override', `${k}=${v}`]),
     ];
     const child = track(

@@ -45,6 +45,8 @@ export interface LogManagerOptions {
   retentionCheckIntervalMs?: number;
   flushCheckIntervalMs?: number;
   checkpointIntervalMs?: number;
+  /** How often mapped segment pages are dropped from the process's RSS (MappingBudget.trimResident). */
+  trimResidentIntervalMs?: number;
   /** Where recovery and retention say what they did. */
   log?: (message: string) => void;
   /** log.cleaner.enable: compact cleanup.policy=compact logs in the background. */
@@ -113,6 +115,7 @@ export class LogManager {
     }
     manager.schedule(options.retentionCheckIntervalMs ?? 300_000, () => manager.runRetention());
     manager.schedule(options.flushCheckIntervalMs ?? 1_000, () => manager.flushDue());
+    manager.schedule(options.trimResidentIntervalMs ?? 250, () => budget.trimResident());
     manager.schedule(options.checkpointIntervalMs ?? 60_000, () => void manager.flushRolledAndCheckpoint());
     if (options.cleanerEnabled)
       manager.schedule(options.cleanerIntervalMs ?? 15_000, () => void manager.runCleaner());

@@ -13,7 +13,7 @@
  */
 import fs from 'node:fs';
 import { DiskFullError, LogClosedError, StorageError } from '../errors.js';
-import { MAX_MAPPING_BYTES, isResident, mapFile } from './mapped-file.js';
+import { MAX_MAPPING_BYTES, isResident, mapFile, releasePages } from './mapped-file.js';
 import type { Mappable, MappingBudget } from './mapping-budget.js';
 import { dirname } from 'node:path';
 
@@ -59,6 +59,13 @@ export class LogFile implements Mappable {
     return new LogFile(path, fd, fs.fstatSync(fd).size, budget);
   }
 
+  /**
+   * Where the last hot read ended (a batch boundary), or -1: a consumer that goes on reading from
+   * there resumes at it instead of scanning forward from an index entry again (segment-read.ts).
+   * Any shrink of the file forgets it.
+   */
+  lastReadEnd = -1;
+
   /** Bytes of whole, written batches. */
   get size(): number {
     return this.sizeBytes;
@@ -101,6 +108,8 @@ export class LogFile implements Mappable {
     if (!this.mapping || this.mapping.length < this.sizeBytes) {
       const size = Math.max(this.sizeBytes, Math.min(maxSize, Math.max(2 * this.sizeBytes, MIN_GROWING_MAP)));
       if (size > MAX_MAPPING_BYTES) return undefined;
+      // The old mapping lives until it is garbage-collected: its pages go from the RSS now.
+      if (this.mapping) releasePages(this.mapping);
       this.mapping = mapFile(this.fd, size, false);
       mappedInodes.add(inodeKey(this.fd));
     }
@@ -109,7 +118,12 @@ export class LogFile implements Mappable {
   }
 
   releaseMapping(): void {
+    if (this.mapping) releasePages(this.mapping);
     this.mapping = undefined;
+  }
+
+  releaseResidentPages(): void {
+    if (this.mapping) releasePages(this.mapping);
   }
 
   /** Drops the mapping and its place in the budget (the next hot read maps afresh). */
@@ -157,11 +171,13 @@ export class LogFile implements Mappable {
   rollback(size: number): void {
     fs.ftruncateSync(this.fd, size);
     this.sizeBytes = size;
+    this.lastReadEnd = -1;
   }
 
   /** Shrinks the file to `size` bytes (see the top of the file for why a mapped one is replaced). */
   truncate(size: number): void {
     if (size >= this.sizeBytes && fs.fstatSync(this.fd).size <= size) return;
+    this.lastReadEnd = -1;
     if (!mappedInodes.has(inodeKey(this.fd))) {
       fs.ftruncateSync(this.fd, size);
     } else {

@@ -110,15 +110,19 @@ export function adviseWillNeed(buf: Buffer): void {
 }
 
 /**
- * MADV_DONTNEED on the whole pages inside `buf` (a view of a mapping): they leave this process's
- * page tables — and its RSS — but stay in the page cache, so a later read of them is a minor fault,
- * not disk I/O. A shared file mapping loses nothing: the bytes are the file's. Used once a fetch
- * response has been handed to the socket, so a consumer reading gigabytes does not grow the
- * broker's RSS by as much. Does nothing for a buffer that is not a mapping's view.
+ * MADV_DONTNEED on the pages `buf` (a view of a mapping) covers, from the page holding its first
+ * byte up to the last page it fills entirely: they leave this process's page tables — and its RSS
+ * — but stay in the page cache, so a later read of them is a minor fault, not disk I/O. A shared
+ * file mapping loses nothing: the bytes are the file's. Used once a fetch response has been handed
+ * to the socket, so a consumer reading gigabytes does not grow the broker's RSS by as much. The
+ * first page is included because a consumer reading along the log's tail gets slices that start
+ * where the last one ended, mid-page; the last, partly covered page waits for the next slice. A
+ * page some other response still has to send simply faults back in. Does nothing for a buffer
+ * that is not a mapping's view.
  */
 export function releasePages(buf: Buffer): void {
   if (!mappings.has(buf.buffer)) return;
-  const first = Math.ceil(buf.byteOffset / PAGE_SIZE) * PAGE_SIZE;
+  const first = buf.byteOffset - (buf.byteOffset % PAGE_SIZE);
   const end = Math.floor((buf.byteOffset + buf.length) / PAGE_SIZE) * PAGE_SIZE;
   if (end <= first) return;
   try {

@@ -9,6 +9,7 @@
  */
 import { SCAN_HEADER_BYTES, ScanResult, scanReadEnd, scanToOffset, scanToTimestamp } from './batch-scan.js';
 import type { LogSegment } from './log-segment.js';
+import { BASE_OFFSET, MAGIC, readInt64 } from '../record/record-batch.js';
 
 /** A read from one segment: whole batches as one Buffer slice. */
 export interface SegmentSlice {
@@ -44,10 +45,12 @@ export async function readSegment(
   const { file, config } = segment;
   const limit = segment.size;
   if (limit === 0) return undefined;
-  const from = segment.offsetIndex.lookupPosition(startOffset);
+  // An active segment maps with room to grow, so appends seldom need a remap.
+  const mapSize = segment.isWritable ? config.segmentBytes : limit;
+  const indexed = segment.offsetIndex.lookupPosition(startOffset);
+  const from = resumePosition(segment, startOffset, indexed, limit, mapSize);
   const scanEnd = Math.min(limit, from + config.indexIntervalBytes + COLD_SCAN_WINDOW);
-  // An active segment maps its whole roll size at once, so appends need no remap.
-  const map = file.hotMapping(from, scanEnd, segment.isWritable ? config.segmentBytes : limit);
+  const map = file.hotMapping(from, scanEnd, mapSize);
   if (map) {
     const found = scanToOffset(map, 0, from, limit, startOffset, hotScan);
     if (found.status !== 'found') return undefined;
@@ -56,10 +59,31 @@ export async function readSegment(
     // The scan below reads headers across the whole span: only from pages already in memory.
     if (span <= position || file.hotMapping(position, span, 0)) {
       const end = scanReadEnd(map, 0, position, limit, maxBytes, upToOffset, minOneBatch);
+      if (end > position) file.lastReadEnd = end;
       return { records: map.subarray(position, Math.max(end, position)), position, firstOffset };
     }
   }
   return file.withIo(() => coldRead(segment, from, limit, startOffset, maxBytes, upToOffset, minOneBatch));
+}
+
+/**
+ * Where the scan for `startOffset` may begin: the end of the last hot read, when that lies past
+ * the index entry and its batch starts at or before `startOffset` (a consumer reading on), else the
+ * index entry. Besides the scan it saves, this keeps a consumer on the log's tail from touching the
+ * pages before its slice again, which the connection has just released (mapped-file.ts).
+ */
+function resumePosition(
+  segment: LogSegment,
+  startOffset: number,
+  indexed: number,
+  limit: number,
+  mapSize: number,
+): number {
+  const resume = segment.file.lastReadEnd;
+  if (resume <= indexed || resume + SCAN_HEADER_BYTES > limit) return indexed;
+  const map = segment.file.hotMapping(resume, resume + SCAN_HEADER_BYTES, mapSize);
+  if (!map || map[resume + MAGIC] !== 2 || readInt64(map, resume + BASE_OFFSET) > startOffset) return indexed;
+  return resume;
 }
 
 /** The same as readSegment, through async reads only: data that is not in the page cache. */

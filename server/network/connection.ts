@@ -8,13 +8,10 @@
  * are in flight or the socket's unsent bytes pile up, and resumes when they drain.
  */
 import type { Socket } from 'node:net';
-import { releasePages } from '../../engine/index.js';
+import { isMapped, releasePages } from '../../engine/index.js';
 import { FrameDecoder, FrameTooLargeError } from './frame-decoder.js';
 import type { FramePool } from './frame-pool.js';
 import { readIntoOwnBuffers } from './own-buffer-socket.js';
-
-/** Response buffers at least this large may be mapped pages worth releasing once sent. */
-const RELEASE_MIN_BYTES = 64 * 1024;
 
 /** API key 0: the only requests whose frame buffers are recycled. */
 const PRODUCE_KEY = 0;
@@ -152,25 +149,21 @@ export class Connection {
   }
 
   /**
-   * Writes one response. Its large buffers are (mostly) mapped segment slices: once the socket has
-   * handed them to the kernel, their pages leave the process's page tables (releasePages), so
-   * serving gigabytes does not grow the broker's RSS; the page cache keeps them.
+   * Writes one response. Its mapped segment slices, once the socket has handed them to the
+   * kernel, leave the process's page tables (releasePages), so serving gigabytes does not grow the
+   * broker's RSS; the page cache keeps them.
    */
   private writeResponse(response: Buffer[]): void {
-    let large: Buffer[] | undefined;
+    let mapped: Buffer[] | undefined;
     const last = response.length - 1;
-    for (let i = 0; i < last; i++) {
+    for (let i = 0; i <= last; i++) {
       const buffer = response[i]!;
-      if (buffer.length >= RELEASE_MIN_BYTES) (large ??= []).push(buffer);
-      this.socket.write(buffer);
+      if (isMapped(buffer)) (mapped ??= []).push(buffer);
+      if (i < last || !mapped) this.socket.write(buffer);
     }
-    const tail = response[last];
-    if (tail === undefined) return;
-    if (tail.length >= RELEASE_MIN_BYTES) (large ??= []).push(tail);
-    if (!large) this.socket.write(tail);
-    else {
-      const sent = large;
-      this.socket.write(tail, () => {
+    if (mapped) {
+      const sent = mapped;
+      this.socket.write(response[last]!, () => {
         for (const buffer of sent) releasePages(buffer);
       });
     }

@@ -7,20 +7,20 @@ import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
-function startServer(dataDir: string): Promise<{ child: ChildProcess; output: () => string }> {
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      'server/main.ts',
-      '--override',
-      'listeners=PLAINTEXT://127.0.0.1:0',
-      '--override',
-      `log.dirs=${dataDir}`,
-    ],
-    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+function startServer(
+  dataDir: string,
+  viaNpmStart = false,
+): Promise<{ child: ChildProcess; output: () => string }> {
+  const overrides = ['--override', 'listeners=PLAINTEXT://127.0.0.1:0', '--override', `log.dirs=${dataDir}`];
+  const child = viaNpmStart
+    ? spawn('npm', ['start', '--silent', '--', ...overrides], {
+        cwd: root,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
+    : spawn(process.execPath, ['--import', 'tsx', 'server/main.ts', ...overrides], {
+        cwd: root,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
   let text = '';
   child.stdout!.on('data', (chunk: Buffer) => (text += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (text += chunk.toString()));
@@ -41,6 +41,21 @@ function startServer(dataDir: string): Promise<{ child: ChildProcess; output: ()
 describe('npm start (server/main.ts)', () => {
   const dirs: string[] = [];
   afterEach(() => dirs.splice(0).forEach(removeTempDir));
+
+  it(
+    'npm start builds the broker, runs it, and SIGTERM to npm stops it cleanly',
+    { timeout: 90_000 },
+    async () => {
+      const dataDir = makeTempDir('kiln-npm-start-');
+      dirs.push(dataDir);
+      const { child, output } = await startServer(dataDir, true);
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      expect(output()).toContain('kiln broker stopped');
+      expect(fs.existsSync(path.join(dataDir, '.kafka_cleanshutdown'))).toBe(true);
+    },
+  );
 
   it(
     'stops cleanly on SIGTERM and SIGINT: exit 0 with the clean-shutdown marker written',

@@ -111,6 +111,34 @@ describe('LogSegment', () => {
     segment.close();
   });
 
+  it('resumes a reader where its last read ended, and gives every reader the same batches as a fresh scan', async () => {
+    const segment = filled(40);
+    const batchSize = batchAt(0).length;
+    const offsetsOf = (records: Buffer) => decodeRecords(records).map((r) => r.offset);
+    // A consumer reading on, two batches at a time: each read starts where the last one ended.
+    let next = 0;
+    while (next < 400) {
+      const read = (await segment.read(next, 2 * batchSize, Number.MAX_SAFE_INTEGER, false))!;
+      expect(read.firstOffset).toBe(next);
+      expect(segment.file.lastReadEnd).toBe(read.position + read.records.length);
+      next = offsetsOf(read.records).at(-1)! + 1;
+    }
+    // Readers behind and ahead of that point, and mid-batch, get what the index scan gives.
+    for (const offset of [0, 5, 123, 399, 250, 251]) {
+      const read = (await segment.read(offset, batchSize, Number.MAX_SAFE_INTEGER, true))!;
+      expect(read.firstOffset, `offset ${offset}`).toBe(offset - (offset % 10));
+    }
+    // A truncation forgets the resume point: a read after new appends starts from the index.
+    await segment.read(200, 1 << 20, Number.MAX_SAFE_INTEGER, true);
+    segment.truncateTo(100);
+    expect(segment.file.lastReadEnd).toBe(-1);
+    for (let i = 10; i < 15; i++) segment.append(batchAt(i));
+    expect(offsetsOf((await segment.read(120, batchSize, Number.MAX_SAFE_INTEGER, true))!.records)[0]).toBe(
+      120,
+    );
+    segment.close();
+  });
+
   it('finds its next offset after a clean reopen from the last index entry', () => {
     filled(30).close();
     const reopened = LogSegment.open(dir, 0, config, budget, true);

@@ -186,7 +186,7 @@ describe('releasePages', () => {
     for (let i = 0; i < size; i += PAGE_SIZE) sum += map[i]!;
     expect(sum).toBe('t'.charCodeAt(0)); // every page touched: the text's page holds the only non-zero
     const before = rssFileBytes();
-    // An unaligned slice: only the whole pages inside it go.
+    // An unaligned slice: its first page goes too, its last (partly covered) page stays.
     releasePages(map.subarray(100, size - 100));
     expect(before - rssFileBytes()).toBeGreaterThan(size / 2);
     expect(map.toString('utf8', size - 4096, size - 4096 + 14)).toBe('the bytes stay');

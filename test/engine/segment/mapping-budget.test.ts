@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MappingBudget, type Mappable } from '../../../engine/segment/mapping-budget.js';
 
-type Seg = Mappable & { name: string; releases: number };
+type Seg = Mappable & { name: string; releases: number; trims: number };
 
 /** A segment that logs its releases into a shared list. */
 function segments(n: number, log: string[]): Seg[] {
@@ -9,9 +9,13 @@ function segments(n: number, log: string[]): Seg[] {
     const s = {
       name: `s${i}`,
       releases: 0,
+      trims: 0,
       releaseMapping(): void {
         s.releases++;
         log.push(s.name);
+      },
+      releaseResidentPages(): void {
+        s.trims++;
       },
     };
     return s;
@@ -19,6 +23,20 @@ function segments(n: number, log: string[]): Seg[] {
 }
 
 describe('MappingBudget', () => {
+  it('trims the resident pages of mapped segments read since the last trim', () => {
+    const [a, b, c] = segments(3, []) as [Seg, Seg, Seg];
+    const budget = new MappingBudget(2);
+    budget.touch(a);
+    budget.touch(b);
+    budget.touch(c); // evicts a
+    budget.trimResident();
+    expect([a.trims, b.trims, c.trims]).toEqual([0, 1, 1]);
+    // Only what was read since the last trim is trimmed again.
+    budget.touch(c);
+    budget.trimResident();
+    expect([a.trims, b.trims, c.trims]).toEqual([0, 1, 2]);
+  });
+
   it('evicts the least recently touched first, once each', () => {
     const log: string[] = [];
     const [a, b, c, d, e] = segments(5, log) as [Seg, Seg, Seg, Seg, Seg];
