@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { installCleanupHandlers } from './e2e/child-processes.js';
 import { OptionsError, USAGE, parseOptions, type E2eOptions } from './e2e/options.js';
+import { profileBrokersInto } from './e2e/broker-process.js';
 import { writeResults } from './e2e/results-file.js';
 import {
   CASE_HEADERS,
@@ -40,6 +41,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   installCleanupHandlers();
+  if (options.cpuProf) profileBrokersInto(path.join(options.outDir, 'profiles'));
   // Progress goes to stderr so that stdout holds only the report.
   const log = (message: string): void => void process.stderr.write(message + '\n');
   const report = await runE2e(options, repoRoot, { log });

@@ -16,6 +16,13 @@ import { catchesSignal, cpuSeconds, readProcStatus, type ProcStatus } from './pr
 const SIGUSR2 = os.constants.signals.SIGUSR2;
 
 let compiled: string | undefined;
+let profileDir: string | undefined;
+
+/** From now on every broker runs under --cpu-prof, writing `<dir>/<profileName>.cpuprofile`. */
+export function profileBrokersInto(dir: string): void {
+  fs.mkdirSync(dir, { recursive: true });
+  profileDir = dir;
+}
 
 /**
  * The broker's entry point compiled with tsconfig.build.json, built once per process into a
@@ -77,6 +84,8 @@ export interface BrokerOptions {
   /** More `key=value` properties, e.g. from a case that needs them. */
   overrides?: Record<string, string>;
   startTimeoutMs?: number;
+  /** The name of this broker's CPU profile, when profiling is on (profileBrokersInto). */
+  profileName?: string;
 }
 
 export class BrokerProcess {
@@ -115,6 +124,13 @@ export class BrokerProcess {
       // A name of its own in ps and top (Node rewrites the command line with it), which also keeps
       // the benchmark's brokers out of reach of a `pkill -f server/main.ts` meant for other brokers.
       '--title=kiln-e2e-broker',
+      ...(profileDir
+        ? [
+            '--cpu-prof',
+            `--cpu-prof-dir=${profileDir}`,
+            `--cpu-prof-name=${options.profileName ?? 'broker'}.cpuprofile`,
+          ]
+        : []),
       compiledBroker(options.repoRoot),
       ...Object.entries(properties).flatMap(([k, v]) => ['--override', `${k}=${v}`]),
     ];

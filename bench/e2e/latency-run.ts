@@ -71,7 +71,7 @@ export async function runLatency(options: LatencyRunOptions, ctx: RunContext): P
   };
   let broker: BrokerProcess | undefined;
   try {
-    broker = await BrokerProcess.start({ repoRoot: ctx.repoRoot, partitions: 1 });
+    broker = await BrokerProcess.start({ repoRoot: ctx.repoRoot, partitions: 1, profileName: 'latency-run' });
     const topic = 'e2e-latency';
     await createTopic(ctx.repoRoot, broker.bootstrap, topic, 1);
     const bootstrap = broker.bootstrap;

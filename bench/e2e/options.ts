@@ -18,6 +18,9 @@ options:
   --out DIR         where the results go (default bench/results)
   --no-latency      skip the latency run
   --latency-seconds N  length of the latency run (default 10; 3 with --quick)
+  --cpu-prof        run every broker under node --cpu-prof, one profile per case in
+                    <out>/profiles/<case>.cpuprofile (open in Chrome DevTools or speedscope
+                    for a flame graph)
   -h, --help        this text`;
 
 export interface E2eOptions {
@@ -27,6 +30,7 @@ export interface E2eOptions {
   outDir: string;
   latency: boolean;
   latencySeconds: number;
+  cpuProf: boolean;
   help: boolean;
 }
 
@@ -42,6 +46,7 @@ export function parseOptions(argv: string[], repoRoot: string): E2eOptions {
       out: { type: 'string' },
       'no-latency': { type: 'boolean', default: false },
       'latency-seconds': { type: 'string' },
+      'cpu-prof': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -68,6 +73,7 @@ export function parseOptions(argv: string[], repoRoot: string): E2eOptions {
     outDir: path.resolve(values.out ?? path.join(repoRoot, 'bench', 'results')),
     latency: !values['no-latency'],
     latencySeconds,
+    cpuProf: values['cpu-prof'] ?? false,
     help: values.help ?? false,
   };
 }

@@ -225,7 +225,11 @@ export async function runCase(c: BenchCase, ctx: RunContext): Promise<CaseResult
   };
   let broker: BrokerProcess | undefined;
   try {
-    broker = await BrokerProcess.start({ repoRoot: ctx.repoRoot, partitions: c.partitions });
+    broker = await BrokerProcess.start({
+      repoRoot: ctx.repoRoot,
+      partitions: c.partitions,
+      profileName: c.id,
+    });
     result.brokerCommand = broker.command;
     await createTopic(ctx.repoRoot, broker.bootstrap, topic, c.partitions);
     const volume = c.records * c.recordSize;
