@@ -48,16 +48,23 @@ export async function readSegment(
   // An active segment maps with room to grow, so appends seldom need a remap.
   const mapSize = segment.isWritable ? config.segmentBytes : limit;
   const indexed = segment.offsetIndex.lookupPosition(startOffset);
-  const from = resumePosition(segment, startOffset, indexed, limit, mapSize);
-  const scanEnd = Math.min(limit, from + config.indexIntervalBytes + COLD_SCAN_WINDOW);
-  const map = file.hotMapping(from, scanEnd, mapSize);
+  // A reader going on from where its last read ended starts there (resumable) — no index scan.
+  let from = resumable(segment, indexed, limit) ? file.lastReadEnd : indexed;
+  let scanEnd = Math.min(limit, from + config.indexIntervalBytes + COLD_SCAN_WINDOW);
+  let map = file.hotMapping(from, scanEnd, mapSize);
+  if (map && from !== indexed && !resumesAt(map, from, startOffset)) {
+    from = indexed;
+    scanEnd = Math.min(limit, from + config.indexIntervalBytes + COLD_SCAN_WINDOW);
+    map = file.hotMapping(from, scanEnd, mapSize);
+  }
   if (map) {
     const found = scanToOffset(map, 0, from, limit, startOffset, hotScan);
     if (found.status !== 'found') return undefined;
     const { position, baseOffset: firstOffset } = found;
     const span = Math.min(limit, position + Math.max(maxBytes, minOneBatch ? found.size : 0));
-    // The scan below reads headers across the whole span: only from pages already in memory.
-    if (span <= position || file.hotMapping(position, span, 0)) {
+    // The scan below reads headers across the whole span: only from pages already in memory
+    // (the range checked above counts; a small read needs no second residency check).
+    if (span <= scanEnd || file.hotMapping(position, span, 0)) {
       const end = scanReadEnd(map, 0, position, limit, maxBytes, upToOffset, minOneBatch);
       if (end > position) file.lastReadEnd = end;
       return { records: map.subarray(position, Math.max(end, position)), position, firstOffset };
@@ -67,23 +74,20 @@ export async function readSegment(
 }
 
 /**
- * Where the scan for `startOffset` may begin: the end of the last hot read, when that lies past
- * the index entry and its batch starts at or before `startOffset` (a consumer reading on), else the
- * index entry. Besides the scan it saves, this keeps a consumer on the log's tail from touching the
- * pages before its slice again, which the connection has just released (mapped-file.ts).
+ * Whether the end of the last hot read may be where this read's scan starts: it lies past the
+ * index entry and inside the file. (resumesAt then checks its batch, once its page is known to be
+ * in memory.) Besides the scan it saves, starting there keeps a consumer on the log's tail from
+ * touching the pages before its slice again, which the connection has just released
+ * (mapped-file.ts).
  */
-function resumePosition(
-  segment: LogSegment,
-  startOffset: number,
-  indexed: number,
-  limit: number,
-  mapSize: number,
-): number {
+function resumable(segment: LogSegment, indexed: number, limit: number): boolean {
   const resume = segment.file.lastReadEnd;
-  if (resume <= indexed || resume + SCAN_HEADER_BYTES > limit) return indexed;
-  const map = segment.file.hotMapping(resume, resume + SCAN_HEADER_BYTES, mapSize);
-  if (!map || map[resume + MAGIC] !== 2 || readInt64(map, resume + BASE_OFFSET) > startOffset) return indexed;
-  return resume;
+  return resume > indexed && resume + SCAN_HEADER_BYTES <= limit;
+}
+
+/** Whether the batch at `position` starts at or before `startOffset`: a scan for it may begin there. */
+function resumesAt(map: Buffer, position: number, startOffset: number): boolean {
+  return map[position + MAGIC] === 2 && readInt64(map, position + BASE_OFFSET) <= startOffset;
 }
 
 /** The same as readSegment, through async reads only: data that is not in the page cache. */
