@@ -13,6 +13,9 @@ import { FrameDecoder, FrameTooLargeError } from './frame-decoder.js';
 import type { FramePool } from './frame-pool.js';
 import { readIntoOwnBuffers } from './own-buffer-socket.js';
 
+/** Bytes one connection may bring in per turn of the event loop before it yields (see above). */
+const TURN_BYTES = 4 * 1024 * 1024;
+
 /** API key 0: the only requests whose frame buffers are recycled. */
 const PRODUCE_KEY = 0;
 
@@ -49,6 +52,9 @@ export class Connection {
   private readonly maxPendingBytes: number;
   private closed = false;
   private paused = false;
+  /** Reading is paused until the next turn of the event loop (fairness). */
+  private yielding = false;
+  private turnBytes = 0;
   readonly remote: string;
   readonly socket: Socket;
 
@@ -96,6 +102,8 @@ export class Connection {
   private onFrame(frame: Buffer, pooled: boolean): void {
     if (this.closed) return;
     const recycle = pooled && frame.length >= 2 && frame.readInt16BE(0) === PRODUCE_KEY;
+    this.turnBytes += frame.length;
+    if (this.turnBytes >= TURN_BYTES) this.yieldTurn();
     const slot: Slot = { done: false, response: null };
     this.queue.push(slot);
     let result: ResponseFrame | Promise<ResponseFrame>;
@@ -184,6 +192,17 @@ export class Connection {
     }
   }
 
+  private yieldTurn(): void {
+    if (this.yielding) return;
+    this.yielding = true;
+    this.socket.pause();
+    setImmediate(() => {
+      this.yielding = false;
+      this.turnBytes = 0;
+      if (!this.paused && !this.closed) this.socket.resume();
+    });
+  }
+
   private maybeResume(): void {
     if (
       this.paused &&
@@ -191,7 +210,7 @@ export class Connection {
       this.socket.writableLength <= this.maxPendingBytes
     ) {
       this.paused = false;
-      this.socket.resume();
+      if (!this.yielding) this.socket.resume();
     }
   }
 

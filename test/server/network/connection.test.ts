@@ -294,3 +294,32 @@ describe('Connection', () => {
     expect(outcome).toBe('drained');
   });
 });
+
+describe('Connection fairness', () => {
+  it('pauses a connection that brought in 4 MiB in one turn of the event loop, and resumes it on the next', async () => {
+    const calls: string[] = [];
+    // A stand-in socket: the Connection's reads arrive as 'data' events we emit ourselves.
+    const { EventEmitter } = await import('node:events');
+    const socket = Object.assign(new EventEmitter(), {
+      remoteAddress: '127.0.0.1',
+      remotePort: 1,
+      writableLength: 0,
+      setNoDelay: () => undefined,
+      pause: () => calls.push('pause'),
+      resume: () => calls.push('resume'),
+      cork: () => undefined,
+      uncork: () => undefined,
+      write: () => true,
+      destroy: () => undefined,
+    });
+    let frames = 0;
+    new Connection(socket as unknown as net.Socket, () => (frames++, null), { maxFrameBytes: 8 << 20 });
+    const megabyte = Buffer.alloc(4 + (1 << 20));
+    megabyte.writeInt32BE(1 << 20, 0);
+    for (let i = 0; i < 6; i++) socket.emit('data', megabyte);
+    expect(frames).toBe(6);
+    expect(calls).toEqual(['pause']);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(calls).toEqual(['pause', 'resume']);
+  });
+});
