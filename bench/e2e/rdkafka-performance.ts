@@ -82,23 +82,31 @@ const PRODUCE_LINE =
 
 /** The last producer summary line in the output, or null if there is none. */
 export function parseProduceSummary(output: string): ProduceSummary | null {
-  let last: ProduceSummary | null = null;
+  return lastMatch(output, PRODUCE_LINE, (m, line) => ({
+    produced: Number(m[1]),
+    bytes: Number(m[2]),
+    delivered: Number(m[3]),
+    failed: Number(m[4]),
+    ms: Number(m[5]),
+    msgsPerSec: Number(m[6]),
+    mbPerSec: Number(m[7]),
+    produceFailures: Number(m[8]),
+    inQueue: Number(m[9]),
+    compression: m[10] ?? '',
+    line,
+  }));
+}
+
+/** `read` of the last line of `output` that `pattern` matches, or null. */
+function lastMatch<T>(
+  output: string,
+  pattern: RegExp,
+  read: (m: RegExpExecArray, line: string) => T,
+): T | null {
+  let last: T | null = null;
   for (const line of output.split('\n')) {
-    const m = PRODUCE_LINE.exec(line);
-    if (!m) continue;
-    last = {
-      produced: Number(m[1]),
-      bytes: Number(m[2]),
-      delivered: Number(m[3]),
-      failed: Number(m[4]),
-      ms: Number(m[5]),
-      msgsPerSec: Number(m[6]),
-      mbPerSec: Number(m[7]),
-      produceFailures: Number(m[8]),
-      inQueue: Number(m[9]),
-      compression: m[10] ?? '',
-      line: line.trim(),
-    };
+    const m = pattern.exec(line);
+    if (m) last = read(m, line.trim());
   }
   return last;
 }
@@ -115,20 +123,14 @@ export interface ConsumeSummary {
 const CONSUME_LINE = /% (\d+) messages \((\d+) bytes\) consumed in (\d+)ms: (\d+) msgs\/s \(([\d.]+) MB\/s\)/;
 
 export function parseConsumeSummary(output: string): ConsumeSummary | null {
-  let last: ConsumeSummary | null = null;
-  for (const line of output.split('\n')) {
-    const m = CONSUME_LINE.exec(line);
-    if (!m) continue;
-    last = {
-      consumed: Number(m[1]),
-      bytes: Number(m[2]),
-      ms: Number(m[3]),
-      msgsPerSec: Number(m[4]),
-      mbPerSec: Number(m[5]),
-      line: line.trim(),
-    };
-  }
-  return last;
+  return lastMatch(output, CONSUME_LINE, (m, line) => ({
+    consumed: Number(m[1]),
+    bytes: Number(m[2]),
+    ms: Number(m[3]),
+    msgsPerSec: Number(m[4]),
+    mbPerSec: Number(m[5]),
+    line,
+  }));
 }
 
 /** The figures of a finished produce run, or why it does not count. */

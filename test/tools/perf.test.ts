@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { iterateBatches, readRecords, Codec } from '../../engine/index.js';
 import { KafkaClient } from '../../tools/client/kafka-client.js';
 import { makePayload } from '../../tools/perf/record-batch-writer.js';
+import type { LatencySummary } from '../../tools/perf/latency-histogram.js';
 import { startBroker, type RunningBroker } from '../helpers/broker-fixture.js';
 import { kiln } from './run-command.js';
 
@@ -19,15 +20,6 @@ afterAll(async () => {
   await broker.stop();
 });
 
-interface Latency {
-  avg: number;
-  p50: number;
-  p95: number;
-  p99: number;
-  p999: number;
-  max: number;
-}
-
 /** Runs a perf command with --json and returns its one JSON object. */
 async function perfJson(...argv: string[]): Promise<Record<string, unknown>> {
   const result = await kiln('perf', ...argv, '--json', '--reporting-interval', '0');
@@ -39,7 +31,7 @@ async function perfJson(...argv: string[]): Promise<Record<string, unknown>> {
 }
 
 function checkLatency(latency: unknown): void {
-  const l = latency as Latency;
+  const l = latency as LatencySummary;
   expect(l).not.toBeNull();
   expect(l.p50).toBeGreaterThanOrEqual(0);
   expect(l.p50).toBeLessThanOrEqual(l.p95 * 1.01);

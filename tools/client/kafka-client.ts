@@ -237,32 +237,8 @@ export class KafkaClient {
    * Commits offsets for `group` as a standalone consumer: generation -1 and no member id, which a
    * broker accepts for a group with no active members (Kafka's "simple consumer" commit).
    */
-  async commitOffsets(group: string, topic: string, offsets: Map<number, number>): Promise<void> {
-    const conn = await this.coordinator(group);
-    const response = await conn.request(ApiKey.OffsetCommit, {
-      groupId: group,
-      generationIdOrMemberEpoch: -1,
-      memberId: '',
-      groupInstanceId: null,
-      retentionTimeMs: -1,
-      topics: [
-        {
-          name: topic,
-          partitions: [...offsets].map(([partitionIndex, committedOffset]) => ({
-            partitionIndex,
-            committedOffset,
-            committedLeaderEpoch: -1,
-            commitTimestamp: -1,
-            committedMetadata: '',
-          })),
-        },
-      ],
-    });
-    for (const t of response.topics as Message[]) {
-      for (const p of t.partitions as Message[]) {
-        checkError(p.errorCode, `OffsetCommit ${topic}-${p.partitionIndex as number} for group ${group}`);
-      }
-    }
+  async commitOffsets(group: string, topic: string, offsets: ReadonlyMap<number, number>): Promise<void> {
+    await commitOffsetsOn(await this.coordinator(group), group, topic, offsets, -1, '');
   }
 
   /** DescribeConfigs of one resource (2 = topic, 4 = broker). */
@@ -325,6 +301,45 @@ export class KafkaClient {
   close(): void {
     this.bootstrap.close();
     for (const conn of this.nodes.values()) conn.then((c) => c.close()).catch(() => {});
+  }
+}
+
+/**
+ * OffsetCommit of `offsets` (partition -> next offset to read) for one topic, on the group's
+ * coordinator connection, as the member `memberId` of generation `generationId` (-1 and '' for a
+ * standalone consumer); a partition's error code becomes a KafkaError.
+ */
+export async function commitOffsetsOn(
+  coordinator: Connection,
+  group: string,
+  topic: string,
+  offsets: ReadonlyMap<number, number>,
+  generationId: number,
+  memberId: string,
+): Promise<void> {
+  const response = await coordinator.request(ApiKey.OffsetCommit, {
+    groupId: group,
+    generationIdOrMemberEpoch: generationId,
+    memberId,
+    groupInstanceId: null,
+    retentionTimeMs: -1,
+    topics: [
+      {
+        name: topic,
+        partitions: [...offsets].map(([partitionIndex, committedOffset]) => ({
+          partitionIndex,
+          committedOffset,
+          committedLeaderEpoch: -1,
+          commitTimestamp: -1,
+          committedMetadata: '',
+        })),
+      },
+    ],
+  });
+  for (const t of response.topics as Message[]) {
+    for (const p of t.partitions as Message[]) {
+      checkError(p.errorCode, `OffsetCommit ${topic}-${p.partitionIndex as number} for group ${group}`);
+    }
   }
 }
 

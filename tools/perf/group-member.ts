@@ -6,7 +6,7 @@
  * stop, commit and join again.
  */
 import {
-  ApiKey,
+  commitOffsetsOn,
   KafkaError,
   checkError,
   errorName,
@@ -148,33 +148,7 @@ export class GroupMember {
   /** Commits `offsets` (partition -> next offset to read) as this member of this generation. */
   async commit(offsets: ReadonlyMap<number, number>): Promise<void> {
     if (!this.conn || offsets.size === 0) return;
-    const response = await this.conn.request(ApiKey.OffsetCommit, {
-      groupId: this.group,
-      generationIdOrMemberEpoch: this.generationId,
-      memberId: this.memberId,
-      groupInstanceId: null,
-      retentionTimeMs: -1,
-      topics: [
-        {
-          name: this.topic,
-          partitions: [...offsets].map(([partitionIndex, committedOffset]) => ({
-            partitionIndex,
-            committedOffset,
-            committedLeaderEpoch: -1,
-            commitTimestamp: -1,
-            committedMetadata: '',
-          })),
-        },
-      ],
-    });
-    for (const t of response.topics as Message[]) {
-      for (const p of t.partitions as Message[]) {
-        checkError(
-          p.errorCode,
-          `OffsetCommit ${this.topic}-${p.partitionIndex as number} for group ${this.group}`,
-        );
-      }
-    }
+    await commitOffsetsOn(this.conn, this.group, this.topic, offsets, this.generationId, this.memberId);
   }
 
   async leave(): Promise<void> {
