@@ -51,8 +51,9 @@ export class MappingBudget {
 
   /** Releases the resident pages of every segment read since the last call. */
   trimResident(): void {
-    for (const segment of this.touched) if (this.mapped.has(segment)) segment.releaseResidentPages();
+    const touched = [...this.touched];
     this.touched.clear();
+    for (const segment of touched) if (this.mapped.has(segment)) segment.releaseResidentPages();
   }
 
   forget(segment: Mappable): void {

@@ -70,7 +70,11 @@ export async function readSegment(
       return { records: map.subarray(position, Math.max(end, position)), position, firstOffset };
     }
   }
-  return file.withIo(() => coldRead(segment, from, limit, startOffset, maxBytes, upToOffset, minOneBatch));
+  // A resume point is only trusted once its batch was checked, which needs its page in memory.
+  const coldFrom = map ? from : indexed;
+  return file.withIo(() =>
+    coldRead(segment, coldFrom, limit, startOffset, maxBytes, upToOffset, minOneBatch),
+  );
 }
 
 /**

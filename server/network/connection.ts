@@ -172,7 +172,12 @@ export class Connection {
     if (mapped) {
       const sent = mapped;
       this.socket.write(response[last]!, () => {
-        for (const buffer of sent) releasePages(buffer);
+        try {
+          for (const buffer of sent) releasePages(buffer);
+        } catch (err) {
+          // Only memory accounting is at stake: the bytes are sent and stay in the page cache.
+          this.options.log?.(`releasing sent pages failed: ${(err as Error).message}`);
+        }
       });
     }
   }

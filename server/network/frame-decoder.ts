@@ -7,8 +7,9 @@
  *   assembled, once, into a buffer of its own.
  * - `readBuffer()` / `didRead(n)`, for a socket reading into memory we give it (net's `onread`):
  *   while a large frame is being assembled the kernel reads straight into the rest of that frame's
- *   buffer, so its bytes are never copied; otherwise it reads into one reusable scratch buffer,
- *   and the frames found there are copied out, since the next read overwrites the scratch.
+ *   buffer, so its bytes are never copied; otherwise it reads into a reusable scratch buffer
+ *   shared by all connections, and the frames found there are copied out, since the next read
+ *   overwrites the scratch.
  *
  * Frame buffers come from a FramePool when one is given, and are then flagged as pooled to
  * `onFrame`. A size above the limit (socket.request.max.bytes) or below zero is an error: the
@@ -28,8 +29,13 @@ export class FrameTooLargeError extends Error {
 /** Called for each frame; `pooled` says the frame's buffer came from the decoder's pool. */
 export type OnFrame = (frame: Buffer, pooled: boolean) => void;
 
-/** Size of the reusable read buffer. */
-const SCRATCH_BYTES = 256 * 1024;
+/**
+ * The reusable read buffer, one for every connection: a read into it is decoded (and its frames
+ * copied out) in the same callback, before the event loop runs any other read, so connections
+ * never see each other's bytes. 64 KiB, the size of the chunks Node reads by default.
+ */
+const SCRATCH_BYTES = 64 * 1024;
+let sharedScratch: Buffer | undefined;
 /** A frame still missing at least this much is read straight into its own buffer. */
 const DIRECT_READ_BYTES = 16 * 1024;
 
@@ -42,7 +48,6 @@ export class FrameDecoder {
   private wanted = -1;
   private readonly sizeBytes = Buffer.alloc(4);
   private sizeFill = 0;
-  private scratch: Buffer | undefined;
   /** What the last readBuffer() handed out: the scratch, or a view of `partial`. */
   private reading: Buffer | undefined;
 
@@ -61,8 +66,7 @@ export class FrameDecoder {
     if (this.partial && this.wanted - this.partialFill >= DIRECT_READ_BYTES) {
       this.reading = this.partial.subarray(this.partialFill, this.wanted);
     } else {
-      this.scratch ??= Buffer.allocUnsafeSlow(SCRATCH_BYTES);
-      this.reading = this.scratch;
+      this.reading = sharedScratch ??= Buffer.allocUnsafeSlow(SCRATCH_BYTES);
     }
     return this.reading;
   }
@@ -72,7 +76,7 @@ export class FrameDecoder {
     const into = this.reading;
     this.reading = undefined;
     if (!into) throw new Error('didRead without readBuffer');
-    if (into !== this.scratch) {
+    if (into !== sharedScratch) {
       this.partialFill += n;
       if (this.partialFill === this.wanted) this.emitPartial(onFrame);
       return;

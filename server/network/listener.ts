@@ -17,7 +17,7 @@ export class Listener {
     // One pool for every connection: a few producers share the same handful of buffers.
     // Accepted paused, so each connection can re-wrap its socket to read into its own buffers.
     const connectionOptions = { framePool: new FramePool(), ownReadBuffers: true, ...options };
-    this.server = net.createServer({ pauseOnConnect: true }, (socket) => {
+    this.server = net.createServer({ pauseOnConnect: connectionOptions.ownReadBuffers }, (socket) => {
       const connection = new Connection(socket, this.handler, connectionOptions);
       this.connections.add(connection);
       connection.socket.on('close', () => this.connections.delete(connection));

@@ -139,6 +139,21 @@ describe('LogSegment', () => {
     segment.close();
   });
 
+  it('a reader behind the last one gets its own offset when the resume point is no longer in memory', async () => {
+    const segment = filled(40);
+    const batchSize = batchAt(0).length;
+    // One reader far along sets the resume point; then the pages leave memory altogether.
+    await segment.read(300, 2 * batchSize, Number.MAX_SAFE_INTEGER, true);
+    expect(segment.file.lastReadEnd).toBeGreaterThan(0);
+    budget.trimResident();
+    evictFromPageCache(segment.logPath);
+    // A reader at the start takes the cold path: it must not start at the resume point.
+    const behind = (await segment.read(5, batchSize, Number.MAX_SAFE_INTEGER, true))!;
+    expect(behind.firstOffset).toBe(0);
+    expect(decodeRecords(behind.records)[0]!.offset).toBe(0);
+    segment.close();
+  });
+
   it('finds its next offset after a clean reopen from the last index entry', () => {
     filled(30).close();
     const reopened = LogSegment.open(dir, 0, config, budget, true);
