@@ -8,14 +8,8 @@
  * Produce latency is the ack latency; consume latency is end to end, from a timestamp the producer
  * embeds in each record.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import type { LatencySummary, PhaseReport } from './phase-report.js';
-
-/** Whether this checkout has the perf subcommand (it arrived after the benchmark was written). */
-export function kilnPerfAvailable(repoRoot: string): boolean {
-  return fs.existsSync(path.join(repoRoot, 'tools', 'commands', 'perf.ts'));
-}
 
 /** node, then these: bin/kiln.js runs in the child's own process, so its pid is the client's. */
 export function kilnArgs(repoRoot: string, args: string[]): string[] {

@@ -7,7 +7,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { runLatency, type LatencyRunResult } from './latency-run.js';
-import { kilnPerfAvailable } from './kiln-perf.js';
 import {
   FULL_LIMIT_SIZES,
   QUICK_LIMIT_SIZES,
@@ -127,9 +126,6 @@ export async function runE2e(options: E2eOptions, repoRoot: string, hooks: Runne
       log(`rdkafka_performance unavailable, its cases will fail: ${(err as Error).message}`);
     }
   }
-  const perfAvailable = kilnPerfAvailable(repoRoot);
-  if (!perfAvailable) log('kiln perf is not in this checkout (tools/commands/perf.ts); its cases will fail');
-
   const limitSizes = hooks.limitSizes ?? (options.quick ? QUICK_LIMIT_SIZES : FULL_LIMIT_SIZES);
   const measureLimits = async (at: 'start' | 'end'): Promise<MachineLimits & { at: 'start' | 'end' }> => {
     log(`measuring machine limits (${at}) ...`);
@@ -165,7 +161,6 @@ export async function runE2e(options: E2eOptions, repoRoot: string, hooks: Runne
     const peak = latencyPeak(results);
     if (!peak)
       log('latency run skipped: no produce rate of the 100 B / 1 partition / acks=1 / none case to halve');
-    else if (!perfAvailable) log('latency run skipped: kiln perf is not available');
     else {
       log(`latency run at ${Math.round(peak.recordsPerSec / 2).toLocaleString('en-US')} records/s ...`);
       const latencyOptions = {

@@ -111,11 +111,10 @@ export class FrameDecoder {
       const size = chunk.readInt32BE(pos);
       this.checkSize(size);
       pos += 4;
-      if (chunk.length - pos >= size && !transient) {
+      // A view of the chunk, unless the chunk is about to be reused (an empty frame is no view).
+      if (chunk.length - pos >= size && (!transient || size === 0)) {
         onFrame(chunk.subarray(pos, pos + size), false);
         pos += size;
-      } else if (size === 0) {
-        onFrame(Buffer.alloc(0), false);
       } else {
         // Copied into a buffer of its own: the rest of it arrives later, or the chunk is reused.
         this.startFrame(size);

@@ -26,6 +26,7 @@ describe('bench:e2e options', () => {
 
   it('refuses a bad scale, latency length or filter with a readable message', () => {
     expect(() => parseOptions(['--scale', '0'], '/repo')).toThrow(OptionsError);
+    expect(() => parseOptions(['--scale', '-1'], '/repo')).toThrow(/scale/);
     expect(() => parseOptions(['--latency-seconds', 'x'], '/repo')).toThrow(/latency-seconds/);
     expect(() => parseOptions(['--only', '('], '/repo')).toThrow(/--only/);
     expect(() => parseOptions(['--bogus'], '/repo')).toThrow();
