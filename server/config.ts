@@ -44,6 +44,18 @@ export interface BrokerConfig {
   groupMaxSessionTimeoutMs: number;
   logCleanerEnable: boolean;
   clusterId: string | undefined;
+  /** queued.max.request.bytes: request bytes being read or waiting, across all connections. */
+  queuedMaxRequestBytes: number;
+  /** kiln.queued.max.response.bytes: response bytes built but not yet sent, across all connections. */
+  queuedMaxResponseBytes: number;
+  /** kiln.request.read.timeout.ms: a request must arrive whole within this long of its first byte. */
+  requestReadTimeoutMs: number;
+  /** connections.max.idle.ms: a connection with no request for this long is closed. */
+  connectionsMaxIdleMs: number;
+  /** kiln.max.partitions.per.topic: CreateTopics and CreatePartitions refuse more (POLICY_VIOLATION). */
+  maxPartitionsPerTopic: number;
+  /** kiln.max.partitions: partitions the broker may hold in all; creation beyond it is refused. */
+  maxPartitions: number;
   /** Defaults for every topic (the broker's log.* settings, translated). */
   logDefaults: LogConfig;
 }
@@ -153,6 +165,12 @@ const KNOWN = new Set([
   'group.max.session.timeout.ms',
   'log.cleaner.enable',
   'cluster.id',
+  'queued.max.request.bytes',
+  'kiln.queued.max.response.bytes',
+  'kiln.request.read.timeout.ms',
+  'connections.max.idle.ms',
+  'kiln.max.partitions.per.topic',
+  'kiln.max.partitions',
   ...Object.keys(LOG_PROPERTY),
   ...TIME_GROUPS.flatMap((group) => group.units.map(([key]) => key)),
 ]);
@@ -175,6 +193,12 @@ export const DEFAULT_PROPERTIES: Readonly<Record<string, string>> = {
   'group.max.session.timeout.ms': '1800000',
   'log.cleaner.enable': 'true',
   'log.retention.hours': '168',
+  'queued.max.request.bytes': '536870912',
+  'kiln.queued.max.response.bytes': '536870912',
+  'kiln.request.read.timeout.ms': '30000',
+  'connections.max.idle.ms': '600000',
+  'kiln.max.partitions.per.topic': '10000',
+  'kiln.max.partitions': '100000',
 };
 
 /** Reads a server.properties file: `key=value` lines, `#` and `!` comments, blank lines. */
@@ -278,6 +302,20 @@ export function buildBrokerConfig(properties: Record<string, string>): BrokerCon
     ),
     logCleanerEnable: boolean('log.cleaner.enable', props['log.cleaner.enable']!),
     clusterId: props['cluster.id'],
+    queuedMaxRequestBytes: integer('queued.max.request.bytes', props['queued.max.request.bytes']!, 1),
+    queuedMaxResponseBytes: integer(
+      'kiln.queued.max.response.bytes',
+      props['kiln.queued.max.response.bytes']!,
+      1,
+    ),
+    requestReadTimeoutMs: integer('kiln.request.read.timeout.ms', props['kiln.request.read.timeout.ms']!, 1),
+    connectionsMaxIdleMs: integer('connections.max.idle.ms', props['connections.max.idle.ms']!, -1),
+    maxPartitionsPerTopic: integer(
+      'kiln.max.partitions.per.topic',
+      props['kiln.max.partitions.per.topic']!,
+      1,
+    ),
+    maxPartitions: integer('kiln.max.partitions', props['kiln.max.partitions']!, 1),
     logDefaults,
   };
 }
