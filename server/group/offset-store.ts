@@ -102,21 +102,60 @@ export class OffsetStore {
     return store;
   }
 
+  /**
+   * Replays one partition. A record the store cannot parse (damage, or a format it does not know)
+   * is skipped with a warning, never fatal: one bad record must not keep the broker from starting.
+   * A read that fails ends this partition's load with an error logged; what was read stays.
+   */
   private async loadPartition(partition: number): Promise<void> {
     const log = this.broker.logs.getLog(OFFSETS_TOPIC, partition);
     if (!log) return;
     let position = log.logStartOffset;
-    while (position < log.logEndOffset) {
-      const read = await log.read(position, READ_CHUNK_BYTES);
-      if (read.records.length === 0) break;
-      for (const batch of iterateBatches(read.records)) {
-        position = batch.lastOffset + 1;
-        if (batch.isControl) continue;
-        for (const record of readRecords(batch)) {
-          if (record.key) this.replay(record.key, record.value);
+    let skipped = 0;
+    let firstSkipped = -1;
+    const skip = (offset: number, err: unknown): void => {
+      if (skipped++ === 0) {
+        firstSkipped = offset;
+        this.broker.log.warn(
+          { partition, offset, err },
+          `skipping a record of ${OFFSETS_TOPIC} that cannot be parsed`,
+        );
+      }
+    };
+    try {
+      while (position < log.logEndOffset) {
+        const read = await log.read(position, READ_CHUNK_BYTES);
+        if (read.records.length === 0) break;
+        for (const batch of iterateBatches(read.records)) {
+          position = batch.lastOffset + 1;
+          if (batch.isControl) continue;
+          try {
+            let offset = batch.baseOffset;
+            for (const record of readRecords(batch)) {
+              offset = record.offset;
+              if (!record.key) continue;
+              try {
+                this.replay(record.key, record.value);
+              } catch (err) {
+                skip(offset, err);
+              }
+            }
+          } catch (err) {
+            skip(batch.baseOffset, err);
+          }
         }
       }
+    } catch (err) {
+      this.broker.log.error(
+        { partition, offset: position, err },
+        `cannot read ${OFFSETS_TOPIC} past this offset: committed offsets after it are not loaded`,
+      );
     }
+    if (skipped > 1)
+      this.broker.log.warn(
+        { partition, skipped, firstOffset: firstSkipped },
+        `skipped records of ${OFFSETS_TOPIC} that cannot be parsed`,
+      );
   }
 
   /** Applies one record: the latest value per key wins, a null value deletes. */

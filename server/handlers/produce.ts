@@ -86,6 +86,10 @@ async function appendPartition(
       ? broker.logs.getLog(topicName, data.index)
       : undefined;
   if (!log) return failed(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  // Internal topics are written by the broker alone: a forged record in __consumer_offsets could
+  // move other groups' offsets, or be unreadable to the offset store.
+  if (topic!.internal)
+    return failed(ErrorCode.INVALID_TOPIC_EXCEPTION, `cannot append to internal topic ${topicName}`);
   const records = data.records;
   if (!records || records.length === 0)
     return failed(ErrorCode.INVALID_RECORD, 'the produce request holds no records');

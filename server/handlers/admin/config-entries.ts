@@ -299,7 +299,12 @@ export function alterableTopic(
   if (resourceType !== ResourceType.TOPIC) return unsupportedResourceError(resourceType);
   const problem = topicNameProblem(name);
   if (problem) return { errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage: problem };
-  if (!broker.topics.store.get(name)) return unknownTopicError(name);
+  const topic = broker.topics.store.get(name);
+  if (!topic) return unknownTopicError(name);
+  // The broker's own topics keep the configs it relies on: __consumer_offsets made `delete` or
+  // given a short retention would lose committed offsets.
+  if (topic.internal)
+    return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `${name} is an internal topic` };
   return undefined;
 }
 

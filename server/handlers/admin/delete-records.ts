@@ -4,7 +4,8 @@
  * - offset -1 means "up to the high watermark";
  * - an offset beyond the high watermark, or negative other than -1, is OFFSET_OUT_OF_RANGE;
  * - an offset at or below the current log start offset changes nothing and succeeds;
- * - the answer's lowWatermark is the log start offset afterwards (-1 on error).
+ * - the answer's lowWatermark is the log start offset afterwards (-1 on error);
+ * - an internal topic is INVALID_TOPIC_EXCEPTION, as in Kafka.
  */
 import type { BrokerContext } from '../../broker-context.js';
 import type { Message } from '../../protocol/codec.js';
@@ -47,6 +48,8 @@ function deleteBefore(
       ? broker.logs.getLog(topicName, partitionIndex)
       : undefined;
   if (!log) return failed(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  // As Kafka: records of an internal topic (committed offsets) are removed by the broker alone.
+  if (topic!.internal) return failed(ErrorCode.INVALID_TOPIC_EXCEPTION);
   const target = offset === HIGH_WATERMARK ? log.highWatermark : offset;
   if (target < 0 || target > log.highWatermark) return failed(ErrorCode.OFFSET_OUT_OF_RANGE);
   try {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { iterateBatches, readRecords } from '../../../engine/index.js';
+import { buildBatch, iterateBatches, readRecords } from '../../../engine/index.js';
 import { GroupCoordinator, type CommitPartition } from '../../../server/group/group-coordinator.js';
 import { OFFSETS_TOPIC, partitionForGroup } from '../../../server/group/offset-store.js';
 import { decodeKey, decodeOffsetValue } from '../../../server/group/offset-records.js';
@@ -219,5 +219,23 @@ describe('offset store', () => {
     expect(
       coordinator.deleteOffsets('g', [{ name: 't', partitions: [{ partitionIndex: 0 }] }]).errorCode,
     ).toBe(ErrorCode.NON_EMPTY_GROUP);
+  });
+  it('a record it cannot parse in __consumer_offsets is skipped at load, not fatal', async () => {
+    await open();
+    expect(commit('g', [part(0, 42)])).toEqual([0]);
+    const log = broker.context.logs.getLog(OFFSETS_TOPIC, partitionForGroup('g', 4))!;
+    // What `echo 'k:v' | kcat -P -t __consumer_offsets -K:` wrote before produce refused internal
+    // topics: a 1-byte key made every later start fail with "truncated".
+    log.append(buildBatch({ records: [{ key: 'k', value: 'v' }] }));
+    // A known key version with a value that ends too soon, and a group record of garbage.
+    const key = Buffer.from([0, 1, 0, 1, 0x67, 0, 1, 0x74, 0, 0, 0, 1]);
+    log.append(buildBatch({ records: [{ key, value: Buffer.from([0, 3, 1]) }] }));
+    log.append(
+      buildBatch({ records: [{ key: Buffer.from([0, 2, 0, 1, 0x67]), value: Buffer.from([0, 3, 0]) }] }),
+    );
+    expect(commit('g', [part(2, 9)])).toEqual([0]);
+    await restart();
+    const fetched = coordinator.fetchOffsets('g', [{ name: 't', partitionIndexes: [0, 2] }]);
+    expect(fetched.topics[0]!.partitions.map((p) => p.committedOffset)).toEqual([42, 9]);
   });
 });
