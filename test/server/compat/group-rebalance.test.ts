@@ -28,7 +28,7 @@ describe('a consumer group rebalancing', () => {
       await admin.connect();
       await admin.createTopics({ topics: [{ topic: 'six', numPartitions: 6 }] });
       await admin.disconnect();
-      const producer = kafka.producer();
+      const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
       await producer.connect();
       const send = async (from: number, to: number): Promise<void> => {
         const messages = [];

@@ -6,8 +6,10 @@ import { startBroker, type RunningBroker } from '../../helpers/broker-fixture.js
 /** kcat 1.7.1 (librdkafka 2.0.2), unmodified, against a Kiln broker. */
 const run = promisify(execFile);
 
+/** Every producing run uses librdkafka's idempotent producer. */
 async function kcat(args: string[], input?: string): Promise<string> {
-  const child = run('kcat', args, { timeout: 30_000 });
+  const all = args.includes('-P') ? [...args, '-X', 'enable.idempotence=true'] : args;
+  const child = run('kcat', all, { timeout: 30_000 });
   if (input !== undefined) {
     child.child.stdin!.end(input);
   }

@@ -19,13 +19,13 @@ describe('Node.js clients against Kiln', () => {
     await kiln.stop();
   });
 
-  it('kafkajs: admin creates a topic, a gzip producer writes, a consumer group reads everything and commits', async () => {
+  it('kafkajs: admin creates a topic, an idempotent gzip producer writes, a consumer group reads everything and commits', async () => {
     const kafka = new Kafka({ clientId: 'kiln-test', brokers: [kiln.bootstrap], logLevel: logLevel.NOTHING });
     const admin = kafka.admin();
     await admin.connect();
     expect(await admin.createTopics({ topics: [{ topic: 'kafkajs', numPartitions: 3 }] })).toBe(true);
     expect(await admin.listTopics()).toContain('kafkajs');
-    const producer = kafka.producer();
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
     const messages = Array.from({ length: 30 }, (_, i) => ({ key: `k${i}`, value: `v${i}` }));
     await producer.send({ topic: 'kafkajs', compression: CompressionTypes.GZIP, messages });
@@ -63,7 +63,7 @@ describe('Node.js clients against Kiln', () => {
     await admin.disconnect();
   });
 
-  it('@platformatic/kafka: admin, producer and a consumer group', async () => {
+  it('@platformatic/kafka: admin, an idempotent producer and a consumer group', async () => {
     const admin = new PlatformaticAdmin({ clientId: 'kiln-test', bootstrapBrokers: [kiln.bootstrap] });
     await admin.createTopics({ topics: ['platformatic'], partitions: 2, replicas: 1 });
     await admin.close();
@@ -71,6 +71,7 @@ describe('Node.js clients against Kiln', () => {
       clientId: 'kiln-test',
       bootstrapBrokers: [kiln.bootstrap],
       serializers: stringSerializers,
+      idempotent: true,
     });
     await producer.send({
       messages: Array.from({ length: 20 }, (_, i) => ({
