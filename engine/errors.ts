@@ -4,6 +4,7 @@
  */
 export type EngineErrorCode =
   | 'CORRUPT_RECORD'
+  | 'CORRUPT_LOG'
   | 'INVALID_RECORD'
   | 'UNSUPPORTED_MAGIC'
   | 'RECORD_TOO_LARGE'
@@ -40,6 +41,22 @@ export class CorruptRecordError extends EngineError {
     readonly position: number,
   ) {
     super('CORRUPT_RECORD', message);
+  }
+}
+
+/**
+ * Bytes already in a segment that cannot be batches: a length field that is too small or runs past
+ * the segment's end, a bad magic byte where a batch must start. Unlike CorruptRecordError (a
+ * client sent a bad batch) this is damage on the broker's own disk, worth a log line.
+ */
+export class CorruptSegmentError extends EngineError {
+  constructor(
+    readonly path: string,
+    /** File position of the damaged batch header. */
+    readonly position: number,
+    detail: string,
+  ) {
+    super('CORRUPT_LOG', `corrupt segment ${path} at position ${position}: ${detail}`);
   }
 }
 
@@ -94,6 +111,22 @@ export class DiskFullError extends EngineError {
 export class StorageError extends EngineError {
   constructor(message: string, cause?: unknown) {
     super('STORAGE_ERROR', message, { cause });
+  }
+}
+
+/**
+ * A segment file holds fewer bytes than the log wrote to it: something cut it under the running
+ * broker. Reads of it fail with this error instead of touching mapped pages past its end (SIGBUS).
+ */
+export class SegmentTruncatedError extends StorageError {
+  constructor(
+    readonly path: string,
+    /** Bytes the log holds in the file. */
+    readonly expected: number,
+    /** Bytes the file has now (or where a read came up short). */
+    readonly actual: number,
+  ) {
+    super(`segment ${path} was cut under the broker: ${actual} bytes on disk, ${expected} written`);
   }
 }
 

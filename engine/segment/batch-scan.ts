@@ -4,12 +4,19 @@
  * A window is a Buffer holding the segment's bytes from file position `windowStart`: the whole
  * mapping (windowStart 0) on the hot path, or a chunk read with an async read for cold data. The
  * scan reports where it stopped; the caller widens the window when the scan ran off its end.
+ *
+ * Every header a scan steps over is checked first (magic 2, a length that covers at least a batch
+ * header and ends inside the segment): a damaged length must stop the scan as 'corrupt' — read
+ * as is, it would step backwards, stand still or jump past the end, and a read would hang or find
+ * nothing, forever.
  */
 import {
+  BATCH_HEADER_SIZE,
   BATCH_LENGTH,
   BASE_OFFSET,
   LAST_OFFSET_DELTA,
   LOG_OVERHEAD,
+  MAGIC,
   MAX_TIMESTAMP,
   readInt64,
 } from '../record/record-batch.js';
@@ -21,12 +28,34 @@ export const SCAN_HEADER_BYTES = MAX_TIMESTAMP + 8;
 export class ScanResult {
   /** File position of the batch found, or where the scan stopped. */
   position = 0;
-  /** The found batch's base offset, last offset and size. */
+  /** The found batch's base offset, last offset and size (for 'corrupt': the bad header's size). */
   baseOffset = 0;
   lastOffset = 0;
   size = 0;
-  /** 'found', 'end' (reached `limit`, the end of valid data) or 'more' (the window ended first). */
-  status: 'found' | 'end' | 'more' = 'end';
+  /**
+   * 'found', 'end' (reached `limit`, the end of valid data), 'more' (the window ended first) or
+   * 'corrupt' (the header at `position` cannot start a batch; see corruptionDetail).
+   */
+  status: 'found' | 'end' | 'more' | 'corrupt' = 'end';
+}
+
+/**
+ * Whether the header at window index `at` (file position `pos`), whose batch is `size` bytes with
+ * its log overhead, can start a batch that ends by `limit`.
+ */
+function plausible(window: Buffer, at: number, pos: number, size: number, limit: number): boolean {
+  return size >= BATCH_HEADER_SIZE && size <= limit - pos && window[at + MAGIC] === 2;
+}
+
+/** Why the header of a scan that stopped as 'corrupt' is bad, for the error's message. */
+export function corruptionDetail(scan: ScanResult, limit: number): string {
+  if (limit - scan.position < BATCH_HEADER_SIZE)
+    return `${limit - scan.position} bytes before the end of the segment, too few for a batch header`;
+  if (scan.size < BATCH_HEADER_SIZE)
+    return `batch length ${scan.size - LOG_OVERHEAD} is below the header size`;
+  if (scan.size > limit - scan.position)
+    return `batch of ${scan.size} bytes runs past the segment's end at ${limit}`;
+  return 'no record batch (magic 2) starts there';
 }
 
 /**
@@ -79,9 +108,14 @@ function scanUntil(
   let pos = position;
   const windowEnd = windowStart + window.length;
   while (pos < limit) {
+    if (limit - pos < BATCH_HEADER_SIZE) return stop(out, 'corrupt', pos);
     if (pos + SCAN_HEADER_BYTES > windowEnd) return stop(out, 'more', pos);
     const at = pos - windowStart;
     const size = window.readInt32BE(at + BATCH_LENGTH) + LOG_OVERHEAD;
+    if (!plausible(window, at, pos, size, limit)) {
+      out.size = size;
+      return stop(out, 'corrupt', pos);
+    }
     const base = readInt64(window, at + BASE_OFFSET);
     const last = base + window.readInt32BE(at + LAST_OFFSET_DELTA);
     if (matches(window, at, last)) {
@@ -101,6 +135,8 @@ function scanUntil(
  * With `minOne`, the first batch is included whatever its size (KIP-74). Returns `position` when
  * nothing fits. A window that ends inside a header ends the run there — the caller sized the
  * window to what it may return — or, before the first batch, gives -1: the window was too short.
+ * A header that cannot start a batch ends the run too (the caller's scan to the first batch has
+ * checked that one; a read that starts at a later bad one gets the error from that scan).
  */
 export function scanReadEnd(
   window: Buffer,
@@ -117,8 +153,9 @@ export function scanReadEnd(
     if (pos + SCAN_HEADER_BYTES > windowEnd) return pos === position ? -1 : pos;
     const at = pos - windowStart;
     const size = window.readInt32BE(at + BATCH_LENGTH) + LOG_OVERHEAD;
+    if (!plausible(window, at, pos, size, limit)) break;
     const last = readInt64(window, at + BASE_OFFSET) + window.readInt32BE(at + LAST_OFFSET_DELTA);
-    if (last >= upToOffset || pos + size > limit) break;
+    if (last >= upToOffset) break;
     const first = pos === position;
     if (pos + size - position > maxBytes && !(first && minOne)) break;
     pos += size;

@@ -10,11 +10,17 @@
  * A file that has ever been mapped is never truncated in place — a slice still on its way to a
  * socket would fault (SIGBUS) — it is replaced by a truncated copy instead; the old inode lives on
  * for the slices that still view it. An fd with reads in flight is closed when they finish.
+ *
+ * The descriptor is opened on demand and counted by the process-wide OpenFileBudget, which closes
+ * the least recently used idle ones (a mapping outlives its fd): an idle partition holds none for
+ * its older segments. Something outside the broker may still cut the file; `assertIntact` (one
+ * fstat) lets a hot read find that out before it touches a mapped page past the end.
  */
 import fs from 'node:fs';
-import { DiskFullError, LogClosedError, StorageError } from '../errors.js';
+import { DiskFullError, LogClosedError, SegmentTruncatedError, StorageError } from '../errors.js';
 import { MAX_MAPPING_BYTES, isResident, mapFile, releasePages } from './mapped-file.js';
 import type { Mappable, MappingBudget } from './mapping-budget.js';
+import { type FdHolder, type OpenFileBudget, defaultOpenFileBudget } from './open-file-budget.js';
 import { dirname } from 'node:path';
 
 /**
@@ -27,36 +33,64 @@ const mappedInodes = new Set<string>();
 /** The smallest mapping made for a file that is still growing. */
 const MIN_GROWING_MAP = 4 * 1024 * 1024;
 
-function inodeKey(fd: number): string {
-  const stat = fs.fstatSync(fd);
+function keyOf(stat: fs.Stats): string {
   return `${stat.dev}:${stat.ino}`;
 }
 
-export class LogFile implements Mappable {
+function inodeKey(fd: number): string {
+  return keyOf(fs.fstatSync(fd));
+}
+
+export class LogFile implements Mappable, FdHolder {
+  /** The open descriptor, or -1: not opened yet, closed by the OpenFileBudget, or closed for good. */
   private fd: number;
+  /** close() or delete() was called: the file is not opened again. */
+  private ended = false;
+  /** dev:ino of the file this object reads and writes; a reopen that finds another one drops the mapping. */
+  private inode: string;
   private sizeBytes: number;
   private mapping: Buffer | undefined;
   private pendingIo = 0;
   private closeWhenIdle = false;
+  lastUse = 0;
 
   private constructor(
     readonly path: string,
     fd: number,
     size: number,
+    inode: string,
     private readonly budget: MappingBudget,
+    private readonly files: OpenFileBudget,
   ) {
     this.fd = fd;
     this.sizeBytes = size;
+    this.inode = inode;
+    if (fd >= 0) files.opened(this);
   }
 
-  /** A new, empty file (an existing one is emptied). */
-  static create(path: string, budget: MappingBudget): LogFile {
-    return new LogFile(path, openOrThrow(path, 'w+'), 0, budget);
+  /** A new, empty file (an existing one is emptied). It stays open: appends come next. */
+  static create(path: string, budget: MappingBudget, files = defaultOpenFileBudget): LogFile {
+    const fd = openOrThrow(path, 'w+');
+    let inode: string;
+    try {
+      inode = inodeKey(fd);
+    } catch (err) {
+      fs.closeSync(fd);
+      throw new StorageError(`cannot open ${path}`, err);
+    }
+    return new LogFile(path, fd, 0, inode, budget, files);
   }
 
-  static open(path: string, budget: MappingBudget): LogFile {
-    const fd = openOrThrow(path, 'r+');
-    return new LogFile(path, fd, fs.fstatSync(fd).size, budget);
+  /** An existing file, by a stat only: its descriptor opens on first use. */
+  static open(path: string, budget: MappingBudget, files = defaultOpenFileBudget): LogFile {
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(path);
+    } catch (err) {
+      throw new StorageError(`cannot open ${path}`, err);
+    }
+    if (!stat.isFile()) throw new StorageError(`cannot open ${path}: not a regular file`);
+    return new LogFile(path, -1, stat.size, keyOf(stat), budget, files);
   }
 
   /**
@@ -71,9 +105,65 @@ export class LogFile implements Mappable {
     return this.sizeBytes;
   }
 
+  /** Whether the file holds a descriptor now (the OpenFileBudget may have closed it). */
+  get hasOpenFd(): boolean {
+    return this.fd >= 0;
+  }
+
+  /** FdHolder: open, and no I/O in flight that uses the descriptor. */
+  get idle(): boolean {
+    return this.fd >= 0 && this.pendingIo === 0 && !this.ended;
+  }
+
+  /** FdHolder: the budget closes the descriptor; the next use opens the file again. */
+  closeIdle(): void {
+    if (this.idle) this.closeFd();
+  }
+
+  /** The descriptor, opened again if the budget closed it. */
+  private handle(): number {
+    if (this.fd < 0) this.reopen();
+    this.files.use(this);
+    return this.fd;
+  }
+
+  private reopen(): void {
+    if (this.ended) throw new LogClosedError(this.path);
+    const fd = openOrThrow(this.path, 'r+');
+    let inode: string;
+    try {
+      inode = inodeKey(fd);
+    } catch (err) {
+      fs.closeSync(fd);
+      throw new StorageError(`cannot open ${this.path}`, err);
+    }
+    if (inode !== this.inode) {
+      // Replaced behind the broker's back: the mapping and the resume point describe the old file.
+      this.inode = inode;
+      this.unmap();
+      this.lastReadEnd = -1;
+    }
+    this.fd = fd;
+    this.files.opened(this);
+  }
+
+  /**
+   * Throws SegmentTruncatedError when the file on disk is shorter than the bytes written to it
+   * (cut from outside the broker), so that a hot read never touches a mapped page past the end of
+   * the file: that would kill the process with SIGBUS. One fstat per read.
+   */
+  assertIntact(): void {
+    const actual = fstatOrThrow(this.handle(), this.path).size;
+    if (actual >= this.sizeBytes) return;
+    this.unmap();
+    this.lastReadEnd = -1;
+    throw new SegmentTruncatedError(this.path, this.sizeBytes, actual);
+  }
+
   /** Writes `chunks` at the end in one writev; the size moves only when all of it is written. */
   append(chunks: readonly Buffer[]): number {
     const start = this.sizeBytes;
+    const fd = this.handle();
     const pending = chunks.slice();
     let position = start;
     try {
@@ -81,8 +171,8 @@ export class LogFile implements Mappable {
         const first = pending[0]!;
         let written =
           pending.length === 1
-            ? fs.writeSync(this.fd, first, 0, first.length, position)
-            : fs.writevSync(this.fd, pending, position);
+            ? fs.writeSync(fd, first, 0, first.length, position)
+            : fs.writevSync(fd, pending, position);
         position += written;
         // A short write: drop what went out and go on with the rest.
         while (pending.length > 0 && written >= pending[0]!.length) written -= pending.shift()!.length;
@@ -110,8 +200,8 @@ export class LogFile implements Mappable {
       if (size > MAX_MAPPING_BYTES) return undefined;
       // The old mapping lives until it is garbage-collected: its pages go from the RSS now.
       if (this.mapping) releasePages(this.mapping);
-      this.mapping = mapFile(this.fd, size, false);
-      mappedInodes.add(inodeKey(this.fd));
+      this.mapping = mapFile(this.handle(), size, false);
+      mappedInodes.add(this.inode);
     }
     this.budget.touch(this);
     return to > from && !isResident(this.mapping.subarray(from, to)) ? undefined : this.mapping;
@@ -145,15 +235,26 @@ export class LogFile implements Mappable {
     }
   }
 
-  /** Reads `length` bytes at `position` into a new Buffer on the thread pool. */
+  /**
+   * Reads `length` bytes at `position` into a new Buffer on the thread pool; past the size, only
+   * what is there. A read that comes up short below the size means the file was cut from outside:
+   * SegmentTruncatedError.
+   */
   readAt(position: number, length: number): Promise<Buffer> {
-    if (this.fd < 0) return Promise.reject(new LogClosedError(this.path));
+    let fd: number;
+    try {
+      fd = this.handle();
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
     const target = Buffer.allocUnsafe(length);
     this.pendingIo++;
     return new Promise<Buffer>((resolve, reject) => {
-      fs.read(this.fd, target, 0, length, position, (err, bytesRead) => {
+      fs.read(fd, target, 0, length, position, (err, bytesRead) => {
         this.ioDone();
         if (err) reject(new StorageError(`reading ${this.path} at ${position}`, err));
+        else if (position + bytesRead < Math.min(position + length, this.sizeBytes))
+          reject(new SegmentTruncatedError(this.path, this.sizeBytes, position + bytesRead));
         else resolve(bytesRead === length ? target : target.subarray(0, bytesRead));
       });
     });
@@ -161,7 +262,7 @@ export class LogFile implements Mappable {
 
   /** Synchronous read, for start-up work (loading, recovery), never on the request path. */
   readSync(position: number, target: Buffer): number {
-    return fs.readSync(this.fd, target, 0, target.length, position);
+    return fs.readSync(this.handle(), target, 0, target.length, position);
   }
 
   /**
@@ -169,17 +270,18 @@ export class LogFile implements Mappable {
    * from them, so no slice covers them and cutting in place is safe even when mapped.
    */
   rollback(size: number): void {
-    fs.ftruncateSync(this.fd, size);
+    fs.ftruncateSync(this.handle(), size);
     this.sizeBytes = size;
     this.lastReadEnd = -1;
   }
 
   /** Shrinks the file to `size` bytes (see the top of the file for why a mapped one is replaced). */
   truncate(size: number): void {
-    if (size >= this.sizeBytes && fs.fstatSync(this.fd).size <= size) return;
+    const fd = this.handle();
+    if (size >= this.sizeBytes && fs.fstatSync(fd).size <= size) return;
     this.lastReadEnd = -1;
-    if (!mappedInodes.has(inodeKey(this.fd))) {
-      fs.ftruncateSync(this.fd, size);
+    if (!mappedInodes.has(this.inode)) {
+      fs.ftruncateSync(fd, size);
     } else {
       const tmp = `${this.path}.truncating`;
       fs.copyFileSync(this.path, tmp, fs.constants.COPYFILE_FICLONE);
@@ -189,8 +291,9 @@ export class LogFile implements Mappable {
       fs.renameSync(tmp, this.path);
       syncDirectory(dirname(this.path));
       const oldFd = this.fd;
-      mappedInodes.delete(inodeKey(oldFd));
+      mappedInodes.delete(this.inode);
       this.fd = newFd;
+      this.inode = inodeKey(newFd);
       this.mapping = undefined;
       this.budget.forget(this);
       this.closeWhenNoIo(oldFd);
@@ -200,7 +303,7 @@ export class LogFile implements Mappable {
 
   /** fdatasync: the bytes are on disk when it returns. */
   flush(): void {
-    fs.fdatasyncSync(this.fd);
+    fs.fdatasyncSync(this.handle());
   }
 
   /** fdatasync on the thread pool, holding the fd open until it is done. */
@@ -208,8 +311,13 @@ export class LogFile implements Mappable {
     return this.withIo(
       () =>
         new Promise<void>((resolve, reject) => {
-          if (this.fd < 0) return reject(new LogClosedError(this.path));
-          fs.fdatasync(this.fd, (err) =>
+          let fd: number;
+          try {
+            fd = this.handle();
+          } catch (err) {
+            return reject(err as Error);
+          }
+          fs.fdatasync(fd, (err) =>
             err ? reject(new StorageError(`flushing ${this.path}`, err)) : resolve(),
           );
         }),
@@ -217,13 +325,14 @@ export class LogFile implements Mappable {
   }
 
   mtimeMs(): number {
-    return fs.fstatSync(this.fd).mtimeMs;
+    return fs.fstatSync(this.handle()).mtimeMs;
   }
 
   /** Closes the file once reads in flight are done. Bytes written past the size (a failed write) are cut. */
   close(): void {
-    if (this.fd < 0) return;
-    if (fs.fstatSync(this.fd).size > this.sizeBytes) this.truncate(this.sizeBytes);
+    if (this.ended) return;
+    if (this.diskSize() > this.sizeBytes) this.truncate(this.sizeBytes);
+    this.ended = true;
     this.budget.forget(this);
     this.mapping = undefined;
     if (this.pendingIo === 0) this.closeFd();
@@ -233,12 +342,24 @@ export class LogFile implements Mappable {
   /** Removes the file. Mapped slices still held stay readable: the inode lives until they go. */
   delete(): void {
     // The inode can never be truncated again, and a new file may reuse its number.
-    if (this.fd >= 0) mappedInodes.delete(inodeKey(this.fd));
+    mappedInodes.delete(this.inode);
+    this.ended = true;
     fs.rmSync(this.path, { force: true });
     this.budget.forget(this);
     this.mapping = undefined;
     if (this.pendingIo === 0) this.closeFd();
     else this.closeWhenIdle = true;
+  }
+
+  /** The file's size on disk, without opening it when closed; -1 when it is gone or replaced. */
+  private diskSize(): number {
+    if (this.fd >= 0) return fs.fstatSync(this.fd).size;
+    try {
+      const stat = fs.statSync(this.path);
+      return keyOf(stat) === this.inode ? stat.size : -1;
+    } catch {
+      return -1;
+    }
   }
 
   private ioDone(): void {
@@ -247,7 +368,10 @@ export class LogFile implements Mappable {
   }
 
   private closeFd(): void {
-    if (this.fd >= 0) fs.closeSync(this.fd);
+    if (this.fd >= 0) {
+      fs.closeSync(this.fd);
+      this.files.closed(this);
+    }
     this.fd = -1;
   }
 
@@ -263,6 +387,14 @@ export class LogFile implements Mappable {
       fs.closeSync(fd);
     }, 10);
     timer.unref();
+  }
+}
+
+function fstatOrThrow(fd: number, path: string): fs.Stats {
+  try {
+    return fs.fstatSync(fd);
+  } catch (err) {
+    throw new StorageError(`cannot stat ${path}`, err);
   }
 }
 

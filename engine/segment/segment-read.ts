@@ -6,10 +6,23 @@
  * .log file's mapping: no copy, no syscall. Anything else goes through async reads on the thread
  * pool, so a page fault never stalls the event loop; the file is held open across all the steps of
  * such a read, so a deletion meanwhile cannot pull the fd from under it.
+ *
+ * Faults on disk fail the read, never hang it: a header that cannot start a batch raises
+ * CorruptSegmentError (a fetch answers CORRUPT_MESSAGE), a file cut shorter than the log's size
+ * raises SegmentTruncatedError — found by an fstat before the mapping is touched, or by a short
+ * async read — because touching a mapped page past the end of the file is SIGBUS.
  */
-import { SCAN_HEADER_BYTES, ScanResult, scanReadEnd, scanToOffset, scanToTimestamp } from './batch-scan.js';
+import {
+  SCAN_HEADER_BYTES,
+  ScanResult,
+  corruptionDetail,
+  scanReadEnd,
+  scanToOffset,
+  scanToTimestamp,
+} from './batch-scan.js';
 import type { LogSegment } from './log-segment.js';
 import { BASE_OFFSET, MAGIC, readInt64 } from '../record/record-batch.js';
+import { CorruptSegmentError, SegmentTruncatedError } from '../errors.js';
 
 /** A read from one segment: whole batches as one Buffer slice. */
 export interface SegmentSlice {
@@ -24,6 +37,15 @@ const EMPTY = Buffer.alloc(0);
 
 /** How far past an index entry a scan may have to go, beyond index.interval.bytes, to find its header. */
 const COLD_SCAN_WINDOW = 64 * 1024;
+
+/**
+ * Hot slices shorter than this are copied at once. The response writer copies slices this small
+ * into its own chunk anyway (server/protocol/writer.ts), but only later — after the other
+ * partitions' reads, maybe after I/O — and a file cut meanwhile would turn that copy into SIGBUS.
+ * Larger slices go to the socket by reference, where a cut page is the kernel's EFAULT, not a
+ * signal.
+ */
+const COPY_BELOW_BYTES = 1024;
 
 /** Scratch for the synchronous hot path (nothing else runs while it is in use). */
 const hotScan = new ScanResult();
@@ -45,7 +67,10 @@ export async function readSegment(
   const { file, config } = segment;
   const limit = segment.size;
   if (limit === 0) return undefined;
-  // An active segment maps with room to grow, so appends seldom need a remap.
+  // The mapping is only touched below `limit`; the file must still hold that much.
+  file.assertIntact();
+  // An active segment maps with room to grow, so appends seldom need a remap; a sealed one maps
+  // exactly what it holds.
   const mapSize = segment.isWritable ? config.segmentBytes : limit;
   const indexed = segment.offsetIndex.lookupPosition(startOffset);
   // A reader going on from where its last read ended starts there (resumable) — no index scan.
@@ -59,6 +84,7 @@ export async function readSegment(
   }
   if (map) {
     const found = scanToOffset(map, 0, from, limit, startOffset, hotScan);
+    if (found.status === 'corrupt') throw corruptAt(segment, found, limit);
     if (found.status !== 'found') return undefined;
     const { position, baseOffset: firstOffset } = found;
     const span = Math.min(limit, position + Math.max(maxBytes, minOneBatch ? found.size : 0));
@@ -67,7 +93,12 @@ export async function readSegment(
     if (span <= scanEnd || file.hotMapping(position, span, 0)) {
       const end = scanReadEnd(map, 0, position, limit, maxBytes, upToOffset, minOneBatch);
       if (end > position) file.lastReadEnd = end;
-      return { records: map.subarray(position, Math.max(end, position)), position, firstOffset };
+      const records = map.subarray(position, Math.max(end, position));
+      return {
+        records: records.length < COPY_BELOW_BYTES ? Buffer.from(records) : records,
+        position,
+        firstOffset,
+      };
     }
   }
   // A resume point is only trusted once its batch was checked, which needs its page in memory.
@@ -112,13 +143,17 @@ async function coldRead(
   const { position, baseOffset: firstOffset, size: firstSize } = found;
   const want = Math.min(limit - position, Math.max(maxBytes, minOneBatch ? firstSize : 0));
   if (want < SCAN_HEADER_BYTES) return { records: EMPTY, position, firstOffset };
-  const bytes = await segment.file.readAt(position, want);
+  const bytes = await readFully(segment, position, want, limit);
   const windowEnd = position + bytes.length;
   const end = scanReadEnd(bytes, position, position, windowEnd, maxBytes, upToOffset, minOneBatch);
   return { records: bytes.subarray(0, Math.max(0, end - position)), position, firstOffset };
 }
 
-/** Runs a header scan over async-read windows until it finds its batch or reaches `limit`. */
+/**
+ * Runs a header scan over async-read windows until it finds its batch or reaches `limit`. Each
+ * window starts at a batch header and holds at least one (a shorter rest is corrupt, and a short
+ * read throws), so every turn moves forward.
+ */
 async function scanCold(
   segment: LogSegment,
   from: number,
@@ -127,13 +162,33 @@ async function scanCold(
 ): Promise<ScanResult | undefined> {
   let position = from;
   while (position < limit) {
-    const window = await segment.file.readAt(position, Math.min(limit - position, COLD_SCAN_WINDOW));
+    const window = await readFully(segment, position, Math.min(limit - position, COLD_SCAN_WINDOW), limit);
     const found = scanWindow(window, position);
     if (found.status === 'found') return found;
     if (found.status === 'end') return undefined;
+    if (found.status === 'corrupt' || found.position <= position) throw corruptAt(segment, found, limit);
     position = found.position;
   }
   return undefined;
+}
+
+/**
+ * `length` bytes at `position`, all below `limit`: coming up short means the file lost bytes the
+ * read counted on (cut from outside, or by a truncation of the log while the read waited).
+ */
+async function readFully(
+  segment: LogSegment,
+  position: number,
+  length: number,
+  limit: number,
+): Promise<Buffer> {
+  const bytes = await segment.file.readAt(position, length);
+  if (bytes.length < length) throw new SegmentTruncatedError(segment.logPath, limit, position + bytes.length);
+  return bytes;
+}
+
+function corruptAt(segment: LogSegment, scan: ScanResult, limit: number): CorruptSegmentError {
+  return new CorruptSegmentError(segment.logPath, scan.position, corruptionDetail(scan, limit));
 }
 
 /**
@@ -156,6 +211,7 @@ export function findSegmentBatchByTimestamp(
     );
     if (!found) return undefined;
     const { position, baseOffset, size } = found;
-    return { records: await segment.file.readAt(position, size), position, firstOffset: baseOffset };
+    const records = await readFully(segment, position, size, limit);
+    return { records, position, firstOffset: baseOffset };
   });
 }

@@ -4,6 +4,8 @@ import { ErrorCode } from '../protocol/error-codes.js';
 
 const BY_ENGINE_CODE: Record<string, number> = {
   CORRUPT_RECORD: ErrorCode.CORRUPT_MESSAGE,
+  // Damage found on disk: Kafka answers a fetch of it with CORRUPT_MESSAGE too.
+  CORRUPT_LOG: ErrorCode.CORRUPT_MESSAGE,
   INVALID_RECORD: ErrorCode.INVALID_RECORD,
   UNSUPPORTED_MAGIC: ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT,
   RECORD_TOO_LARGE: ErrorCode.MESSAGE_TOO_LARGE,
@@ -24,7 +26,12 @@ export function errorCodeFor(err: unknown): number {
   return ErrorCode.UNKNOWN_SERVER_ERROR;
 }
 
-/** Errors that mean a client sent something bad are routine; anything else deserves a log line. */
-export function isClientError(code: number): boolean {
+/**
+ * Errors that mean a client sent something bad are routine; anything else deserves a log line.
+ * Pass the error too where it is at hand: a code alone cannot tell a client's corrupt batch from
+ * corruption found on the broker's own disk (both CORRUPT_MESSAGE), and only the latter is news.
+ */
+export function isClientError(code: number, err?: unknown): boolean {
+  if (err instanceof EngineError && err.code === 'CORRUPT_LOG') return false;
   return code !== ErrorCode.UNKNOWN_SERVER_ERROR && code !== ErrorCode.KAFKA_STORAGE_ERROR;
 }

@@ -16,7 +16,7 @@ import type { TopicInfo } from '../cluster/topic-store.js';
 import type { Message } from '../protocol/codec.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { FetchApi } from '../protocol/apis/fetch.js';
-import { errorCodeFor } from './engine-errors.js';
+import { errorCodeFor, isClientError } from './engine-errors.js';
 import type { Handler } from './registry.js';
 
 interface FetchPartition {
@@ -118,6 +118,13 @@ async function collect(
         failed = true;
         const errorCode =
           err instanceof OffsetOutOfRangeError ? ErrorCode.OFFSET_OUT_OF_RANGE : errorCodeFor(err);
+        // Damage on the broker's own disk (a corrupt batch, a file cut under it) is news, not
+        // something a client did: it gets a log line, and the fetch an error for that partition.
+        if (!isClientError(errorCode, err))
+          broker.log.error(
+            { err, topic: topic!.name, partition: p.partition, offset: p.fetchOffset },
+            'fetch failed',
+          );
         partitions.push({ ...base, ...offsets, errorCode });
       }
     }
