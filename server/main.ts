@@ -39,17 +39,30 @@ export async function main(argv: string[]): Promise<number> {
     const broker = new Broker(config);
     await broker.start();
     const stopStats = reportEventLoopOnSignal();
-    await new Promise<void>((resolve) => {
-      const stop = (): void => {
-        process.off('SIGTERM', stop);
-        process.off('SIGINT', stop);
-        resolve();
-      };
-      process.on('SIGTERM', stop);
-      process.on('SIGINT', stop);
-    });
+    // The handlers stay installed until the stop is over: a terminal's Ctrl-C reaches both npm
+    // and node (the whole process group), so a second signal follows the first at once, and
+    // without a handler it would kill the process mid-stop (no clean-shutdown marker, stale lock).
+    let stopping = false;
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (stopping) {
+        broker.log.info({ signal }, 'already stopping');
+        return;
+      }
+      stopping = true;
+      requested();
+    };
+    let requested: () => void = () => {};
+    const stopRequested = new Promise<void>((resolve) => (requested = resolve));
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+    await stopRequested;
     stopStats();
-    await broker.stop();
+    try {
+      await broker.stop();
+    } finally {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+    }
     return 0;
   } catch (err) {
     if (err instanceof ConfigError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {

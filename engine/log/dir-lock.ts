@@ -1,15 +1,28 @@
 /**
  * The lock that keeps two processes from opening one data directory.
  *
- * `<dir>/.lock` holds the owner's pid. It is created with O_EXCL (atomic on a local file system).
- * A lock whose pid is no longer alive is stale — the owner crashed — and is taken over. Node has no
- * flock(2); a pid file is enough for processes on one machine, which is what a data directory is.
+ * `<dir>/.lock` holds the owner's pid and, where /proc has it, the owner's start time in clock
+ * ticks since boot (field 22 of /proc/<pid>/stat): `<pid> <start>\n`. It is created with O_EXCL
+ * (atomic on a local file system). Node has no flock(2), so a lock is stale — its owner crashed —
+ * when its pid is not alive, or is alive with another start time (the pid was reused), or is this
+ * very process's pid while this process does not hold the lock: a broker that is PID 1 in a
+ * container gets pid 1 again after a SIGKILL and would otherwise never start. A stale lock is taken
+ * over. Older lock files hold the pid alone; they are judged by the pid.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { LogDirLockedError, StorageError } from '../errors.js';
 
 export const LOCK_FILE = '.lock';
+
+/** Lock files this process holds now. */
+const held = new Set<string>();
+
+interface Holder {
+  pid: number;
+  /** Start time in clock ticks since boot; undefined when the file or /proc did not give one. */
+  start: number | undefined;
+}
 
 export class DirLock {
   private constructor(
@@ -21,37 +34,63 @@ export class DirLock {
   static acquire(dir: string): DirLock {
     const file = path.join(dir, LOCK_FILE);
     for (let attempt = 0; attempt < 3; attempt++) {
+      const start = startTime(process.pid);
       try {
-        fs.writeFileSync(file, `${process.pid}\n`, { flag: 'wx' });
+        fs.writeFileSync(file, start === undefined ? `${process.pid}\n` : `${process.pid} ${start}\n`, {
+          flag: 'wx',
+        });
+        held.add(file);
         return new DirLock(dir, file);
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST')
           throw new StorageError(`cannot lock ${dir}`, err);
       }
       const holder = readHolder(file);
-      if (holder !== undefined && holder !== process.pid && isAlive(holder))
-        throw new LogDirLockedError(dir, holder);
-      if (holder === process.pid) throw new LogDirLockedError(dir, holder);
+      if (holder && isLive(holder, file)) throw new LogDirLockedError(dir, holder.pid);
       // Stale: the holder is gone. Remove it and try again.
       fs.rmSync(file, { force: true });
     }
-    throw new LogDirLockedError(dir, readHolder(file));
+    throw new LogDirLockedError(dir, readHolder(file)?.pid);
   }
 
   release(): void {
-    if (readHolder(this.file) === process.pid) fs.rmSync(this.file, { force: true });
+    if (!held.delete(this.file)) return;
+    if (readHolder(this.file)?.pid === process.pid) fs.rmSync(this.file, { force: true });
   }
 }
 
-function readHolder(file: string): number | undefined {
+/** Whether the lock's holder still runs. */
+function isLive(holder: Holder, file: string): boolean {
+  if (holder.pid === process.pid) return held.has(file);
+  if (!isAlive(holder.pid)) return false;
+  if (holder.start === undefined) return true;
+  const now = startTime(holder.pid);
+  return now === undefined || now === holder.start;
+}
+
+function readHolder(file: string): Holder | undefined {
   try {
-    const pid = Number(fs.readFileSync(file, 'utf8').trim());
-    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+    const [pidText, startText] = fs.readFileSync(file, 'utf8').trim().split(/\s+/);
+    const pid = Number(pidText);
+    const start = startText === undefined ? undefined : Number(startText);
+    if (!Number.isInteger(pid) || pid <= 0) return undefined;
+    return { pid, start: Number.isInteger(start) ? start : undefined };
   } catch {
     return undefined;
   }
 }
 
+/** Field 22 of /proc/<pid>/stat (after the parenthesised command name, which may hold spaces). */
+function startTime(pid: number): number | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const start = Number(fields[19]);
+    return Number.isInteger(start) ? start : undefined;
+  } catch {
+    return undefined;
+  }
+}
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);

@@ -67,7 +67,70 @@ describe('DirLock', () => {
     await new Promise((resolve) => child.on('exit', resolve));
     fs.writeFileSync(path.join(dir, LOCK_FILE), `${child.pid}\n`);
     const lock = DirLock.acquire(dir);
-    expect(fs.readFileSync(path.join(dir, LOCK_FILE), 'utf8').trim()).toBe(String(process.pid));
+    expect(fs.readFileSync(path.join(dir, LOCK_FILE), 'utf8').split(' ')[0]).toBe(String(process.pid));
     lock.release();
+  });
+
+  it('takes over a stale lock that holds its own pid (PID 1 in a container after a SIGKILL)', () => {
+    fs.writeFileSync(path.join(dir, LOCK_FILE), `${process.pid}\n`);
+    const lock = DirLock.acquire(dir);
+    // Held now: a second open in this process is refused.
+    expect(() => DirLock.acquire(dir)).toThrow(LogDirLockedError);
+    lock.release();
+  });
+
+  it('takes over a lock whose pid now belongs to another process (a reused pid)', async () => {
+    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)'], { stdio: 'ignore' });
+    try {
+      // The pid is alive, but its start time is not the one the lock recorded.
+      fs.writeFileSync(path.join(dir, LOCK_FILE), `${child.pid} 1\n`);
+      DirLock.acquire(dir).release();
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
+  it('a broker that is PID 1 takes its lock again after a SIGKILL', { timeout: 30_000 }, async () => {
+    // Each run is PID 1 of a new pid namespace, as in a container; the first is killed holding the lock.
+    const script = [
+      `const { DirLock } = await import(${JSON.stringify(path.resolve('engine/log/dir-lock.ts'))});`,
+      `DirLock.acquire(${JSON.stringify(dir)});`,
+      `console.log('locked', process.pid);`,
+      'setTimeout(() => {}, 30000);',
+    ].join('\n');
+    const run = (): Promise<{ out: string; kill: () => Promise<void> }> =>
+      new Promise((resolve, reject) => {
+        const child = spawn(
+          'unshare',
+          [
+            '--pid',
+            '--fork',
+            '--mount-proc',
+            process.execPath,
+            '--import',
+            'tsx',
+            '--input-type=module',
+            '-e',
+            script,
+          ],
+          { stdio: ['ignore', 'pipe', 'pipe'] },
+        );
+        let out = '';
+        let err = '';
+        const exited = new Promise<void>((done) => child.on('exit', () => done()));
+        child.stdout.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+          if (out.includes('\n')) resolve({ out, kill: () => (child.kill('SIGKILL'), exited) });
+        });
+        child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+        child.on('exit', () => reject(new Error(`exited before locking: ${out}${err}`)));
+      });
+    const first = await run();
+    expect(first.out.trim()).toBe('locked 1');
+    await first.kill();
+    expect(fs.readFileSync(path.join(dir, LOCK_FILE), 'utf8').split(' ')[0]).toBe('1');
+    const second = await run();
+    expect(second.out.trim()).toBe('locked 1');
+    await second.kill();
   });
 });
