@@ -113,12 +113,14 @@ export class LogManager {
       fs.rmSync(path.join(dir.path, CLEAN_SHUTDOWN_FILE), { force: true });
       syncDirectory(dir.path);
     }
-    manager.schedule(options.retentionCheckIntervalMs ?? 300_000, () => manager.runRetention());
-    manager.schedule(options.flushCheckIntervalMs ?? 1_000, () => manager.flushDue());
-    manager.schedule(options.trimResidentIntervalMs ?? 250, () => budget.trimResident());
-    manager.schedule(options.checkpointIntervalMs ?? 60_000, () => void manager.flushRolledAndCheckpoint());
+    manager.schedule(options.retentionCheckIntervalMs ?? 300_000, 'retention', () => manager.runRetention());
+    manager.schedule(options.flushCheckIntervalMs ?? 1_000, 'flush', () => manager.flushDue());
+    manager.schedule(options.trimResidentIntervalMs ?? 250, 'page trim', () => budget.trimResident());
+    manager.schedule(options.checkpointIntervalMs ?? 60_000, 'checkpoint', () =>
+      manager.flushRolledAndCheckpoint(),
+    );
     if (options.cleanerEnabled)
-      manager.schedule(options.cleanerIntervalMs ?? 15_000, () => void manager.runCleaner());
+      manager.schedule(options.cleanerIntervalMs ?? 15_000, 'cleaner', () => manager.runCleaner());
     return manager;
   }
 
@@ -301,16 +303,32 @@ export class LogManager {
     writeCheckpoint(path.join(dir.path, CLEANER_CHECKPOINT), rows);
   }
 
-  /** Clean stop: flush, checkpoint, close, mark clean, unlock. */
+  /**
+   * Clean stop: flush, checkpoint, close, mark clean, unlock. A step that fails (a full disk) is
+   * reported and the rest go on; the clean-shutdown marker is written only when every step before
+   * it worked, so the next start recovers what may not be on disk. The locks are always released.
+   */
   close(): void {
     if (this.closed) return;
     this.closed = true;
     for (const timer of this.timers) clearInterval(timer);
-    for (const log of this.logs.values()) log.close();
-    this.checkpoint();
+    let clean = true;
+    const attempt = (what: string, step: () => void): void => {
+      try {
+        step();
+      } catch (err) {
+        clean = false;
+        this.say(`stop: ${what} failed: ${(err as Error).message}`);
+      }
+    };
+    for (const log of this.logs.values()) attempt(`closing ${log.dir}`, () => log.close());
+    attempt('writing checkpoints', () => this.checkpoint());
     for (const dir of this.dataDirs) {
-      writeFileAtomically(path.join(dir.path, CLEAN_SHUTDOWN_FILE), '');
-      dir.lock.release();
+      if (clean)
+        attempt('writing the clean-shutdown marker', () =>
+          writeFileAtomically(path.join(dir.path, CLEAN_SHUTDOWN_FILE), ''),
+        );
+      attempt(`unlocking ${dir.path}`, () => dir.lock.release());
     }
     this.logs.clear();
   }
@@ -329,14 +347,43 @@ export class LogManager {
     return best;
   }
 
-  private schedule(intervalMs: number, task: () => void): void {
+  /**
+   * Runs `task` every `intervalMs`. A task never ends the process: a throw or a rejection (EMFILE,
+   * ENOSPC...) is reported once, and the task is retried with a doubling back-off (up to 64
+   * intervals) until it succeeds again, which is reported too. An async task still running when
+   * its next turn comes skips that turn.
+   */
+  private schedule(intervalMs: number, name: string, task: () => unknown): void {
     if (intervalMs <= 0) return;
+    let running = false;
+    let failures = 0;
+    let skip = 0;
+    const failed = (err: unknown): void => {
+      if (failures === 0)
+        this.say(`background task ${name} failed, retrying with back-off: ${(err as Error).message}`);
+      failures++;
+      skip = Math.min(2 ** failures, 64) - 1;
+    };
+    const succeeded = (): void => {
+      if (failures > 0) this.say(`background task ${name} works again after ${failures} failures`);
+      failures = 0;
+    };
     const timer = setInterval(() => {
-      try {
-        task();
-      } catch (err) {
-        this.say(`background task failed: ${(err as Error).message}`);
+      if (running || this.closed) return;
+      if (skip > 0) {
+        skip--;
+        return;
       }
+      let result: unknown;
+      try {
+        result = task();
+      } catch (err) {
+        failed(err);
+        return;
+      }
+      if (!(result instanceof Promise)) return succeeded();
+      running = true;
+      result.then(succeeded, failed).finally(() => (running = false));
     }, intervalMs);
     timer.unref();
     this.timers.push(timer);

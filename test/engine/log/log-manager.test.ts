@@ -139,4 +139,42 @@ describe('LogManager', () => {
     expect(again.getLog('many', 1999)!.logEndOffset).toBe(1);
     again.close();
   });
+  it('a failing checkpoint timer is reported and retried, never an unhandled rejection', async () => {
+    const said: string[] = [];
+    const rejections: unknown[] = [];
+    const onRejection = (reason: unknown): void => void rejections.push(reason);
+    process.on('unhandledRejection', onRejection);
+    try {
+      const manager = open({ checkpointIntervalMs: 10, log: (message) => said.push(message) });
+      manager.getOrCreateLog('t', 0).append(batchOf(3));
+      // The checkpoint file cannot be replaced: a non-empty directory stands where it goes.
+      const blocker = path.join(dirs[0]!, 'recovery-point-offset-checkpoint');
+      fs.rmSync(blocker, { force: true });
+      fs.mkdirSync(path.join(blocker, 'x'), { recursive: true });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(said.filter((m) => m.includes('checkpoint failed, retrying'))).toHaveLength(1);
+      fs.rmSync(blocker, { recursive: true });
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      expect(said.some((m) => m.includes('checkpoint works again'))).toBe(true);
+      manager.close();
+      expect(rejections).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onRejection);
+    }
+  });
+
+  it('a stop that cannot write its checkpoints still releases the locks and leaves no clean marker', () => {
+    const said: string[] = [];
+    const manager = open({ log: (message) => said.push(message) });
+    manager.getOrCreateLog('t', 0).append(batchOf(3));
+    fs.mkdirSync(path.join(dirs[0]!, 'recovery-point-offset-checkpoint', 'x'), { recursive: true });
+    expect(() => manager.close()).not.toThrow();
+    expect(said.some((m) => m.includes('writing checkpoints failed'))).toBe(true);
+    for (const dir of dirs) expect(fs.existsSync(path.join(dir, CLEAN_SHUTDOWN_FILE))).toBe(false);
+    for (const dir of dirs) expect(fs.existsSync(path.join(dir, '.lock'))).toBe(false);
+    fs.rmSync(path.join(dirs[0]!, 'recovery-point-offset-checkpoint'), { recursive: true });
+    const again = open();
+    expect(again.getLog('t', 0)!.logEndOffset).toBe(3);
+    again.close();
+  });
 });
