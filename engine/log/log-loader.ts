@@ -2,17 +2,18 @@
  * Loading a partition directory at start-up: find the segments, clear out files left half-done,
  * recover what an unclean stop may have torn, and work out the log end offset.
  *
- * After a clean shutdown nothing is read but the last segment's tail (to find the next offset).
- * After an unclean one, every segment from the one holding the recovery point onwards is
- * validated batch by batch; the first bad batch ends the log — later segments are deleted.
- * A segment whose index files are missing, the wrong length or inconsistent with the log is
- * recovered in either case (its indexes rebuilt from the log).
+ * After a clean shutdown only the last segment's tail — its batches past the last index entry —
+ * is validated (a bad one recovers that segment). After an unclean one, every segment from the one
+ * holding the recovery point onwards is validated batch by batch; the first bad batch ends the
+ * log — later segments are deleted. A segment whose index files are missing, the wrong length, or
+ * fail their sanity check (entries increasing, the last position inside the log) is recovered in
+ * either case (its indexes rebuilt from the log).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { LogSegment, type SegmentConfig } from '../segment/log-segment.js';
 import type { MappingBudget } from '../segment/mapping-budget.js';
-import { recoverSegment } from '../segment/segment-recovery.js';
+import { recoverSegment, tailProblem } from '../segment/segment-recovery.js';
 import {
   CLEANED_SUFFIX,
   DELETED_SUFFIX,
@@ -88,8 +89,19 @@ export function loadLog(options: LoadOptions): LoadedLog {
       const base = bases[i]!;
       const last = i === bases.length - 1;
       let segment = LogSegment.open(dir, base, segmentConfig, budget, last, now);
-      const needsRecovery =
-        base >= recoverFrom || !indexFilesPresent(dir, base, nameSet) || !segment.indexesLookConsistent(last);
+      let needsRecovery =
+        base >= recoverFrom || !indexFilesPresent(dir, base, nameSet) || !segment.indexesLookConsistent(true);
+      if (!needsRecovery && last) {
+        // A clean stop does not prove the active segment's tail whole (the machine may have lost
+        // pages the broker wrote; something may have zeroed them): it is checked at every start.
+        const problem = tailProblem(segment, options.maxBatchBytes);
+        if (problem !== undefined) {
+          say(
+            `${dir}: the active segment ${base} has a bad tail after a clean stop (${problem}): recovering it`,
+          );
+          needsRecovery = true;
+        }
+      }
       if (needsRecovery) {
         // Recovery rebuilds the indexes from nothing, so a recovered segment opens writable.
         try {

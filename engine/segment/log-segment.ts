@@ -320,6 +320,21 @@ export class LogSegment {
     return this.file.readSync(position, target);
   }
 
+  /**
+   * False once a read found the offset index pointing where no batch holding its offset starts:
+   * reads then scan the segment from its start, and the index files are removed so the next start
+   * rebuilds them. (Checking every entry against the log at start would read every segment.)
+   */
+  indexTrusted = true;
+
+  /** Stops using the offset index (see indexTrusted). */
+  distrustIndex(): void {
+    if (!this.indexTrusted) return;
+    this.indexTrusted = false;
+    for (const kind of ['index', 'timeindex'] as const)
+      fs.rmSync(segmentFilePath(this.dir, this.baseOffset, kind), { force: true });
+  }
+
   /** Drops every index entry and the running timestamps; recovery re-adds them batch by batch. */
   resetIndexes(): void {
     this.offsetIndex.reset();

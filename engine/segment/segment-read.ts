@@ -72,7 +72,7 @@ export async function readSegment(
   // An active segment maps with room to grow, so appends seldom need a remap; a sealed one maps
   // exactly what it holds.
   const mapSize = segment.isWritable ? config.segmentBytes : limit;
-  const indexed = segment.offsetIndex.lookupPosition(startOffset);
+  const indexed = segment.indexTrusted ? segment.offsetIndex.lookupPosition(startOffset) : 0;
   // A reader going on from where its last read ended starts there (resumable) — no index scan.
   let from = resumable(segment, indexed, limit) ? file.lastReadEnd : indexed;
   let scanEnd = Math.min(limit, from + config.indexIntervalBytes + COLD_SCAN_WINDOW);
@@ -84,6 +84,10 @@ export async function readSegment(
   }
   if (map) {
     const found = scanToOffset(map, 0, from, limit, startOffset, hotScan);
+    if (from === indexed && indexMisled(found, indexed, startOffset)) {
+      segment.distrustIndex();
+      return readSegment(segment, startOffset, maxBytes, upToOffset, minOneBatch);
+    }
     if (found.status === 'corrupt') throw corruptAt(segment, found, limit);
     if (found.status !== 'found') return undefined;
     const { position, baseOffset: firstOffset } = found;
@@ -103,10 +107,39 @@ export async function readSegment(
   }
   // A resume point is only trusted once its batch was checked, which needs its page in memory.
   const coldFrom = map ? from : indexed;
-  return file.withIo(() =>
-    coldRead(segment, coldFrom, limit, startOffset, maxBytes, upToOffset, minOneBatch),
-  );
+  try {
+    return await file.withIo(() =>
+      coldRead(
+        segment,
+        coldFrom,
+        limit,
+        startOffset,
+        maxBytes,
+        upToOffset,
+        minOneBatch,
+        coldFrom === indexed ? indexed : 0,
+      ),
+    );
+  } catch (err) {
+    if (!(err instanceof IndexMisledError)) throw err;
+    segment.distrustIndex();
+    return readSegment(segment, startOffset, maxBytes, upToOffset, minOneBatch);
+  }
 }
+
+/**
+ * Whether a scan that started at the offset index's entry found what a sound index cannot give:
+ * an entry records the last offset of the batch starting at its position, so the first batch
+ * there never starts after the offset looked up, and a batch header is there. (Position 0 is the
+ * segment's start, not an entry.)
+ */
+function indexMisled(found: ScanResult, indexed: number, startOffset: number): boolean {
+  if (indexed === 0 || found.position !== indexed) return false;
+  return found.status === 'corrupt' || (found.status === 'found' && found.baseOffset > startOffset);
+}
+
+/** Thrown by a cold read whose index entry misled it; the read starts again without the index. */
+class IndexMisledError extends Error {}
 
 /**
  * Whether the end of the last hot read may be where this read's scan starts: it lies past the
@@ -134,11 +167,14 @@ async function coldRead(
   maxBytes: number,
   upToOffset: number,
   minOneBatch: boolean,
+  indexed: number,
 ): Promise<SegmentSlice | undefined> {
   const scan = new ScanResult();
-  const found = await scanCold(segment, from, limit, (window, position) =>
-    scanToOffset(window, position, position, limit, startOffset, scan),
-  );
+  const found = await scanCold(segment, from, limit, (window, position) => {
+    const result = scanToOffset(window, position, position, limit, startOffset, scan);
+    if (position === from && indexMisled(result, indexed, startOffset)) throw new IndexMisledError();
+    return result;
+  });
   if (!found) return undefined;
   const { position, baseOffset: firstOffset, size: firstSize } = found;
   const want = Math.min(limit - position, Math.max(maxBytes, minOneBatch ? firstSize : 0));

@@ -27,14 +27,28 @@ export interface SegmentRecovery {
 
 const CHUNK_BYTES = 8 * 1024 * 1024;
 
+interface ScanEnd {
+  /** Where the valid batches end. */
+  position: number;
+  batches: number;
+  nextOffset: number;
+  reason?: string;
+}
+
 /**
- * Rebuilds `segment`'s indexes and truncates it at the first invalid batch.
- * `maxBatchBytes` bounds how large a batch's length field may claim before it counts as corrupt.
+ * Validates batches from file position `from` to the end of the file (length, magic, CRC, offsets
+ * increasing from `nextOffset` and inside the segment), calling `onBatch` for each valid one.
+ * Stops at the first invalid batch, giving why.
  */
-export function recoverSegment(segment: LogSegment, maxBatchBytes = 0x7fff_fff0): SegmentRecovery {
-  segment.resetIndexes();
+function scanValid(
+  segment: LogSegment,
+  from: number,
+  nextOffset: number,
+  maxBatchBytes: number,
+  onBatch: (position: number, lastOffset: number, maxTimestamp: number, size: number) => void,
+): ScanEnd {
   const fileSize = segment.size;
-  let chunk = Buffer.allocUnsafe(Math.min(CHUNK_BYTES, Math.max(fileSize, 1)));
+  let chunk = Buffer.allocUnsafe(Math.min(CHUNK_BYTES, Math.max(fileSize - from, 1)));
   let chunkStart = 0;
   let chunkLength = 0;
   /** Reads at least `want` bytes (less at the end of the file) from `position` into the chunk. */
@@ -44,9 +58,8 @@ export function recoverSegment(segment: LogSegment, maxBatchBytes = 0x7fff_fff0)
     chunkStart = position;
     chunkLength = segment.readSync(position, chunk.subarray(0, length));
   };
-  let position = 0;
+  let position = from;
   let batches = 0;
-  let nextOffset = segment.baseOffset;
   let reason: string | undefined;
 
   while (position < fileSize) {
@@ -75,14 +88,40 @@ export function recoverSegment(segment: LogSegment, maxBatchBytes = 0x7fff_fff0)
       reason = `batch at position ${position} has offset ${baseOffset}, expected at least ${nextOffset}`;
       break;
     }
-    segment.indexBatch(position, lastOffset, readInt64(chunk, at + MAX_TIMESTAMP), size);
+    onBatch(position, lastOffset, readInt64(chunk, at + MAX_TIMESTAMP), size);
     nextOffset = lastOffset + 1;
     position += size;
     batches++;
   }
+  const end: ScanEnd = { position, batches, nextOffset };
+  if (reason !== undefined) end.reason = reason;
+  return end;
+}
 
-  const truncatedBytes = segment.discardTail(position);
-  const result: SegmentRecovery = { truncatedBytes, batches, nextOffset };
-  if (reason !== undefined) result.reason = reason;
+/**
+ * Rebuilds `segment`'s indexes and truncates it at the first invalid batch.
+ * `maxBatchBytes` bounds how large a batch's length field may claim before it counts as corrupt.
+ */
+export function recoverSegment(segment: LogSegment, maxBatchBytes = 0x7fff_fff0): SegmentRecovery {
+  segment.resetIndexes();
+  const end = scanValid(segment, 0, segment.baseOffset, maxBatchBytes, (position, lastOffset, maxTs, size) =>
+    segment.indexBatch(position, lastOffset, maxTs, size),
+  );
+  const truncatedBytes = segment.discardTail(end.position);
+  const result: SegmentRecovery = { truncatedBytes, batches: end.batches, nextOffset: end.nextOffset };
+  if (end.reason !== undefined) result.reason = end.reason;
   return result;
+}
+
+/**
+ * Checks the batches past the last offset index entry — the part of an active segment written
+ * since its last index entry, which a clean stop does not prove whole (a torn or zeroed tail after
+ * a crash of the machine, or damage). Returns why the tail is bad, or undefined when it is whole.
+ * Cheap: at most index.interval.bytes plus one batch are read.
+ */
+export function tailProblem(segment: LogSegment, maxBatchBytes = 0x7fff_fff0): string | undefined {
+  const index = segment.offsetIndex;
+  const from = index.entries > 0 ? index.lastPosition : 0;
+  const end = scanValid(segment, from, segment.baseOffset, maxBatchBytes, () => {});
+  return end.reason;
 }
