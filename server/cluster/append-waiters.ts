@@ -5,6 +5,8 @@
  */
 export class AppendWaiters {
   private readonly waiting = new Map<string, Set<() => void>>();
+  /** Every waiter, keyed or not: a Fetch with no partitions waits on no key, yet stop must end it. */
+  private readonly everyone = new Set<() => void>();
   private stopped = false;
 
   /** True after wakeAll: the broker is stopping and nobody should start waiting again. */
@@ -18,6 +20,7 @@ export class AppendWaiters {
     return new Promise((resolve) => {
       const wake = (): void => {
         clearTimeout(timer);
+        this.everyone.delete(wake);
         for (const key of keys) {
           const set = this.waiting.get(key);
           set?.delete(wake);
@@ -26,6 +29,7 @@ export class AppendWaiters {
         resolve();
       };
       const timer = setTimeout(wake, timeoutMs);
+      this.everyone.add(wake);
       for (const key of keys) {
         let set = this.waiting.get(key);
         if (!set) this.waiting.set(key, (set = new Set()));
@@ -49,6 +53,6 @@ export class AppendWaiters {
   /** Wakes everyone, for good (at shutdown). */
   wakeAll(): void {
     this.stopped = true;
-    for (const key of [...this.waiting.keys()]) this.notify(key);
+    for (const wake of [...this.everyone]) wake();
   }
 }

@@ -159,4 +159,37 @@ describe('broker regressions', () => {
     await Promise.all(Array.from({ length: 100 }, (_, i) => waiters.wait([`t-${i}`], 1)));
     expect(waiters.keyCount).toBe(0);
   });
+  it('stop wakes a long-poll fetch with no partitions (SIGTERM waited out its max wait)', async () => {
+    const waiters = new AppendWaiters();
+    let woken = false;
+    const waiting = waiters.wait([], 600_000).then(() => (woken = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(woken).toBe(false);
+    waiters.wakeAll();
+    await waiting;
+    expect(woken).toBe(true);
+  });
+
+  it('a broker stops while a Fetch with no partitions long-polls', { timeout: 30_000 }, async () => {
+    const other = await startBroker();
+    const poller = await ProtocolClient.connect(other.bootstrap);
+    const fetch = poller
+      .request(1, 11, {
+        replicaId: -1,
+        maxWaitMs: 600_000,
+        minBytes: 1,
+        maxBytes: 1 << 20,
+        isolationLevel: 0,
+        sessionId: 0,
+        sessionEpoch: -1,
+        topics: [],
+        forgottenTopicsData: [],
+        rackId: '',
+      })
+      .catch(() => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await other.stop();
+    poller.close();
+    await fetch;
+  });
 });
