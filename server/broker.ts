@@ -74,6 +74,8 @@ export class Broker {
         numPartitions: config.numPartitions,
         defaultReplicationFactor: config.defaultReplicationFactor,
         brokerCount: 1,
+        maxPartitionsPerTopic: config.maxPartitionsPerTopic,
+        maxPartitions: config.maxPartitions,
       });
       const listenerConfig = config.listeners[0]!;
       const advertisedConfig = config.advertisedListeners[0]!;

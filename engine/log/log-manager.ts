@@ -12,10 +12,15 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { LogClosedError } from '../errors.js';
+import { LogClosedError, StorageError } from '../errors.js';
 import { syncDirectory } from '../segment/log-file.js';
 import { defaultMappingBudget, type MappingBudget } from '../segment/mapping-budget.js';
-import { parsePartitionDirName, partitionDirName } from '../segment/segment-files.js';
+import {
+  deletionDirName,
+  isDeletionDirName,
+  parsePartitionDirName,
+  partitionDirName,
+} from '../segment/segment-files.js';
 import {
   LOG_START_OFFSET_CHECKPOINT,
   RECOVERY_POINT_CHECKPOINT,
@@ -129,7 +134,7 @@ export class LogManager {
     const startOffsets = readCheckpoint(path.join(dir.path, LOG_START_OFFSET_CHECKPOINT));
     for (const entry of fs.readdirSync(dir.path, { withFileTypes: true })) {
       if (!entry.isDirectory()) continue;
-      if (entry.name.endsWith('-delete')) {
+      if (isDeletionDirName(entry.name)) {
         // A topic deletion that was cut short.
         fs.rmSync(path.join(dir.path, entry.name), { recursive: true, force: true });
         continue;
@@ -195,17 +200,45 @@ export class LogManager {
     return log;
   }
 
-  /** Removes a partition's log and its files. The directory is renamed first, so a crash mid-way finishes the job at the next start. */
+  /**
+   * Removes a partition's log and its files. The directory is renamed first (Kafka's deletion
+   * name, see deletionDirName), so a crash mid-way finishes the job at the next start. A rename
+   * that fails throws and leaves the log open and in place: the deletion did not happen.
+   */
   deleteLog(topic: string, partition: number): boolean {
     const key = checkpointKey(topic, partition);
     const log = this.logs.get(key);
     if (!log) return false;
+    const dir = this.logDir.get(key)!;
+    log.close();
+    const doomed = path.join(path.dirname(log.dir), deletionDirName(topic, partition));
+    try {
+      fs.renameSync(log.dir, doomed);
+    } catch (err) {
+      // Still there: open it again so the partition keeps working, and say the deletion failed.
+      this.logs.set(
+        key,
+        PartitionLog.open({
+          dir: log.dir,
+          topic,
+          partition,
+          config: this.configFor(topic),
+          budget: this.budget,
+          cleanShutdown: true,
+          log: this.say,
+        }),
+      );
+      throw new StorageError(`cannot delete ${log.dir}`, err);
+    }
     this.logs.delete(key);
     this.logDir.delete(key);
-    log.close();
-    const doomed = `${log.dir}.${Date.now().toString(36)}-delete`;
-    fs.renameSync(log.dir, doomed);
-    fs.rmSync(doomed, { recursive: true, force: true });
+    syncDirectory(dir.path);
+    try {
+      fs.rmSync(doomed, { recursive: true, force: true });
+    } catch (err) {
+      // Renamed: it is no longer the partition's, and the next start removes it.
+      this.say(`cannot remove ${doomed} now (removed at the next start): ${(err as Error).message}`);
+    }
     return true;
   }
 

@@ -9,8 +9,18 @@
  *
  * The 20-digit number is the segment's base offset, zero-padded. Suffixes `.deleted`, `.cleaned`
  * and `.swap` mark files on their way out or in (deletion, compaction).
+ *
+ * A partition directory being deleted is first renamed, as Kafka does, to
+ * `<topic, shortened>-<partition>.<32 hex digits>-delete`: the topic is cut so that the whole name
+ * stays within 255 bytes (a topic name may be 249 characters), and the random part keeps a topic
+ * deleted twice from colliding with itself.
  */
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
+
+/** The longest file name Linux file systems take. */
+const MAX_NAME_BYTES = 255;
+const DELETE_SUFFIX = '-delete';
 
 export const LOG_SUFFIX = '.log';
 export const INDEX_SUFFIX = '.index';
@@ -83,4 +93,16 @@ export function parsePartitionDirName(name: string): TopicPartition | undefined 
   const topic = name.slice(0, dash);
   if (!/^[a-zA-Z0-9._-]+$/.test(topic)) return undefined;
   return { topic, partition: Number(partitionText) };
+}
+
+/** The name a partition directory is renamed to before it is removed. */
+export function deletionDirName(topic: string, partition: number): string {
+  const suffix = `-${partition}.${randomUUID().replaceAll('-', '')}${DELETE_SUFFIX}`;
+  // Topic names are ASCII, so characters are bytes.
+  return topic.slice(0, Math.max(0, MAX_NAME_BYTES - suffix.length)) + suffix;
+}
+
+/** Whether `name` is a partition directory on its way out (any deletion name, Kafka's or older). */
+export function isDeletionDirName(name: string): boolean {
+  return name.endsWith(DELETE_SUFFIX);
 }

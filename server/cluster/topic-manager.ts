@@ -4,6 +4,7 @@
  */
 import { InvalidConfigError, parseLogConfig, type LogManager } from '../../engine/index.js';
 import { ErrorCode } from '../protocol/error-codes.js';
+import { descriptorProblem } from './descriptor-budget.js';
 import { topicNameProblem, type TopicInfo, type TopicStore } from './topic-store.js';
 
 export interface TopicResult {
@@ -17,10 +18,16 @@ export interface TopicDefaults {
   defaultReplicationFactor: number;
   /** Brokers in the cluster: the most replicas a partition can have. */
   brokerCount: number;
+  /** kiln.max.partitions.per.topic: the most partitions one topic may have. */
+  maxPartitionsPerTopic?: number;
+  /** kiln.max.partitions: the most partitions this broker may host, all topics together. */
+  maxPartitions?: number;
 }
 
 const ok = (topic: TopicInfo): TopicResult => ({ errorCode: ErrorCode.NONE, errorMessage: null, topic });
 const fail = (errorCode: number, errorMessage: string): TopicResult => ({ errorCode, errorMessage });
+const storageFailure = (what: string, err: unknown): TopicResult =>
+  fail(ErrorCode.KAFKA_STORAGE_ERROR, `${what}: ${(err as Error).message}`);
 
 export class TopicManager {
   private readonly deleteListeners: ((topic: TopicInfo) => void)[] = [];
@@ -75,11 +82,63 @@ export class TopicManager {
       if (err instanceof InvalidConfigError) return fail(ErrorCode.INVALID_CONFIG, err.message);
       throw err;
     }
+    const tooMany = this.partitionCountProblem(count, count);
+    if (tooMany) return fail(ErrorCode.POLICY_VIOLATION, tooMany);
     if (validateOnly) return ok({ name, id: '', partitions: count, configs, internal: false });
-    const topic = this.store.create(name, count, configs, name.startsWith('__'));
-    this.logs.setTopicConfig(name, configs);
-    for (let p = 0; p < count; p++) this.logs.getOrCreateLog(name, p);
-    return ok(topic);
+    // All or nothing: the logs first, then the store; anything that fails undoes what was made, so
+    // no half-created topic can become real at the next start.
+    const made = this.createLogs(name, 0, count, configs);
+    if (made) return made;
+    try {
+      return ok(this.store.create(name, count, configs, name.startsWith('__')));
+    } catch (err) {
+      this.dropLogs(name, 0, count);
+      return storageFailure(`cannot save topic ${name}`, err);
+    }
+  }
+
+  /**
+   * Why a topic of `topicTotal` partitions, `adding` of them new, is over the broker's bounds
+   * (kiln.max.partitions.per.topic, kiln.max.partitions, the descriptor limit), or undefined.
+   */
+  private partitionCountProblem(topicTotal: number, adding: number): string | undefined {
+    const perTopic = this.defaults.maxPartitionsPerTopic ?? Number.MAX_SAFE_INTEGER;
+    if (topicTotal > perTopic)
+      return `${topicTotal} partitions is more than kiln.max.partitions.per.topic (${perTopic}).`;
+    const max = this.defaults.maxPartitions ?? Number.MAX_SAFE_INTEGER;
+    let hosted = 0;
+    for (const topic of this.store.list()) hosted += topic.partitions;
+    if (hosted + adding > max)
+      return `${adding} more partitions would make ${hosted + adding} on this broker, more than kiln.max.partitions (${max}).`;
+    return descriptorProblem(adding);
+  }
+
+  /** Creates partitions [from, to) of `name`; on failure removes them again and says why. */
+  private createLogs(
+    name: string,
+    from: number,
+    to: number,
+    configs: Record<string, string> | undefined,
+  ): TopicResult | undefined {
+    try {
+      if (configs) this.logs.setTopicConfig(name, configs);
+      for (let p = from; p < to; p++) this.logs.getOrCreateLog(name, p);
+      return undefined;
+    } catch (err) {
+      this.dropLogs(name, from, to);
+      return storageFailure(`cannot create the partitions of ${name}`, err);
+    }
+  }
+
+  private dropLogs(name: string, from: number, to: number): void {
+    for (let p = from; p < to; p++) {
+      try {
+        this.logs.deleteLog(name, p);
+      } catch {
+        // Not made, or cannot go: a directory left behind with no topic in the store is removed
+        // at the next start only if renamed; one that is not stays an orphan and is reported then.
+      }
+    }
   }
 
   /** Called with each deleted topic (group offsets go, long polls on it wake up). */
@@ -98,8 +157,15 @@ export class TopicManager {
       );
     }
     // The data goes first: a crash half way leaves a known topic with empty logs (made again at
-    // start), never old data left on disk for a new topic of the same name to find.
-    for (let p = 0; p < topic.partitions; p++) this.logs.deleteLog(name, p);
+    // start), never old data left on disk for a new topic of the same name to find. A partition
+    // that cannot be removed fails the deletion: the topic stays, and a retry goes on from there.
+    for (let p = 0; p < topic.partitions; p++) {
+      try {
+        this.logs.deleteLog(name, p);
+      } catch (err) {
+        return storageFailure(`cannot delete partition ${p} of ${name}`, err);
+      }
+    }
     this.store.delete(name);
     for (const listener of this.deleteListeners) listener(topic);
     return ok(topic);
@@ -110,15 +176,28 @@ export class TopicManager {
     const topic = this.store.get(name);
     if (!topic)
       return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
+    if (topic.internal)
+      return fail(
+        ErrorCode.INVALID_REQUEST,
+        `Topic ${name} is an internal topic: its partition count is fixed.`,
+      );
     if (count <= topic.partitions) {
       return fail(
         ErrorCode.INVALID_PARTITIONS,
         `Topic currently has ${topic.partitions} partitions, which is higher than the requested ${count}.`,
       );
     }
+    const tooMany = this.partitionCountProblem(count, count - topic.partitions);
+    if (tooMany) return fail(ErrorCode.POLICY_VIOLATION, tooMany);
     if (validateOnly) return ok(topic);
-    for (let p = topic.partitions; p < count; p++) this.logs.getOrCreateLog(name, p);
-    this.store.setPartitions(name, count);
+    const made = this.createLogs(name, topic.partitions, count, undefined);
+    if (made) return made;
+    try {
+      this.store.setPartitions(name, count);
+    } catch (err) {
+      this.dropLogs(name, topic.partitions, count);
+      return storageFailure(`cannot save topic ${name}`, err);
+    }
     return ok(topic);
   }
 }

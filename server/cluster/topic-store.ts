@@ -88,7 +88,10 @@ export class TopicStore {
   create(name: string, partitions: number, configs: Record<string, string>, internal = false): TopicInfo {
     const topic: TopicInfo = { name, id: newTopicId(), partitions, configs: { ...configs }, internal };
     this.index(topic);
-    this.save();
+    this.saveOrUndo(() => {
+      this.topics.delete(name);
+      this.byId.delete(topic.id);
+    });
     return topic;
   }
 
@@ -97,22 +100,34 @@ export class TopicStore {
     if (!topic) return undefined;
     this.topics.delete(name);
     this.byId.delete(topic.id);
-    this.save();
+    this.saveOrUndo(() => this.index(topic));
     return topic;
   }
 
   setPartitions(name: string, partitions: number): void {
     const topic = this.topics.get(name);
     if (!topic) throw new Error(`no topic ${name}`);
+    const before = topic.partitions;
     topic.partitions = partitions;
-    this.save();
+    this.saveOrUndo(() => (topic.partitions = before));
   }
 
   setConfigs(name: string, configs: Record<string, string>): void {
     const topic = this.topics.get(name);
     if (!topic) throw new Error(`no topic ${name}`);
+    const before = topic.configs;
     topic.configs = { ...configs };
-    this.save();
+    this.saveOrUndo(() => (topic.configs = before));
+  }
+
+  /** Saves; when that fails (a full disk), `undo` puts the memory back as the file still has it. */
+  private saveOrUndo(undo: () => void): void {
+    try {
+      this.save();
+    } catch (err) {
+      undo();
+      throw err;
+    }
   }
 
   private save(): void {

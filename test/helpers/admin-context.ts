@@ -48,6 +48,8 @@ export function openAdminContext(
     numPartitions: config.numPartitions,
     defaultReplicationFactor: config.defaultReplicationFactor,
     brokerCount: 1,
+    maxPartitionsPerTopic: config.maxPartitionsPerTopic,
+    maxPartitions: config.maxPartitions,
   });
   const broker: BrokerContext = {
     config,

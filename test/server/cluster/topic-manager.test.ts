@@ -1,0 +1,146 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { deletionDirName, isDeletionDirName, parsePartitionDirName } from '../../../engine/index.js';
+import { ErrorCode } from '../../../server/protocol/error-codes.js';
+import { openAdminContext, type AdminContext } from '../../helpers/admin-context.js';
+import { batchOf, decodeRecords } from '../../helpers/log-fixtures.js';
+import { mountSmallFs, type SmallFs } from '../../helpers/small-fs.js';
+
+/** Topics are made and removed whole, and never more of them than the broker can hold open. */
+describe('TopicManager', () => {
+  const contexts: AdminContext[] = [];
+  let small: SmallFs | undefined;
+  const open = (properties: Record<string, string> = {}, dir?: string): AdminContext => {
+    const ctx = openAdminContext(properties, dir);
+    contexts.push(ctx);
+    return ctx;
+  };
+  afterEach(() => {
+    for (const ctx of contexts.splice(0)) {
+      try {
+        ctx.close();
+      } catch {
+        // closed by the test
+      }
+    }
+    small?.remove();
+    small = undefined;
+  });
+
+  it('deletes a topic whose name is 249 characters (the -delete rename was too long)', () => {
+    const ctx = open();
+    const name = 'x'.repeat(249);
+    expect(ctx.broker.topics.create(name, 2, 1, {}).errorCode).toBe(ErrorCode.NONE);
+    ctx.broker.logs.getLog(name, 0)!.append(batchOf(3));
+    expect(ctx.broker.topics.delete(name).errorCode).toBe(ErrorCode.NONE);
+    expect(fs.readdirSync(ctx.dir).filter((d) => d.startsWith('xxx'))).toEqual([]);
+    // A second delete finds nothing; a new topic of the name starts empty.
+    expect(ctx.broker.topics.delete(name).errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    expect(ctx.broker.topics.create(name, 2, 1, {}).errorCode).toBe(ErrorCode.NONE);
+    expect(ctx.broker.logs.getLog(name, 0)!.logEndOffset).toBe(0);
+  });
+
+  it('names a directory being deleted as Kafka does, within 255 bytes, never as a partition', () => {
+    for (const topic of ['t', 'x'.repeat(249)]) {
+      const name = deletionDirName(topic, 12);
+      expect(name.length).toBeLessThanOrEqual(255);
+      expect(name).toMatch(/-12\.[0-9a-f]{32}-delete$/);
+      expect(isDeletionDirName(name)).toBe(true);
+      expect(parsePartitionDirName(name)).toBeUndefined();
+    }
+    expect(deletionDirName('t', 0)).not.toBe(deletionDirName('t', 0));
+  });
+
+  it('a deletion that cannot rename a partition reports an error and keeps the topic readable', async () => {
+    const ctx = open();
+    expect(ctx.broker.topics.create('stuck', 1, 1, {}).errorCode).toBe(ErrorCode.NONE);
+    ctx.broker.logs.getLog('stuck', 0)!.append(batchOf(3));
+    // The rename fails, as on a read-only or failing disk.
+    const rename = vi.spyOn(fs, 'renameSync').mockImplementationOnce(() => {
+      throw Object.assign(new Error('EROFS: read-only file system'), { code: 'EROFS' });
+    });
+    const result = ctx.broker.topics.delete('stuck');
+    rename.mockRestore();
+    expect(result.errorCode).toBe(ErrorCode.KAFKA_STORAGE_ERROR);
+    expect(ctx.broker.topics.store.get('stuck')).toBeDefined();
+    const log = ctx.broker.logs.getLog('stuck', 0)!;
+    expect(decodeRecords((await log.read(0, 1 << 20)).records)).toHaveLength(3);
+    expect(ctx.broker.topics.delete('stuck').errorCode).toBe(ErrorCode.NONE);
+  });
+
+  it('refuses more partitions than kiln.max.partitions.per.topic and kiln.max.partitions allow', () => {
+    const ctx = open({ 'kiln.max.partitions.per.topic': '8', 'kiln.max.partitions': '12' });
+    const huge = ctx.broker.topics.create('huge', 2_147_483_647, 1, {});
+    expect(huge.errorCode).toBe(ErrorCode.POLICY_VIOLATION);
+    expect(huge.errorMessage).toMatch(/kiln\.max\.partitions\.per\.topic/);
+    expect(ctx.broker.topics.create('nine', 9, 1, {}).errorCode).toBe(ErrorCode.POLICY_VIOLATION);
+    expect(ctx.broker.topics.create('eight', 8, 1, {}).errorCode).toBe(ErrorCode.NONE);
+    const over = ctx.broker.topics.create('five', 5, 1, {});
+    expect([over.errorCode, over.errorMessage]).toEqual([
+      ErrorCode.POLICY_VIOLATION,
+      expect.stringMatching(/kiln\.max\.partitions \(12\)/),
+    ]);
+    expect(ctx.broker.topics.addPartitions('eight', 9).errorCode).toBe(ErrorCode.POLICY_VIOLATION);
+    expect(ctx.broker.topics.store.get('eight')!.partitions).toBe(8);
+    expect(ctx.broker.topics.store.get('five')).toBeUndefined();
+    expect(fs.readdirSync(ctx.dir).filter((d) => d.startsWith('five-') || d.startsWith('nine-'))).toEqual([]);
+  });
+
+  it('refuses partitions the file-descriptor limit cannot hold, before making any', () => {
+    const ctx = open();
+    const original = execFileSync('prlimit', [
+      '--pid',
+      String(process.pid),
+      '--nofile',
+      '--output',
+      'SOFT,HARD',
+      '--noheadings',
+    ])
+      .toString()
+      .trim()
+      .split(/\s+/);
+    execFileSync('prlimit', ['--pid', String(process.pid), `--nofile=1024:${original[1]}`]);
+    try {
+      const result = ctx.broker.topics.create('many', 1000, 1, {});
+      expect(result.errorCode).toBe(ErrorCode.POLICY_VIOLATION);
+      expect(result.errorMessage).toMatch(/file descriptors/);
+      expect(fs.readdirSync(ctx.dir).filter((d) => d.startsWith('many-'))).toEqual([]);
+      expect(ctx.broker.topics.create('some', 100, 1, {}).errorCode).toBe(ErrorCode.NONE);
+    } finally {
+      execFileSync('prlimit', ['--pid', String(process.pid), `--nofile=${original[0]}:${original[1]}`]);
+    }
+  });
+
+  it('refuses to add partitions to an internal topic', () => {
+    const ctx = open();
+    expect(ctx.broker.topics.create('__consumer_offsets', 2, 1, {}).errorCode).toBe(ErrorCode.NONE);
+    const result = ctx.broker.topics.addPartitions('__consumer_offsets', 4);
+    expect([result.errorCode, result.errorMessage]).toEqual([
+      ErrorCode.INVALID_REQUEST,
+      expect.stringMatching(/internal topic/),
+    ]);
+    expect(ctx.broker.topics.store.get('__consumer_offsets')!.partitions).toBe(2);
+  });
+
+  it('a CreateTopics that fails on a full disk leaves no half-created topic, before or after a restart', () => {
+    small = mountSmallFs(4 * 1024 * 1024);
+    const dir = path.join(small.dir, 'data');
+    const ctx = open({}, dir);
+    expect(ctx.broker.topics.create('before', 1, 1, {}).errorCode).toBe(ErrorCode.NONE);
+    small.fill();
+    const result = ctx.broker.topics.create('on-full-disk', 3, 1, {});
+    expect(result.errorCode).toBe(ErrorCode.KAFKA_STORAGE_ERROR);
+    expect(ctx.broker.topics.store.get('on-full-disk')).toBeUndefined();
+    expect(fs.readdirSync(dir).filter((d) => d.startsWith('on-full-disk-') && !isDeletionDirName(d))).toEqual(
+      [],
+    );
+    small.free();
+    const again = ctx.reopen();
+    contexts.push(again);
+    expect(again.broker.topics.store.get('on-full-disk')).toBeUndefined();
+    expect(again.broker.topics.store.get('before')).toBeDefined();
+    expect(again.broker.logs.getLog('on-full-disk', 0)).toBeUndefined();
+  });
+});
