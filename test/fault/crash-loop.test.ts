@@ -1,0 +1,392 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { buildBatch, iterateBatches, readRecords } from '../../engine/index.js';
+import { ErrorCode } from '../../server/protocol/error-codes.js';
+import { ProtocolClient } from '../helpers/protocol-client.js';
+import { seededRandom } from '../helpers/seeded-random.js';
+import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
+
+/**
+ * Crash loops with a checker: a child-process broker is SIGKILLed at random moments while an
+ * idempotent acks=all producer (written here on Kiln's own protocol code, so no client library's
+ * retry rules hide anything) produces and a standalone consumer commits offsets. After every
+ * restart the committed offset is the last one acknowledged (or the one in flight at the kill);
+ * at the end record i sits at offset i for every i: nothing acknowledged is lost, nothing is
+ * written twice, everything reads back in order. KILN_FAULT_LONG=1 runs many kills.
+ */
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const TOPIC = 'loop';
+const GROUP = 'loop-group';
+const LONG = Boolean(process.env.KILN_FAULT_LONG);
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const port = (server.address() as net.AddressInfo).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+interface Broker {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+/** A broker in a child process; `wrap` runs it under another command (unshare). */
+function startBroker(port: number, dataDir: string, wrap: string[] = []): Promise<Broker> {
+  const args = [
+    process.execPath,
+    '--import',
+    'tsx',
+    'server/main.ts',
+    '--override',
+    `listeners=PLAINTEXT://127.0.0.1:${port}`,
+    '--override',
+    `log.dirs=${dataDir}`,
+    '--override',
+    'offsets.topic.num.partitions=1',
+    // Small segments: kills land in rolls, index writes and snapshot writes too.
+    '--override',
+    'log.segment.bytes=262144',
+  ];
+  const [command, ...rest] = [...wrap, ...args];
+  const child = spawn(command!, rest, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    const collect = (chunk: Buffer): void => {
+      out += chunk.toString();
+      if (out.includes('kiln broker started')) resolve({ child, output: () => out, exited });
+    };
+    child.stdout!.on('data', collect);
+    child.stderr!.on('data', collect);
+    void exited.then((code) => reject(new Error(`broker exited with ${code} before starting:\n${out}`)));
+  });
+}
+
+/** A request that fails when the connection drops instead of waiting forever. */
+async function request(
+  client: ProtocolClient,
+  apiKey: number,
+  version: number,
+  body: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
+  return Promise.race([
+    client.request(apiKey, version, body),
+    client.closed.then(() => Promise.reject(new Error('connection closed'))),
+  ]);
+}
+
+async function connect(bootstrap: string, attempts = 400): Promise<ProtocolClient> {
+  for (let i = 0; ; i++) {
+    try {
+      return await ProtocolClient.connect(bootstrap);
+    } catch (err) {
+      if (i >= attempts) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}
+
+/** Errors a broker that is restarting may give; the same batch is sent again. */
+const RETRIABLE = new Set<number>([
+  ErrorCode.NOT_LEADER_OR_FOLLOWER,
+  ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+  ErrorCode.LEADER_NOT_AVAILABLE,
+  ErrorCode.REQUEST_TIMED_OUT,
+  ErrorCode.COORDINATOR_LOAD_IN_PROGRESS,
+  ErrorCode.COORDINATOR_NOT_AVAILABLE,
+  ErrorCode.NOT_COORDINATOR,
+  ErrorCode.NOT_ENOUGH_REPLICAS,
+  ErrorCode.KAFKA_STORAGE_ERROR,
+]);
+
+/**
+ * An idempotent acks=all producer of records `r0`, `r1`, ... to partition 0, one batch in flight,
+ * that sends an unacknowledged batch again with the same sequence after any failure, and commits
+ * the acknowledged count as the group's offset every few batches.
+ */
+class Producer {
+  acked = 0;
+  sent = 0;
+  batches = 0;
+  committed = -1;
+  pendingCommit: number | undefined;
+  readonly errors: string[] = [];
+  private running = true;
+  private client: ProtocolClient | undefined;
+  readonly done: Promise<void>;
+
+  constructor(
+    private readonly bootstrap: string,
+    private readonly random: () => number,
+  ) {
+    this.done = this.run();
+  }
+
+  stop(): Promise<void> {
+    this.running = false;
+    return this.done;
+  }
+
+  private async run(): Promise<void> {
+    const client = await this.connection();
+    const init = await request(client, 22, 1, { transactionalId: null, transactionTimeoutMs: 60_000 });
+    if (init.errorCode !== ErrorCode.NONE) throw new Error(`InitProducerId: ${String(init.errorCode)}`);
+    const producerId = init.producerId as number;
+    const producerEpoch = init.producerEpoch as number;
+    while (this.running) {
+      const count = 1 + Math.floor(this.random() * 50);
+      const batch = buildBatch({
+        producerId,
+        producerEpoch,
+        baseSequence: this.acked,
+        records: Array.from({ length: count }, (_, i) => ({ value: `r${this.acked + i}` })),
+      });
+      this.sent = this.acked + count;
+      // Sent again, byte for byte, until acknowledged; only a real error ends the run.
+      for (;;) {
+        try {
+          const answer = await this.produce(batch);
+          if (answer === ErrorCode.NONE) break;
+          if (!RETRIABLE.has(answer)) {
+            this.errors.push(`produce of r${this.acked}..: error ${answer}`);
+            return;
+          }
+        } catch {
+          this.drop();
+        }
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      this.acked += count;
+      this.batches++;
+      if (this.batches % 5 === 0) await this.commit(this.acked);
+    }
+  }
+
+  private async produce(batch: Buffer): Promise<number> {
+    const response = await request(await this.connection(), 0, 7, {
+      transactionalId: null,
+      acks: -1,
+      timeoutMs: 10_000,
+      topicData: [{ name: TOPIC, partitionData: [{ index: 0, records: batch }] }],
+    });
+    const topics = response.responses as { partitionResponses: { errorCode: number }[] }[];
+    return topics[0]!.partitionResponses[0]!.errorCode;
+  }
+
+  /** Commits `offset`; a commit cut short by a kill is not retried (the next one follows soon). */
+  private async commit(offset: number): Promise<void> {
+    this.pendingCommit = offset;
+    try {
+      const response = await request(await this.connection(), 8, 2, {
+        groupId: GROUP,
+        generationIdOrMemberEpoch: -1,
+        memberId: '',
+        retentionTimeMs: -1,
+        topics: [
+          {
+            name: TOPIC,
+            partitions: [{ partitionIndex: 0, committedOffset: offset, committedMetadata: null }],
+          },
+        ],
+      });
+      const topics = response.topics as { partitions: { errorCode: number }[] }[];
+      const error = topics[0]!.partitions[0]!.errorCode;
+      if (error === ErrorCode.NONE) {
+        this.committed = offset;
+        this.pendingCommit = undefined;
+      } else if (!RETRIABLE.has(error)) this.errors.push(`commit of ${offset}: error ${error}`);
+    } catch {
+      this.drop(); // pendingCommit stays: the broker may or may not have stored it
+    }
+  }
+
+  private async connection(): Promise<ProtocolClient> {
+    this.client ??= await connect(this.bootstrap);
+    return this.client;
+  }
+
+  private drop(): void {
+    this.client?.close();
+    this.client = undefined;
+  }
+}
+
+async function committedOffset(client: ProtocolClient): Promise<number> {
+  for (;;) {
+    const response = await request(client, 9, 7, {
+      groupId: GROUP,
+      topics: [{ name: TOPIC, partitionIndexes: [0] }],
+      requireStable: false,
+    });
+    const error = response.errorCode as number;
+    if (error === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      continue;
+    }
+    expect(error).toBe(ErrorCode.NONE);
+    const topics = response.topics as { partitions: { committedOffset: number }[] }[];
+    return topics[0]?.partitions[0]?.committedOffset ?? -1;
+  }
+}
+
+/** Every record value of partition 0, with its offset, read from offset 0 to the end. */
+async function readAll(client: ProtocolClient): Promise<{ offset: number; value: string }[]> {
+  const records: { offset: number; value: string }[] = [];
+  let fetchOffset = 0;
+  for (;;) {
+    const response = await request(client, 1, 11, {
+      replicaId: -1,
+      maxWaitMs: 0,
+      minBytes: 0,
+      maxBytes: 4 << 20,
+      isolationLevel: 0,
+      sessionId: 0,
+      sessionEpoch: -1,
+      topics: [{ topic: TOPIC, partitions: [{ partition: 0, fetchOffset, partitionMaxBytes: 4 << 20 }] }],
+      forgottenTopicsData: [],
+      rackId: '',
+    });
+    const partition = (response.responses as { partitions: Record<string, unknown>[] }[])[0]!.partitions[0]!;
+    expect(partition.errorCode).toBe(ErrorCode.NONE);
+    const bytes = partition.records as Buffer | null;
+    const before = fetchOffset;
+    for (const batch of iterateBatches(bytes ?? Buffer.alloc(0))) {
+      for (const record of readRecords(batch)) {
+        if (record.offset < fetchOffset) continue;
+        records.push({ offset: record.offset, value: record.value?.toString() ?? '' });
+      }
+      fetchOffset = batch.lastOffset + 1;
+    }
+    if (fetchOffset === before) return records;
+  }
+}
+
+async function createTopic(bootstrap: string): Promise<void> {
+  const admin = await connect(bootstrap);
+  const created = await request(admin, 19, 4, {
+    topics: [{ name: TOPIC, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }],
+    timeoutMs: 5000,
+    validateOnly: false,
+  });
+  admin.close();
+  expect((created.topics as { errorCode: number }[])[0]!.errorCode).toBe(ErrorCode.NONE);
+}
+
+describe('a broker killed again and again', () => {
+  const dirs: string[] = [];
+  const children: ChildProcess[] = [];
+  afterEach(() => {
+    for (const child of children.splice(0)) child.kill('SIGKILL');
+    for (const dir of dirs.splice(0)) removeTempDir(dir);
+  });
+
+  const kills = LONG ? 60 : 4;
+  it(
+    `loses no acknowledged record and no committed offset over ${kills} SIGKILLs at random moments`,
+    { timeout: 60_000 + kills * 20_000 },
+    async () => {
+      const seed = Number(process.env.KILN_FAULT_SEED ?? Date.now() % 100_000);
+      const random = seededRandom(seed);
+      const dataDir = makeTempDir('kiln-crash-loop-');
+      dirs.push(dataDir);
+      const port = await freePort();
+      const bootstrap = `127.0.0.1:${port}`;
+      let broker = await startBroker(port, dataDir);
+      children.push(broker.child);
+      await createTopic(bootstrap);
+
+      const producer = new Producer(bootstrap, random);
+      let survived = 0;
+      for (let kill = 0; kill < kills; kill++) {
+        // Under load: the producer has been acknowledged since the last start.
+        const ackedAtStart = producer.acked;
+        while (producer.acked === ackedAtStart && producer.errors.length === 0)
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        expect(producer.errors, `seed ${seed}`).toEqual([]);
+        await new Promise((resolve) => setTimeout(resolve, random() * 1500));
+        const committedBefore = producer.committed;
+        broker.child.kill('SIGKILL');
+        await broker.exited;
+        const inFlight = producer.pendingCommit;
+        broker = await startBroker(port, dataDir);
+        children.push(broker.child);
+        survived++;
+        const checker = await connect(bootstrap);
+        const committed = await committedOffset(checker);
+        checker.close();
+        const allowed = [committedBefore, producer.committed, inFlight].filter((o) => o !== undefined);
+        expect(allowed, `seed ${seed}, kill ${kill}: committed offset`).toContain(committed);
+      }
+      // Some more acknowledged records after the last restart, then stop producing.
+      const ackedAfterLast = producer.acked;
+      while (producer.acked === ackedAfterLast && producer.errors.length === 0)
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      await producer.stop();
+      expect(producer.errors, `seed ${seed}`).toEqual([]);
+
+      const checker = await connect(bootstrap);
+      const records = await readAll(checker);
+      expect(await committedOffset(checker)).toBe(producer.committed);
+      checker.close();
+      // Record i at offset i: none lost, none twice, all in order.
+      const wrong = records.findIndex((record, i) => record.offset !== i || record.value !== `r${i}`);
+      expect(wrong, `seed ${seed}: first wrong record ${JSON.stringify(records[wrong])}`).toBe(-1);
+      const lost = Math.max(0, producer.acked - records.length);
+      expect(lost, `seed ${seed}`).toBe(0);
+      expect(records.length).toBeLessThanOrEqual(producer.sent);
+      process.stdout.write(
+        `crash loop (seed ${seed}): ${survived} kills survived, ${records.length} records checked, ` +
+          `${producer.acked} acknowledged, ${lost} lost\n`,
+      );
+
+      broker.child.kill('SIGTERM');
+      expect(await broker.exited).toBe(0);
+    },
+  );
+
+  it('a broker that is PID 1 (a container) starts again after a SIGKILL', { timeout: 60_000 }, async () => {
+    const dataDir = makeTempDir('kiln-pid1-');
+    dirs.push(dataDir);
+    const port = await freePort();
+    const bootstrap = `127.0.0.1:${port}`;
+    // --kill-child: should the test fail, ending unshare ends the broker too.
+    const asPid1 = ['unshare', '--pid', '--fork', '--mount-proc', '--kill-child'];
+    const pid1 = (broker: Broker): number =>
+      Number(fs.readFileSync(`/proc/${broker.child.pid}/task/${broker.child.pid}/children`, 'utf8'));
+    const first = await startBroker(port, dataDir, asPid1);
+    children.push(first.child);
+    await createTopic(bootstrap);
+    const client = await connect(bootstrap);
+    const answer = await request(client, 0, 7, {
+      transactionalId: null,
+      acks: -1,
+      timeoutMs: 5000,
+      topicData: [
+        { name: TOPIC, partitionData: [{ index: 0, records: buildBatch({ records: [{ value: 'r0' }] }) }] },
+      ],
+    });
+    client.close();
+    const topics = answer.responses as { partitionResponses: { errorCode: number }[] }[];
+    expect(topics[0]!.partitionResponses[0]!.errorCode).toBe(ErrorCode.NONE);
+    // The broker is the namespace's PID 1, a child of unshare; killing it ends the namespace.
+    expect(fs.readFileSync(`${dataDir}/.lock`, 'utf8').split(' ')[0]?.trim()).toBe('1');
+    process.kill(pid1(first), 'SIGKILL');
+    await first.exited;
+
+    const second = await startBroker(port, dataDir, asPid1);
+    children.push(second.child);
+    const checker = await connect(bootstrap);
+    expect((await readAll(checker)).map((record) => record.value)).toEqual(['r0']);
+    checker.close();
+    process.kill(pid1(second), 'SIGTERM');
+    expect(await second.exited).toBe(0);
+    expect(fs.existsSync(`${dataDir}/.kafka_cleanshutdown`)).toBe(true);
+  });
+});
