@@ -3,7 +3,8 @@
  *
  * `<dir>/.lock` holds the owner's pid and, where /proc has it, the owner's start time in clock
  * ticks since boot (field 22 of /proc/<pid>/stat): `<pid> <start>\n`. It is created with O_EXCL
- * (atomic on a local file system). Node has no flock(2), so a lock is stale — its owner crashed —
+ * (atomic on a local file system). On a full disk it is instead a symbolic link to `<pid> <start>`
+ * (see `create`), so a broker starts on a full disk. Node has no flock(2), so a lock is stale — its owner crashed —
  * when its pid is not alive, or is alive with another start time (the pid was reused), or is this
  * very process's pid while this process does not hold the lock: a broker that is PID 1 in a
  * container gets pid 1 again after a SIGKILL and would otherwise never start. A stale lock is taken
@@ -36,9 +37,7 @@ export class DirLock {
     for (let attempt = 0; attempt < 3; attempt++) {
       const start = startTime(process.pid);
       try {
-        fs.writeFileSync(file, start === undefined ? `${process.pid}\n` : `${process.pid} ${start}\n`, {
-          flag: 'wx',
-        });
+        create(file, start === undefined ? `${process.pid}` : `${process.pid} ${start}`);
         held.add(file);
         return new DirLock(dir, file);
       } catch (err) {
@@ -68,9 +67,34 @@ function isLive(holder: Holder, file: string): boolean {
   return now === undefined || now === holder.start;
 }
 
+/**
+ * Creates the lock file holding `holder`, or fails with EEXIST. On a full disk the file's one data
+ * block cannot be had (ENOSPC: it would be left empty, and an empty lock names no one); the lock is
+ * then a symbolic link whose target is the same text, which fits in the inode and needs no block,
+ * and is as exclusive (symlink(2) fails with EEXIST too).
+ */
+function create(file: string, holder: string): void {
+  const fd = fs.openSync(file, 'wx');
+  let error: unknown;
+  try {
+    fs.writeSync(fd, `${holder}\n`);
+  } catch (err) {
+    error = err;
+  } finally {
+    fs.closeSync(fd);
+  }
+  if (error === undefined) return;
+  fs.rmSync(file, { force: true });
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code !== 'ENOSPC' && code !== 'EDQUOT') throw error;
+  fs.symlinkSync(holder, file);
+}
+
+/** The holder a lock file names: its text, or a symbolic link's target (written on a full disk). */
 function readHolder(file: string): Holder | undefined {
   try {
-    const [pidText, startText] = fs.readFileSync(file, 'utf8').trim().split(/\s+/);
+    const text = fs.lstatSync(file).isSymbolicLink() ? fs.readlinkSync(file) : fs.readFileSync(file, 'utf8');
+    const [pidText, startText] = text.trim().split(/\s+/);
     const pid = Number(pidText);
     const start = startText === undefined ? undefined : Number(startText);
     if (!Number.isInteger(pid) || pid <= 0) return undefined;

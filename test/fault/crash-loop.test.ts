@@ -1,13 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildBatch, iterateBatches, readRecords } from '../../engine/index.js';
+import { buildBatch } from '../../engine/index.js';
 import { ErrorCode } from '../../server/protocol/error-codes.js';
-import { ProtocolClient } from '../helpers/protocol-client.js';
+import type { ProtocolClient } from '../helpers/protocol-client.js';
 import { seededRandom } from '../helpers/seeded-random.js';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
+import { connect, freePort, readAll, request, startChildBroker, type ChildBroker } from './child-broker.js';
 
 /**
  * Crash loops with a checker: a child-process broker is SIGKILLed at random moments while an
@@ -17,81 +16,13 @@ import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
  * at the end record i sits at offset i for every i: nothing acknowledged is lost, nothing is
  * written twice, everything reads back in order. KILN_FAULT_LONG=1 runs many kills.
  */
-const root = fileURLToPath(new URL('../../', import.meta.url));
 const TOPIC = 'loop';
 const GROUP = 'loop-group';
 const LONG = Boolean(process.env.KILN_FAULT_LONG);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-interface Broker {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-/** A broker in a child process; `wrap` runs it under another command (unshare). */
-function startBroker(port: number, dataDir: string, wrap: string[] = []): Promise<Broker> {
-  const args = [
-    process.execPath,
-    '--import',
-    'tsx',
-    'server/main.ts',
-    '--override',
-    `listeners=PLAINTEXT://127.0.0.1:${port}`,
-    '--override',
-    `log.dirs=${dataDir}`,
-    '--override',
-    'offsets.topic.num.partitions=1',
-    // Small segments: kills land in rolls, index writes and snapshot writes too.
-    '--override',
-    'log.segment.bytes=262144',
-  ];
-  const [command, ...rest] = [...wrap, ...args];
-  const child = spawn(command!, rest, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
-    const collect = (chunk: Buffer): void => {
-      out += chunk.toString();
-      if (out.includes('kiln broker started')) resolve({ child, output: () => out, exited });
-    };
-    child.stdout!.on('data', collect);
-    child.stderr!.on('data', collect);
-    void exited.then((code) => reject(new Error(`broker exited with ${code} before starting:\n${out}`)));
-  });
-}
-
-/** A request that fails when the connection drops instead of waiting forever. */
-async function request(
-  client: ProtocolClient,
-  apiKey: number,
-  version: number,
-  body: Record<string, unknown>,
-): Promise<Record<string, unknown>> {
-  return Promise.race([
-    client.request(apiKey, version, body),
-    client.closed.then(() => Promise.reject(new Error('connection closed'))),
-  ]);
-}
-
-async function connect(bootstrap: string, attempts = 400): Promise<ProtocolClient> {
-  for (let i = 0; ; i++) {
-    try {
-      return await ProtocolClient.connect(bootstrap);
-    } catch (err) {
-      if (i >= attempts) throw err;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-}
+/** Small segments: kills land in rolls, index writes and snapshot writes too. */
+const PROPERTIES = { 'offsets.topic.num.partitions': '1', 'log.segment.bytes': '262144' };
+const startBroker = (port: number, dataDir: string, wrap: string[] = []): Promise<ChildBroker> =>
+  startChildBroker(port, dataDir, PROPERTIES, wrap);
 
 /** Errors a broker that is restarting may give; the same batch is sent again. */
 const RETRIABLE = new Set<number>([
@@ -236,38 +167,6 @@ async function committedOffset(client: ProtocolClient): Promise<number> {
   }
 }
 
-/** Every record value of partition 0, with its offset, read from offset 0 to the end. */
-async function readAll(client: ProtocolClient): Promise<{ offset: number; value: string }[]> {
-  const records: { offset: number; value: string }[] = [];
-  let fetchOffset = 0;
-  for (;;) {
-    const response = await request(client, 1, 11, {
-      replicaId: -1,
-      maxWaitMs: 0,
-      minBytes: 0,
-      maxBytes: 4 << 20,
-      isolationLevel: 0,
-      sessionId: 0,
-      sessionEpoch: -1,
-      topics: [{ topic: TOPIC, partitions: [{ partition: 0, fetchOffset, partitionMaxBytes: 4 << 20 }] }],
-      forgottenTopicsData: [],
-      rackId: '',
-    });
-    const partition = (response.responses as { partitions: Record<string, unknown>[] }[])[0]!.partitions[0]!;
-    expect(partition.errorCode).toBe(ErrorCode.NONE);
-    const bytes = partition.records as Buffer | null;
-    const before = fetchOffset;
-    for (const batch of iterateBatches(bytes ?? Buffer.alloc(0))) {
-      for (const record of readRecords(batch)) {
-        if (record.offset < fetchOffset) continue;
-        records.push({ offset: record.offset, value: record.value?.toString() ?? '' });
-      }
-      fetchOffset = batch.lastOffset + 1;
-    }
-    if (fetchOffset === before) return records;
-  }
-}
-
 async function createTopic(bootstrap: string): Promise<void> {
   const admin = await connect(bootstrap);
   const created = await request(admin, 19, 4, {
@@ -332,7 +231,7 @@ describe('a broker killed again and again', () => {
       expect(producer.errors, `seed ${seed}`).toEqual([]);
 
       const checker = await connect(bootstrap);
-      const records = await readAll(checker);
+      const records = await readAll(checker, TOPIC);
       expect(await committedOffset(checker)).toBe(producer.committed);
       checker.close();
       // Record i at offset i: none lost, none twice, all in order.
@@ -358,7 +257,7 @@ describe('a broker killed again and again', () => {
     const bootstrap = `127.0.0.1:${port}`;
     // --kill-child: should the test fail, ending unshare ends the broker too.
     const asPid1 = ['unshare', '--pid', '--fork', '--mount-proc', '--kill-child'];
-    const pid1 = (broker: Broker): number =>
+    const pid1 = (broker: ChildBroker): number =>
       Number(fs.readFileSync(`/proc/${broker.child.pid}/task/${broker.child.pid}/children`, 'utf8'));
     const first = await startBroker(port, dataDir, asPid1);
     children.push(first.child);
@@ -383,7 +282,7 @@ describe('a broker killed again and again', () => {
     const second = await startBroker(port, dataDir, asPid1);
     children.push(second.child);
     const checker = await connect(bootstrap);
-    expect((await readAll(checker)).map((record) => record.value)).toEqual(['r0']);
+    expect((await readAll(checker, TOPIC)).map((record) => record.value)).toEqual(['r0']);
     checker.close();
     process.kill(pid1(second), 'SIGTERM');
     expect(await second.exited).toBe(0);

@@ -5,6 +5,7 @@ import { ErrorCode } from '../../server/protocol/error-codes.js';
 import { startBroker, type RunningBroker } from '../helpers/broker-fixture.js';
 import { ProtocolClient } from '../helpers/protocol-client.js';
 import { mountSmallFs, type SmallFs } from '../helpers/small-fs.js';
+import { connect, freePort, readAll, request, startChildBroker } from './child-broker.js';
 
 /**
  * A broker whose disk fills up: produce answers KAFKA_STORAGE_ERROR while reads go on, produce
@@ -104,4 +105,71 @@ describe('a full disk', () => {
     small.free();
     expect((await produce(5)).errorCode).toBe(ErrorCode.NONE);
   });
+});
+
+describe('a full disk under a child-process broker', () => {
+  const cleanup: (() => void)[] = [];
+  afterEach(() => {
+    for (const step of cleanup.splice(0).reverse()) step();
+  });
+
+  const produceOne = async (bootstrap: string, value: string): Promise<number> => {
+    const client = await connect(bootstrap);
+    try {
+      const response = await request(client, 0, 7, {
+        transactionalId: null,
+        acks: -1,
+        timeoutMs: 5000,
+        topicData: [
+          { name: 'full', partitionData: [{ index: 0, records: buildBatch({ records: [{ value }] }) }] },
+        ],
+      });
+      return (response.responses as { partitionResponses: { errorCode: number }[] }[])[0]!
+        .partitionResponses[0]!.errorCode;
+    } finally {
+      client.close();
+    }
+  };
+
+  it.each(['SIGTERM', 'SIGKILL'] as const)(
+    'a broker stopped with %s and started on a disk filled to the last byte serves reads, then writes once space returns',
+    { timeout: 60_000 },
+    async (signal) => {
+      const small = mountSmallFs(8 * 1024 * 1024);
+      cleanup.push(() => small.remove());
+      const dir = path.join(small.dir, 'data');
+      const port = await freePort();
+      const bootstrap = `127.0.0.1:${port}`;
+      const properties = { 'offsets.topic.num.partitions': '1', 'log.segment.bytes': '1048576' };
+      let broker = await startChildBroker(port, dir, properties);
+      cleanup.push(() => broker.child.kill('SIGKILL'));
+      const admin = await connect(bootstrap);
+      await request(admin, 19, 4, {
+        topics: [{ name: 'full', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }],
+        timeoutMs: 5000,
+        validateOnly: false,
+      });
+      admin.close();
+      for (let i = 0; i < 20; i++) expect(await produceOne(bootstrap, `r${i}`)).toBe(ErrorCode.NONE);
+      small.fill();
+      broker.child.kill(signal);
+      await broker.exited;
+      small.fill(); // whatever the stop gave back (the lock file) is taken too
+      expect(small.available()).toBe(0);
+      broker = await startChildBroker(port, dir, properties);
+      const reader = await connect(bootstrap);
+      const values = (await readAll(reader, 'full')).map((record) => record.value);
+      reader.close();
+      expect(values).toEqual(Array.from({ length: 20 }, (_, i) => `r${i}`));
+      // What still fits in the last page of the active segment is taken; then the disk says no.
+      let answer: number = ErrorCode.NONE;
+      for (let i = 0; i < 100 && answer === ErrorCode.NONE; i++)
+        answer = await produceOne(bootstrap, 'x'.repeat(1000));
+      expect(answer).toBe(ErrorCode.KAFKA_STORAGE_ERROR);
+      small.free();
+      expect(await produceOne(bootstrap, 'r20')).toBe(ErrorCode.NONE);
+      broker.child.kill('SIGTERM');
+      expect(await broker.exited).toBe(0);
+    },
+  );
 });

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LogDirLockedError } from '../../../engine/errors.js';
 import { DirLock, LOCK_FILE } from '../../../engine/log/dir-lock.js';
+import { mountSmallFs } from '../../helpers/small-fs.js';
 import { makeTempDir, removeTempDir } from '../../helpers/temp-dir.js';
 
 describe('DirLock', () => {
@@ -132,5 +133,20 @@ describe('DirLock', () => {
     const second = await run();
     expect(second.out.trim()).toBe('locked 1');
     await second.kill();
+  });
+
+  it('takes the lock on a disk full to the last byte, and a second holder is still refused', () => {
+    const small = mountSmallFs(1024 * 1024);
+    try {
+      small.fill();
+      const lock = DirLock.acquire(small.dir);
+      // The lock names its holder although no data block could be written.
+      expect(fs.readlinkSync(path.join(small.dir, LOCK_FILE)).split(' ')[0]).toBe(String(process.pid));
+      expect(() => DirLock.acquire(small.dir)).toThrow(LogDirLockedError);
+      lock.release();
+      expect(fs.existsSync(path.join(small.dir, LOCK_FILE))).toBe(false);
+    } finally {
+      small.remove();
+    }
   });
 });
