@@ -4,6 +4,7 @@
  * A bad property is reported, naming it, before anything starts; the exit code is then 2.
  */
 import { parseArgs } from 'node:util';
+import { onWorkerPoolError } from '../engine/index.js';
 import { Broker } from './broker.js';
 import { ConfigError, buildBrokerConfig, parseOverride, readPropertiesFile } from './config.js';
 import { reportEventLoopOnSignal } from './event-loop-stats.js';
@@ -37,6 +38,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     const config = buildBrokerConfig(properties);
     const broker = new Broker(config);
+    onWorkerPoolError((pool, err) => broker.log.error({ err, pool }, 'a worker failed outside any task'));
     await broker.start();
     const stopStats = reportEventLoopOnSignal();
     // The handlers stay installed until the stop is over: a terminal's Ctrl-C reaches both npm

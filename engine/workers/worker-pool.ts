@@ -51,6 +51,14 @@ export function poolThreads(): number {
   return Math.max(1, Math.min(MAX_POOL_THREADS, availableParallelism()));
 }
 
+let reportPoolError = (name: string, err: Error): void =>
+  process.emitWarning(`worker pool ${name}: ${err.message}`, 'KilnWorkerPoolWarning');
+
+/** Where errors of a pool's workers outside any task go (the broker's log); a process warning by default. */
+export function onWorkerPoolError(report: (name: string, err: Error) => void): void {
+  reportPoolError = report;
+}
+
 /** The extension this module was loaded with: '.ts' from source, '.js' when compiled. */
 function ownExtension(): string {
   return new URL(import.meta.url).pathname.endsWith('.ts') ? '.ts' : '.js';
@@ -71,6 +79,9 @@ export function getWorkerPool(name: string): Piscina {
     maxThreads: threads,
     idleTimeout: IDLE_TIMEOUT_MS,
   });
+  // A worker that fails outside any task (piscina has no caller to reject then) is an 'error'
+  // event; unheard, it would end the process. The pool replaces the worker; report it and go on.
+  pool.on('error', (err: Error) => reportPoolError(name, err));
   pools.set(name, pool);
   return pool;
 }

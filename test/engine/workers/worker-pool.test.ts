@@ -5,6 +5,8 @@ import { Codec } from '../../../engine/record/record-batch.js';
 import {
   MAX_POOL_THREADS,
   destroyWorkerPools,
+  getWorkerPool,
+  onWorkerPoolError,
   poolThreads,
   runCodecTask,
   transferableBytes,
@@ -89,5 +91,13 @@ describe('transferableBytes', () => {
     const own = new Uint8Array(new ArrayBuffer(16));
     expect(transferableBytes(own, true)).toBe(own.buffer);
     expect(transferableBytes(own, false)).not.toBe(own.buffer);
+  });
+
+  it('a worker failing outside any task is reported, not the end of the process', () => {
+    const reported: string[] = [];
+    onWorkerPoolError((name, err) => reported.push(`${name}: ${err.message}`));
+    // What piscina does when a worker dies with no task to reject (an idle worker's uncaught error).
+    expect(() => getWorkerPool('codec-worker').emit('error', new Error('worker died'))).not.toThrow();
+    expect(reported).toEqual(['codec-worker: worker died']);
   });
 });
