@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import fs from 'node:fs';
 import path from 'node:path';
 import { buildBatch } from '../../engine/index.js';
 import { ErrorCode } from '../../server/protocol/error-codes.js';
@@ -168,6 +169,58 @@ describe('a full disk under a child-process broker', () => {
       expect(answer).toBe(ErrorCode.KAFKA_STORAGE_ERROR);
       small.free();
       expect(await produceOne(bootstrap, 'r20')).toBe(ErrorCode.NONE);
+      broker.child.kill('SIGTERM');
+      expect(await broker.exited).toBe(0);
+    },
+  );
+
+  it(
+    'a disk that fills while segments roll keeps every acknowledged record, across a kill too',
+    { timeout: 60_000 },
+    async () => {
+      const small = mountSmallFs(8 * 1024 * 1024);
+      cleanup.push(() => small.remove());
+      const dir = path.join(small.dir, 'data');
+      const port = await freePort();
+      const bootstrap = `127.0.0.1:${port}`;
+      // Segments of ~16 records: the disk runs out in rolls (new .log, .index, .timeindex, snapshots) too.
+      const properties = { 'offsets.topic.num.partitions': '1', 'log.segment.bytes': '16384' };
+      let broker = await startChildBroker(port, dir, properties);
+      cleanup.push(() => broker.child.kill('SIGKILL'));
+      const admin = await connect(bootstrap);
+      await request(admin, 19, 4, {
+        topics: [{ name: 'full', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }],
+        timeoutMs: 5000,
+        validateOnly: false,
+      });
+      admin.close();
+      const acked: string[] = [];
+      const answers = new Map<number, number>();
+      small.fill(256 * 1024);
+      for (let i = 0; i < 2000; i++) {
+        const value = `r${i}-${'x'.repeat(1000)}`;
+        const answer = await produceOne(bootstrap, value);
+        answers.set(answer, (answers.get(answer) ?? 0) + 1);
+        if (answer === ErrorCode.NONE) acked.push(value);
+        if ((answers.get(ErrorCode.KAFKA_STORAGE_ERROR) ?? 0) >= 20) break;
+      }
+      expect(answers.get(ErrorCode.KAFKA_STORAGE_ERROR)).toBe(20);
+      expect([...answers.keys()].sort()).toEqual([ErrorCode.NONE, ErrorCode.KAFKA_STORAGE_ERROR].sort());
+      small.free();
+      for (let i = 0; i < 50; i++) {
+        const value = `after${i}`;
+        expect(await produceOne(bootstrap, value)).toBe(ErrorCode.NONE);
+        acked.push(value);
+      }
+      const segments = fs.readdirSync(path.join(dir, 'full-0')).filter((name) => name.endsWith('.log'));
+      expect(segments.length).toBeGreaterThan(3);
+      broker.child.kill('SIGKILL');
+      await broker.exited;
+      broker = await startChildBroker(port, dir, properties);
+      const reader = await connect(bootstrap);
+      const stored = (await readAll(reader, 'full')).map((record) => record.value);
+      reader.close();
+      expect(stored.filter((value) => acked.includes(value))).toEqual(acked);
       broker.child.kill('SIGTERM');
       expect(await broker.exited).toBe(0);
     },

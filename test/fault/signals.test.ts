@@ -109,7 +109,7 @@ describe('signals to the process group of npm start', () => {
         process.kill(-child.pid!, 'SIGINT'); // the whole group, as a terminal does
         await exited;
         client.close();
-        acked.push(...(await load));
+        for (const n of await load) acked.push(n);
         const why = `seed ${seed}, round ${round}:\n${output()}`;
         expect(output(), why).toContain('kiln broker stopped');
         expect(fs.existsSync(path.join(dataDir, '.kafka_cleanshutdown')), why).toBe(true);
