@@ -26,13 +26,18 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Starts a broker and resolves once it says it has started; rejects if it exits first. */
-export function startChildBroker(
+export interface SpawnedBroker extends ChildBroker {
+  /** Resolves once the broker says it has started; rejects if it exits first. */
+  started: Promise<ChildBroker>;
+}
+
+/** Spawns a broker without waiting for it (a test may kill it while it starts). */
+export function spawnChildBroker(
   port: number,
   dataDir: string,
   properties: Record<string, string> = {},
   wrap: string[] = [],
-): Promise<ChildBroker> {
+): SpawnedBroker {
   const overrides = Object.entries({
     listeners: `PLAINTEXT://127.0.0.1:${port}`,
     'log.dirs': dataDir,
@@ -41,16 +46,29 @@ export function startChildBroker(
   const [command, ...args] = [...wrap, process.execPath, '--import', 'tsx', 'server/main.ts', ...overrides];
   const child = spawn(command!, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
+  const output = (): string => out;
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
+  const started = new Promise<ChildBroker>((resolve, reject) => {
     const collect = (chunk: Buffer): void => {
       out += chunk.toString();
-      if (out.includes('kiln broker started')) resolve({ child, output: () => out, exited });
+      if (out.includes('kiln broker started')) resolve({ child, output, exited });
     };
     child.stdout!.on('data', collect);
     child.stderr!.on('data', collect);
     void exited.then((code) => reject(new Error(`broker exited with ${code} before starting:\n${out}`)));
   });
+  started.catch(() => {}); // a test that kills it while starting does not wait for this
+  return { child, output, exited, started };
+}
+
+/** Starts a broker and resolves once it says it has started; rejects if it exits first. */
+export function startChildBroker(
+  port: number,
+  dataDir: string,
+  properties: Record<string, string> = {},
+  wrap: string[] = [],
+): Promise<ChildBroker> {
+  return spawnChildBroker(port, dataDir, properties, wrap).started;
 }
 
 /** Connects, retrying while the broker is not listening yet. */
