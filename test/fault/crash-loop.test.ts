@@ -45,19 +45,27 @@ const RETRIABLE = new Set<number>([
   ErrorCode.KAFKA_STORAGE_ERROR,
 ]);
 
+/** What the producers of one run share: errors and the group's commits. */
+interface Shared {
+  errors: string[];
+  /** The last commit acknowledged. */
+  committed: number;
+  /** A commit sent whose answer was lost with the connection: the broker may have it. */
+  pendingCommit: number | undefined;
+  commitsSent: Set<number>;
+}
+
 /**
- * An idempotent acks=all producer of records `r0`, `r1`, ... to partition 0, one batch in flight,
- * that sends an unacknowledged batch again with the same sequence after any failure, and commits
- * the acknowledged count as the group's offset every few batches.
+ * An idempotent acks=all producer of records `r<first>`, `r<first + 1>`, ... to partition 0, one
+ * batch in flight, that sends an unacknowledged batch again with the same sequence after any
+ * failure, and commits the acknowledged count as the group's offset every few batches. Each one
+ * gets its own producer id, so a broker that handed an id out twice would drop its records as
+ * duplicates.
  */
 class Producer {
-  acked = 0;
-  sent = 0;
+  acked: number;
+  sent: number;
   batches = 0;
-  committed = -1;
-  pendingCommit: number | undefined;
-  readonly commitsSent = new Set<number>();
-  readonly errors: string[] = [];
   private running = true;
   private client: ProtocolClient | undefined;
   readonly done: Promise<void>;
@@ -65,19 +73,38 @@ class Producer {
   constructor(
     private readonly bootstrap: string,
     private readonly random: () => number,
+    private readonly shared: Shared,
+    private readonly first: number,
   ) {
+    this.acked = first;
+    this.sent = first;
     this.done = this.run();
   }
 
+  /** Stops once the batch in flight is acknowledged. */
   stop(): Promise<void> {
     this.running = false;
     return this.done;
   }
 
   private async run(): Promise<void> {
-    const client = await this.connection();
-    const init = await request(client, 22, 1, { transactionalId: null, transactionTimeoutMs: 60_000 });
-    if (init.errorCode !== ErrorCode.NONE) throw new Error(`InitProducerId: ${String(init.errorCode)}`);
+    let init: Record<string, unknown>;
+    for (;;) {
+      try {
+        init = await request(await this.connection(), 22, 1, {
+          transactionalId: null,
+          transactionTimeoutMs: 60_000,
+        });
+        if (init.errorCode === ErrorCode.NONE) break;
+        if (!RETRIABLE.has(init.errorCode as number)) {
+          this.shared.errors.push(`InitProducerId: error ${String(init.errorCode)}`);
+          return;
+        }
+      } catch {
+        this.drop();
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     const producerId = init.producerId as number;
     const producerEpoch = init.producerEpoch as number;
     while (this.running) {
@@ -85,7 +112,7 @@ class Producer {
       const batch = buildBatch({
         producerId,
         producerEpoch,
-        baseSequence: this.acked,
+        baseSequence: this.acked - this.first,
         records: Array.from({ length: count }, (_, i) => ({ value: `r${this.acked + i}` })),
       });
       this.sent = this.acked + count;
@@ -95,7 +122,7 @@ class Producer {
           const answer = await this.produce(batch);
           if (answer === ErrorCode.NONE) break;
           if (!RETRIABLE.has(answer)) {
-            this.errors.push(`produce of r${this.acked}..: error ${answer}`);
+            this.shared.errors.push(`produce of r${this.acked}.. by producer ${producerId}: error ${answer}`);
             return;
           }
         } catch {
@@ -107,6 +134,7 @@ class Producer {
       this.batches++;
       if (this.batches % 5 === 0) await this.commit(this.acked);
     }
+    this.drop();
   }
 
   private async produce(batch: Buffer): Promise<number> {
@@ -122,8 +150,8 @@ class Producer {
 
   /** Commits `offset`; a commit cut short by a kill is not retried (the next one follows soon). */
   private async commit(offset: number): Promise<void> {
-    this.pendingCommit = offset;
-    this.commitsSent.add(offset);
+    this.shared.pendingCommit = offset;
+    this.shared.commitsSent.add(offset);
     try {
       const response = await request(await this.connection(), 8, 2, {
         groupId: GROUP,
@@ -140,9 +168,9 @@ class Producer {
       const topics = response.topics as { partitions: { errorCode: number }[] }[];
       const error = topics[0]!.partitions[0]!.errorCode;
       if (error === ErrorCode.NONE) {
-        this.committed = offset;
-        this.pendingCommit = undefined;
-      } else if (!RETRIABLE.has(error)) this.errors.push(`commit of ${offset}: error ${error}`);
+        this.shared.committed = offset;
+        this.shared.pendingCommit = undefined;
+      } else if (!RETRIABLE.has(error)) this.shared.errors.push(`commit of ${offset}: error ${error}`);
     } catch {
       this.drop(); // pendingCommit stays: the broker may or may not have stored it
     }
@@ -211,20 +239,22 @@ describe('a broker killed again and again', () => {
       children.push(broker.child);
       await createTopic(bootstrap);
 
-      const producer = new Producer(bootstrap, random);
+      const shared: Shared = { errors: [], committed: -1, pendingCommit: undefined, commitsSent: new Set() };
+      let producer = new Producer(bootstrap, random, shared, 0);
+      let producers = 1;
       let survived = 0;
       let killedStarting = 0;
       for (let kill = 0; kill < kills; kill++) {
         // Under load: the producer has been acknowledged since the last start.
         const ackedAtStart = producer.acked;
-        while (producer.acked === ackedAtStart && producer.errors.length === 0)
+        while (producer.acked === ackedAtStart && shared.errors.length === 0)
           await new Promise((resolve) => setTimeout(resolve, 10));
-        expect(producer.errors, `seed ${seed}`).toEqual([]);
+        expect(shared.errors, `seed ${seed}`).toEqual([]);
         await new Promise((resolve) => setTimeout(resolve, random() * 1500));
-        const committedBefore = producer.committed;
+        const committedBefore = shared.committed;
         broker.child.kill('SIGKILL');
         await broker.exited;
-        const inFlight = producer.pendingCommit;
+        const inFlight = shared.pendingCommit;
         if (random() < 0.3) {
           // Killed again while starting: in recovery, loading offsets, or just after.
           const starting = spawnChildBroker(port, dataDir, PROPERTIES);
@@ -243,18 +273,24 @@ describe('a broker killed again and again', () => {
         // Commits only go up: never below the last acknowledged one, and only an offset committed.
         const why = `seed ${seed}, kill ${kill}: committed offset ${committed}`;
         expect(committed, why).toBeGreaterThanOrEqual(Math.min(committedBefore, inFlight ?? committedBefore));
-        expect(producer.commitsSent.has(committed) || committed === -1, why).toBe(true);
+        expect(shared.commitsSent.has(committed) || committed === -1, why).toBe(true);
+        if (kill % 3 === 1) {
+          // A client restarting: a new producer id, its sequences from 0 again.
+          await producer.stop();
+          producer = new Producer(bootstrap, random, shared, producer.acked);
+          producers++;
+        }
       }
       // Some more acknowledged records after the last restart, then stop producing.
       const ackedAfterLast = producer.acked;
-      while (producer.acked === ackedAfterLast && producer.errors.length === 0)
+      while (producer.acked === ackedAfterLast && shared.errors.length === 0)
         await new Promise((resolve) => setTimeout(resolve, 10));
       await producer.stop();
-      expect(producer.errors, `seed ${seed}`).toEqual([]);
+      expect(shared.errors, `seed ${seed}`).toEqual([]);
 
       const checker = await connect(bootstrap);
       const records = await readAll(checker, TOPIC);
-      expect(await committedOffset(checker)).toBe(producer.committed);
+      expect(await committedOffset(checker)).toBe(shared.committed);
       checker.close();
       // Record i at offset i: none lost, none twice, all in order.
       const wrong = records.findIndex((record, i) => record.offset !== i || record.value !== `r${i}`);
@@ -263,7 +299,7 @@ describe('a broker killed again and again', () => {
       expect(lost, `seed ${seed}`).toBe(0);
       expect(records.length).toBeLessThanOrEqual(producer.sent);
       process.stdout.write(
-        `crash loop (seed ${seed}): ${survived} kills survived (${killedStarting} more while starting), ${records.length} records checked, ` +
+        `crash loop (seed ${seed}): ${survived} kills survived (${killedStarting} more while starting), ${producers} producers, ${records.length} records checked, ` +
           `${producer.acked} acknowledged, ${lost} lost\n`,
       );
 
