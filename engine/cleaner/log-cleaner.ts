@@ -98,24 +98,30 @@ export async function cleanLog(
   const toClean = cleanable.filter((s) => s.baseOffset < mappedUpTo);
   const total: CompactStats = { ...empty };
   const staging = path.join(log.dir, CLEANING_DIR);
-  for (const [i, segment] of toClean.entries()) {
+  try {
+    for (const [i, segment] of toClean.entries()) {
+      fs.rmSync(staging, { recursive: true, force: true });
+      fs.mkdirSync(staging);
+      const task: CleanTask = {
+        map: map.shared,
+        path: segment.logPath,
+        stagingDir: staging,
+        baseOffset: segment.baseOffset,
+        config: { ...segment.config },
+        now,
+        deleteRetentionMs: config.deleteRetentionMs,
+      };
+      const stats: CompactStats = await pool.run(task, { name: 'cleanTask' });
+      for (const key of Object.keys(total) as (keyof CompactStats)[]) total[key] += stats[key];
+      // Retention may have removed the segment while the worker cleaned it: nothing to swap then.
+      if (!log.segmentObjects().includes(segment)) break;
+      if (stats.bytesOut !== stats.bytesIn) log.replaceSegment(segment, swapIn(log, segment, staging));
+      options.progress?.(i + 1, toClean.length);
+    }
+  } catch (err) {
+    // A failed pass (a full disk) leaves no partial copy taking the space writes need.
     fs.rmSync(staging, { recursive: true, force: true });
-    fs.mkdirSync(staging);
-    const task: CleanTask = {
-      map: map.shared,
-      path: segment.logPath,
-      stagingDir: staging,
-      baseOffset: segment.baseOffset,
-      config: { ...segment.config },
-      now,
-      deleteRetentionMs: config.deleteRetentionMs,
-    };
-    const stats: CompactStats = await pool.run(task, { name: 'cleanTask' });
-    for (const key of Object.keys(total) as (keyof CompactStats)[]) total[key] += stats[key];
-    // Retention may have removed the segment while the worker cleaned it: nothing to swap then.
-    if (!log.segmentObjects().includes(segment)) break;
-    if (stats.bytesOut !== stats.bytesIn) log.replaceSegment(segment, swapIn(log, segment, staging));
-    options.progress?.(i + 1, toClean.length);
+    throw err;
   }
   fs.rmSync(staging, { recursive: true, force: true });
   return { cleaned: toClean.length > 0, segments: toClean.length, stats: total, cleanedUpTo: mappedUpTo };

@@ -297,6 +297,7 @@ export class LogManager {
     if (this.cleaning || this.closed) return 0;
     this.cleaning = true;
     let cleaned = 0;
+    const failures: string[] = [];
     try {
       for (const [key, log] of [...this.logs.entries()]) {
         if (!isCompacted(log.config) || this.closed) continue;
@@ -309,12 +310,16 @@ export class LogManager {
           checkpoints.set(key, result.cleanedUpTo);
           this.writeCleanerCheckpoint(dir);
         } catch (err) {
-          this.say(`cleaner: ${log.dir}: ${(err as Error).message}`);
+          failures.push(`${log.dir}: ${(err as Error).message}`);
         }
       }
     } finally {
       this.cleaning = false;
     }
+    // The other logs were still cleaned; failing the pass makes the schedule report it once and
+    // back off (a full disk would otherwise log every log's failure every pass).
+    if (failures.length > 0)
+      throw new Error(`cleaning failed for ${failures.length} log(s), first ${failures[0]}`);
     return cleaned;
   }
 

@@ -2,7 +2,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildBatch } from '../../../engine/record/batch-builder.js';
+import { iterateBatches } from '../../../engine/record/batch-iterator.js';
+import { readRecords } from '../../../engine/record/record-reader.js';
+import { CLEANING_DIR } from '../../../engine/cleaner/log-cleaner.js';
 import { CLEANER_CHECKPOINT, LogManager } from '../../../engine/log/log-manager.js';
+import { mountSmallFs } from '../../helpers/small-fs.js';
 import { makeTempDir, removeTempDir } from '../../helpers/temp-dir.js';
 import { kiln } from '../../tools/run-command.js';
 
@@ -48,6 +52,44 @@ describe('background log cleaner', () => {
       .map((line) => (JSON.parse(line) as { compaction: string }).compaction);
     expect(states.at(-1)).toBe('active');
     expect(new Set(states.slice(0, -1))).toEqual(new Set(['cleaned']));
+  });
+
+  it('a pass that fails on a full disk leaves no partial copy, fails as a whole, and works once space returns', async () => {
+    const small = mountSmallFs(4 * 1024 * 1024);
+    try {
+      const dir = path.join(small.dir, 'data');
+      const manager = open(dir);
+      const log = manager.getOrCreateLog('keys', 0);
+      for (let i = 0; i < 80; i++)
+        log.append(buildBatch({ records: [{ key: `k${i % 4}`, value: `v${i}` }] }));
+      const before = log.size;
+      small.fill();
+      // Failing, the pass rejects (the schedule then reports it once and backs off).
+      await expect(manager.runCleaner()).rejects.toThrow(/cleaning failed for 1 log/);
+      expect(fs.existsSync(path.join(dir, 'keys-0', CLEANING_DIR))).toBe(false);
+      // Segments cleaned before the disk said no stay cleaned; every key still reads its last value.
+      const latest = async (): Promise<Record<string, string>> => {
+        const values: Record<string, string> = {};
+        for (let offset = log.logStartOffset; offset < log.logEndOffset;) {
+          const { records } = await log.read(offset, 1 << 20);
+          for (const batch of iterateBatches(records)) {
+            for (const record of readRecords(batch))
+              values[record.key!.toString()] = record.value!.toString();
+            offset = batch.lastOffset + 1;
+          }
+        }
+        return values;
+      };
+      const expected = { k0: 'v76', k1: 'v77', k2: 'v78', k3: 'v79' };
+      expect(await latest()).toEqual(expected);
+      small.free();
+      await manager.runCleaner();
+      expect(log.size).toBeLessThan(before);
+      expect(await latest()).toEqual(expected);
+      manager.close();
+    } finally {
+      small.remove();
+    }
   });
 
   it('gives the same bytes as the offline kiln compact', async () => {
