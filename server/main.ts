@@ -1,6 +1,6 @@
 /**
  * `npm start` lands here: read the configuration (`--config server.properties`, repeatable
- * `--override key=value`), start the broker, and stop it cleanly on SIGTERM or SIGINT.
+ * `--override key=value`), start the broker, and stop it cleanly on SIGTERM, SIGINT or SIGHUP.
  * A bad property is reported, naming it, before anything starts; the exit code is then 2.
  */
 import { parseArgs } from 'node:util';
@@ -8,6 +8,13 @@ import { onWorkerPoolError } from '../engine/index.js';
 import { Broker } from './broker.js';
 import { ConfigError, buildBrokerConfig, parseOverride, readPropertiesFile } from './config.js';
 import { reportEventLoopOnSignal } from './event-loop-stats.js';
+
+/**
+ * Signals that stop the broker cleanly, as the JVM's shutdown hooks run on them for Kafka. SIGHUP
+ * comes with a closed terminal or a dropped ssh session; its default would end the process with
+ * no clean stop (and Node resets an inherited SIG_IGN, so even nohup does not keep it away).
+ */
+const STOP_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
 
 const USAGE = `usage: kiln-server [--config server.properties] [--override key=value]...
 
@@ -55,15 +62,13 @@ export async function main(argv: string[]): Promise<number> {
     };
     let requested: () => void = () => {};
     const stopRequested = new Promise<void>((resolve) => (requested = resolve));
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
+    for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
     await stopRequested;
     stopStats();
     try {
       await broker.stop();
     } finally {
-      process.off('SIGTERM', onSignal);
-      process.off('SIGINT', onSignal);
+      for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
     }
     return 0;
   } catch (err) {

@@ -58,12 +58,12 @@ describe('npm start (server/main.ts)', () => {
   );
 
   it(
-    'stops cleanly on SIGTERM and SIGINT: exit 0 with the clean-shutdown marker written',
+    'stops cleanly on SIGTERM, SIGINT and SIGHUP (a closed terminal): exit 0 with the clean-shutdown marker written',
     { timeout: 60_000 },
     async () => {
       const dataDir = makeTempDir('kiln-main-');
       dirs.push(dataDir);
-      for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
         const { child, output } = await startServer(dataDir);
         const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
         child.kill(signal);
