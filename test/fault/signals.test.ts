@@ -75,7 +75,9 @@ async function produceUntilGone(client: ProtocolClient, next: { n: number }): Pr
 describe('signals to the process group of npm start', () => {
   const dirs: string[] = [];
   const groups: number[] = [];
+  const children: ChildProcess[] = [];
   afterEach(() => {
+    for (const child of children.splice(0)) child.kill('SIGKILL');
     for (const pgid of groups.splice(0)) {
       try {
         process.kill(-pgid, 'SIGKILL');
@@ -130,6 +132,53 @@ describe('signals to the process group of npm start', () => {
         `signals (seed ${seed}): ${rounds} group SIGINTs, all clean; ${acked.length} acknowledged, ` +
           `${stored.length} stored, 0 lost\n`,
       );
+    },
+  );
+
+  it(
+    'a stop cut short by SIGKILL starts again with every acknowledged record',
+    { timeout: 120_000 },
+    async () => {
+      const seed = Number(process.env.KILN_FAULT_SEED ?? Date.now() % 100_000);
+      const random = seededRandom(seed);
+      const dataDir = makeTempDir('kiln-stop-killed-');
+      dirs.push(dataDir);
+      const port = await freePort();
+      const bootstrap = `127.0.0.1:${port}`;
+      const next = { n: 0 };
+      const acked: number[] = [];
+      const properties = { 'offsets.topic.num.partitions': '1', 'log.segment.bytes': '262144' };
+      const rounds = LONG ? 20 : 4;
+      for (let round = 0; round < rounds; round++) {
+        const broker = await startChildBroker(port, dataDir, properties);
+        groups.push(broker.child.pid!);
+        const client = await connect(bootstrap);
+        const load = produceUntilGone(client, next);
+        await new Promise((resolve) => setTimeout(resolve, 200 + random() * 500));
+        broker.child.kill('SIGTERM');
+        // Killed somewhere in the stop: closing logs, writing checkpoints, the marker, the unlock.
+        await new Promise((resolve) => setTimeout(resolve, random() * 60));
+        broker.child.kill('SIGKILL');
+        await broker.exited;
+        client.close();
+        for (const n of await load) acked.push(n);
+      }
+      const broker = await startChildBroker(port, dataDir, properties);
+      const checker = await connect(bootstrap);
+      const stored = (await readAll(checker, TOPIC)).map((record) => Number(record.value.slice(1)));
+      checker.close();
+      broker.child.kill('SIGTERM');
+      expect(await broker.exited).toBe(0);
+      expect(acked.length).toBeGreaterThan(0);
+      expect(
+        stored.every((n, i) => i === 0 || n > stored[i - 1]!),
+        `seed ${seed}`,
+      ).toBe(true);
+      const have = new Set(stored);
+      expect(
+        acked.filter((n) => !have.has(n)),
+        `seed ${seed}`,
+      ).toEqual([]);
     },
   );
 });
