@@ -135,6 +135,18 @@ describe('DirLock', () => {
     await second.kill();
   });
 
+  it('a lock written as a symbolic link (on a full disk) keeps out others while its holder lives', () => {
+    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)'], { stdio: 'ignore' });
+    try {
+      const stat = fs.readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+      const start = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+      fs.symlinkSync(`${child.pid} ${start}`, path.join(dir, LOCK_FILE));
+      expect(() => DirLock.acquire(dir)).toThrow(LogDirLockedError);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
   it('takes the lock on a disk full to the last byte, and a second holder is still refused', () => {
     const small = mountSmallFs(1024 * 1024);
     try {
