@@ -6,6 +6,7 @@ import type { LogManager } from '../engine/index.js';
 import type { TopicManager } from './cluster/topic-manager.js';
 import type { BrokerConfig, Endpoint } from './config.js';
 import type { Logger } from './logger.js';
+import type { MemoryBudget } from './network/memory-budget.js';
 
 export interface BrokerContext {
   config: BrokerConfig;
@@ -16,4 +17,9 @@ export interface BrokerContext {
   /** The address clients are told to connect to (advertised.listeners, else listeners). */
   advertised: Endpoint;
   log: Logger;
+  /**
+   * Response bytes not yet sent, shared by all connections (kiln.queued.max.response.bytes): a
+   * fetch reads no more than what is left of it (one batch at least).
+   */
+  responseMemory?: MemoryBudget;
 }

@@ -28,6 +28,7 @@ import { AppendWaiters } from './cluster/append-waiters.js';
 import { HandlerRegistry } from './handlers/registry.js';
 import { createLogger, type Logger } from './logger.js';
 import { Listener } from './network/listener.js';
+import { MemoryBudget } from './network/memory-budget.js';
 
 export const META_PROPERTIES = 'meta.properties';
 
@@ -92,6 +93,7 @@ export class Broker {
           port: advertisedConfig.port,
         },
         log: this.log,
+        responseMemory: new MemoryBudget(config.queuedMaxResponseBytes),
       };
       // Committed offsets are loaded from __consumer_offsets before the first request.
       const coordinator = await GroupCoordinator.open(context);
@@ -105,7 +107,12 @@ export class Broker {
       const registry = this.buildRegistry(context, this.coordinator);
       const listener = new Listener((frame, connection) => registry.handle(frame, connection), {
         maxFrameBytes: config.socketRequestMaxBytes,
+        requestMemory: new MemoryBudget(config.queuedMaxRequestBytes),
+        responseMemory: context.responseMemory,
+        requestReadTimeoutMs: config.requestReadTimeoutMs,
+        connectionsMaxIdleMs: config.connectionsMaxIdleMs,
         log: (message) => this.log.warn(message),
+        debug: (message) => this.log.debug(message),
       });
       this.boundPort = await listener.listen(listenerConfig.host, listenerConfig.port);
       this.listener = listener;

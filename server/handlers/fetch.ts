@@ -17,6 +17,7 @@ import type { Message } from '../protocol/codec.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { FetchApi } from '../protocol/apis/fetch.js';
 import { errorCodeFor, isClientError } from './engine-errors.js';
+import type { Connection } from '../network/connection.js';
 import type { Handler } from './registry.js';
 
 interface FetchPartition {
@@ -37,7 +38,7 @@ const EMPTY = Buffer.alloc(0);
 export function fetchHandler(broker: BrokerContext, waiters: AppendWaiters): Handler {
   return {
     api: FetchApi,
-    async handle(request, version) {
+    async handle(request, version, context) {
       const topics = request.topics as FetchTopic[];
       const maxWaitMs = Math.max(0, request.maxWaitMs as number);
       const minBytes = request.minBytes as number;
@@ -48,10 +49,10 @@ export function fetchHandler(broker: BrokerContext, waiters: AppendWaiters): Han
       const keys = topics.flatMap((t) =>
         t.partitions.map((p) => `${resolve(broker, t, byId)?.name ?? t.topic}-${p.partition}`),
       );
-      let result = await collect(broker, topics, byId, maxBytes, readCommitted);
+      let result = await collect(broker, topics, byId, maxBytes, readCommitted, context.connection);
       while (result.bytes < minBytes && !result.failed && !waiters.closed && Date.now() < deadline) {
         await waiters.wait(keys, deadline - Date.now());
-        result = await collect(broker, topics, byId, maxBytes, readCommitted);
+        result = await collect(broker, topics, byId, maxBytes, readCommitted, context.connection);
       }
       return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses: result.responses };
     },
@@ -68,71 +69,89 @@ async function collect(
   byId: boolean,
   maxBytes: number,
   readCommitted: boolean,
+  connection: Connection | undefined,
 ): Promise<{ responses: Message[]; bytes: number; failed: boolean }> {
   let bytes = 0;
   let failed = false;
   const responses: Message[] = [];
-  for (const requested of topics) {
-    const topic = resolve(broker, requested, byId);
-    const partitions: Message[] = [];
-    for (const p of requested.partitions) {
-      const base = {
-        partitionIndex: p.partition,
-        highWatermark: -1,
-        lastStableOffset: -1,
-        logStartOffset: -1,
-        abortedTransactions: readCommitted ? [] : null,
-        preferredReadReplica: -1,
-        records: EMPTY,
-      };
-      const log =
-        topic && p.partition >= 0 && p.partition < topic.partitions
-          ? broker.logs.getLog(topic.name, p.partition)
-          : undefined;
-      if (!log) {
-        failed = true;
-        partitions.push({
-          ...base,
-          errorCode: byId && !topic ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
-        });
-        continue;
-      }
-      const offsets = {
-        highWatermark: log.highWatermark,
-        lastStableOffset: log.highWatermark,
-        logStartOffset: log.logStartOffset,
-      };
-      try {
-        const budget = Math.min(p.partitionMaxBytes, maxBytes - bytes);
-        const read =
-          budget > 0 || bytes === 0
-            ? await log.read(p.fetchOffset, Math.max(budget, 0), {
-                upTo: log.highWatermark,
-                minOneBatch: bytes === 0,
-              })
+  const memory = broker.responseMemory;
+  let held = 0;
+  try {
+    for (const requested of topics) {
+      const topic = resolve(broker, requested, byId);
+      const partitions: Message[] = [];
+      for (const p of requested.partitions) {
+        const base = {
+          partitionIndex: p.partition,
+          highWatermark: -1,
+          lastStableOffset: -1,
+          logStartOffset: -1,
+          abortedTransactions: readCommitted ? [] : null,
+          preferredReadReplica: -1,
+          records: EMPTY,
+        };
+        const log =
+          topic && p.partition >= 0 && p.partition < topic.partitions
+            ? broker.logs.getLog(topic.name, p.partition)
             : undefined;
-        const records = read?.records ?? EMPTY;
-        bytes += records.length;
-        partitions.push({ ...base, ...offsets, errorCode: ErrorCode.NONE, records });
-      } catch (err) {
-        failed = true;
-        const errorCode =
-          err instanceof OffsetOutOfRangeError ? ErrorCode.OFFSET_OUT_OF_RANGE : errorCodeFor(err);
-        // Damage on the broker's own disk (a corrupt batch, a file cut under it) is news, not
-        // something a client did: it gets a log line, and the fetch an error for that partition.
-        if (!isClientError(errorCode, err))
-          broker.log.error(
-            { err, topic: topic!.name, partition: p.partition, offset: p.fetchOffset },
-            'fetch failed',
-          );
-        partitions.push({ ...base, ...offsets, errorCode });
+        if (!log) {
+          failed = true;
+          partitions.push({
+            ...base,
+            errorCode: byId && !topic ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+          });
+          continue;
+        }
+        const offsets = {
+          highWatermark: log.highWatermark,
+          lastStableOffset: log.highWatermark,
+          logStartOffset: log.logStartOffset,
+        };
+        // What is read stays in memory until the socket sends it: the bytes of this fetch are held
+        // from the response budget until it is answered (the connection counts them from there), and
+        // no more is read than the budget has left — one batch when it is spent.
+        const budget = Math.min(p.partitionMaxBytes, maxBytes - bytes, memory ? memory.available : Infinity);
+        const reading = Math.max(budget, 0);
+        memory?.reserve(reading);
+        let kept = 0;
+        try {
+          const read =
+            budget > 0 || (bytes === 0 && !(memory?.exhausted && connection?.holdsResponses))
+              ? await log.read(p.fetchOffset, reading, {
+                  upTo: log.highWatermark,
+                  minOneBatch: bytes === 0,
+                })
+              : undefined;
+          const records = read?.records ?? EMPTY;
+          bytes += records.length;
+          kept = records.length;
+          partitions.push({ ...base, ...offsets, errorCode: ErrorCode.NONE, records });
+        } catch (err) {
+          failed = true;
+          const errorCode =
+            err instanceof OffsetOutOfRangeError ? ErrorCode.OFFSET_OUT_OF_RANGE : errorCodeFor(err);
+          // Damage on the broker's own disk (a corrupt batch, a file cut under it) is news, not
+          // something a client did: it gets a log line, and the fetch an error for that partition.
+          if (!isClientError(errorCode, err))
+            broker.log.error(
+              { err, topic: topic!.name, partition: p.partition, offset: p.fetchOffset },
+              'fetch failed',
+            );
+          partitions.push({ ...base, ...offsets, errorCode });
+        } finally {
+          memory?.release(reading);
+          memory?.reserve(kept);
+          held += kept;
+        }
       }
+      responses.push({
+        topic: topic?.name ?? requested.topic,
+        topicId: topic?.id ?? requested.topicId,
+        partitions,
+      });
     }
-    responses.push({
-      topic: topic?.name ?? requested.topic,
-      topicId: topic?.id ?? requested.topicId,
-      partitions,
-    });
+  } finally {
+    memory?.release(held);
   }
   return { responses, bytes, failed };
 }

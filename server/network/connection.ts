@@ -6,11 +6,19 @@
  * queue. A response is a list of buffers (mapped segment slices included) written with
  * cork/uncork, so Node sends it as one writev. Backpressure: reading pauses while too many requests
  * are in flight or the socket's unsent bytes pile up, and resumes when they drain.
+ *
+ * Memory is bounded across connections too (memory-budget.ts): a frame's buffer is taken from the
+ * request budget (queued.max.request.bytes) and given back when its handler is done; the heap
+ * bytes of a response count against the response budget from the moment they are handed to the
+ * socket until it has sent them. A connection stops reading while either budget is spent. A frame
+ * whose bytes take longer than the read timeout to arrive closes the connection (a slow sender
+ * holds its frame's memory for nothing).
  */
 import type { Socket } from 'node:net';
 import { isMapped, releasePages } from '../../engine/index.js';
 import { FrameDecoder, FrameTooLargeError } from './frame-decoder.js';
 import type { FramePool } from './frame-pool.js';
+import type { MemoryBudget } from './memory-budget.js';
 import { readIntoOwnBuffers } from './own-buffer-socket.js';
 
 /** Bytes one connection may bring in per turn of the event loop before it yields (see above). */
@@ -37,7 +45,15 @@ export interface ConnectionOptions {
    * decoder's own buffers (own-buffer-socket.ts).
    */
   ownReadBuffers?: boolean;
+  /** Shared by all connections: frames being read and handled (queued.max.request.bytes). */
+  requestMemory?: MemoryBudget;
+  /** Shared by all connections: response bytes handed to sockets and not yet sent. */
+  responseMemory?: MemoryBudget;
+  /** A frame must arrive whole within this long of its first bytes (kiln.request.read.timeout.ms). */
+  requestReadTimeoutMs?: number;
   log?: (message: string) => void;
+  /** Routine events (slow senders dropped, idle connections closed): debug level. */
+  debug?: (message: string) => void;
 }
 
 interface Slot {
@@ -55,6 +71,12 @@ export class Connection {
   /** Reading is paused until the next turn of the event loop (fairness). */
   private yielding = false;
   private turnBytes = 0;
+  private readTimer: NodeJS.Timeout | undefined;
+  private readonly onFrameBound: (frame: Buffer, pooled: boolean, reserved: number) => void;
+  private readonly retryBound = (): void => this.retryBlocked();
+  private readonly resumeBound = (): void => this.maybeResume();
+  /** When the connection last received a frame or sent a response (for connections.max.idle.ms). */
+  lastActive = Date.now();
   readonly remote: string;
   readonly socket: Socket;
 
@@ -63,8 +85,10 @@ export class Connection {
     private readonly handler: FrameHandler,
     private readonly options: ConnectionOptions,
   ) {
-    this.decoder = new FrameDecoder(options.maxFrameBytes, options.framePool);
-    const onFrame = (frame: Buffer, pooled: boolean): void => this.onFrame(frame, pooled);
+    this.decoder = new FrameDecoder(options.maxFrameBytes, options.framePool, options.requestMemory);
+    const onFrame = (frame: Buffer, pooled: boolean, reserved: number): void =>
+      this.onFrame(frame, pooled, reserved);
+    this.onFrameBound = onFrame;
     const socket = options.ownReadBuffers
       ? readIntoOwnBuffers(accepted, {
           readBuffer: () => this.decoder.readBuffer(),
@@ -89,6 +113,16 @@ export class Connection {
     return this.queue.length;
   }
 
+  /**
+   * Whether this connection already has more coming to it than the request being handled: other
+   * requests in flight or response bytes not yet sent. A fetch on a spent response budget reads
+   * nothing for such a connection (a client that pipelines fetches and does not read them gets
+   * no more), and one batch for any other.
+   */
+  get holdsResponses(): boolean {
+    return this.queue.length > 1 || this.socket.writableLength > 0;
+  }
+
   /** Runs the decoder; a bad frame size closes the connection. */
   private guard(decode: () => void): void {
     try {
@@ -96,11 +130,46 @@ export class Connection {
     } catch (err) {
       if (err instanceof FrameTooLargeError) this.options.log?.(`closing ${this.remote}: ${err.message}`);
       this.close();
+      return;
+    }
+    this.afterDecode();
+  }
+
+  /** Stops reading while the decoder waits for request memory; times a frame being assembled. */
+  private afterDecode(): void {
+    if (this.closed) return;
+    if (this.decoder.blocked) {
+      this.maybePause();
+      this.options.requestMemory?.whenAvailable(this.retryBound);
+    }
+    const timeout = this.options.requestReadTimeoutMs ?? 0;
+    if (timeout <= 0) return;
+    const timing = this.decoder.assembling && !this.decoder.blocked;
+    if (timing && !this.readTimer) {
+      this.readTimer = setTimeout(() => {
+        this.readTimer = undefined;
+        this.options.debug?.(`closing ${this.remote}: a request took more than ${timeout} ms to arrive`);
+        this.close();
+      }, timeout);
+      this.readTimer.unref();
+    } else if (!timing && this.readTimer) {
+      clearTimeout(this.readTimer);
+      this.readTimer = undefined;
     }
   }
 
-  private onFrame(frame: Buffer, pooled: boolean): void {
+  private retryBlocked(): void {
     if (this.closed) return;
+    this.guard(() => this.decoder.retry(this.onFrameBound));
+    this.maybeResume();
+  }
+
+  private onFrame(frame: Buffer, pooled: boolean, reserved: number): void {
+    if (this.closed) {
+      this.options.requestMemory?.release(reserved);
+      return;
+    }
+    this.lastActive = Date.now();
     const recycle = pooled && frame.length >= 2 && frame.readInt16BE(0) === PRODUCE_KEY;
     this.turnBytes += frame.length;
     if (this.turnBytes >= TURN_BYTES) this.yieldTurn();
@@ -110,30 +179,31 @@ export class Connection {
     try {
       result = this.handler(frame, this);
     } catch (err) {
-      this.release(recycle, frame);
+      this.release(recycle, frame, reserved);
       this.fail(err);
       return;
     }
     if (result instanceof Promise) {
       result.then(
         (response) => {
-          this.release(recycle, frame);
+          this.release(recycle, frame, reserved);
           this.complete(slot, response);
         },
         (err: unknown) => {
-          this.release(recycle, frame);
+          this.release(recycle, frame, reserved);
           this.fail(err);
         },
       );
     } else {
-      this.release(recycle, frame);
+      this.release(recycle, frame, reserved);
       this.complete(slot, result);
     }
     this.maybePause();
   }
 
-  private release(recycle: boolean, frame: Buffer): void {
+  private release(recycle: boolean, frame: Buffer, reserved: number): void {
     if (recycle) this.options.framePool?.give(frame);
+    this.options.requestMemory?.release(reserved);
   }
 
   private complete(slot: Slot, response: ResponseFrame): void {
@@ -162,24 +232,39 @@ export class Connection {
    * broker's RSS; the page cache keeps them.
    */
   private writeResponse(response: Buffer[]): void {
+    this.lastActive = Date.now();
+    if (response.length === 0) return;
     let mapped: Buffer[] | undefined;
+    let heapBytes = 0;
     const last = response.length - 1;
-    for (let i = 0; i <= last; i++) {
+    for (let i = 0; i < last; i++) {
       const buffer = response[i]!;
       if (isMapped(buffer)) (mapped ??= []).push(buffer);
-      if (i < last || !mapped) this.socket.write(buffer);
+      else heapBytes += buffer.length;
+      this.socket.write(buffer);
     }
-    if (mapped) {
-      const sent = mapped;
-      this.socket.write(response[last]!, () => {
-        try {
-          for (const buffer of sent) releasePages(buffer);
-        } catch (err) {
-          // Only memory accounting is at stake: the bytes are sent and stay in the page cache.
-          this.options.log?.(`releasing sent pages failed: ${(err as Error).message}`);
-        }
-      });
+    const final = response[last]!;
+    if (isMapped(final)) (mapped ??= []).push(final);
+    else heapBytes += final.length;
+    const memory = heapBytes > 0 ? this.options.responseMemory : undefined;
+    if (!mapped && !memory) {
+      this.socket.write(final);
+      return;
     }
+    memory?.reserve(heapBytes);
+    const sent = mapped;
+    // Called once the socket has handed the bytes to the kernel, or with an error when it was
+    // destroyed first: either way they are no longer this process's to hold.
+    this.socket.write(final, () => {
+      memory?.release(heapBytes);
+      if (!sent) return;
+      try {
+        for (const buffer of sent) releasePages(buffer);
+      } catch (err) {
+        // Only memory accounting is at stake: the bytes are sent and stay in the page cache.
+        this.options.log?.(`releasing sent pages failed: ${(err as Error).message}`);
+      }
+    });
   }
 
   private fail(err: unknown): void {
@@ -187,14 +272,25 @@ export class Connection {
     this.close();
   }
 
+  /**
+   * Whether the connection may read more: nothing it or the process must wait for. A spent
+   * response budget stops the connections that hold some of it (unsent bytes): a client that
+   * reads its responses goes on being served, one that does not stops being read.
+   */
+  private mayRead(): boolean {
+    return (
+      this.queue.length < this.maxInFlight &&
+      this.socket.writableLength <= this.maxPendingBytes &&
+      !this.decoder.blocked &&
+      !(this.options.responseMemory?.exhausted && this.socket.writableLength > 0)
+    );
+  }
+
   private maybePause(): void {
-    if (
-      !this.paused &&
-      (this.queue.length >= this.maxInFlight || this.socket.writableLength > this.maxPendingBytes)
-    ) {
-      this.paused = true;
-      this.socket.pause();
-    }
+    if (this.paused || this.mayRead()) return;
+    this.paused = true;
+    this.socket.pause();
+    if (this.options.responseMemory?.exhausted) this.options.responseMemory.whenAvailable(this.resumeBound);
   }
 
   private yieldTurn(): void {
@@ -209,21 +305,24 @@ export class Connection {
   }
 
   private maybeResume(): void {
-    if (
-      this.paused &&
-      this.queue.length < this.maxInFlight &&
-      this.socket.writableLength <= this.maxPendingBytes
-    ) {
-      this.paused = false;
-      if (!this.yielding) this.socket.resume();
+    if (this.closed || !this.paused) return;
+    if (!this.mayRead()) {
+      if (this.options.responseMemory?.exhausted) this.options.responseMemory.whenAvailable(this.resumeBound);
+      return;
     }
+    this.paused = false;
+    if (!this.yielding) this.socket.resume();
   }
 
-  /** Closes the connection; responses still pending are dropped. */
+  /** Closes the connection; responses still pending are dropped, memory it held is given back. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
     this.queue.length = 0;
+    if (this.readTimer) clearTimeout(this.readTimer);
+    this.options.requestMemory?.cancel(this.retryBound);
+    this.options.responseMemory?.cancel(this.resumeBound);
+    this.decoder.dispose();
     this.socket.destroy();
   }
 

@@ -14,8 +14,15 @@
  * Frame buffers come from a FramePool when one is given, and are then flagged as pooled to
  * `onFrame`. A size above the limit (socket.request.max.bytes) or below zero is an error: the
  * connection must be closed.
+ *
+ * With a MemoryBudget (queued.max.request.bytes), a frame that needs a buffer of its own takes its
+ * size from the budget before the buffer is made, and `onFrame` is told how many bytes it holds
+ * (to give back when the request is done). When the budget is spent the decoder stops: it keeps
+ * the bytes after the size prefix (at most one read) and reports `blocked`; the connection stops
+ * reading and calls `retry` when memory comes back.
  */
 import type { FramePool } from './frame-pool.js';
+import type { MemoryBudget } from './memory-budget.js';
 
 export class FrameTooLargeError extends Error {
   constructor(
@@ -26,8 +33,11 @@ export class FrameTooLargeError extends Error {
   }
 }
 
-/** Called for each frame; `pooled` says the frame's buffer came from the decoder's pool. */
-export type OnFrame = (frame: Buffer, pooled: boolean) => void;
+/**
+ * Called for each frame; `pooled` says the frame's buffer came from the decoder's pool,
+ * `reservedBytes` how much of the request memory budget it holds (0 for a view of a chunk).
+ */
+export type OnFrame = (frame: Buffer, pooled: boolean, reservedBytes: number) => void;
 
 /**
  * The reusable read buffer, one for every connection: a read into it is decoded (and its frames
@@ -50,14 +60,57 @@ export class FrameDecoder {
   private sizeFill = 0;
   /** What the last readBuffer() handed out: the scratch, or a view of `partial`. */
   private reading: Buffer | undefined;
+  /** Budget bytes the frame being assembled holds. */
+  private partialReserved = 0;
+  /** Size of a frame waiting for budget, or -1. */
+  private blockedSize = -1;
+  /** Bytes read after a blocked frame's size prefix, kept until it can go on. */
+  private held: Buffer | undefined;
 
   constructor(
     private readonly maxFrameBytes: number,
     private readonly pool?: FramePool,
+    private readonly memory?: MemoryBudget,
   ) {}
+
+  /** Waiting for request memory: the connection must stop reading until `retry` succeeds. */
+  get blocked(): boolean {
+    return this.blockedSize >= 0;
+  }
+
+  /** A frame is partly read (its first bytes came, its last have not). */
+  get assembling(): boolean {
+    return this.partial !== undefined || this.sizeFill > 0;
+  }
+
+  /** Tries again to take the blocked frame's memory; on success decodes the bytes held. */
+  retry(onFrame: OnFrame): boolean {
+    if (this.blockedSize < 0) return true;
+    const size = this.blockedSize;
+    this.blockedSize = -1;
+    if (!this.startFrame(size)) return false;
+    const held = this.held;
+    this.held = undefined;
+    if (held) this.consume(held, onFrame, false);
+    return !this.blocked;
+  }
+
+  /** Gives back the budget a half-read frame holds (the connection is closing). */
+  dispose(): void {
+    this.memory?.release(this.partialReserved);
+    this.partialReserved = 0;
+    this.partial = undefined;
+    this.held = undefined;
+    this.blockedSize = -1;
+  }
 
   /** Feeds a chunk the decoder may keep views of; calls `onFrame` for every complete frame in order. */
   push(chunk: Buffer, onFrame: OnFrame): void {
+    if (this.blocked) {
+      // Bytes the socket had already read when reading stopped: kept with the others.
+      this.held = this.held ? Buffer.concat([this.held, chunk]) : Buffer.from(chunk);
+      return;
+    }
     this.consume(chunk, onFrame, false);
   }
 
@@ -79,6 +132,11 @@ export class FrameDecoder {
     if (into !== sharedScratch) {
       this.partialFill += n;
       if (this.partialFill === this.wanted) this.emitPartial(onFrame);
+      return;
+    }
+    if (this.blocked) {
+      const bytes = into.subarray(0, n);
+      this.held = this.held ? Buffer.concat([this.held, bytes]) : Buffer.from(bytes);
       return;
     }
     this.consume(into.subarray(0, n), onFrame, true);
@@ -104,7 +162,7 @@ export class FrameDecoder {
         pos += take;
         if (this.sizeFill < 4) return;
         this.sizeFill = 0;
-        this.startFrame(this.sizeBytes.readInt32BE(0));
+        if (!this.startFrame(this.sizeBytes.readInt32BE(0))) return this.hold(chunk, pos);
         if (this.wanted === 0) this.emitEmpty(onFrame);
         continue;
       }
@@ -113,11 +171,13 @@ export class FrameDecoder {
       pos += 4;
       // A view of the chunk, unless the chunk is about to be reused (an empty frame is no view).
       if (chunk.length - pos >= size && (!transient || size === 0)) {
-        onFrame(chunk.subarray(pos, pos + size), false);
+        onFrame(chunk.subarray(pos, pos + size), false, 0);
         pos += size;
-      } else {
+      } else if (!this.startFrame(size, chunk.length - pos < size)) {
         // Copied into a buffer of its own: the rest of it arrives later, or the chunk is reused.
-        this.startFrame(size);
+        // Only a frame still to arrive takes request memory: one whole in this read is copied
+        // now and is no bigger than the read.
+        return this.hold(chunk, pos);
       }
     }
   }
@@ -125,13 +185,28 @@ export class FrameDecoder {
   private emitPartial(onFrame: OnFrame): void {
     const frame = this.partial!;
     const pooled = this.partialPooled;
+    const reserved = this.partialReserved;
     this.partial = undefined;
+    this.partialReserved = 0;
     this.wanted = -1;
-    onFrame(frame, pooled);
+    onFrame(frame, pooled, reserved);
   }
 
-  private startFrame(size: number): void {
+  /** Keeps the rest of `chunk` (a copy: the chunk may be reused) until the blocked frame can go on. */
+  private hold(chunk: Buffer, pos: number): void {
+    if (pos < chunk.length) this.held = Buffer.from(chunk.subarray(pos));
+  }
+
+  /** Starts assembling a frame of `size` bytes; false (blocked) when the budget cannot take it. */
+  private startFrame(size: number, reserve = true): boolean {
     this.checkSize(size);
+    if (this.memory && reserve && size > 0) {
+      if (!this.memory.tryReserve(size)) {
+        this.blockedSize = size;
+        return false;
+      }
+      this.partialReserved = size;
+    }
     this.wanted = size;
     this.partialFill = 0;
     this.partialPooled = false;
@@ -140,11 +215,12 @@ export class FrameDecoder {
       this.partial = this.pool.take(size);
       this.partialPooled = true;
     } else this.partial = Buffer.allocUnsafe(size);
+    return true;
   }
 
   private emitEmpty(onFrame: OnFrame): void {
     this.wanted = -1;
-    onFrame(Buffer.alloc(0), false);
+    onFrame(Buffer.alloc(0), false, 0);
   }
 
   private checkSize(size: number): void {

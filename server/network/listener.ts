@@ -1,19 +1,31 @@
 /**
  * The TCP listener: accepts connections and keeps track of them, so that a stop can refuse new
- * connections, let the requests already received finish, and then close everything.
+ * connections, let the requests already received finish, and then close everything. It also
+ * closes connections idle for connections.max.idle.ms (nothing received, nothing in flight).
  */
 import net from 'node:net';
 import { Connection, type ConnectionOptions, type FrameHandler } from './connection.js';
 import { FramePool } from './frame-pool.js';
 
+export interface ListenerOptions extends ConnectionOptions {
+  /** Connections with nothing received or in flight for this long are closed; -1 or 0: never. */
+  connectionsMaxIdleMs?: number;
+}
+
 export class Listener {
   private readonly server: net.Server;
   private readonly connections = new Set<Connection>();
+  private readonly idleSweep: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly handler: FrameHandler,
-    private readonly options: ConnectionOptions,
+    private readonly options: ListenerOptions,
   ) {
+    const idleMs = options.connectionsMaxIdleMs ?? -1;
+    if (idleMs > 0) {
+      this.idleSweep = setInterval(() => this.closeIdle(idleMs), Math.max(10, Math.min(idleMs / 4, 30_000)));
+      this.idleSweep.unref();
+    }
     // One pool for every connection: a few producers share the same handful of buffers.
     // Accepted paused, so each connection can re-wrap its socket to read into its own buffers.
     const connectionOptions = { framePool: new FramePool(), ownReadBuffers: true, ...options };
@@ -41,8 +53,18 @@ export class Listener {
     return this.connections.size;
   }
 
+  private closeIdle(idleMs: number): void {
+    const before = Date.now() - idleMs;
+    for (const connection of this.connections) {
+      if (connection.inFlight > 0 || connection.lastActive > before) continue;
+      this.options.debug?.(`closing ${connection.remote}: idle for more than ${idleMs} ms`);
+      connection.close();
+    }
+  }
+
   /** Stops accepting, waits (up to `timeoutMs`) for in-flight requests to be answered, closes all. */
   async close(timeoutMs = 5000): Promise<void> {
+    if (this.idleSweep) clearInterval(this.idleSweep);
     const stopped = new Promise<void>((resolve) => this.server.close(() => resolve()));
     const drained = Promise.all([...this.connections].map((c) => c.drain()));
     await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);

@@ -210,6 +210,24 @@ const BROKER_SETTINGS: BrokerSetting[] = [
     value: (c) => String(c.groupMaxSessionTimeoutMs),
   },
   { name: 'log.cleaner.enable', type: ConfigType.BOOLEAN, value: (c) => String(c.logCleanerEnable) },
+  { name: 'queued.max.request.bytes', type: ConfigType.LONG, value: (c) => String(c.queuedMaxRequestBytes) },
+  {
+    name: 'kiln.queued.max.response.bytes',
+    type: ConfigType.LONG,
+    value: (c) => String(c.queuedMaxResponseBytes),
+  },
+  {
+    name: 'kiln.request.read.timeout.ms',
+    type: ConfigType.INT,
+    value: (c) => String(c.requestReadTimeoutMs),
+  },
+  { name: 'connections.max.idle.ms', type: ConfigType.LONG, value: (c) => String(c.connectionsMaxIdleMs) },
+  {
+    name: 'kiln.max.partitions.per.topic',
+    type: ConfigType.INT,
+    value: (c) => String(c.maxPartitionsPerTopic),
+  },
+  { name: 'kiln.max.partitions', type: ConfigType.INT, value: (c) => String(c.maxPartitions) },
 ];
 
 let builtInBroker: BrokerConfig | undefined;
