@@ -135,8 +135,13 @@ export class LogManager {
     for (const entry of fs.readdirSync(dir.path, { withFileTypes: true })) {
       if (!entry.isDirectory()) continue;
       if (isDeletionDirName(entry.name)) {
-        // A topic deletion that was cut short.
-        fs.rmSync(path.join(dir.path, entry.name), { recursive: true, force: true });
+        // A topic deletion that was cut short. One that cannot be removed now is left for the next
+        // start: its name is no partition's, so it never comes back as a topic, nor stops a start.
+        try {
+          fs.rmSync(path.join(dir.path, entry.name), { recursive: true, force: true });
+        } catch (err) {
+          this.say(`cannot remove ${entry.name} (tried again at the next start): ${(err as Error).message}`);
+        }
         continue;
       }
       const tp = parsePartitionDirName(entry.name);

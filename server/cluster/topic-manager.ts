@@ -24,6 +24,9 @@ export interface TopicDefaults {
   maxPartitions?: number;
 }
 
+/** The topics the broker owns (Kafka's two): clients may not produce to, grow or delete them. */
+export const INTERNAL_TOPICS: ReadonlySet<string> = new Set(['__consumer_offsets', '__transaction_state']);
+
 const ok = (topic: TopicInfo): TopicResult => ({ errorCode: ErrorCode.NONE, errorMessage: null, topic });
 const fail = (errorCode: number, errorMessage: string): TopicResult => ({ errorCode, errorMessage });
 const storageFailure = (what: string, err: unknown): TopicResult =>
@@ -83,14 +86,14 @@ export class TopicManager {
       throw err;
     }
     const tooMany = this.partitionCountProblem(count, count);
-    if (tooMany) return fail(ErrorCode.POLICY_VIOLATION, tooMany);
+    if (tooMany) return fail(ErrorCode.INVALID_PARTITIONS, tooMany);
     if (validateOnly) return ok({ name, id: '', partitions: count, configs, internal: false });
     // All or nothing: the logs first, then the store; anything that fails undoes what was made, so
     // no half-created topic can become real at the next start.
     const made = this.createLogs(name, 0, count, configs);
     if (made) return made;
     try {
-      return ok(this.store.create(name, count, configs, name.startsWith('__')));
+      return ok(this.store.create(name, count, configs, INTERNAL_TOPICS.has(name)));
     } catch (err) {
       this.dropLogs(name, 0, count);
       return storageFailure(`cannot save topic ${name}`, err);
@@ -188,7 +191,7 @@ export class TopicManager {
       );
     }
     const tooMany = this.partitionCountProblem(count, count - topic.partitions);
-    if (tooMany) return fail(ErrorCode.POLICY_VIOLATION, tooMany);
+    if (tooMany) return fail(ErrorCode.INVALID_PARTITIONS, tooMany);
     if (validateOnly) return ok(topic);
     const made = this.createLogs(name, topic.partitions, count, undefined);
     if (made) return made;

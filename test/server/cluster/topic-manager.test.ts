@@ -2,7 +2,12 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { deletionDirName, isDeletionDirName, parsePartitionDirName } from '../../../engine/index.js';
+import {
+  defaultOpenFileBudget,
+  deletionDirName,
+  isDeletionDirName,
+  parsePartitionDirName,
+} from '../../../engine/index.js';
 import { ErrorCode } from '../../../server/protocol/error-codes.js';
 import { openAdminContext, type AdminContext } from '../../helpers/admin-context.js';
 import { batchOf, decodeRecords } from '../../helpers/log-fixtures.js';
@@ -70,19 +75,19 @@ describe('TopicManager', () => {
     expect(ctx.broker.topics.delete('stuck').errorCode).toBe(ErrorCode.NONE);
   });
 
-  it('refuses more partitions than kiln.max.partitions.per.topic and kiln.max.partitions allow', () => {
+  it('refuses more partitions than kiln.max.partitions.per.topic and kiln.max.partitions allow, with INVALID_PARTITIONS', () => {
     const ctx = open({ 'kiln.max.partitions.per.topic': '8', 'kiln.max.partitions': '12' });
     const huge = ctx.broker.topics.create('huge', 2_147_483_647, 1, {});
-    expect(huge.errorCode).toBe(ErrorCode.POLICY_VIOLATION);
+    expect(huge.errorCode).toBe(ErrorCode.INVALID_PARTITIONS);
     expect(huge.errorMessage).toMatch(/kiln\.max\.partitions\.per\.topic/);
-    expect(ctx.broker.topics.create('nine', 9, 1, {}).errorCode).toBe(ErrorCode.POLICY_VIOLATION);
+    expect(ctx.broker.topics.create('nine', 9, 1, {}).errorCode).toBe(ErrorCode.INVALID_PARTITIONS);
     expect(ctx.broker.topics.create('eight', 8, 1, {}).errorCode).toBe(ErrorCode.NONE);
     const over = ctx.broker.topics.create('five', 5, 1, {});
     expect([over.errorCode, over.errorMessage]).toEqual([
-      ErrorCode.POLICY_VIOLATION,
+      ErrorCode.INVALID_PARTITIONS,
       expect.stringMatching(/kiln\.max\.partitions \(12\)/),
     ]);
-    expect(ctx.broker.topics.addPartitions('eight', 9).errorCode).toBe(ErrorCode.POLICY_VIOLATION);
+    expect(ctx.broker.topics.addPartitions('eight', 9).errorCode).toBe(ErrorCode.INVALID_PARTITIONS);
     expect(ctx.broker.topics.store.get('eight')!.partitions).toBe(8);
     expect(ctx.broker.topics.store.get('five')).toBeUndefined();
     expect(fs.readdirSync(ctx.dir).filter((d) => d.startsWith('five-') || d.startsWith('nine-'))).toEqual([]);
@@ -102,13 +107,17 @@ describe('TopicManager', () => {
       .trim()
       .split(/\s+/);
     execFileSync('prlimit', ['--pid', String(process.pid), `--nofile=1024:${original[1]}`]);
+    // The .log files' budget follows the limit as it would in a broker started under it.
+    const logFiles = defaultOpenFileBudget.limit;
+    defaultOpenFileBudget.setLimit(256);
     try {
       const result = ctx.broker.topics.create('many', 1000, 1, {});
-      expect(result.errorCode).toBe(ErrorCode.POLICY_VIOLATION);
+      expect(result.errorCode).toBe(ErrorCode.INVALID_PARTITIONS);
       expect(result.errorMessage).toMatch(/file descriptors/);
       expect(fs.readdirSync(ctx.dir).filter((d) => d.startsWith('many-'))).toEqual([]);
       expect(ctx.broker.topics.create('some', 100, 1, {}).errorCode).toBe(ErrorCode.NONE);
     } finally {
+      defaultOpenFileBudget.setLimit(logFiles);
       execFileSync('prlimit', ['--pid', String(process.pid), `--nofile=${original[0]}:${original[1]}`]);
     }
   });
@@ -142,5 +151,55 @@ describe('TopicManager', () => {
     expect(again.broker.topics.store.get('on-full-disk')).toBeUndefined();
     expect(again.broker.topics.store.get('before')).toBeDefined();
     expect(again.broker.logs.getLog('on-full-disk', 0)).toBeUndefined();
+  });
+
+  it('a deletion directory that cannot be removed at start neither stops the start nor comes back as a topic', () => {
+    const ctx = open();
+    expect(ctx.broker.topics.create('gone', 1, 1, {}).errorCode).toBe(ErrorCode.NONE);
+    ctx.broker.logs.getLog('gone', 0)!.append(batchOf(3));
+    // A deletion cut short after the rename: the directory is still there at the next start.
+    const realRm = fs.rmSync.bind(fs);
+    const rm = vi.spyOn(fs, 'rmSync').mockImplementation((target, options) => {
+      if (isDeletionDirName(path.basename(String(target))))
+        throw Object.assign(new Error('EIO: i/o error, rmdir'), { code: 'EIO' });
+      realRm(target, options);
+    });
+    try {
+      expect(ctx.broker.topics.delete('gone').errorCode).toBe(ErrorCode.NONE);
+      ctx.broker.logs.close();
+      const again = openAdminContext({}, ctx.dir);
+      contexts.push(again);
+      expect(again.broker.topics.store.get('gone')).toBeUndefined();
+      expect(again.broker.logs.getLog('gone', 0)).toBeUndefined();
+      again.broker.logs.close();
+    } finally {
+      rm.mockRestore();
+    }
+    expect(fs.readdirSync(ctx.dir).filter(isDeletionDirName)).toHaveLength(1);
+    // Removed once it can be; a new topic of the name starts empty.
+    const third = openAdminContext({}, ctx.dir);
+    contexts.push(third);
+    expect(fs.readdirSync(ctx.dir).filter(isDeletionDirName)).toEqual([]);
+    expect(third.broker.topics.create('gone', 1, 1, {}).errorCode).toBe(ErrorCode.NONE);
+    expect(third.broker.logs.getLog('gone', 0)!.logEndOffset).toBe(0);
+  });
+
+  it('a client topic whose name starts with __ is an ordinary topic: it can be deleted and grown', () => {
+    const ctx = open();
+    expect(ctx.broker.topics.create('__mine', 1, 1, {}).errorCode).toBe(ErrorCode.NONE);
+    expect(ctx.broker.topics.store.get('__mine')!.internal).toBe(false);
+    expect(ctx.broker.topics.addPartitions('__mine', 2).errorCode).toBe(ErrorCode.NONE);
+    expect(ctx.broker.topics.delete('__mine').errorCode).toBe(ErrorCode.NONE);
+  });
+
+  it('refuses to delete an internal topic with INVALID_TOPIC_EXCEPTION and keeps it', () => {
+    const ctx = open();
+    expect(ctx.broker.topics.create('__consumer_offsets', 2, 1, {}).errorCode).toBe(ErrorCode.NONE);
+    const result = ctx.broker.topics.delete('__consumer_offsets');
+    expect([result.errorCode, result.errorMessage]).toEqual([
+      ErrorCode.INVALID_TOPIC_EXCEPTION,
+      expect.stringMatching(/internal topic/),
+    ]);
+    expect(ctx.broker.logs.getLog('__consumer_offsets', 1)).toBeDefined();
   });
 });
