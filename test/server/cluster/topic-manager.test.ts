@@ -202,4 +202,37 @@ describe('TopicManager', () => {
     ]);
     expect(ctx.broker.logs.getLog('__consumer_offsets', 1)).toBeDefined();
   });
+
+  it('a CreatePartitions that fails on a full disk adds no partition, before or after a restart', () => {
+    small = mountSmallFs(4 * 1024 * 1024);
+    const dir = path.join(small.dir, 'data');
+    const ctx = open({}, dir);
+    expect(ctx.broker.topics.create('grow', 1, 1, {}).errorCode).toBe(ErrorCode.NONE);
+    small.fill();
+    const result = ctx.broker.topics.addPartitions('grow', 4);
+    expect(result.errorCode).toBe(ErrorCode.KAFKA_STORAGE_ERROR);
+    expect(ctx.broker.topics.store.get('grow')!.partitions).toBe(1);
+    expect(ctx.broker.logs.getLog('grow', 1)).toBeUndefined();
+    expect(fs.readdirSync(dir).filter((d) => /^grow-[1-3]$/.test(d))).toEqual([]);
+    small.free();
+    const again = ctx.reopen();
+    contexts.push(again);
+    expect(again.broker.topics.store.get('grow')!.partitions).toBe(1);
+    expect(again.broker.logs.getLog('grow', 1)).toBeUndefined();
+    expect(again.broker.topics.addPartitions('grow', 4).errorCode).toBe(ErrorCode.NONE);
+  });
+
+  it('a directory left by a deletion under the older name (<dir>.<base-36 time>-delete) is removed at start, never a topic', () => {
+    const ctx = open();
+    expect(ctx.broker.topics.create('kept', 1, 1, {}).errorCode).toBe(ErrorCode.NONE);
+    ctx.broker.logs.close();
+    const old = path.join(ctx.dir, `old-0.${Date.now().toString(36)}-delete`);
+    fs.mkdirSync(old);
+    fs.writeFileSync(path.join(old, '00000000000000000000.log'), batchOf(3));
+    const again = openAdminContext({}, ctx.dir);
+    contexts.push(again);
+    expect(fs.existsSync(old)).toBe(false);
+    expect(again.broker.logs.getLog('old', 0)).toBeUndefined();
+    expect(again.broker.topics.store.get('kept')).toBeDefined();
+  });
 });

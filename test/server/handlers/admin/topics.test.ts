@@ -340,3 +340,62 @@ describe('CreatePartitions', () => {
     expect(good.results).toMatchObject([{ errorCode: 0 }]);
   });
 });
+
+describe('topic bounds and internal topics over the wire', () => {
+  it('CreateTopics and CreatePartitions past kiln.max.partitions.per.topic answer INVALID_PARTITIONS with the reason', async () => {
+    const bounded = openAdminContext({ 'kiln.max.partitions.per.topic': '4' });
+    try {
+      const created = await bounded.call(createTopicsHandler(bounded.broker), 4, {
+        topics: [topic('huge', 2_147_483_647), topic('four', 4)],
+        timeoutMs: 1000,
+        validateOnly: false,
+      });
+      expect(created.topics).toMatchObject([
+        {
+          name: 'huge',
+          errorCode: ErrorCode.INVALID_PARTITIONS,
+          errorMessage: expect.stringMatching(/kiln\.max\.partitions\.per\.topic \(4\)/),
+        },
+        { name: 'four', errorCode: ErrorCode.NONE },
+      ]);
+      const grown = await bounded.call(createPartitionsHandler(bounded.broker), 1, {
+        topics: [{ name: 'four', count: 5, assignments: null }],
+        timeoutMs: 1000,
+        validateOnly: false,
+      });
+      expect(grown.results).toEqual([
+        {
+          name: 'four',
+          errorCode: ErrorCode.INVALID_PARTITIONS,
+          errorMessage: expect.stringMatching(/kiln\.max\.partitions\.per\.topic/),
+        },
+      ]);
+      expect(bounded.broker.topics.store.get('four')?.partitions).toBe(4);
+      expect(bounded.broker.topics.store.get('huge')).toBeUndefined();
+    } finally {
+      bounded.close();
+    }
+  });
+
+  it('DeleteTopics of __consumer_offsets answers INVALID_TOPIC_EXCEPTION, CreatePartitions INVALID_REQUEST, and it stays whole', async () => {
+    expect(ctx.broker.topics.create('__consumer_offsets', 3, 1, {}).errorCode).toBe(ErrorCode.NONE);
+    const deleted = await ctx.call(deleteTopicsHandler(ctx.broker), 4, {
+      topicNames: ['__consumer_offsets'],
+      timeoutMs: 1000,
+    });
+    expect(deleted.responses).toMatchObject([
+      { name: '__consumer_offsets', errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION },
+    ]);
+    const grown = await ctx.call(createPartitionsHandler(ctx.broker), 1, {
+      topics: [{ name: '__consumer_offsets', count: 6, assignments: null }],
+      timeoutMs: 1000,
+      validateOnly: false,
+    });
+    expect(grown.results).toMatchObject([
+      { name: '__consumer_offsets', errorCode: ErrorCode.INVALID_REQUEST },
+    ]);
+    expect(ctx.broker.topics.store.get('__consumer_offsets')?.partitions).toBe(3);
+    expect(ctx.broker.logs.getLog('__consumer_offsets', 2)).toBeDefined();
+    expect(ctx.broker.logs.getLog('__consumer_offsets', 3)).toBeUndefined();
+  });
+});
