@@ -79,4 +79,40 @@ describe('Fetch of damaged segments', () => {
     // Offsets before the damage still read.
     expect((await fetch('damaged', 0)).errorCode).toBe(ErrorCode.NONE);
   });
+
+  it('a corrupted batch length in a sealed segment answers CORRUPT_MESSAGE and is logged', async () => {
+    await client.request(19, 4, {
+      topics: [
+        {
+          name: 'sealed',
+          numPartitions: 1,
+          replicationFactor: 1,
+          assignments: [],
+          configs: [{ name: 'segment.bytes', value: '1024' }],
+        },
+      ],
+      timeoutMs: 5000,
+      validateOnly: false,
+    });
+    const log = broker.logManager!.getLog('sealed', 0)!;
+    const batch = buildBatch({ records: [{ value: 'x'.repeat(100) }] });
+    for (let i = 0; i < 20; i++) log.append(Buffer.from(batch));
+    const [first, second] = log.segments();
+    expect(second).toBeDefined(); // the first segment is sealed
+    expect((await fetch('sealed', 2)).errorCode).toBe(ErrorCode.NONE);
+    // Batch 2's length field now claims far more than the segment holds.
+    const fd = fs.openSync(first!.path, 'r+');
+    const field = Buffer.alloc(4);
+    field.writeInt32BE(0x7fff0000);
+    fs.writeSync(fd, field, 0, 4, 2 * batch.length + BATCH_LENGTH);
+    fs.closeSync(fd);
+    lines.length = 0;
+    const damaged = await fetch('sealed', 2);
+    expect(damaged.errorCode).toBe(ErrorCode.CORRUPT_MESSAGE);
+    const logged = lines.find((line) => line.msg === 'fetch failed');
+    expect(logged).toMatchObject({ topic: 'sealed', partition: 0, offset: 2 });
+    expect(JSON.stringify(logged!.err)).toMatch(/corrupt segment/);
+    // The next segment still reads.
+    expect((await fetch('sealed', second!.baseOffset)).errorCode).toBe(ErrorCode.NONE);
+  });
 });
