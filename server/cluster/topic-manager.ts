@@ -5,7 +5,7 @@
 import { InvalidConfigError, parseLogConfig, type LogManager } from '../../engine/index.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { descriptorProblem } from './descriptor-budget.js';
-import { topicNameProblem, type TopicInfo, type TopicStore } from './topic-store.js';
+import { INTERNAL_TOPICS, topicNameProblem, type TopicInfo, type TopicStore } from './topic-store.js';
 
 export interface TopicResult {
   errorCode: number;
@@ -23,9 +23,6 @@ export interface TopicDefaults {
   /** kiln.max.partitions: the most partitions this broker may host, all topics together. */
   maxPartitions?: number;
 }
-
-/** The topics the broker owns (Kafka's two): clients may not produce to, grow or delete them. */
-export const INTERNAL_TOPICS: ReadonlySet<string> = new Set(['__consumer_offsets', '__transaction_state']);
 
 const ok = (topic: TopicInfo): TopicResult => ({ errorCode: ErrorCode.NONE, errorMessage: null, topic });
 const fail = (errorCode: number, errorMessage: string): TopicResult => ({ errorCode, errorMessage });

@@ -26,6 +26,13 @@ const MAX_NAME_LENGTH = 249;
 
 export class TopicNameError extends Error {}
 
+/**
+ * The topics the broker owns (Kafka's two): clients may not produce to, grow or delete them. Other
+ * names starting with '__' are ordinary topics (a file written when any such name counted as
+ * internal is corrected when it is read).
+ */
+export const INTERNAL_TOPICS: ReadonlySet<string> = new Set(['__consumer_offsets', '__transaction_state']);
+
 /** Kafka's rules for topic names; returns why a name is invalid, or undefined. */
 export function topicNameProblem(name: string): string | undefined {
   if (name.length === 0) return 'topic name is empty';
@@ -55,7 +62,7 @@ export class TopicStore {
         topics: TopicInfo[];
       };
       if (data.version !== 1) throw new Error(`${store.file}: unknown version ${data.version}`);
-      for (const topic of data.topics) store.index(topic);
+      for (const topic of data.topics) store.index({ ...topic, internal: INTERNAL_TOPICS.has(topic.name) });
     }
     return store;
   }

@@ -8,6 +8,7 @@ import {
   isDeletionDirName,
   parsePartitionDirName,
 } from '../../../engine/index.js';
+import { TOPICS_FILE } from '../../../server/cluster/topic-store.js';
 import { ErrorCode } from '../../../server/protocol/error-codes.js';
 import { openAdminContext, type AdminContext } from '../../helpers/admin-context.js';
 import { batchOf, decodeRecords } from '../../helpers/log-fixtures.js';
@@ -190,6 +191,20 @@ describe('TopicManager', () => {
     expect(ctx.broker.topics.store.get('__mine')!.internal).toBe(false);
     expect(ctx.broker.topics.addPartitions('__mine', 2).errorCode).toBe(ErrorCode.NONE);
     expect(ctx.broker.topics.delete('__mine').errorCode).toBe(ErrorCode.NONE);
+  });
+
+  it('a topic store that marked a client __ topic internal is corrected when read', () => {
+    const ctx = open();
+    expect(ctx.broker.topics.create('__theirs', 1, 1, {}).errorCode).toBe(ErrorCode.NONE);
+    ctx.broker.logs.close();
+    const file = path.join(ctx.dir, TOPICS_FILE);
+    const data = JSON.parse(fs.readFileSync(file, 'utf8')) as { topics: { internal: boolean }[] };
+    for (const topic of data.topics) topic.internal = true;
+    fs.writeFileSync(file, JSON.stringify(data));
+    const again = openAdminContext({}, ctx.dir);
+    contexts.push(again);
+    expect(again.broker.topics.store.get('__theirs')!.internal).toBe(false);
+    expect(again.broker.topics.delete('__theirs').errorCode).toBe(ErrorCode.NONE);
   });
 
   it('refuses to delete an internal topic with INVALID_TOPIC_EXCEPTION and keeps it', () => {
