@@ -138,7 +138,12 @@ export class Broker {
       .register(produceHandler(context, waiters))
       .register(fetchHandler(context, waiters))
       .register(listOffsetsHandler(context))
-      .register(initProducerIdHandler(context, new ProducerIdAllocator(this.config.logDirs[0]!)));
+      .register(
+        initProducerIdHandler(
+          context,
+          new ProducerIdAllocator(this.config.logDirs[0]!, (message) => this.log.warn(message)),
+        ),
+      );
   }
 
   async stop(): Promise<void> {

@@ -27,7 +27,19 @@ export function initProducerIdHandler(broker: BrokerContext, ids: ProducerIdAllo
           producerEpoch: -1,
         };
       }
-      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId: ids.allocate(), producerEpoch: 0 };
+      try {
+        return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId: ids.allocate(), producerEpoch: 0 };
+      } catch (err) {
+        // The next block could not be recorded (a full disk): no id is handed out unrecorded. The
+        // error is retriable; the client asks again.
+        broker.log.error({ err }, 'cannot record a block of producer ids');
+        return {
+          throttleTimeMs: 0,
+          errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE,
+          producerId: -1,
+          producerEpoch: -1,
+        };
+      }
     },
   };
 }

@@ -1,8 +1,12 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildBatch } from '../../../engine/index.js';
 import { ErrorCode } from '../../../server/protocol/error-codes.js';
 import { startBroker, type RunningBroker } from '../../helpers/broker-fixture.js';
+import { PRODUCER_IDS_FILE } from '../../../server/cluster/producer-ids.js';
 import { ProtocolClient } from '../../helpers/protocol-client.js';
+import { makeTempDir, removeTempDir } from '../../helpers/temp-dir.js';
 
 /** InitProducerId over the wire: ids for idempotent producers. */
 describe('InitProducerId', () => {
@@ -70,5 +74,26 @@ describe('InitProducerId', () => {
       producerEpoch: -1,
     });
     expect(response.errorCode).toBe(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+  });
+  it('a damaged producer id file neither stops the start nor lets an id be handed out twice', async () => {
+    const dir = makeTempDir('kiln-producer-ids-');
+    fs.writeFileSync(path.join(dir, PRODUCER_IDS_FILE), '{"nextBlo');
+    const other = await startBroker({ 'log.dirs': dir });
+    const otherClient = await ProtocolClient.connect(other.bootstrap);
+    try {
+      const response = await otherClient.request(22, 4, {
+        transactionalId: null,
+        transactionTimeoutMs: 60000,
+        producerId: -1,
+        producerEpoch: -1,
+      });
+      expect(response.errorCode).toBe(ErrorCode.NONE);
+      // Above any id a file counting from 0 could have handed out.
+      expect(response.producerId as number).toBeGreaterThan(1_000_000_000_000);
+    } finally {
+      otherClient.close();
+      await other.stop();
+      removeTempDir(dir);
+    }
   });
 });
