@@ -1,4 +1,5 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createPartitionsHandler } from '../../../../server/handlers/admin/create-partitions.js';
 import { createTopicsHandler } from '../../../../server/handlers/admin/create-topics.js';
 import { deleteTopicsHandler } from '../../../../server/handlers/admin/delete-topics.js';
@@ -10,6 +11,7 @@ import { inRange, type ApiDef } from '../../../../server/protocol/schema.js';
 import { ProtocolWriter } from '../../../../server/protocol/writer.js';
 import { openAdminContext, createTopic, type AdminContext } from '../../../helpers/admin-context.js';
 import { goldenFrames, type GoldenFrame } from '../../../helpers/golden-frames.js';
+import { batchOf } from '../../../helpers/log-fixtures.js';
 
 const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
 
@@ -397,5 +399,29 @@ describe('topic bounds and internal topics over the wire', () => {
     expect(ctx.broker.topics.store.get('__consumer_offsets')?.partitions).toBe(3);
     expect(ctx.broker.logs.getLog('__consumer_offsets', 2)).toBeDefined();
     expect(ctx.broker.logs.getLog('__consumer_offsets', 3)).toBeUndefined();
+  });
+
+  it('DeleteTopics of a 249-character topic removes every directory; a deletion that fails answers KAFKA_STORAGE_ERROR and a retry finishes it', async () => {
+    const name = 'd'.repeat(249);
+    createTopic(ctx, name, 2);
+    ctx.broker.logs.getLog(name, 1)!.append(batchOf(2));
+    const rename = vi.spyOn(fs, 'renameSync').mockImplementationOnce(() => {
+      throw Object.assign(new Error('EIO: i/o error, rename'), { code: 'EIO' });
+    });
+    const failed = await ctx.call(deleteTopicsHandler(ctx.broker), 4, {
+      topicNames: [name],
+      timeoutMs: 1000,
+    });
+    rename.mockRestore();
+    expect(failed.responses).toMatchObject([{ name, errorCode: ErrorCode.KAFKA_STORAGE_ERROR }]);
+    expect(ctx.broker.topics.store.get(name)).toBeDefined();
+    const retried = await ctx.call(deleteTopicsHandler(ctx.broker), 4, {
+      topicNames: [name],
+      timeoutMs: 1000,
+    });
+    expect(retried.responses).toMatchObject([{ name, errorCode: ErrorCode.NONE }]);
+    expect(fs.readdirSync(ctx.dir).filter((d) => d.startsWith('ddd'))).toEqual([]);
+    createTopic(ctx, name, 2);
+    expect(ctx.broker.logs.getLog(name, 1)!.logEndOffset).toBe(0);
   });
 });
