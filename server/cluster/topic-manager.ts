@@ -22,6 +22,8 @@ export interface TopicDefaults {
   maxPartitionsPerTopic?: number;
   /** kiln.max.partitions: the most partitions this broker may host, all topics together. */
   maxPartitions?: number;
+  /** Where a partition that cannot be made at start is reported (stderr by default). */
+  warn?: (message: string) => void;
 }
 
 const ok = (topic: TopicInfo): TopicResult => ({ errorCode: ErrorCode.NONE, errorMessage: null, topic });
@@ -31,16 +33,36 @@ const storageFailure = (what: string, err: unknown): TopicResult =>
 
 export class TopicManager {
   private readonly deleteListeners: ((topic: TopicInfo) => void)[] = [];
+  /** Partitions of known topics whose logs could not be made at start. */
+  readonly offline: { topic: string; partition: number }[] = [];
 
   constructor(
     readonly store: TopicStore,
     private readonly logs: LogManager,
     private readonly defaults: TopicDefaults,
   ) {
-    // Every partition of every known topic has a log, whatever happened to the directories.
+    // Every partition of every known topic has a log, whatever happened to the directories. One
+    // that cannot be made now (a full disk, no descriptors left) stays offline until the next
+    // start, said once: a broker that cannot start is worse than one partition that answers an error.
+    const warn = defaults.warn ?? ((message: string) => process.stderr.write(`kiln: ${message}\n`));
     for (const topic of store.list()) {
       logs.setTopicConfig(topic.name, topic.configs);
-      for (let p = 0; p < topic.partitions; p++) logs.getOrCreateLog(topic.name, p);
+      const failed: number[] = [];
+      let reason = '';
+      for (let p = 0; p < topic.partitions; p++) {
+        try {
+          logs.getOrCreateLog(topic.name, p);
+        } catch (err) {
+          failed.push(p);
+          reason = (err as Error).message;
+        }
+      }
+      if (failed.length > 0) {
+        this.offline.push(...failed.map((partition) => ({ topic: topic.name, partition })));
+        warn(
+          `${failed.length} partitions of ${topic.name} (first ${failed[0]}) cannot be made and are offline: ${reason}`,
+        );
+      }
     }
   }
 

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
+  LogManager,
   defaultOpenFileBudget,
   deletionDirName,
   isDeletionDirName,
@@ -249,5 +250,50 @@ describe('TopicManager', () => {
     expect(fs.existsSync(old)).toBe(false);
     expect(again.broker.logs.getLog('old', 0)).toBeUndefined();
     expect(again.broker.topics.store.get('kept')).toBeDefined();
+  });
+
+  it('a partition whose log cannot be made at start is offline and reported; the broker still starts', () => {
+    const ctx = open();
+    expect(ctx.broker.topics.create('lost', 3, 1, {}).errorCode).toBe(ErrorCode.NONE);
+    ctx.broker.logs.getLog('lost', 0)!.append(batchOf(2));
+    ctx.broker.logs.close();
+    // Its directory gone (a creation cut short before creation was all or nothing), and no
+    // descriptor left to make it again.
+    fs.rmSync(path.join(ctx.dir, 'lost-2'), { recursive: true });
+    const real = LogManager.prototype.getOrCreateLog;
+    const make = vi.spyOn(LogManager.prototype, 'getOrCreateLog').mockImplementation(function (
+      this: LogManager,
+      topic: string,
+      partition: number,
+    ) {
+      if (topic === 'lost' && partition === 2)
+        throw Object.assign(new Error('EMFILE: too many open files'), { code: 'EMFILE' });
+      return real.call(this, topic, partition);
+    });
+    const warned: string[] = [];
+    const write = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+      warned.push(String(chunk));
+      return true;
+    });
+    let again: AdminContext;
+    try {
+      again = openAdminContext({}, ctx.dir);
+    } finally {
+      write.mockRestore();
+      make.mockRestore();
+    }
+    contexts.push(again);
+    expect(again.broker.topics.offline).toEqual([{ topic: 'lost', partition: 2 }]);
+    expect(warned.join('')).toMatch(
+      /1 partitions of lost \(first 2\) cannot be made and are offline: EMFILE/,
+    );
+    expect(again.broker.logs.getLog('lost', 0)!.logEndOffset).toBe(2);
+    expect(again.broker.logs.getLog('lost', 2)).toBeUndefined();
+    // Made again at the next start that can.
+    again.broker.logs.close();
+    const third = openAdminContext({}, ctx.dir);
+    contexts.push(third);
+    expect(third.broker.topics.offline).toEqual([]);
+    expect(third.broker.logs.getLog('lost', 2)!.logEndOffset).toBe(0);
   });
 });
