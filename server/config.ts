@@ -254,7 +254,7 @@ export function buildBrokerConfig(properties: Record<string, string>): BrokerCon
     throw new ConfigError(brokerKey, (err as Error).message.replace(/^invalid value for [^:]+: /, ''));
   }
   const listeners = endpoints('listeners', props.listeners!);
-  return {
+  const config: BrokerConfig = {
     brokerId: integer('broker.id', props['node.id'] ?? props['broker.id']!, 0),
     listeners,
     advertisedListeners: props['advertised.listeners']
@@ -318,6 +318,17 @@ export function buildBrokerConfig(properties: Record<string, string>): BrokerCon
     maxPartitions: integer('kiln.max.partitions', props['kiln.max.partitions']!, 1),
     logDefaults,
   };
+  if (config.queuedMaxRequestBytes < config.socketRequestMaxBytes) {
+    // The request budget must hold one request of the largest size a client may send.
+    throw new ConfigError(
+      'queued.max.request.bytes',
+      `${config.queuedMaxRequestBytes} is below socket.request.max.bytes (${config.socketRequestMaxBytes})`,
+    );
+  }
+  if (config.connectionsMaxIdleMs === 0) {
+    throw new ConfigError('connections.max.idle.ms', '0 would close every connection; -1 means never');
+  }
+  return config;
 }
 
 function integer(key: string, text: string, min: number): number {

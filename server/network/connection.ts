@@ -49,8 +49,6 @@ export interface ConnectionOptions {
   requestMemory?: MemoryBudget;
   /** Shared by all connections: response bytes handed to sockets and not yet sent. */
   responseMemory?: MemoryBudget;
-  /** A frame must arrive whole within this long of its first bytes (kiln.request.read.timeout.ms). */
-  requestReadTimeoutMs?: number;
   log?: (message: string) => void;
   /** Routine events (slow senders dropped, idle connections closed): debug level. */
   debug?: (message: string) => void;
@@ -71,7 +69,8 @@ export class Connection {
   /** Reading is paused until the next turn of the event loop (fairness). */
   private yielding = false;
   private turnBytes = 0;
-  private readTimer: NodeJS.Timeout | undefined;
+  /** When the frame being read began to arrive (ms), 0 when none is. */
+  private readingSince = 0;
   private readonly onFrameBound: (frame: Buffer, pooled: boolean, reserved: number) => void;
   private readonly retryBound = (): void => this.retryBlocked();
   private readonly resumeBound = (): void => this.maybeResume();
@@ -135,27 +134,24 @@ export class Connection {
     this.afterDecode();
   }
 
-  /** Stops reading while the decoder waits for request memory; times a frame being assembled. */
+  /**
+   * Stops reading while the decoder waits for request memory; notes when the frame being
+   * assembled began to arrive (the listener's sweep closes one slower than the read timeout: one
+   * timer for all connections, none made per frame). Waiting for memory is not the sender's time.
+   */
   private afterDecode(): void {
     if (this.closed) return;
     if (this.decoder.blocked) {
       this.maybePause();
       this.options.requestMemory?.whenAvailable(this.retryBound);
     }
-    const timeout = this.options.requestReadTimeoutMs ?? 0;
-    if (timeout <= 0) return;
-    const timing = this.decoder.assembling && !this.decoder.blocked;
-    if (timing && !this.readTimer) {
-      this.readTimer = setTimeout(() => {
-        this.readTimer = undefined;
-        this.options.debug?.(`closing ${this.remote}: a request took more than ${timeout} ms to arrive`);
-        this.close();
-      }, timeout);
-      this.readTimer.unref();
-    } else if (!timing && this.readTimer) {
-      clearTimeout(this.readTimer);
-      this.readTimer = undefined;
-    }
+    if (!this.decoder.assembling || this.decoder.blocked) this.readingSince = 0;
+    else if (this.readingSince === 0) this.readingSince = Date.now();
+  }
+
+  /** Whether the frame being read began to arrive more than `timeoutMs` before `now`. */
+  readTooSlow(now: number, timeoutMs: number): boolean {
+    return this.readingSince > 0 && now - this.readingSince > timeoutMs;
   }
 
   private retryBlocked(): void {
@@ -319,7 +315,6 @@ export class Connection {
     if (this.closed) return;
     this.closed = true;
     this.queue.length = 0;
-    if (this.readTimer) clearTimeout(this.readTimer);
     this.options.requestMemory?.cancel(this.retryBound);
     this.options.responseMemory?.cancel(this.resumeBound);
     this.decoder.dispose();

@@ -10,6 +10,8 @@ import { FramePool } from './frame-pool.js';
 export interface ListenerOptions extends ConnectionOptions {
   /** Connections with nothing received or in flight for this long are closed; -1 or 0: never. */
   connectionsMaxIdleMs?: number;
+  /** A frame must arrive whole within this long of its first bytes (kiln.request.read.timeout.ms). */
+  requestReadTimeoutMs?: number;
 }
 
 export class Listener {
@@ -22,8 +24,12 @@ export class Listener {
     private readonly options: ListenerOptions,
   ) {
     const idleMs = options.connectionsMaxIdleMs ?? -1;
-    if (idleMs > 0) {
-      this.idleSweep = setInterval(() => this.closeIdle(idleMs), Math.max(10, Math.min(idleMs / 4, 30_000)));
+    const readMs = options.requestReadTimeoutMs ?? -1;
+    const limits = [idleMs, readMs].filter((ms) => ms > 0);
+    if (limits.length > 0) {
+      // Checked a few times per limit: a connection goes at most a quarter late.
+      const every = Math.max(10, Math.min(Math.min(...limits) / 4, 30_000));
+      this.idleSweep = setInterval(() => this.sweep(idleMs, readMs), every);
       this.idleSweep.unref();
     }
     // One pool for every connection: a few producers share the same handful of buffers.
@@ -53,12 +59,17 @@ export class Listener {
     return this.connections.size;
   }
 
-  private closeIdle(idleMs: number): void {
-    const before = Date.now() - idleMs;
+  /** Closes connections idle longer than `idleMs`, and those whose request arrives slower than `readMs`. */
+  private sweep(idleMs: number, readMs: number): void {
+    const now = Date.now();
     for (const connection of this.connections) {
-      if (connection.inFlight > 0 || connection.lastActive > before) continue;
-      this.options.debug?.(`closing ${connection.remote}: idle for more than ${idleMs} ms`);
-      connection.close();
+      if (readMs > 0 && connection.readTooSlow(now, readMs)) {
+        this.options.debug?.(`closing ${connection.remote}: a request took more than ${readMs} ms to arrive`);
+        connection.close();
+      } else if (idleMs > 0 && connection.inFlight === 0 && now - connection.lastActive > idleMs) {
+        this.options.debug?.(`closing ${connection.remote}: idle for more than ${idleMs} ms`);
+        connection.close();
+      }
     }
   }
 

@@ -75,6 +75,22 @@ describe('broker configuration', () => {
     expect((error as Error).message).toMatch(message);
   });
 
+  it('queued.max.request.bytes below socket.request.max.bytes is refused, naming both', () => {
+    expect(() =>
+      buildBrokerConfig({ 'queued.max.request.bytes': '1000', 'socket.request.max.bytes': '2000' }),
+    ).toThrow(/queued\.max\.request\.bytes.*1000 is below socket\.request\.max\.bytes \(2000\)/);
+    const config = buildBrokerConfig({
+      'queued.max.request.bytes': '2000',
+      'socket.request.max.bytes': '2000',
+    });
+    expect(config.queuedMaxRequestBytes).toBe(2000);
+  });
+
+  it('connections.max.idle.ms=0 is refused (-1 means never)', () => {
+    expect(() => buildBrokerConfig({ 'connections.max.idle.ms': '0' })).toThrow(/-1 means never/);
+    expect(buildBrokerConfig({ 'connections.max.idle.ms': '-1' }).connectionsMaxIdleMs).toBe(-1);
+  });
+
   it('reads server.properties files with comments and both separators', () => {
     const file = path.join(dir, 'server.properties');
     fs.writeFileSync(file, '# a comment\n! another\n\nbroker.id=3\nlog.dirs : /tmp/x\nnum.partitions= 4\n');

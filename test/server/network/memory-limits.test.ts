@@ -57,7 +57,10 @@ describe('connection limits', () => {
     'a frame that does not fit in queued.max.request.bytes waits until memory returns, then is served',
     { timeout: 20_000 },
     async () => {
-      kiln = await startBroker({ 'queued.max.request.bytes': String(1 << 20) });
+      kiln = await startBroker({
+        'queued.max.request.bytes': String(1 << 20),
+        'socket.request.max.bytes': String(1 << 20),
+      });
       // A sender that holds most of the budget with a frame it does not finish.
       const holder = await raw();
       const header = Buffer.alloc(4);
