@@ -2,7 +2,8 @@
  * Metadata: this broker, the controller (itself, so admin clients send CreateTopics here) and the
  * topics asked for — all of them when the list is null (or empty before v1). A topic that does not
  * exist is created when the request allows it and auto.create.topics.enable is on; its first answer
- * is LEADER_NOT_AVAILABLE, as Kafka's is while the new topic's leaders are elected.
+ * is LEADER_NOT_AVAILABLE, as Kafka's is while the new topic's leaders are elected. A partition
+ * whose log is missing (offline since start) is LEADER_NOT_AVAILABLE with this node offline.
  */
 import type { BrokerContext } from '../broker-context.js';
 import type { TopicInfo } from '../cluster/topic-store.js';
@@ -64,14 +65,17 @@ function describeTopic(broker: BrokerContext, topic: TopicInfo): Message {
   const node = broker.nodeId;
   const partitions: Message[] = [];
   for (let p = 0; p < topic.partitions; p++) {
+    // A partition with no log (it could not be made at start) has no leader: clients wait and
+    // retry instead of sending requests that can only fail.
+    const online = broker.logs.getLog(topic.name, p) !== undefined;
     partitions.push({
-      errorCode: ErrorCode.NONE,
+      errorCode: online ? ErrorCode.NONE : ErrorCode.LEADER_NOT_AVAILABLE,
       partitionIndex: p,
-      leaderId: node,
+      leaderId: online ? node : -1,
       leaderEpoch: 0,
       replicaNodes: [node],
-      isrNodes: [node],
-      offlineReplicas: [],
+      isrNodes: online ? [node] : [],
+      offlineReplicas: online ? [] : [node],
     });
   }
   return {
