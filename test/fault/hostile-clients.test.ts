@@ -18,7 +18,9 @@ import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
  * senders of the largest frames allowed that never finish them. The broker's memory stays near its two budgets
  * (kiln.queued.max.response.bytes, queued.max.request.bytes: 64 MB each here), a normal client is
  * served throughout, and the memory comes back when they leave. Before the budgets, five such
- * fetchers took the RSS to 4.1 GB and fifty such senders to 5 GB.
+ * fetchers took the RSS to 4.1 GB and fifty such senders to 5 GB. Measured here (RSS MB, start
+ * ~105): budgets on, peaks of 139 (fetches) and 173 (frames), 160 and 172 with KILN_FAULT_LONG=1
+ * (20 fetchers, 200 senders); budgets set out of reach, 2920 and 3392.
  */
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const LONG = Boolean(process.env.KILN_FAULT_LONG);
@@ -229,7 +231,10 @@ describe('hostile clients and memory', () => {
       // Two 64 MB budgets and the broker itself.
       expect(fetchPeak).toBeLessThan(before + 400);
       expect(framePeak).toBeLessThan(before + 400);
-      expect(afterFrames).toBeLessThan(before + 200);
+      // Once they leave, the memory is given back (measured: within ~35 MB of the start after the
+      // fetchers, ~10 MB after the senders; without the budgets 3.3 GB and 2.9 GB stayed).
+      expect(afterFetch).toBeLessThan(before + 150);
+      expect(afterFrames).toBeLessThan(before + 100);
     },
   );
 });
