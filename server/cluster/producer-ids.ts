@@ -30,11 +30,10 @@ export class ProducerIdAllocator {
 
   allocate(): number {
     if (this.next >= this.blockEnd) {
-      this.blockEnd = this.next + BLOCK;
-      writeFileAtomically(
-        path.join(this.dir, PRODUCER_IDS_FILE),
-        JSON.stringify({ nextBlock: this.blockEnd }),
-      );
+      // The block is used only once it is on disk: a failed write hands out nothing from it.
+      const end = this.next + BLOCK;
+      writeFileAtomically(path.join(this.dir, PRODUCER_IDS_FILE), JSON.stringify({ nextBlock: end }));
+      this.blockEnd = end;
     }
     return this.next++;
   }

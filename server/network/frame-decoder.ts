@@ -66,6 +66,8 @@ export class FrameDecoder {
   private blockedSize = -1;
   /** Bytes read after a blocked frame's size prefix, kept until it can go on. */
   private held: Buffer | undefined;
+  /** The connection is closed: nothing more is decoded or reserved. */
+  private disposed = false;
 
   constructor(
     private readonly maxFrameBytes: number,
@@ -85,7 +87,7 @@ export class FrameDecoder {
 
   /** Tries again to take the blocked frame's memory; on success decodes the bytes held. */
   retry(onFrame: OnFrame): boolean {
-    if (this.blockedSize < 0) return true;
+    if (this.blockedSize < 0 || this.disposed) return true;
     const size = this.blockedSize;
     this.blockedSize = -1;
     if (!this.startFrame(size)) return false;
@@ -95,8 +97,13 @@ export class FrameDecoder {
     return !this.blocked;
   }
 
-  /** Gives back the budget a half-read frame holds (the connection is closing). */
+  /**
+   * Gives back the budget a half-read frame holds (the connection is closing). Nothing is decoded
+   * or reserved after: a frame handler that closes the connection runs inside `consume`, whose
+   * loop must not go on to reserve the next frame's memory for a connection that is gone.
+   */
   dispose(): void {
+    this.disposed = true;
     this.memory?.release(this.partialReserved);
     this.partialReserved = 0;
     this.partial = undefined;
@@ -106,6 +113,7 @@ export class FrameDecoder {
 
   /** Feeds a chunk the decoder may keep views of; calls `onFrame` for every complete frame in order. */
   push(chunk: Buffer, onFrame: OnFrame): void {
+    if (this.disposed) return;
     if (this.blocked) {
       // Bytes the socket had already read when reading stopped: kept with the others.
       this.held = this.held ? Buffer.concat([this.held, chunk]) : Buffer.from(chunk);
@@ -129,6 +137,7 @@ export class FrameDecoder {
     const into = this.reading;
     this.reading = undefined;
     if (!into) throw new Error('didRead without readBuffer');
+    if (this.disposed) return;
     if (into !== sharedScratch) {
       this.partialFill += n;
       if (this.partialFill === this.wanted) this.emitPartial(onFrame);
@@ -145,7 +154,7 @@ export class FrameDecoder {
   /** Frames in `chunk`; with `transient`, frames are copied out because the chunk will be reused. */
   private consume(chunk: Buffer, onFrame: OnFrame, transient: boolean): void {
     let pos = 0;
-    while (pos < chunk.length) {
+    while (pos < chunk.length && !this.disposed) {
       if (this.partial) {
         const take = Math.min(this.wanted - this.partialFill, chunk.length - pos);
         chunk.copy(this.partial, this.partialFill, pos, pos + take);
@@ -200,6 +209,7 @@ export class FrameDecoder {
   /** Starts assembling a frame of `size` bytes; false (blocked) when the budget cannot take it. */
   private startFrame(size: number, reserve = true): boolean {
     this.checkSize(size);
+    if (this.disposed) return true;
     if (this.memory && reserve && size > 0) {
       if (!this.memory.tryReserve(size)) {
         this.blockedSize = size;

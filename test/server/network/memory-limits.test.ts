@@ -136,6 +136,19 @@ describe('FrameDecoder with a request memory budget', () => {
     expect(memory.used).toBe(80);
   });
 
+  it('a handler that closes the connection mid-chunk leaves no memory reserved for the next frame', () => {
+    const memory = new MemoryBudget(1 << 20);
+    const decoder = new FrameDecoder(1 << 20, undefined, memory);
+    // An unknown API key fails at once and the connection closes (dispose) inside the decode loop;
+    // the start of a large frame follows in the same read.
+    const bad = frame(10, 9);
+    const large = frame(900_000, 1).subarray(0, 5000);
+    decoder.push(Buffer.concat([bad, large]), () => decoder.dispose());
+    expect(memory.used).toBe(0);
+    decoder.push(frame(900_000, 1).subarray(5000, 10_000), () => {});
+    expect(memory.used).toBe(0);
+  });
+
   it('gives back the memory of a half-read frame when disposed', () => {
     const memory = new MemoryBudget(1000);
     const decoder = new FrameDecoder(1000, undefined, memory);
