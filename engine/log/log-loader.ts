@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { LogSegment, type SegmentConfig } from '../segment/log-segment.js';
 import type { MappingBudget } from '../segment/mapping-budget.js';
-import { recoverSegment, tailProblem } from '../segment/segment-recovery.js';
+import { rebuildIndexes, recoverSegment, tailProblem } from '../segment/segment-recovery.js';
 import {
   CLEANED_SUFFIX,
   DELETED_SUFFIX,
@@ -94,7 +94,9 @@ export function loadLog(options: LoadOptions): LoadedLog {
       if (!needsRecovery && last) {
         // A clean stop does not prove the active segment's tail whole (the machine may have lost
         // pages the broker wrote; something may have zeroed them): it is checked at every start.
-        const problem = tailProblem(segment, options.maxBatchBytes);
+        // Judged by what is physically possible, not by today's max.message.bytes: a batch taken
+        // under a larger limit is still a batch.
+        const problem = tailProblem(segment);
         if (problem !== undefined) {
           say(
             `${dir}: the active segment ${base} has a bad tail after a clean stop (${problem}): recovering it`,
@@ -112,6 +114,18 @@ export function loadLog(options: LoadOptions): LoadedLog {
         for (const kind of ['index', 'timeindex'] as const)
           fs.rmSync(segmentFilePath(dir, base, kind), { force: true });
         segment = LogSegment.open(dir, base, segmentConfig, budget, true, now);
+      }
+      if (needsRecovery && !last && base < recoverFrom) {
+        // A sealed segment below the recovery point (its bytes were flushed): only its indexes are
+        // rebuilt. A damaged batch in it is damage to read around, not a torn write to cut — cutting
+        // there would delete every later segment with it.
+        const reason = rebuildIndexes(segment);
+        if (reason !== undefined)
+          say(`${dir}: segment ${base} indexed up to a damaged batch (${reason}); reads past it fail`);
+        segment.onBecomeInactive();
+        recovered = true;
+        segments.push(segment);
+        continue;
       }
       if (needsRecovery) {
         const result = recoverSegment(segment, options.maxBatchBytes);

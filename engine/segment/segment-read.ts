@@ -130,12 +130,15 @@ export async function readSegment(
 /**
  * Whether a scan that started at the offset index's entry found what a sound index cannot give:
  * an entry records the last offset of the batch starting at its position, so the first batch
- * there never starts after the offset looked up, and a batch header is there. (Position 0 is the
- * segment's start, not an entry.)
+ * there never starts after the offset looked up. (Position 0 is the segment's start, not an
+ * entry.)
  */
 function indexMisled(found: ScanResult, indexed: number, startOffset: number): boolean {
-  if (indexed === 0 || found.position !== indexed) return false;
-  return found.status === 'corrupt' || (found.status === 'found' && found.baseOffset > startOffset);
+  // A header that cannot start a batch there is damage in the log, not a sign against the index:
+  // the read fails with CorruptSegmentError, and the index is kept.
+  return (
+    indexed > 0 && found.position === indexed && found.status === 'found' && found.baseOffset > startOffset
+  );
 }
 
 /** Thrown by a cold read whose index entry misled it; the read starts again without the index. */

@@ -125,3 +125,16 @@ export function tailProblem(segment: LogSegment, maxBatchBytes = 0x7fff_fff0): s
   const end = scanValid(segment, from, segment.baseOffset, maxBatchBytes, () => {});
   return end.reason;
 }
+
+/**
+ * Rebuilds a sealed segment's indexes from its batches without cutting anything: at a clean start
+ * an older segment whose index is missing or bad keeps every byte. A damaged batch ends the index
+ * there (reads past it fail with CorruptSegmentError, as they would have); the reason is returned.
+ */
+export function rebuildIndexes(segment: LogSegment): string | undefined {
+  segment.resetIndexes();
+  const end = scanValid(segment, 0, segment.baseOffset, 0x7fff_fff0, (position, lastOffset, maxTs, size) =>
+    segment.indexBatch(position, lastOffset, maxTs, size),
+  );
+  return end.reason;
+}

@@ -225,6 +225,71 @@ describe('partition log recovery', () => {
     rebuilt.close();
   });
 
+  it('a damaged batch an older segment index points at fails that read, and a restart deletes no later segment', async () => {
+    const log = open(true);
+    fill(log, 40);
+    const keys = await allKeys(log);
+    log.close();
+    // The magic byte of the batch at the first index entry of the first segment.
+    const index = fs.readFileSync(path.join(dir, segmentFiles('.index')[0]!));
+    const relative = index.readInt32BE(0);
+    const position = index.readInt32BE(4);
+    const file = path.join(dir, segmentFiles('.log')[0]!);
+    const bytes = fs.readFileSync(file);
+    bytes[position + 16] = 7;
+    fs.writeFileSync(file, bytes);
+    const again = open(true);
+    await expect(again.read(relative, 1 << 20)).rejects.toThrow(/corrupt segment/);
+    again.close();
+    // The index was not blamed: nothing was removed, and the next start keeps every segment.
+    expect(segmentFiles('.index')).toHaveLength(segmentFiles('.log').length);
+    const restarted = open(true);
+    expect(restarted.logEndOffset).toBe(200);
+    expect(messages.join('\n')).not.toMatch(/deleting segment/);
+    const after = decodeRecords((await restarted.read(150, 1 << 20)).records);
+    expect(after.find((r) => r.offset === 150)?.key).toBe(keys[150]);
+    restarted.close();
+  });
+
+  it('an older segment whose index is missing is indexed again, not cut, even when one of its batches is damaged', async () => {
+    const log = open(true);
+    fill(log, 40);
+    log.close();
+    const first = segmentFiles('.log')[0]!;
+    const file = path.join(dir, first);
+    const bytes = fs.readFileSync(file);
+    bytes[bytes.length - 20]! ^= 0xff; // inside the segment's last batch
+    fs.writeFileSync(file, bytes);
+    fs.rmSync(path.join(dir, first.replace('.log', '.index')));
+    const again = open(true);
+    expect(again.logEndOffset).toBe(200);
+    expect(fs.statSync(file).size).toBe(bytes.length);
+    expect(messages.join('\n')).toMatch(/indexed up to a damaged batch/);
+    again.close();
+  });
+
+  it('a batch larger than the current max.message.bytes in the active segment survives a clean restart', async () => {
+    const big = { 'segment.bytes': '1048576', 'max.message.bytes': '4000000' };
+    const openWith = (extra: Record<string, string>): PartitionLog =>
+      PartitionLog.open({
+        dir,
+        topic: 'events',
+        partition: 3,
+        config: parseLogConfig({ ...props, ...extra }),
+        budget: new MappingBudget(16),
+        cleanShutdown: true,
+        recoveryPoint: 0,
+        log: (m) => messages.push(m),
+      });
+    const log = openWith(big);
+    log.append(batchOf(1, 'small'));
+    log.append(batchOf(1, 'x'.repeat(1_000_000)));
+    log.close();
+    const again = openWith({ 'segment.bytes': '1048576', 'max.message.bytes': '1000000' });
+    expect(again.logEndOffset).toBe(2);
+    again.close();
+  });
+
   it('recovers from the recovery point: a crash with everything flushed loses nothing', async () => {
     const log = open(true);
     fill(log, 30);
