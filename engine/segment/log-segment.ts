@@ -133,22 +133,40 @@ export class LogSegment {
 
   /**
    * Cheap checks that the indexes belong to this log: the last entries point inside it. With
-   * `full`, every entry is checked too (done for the active segment at load).
+   * `full`, every entry is checked too (done for every segment at load).
    */
   indexesLookConsistent(full: boolean): boolean {
+    return this.indexProblem(full) === undefined;
+  }
+
+  /**
+   * Why the indexes cannot be trusted for this log, or undefined when they pass: file sizes whole
+   * entries, offsets inside [baseOffset, `endOffset`) (the next segment's base; unbounded for the
+   * last), the last position inside the .log; with `full`, every entry in order as well.
+   */
+  indexProblem(full: boolean, endOffset = Number.POSITIVE_INFINITY): string | undefined {
     try {
       const offsets = this.offsetIndex;
       const times = this.timeIndex;
-      if (offsets.entries > 0 && (offsets.lastOffset < this.baseOffset || offsets.lastPosition >= this.size))
-        return false;
-      if (times.entries > 0 && times.lastOffset < this.baseOffset) return false;
+      if (offsets.entries > 0) {
+        if (offsets.lastOffset < this.baseOffset || offsets.lastOffset >= endOffset)
+          return `offset index ends at offset ${offsets.lastOffset}, outside [${this.baseOffset}, ${endOffset})`;
+        if (offsets.lastPosition >= this.size)
+          return `offset index points at position ${offsets.lastPosition} of a ${this.size}-byte log`;
+      }
+      // A clean stop leaves an entry for every index.interval.bytes of batches: none in a larger
+      // log means the index was lost (emptied), and every read would scan from the start.
+      if (offsets.entries === 0 && this.size > this.config.indexIntervalBytes && !this.writable)
+        return `the offset index is empty for a ${this.size}-byte log`;
+      if (times.entries > 0 && (times.lastOffset < this.baseOffset || times.lastOffset >= endOffset))
+        return `time index ends at offset ${times.lastOffset}, outside [${this.baseOffset}, ${endOffset})`;
       if (full) {
         offsets.sanityCheck();
         times.sanityCheck();
       }
-      return true;
-    } catch {
-      return false;
+      return undefined;
+    } catch (err) {
+      return (err as Error).message;
     }
   }
 
