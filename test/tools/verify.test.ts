@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -121,7 +122,9 @@ describe('kiln verify', () => {
   });
 
   it('refuses --repair while a live broker holds the lock', async () => {
-    fs.writeFileSync(path.join(root, '.lock'), `${process.pid}\n`);
+    // Another live process holds it (this process's own pid counts as stale: PID 1 in a container).
+    const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)'], { stdio: 'ignore' });
+    fs.writeFileSync(path.join(root, '.lock'), `${holder.pid}\n`);
     const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     try {
       const { code } = await verify('--repair');
@@ -129,6 +132,7 @@ describe('kiln verify', () => {
       expect(String(stderr.mock.calls[0]?.[0])).toMatch(/locked by a running broker/);
     } finally {
       stderr.mockRestore();
+      holder.kill('SIGKILL');
     }
     expect(fs.existsSync(path.join(root, '.lock'))).toBe(true);
   });
