@@ -107,7 +107,7 @@ export function loadLog(options: LoadOptions): LoadedLog {
         const problem = tailProblem(segment);
         if (problem !== undefined) {
           say(
-            `${dir}: the active segment ${base} has a bad tail after a clean stop (${problem}): recovering it`,
+            `${segment.logPath}: the active segment has a bad tail after a clean stop (${problem}): recovering it`,
           );
           needsRecovery = true;
         }
@@ -140,7 +140,7 @@ export function loadLog(options: LoadOptions): LoadedLog {
         recovered = true;
         if (result.truncatedBytes > 0) {
           say(
-            `${dir}: segment ${base} cut by ${result.truncatedBytes} bytes after ${result.batches} valid batches: ${result.reason ?? 'torn tail'}`,
+            `${segment.logPath}: cut by ${result.truncatedBytes} bytes after ${result.batches} valid batches: ${result.reason ?? 'torn tail'}`,
           );
           segments.push(segment);
           // Nothing after a torn batch can be trusted to follow it in order.
