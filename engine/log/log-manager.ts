@@ -258,13 +258,13 @@ export class LogManager {
   /** One retention pass over every log. Returns the segments deleted. */
   runRetention(now = Date.now()): number {
     let deleted = 0;
-    for (const log of this.logs.values()) deleted += log.deleteOldSegments(now);
+    eachLog(this.logs.values(), (log) => (deleted += log.deleteOldSegments(now)));
     return deleted;
   }
 
   /** Flushes the logs whose flush.ms has passed. */
   flushDue(now = Date.now()): void {
-    for (const log of this.logs.values()) log.flushIfDue(now);
+    eachLog(this.logs.values(), (log) => log.flushIfDue(now));
   }
 
   /** Writes the recovery-point and log-start-offset checkpoints of every directory. */
@@ -289,8 +289,16 @@ export class LogManager {
    * recovery points written are as far along as they can safely be.
    */
   async flushRolledAndCheckpoint(): Promise<void> {
-    for (const log of [...this.logs.values()]) await log.flushRolledSegments();
+    let failure: unknown;
+    for (const log of [...this.logs.values()]) {
+      try {
+        await log.flushRolledSegments();
+      } catch (err) {
+        failure ??= err;
+      }
+    }
     if (!this.closed) this.checkpoint();
+    if (failure !== undefined) throw failure;
   }
 
   /**
@@ -435,4 +443,20 @@ export class LogManager {
   private checkOpen(): void {
     if (this.closed) throw new LogClosedError('the log manager');
   }
+}
+
+/**
+ * Runs `task` on every log; one that fails does not keep the others from their turn. The first
+ * failure is thrown at the end, for the schedule to report and back off.
+ */
+function eachLog(logs: Iterable<PartitionLog>, task: (log: PartitionLog) => void): void {
+  let failure: unknown;
+  for (const log of logs) {
+    try {
+      task(log);
+    } catch (err) {
+      failure ??= err;
+    }
+  }
+  if (failure !== undefined) throw failure;
 }

@@ -177,4 +177,21 @@ describe('LogManager', () => {
     expect(again.getLog('t', 0)!.logEndOffset).toBe(3);
     again.close();
   });
+  it('one log whose retention fails does not keep the others from theirs', () => {
+    const manager = open();
+    const broken = manager.getOrCreateLog('a', 0);
+    const fine = manager.getOrCreateLog('b', 0);
+    broken.deleteOldSegments = () => {
+      throw new Error('EIO');
+    };
+    let ran = false;
+    const original = fine.deleteOldSegments.bind(fine);
+    fine.deleteOldSegments = (now?: number) => {
+      ran = true;
+      return original(now);
+    };
+    expect(() => manager.runRetention()).toThrow('EIO');
+    expect(ran).toBe(true);
+    manager.close();
+  });
 });
