@@ -154,10 +154,13 @@ export class LogSegment {
         if (offsets.lastPosition >= this.size)
           return `offset index points at position ${offsets.lastPosition} of a ${this.size}-byte log`;
       }
-      // A clean stop leaves an entry for every index.interval.bytes of batches: none in a larger
-      // log means the index was lost (emptied), and every read would scan from the start.
-      if (offsets.entries === 0 && this.size > this.config.indexIntervalBytes && !this.writable)
-        return `the offset index is empty for a ${this.size}-byte log`;
+      // A batch that starts more than index.interval.bytes into the log always gets an entry: an
+      // empty index over such a log was lost (emptied), and every read would scan from the start.
+      if (offsets.entries === 0 && !this.writable && this.size > this.config.indexIntervalBytes) {
+        const start = this.batchStartPast(this.config.indexIntervalBytes);
+        if (start !== undefined)
+          return `the offset index is empty, yet a batch starts at position ${start} of the log`;
+      }
       if (times.entries > 0 && (times.lastOffset < this.baseOffset || times.lastOffset >= endOffset))
         return `time index ends at offset ${times.lastOffset}, outside [${this.baseOffset}, ${endOffset})`;
       if (full) {
@@ -279,6 +282,18 @@ export class LogSegment {
   }
 
   /** Reads the batch header at `position` into `this.header`; false past the end. */
+  /** The position of the first batch that starts past `bytes`, walking headers from 0; undefined if none. */
+  private batchStartPast(bytes: number): number | undefined {
+    let position = 0;
+    while (position <= bytes) {
+      if (!this.readHeader(position)) return undefined;
+      const size = batchSizeAt(this.header, 0);
+      if (size <= 0) return undefined;
+      position += size;
+    }
+    return position + SCAN_HEADER_BYTES <= this.size ? position : undefined;
+  }
+
   private readHeader(position: number): boolean {
     if (position + SCAN_HEADER_BYTES > this.size) return false;
     return this.file.readSync(position, this.header) === SCAN_HEADER_BYTES;

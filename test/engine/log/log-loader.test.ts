@@ -72,6 +72,21 @@ describe('log loader index checks', () => {
     );
   });
 
+  it('sealed segments of one batch larger than index.interval.bytes (no index entries) are not rebuilt at start', () => {
+    removeTempDir(root);
+    root = makeTempDir();
+    dir = path.join(root, 'events-0');
+    const log = open();
+    // Each batch is larger than segment.bytes, so each segment holds one batch and no index entry.
+    for (let i = 0; i < 4; i++) log.append(batchOf(60, `big${i}`));
+    log.close();
+    expect(indexFiles().length).toBeGreaterThan(2);
+    expect(fs.statSync(indexFiles()[0]!).size).toBe(0);
+    messages = [];
+    open().close();
+    expect(messages).toEqual([]);
+  });
+
   it('a time index that is not whole entries is rebuilt at start and the rebuild is said', () => {
     const timeIndex = indexFiles()[1]!.replace(/\.index$/, '.timeindex');
     const original = fs.readFileSync(timeIndex);
