@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { buildBatch, iterateBatches, readRecords } from '../../engine/index.js';
+import { CLEAN_SHUTDOWN_FILE } from '../../engine/log/log-manager.js';
 import { CRC, batchSizeAt } from '../../engine/record/record-batch.js';
 import { ErrorCode } from '../../server/protocol/error-codes.js';
 import type { ProtocolClient } from '../helpers/protocol-client.js';
@@ -18,7 +19,7 @@ import { connect, freePort, request, startChildBroker, type ChildBroker } from '
  * different order or with gaps before the damage), and take and serve new records. A damaged index
  * used to be trusted (consumers skipped records, or start failed with `"position" is out of range`)
  * and a torn tail after a clean stop went unnoticed (records acknowledged afterwards were never
- * readable). KILN_FAULT_LONG=1 adds 30 random trials.
+ * readable). KILN_FAULT_LONG=1 adds 30 random trials, half of them restarted as after an unclean stop.
  */
 const TOPIC = 'damaged-files';
 const LONG = Boolean(process.env.KILN_FAULT_LONG);
@@ -301,9 +302,14 @@ describe('files damaged in a stopped broker', () => {
   }
 
   /** Damages, restarts, and checks what is read, then that new records are taken and read. */
-  async function trial(kind: Kind, random: () => number, label: string): Promise<string> {
+  async function trial(kind: Kind, random: () => number, label: string, unclean = false): Promise<string> {
     const { dataDir, port, partitionDir } = await filled();
-    const done = damage(partitionDir, kind, random);
+    let done = damage(partitionDir, kind, random);
+    if (unclean) {
+      // As if the broker had been killed after the damage: no clean-shutdown marker.
+      fs.rmSync(path.join(dataDir, CLEAN_SHUTDOWN_FILE));
+      done += ', then an unclean stop';
+    }
     const { broker, client } = await start(port, dataDir);
     const why = (): string => `${label}: ${done}\n${broker.output().slice(-3000)}`;
 
@@ -385,7 +391,7 @@ describe('files damaged in a stopped broker', () => {
       const lines: string[] = [];
       for (let t = 0; t < 30; t++) {
         const kind = ALL_KINDS[Math.floor(random() * ALL_KINDS.length)]!;
-        lines.push(await trial(kind, random, `seed ${seed} trial ${t}`));
+        lines.push(await trial(kind, random, `seed ${seed} trial ${t}`, random() < 0.5));
       }
       process.stdout.write(`damaged files (seed ${seed}):\n${lines.join('\n')}\n`);
     });
