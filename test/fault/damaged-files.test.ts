@@ -240,7 +240,8 @@ function damage(dir: string, kind: Kind, random: () => number): string {
       const base = path.basename(active, '.log');
       fs.writeFileSync(path.join(dir, `${base}.snapshot`), Buffer.from('not a snapshot at all'));
       fs.writeFileSync(path.join(dir, `${'0'.repeat(20)}.snapshot`), Buffer.alloc(3));
-      return 'wrote garbage producer snapshots';
+      fs.writeFileSync(path.join(dir, 'leader-epoch-checkpoint'), Buffer.from('0\n7\ngarbage here\n'));
+      return 'wrote garbage producer snapshots and a garbage leader-epoch-checkpoint';
     }
   }
 }
