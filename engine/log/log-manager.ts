@@ -130,8 +130,20 @@ export class LogManager {
   }
 
   private loadDir(dir: DataDir): void {
-    const recoveryPoints = readCheckpoint(path.join(dir.path, RECOVERY_POINT_CHECKPOINT));
-    const startOffsets = readCheckpoint(path.join(dir.path, LOG_START_OFFSET_CHECKPOINT));
+    // A checkpoint that cannot be read is treated as absent, never as a reason not to start: with
+    // no recovery points the directory is recovered as after an unclean stop, and with no log
+    // start offsets each log starts at its first segment.
+    const readOrNothing = (name: string): Map<string, number> | undefined => {
+      try {
+        return readCheckpoint(path.join(dir.path, name));
+      } catch (err) {
+        this.say(`${(err as Error).message}: ignored`);
+        return undefined;
+      }
+    };
+    const recoveryPoints = readOrNothing(RECOVERY_POINT_CHECKPOINT);
+    if (!recoveryPoints) dir.cleanShutdown = false;
+    const startOffsets = readOrNothing(LOG_START_OFFSET_CHECKPOINT) ?? new Map<string, number>();
     for (const entry of fs.readdirSync(dir.path, { withFileTypes: true })) {
       if (!entry.isDirectory()) continue;
       if (isDeletionDirName(entry.name)) {
@@ -154,7 +166,7 @@ export class LogManager {
         config: this.configFor(tp.topic),
         budget: this.budget,
         cleanShutdown: dir.cleanShutdown,
-        recoveryPoint: recoveryPoints.get(key) ?? 0,
+        recoveryPoint: recoveryPoints?.get(key) ?? 0,
         logStartOffset: startOffsets.get(key) ?? 0,
         log: this.say,
       });

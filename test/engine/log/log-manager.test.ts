@@ -194,4 +194,18 @@ describe('LogManager', () => {
     expect(ran).toBe(true);
     manager.close();
   });
+  it('a garbage recovery-point or log-start-offset checkpoint does not stop the start', async () => {
+    const manager = open();
+    manager.getOrCreateLog('t', 0).append(batchOf(3));
+    manager.close();
+    fs.writeFileSync(path.join(dirs[0]!, 'recovery-point-offset-checkpoint'), '0\n3\nnot a line\n');
+    fs.writeFileSync(path.join(dirs[0]!, 'log-start-offset-checkpoint'), 'garbage');
+    const said: string[] = [];
+    const again = open({ log: (message) => said.push(message) });
+    const log = again.getLog('t', 0);
+    expect(log!.logEndOffset).toBe(3);
+    expect(decodeRecords((await log!.read(0, 1 << 20)).records)).toHaveLength(3);
+    expect(said.filter((m) => m.includes('malformed checkpoint'))).toHaveLength(2);
+    again.close();
+  });
 });
