@@ -77,6 +77,7 @@ export class Broker {
         brokerCount: 1,
         maxPartitionsPerTopic: config.maxPartitionsPerTopic,
         maxPartitions: config.maxPartitions,
+        warn: (message) => this.log.warn(message),
       });
       const listenerConfig = config.listeners[0]!;
       const advertisedConfig = config.advertisedListeners[0]!;

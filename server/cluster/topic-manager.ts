@@ -45,6 +45,7 @@ export class TopicManager {
     // that cannot be made now (a full disk, no descriptors left) stays offline until the next
     // start, said once: a broker that cannot start is worse than one partition that answers an error.
     const warn = defaults.warn ?? ((message: string) => process.stderr.write(`kiln: ${message}\n`));
+    if (store.damage) this.adoptLogs(warn);
     for (const topic of store.list()) {
       logs.setTopicConfig(topic.name, topic.configs);
       const failed: number[] = [];
@@ -64,6 +65,24 @@ export class TopicManager {
         );
       }
     }
+  }
+
+  /**
+   * The topic store was damaged: every topic with partition directories is known again, with as
+   * many partitions as its highest directory says and default configs (the overrides were in the
+   * damaged file). __consumer_offsets is left to the offset store, which makes it again with its
+   * own configs and finds its directories.
+   */
+  private adoptLogs(warn: (message: string) => void): void {
+    const counts = new Map<string, number>();
+    for (const log of this.logs.allLogs())
+      counts.set(log.topic, Math.max(counts.get(log.topic) ?? 0, log.partition + 1));
+    counts.delete('__consumer_offsets');
+    for (const [name, partitions] of counts)
+      this.store.create(name, partitions, {}, INTERNAL_TOPICS.has(name));
+    warn(
+      `${this.store.damage}: ${counts.size} topics taken from the partition directories, with default configs`,
+    );
   }
 
   /**

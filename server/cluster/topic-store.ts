@@ -54,16 +54,34 @@ export class TopicStore {
 
   private constructor(private readonly file: string) {}
 
+  /**
+   * Why the file could not be read when the store was opened (it was damaged and set aside as
+   * `<file>.damaged-<time>`), or undefined. The topic manager then takes the topics from the
+   * partition directories, with default configs.
+   */
+  damage: string | undefined;
+
   static open(dir: string): TopicStore {
     const store = new TopicStore(path.join(dir, TOPICS_FILE));
-    if (fs.existsSync(store.file)) {
-      const data = JSON.parse(fs.readFileSync(store.file, 'utf8')) as {
-        version: number;
-        topics: TopicInfo[];
-      };
-      if (data.version !== 1) throw new Error(`${store.file}: unknown version ${data.version}`);
-      for (const topic of data.topics) store.index({ ...topic, internal: INTERNAL_TOPICS.has(topic.name) });
+    if (!fs.existsSync(store.file)) return store;
+    let data: { version: number; topics: TopicInfo[] };
+    try {
+      data = JSON.parse(fs.readFileSync(store.file, 'utf8')) as typeof data;
+      if (!data || !Array.isArray(data.topics)) throw new Error('no topic list');
+      for (const topic of data.topics) {
+        if (typeof topic?.name !== 'string' || !Number.isInteger(topic.partitions) || topic.partitions < 1)
+          throw new Error(`bad topic entry ${JSON.stringify(topic)}`);
+      }
+    } catch (err) {
+      // Damage must not keep the broker from starting: the file is kept aside for a look.
+      store.damage = `${store.file} cannot be read (${(err as Error).message})`;
+      fs.renameSync(store.file, `${store.file}.damaged-${Date.now()}`);
+      return store;
     }
+    // A file from a newer Kiln is not damage: refusing to start is safer than guessing.
+    if (data.version !== 1) throw new Error(`${store.file}: unknown version ${data.version}`);
+    for (const topic of data.topics)
+      store.index({ ...topic, configs: topic.configs ?? {}, internal: INTERNAL_TOPICS.has(topic.name) });
     return store;
   }
 

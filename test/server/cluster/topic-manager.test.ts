@@ -297,3 +297,38 @@ describe('TopicManager', () => {
     expect(third.broker.logs.getLog('lost', 2)!.logEndOffset).toBe(0);
   });
 });
+
+describe('a damaged topic store', () => {
+  it('does not stop the start: the topics come back from their partition directories', async () => {
+    const ctx = openAdminContext();
+    try {
+      expect(ctx.broker.topics.create('kept', 3, 1, { 'retention.ms': '1000' }).errorCode).toBe(
+        ErrorCode.NONE,
+      );
+      ctx.broker.logs.getLog('kept', 2)!.append(batchOf(4));
+      const file = path.join(ctx.dir, TOPICS_FILE);
+      // Stopped (the logs closed), the file damaged, started again.
+      ctx.broker.logs.close();
+      fs.writeFileSync(file, '{"version":1,"topics":[{"na');
+      const reopened = openAdminContext({}, ctx.dir);
+      contextsToClose.push(reopened);
+      const topic = reopened.broker.topics.store.get('kept');
+      expect(topic?.partitions).toBe(3);
+      const log = reopened.broker.logs.getLog('kept', 2)!;
+      expect(decodeRecords((await log.read(0, 1 << 20)).records)).toHaveLength(4);
+      // The damaged file is kept aside; a new one is written.
+      expect(fs.readdirSync(ctx.dir).some((name) => name.startsWith(`${TOPICS_FILE}.damaged-`))).toBe(true);
+      expect(JSON.parse(fs.readFileSync(file, 'utf8')).topics[0].name).toBe('kept');
+    } finally {
+      for (const c of contextsToClose.splice(0)) {
+        try {
+          c.close();
+        } catch {
+          // closed already
+        }
+      }
+    }
+  });
+});
+
+const contextsToClose: AdminContext[] = [];
