@@ -364,6 +364,9 @@ export class LogSegment {
   distrustIndex(): void {
     if (!this.indexTrusted) return;
     this.indexTrusted = false;
+    // The active segment's index files go on taking entries (they are opened by path to grow);
+    // a sealed one's are removed so the next start rebuilds them.
+    if (this.writable) return;
     for (const kind of ['index', 'timeindex'] as const)
       fs.rmSync(segmentFilePath(this.dir, this.baseOffset, kind), { force: true });
   }

@@ -8,6 +8,9 @@
  *   disk fails an append (DiskFullError) instead of SIGBUS. Slots past the last entry stay zero.
  * - Read-only (older segments): opening reads one entry; the mapping is made on first lookup.
  * - `trimToValidSize()` cuts the file to its entries when the segment stops being active.
+ * - No descriptor is kept: appends write through the mapping, flushes msync it, and the file is
+ *   opened only for the moments it must grow, shrink or be mapped anew. A broker with thousands
+ *   of idle partitions holds no descriptor for their indexes.
  *
  * Nothing here touches a mapped byte at or past `entries * entrySize`, and no view of the mapping
  * leaves this class, so shrinking the file under a live mapping is safe.
@@ -66,8 +69,8 @@ export abstract class MappedIndex {
   private readonly chunkEntries: number;
   private readonly warmEntries: number;
   private filePath: string;
-  /** Open only while writable (growth needs it); read-only mapping closes it right after mmap. */
-  private fd: number | undefined;
+  /** Appends allowed (the active segment's index). */
+  private writable = false;
   private map: Buffer | undefined;
   private mapWritable = false;
   /** Entries the writable mapping covers; it grows by doubling (see ensureWritableMap). */
@@ -102,12 +105,12 @@ export abstract class MappedIndex {
       this.fileBytes = fs.fstatSync(fd).size;
       this.count = this.countEntries(fd, Math.floor(this.fileBytes / es));
       if (options.writable) this.becomeWritable(fd);
-      else fs.closeSync(fd);
     } catch (err) {
-      closeQuietly(fd);
       throw err instanceof CorruptIndexError || err instanceof StorageError
         ? err
         : new StorageError(`cannot open index ${path}`, err);
+    } finally {
+      closeQuietly(fd);
     }
   }
 
@@ -124,7 +127,7 @@ export abstract class MappedIndex {
     return this.count * this.entrySize;
   }
   get isWritable(): boolean {
-    return this.fd !== undefined;
+    return this.writable;
   }
   /** Whether the file is mapped now (read-only indexes map on first lookup). */
   get isMapped(): boolean {
@@ -155,7 +158,7 @@ export abstract class MappedIndex {
     const buf = this.mapped();
     if (n > 0) buf.copy(this.lastEntryBytes, 0, (n - 1) * es, n * es);
     else this.lastEntryBytes.fill(0);
-    if (this.fd !== undefined) {
+    if (this.writable) {
       // Zero what is dropped so a crash before the next flush cannot bring those entries back.
       buf.fill(0, n * es, this.count * es);
       this.dirtyEntries = Math.max(this.dirtyEntries, this.count);
@@ -184,11 +187,9 @@ export abstract class MappedIndex {
     this.checkOpen();
     const exact = this.count * this.entrySize;
     try {
-      if (this.fd !== undefined) {
-        if (this.fileBytes !== exact) fs.ftruncateSync(this.fd, exact);
-        const fd = this.fd;
-        this.fd = undefined;
-        fs.closeSync(fd);
+      if (this.writable) {
+        if (this.fileBytes !== exact) fs.truncateSync(this.filePath, exact);
+        this.writable = false;
       } else if (this.fileBytes > exact) {
         fs.truncateSync(this.filePath, exact);
       }
@@ -201,7 +202,7 @@ export abstract class MappedIndex {
   /** Opens a read-only or trimmed index for appends again (its segment became the active one). */
   makeWritable(): void {
     this.checkOpen();
-    if (this.fd !== undefined) return;
+    if (this.writable) return;
     const fd = openFile(this.filePath, 'r+', false);
     try {
       this.fileBytes = fs.fstatSync(fd).size;
@@ -213,10 +214,11 @@ export abstract class MappedIndex {
       }
       this.becomeWritable(fd);
     } catch (err) {
-      closeQuietly(fd);
       throw err instanceof CorruptIndexError || err instanceof StorageError
         ? err
         : new StorageError(`cannot reopen index ${this.filePath} for appends`, err);
+    } finally {
+      closeQuietly(fd);
     }
   }
 
@@ -248,7 +250,7 @@ export abstract class MappedIndex {
     }
   }
 
-  /** Renames the file; an open mapping and fd stay valid. */
+  /** Renames the file; an open mapping stays valid. */
   renameTo(newPath: string): void {
     try {
       fs.renameSync(this.filePath, newPath);
@@ -340,7 +342,7 @@ export abstract class MappedIndex {
    */
   protected reserveEntry(): number {
     if (this.closed) throw new IndexAppendError(this.filePath, 'index is closed');
-    if (this.fd === undefined) throw new IndexAppendError(this.filePath, 'index is read-only');
+    if (!this.writable) throw new IndexAppendError(this.filePath, 'index is read-only');
     if (this.count >= this.maxEntries) {
       throw new IndexAppendError(this.filePath, `index is full (${this.maxEntries} entries)`);
     }
@@ -348,10 +350,14 @@ export abstract class MappedIndex {
     if ((this.count + 1) * es > this.fileBytes) {
       const capacity = Math.max(this.maxEntries, this.count);
       const target = Math.min(capacity, Math.ceil((this.count + 1) / this.chunkEntries) * this.chunkEntries);
-      extendWithZeros(this.fd, this.fileBytes, target * es, this.filePath);
-      this.fileBytes = target * es;
+      this.withFd((fd) => {
+        extendWithZeros(fd, this.fileBytes, target * es, this.filePath);
+        this.fileBytes = target * es;
+        this.ensureWritableMap(this.count + 1, fd);
+      });
     }
-    this.ensureWritableMap(this.count + 1);
+    if (!this.mapWritable || this.map === undefined || this.mapCapacity < this.count + 1)
+      this.withFd((fd) => this.ensureWritableMap(this.count + 1, fd));
     return this.count * es;
   }
 
@@ -367,8 +373,8 @@ export abstract class MappedIndex {
   }
 
   /**
-   * Takes `fd` as the append handle: cuts anything past the entries (so every slot past the last
-   * entry is zero, see the top) and maps read-write.
+   * Opens the index for appends through `fd` (which the caller closes): cuts anything past the
+   * entries (so every slot past the last entry is zero, see the top) and maps read-write.
    */
   private becomeWritable(fd: number): void {
     const exact = this.count * this.entrySize;
@@ -376,9 +382,19 @@ export abstract class MappedIndex {
       fs.ftruncateSync(fd, exact);
       this.fileBytes = exact;
     }
-    this.fd = fd;
+    this.writable = true;
     if (!this.mapWritable) this.mapCapacity = 0;
-    this.ensureWritableMap(Math.max(this.count, 1));
+    this.ensureWritableMap(Math.max(this.count, 1), fd);
+  }
+
+  /** Runs `use` with the file open for writing, closed again after. */
+  private withFd<T>(use: (fd: number) => T): T {
+    const fd = openFile(this.filePath, 'r+', false);
+    try {
+      return use(fd);
+    } finally {
+      closeQuietly(fd);
+    }
   }
 
   /**
@@ -387,11 +403,11 @@ export abstract class MappedIndex {
    * segment.index.bytes up front would keep the garbage collector busy for nothing. The mapping
    * may reach past the end of the file; only slots below the file's size are ever touched.
    */
-  private ensureWritableMap(entries: number): void {
+  private ensureWritableMap(entries: number, fd: number): void {
     if (this.mapWritable && this.map !== undefined && this.mapCapacity >= entries) return;
     const limit = Math.max(this.maxEntries, this.count);
     const capacity = Math.min(limit, Math.max(entries, this.chunkEntries * 2, this.mapCapacity * 2));
-    this.map = mapFile(this.fd as number, capacity * this.entrySize, true);
+    this.map = mapFile(fd, capacity * this.entrySize, true);
     adviseRandom(this.map);
     this.mapWritable = true;
     this.mapCapacity = capacity;
@@ -424,8 +440,7 @@ export abstract class MappedIndex {
   }
 
   private release(): void {
-    if (this.fd !== undefined) closeQuietly(this.fd);
-    this.fd = undefined;
+    this.writable = false;
     // No unmap exists: dropping the reference lets GC unmap it (see ARCHITECTURE.md).
     this.map = undefined;
     this.mapWritable = false;

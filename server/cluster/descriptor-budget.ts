@@ -1,19 +1,19 @@
 /**
  * How many more file descriptors this process may open: what creating partitions is checked
- * against, so that a CreateTopics or CreatePartitions asking for more than the machine allows is
- * refused up front instead of failing with EMFILE half way (and then at every start).
+ * against, so that a CreateTopics or CreatePartitions on a process out of descriptors is refused
+ * up front instead of failing with EMFILE half way.
  *
- * Measured on a broker with 3,000 partitions: each holds two descriptors while idle (its active
- * segment's offset and time indexes stay open for appends; 5,950 more than an empty broker after
- * a restart), and a third, its .log file, while it is used (9,001 after creating them). The .log
- * files open on demand under the engine's OpenFileBudget, whose whole share is set aside here, as
- * is a reserve for sockets and everything else; the index descriptors must fit in what is left.
+ * An idle partition holds no descriptor: its index files are opened only for the moment they grow
+ * or shrink (engine/segment/mapped-index.ts), and its .log files open on demand under the
+ * engine's OpenFileBudget, whose whole share is set aside here, as is a reserve for sockets and
+ * everything else. (Before, each idle partition held its two index files open: 3,000 partitions
+ * took 5,950 descriptors, and a broker whose limit was lowered could not start again.)
  */
 import fs from 'node:fs';
 import { defaultOpenFileBudget, type OpenFileBudget } from '../../engine/index.js';
 
-/** Descriptors a partition holds while idle (its active segment's two index files). */
-export const DESCRIPTORS_PER_PARTITION = 2;
+/** Descriptors a partition holds while idle. */
+export const DESCRIPTORS_PER_PARTITION = 0;
 
 /** The process's soft limit on open files, or undefined where /proc cannot tell. */
 export function descriptorLimit(): number | undefined {
@@ -53,7 +53,7 @@ export function descriptorProblem(
   const held = Math.max(0, open - logFiles.size);
   const needed = partitions * DESCRIPTORS_PER_PARTITION;
   const free = limit - logFiles.limit - reserve - held;
-  if (needed <= free) return undefined;
+  if (needed <= free && free >= 0) return undefined;
   return (
     `${partitions} new partitions need ${needed} file descriptors, but only ${Math.max(0, free)} of the ` +
     `process's limit of ${limit} are free (${held} open, ${logFiles.limit} kept for segment files, ` +

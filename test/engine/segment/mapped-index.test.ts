@@ -228,3 +228,36 @@ describe('crash-like files with a zero-filled tail', () => {
     again.close();
   });
 });
+
+describe('index descriptors', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = makeTempDir();
+  });
+  afterEach(() => removeTempDir(dir));
+
+  const openIndexFds = (): number =>
+    fs.readdirSync('/proc/self/fd').filter((fd) => {
+      try {
+        return fs.readlinkSync(`/proc/self/fd/${fd}`).startsWith(dir);
+      } catch {
+        return false;
+      }
+    }).length;
+
+  it('active indexes hold no descriptor between appends (idle partitions held two each)', () => {
+    const options = { maxIndexBytes: 1 << 20, writable: true, preallocateChunkBytes: 64 };
+    const indexes = Array.from({ length: 50 }, (_, i) =>
+      OffsetIndex.open(path.join(dir, `${i}.index`), 0, options),
+    );
+    // Enough appends to grow each file and its mapping several times.
+    for (const index of indexes) for (let e = 1; e <= 40; e++) index.append(e, e * 100);
+    expect(openIndexFds()).toBe(0);
+    for (const index of indexes) {
+      expect(index.entries).toBe(40);
+      expect(index.lookupPosition(25)).toBe(2500);
+      index.close({ trim: true });
+      expect(fs.statSync(index.path).size).toBe(40 * 8);
+    }
+  });
+});

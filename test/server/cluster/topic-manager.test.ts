@@ -95,7 +95,7 @@ describe('TopicManager', () => {
     expect(fs.readdirSync(ctx.dir).filter((d) => d.startsWith('five-') || d.startsWith('nine-'))).toEqual([]);
   });
 
-  it('refuses partitions the file-descriptor limit cannot hold, before making any', () => {
+  it('idle partitions need no descriptors, and a process with none to spare refuses new ones, before making any', () => {
     const ctx = open();
     const original = execFileSync('prlimit', [
       '--pid',
@@ -108,16 +108,22 @@ describe('TopicManager', () => {
       .toString()
       .trim()
       .split(/\s+/);
-    execFileSync('prlimit', ['--pid', String(process.pid), `--nofile=1024:${original[1]}`]);
     // The .log files' budget follows the limit as it would in a broker started under it.
     const logFiles = defaultOpenFileBudget.limit;
     defaultOpenFileBudget.setLimit(256);
+    const openNow = fs.readdirSync('/proc/self/fd').length;
     try {
-      const result = ctx.broker.topics.create('many', 1000, 1, {});
+      // 1000 partitions under a limit of 1024: they held two descriptors each and did not fit.
+      execFileSync('prlimit', ['--pid', String(process.pid), `--nofile=1024:${original[1]}`]);
+      expect(ctx.broker.topics.create('many', 1000, 1, {}).errorCode).toBe(ErrorCode.NONE);
+      // New .log files stay open up to their budget of 256; the indexes hold none.
+      expect(fs.readdirSync('/proc/self/fd').length).toBeLessThan(openNow + 256 + 20);
+      // No room left beside the reserve for connections and segment files: refused up front.
+      execFileSync('prlimit', ['--pid', String(process.pid), `--nofile=${openNow + 300}:${original[1]}`]);
+      const result = ctx.broker.topics.create('more', 10, 1, {});
       expect(result.errorCode).toBe(ErrorCode.INVALID_PARTITIONS);
       expect(result.errorMessage).toMatch(/file descriptors/);
-      expect(fs.readdirSync(ctx.dir).filter((d) => d.startsWith('many-'))).toEqual([]);
-      expect(ctx.broker.topics.create('some', 100, 1, {}).errorCode).toBe(ErrorCode.NONE);
+      expect(fs.readdirSync(ctx.dir).filter((d) => d.startsWith('more-'))).toEqual([]);
     } finally {
       defaultOpenFileBudget.setLimit(logFiles);
       execFileSync('prlimit', ['--pid', String(process.pid), `--nofile=${original[0]}:${original[1]}`]);
