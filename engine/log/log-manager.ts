@@ -203,8 +203,16 @@ export class LogManager {
     const existing = this.logs.get(key);
     if (existing) return existing;
     const dir = this.leastLoadedDir();
-    const log = PartitionLog.open({
-      dir: path.join(dir.path, partitionDirName(topic, partition)),
+    const log = this.openCleanly(path.join(dir.path, partitionDirName(topic, partition)), topic, partition);
+    this.logs.set(key, log);
+    this.logDir.set(key, dir);
+    return log;
+  }
+
+  /** Opens (or creates) a partition directory as a log that was stopped cleanly. */
+  private openCleanly(dir: string, topic: string, partition: number): PartitionLog {
+    return PartitionLog.open({
+      dir,
       topic,
       partition,
       config: this.configFor(topic),
@@ -212,9 +220,6 @@ export class LogManager {
       cleanShutdown: true,
       log: this.say,
     });
-    this.logs.set(key, log);
-    this.logDir.set(key, dir);
-    return log;
   }
 
   /**
@@ -233,18 +238,7 @@ export class LogManager {
       fs.renameSync(log.dir, doomed);
     } catch (err) {
       // Still there: open it again so the partition keeps working, and say the deletion failed.
-      this.logs.set(
-        key,
-        PartitionLog.open({
-          dir: log.dir,
-          topic,
-          partition,
-          config: this.configFor(topic),
-          budget: this.budget,
-          cleanShutdown: true,
-          log: this.say,
-        }),
-      );
+      this.logs.set(key, this.openCleanly(log.dir, topic, partition));
       throw new StorageError(`cannot delete ${log.dir}`, err);
     }
     this.logs.delete(key);
