@@ -10,6 +10,7 @@ import type { ProtocolClient } from '../helpers/protocol-client.js';
 import { seededRandom } from '../helpers/seeded-random.js';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
 import { connect, freePort, request, startChildBroker, type ChildBroker } from './child-broker.js';
+import { fetchRequest } from '../helpers/fetch-request.js';
 
 /**
  * Files damaged in a stopped broker's log directory — a torn or zeroed tail of the active segment, a
@@ -48,18 +49,7 @@ interface Fetched {
 async function fetchFrom(client: ProtocolClient, fetchOffset: number): Promise<Fetched> {
   const records: { offset: number; value: string }[] = [];
   for (;;) {
-    const response = await request(client, 1, 11, {
-      replicaId: -1,
-      maxWaitMs: 0,
-      minBytes: 0,
-      maxBytes: 1 << 20,
-      isolationLevel: 0,
-      sessionId: 0,
-      sessionEpoch: -1,
-      topics: [{ topic: TOPIC, partitions: [{ partition: 0, fetchOffset, partitionMaxBytes: 1 << 20 }] }],
-      forgottenTopicsData: [],
-      rackId: '',
-    });
+    const response = await request(client, 1, 11, fetchRequest(TOPIC, 0, fetchOffset));
     const partition = (response.responses as { partitions: Record<string, unknown>[] }[])[0]!.partitions[0]!;
     const errorCode = partition.errorCode as number;
     if (errorCode !== 0) return { records, errorCode };

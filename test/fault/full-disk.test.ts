@@ -7,6 +7,7 @@ import { startBroker, type RunningBroker } from '../helpers/broker-fixture.js';
 import { ProtocolClient } from '../helpers/protocol-client.js';
 import { mountSmallFs, type SmallFs } from '../helpers/small-fs.js';
 import { connect, freePort, readAll, request, startChildBroker } from './child-broker.js';
+import { fetchRequest } from '../helpers/fetch-request.js';
 
 /**
  * A broker whose disk fills up: produce answers KAFKA_STORAGE_ERROR while reads go on, produce
@@ -45,18 +46,7 @@ describe('a full disk', () => {
       .partitionResponses[0]!;
   };
   const fetchCount = async (): Promise<[number, number]> => {
-    const response = await client!.request(1, 11, {
-      replicaId: -1,
-      maxWaitMs: 0,
-      minBytes: 0,
-      maxBytes: 1 << 24,
-      isolationLevel: 0,
-      sessionId: 0,
-      sessionEpoch: -1,
-      topics: [{ topic: 'full', partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 1 << 24 }] }],
-      forgottenTopicsData: [],
-      rackId: '',
-    });
+    const response = await client!.request(1, 11, fetchRequest('full', 0, 0, { maxBytes: 1 << 24 }));
     const partition = (response.responses as { partitions: Record<string, unknown>[] }[])[0]!.partitions[0]!;
     return [partition.errorCode as number, (partition.records as Buffer | null)?.length ?? 0];
   };

@@ -5,6 +5,7 @@ import { ErrorCode } from '../../server/protocol/error-codes.js';
 import type { ProtocolClient } from '../helpers/protocol-client.js';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
 import { connect, freePort, request, startChildBroker, type ChildBroker } from './child-broker.js';
+import { fetchRequest } from '../helpers/fetch-request.js';
 
 /**
  * Many partitions under a low descriptor limit: a broker run with `prlimit --nofile` takes as many
@@ -85,18 +86,7 @@ describe('partition exhaustion', () => {
     return [...new Set(partitions.map((p) => p.errorCode))];
   };
   const lastRecord = async (name: string, partition: number): Promise<[number, number]> => {
-    const response = await request(client!, 1, 11, {
-      replicaId: -1,
-      maxWaitMs: 0,
-      minBytes: 0,
-      maxBytes: 1 << 20,
-      isolationLevel: 0,
-      sessionId: 0,
-      sessionEpoch: -1,
-      topics: [{ topic: name, partitions: [{ partition, fetchOffset: 0, partitionMaxBytes: 1 << 20 }] }],
-      forgottenTopicsData: [],
-      rackId: '',
-    });
+    const response = await request(client!, 1, 11, fetchRequest(name, partition, 0));
     const result = (
       response.responses as { partitions: { errorCode: number; highWatermark: bigint }[] }[]
     )[0]!.partitions[0]!;

@@ -7,6 +7,7 @@ import { buildBrokerConfig } from '../../../server/config.js';
 import { ErrorCode } from '../../../server/protocol/error-codes.js';
 import { ProtocolClient } from '../../helpers/protocol-client.js';
 import { makeTempDir, removeTempDir } from '../../helpers/temp-dir.js';
+import { fetchRequest } from '../../helpers/fetch-request.js';
 
 /**
  * Every partition used to hold its .log descriptors open from start to stop, idle or not: a broker
@@ -54,18 +55,7 @@ describe('Fetch across many partitions under the open-file budget', () => {
   };
 
   const fetchValue = async (c: ProtocolClient, partition: number): Promise<string | undefined> => {
-    const response = await c.request(1, 11, {
-      replicaId: -1,
-      maxWaitMs: 0,
-      minBytes: 0,
-      maxBytes: 1 << 20,
-      isolationLevel: 0,
-      sessionId: 0,
-      sessionEpoch: -1,
-      topics: [{ topic: 'many', partitions: [{ partition, fetchOffset: 0, partitionMaxBytes: 1 << 20 }] }],
-      forgottenTopicsData: [],
-      rackId: '',
-    });
+    const response = await c.request(1, 11, fetchRequest('many', partition, 0));
     const answer = (response.responses as { partitions: Record<string, unknown>[] }[])[0]!.partitions[0]!;
     expect(answer.errorCode).toBe(ErrorCode.NONE);
     for (const batch of iterateBatches((answer.records as Buffer | null) ?? Buffer.alloc(0)))

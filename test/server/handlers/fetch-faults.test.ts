@@ -9,6 +9,7 @@ import { buildBrokerConfig } from '../../../server/config.js';
 import { ErrorCode } from '../../../server/protocol/error-codes.js';
 import { ProtocolClient } from '../../helpers/protocol-client.js';
 import { makeTempDir, removeTempDir } from '../../helpers/temp-dir.js';
+import { fetchRequest } from '../../helpers/fetch-request.js';
 
 /** A fetch of damaged data on the broker's disk answers an error and logs it; it never stalls. */
 describe('Fetch of damaged segments', () => {
@@ -39,18 +40,11 @@ describe('Fetch of damaged segments', () => {
   });
 
   const fetch = async (topic: string, fetchOffset: number) => {
-    const response = await client.request(1, 11, {
-      replicaId: -1,
-      maxWaitMs: 100,
-      minBytes: 1,
-      maxBytes: 1 << 20,
-      isolationLevel: 0,
-      sessionId: 0,
-      sessionEpoch: -1,
-      topics: [{ topic, partitions: [{ partition: 0, fetchOffset, partitionMaxBytes: 1 << 20 }] }],
-      forgottenTopicsData: [],
-      rackId: '',
-    });
+    const response = await client.request(
+      1,
+      11,
+      fetchRequest(topic, 0, fetchOffset, { maxWaitMs: 100, minBytes: 1 }),
+    );
     return (response.responses as { partitions: Record<string, unknown>[] }[])[0]!.partitions[0]!;
   };
 
