@@ -132,7 +132,7 @@ async function collect(
             err instanceof OffsetOutOfRangeError ? ErrorCode.OFFSET_OUT_OF_RANGE : errorCodeFor(err);
           // Damage on the broker's own disk (a corrupt batch, a file cut under it) is news, not
           // something a client did: it gets a log line, and the fetch an error for that partition.
-          if (!isClientError(errorCode, err))
+          if (!isClientError(errorCode, err) && firstInAWhile(`${topic!.name}-${p.partition}`))
             broker.log.error(
               { err, topic: topic!.name, partition: p.partition, offset: p.fetchOffset },
               'fetch failed',
@@ -154,4 +154,17 @@ async function collect(
     memory?.release(held);
   }
   return { responses, bytes, failed };
+}
+
+/** When each partition's fetch failure was last logged: a consumer retrying a damaged partition
+ * would otherwise write a line per fetch. */
+const lastLogged = new Map<string, number>();
+const LOG_EVERY_MS = 60_000;
+
+function firstInAWhile(key: string): boolean {
+  const now = Date.now();
+  if (now - (lastLogged.get(key) ?? 0) < LOG_EVERY_MS) return false;
+  if (lastLogged.size > 10_000) lastLogged.clear();
+  lastLogged.set(key, now);
+  return true;
 }

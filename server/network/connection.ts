@@ -112,6 +112,11 @@ export class Connection {
     return this.queue.length;
   }
 
+  /** A request is partly read, or waits for request memory: the connection is not idle. */
+  get reading(): boolean {
+    return this.decoder.assembling || this.decoder.blocked;
+  }
+
   /**
    * Whether this connection already has more coming to it than the request being handled: other
    * requests in flight or response bytes not yet sent. A fetch on a spent response budget reads

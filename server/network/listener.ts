@@ -66,7 +66,12 @@ export class Listener {
       if (readMs > 0 && connection.readTooSlow(now, readMs)) {
         this.options.debug?.(`closing ${connection.remote}: a request took more than ${readMs} ms to arrive`);
         connection.close();
-      } else if (idleMs > 0 && connection.inFlight === 0 && now - connection.lastActive > idleMs) {
+      } else if (
+        idleMs > 0 &&
+        connection.inFlight === 0 &&
+        !connection.reading &&
+        now - connection.lastActive > idleMs
+      ) {
         this.options.debug?.(`closing ${connection.remote}: idle for more than ${idleMs} ms`);
         connection.close();
       }

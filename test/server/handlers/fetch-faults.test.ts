@@ -70,6 +70,9 @@ describe('Fetch of damaged segments', () => {
     const logged = lines.find((line) => line.msg === 'fetch failed');
     expect(logged).toMatchObject({ topic: 'damaged', partition: 0, offset: 4 });
     expect(JSON.stringify(logged!.err)).toMatch(/corrupt segment/);
+    // A consumer that keeps asking gets its error each time, the log one line a minute.
+    for (let i = 0; i < 5; i++) expect((await fetch('damaged', 4)).errorCode).toBe(ErrorCode.CORRUPT_MESSAGE);
+    expect(lines.filter((line) => line.msg === 'fetch failed' && line.topic === 'damaged')).toHaveLength(1);
     // Offsets before the damage still read.
     expect((await fetch('damaged', 0)).errorCode).toBe(ErrorCode.NONE);
   });

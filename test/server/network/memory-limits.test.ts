@@ -46,6 +46,19 @@ describe('connection limits', () => {
     },
   );
 
+  it('a connection in the middle of a request is not closed as idle', { timeout: 20_000 }, async () => {
+    kiln = await startBroker({ 'connections.max.idle.ms': '200', 'kiln.request.read.timeout.ms': '5000' });
+    const sending = await raw();
+    const header = Buffer.alloc(4);
+    header.writeInt32BE(100_000);
+    sending.write(header);
+    sending.write(Buffer.alloc(1000));
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    expect(sending.destroyed).toBe(false);
+    // Only the read timeout ends it.
+    await closed(sending);
+  });
+
   it('connections idle longer than connections.max.idle.ms are closed', { timeout: 20_000 }, async () => {
     kiln = await startBroker({ 'connections.max.idle.ms': '200' });
     const client = await ProtocolClient.connect(kiln.bootstrap);
