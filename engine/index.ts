@@ -16,7 +16,7 @@ export { recoverSegment, type SegmentRecovery } from './segment/segment-recovery
 export { OffsetIndex } from './segment/offset-index.js';
 export { TimeIndex } from './segment/time-index.js';
 export { MappingBudget, defaultMappingBudget } from './segment/mapping-budget.js';
-export { OpenFileBudget, defaultOpenFileBudget } from './segment/open-file-budget.js';
+export { OpenFileBudget, defaultOpenFileBudget, descriptorLimit } from './segment/open-file-budget.js';
 export { isMapped, releasePages } from './segment/mapped-file.js';
 export * from './segment/segment-files.js';
 export * from './log/log-config.js';

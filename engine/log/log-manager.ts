@@ -29,6 +29,7 @@ import {
   writeCheckpoint,
   writeFileAtomically,
 } from './checkpoint-file.js';
+import { BackgroundTasks, eachOf } from './background-tasks.js';
 import { DirLock } from './dir-lock.js';
 import { DEFAULT_LOG_CONFIG, isCompacted, parseLogConfig, type LogConfig } from './log-config.js';
 import { cleanLog } from '../cleaner/log-cleaner.js';
@@ -70,8 +71,8 @@ export class LogManager {
   private readonly logs = new Map<string, PartitionLog>();
   private readonly logDir = new Map<string, DataDir>();
   private readonly overrides = new Map<string, Record<string, string>>();
-  private readonly timers: NodeJS.Timeout[] = [];
   private closed = false;
+  private readonly tasks: BackgroundTasks;
   private cleaning = false;
   private readonly cleanerOffsets = new Map<DataDir, Map<string, number>>();
 
@@ -80,7 +81,9 @@ export class LogManager {
     readonly defaults: LogConfig,
     private readonly budget: MappingBudget,
     private readonly say: (message: string) => void,
-  ) {}
+  ) {
+    this.tasks = new BackgroundTasks(say);
+  }
 
   static open(options: LogManagerOptions): LogManager {
     if (options.dirs.length === 0) throw new Error('at least one data directory is needed');
@@ -118,14 +121,16 @@ export class LogManager {
       fs.rmSync(path.join(dir.path, CLEAN_SHUTDOWN_FILE), { force: true });
       syncDirectory(dir.path);
     }
-    manager.schedule(options.retentionCheckIntervalMs ?? 300_000, 'retention', () => manager.runRetention());
-    manager.schedule(options.flushCheckIntervalMs ?? 1_000, 'flush', () => manager.flushDue());
-    manager.schedule(options.trimResidentIntervalMs ?? 250, 'page trim', () => budget.trimResident());
-    manager.schedule(options.checkpointIntervalMs ?? 60_000, 'checkpoint', () =>
+    manager.tasks.every(options.retentionCheckIntervalMs ?? 300_000, 'retention', () =>
+      manager.runRetention(),
+    );
+    manager.tasks.every(options.flushCheckIntervalMs ?? 1_000, 'flush', () => manager.flushDue());
+    manager.tasks.every(options.trimResidentIntervalMs ?? 250, 'page trim', () => budget.trimResident());
+    manager.tasks.every(options.checkpointIntervalMs ?? 60_000, 'checkpoint', () =>
       manager.flushRolledAndCheckpoint(),
     );
     if (options.cleanerEnabled)
-      manager.schedule(options.cleanerIntervalMs ?? 15_000, 'cleaner', () => manager.runCleaner());
+      manager.tasks.every(options.cleanerIntervalMs ?? 15_000, 'cleaner', () => manager.runCleaner());
     return manager;
   }
 
@@ -264,13 +269,13 @@ export class LogManager {
   /** One retention pass over every log. Returns the segments deleted. */
   runRetention(now = Date.now()): number {
     let deleted = 0;
-    eachLog(this.logs.values(), (log) => (deleted += log.deleteOldSegments(now)));
+    eachOf(this.logs.values(), (log) => (deleted += log.deleteOldSegments(now)));
     return deleted;
   }
 
   /** Flushes the logs whose flush.ms has passed. */
   flushDue(now = Date.now()): void {
-    eachLog(this.logs.values(), (log) => log.flushIfDue(now));
+    eachOf(this.logs.values(), (log) => log.flushIfDue(now));
   }
 
   /** Writes the recovery-point and log-start-offset checkpoints of every directory. */
@@ -368,7 +373,7 @@ export class LogManager {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const timer of this.timers) clearInterval(timer);
+    this.tasks.stop();
     let clean = true;
     const attempt = (what: string, step: () => void): void => {
       try {
@@ -404,65 +409,7 @@ export class LogManager {
     return best;
   }
 
-  /**
-   * Runs `task` every `intervalMs`. A task never ends the process: a throw or a rejection (EMFILE,
-   * ENOSPC...) is reported once, and the task is retried with a doubling back-off (up to 64
-   * intervals) until it succeeds again, which is reported too. An async task still running when
-   * its next turn comes skips that turn.
-   */
-  private schedule(intervalMs: number, name: string, task: () => unknown): void {
-    if (intervalMs <= 0) return;
-    let running = false;
-    let failures = 0;
-    let skip = 0;
-    const failed = (err: unknown): void => {
-      if (failures === 0)
-        this.say(`background task ${name} failed, retrying with back-off: ${(err as Error).message}`);
-      failures++;
-      skip = Math.min(2 ** failures, 64) - 1;
-    };
-    const succeeded = (): void => {
-      if (failures > 0) this.say(`background task ${name} works again after ${failures} failures`);
-      failures = 0;
-    };
-    const timer = setInterval(() => {
-      if (running || this.closed) return;
-      if (skip > 0) {
-        skip--;
-        return;
-      }
-      let result: unknown;
-      try {
-        result = task();
-      } catch (err) {
-        failed(err);
-        return;
-      }
-      if (!(result instanceof Promise)) return succeeded();
-      running = true;
-      result.then(succeeded, failed).finally(() => (running = false));
-    }, intervalMs);
-    timer.unref();
-    this.timers.push(timer);
-  }
-
   private checkOpen(): void {
     if (this.closed) throw new LogClosedError('the log manager');
   }
-}
-
-/**
- * Runs `task` on every log; one that fails does not keep the others from their turn. The first
- * failure is thrown at the end, for the schedule to report and back off.
- */
-function eachLog(logs: Iterable<PartitionLog>, task: (log: PartitionLog) => void): void {
-  let failure: unknown;
-  for (const log of logs) {
-    try {
-      task(log);
-    } catch (err) {
-      failure ??= err;
-    }
-  }
-  if (failure !== undefined) throw failure;
 }

@@ -81,14 +81,21 @@ export class OpenFileBudget {
  * everything else), at least 64 and at most 4096; 1024 where the limit cannot be read.
  */
 export function defaultOpenFileLimit(): number {
+  const soft = descriptorLimit();
+  return soft === undefined ? 1024 : Math.min(4096, Math.max(64, Math.floor(soft / 4)));
+}
+
+/** The process's soft limit on open files (`ulimit -n`), or undefined where /proc cannot tell. */
+export function descriptorLimit(): number | undefined {
   try {
     const limits = fs.readFileSync('/proc/self/limits', 'utf8');
-    const soft = /^Max open files\s+(\d+)/m.exec(limits)?.[1];
-    if (soft) return Math.min(4096, Math.max(64, Math.floor(Number(soft) / 4)));
+    const soft = /^Max open files\s+(\S+)/m.exec(limits)?.[1];
+    if (soft === undefined) return undefined;
+    return soft === 'unlimited' ? Number.MAX_SAFE_INTEGER : Number(soft);
   } catch {
-    // Not Linux, or /proc is not mounted: fall through to the fixed default.
+    // Not Linux, or /proc is not mounted.
+    return undefined;
   }
-  return 1024;
 }
 
 /** The process-wide budget that segment files use unless given another one. */

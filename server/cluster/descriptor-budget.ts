@@ -10,22 +10,7 @@
  * took 5,950 descriptors, and a broker whose limit was lowered could not start again.)
  */
 import fs from 'node:fs';
-import { defaultOpenFileBudget, type OpenFileBudget } from '../../engine/index.js';
-
-/** Descriptors a partition holds while idle. */
-export const DESCRIPTORS_PER_PARTITION = 0;
-
-/** The process's soft limit on open files, or undefined where /proc cannot tell. */
-export function descriptorLimit(): number | undefined {
-  try {
-    const limits = fs.readFileSync('/proc/self/limits', 'utf8');
-    const soft = /^Max open files\s+(\S+)/m.exec(limits)?.[1];
-    if (soft === undefined) return undefined;
-    return soft === 'unlimited' ? Number.MAX_SAFE_INTEGER : Number(soft);
-  } catch {
-    return undefined;
-  }
-}
+import { defaultOpenFileBudget, descriptorLimit, type OpenFileBudget } from '../../engine/index.js';
 
 /** Descriptors open now, or undefined where /proc cannot tell. */
 export function openDescriptors(): number | undefined {
@@ -37,9 +22,10 @@ export function openDescriptors(): number | undefined {
 }
 
 /**
- * Why `partitions` new partitions would not fit in the descriptor limit, or undefined when they
- * fit (or the limit cannot be read). Set aside: the .log files' whole budget (`logFiles.limit`)
- * and an eighth of the limit, at least 256, for connections and everything else.
+ * Why new partitions cannot be made now, or undefined when they can (or the limit cannot be
+ * read): the process has no descriptors to spare beside the .log files' whole budget
+ * (`logFiles.limit`) and an eighth of the limit, at least 256, for connections and everything
+ * else. New partitions need none once made, only the moment's few while they are created.
  */
 export function descriptorProblem(
   partitions: number,
@@ -51,12 +37,11 @@ export function descriptorProblem(
   const reserve = Math.max(256, Math.floor(limit / 8));
   // The .log descriptors open now are part of their budget, counted once.
   const held = Math.max(0, open - logFiles.size);
-  const needed = partitions * DESCRIPTORS_PER_PARTITION;
   const free = limit - logFiles.limit - reserve - held;
-  if (needed <= free && free >= 0) return undefined;
+  if (free >= 0) return undefined;
   return (
-    `${partitions} new partitions need ${needed} file descriptors, but only ${Math.max(0, free)} of the ` +
-    `process's limit of ${limit} are free (${held} open, ${logFiles.limit} kept for segment files, ` +
-    `${reserve} for connections): raise the limit (ulimit -n) or create fewer partitions`
+    `${partitions} new partitions cannot be made: no file descriptors are free of the process's ` +
+    `limit of ${limit} (${held} open, ${logFiles.limit} kept for segment files, ${reserve} for ` +
+    `connections): raise the limit (ulimit -n)`
   );
 }
