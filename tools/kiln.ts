@@ -3,10 +3,12 @@
  * `command: Command`; this file only finds it and runs it. `kiln --help` lists them all.
  *
  * Exit codes: 0 success, 1 the command ran and found a problem (e.g. verify found corruption),
- * 2 bad usage or input (a readable message on stderr), 3 an unexpected failure.
+ * 2 bad usage or input (a readable message on stderr), 3 an unexpected failure. `--version`
+ * anywhere prints `kiln <version>`.
  */
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { kilnVersion } from './client/version.js';
 
 export interface Command {
   name: string;
@@ -38,6 +40,11 @@ async function loadCommands(): Promise<Command[]> {
 export async function main(argv: string[]): Promise<number> {
   const commands = await loadCommands();
   const [name, ...rest] = argv;
+  // Kafka's tools all answer --version; so do `kiln` and each of its commands.
+  if (name === '--version' || name === '-V' || rest.includes('--version')) {
+    process.stdout.write(`kiln ${kilnVersion()}\n`);
+    return 0;
+  }
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     const width = Math.max(...commands.map((c) => c.name.length), 8);
     process.stdout.write(

@@ -20,12 +20,17 @@ import { API_VERSIONS_KEY, skipHeaderTaggedFields } from '../../server/protocol/
 import { ProtocolReader } from '../../server/protocol/reader.js';
 import { inRange } from '../../server/protocol/schema.js';
 import { ProtocolWriter } from '../../server/protocol/writer.js';
-import { checkError } from './errors.js';
+import { BrokerConnectionError, KafkaError, checkError, socketReason } from './errors.js';
 
 type Pending = { resolve: (frame: Buffer) => void; reject: (err: Error) => void };
 
 /** The largest response frame accepted: a Fetch answer is bounded by its max bytes (at most 2 GiB). */
 const MAX_RESPONSE_BYTES = 0x7fffffff;
+/**
+ * How long connecting plus ApiVersions may take (Kafka's socket.connection.setup.timeout.ms is
+ * 10 s): an unroutable address or something that is not a Kafka broker fails instead of hanging.
+ */
+const SETUP_TIMEOUT_MS = 10_000;
 
 /** One TCP connection to one broker, with the versions negotiated for it. */
 export class Connection {
@@ -39,11 +44,15 @@ export class Connection {
   private failure: Error | undefined;
   private readonly socket: net.Socket;
 
+  /** host:port, as errors name it. */
+  readonly address: string;
+
   private constructor(
     host: string,
     port: number,
     readonly clientId: string,
   ) {
+    this.address = `${host.includes(':') ? `[${host}]` : host}:${port}`;
     this.socket = net.connect({
       host,
       port,
@@ -59,17 +68,61 @@ export class Connection {
     });
     // Only if `onread` were ignored would bytes come as 'data' chunks; they are decoded the same.
     this.socket.on('data', (chunk: Buffer) => this.guard(() => this.decoder.push(chunk, this.onFrame)));
-    this.socket.on('error', (err) => this.failAll(err));
-    this.socket.on('close', () => this.failAll(new Error('connection closed by the broker')));
+    this.socket.on('error', (err) =>
+      this.failAll(
+        new BrokerConnectionError(
+          this.address,
+          socketReason(err),
+          `lost the connection to broker ${this.address} (${socketReason(err)})`,
+        ),
+      ),
+    );
+    this.socket.on('close', () =>
+      this.failAll(
+        new BrokerConnectionError(this.address, 'closed', `broker ${this.address} closed the connection`),
+      ),
+    );
   }
 
-  static async open(host: string, port: number, clientId: string): Promise<Connection> {
+  /**
+   * Connects and negotiates versions; a refused, unresolvable or silent address becomes a
+   * BrokerConnectionError naming it ("cannot reach broker 127.0.0.1:1 (ECONNREFUSED)").
+   */
+  static async open(
+    host: string,
+    port: number,
+    clientId: string,
+    setupTimeoutMs = SETUP_TIMEOUT_MS,
+  ): Promise<Connection> {
     const conn = new Connection(host, port, clientId);
-    await new Promise<void>((resolve, reject) => {
-      conn.socket.once('connect', resolve);
-      conn.socket.once('error', reject);
-    });
-    await conn.negotiate();
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        (async () => {
+          await new Promise<void>((resolve, reject) => {
+            conn.socket.once('connect', resolve);
+            conn.socket.once('error', reject);
+          });
+          await conn.negotiate();
+        })(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })),
+            setupTimeoutMs,
+          );
+        }),
+      ]);
+    } catch (err) {
+      conn.socket.destroy();
+      if (err instanceof KafkaError) throw err;
+      // Refused, unresolvable, timed out, closed, or an answer that is not Kafka's protocol.
+      throw new BrokerConnectionError(
+        conn.address,
+        err instanceof BrokerConnectionError ? err.reason : socketReason(err),
+      );
+    } finally {
+      clearTimeout(timer);
+    }
     return conn;
   }
 

@@ -21,3 +21,23 @@ export class KafkaError extends Error {
 export function checkError(code: unknown, context: string, detail?: unknown): void {
   if (typeof code === 'number' && code !== 0) throw new KafkaError(code, context, detail as string | null);
 }
+
+/**
+ * A broker that could not be reached, or whose connection was lost mid-command: the command ends
+ * with this one line and exit code 1 (tools/client/cli.ts withClient).
+ */
+export class BrokerConnectionError extends Error {
+  constructor(
+    readonly address: string,
+    readonly reason: string,
+    message = `cannot reach broker ${address} (${reason})`,
+  ) {
+    super(message);
+  }
+}
+
+/** The short reason of a socket error: its code (ECONNREFUSED, ENOTFOUND, ...) or its message. */
+export function socketReason(err: unknown): string {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' ? code : (err as Error).message;
+}

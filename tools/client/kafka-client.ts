@@ -13,7 +13,7 @@ import { Connection } from './connection.js';
 import { KafkaError, checkError } from './errors.js';
 
 export { Connection } from './connection.js';
-export { KafkaError, checkError, errorName } from './errors.js';
+export { BrokerConnectionError, KafkaError, checkError, errorName } from './errors.js';
 export { murmur2, partitionForKey } from './partitioner.js';
 
 export const ApiKey = {
@@ -34,6 +34,10 @@ export const ApiKey = {
   DeleteGroups: 42,
   IncrementalAlterConfigs: 44,
 } as const;
+
+/** How often, and how patiently, a producer asks for the metadata of a topic being created. */
+const PRODUCER_METADATA_ATTEMPTS = 6;
+const PRODUCER_METADATA_BACKOFF_MS = 100;
 
 /** ListOffsets' special timestamps. */
 export const LATEST = -1;
@@ -61,12 +65,34 @@ export interface ClusterMetadata {
   topics: TopicMetadata[];
 }
 
+/** A malformed broker address; the command line turns it into a usage error (exit 2). */
+export class BadAddressError extends Error {}
+
+/**
+ * One broker address, `host:port` (`[v6]:port` for an IPv6 literal); the port 1-65535. Throws
+ * BadAddressError naming what is wrong.
+ */
 export function parseHostPort(address: string): { host: string; port: number } {
-  const at = address.lastIndexOf(':');
-  const port = Number(address.slice(at + 1));
-  if (at <= 0 || !Number.isInteger(port) || port <= 0)
-    throw new Error(`bad address '${address}' (want host:port)`);
-  return { host: address.slice(0, at), port };
+  const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9._-]+)):(\d{1,5})$/.exec(address);
+  const port = Number(match?.[3]);
+  if (!match || port < 1 || port > 65535) {
+    const why = !address.includes(':')
+      ? 'no port'
+      : match
+        ? 'port must be 1-65535'
+        : /^\[?\]?:/.test(address)
+          ? 'no host'
+          : 'want host:port';
+    throw new BadAddressError(`bad broker address '${address}' (${why}; want host:port)`);
+  }
+  return { host: match[1] ?? match[2]!, port };
+}
+
+/** A comma-separated bootstrap list (Kafka's bootstrap.servers): every address must be well formed. */
+export function parseBootstrap(list: string): { host: string; port: number }[] {
+  const addresses = list.split(',').map((a) => a.trim());
+  if (addresses.every((a) => a === '')) throw new BadAddressError('no broker address given (want host:port)');
+  return addresses.filter((a) => a !== '').map(parseHostPort);
 }
 
 /** The tools' client: a bootstrap connection plus one connection per broker it needs to reach. */
@@ -82,8 +108,7 @@ export class KafkaClient {
   static async connect(bootstrapServers: string, clientId = 'kiln-cli'): Promise<KafkaClient> {
     let lastError: unknown;
     // Like Kafka clients: try each bootstrap address in turn.
-    for (const address of bootstrapServers.split(',')) {
-      const { host, port } = parseHostPort(address.trim());
+    for (const { host, port } of parseBootstrap(bootstrapServers)) {
       try {
         return new KafkaClient(await Connection.open(host, port, clientId), clientId);
       } catch (err) {
@@ -94,10 +119,10 @@ export class KafkaClient {
   }
 
   /** Metadata for `topics` (all topics when null); remembers the brokers for later routing. */
-  async metadata(topics: string[] | null = null): Promise<ClusterMetadata> {
+  async metadata(topics: string[] | null = null, allowAutoTopicCreation = false): Promise<ClusterMetadata> {
     const response = await this.bootstrap.request(ApiKey.Metadata, {
       topics: topics ? topics.map((name) => ({ name })) : null,
-      allowAutoTopicCreation: false,
+      allowAutoTopicCreation,
     });
     const brokers = new Map<number, { host: string; port: number }>();
     for (const b of response.brokers as { nodeId: number; host: string; port: number }[]) {
@@ -129,6 +154,44 @@ export class KafkaClient {
     if (!topic) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic ${name}`);
     checkError(topic.errorCode, `topic ${name}`);
     return topic;
+  }
+
+  /**
+   * Metadata of the topic a producer writes to. Like Kafka's producer, the Metadata request lets
+   * the broker create a missing topic (auto.create.topics.enable), and while the answer is
+   * LEADER_NOT_AVAILABLE or UNKNOWN_TOPIC_OR_PARTITION (just created, or no leader yet) it asks
+   * again a few times; a topic still missing after that was refused by the broker.
+   */
+  async producerTopic(name: string, attempts = PRODUCER_METADATA_ATTEMPTS): Promise<TopicMetadata> {
+    let backoff = PRODUCER_METADATA_BACKOFF_MS;
+    for (let attempt = 1; ; attempt++) {
+      const topic = (await this.metadata([name], true)).topics.find((t) => t.name === name);
+      const code = topic?.errorCode ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+      const leaderless = topic?.partitions.find((p) => p.errorCode !== ErrorCode.NONE || p.leader < 0);
+      if (topic && code === ErrorCode.NONE && topic.partitions.length > 0 && !leaderless) return topic;
+      const waiting =
+        code === ErrorCode.NONE ||
+        code === ErrorCode.LEADER_NOT_AVAILABLE ||
+        code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+      if (!waiting) checkError(code, `topic ${name}`);
+      if (attempt >= attempts) {
+        if (code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) {
+          throw new KafkaError(
+            code,
+            `topic ${name}`,
+            'it does not exist and the broker did not create it (auto.create.topics.enable=false?); ' +
+              'create it with kiln topics --create',
+          );
+        }
+        throw new KafkaError(
+          code === ErrorCode.NONE ? (leaderless?.errorCode ?? ErrorCode.LEADER_NOT_AVAILABLE) : code,
+          `topic ${name}`,
+          'no leader for every partition yet',
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, backoff));
+      backoff = Math.min(backoff * 2, 1000);
+    }
   }
 
   /** A connection to broker `nodeId` (known from the last Metadata). */

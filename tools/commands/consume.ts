@@ -2,39 +2,49 @@
 import { parseArgs } from 'node:util';
 import type { Command } from '../kiln.js';
 import { UsageError } from '../kiln.js';
-import { parseInteger, parseKeyValues, withClient } from '../client/cli.js';
-import {
-  ApiKey,
-  EARLIEST,
-  LATEST,
-  checkError,
-  type KafkaClient,
-  type TopicMetadata,
-} from '../client/kafka-client.js';
-import { iterateBatches, readRecords, type Record } from '../../engine/index.js';
-import type { Message } from '../../server/protocol/codec.js';
+import { BROKER_OPTIONS, bootstrapFrom, parseInteger, parseProperties, withClient } from '../client/cli.js';
+import { fetchRecords, type ConsumeRun } from '../client/console-fetcher.js';
+import { EARLIEST, LATEST, type KafkaClient, type TopicMetadata } from '../client/kafka-client.js';
+import { PRINT_PROPERTIES, makePrinter, type RecordPrinter } from '../client/record-printer.js';
+import { GroupMember } from '../perf/group-member.js';
 
 const USAGE = `usage: kiln consume --bootstrap-server HOST:PORT --topic T [options]
 
-  --from-beginning      start at the earliest offset (default: the latest)
-  --offset N            start at offset N (needs --partition)
+Prints the topic's records as they arrive, until Ctrl-C (or --max-messages, or --timeout-ms
+without a record); then prints "Processed a total of N messages" on stderr and exits 0.
+
+  --bootstrap-server B  broker list host:port[,host:port...] (--broker-list is the same)
+  --topic T             the topic
+  --from-beginning      start at the earliest offset (default: the latest); with --group, only
+                        where the group has no committed offset
+  --offset O            earliest, latest or an offset N (N needs --partition)
   --time MS             start at the first record with timestamp >= MS
   --partition N         read only partition N (default: all partitions)
   --max-messages N      stop after N records
-  --timeout-ms MS       stop after MS without new data (default 5000)
-  --group G             start from G's committed offsets and commit what was consumed
-  --property k=v        print.key, print.partition, print.offset, print.timestamp, print.headers
-                        (true/false), key.separator (default tab)
+  --timeout-ms MS       stop after MS without a record (default: never)
+  --group G             consume as a member of group G (see below)
+  --property k=v        print.key, print.value, print.partition, print.offset, print.timestamp,
+                        print.headers (true/false), key.separator (default tab), line.separator,
+                        headers.separator, null.literal
   --formatter json      one JSON object per record
+  --version             print kiln's version
 
---group makes this a standalone consumer, not a group member: there is no join or rebalance. It
-reads every assigned partition (all, or --partition), starts from the group's committed offsets
-(falling back to --from-beginning or the latest offset), and at the end commits its positions with
-generation -1 and no member id, which brokers accept only while the group has no active members.`;
+--group G joins the group as a member, as Kafka's console consumer does: JoinGroup and SyncGroup
+(range assignment; roundrobin when every member offers it), heartbeats, rejoining when the group
+rebalances. Each assigned partition starts at the group's committed offset (where there is none,
+per --from-beginning / --offset earliest|latest, else the latest); offsets are committed every
+5 seconds, before a rebalance and at the end, and the member leaves the group on exit.
+With --partition, --group is not a membership: that partition is read and its position committed
+as the group's (generation -1), which brokers accept while the group has no active members.`;
 
-/** Longest single Fetch wait: short enough to notice --timeout-ms promptly. */
-const MAX_WAIT_MS = 500;
-const PARTITION_MAX_BYTES = 1024 * 1024;
+/** Kafka's console consumer commits automatically every 5 s (auto.commit.interval.ms). */
+const COMMIT_INTERVAL_MS = 5_000;
+
+type Start =
+  | { kind: 'earliest' }
+  | { kind: 'latest' }
+  | { kind: 'offset'; offset: number }
+  | { kind: 'time'; time: number };
 
 export const command: Command = {
   name: 'consume',
@@ -44,14 +54,14 @@ export const command: Command = {
     const { values } = parseArgs({
       args: argv,
       options: {
-        'bootstrap-server': { type: 'string' },
+        ...BROKER_OPTIONS,
         topic: { type: 'string' },
         'from-beginning': { type: 'boolean' },
         offset: { type: 'string' },
         time: { type: 'string' },
         partition: { type: 'string' },
         'max-messages': { type: 'string' },
-        'timeout-ms': { type: 'string', default: '5000' },
+        'timeout-ms': { type: 'string' },
         group: { type: 'string' },
         property: { type: 'string', multiple: true },
         formatter: { type: 'string' },
@@ -59,186 +69,178 @@ export const command: Command = {
     });
     const topicName = values.topic;
     if (!topicName) throw new UsageError('--topic is required');
-    const offset = parseInteger(values.offset, '--offset');
     const time = parseInteger(values.time, '--time');
     const partition = parseInteger(values.partition, '--partition');
     const maxMessages = parseInteger(values['max-messages'], '--max-messages') ?? Infinity;
-    const timeoutMs = parseInteger(values['timeout-ms'], '--timeout-ms')!;
-    if ([values['from-beginning'], offset !== undefined, time !== undefined].filter(Boolean).length > 1) {
+    const timeoutMs = parseInteger(values['timeout-ms'], '--timeout-ms');
+    if (
+      [values['from-beginning'], values.offset !== undefined, time !== undefined].filter(Boolean).length > 1
+    ) {
       throw new UsageError('give at most one of --from-beginning, --offset, --time');
     }
-    if (offset !== undefined && partition === undefined) throw new UsageError('--offset needs --partition');
+    const start = startFrom(values.offset, values['from-beginning'] ?? false, time);
+    if (start.kind === 'offset' && partition === undefined)
+      throw new UsageError('--offset N needs --partition');
     if (values.formatter !== undefined && values.formatter !== 'json')
       throw new UsageError('--formatter must be json');
-    const printer = makePrinter(parseKeyValues(values.property), values.formatter === 'json');
+    const print = makePrinter(
+      parseProperties(values.property, PRINT_PROPERTIES),
+      values.formatter === 'json',
+    );
+    const group = values.group;
 
-    return withClient('consume', values['bootstrap-server'], async (client) => {
+    return withClient('consume', bootstrapFrom(values), async (client) => {
       const topic = await client.topic(topicName);
-      const partitions = partition === undefined ? topic.partitions.map((p) => p.partition) : [partition];
-      const positions = await startPositions(client, topic, partitions, {
-        fromBeginning: values['from-beginning'] ?? false,
-        offset,
-        time,
-        group: values.group,
-      });
-      const consumed = await fetchLoop(client, topic, positions, maxMessages, timeoutMs, printer);
-      if (values.group) await client.commitOffsets(values.group, topic.name, positions);
-      process.stderr.write(`Processed a total of ${consumed} messages\n`);
+      if (partition !== undefined && !topic.partitions.some((p) => p.partition === partition))
+        throw new UsageError(
+          `--partition ${partition} does not exist (topic has ${topic.partitions.length})`,
+        );
+      const run: ConsumeRun = { consumed: 0, maxMessages, timeoutMs, lastData: Date.now(), stopping: false };
+      const stop = stopOnSignals(run);
+      try {
+        if (group !== undefined && partition === undefined) {
+          await consumeAsMember(client, topic, group, start, print, run);
+        } else {
+          const partitions = partition === undefined ? topic.partitions.map((p) => p.partition) : [partition];
+          const positions = await startPositions(client, topic, partitions, start, group);
+          await fetchRecords({
+            client,
+            topic,
+            positions,
+            print,
+            run,
+            reset: async (p) => (await resetOffsets(client, topic, [p], start)).get(p)!,
+            log,
+          });
+          if (group !== undefined) await client.commitOffsets(group, topic.name, positions);
+        }
+      } finally {
+        stop();
+      }
+      process.stderr.write(`Processed a total of ${run.consumed} messages\n`);
       return 0;
     });
   },
 };
 
-interface StartOptions {
-  fromBeginning: boolean;
-  offset: number | undefined;
-  time: number | undefined;
-  group: string | undefined;
+const log = (line: string): void => {
+  process.stderr.write(`kiln consume: ${line}\n`);
+};
+
+function startFrom(offset: string | undefined, fromBeginning: boolean, time: number | undefined): Start {
+  if (time !== undefined) return { kind: 'time', time };
+  if (fromBeginning || offset === 'earliest') return { kind: 'earliest' };
+  if (offset === undefined || offset === 'latest') return { kind: 'latest' };
+  if (!/^\d+$/.test(offset))
+    throw new UsageError(`--offset must be earliest, latest or N >= 0, got '${offset}'`);
+  return { kind: 'offset', offset: Number(offset) };
 }
 
-async function startPositions(
+/**
+ * Ctrl-C (and SIGTERM) end the run cleanly: the current Fetch returns, offsets are committed and
+ * the group left. A second Ctrl-C exits at once. A closed stdout (`| head`) ends it too.
+ */
+function stopOnSignals(run: ConsumeRun): () => void {
+  const onSignal = () => {
+    if (run.stopping) process.exit(130);
+    run.stopping = true;
+  };
+  const onStdoutError = (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    run.stopping = true;
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.stdout.on('error', onStdoutError);
+  return () => {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+    process.stdout.removeListener('error', onStdoutError);
+  };
+}
+
+/** Where each partition starts when nothing committed says otherwise. */
+async function resetOffsets(
   client: KafkaClient,
   topic: TopicMetadata,
   partitions: number[],
-  opts: StartOptions,
+  start: Start,
 ): Promise<Map<number, number>> {
-  if (opts.offset !== undefined) return new Map([[partitions[0]!, opts.offset]]);
-  if (opts.time !== undefined) {
-    const found = await client.listOffsets(topic, partitions, opts.time);
+  if (start.kind === 'offset') return new Map(partitions.map((p) => [p, start.offset]));
+  if (start.kind === 'time') {
+    const found = await client.listOffsets(topic, partitions, start.time);
     const latest = await client.listOffsets(topic, partitions, LATEST);
     // No record at or after the time: start at the end, as Kafka's consumer does.
     return new Map(partitions.map((p) => [p, found.get(p)! >= 0 ? found.get(p)! : latest.get(p)!]));
   }
-  const fallback = await client.listOffsets(topic, partitions, opts.fromBeginning ? EARLIEST : LATEST);
-  if (!opts.group) return fallback;
-  const committed =
-    (await client.committedOffsets(opts.group, [{ name: topic.name, partitionIndexes: partitions }])).get(
-      topic.name,
-    ) ?? new Map<number, number>();
-  return new Map(partitions.map((p) => [p, committed.get(p) ?? fallback.get(p)!]));
+  return client.listOffsets(topic, partitions, start.kind === 'earliest' ? EARLIEST : LATEST);
 }
 
-/** Fetches from every leader until --max-messages or --timeout-ms without data; updates `positions`. */
-async function fetchLoop(
+/**
+ * Start positions: an explicit --offset N or --time wins; otherwise the group's committed offset,
+ * then the reset policy (earliest or latest).
+ */
+async function startPositions(
   client: KafkaClient,
   topic: TopicMetadata,
-  positions: Map<number, number>,
-  maxMessages: number,
-  timeoutMs: number,
-  print: (partition: number, record: Record) => string,
-): Promise<number> {
-  const leaders = client.byLeader(topic, [...positions.keys()]);
-  let consumed = 0;
-  let lastData = Date.now();
-  const out: string[] = [];
-  while (consumed < maxMessages && Date.now() - lastData < timeoutMs) {
-    let gotData = false;
-    for (const [leader, partitions] of leaders) {
-      const conn = await client.node(leader);
-      const response = await conn.request(ApiKey.Fetch, {
-        replicaId: -1,
-        maxWaitMs: Math.min(MAX_WAIT_MS, timeoutMs),
-        minBytes: 1,
-        maxBytes: 50 * 1024 * 1024,
-        isolationLevel: 0,
-        sessionId: 0,
-        sessionEpoch: -1,
-        topics: [
-          {
-            topic: topic.name,
-            topicId: topic.topicId,
-            partitions: partitions.map((p) => ({
-              partition: p,
-              fetchOffset: positions.get(p)!,
-              partitionMaxBytes: PARTITION_MAX_BYTES,
-            })),
-          },
-        ],
-        forgottenTopicsData: [],
-        rackId: '',
+  partitions: number[],
+  start: Start,
+  group: string | undefined,
+): Promise<Map<number, number>> {
+  const reset = await resetOffsets(client, topic, partitions, start);
+  if (group === undefined || start.kind === 'offset' || start.kind === 'time') return reset;
+  const committed =
+    (await client.committedOffsets(group, [{ name: topic.name, partitionIndexes: partitions }])).get(
+      topic.name,
+    ) ?? new Map<number, number>();
+  return new Map(partitions.map((p) => [p, committed.get(p) ?? reset.get(p)!]));
+}
+
+/** Consumes as a member of `group` until the run ends, rejoining whenever the group rebalances. */
+async function consumeAsMember(
+  client: KafkaClient,
+  initialTopic: TopicMetadata,
+  group: string,
+  start: Start,
+  print: RecordPrinter,
+  run: ConsumeRun,
+): Promise<void> {
+  const member = new GroupMember(client, group, initialTopic.name, log, 'kiln consume');
+  let positions = new Map<number, number>();
+  try {
+    for (;;) {
+      const assigned = await member.join();
+      // The group may have been joined for a topic that grew partitions since.
+      const topic = await client.topic(initialTopic.name);
+      positions = await startPositions(client, topic, assigned, start, group);
+      let rebalancing = false;
+      member.startHeartbeats(() => (rebalancing = true));
+      let lastCommit = Date.now();
+      const end = await fetchRecords({
+        client,
+        topic,
+        positions,
+        print,
+        run,
+        interrupted: () => rebalancing,
+        reset: async (p) => (await resetOffsets(client, topic, [p], start)).get(p)!,
+        between: async () => {
+          if (Date.now() - lastCommit < COMMIT_INTERVAL_MS) return;
+          lastCommit = Date.now();
+          await member.commit(positions).catch((err: Error) => log(`commit failed: ${err.message}`));
+        },
+        log,
       });
-      checkError(response.errorCode, 'Fetch');
-      for (const t of response.responses as Message[]) {
-        for (const p of t.partitions as Message[]) {
-          const index = p.partitionIndex as number;
-          checkError(p.errorCode, `Fetch ${topic.name}-${index} at offset ${positions.get(index)!}`);
-          const records = p.records as Buffer | null;
-          if (!records || records.length === 0) continue;
-          let position = positions.get(index)!;
-          for (const batch of iterateBatches(completeBatches(records))) {
-            if (batch.lastOffset < position) continue;
-            if (!batch.isControl) {
-              for (const record of readRecords(batch)) {
-                if (record.offset < position) continue;
-                out.push(print(index, record));
-                position = record.offset + 1;
-                gotData = true;
-                if (++consumed >= maxMessages) break;
-              }
-            }
-            if (consumed >= maxMessages) break;
-            // Skip past control batches and records compaction removed from the batch's tail.
-            position = Math.max(position, batch.lastOffset + 1);
-          }
-          positions.set(index, position);
-          if (consumed >= maxMessages) break;
-        }
-      }
-      if (out.length) process.stdout.write(out.splice(0).join(''));
-      if (consumed >= maxMessages) break;
+      member.stopHeartbeats();
+      if (end !== 'interrupted') break;
+      // Before giving the partitions up, commit where this member got to (still this generation).
+      await member
+        .commit(positions)
+        .catch((err: Error) => log(`commit before rejoining failed: ${err.message}`));
     }
-    if (gotData) lastData = Date.now();
+    await member.commit(positions);
+  } finally {
+    member.stopHeartbeats();
+    await member.leave().catch((err: Error) => log(`leaving group ${group} failed: ${err.message}`));
   }
-  return consumed;
-}
-
-/** The leading whole batches of a fetched record set: a broker may cut the last one short. */
-function completeBatches(records: Buffer): Buffer {
-  let end = 0;
-  while (end + 12 <= records.length) {
-    const size = 12 + records.readInt32BE(end + 8);
-    if (end + size > records.length) break;
-    end += size;
-  }
-  return records.subarray(0, end);
-}
-
-function makePrinter(
-  props: Map<string, string>,
-  json: boolean,
-): (partition: number, record: Record) => string {
-  if (json) {
-    return (partition, r) =>
-      JSON.stringify({
-        partition,
-        offset: r.offset,
-        timestamp: r.timestamp,
-        key: r.key?.toString('utf8') ?? null,
-        value: r.value?.toString('utf8') ?? null,
-        headers: Object.fromEntries(r.headers.map((h) => [h.key, h.value?.toString('utf8') ?? null])),
-      }) + '\n';
-  }
-  const flag = (name: string) => props.get(name) === 'true';
-  const sep = props.get('key.separator') ?? '\t';
-  const [key, part, offset, timestamp, headers] = [
-    flag('print.key'),
-    flag('print.partition'),
-    flag('print.offset'),
-    flag('print.timestamp'),
-    flag('print.headers'),
-  ];
-  return (partition, r) => {
-    let line = '';
-    if (timestamp) line += `CreateTime:${r.timestamp}${sep}`;
-    if (part) line += `Partition:${partition}${sep}`;
-    if (offset) line += `Offset:${r.offset}${sep}`;
-    if (headers) {
-      line +=
-        (r.headers.length
-          ? r.headers.map((h) => `${h.key}:${h.value?.toString('utf8') ?? 'null'}`).join(',')
-          : 'NO_HEADERS') + sep;
-    }
-    if (key) line += (r.key?.toString('utf8') ?? 'null') + sep;
-    return line + (r.value?.toString('utf8') ?? 'null') + '\n';
-  };
 }

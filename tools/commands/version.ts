@@ -1,16 +1,15 @@
-/** `kiln version`: the Kiln version and the Node.js it runs on. */
-import fs from 'node:fs';
+/** `kiln version`: the Kiln version and the Node.js it runs on (`kiln --version` prints the first). */
 import type { Command } from '../kiln.js';
+import { kilnVersion } from '../client/version.js';
 
 export const command: Command = {
   name: 'version',
   summary: 'print the Kiln version',
-  usage: 'usage: kiln version\n\nPrints the Kiln version and the Node.js version it runs on.',
+  usage:
+    'usage: kiln version\n\nPrints the Kiln version and the Node.js version it runs on.\n' +
+    '`kiln --version` and `kiln <command> --version` print `kiln <version>`.',
   async run() {
-    const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-      version: string;
-    };
-    process.stdout.write(`kiln ${pkg.version} (node ${process.version})\n`);
+    process.stdout.write(`kiln ${kilnVersion()} (node ${process.version})\n`);
     return 0;
   },
 };

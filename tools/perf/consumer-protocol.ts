@@ -14,6 +14,10 @@ import { ProtocolReader } from '../../server/protocol/reader.js';
 import { ProtocolWriter } from '../../server/protocol/writer.js';
 
 export const RANGE_ASSIGNOR = 'range';
+/** Round robin under Java's name and under kafkajs's (its consumers offer only that one by default). */
+export const ROUND_ROBIN_ASSIGNORS = ['roundrobin', 'RoundRobinAssigner'] as const;
+/** What a Kiln member offers in JoinGroup, most preferred first. */
+export const ASSIGNORS: readonly string[] = [RANGE_ASSIGNOR, ...ROUND_ROBIN_ASSIGNORS];
 
 export function encodeSubscription(topics: readonly string[]): Buffer {
   const w = new ProtocolWriter();
@@ -89,4 +93,42 @@ export function assignRange(
     });
   }
   return result;
+}
+
+/**
+ * The round-robin assignor: every subscribed partition, ordered by topic then partition, goes to
+ * the next member (in member id order) that subscribes to its topic.
+ */
+export function assignRoundRobin(
+  members: readonly { memberId: string; topics: readonly string[] }[],
+  partitionCounts: ReadonlyMap<string, number>,
+): Map<string, Assignment> {
+  const result = new Map<string, Assignment>(members.map((m) => [m.memberId, new Map()]));
+  const sorted = [...members].sort((a, b) =>
+    a.memberId < b.memberId ? -1 : a.memberId > b.memberId ? 1 : 0,
+  );
+  let next = 0;
+  for (const topic of [...partitionCounts.keys()].sort()) {
+    for (let partition = 0; partition < partitionCounts.get(topic)!; partition++) {
+      for (let tries = 0; tries < sorted.length; tries++) {
+        const member = sorted[next++ % sorted.length]!;
+        if (!member.topics.includes(topic)) continue;
+        const assignment = result.get(member.memberId)!;
+        assignment.set(topic, [...(assignment.get(topic) ?? []), partition]);
+        break;
+      }
+    }
+  }
+  return result;
+}
+
+/** Assigns with the assignor the group chose (`range`, or round robin under either name). */
+export function assignPartitions(
+  protocol: string,
+  members: readonly { memberId: string; topics: readonly string[] }[],
+  partitionCounts: ReadonlyMap<string, number>,
+): Map<string, Assignment> {
+  return (ROUND_ROBIN_ASSIGNORS as readonly string[]).includes(protocol)
+    ? assignRoundRobin(members, partitionCounts)
+    : assignRange(members, partitionCounts);
 }

@@ -1,6 +1,7 @@
 /**
- * Membership of a classic consumer group for `kiln perf consume --group`: FindCoordinator, then
- * JoinGroup and SyncGroup with the range assignor (the leader assigns every member's partitions),
+ * Membership of a classic consumer group for `kiln perf consume --group` and `kiln consume --group`:
+ * FindCoordinator, then JoinGroup and SyncGroup with the range assignor (round robin when a member
+ * such as kafkajs offers only that; the leader assigns every member's partitions),
  * heartbeats while consuming, OffsetCommit with the generation and member id, and LeaveGroup at the
  * end. A heartbeat answered REBALANCE_IN_PROGRESS (or a lost membership) tells the consumer to
  * stop, commit and join again.
@@ -16,8 +17,8 @@ import {
 import { ErrorCode } from '../../server/protocol/error-codes.js';
 import type { Message } from '../../server/protocol/codec.js';
 import {
-  RANGE_ASSIGNOR,
-  assignRange,
+  ASSIGNORS,
+  assignPartitions,
   decodeAssignment,
   decodeSubscription,
   encodeAssignment,
@@ -63,6 +64,8 @@ export class GroupMember {
     readonly group: string,
     private readonly topic: string,
     private readonly log: (line: string) => void,
+    /** Named in LeaveGroup's reason. */
+    private readonly clientName = 'kiln perf consume',
   ) {}
 
   /** Joins (or rejoins) the group; resolves with this member's partitions of the topic. */
@@ -76,7 +79,7 @@ export class GroupMember {
         memberId: this.memberId,
         groupInstanceId: null,
         protocolType: 'consumer',
-        protocols: [{ name: RANGE_ASSIGNOR, metadata: encodeSubscription([this.topic]) }],
+        protocols: ASSIGNORS.map((name) => ({ name, metadata: encodeSubscription([this.topic]) })),
         reason: null,
       });
       const code = joined.errorCode as number;
@@ -94,15 +97,17 @@ export class GroupMember {
       checkError(code, `JoinGroup ${this.group}`);
       this.memberId = joined.memberId as string;
       this.generationId = joined.generationId as number;
+      // The assignor the group picked: one every member offered.
+      const protocol = (joined.protocolName as string | null) ?? ASSIGNORS[0]!;
       const assignments =
-        joined.leader === this.memberId ? await this.assign(joined.members as Message[]) : [];
+        joined.leader === this.memberId ? await this.assign(protocol, joined.members as Message[]) : [];
       const synced = await conn.request(SYNC_GROUP, {
         groupId: this.group,
         generationId: this.generationId,
         memberId: this.memberId,
         groupInstanceId: null,
         protocolType: 'consumer',
-        protocolName: RANGE_ASSIGNOR,
+        protocolName: protocol,
         assignments,
       });
       const syncCode = synced.errorCode as number;
@@ -157,13 +162,16 @@ export class GroupMember {
     const response = await this.conn.request(LEAVE_GROUP, {
       groupId: this.group,
       memberId: this.memberId,
-      members: [{ memberId: this.memberId, groupInstanceId: null, reason: 'kiln perf consume finished' }],
+      members: [{ memberId: this.memberId, groupInstanceId: null, reason: `${this.clientName} finished` }],
     });
     checkError(response.errorCode, `LeaveGroup ${this.group}`);
   }
 
-  /** The leader's part: range-assign every member's subscribed topics. */
-  private async assign(members: Message[]): Promise<{ memberId: string; assignment: Buffer }[]> {
+  /** The leader's part: assign every member's subscribed topics with the group's assignor. */
+  private async assign(
+    protocol: string,
+    members: Message[],
+  ): Promise<{ memberId: string; assignment: Buffer }[]> {
     const subscriptions = members.map((m) => ({
       memberId: m.memberId as string,
       topics: decodeSubscription(m.metadata as Buffer),
@@ -173,7 +181,7 @@ export class GroupMember {
     const counts = new Map(
       meta.topics.filter((t) => t.errorCode === ErrorCode.NONE).map((t) => [t.name, t.partitions.length]),
     );
-    const assigned = assignRange(subscriptions, counts);
+    const assigned = assignPartitions(protocol, subscriptions, counts);
     return [...assigned].map(([memberId, assignment]) => ({
       memberId,
       assignment: encodeAssignment(assignment),
