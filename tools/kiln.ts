@@ -48,7 +48,7 @@ export async function main(argv: string[]): Promise<number> {
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     const width = Math.max(...commands.map((c) => c.name.length), 8);
     process.stdout.write(
-      `usage: kiln <command> [options]\n\ncommands:\n${commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}\n\nkiln <command> --help shows a command's options.\n`,
+      `usage: kiln <command> [options]\n\ncommands:\n${commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}\n\nkiln <command> --help shows a command's options; kiln --version prints the version.\n`,
     );
     return name ? 0 : 2;
   }

@@ -1,6 +1,7 @@
 // Helpers for tests of `kiln produce` / `kiln consume` run as real processes: spawn the CLI (on a
 // pseudo-terminal when asked), collect its output, and wait for what a broker holds.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { promisify } from 'node:util';
 import { KafkaClient, LATEST } from '../../tools/client/kafka-client.js';
 
 /**
@@ -17,6 +18,20 @@ for line in sys.stdin.buffer:
 os.write(master, b'\\x04')
 sys.exit(child.wait())
 `;
+
+/** How long building dist/ may take, for the beforeAll that calls buildKiln. */
+export const BUILD_TIMEOUT_MS = 600_000;
+
+/**
+ * Runs `bin/kiln.js --version` once, so dist/ is rebuilt now if a source changed (the binary runs
+ * the compiled CLI) rather than inside a test that waits for the process to answer.
+ */
+export async function buildKiln(): Promise<void> {
+  const { stdout } = await promisify(execFile)('node', ['bin/kiln.js', '--version'], {
+    timeout: BUILD_TIMEOUT_MS,
+  });
+  if (!/^kiln \S+\n$/.test(stdout)) throw new Error(`bin/kiln.js --version printed '${stdout}'`);
+}
 
 export interface KilnProcess {
   child: ChildProcessWithoutNullStreams;

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker, type RunningBroker } from '../helpers/broker-fixture.js';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
 import { partitionForKey } from '../../tools/client/kafka-client.js';
+import { BUILD_TIMEOUT_MS, buildKiln } from './console-helpers.js';
 import { kiln } from './run-command.js';
 
 const execFileAsync = promisify(execFile);
@@ -15,6 +16,7 @@ let broker: RunningBroker;
 let bs: string[];
 let dir: string;
 
+beforeAll(buildKiln, BUILD_TIMEOUT_MS);
 beforeAll(async () => {
   broker = await startBroker();
   bs = ['--bootstrap-server', broker.bootstrap];

@@ -9,7 +9,7 @@ import { startBroker, type RunningBroker } from '../helpers/broker-fixture.js';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
 import { KafkaClient } from '../../tools/client/kafka-client.js';
 import { decodeAssignment } from '../../tools/perf/consumer-protocol.js';
-import { spawnKiln, waitFor, type KilnProcess } from './console-helpers.js';
+import { BUILD_TIMEOUT_MS, buildKiln, spawnKiln, waitFor, type KilnProcess } from './console-helpers.js';
 import { kiln } from './run-command.js';
 
 let broker: RunningBroker;
@@ -17,10 +17,12 @@ let bs: string[];
 let dir: string;
 let kafka: Kafka;
 
+beforeAll(buildKiln, BUILD_TIMEOUT_MS);
 beforeAll(async () => {
   broker = await startBroker();
   bs = ['--bootstrap-server', broker.bootstrap];
   dir = makeTempDir('kiln-consume-');
+  fs.writeFileSync(path.join(dir, 'one.txt'), 'one\n');
   kafka = new Kafka({ clientId: 'kiln-test', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
 });
 afterAll(async () => {
@@ -122,6 +124,24 @@ describe('kiln consume', () => {
     const offsets = await committed('leavers', 'leave');
     expect([...offsets.values()].reduce((a, b) => a + b, 0)).toBe(4);
     expect(await describeGroup('leavers', 'leave')).toMatchObject({ state: 'Empty', members: [] });
+  });
+
+  it('a broker lost while following is one line on stderr and exit 1', async () => {
+    const doomed = await startBroker();
+    let stopped = false;
+    try {
+      const b = ['--bootstrap-server', doomed.bootstrap];
+      await kiln('topics', ...b, '--create', '--topic', 'doomed');
+      const consumer = spawnKiln(['consume', ...b, '--topic', 'doomed', '--group', 'g', '--from-beginning']);
+      await kiln('produce', ...b, '--topic', 'doomed', '--file', path.join(dir, 'one.txt'));
+      await waitFor('the record', () => consumer.stdout() === 'one\n');
+      await doomed.stop();
+      stopped = true;
+      expect(await consumer.exited).toBe(1);
+      expect(consumer.stderr()).toBe(`kiln consume: broker ${doomed.bootstrap} closed the connection\n`);
+    } finally {
+      if (!stopped) await doomed.stop();
+    }
   });
 
   it('starts at --offset earliest, latest or N', async () => {

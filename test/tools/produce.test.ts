@@ -6,13 +6,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker, type RunningBroker } from '../helpers/broker-fixture.js';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
 import { Codec, iterateBatches } from '../../engine/index.js';
-import { recordCount, spawnKiln, waitFor, type KilnProcess } from './console-helpers.js';
+import {
+  BUILD_TIMEOUT_MS,
+  buildKiln,
+  recordCount,
+  spawnKiln,
+  waitFor,
+  type KilnProcess,
+} from './console-helpers.js';
 import { kiln } from './run-command.js';
 
 let broker: RunningBroker;
 let bs: string[];
 let dir: string;
 
+beforeAll(buildKiln, BUILD_TIMEOUT_MS);
 beforeAll(async () => {
   broker = await startBroker();
   bs = ['--bootstrap-server', broker.bootstrap];

@@ -4,7 +4,13 @@ import type { Command } from '../kiln.js';
 import { UsageError } from '../kiln.js';
 import { BROKER_OPTIONS, bootstrapFrom, parseInteger, parseProperties, withClient } from '../client/cli.js';
 import { fetchRecords, type ConsumeRun } from '../client/console-fetcher.js';
-import { EARLIEST, LATEST, type KafkaClient, type TopicMetadata } from '../client/kafka-client.js';
+import {
+  BrokerConnectionError,
+  EARLIEST,
+  LATEST,
+  type KafkaClient,
+  type TopicMetadata,
+} from '../client/kafka-client.js';
 import { PRINT_PROPERTIES, makePrinter, type RecordPrinter } from '../client/record-printer.js';
 import { GroupMember } from '../perf/group-member.js';
 
@@ -241,6 +247,9 @@ async function consumeAsMember(
     await member.commit(positions);
   } finally {
     member.stopHeartbeats();
-    await member.leave().catch((err: Error) => log(`leaving group ${group} failed: ${err.message}`));
+    await member.leave().catch((err: Error) => {
+      // A lost broker is reported once, by withClient; a failed leave on top of it says nothing new.
+      if (!(err instanceof BrokerConnectionError)) log(`leaving group ${group} failed: ${err.message}`);
+    });
   }
 }
