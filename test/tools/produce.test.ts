@@ -93,6 +93,16 @@ describe('kiln produce', () => {
     expect(records.map((r) => `${r.key}=${r.value}`).sort()).toEqual(['k1=one', 'k2=two']);
   });
 
+  it('stops on Ctrl-C after sending what was read, and exits 0', async () => {
+    await kiln('topics', ...bs, '--create', '--topic', 'interrupted');
+    const producer = spawnKiln(['produce', ...bs, '--topic', 'interrupted']);
+    producer.child.stdin.write('only\n');
+    await waitFor('the line', async () => (await recordCount(broker.bootstrap, 'interrupted')) === 1);
+    producer.child.kill('SIGINT');
+    expect(await producer.exited).toBe(0);
+    expect(producer.stderr()).toBe('produced 1 record(s) to interrupted\n');
+  });
+
   it('creates a missing topic when the broker auto-creates topics', async () => {
     const produced = await kiln(
       'produce',
