@@ -20,6 +20,8 @@ export { OpenFileBudget, defaultOpenFileBudget, descriptorLimit } from './segmen
 export { isMapped, releasePages } from './segment/mapped-file.js';
 export * from './segment/segment-files.js';
 export * from './log/log-config.js';
+export * from './log/property-value.js';
+export * from './log/topic-properties.js';
 export * from './log/checkpoint-file.js';
 export { DirLock } from './log/dir-lock.js';
 export * from './log/partition-log.js';

@@ -5,6 +5,7 @@
 import type { LogManager } from '../engine/index.js';
 import type { TopicManager } from './cluster/topic-manager.js';
 import type { BrokerConfig, Endpoint } from './config.js';
+import type { DynamicBrokerConfigs } from './config/dynamic-broker-configs.js';
 import type { Logger } from './logger.js';
 import type { MemoryBudget } from './network/memory-budget.js';
 
@@ -22,4 +23,9 @@ export interface BrokerContext {
    * fetch reads no more than what is left of it (one batch at least).
    */
   responseMemory?: MemoryBudget;
+  /**
+   * Dynamic broker configs (AlterConfigs on a broker resource). The broker opens them at start;
+   * a context built without them loads them on first use (see dynamicConfigsOf).
+   */
+  dynamic?: DynamicBrokerConfigs;
 }

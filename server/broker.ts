@@ -5,15 +5,18 @@
  * writes the clean-shutdown marker, so the next start does no recovery scan.
  *
  * Each data directory holds Kafka's `meta.properties` (version, broker.id, cluster.id); the cluster
- * id is made once and kept.
+ * id is made once and kept. A start that fails removes the data directories it created.
+ * Dynamic broker configs (AlterConfigs on a broker resource) are loaded before the logs open, so
+ * every log starts with the defaults in effect.
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import { LogManager, destroyWorkerPools, writeFileAtomically } from '../engine/index.js';
+import { LogManager, destroyWorkerPools } from '../engine/index.js';
 import type { BrokerContext } from './broker-context.js';
 import { TopicManager } from './cluster/topic-manager.js';
-import { TopicStore, newTopicId } from './cluster/topic-store.js';
+import { TopicStore } from './cluster/topic-store.js';
 import type { BrokerConfig } from './config.js';
+import { dataDirError, errnoCode, prepareDataDirs, removeCreatedDirs } from './config/data-dirs.js';
+import { DynamicBrokerConfigs } from './config/dynamic-broker-configs.js';
+import { kilnVersion } from './config/kiln-version.js';
 import { apiVersionsHandler } from './handlers/api-versions.js';
 import { adminHandlers } from './handlers/admin/index.js';
 import { groupHandlers } from './handlers/groups/index.js';
@@ -30,7 +33,7 @@ import { createLogger, type Logger } from './logger.js';
 import { Listener } from './network/listener.js';
 import { MemoryBudget } from './network/memory-budget.js';
 
-export const META_PROPERTIES = 'meta.properties';
+export { META_PROPERTIES } from './config/data-dirs.js';
 
 export class Broker {
   private listener: Listener | undefined;
@@ -59,15 +62,34 @@ export class Broker {
 
   async start(): Promise<void> {
     const { config } = this;
-    const clusterId = prepareDataDirs(config);
-    const logs = LogManager.open({
-      dirs: config.logDirs,
-      defaults: config.logDefaults,
-      retentionCheckIntervalMs: config.retentionCheckIntervalMs,
-      checkpointIntervalMs: config.checkpointIntervalMs,
-      cleanerEnabled: config.logCleanerEnable,
-      log: (message) => this.log.warn(message),
-    });
+    const warn = (message: string): void => this.log.warn(message);
+    for (const warning of config.warnings) warn(warning);
+    const { clusterId, created } = prepareDataDirs(config.logDirs, config.brokerId, config.clusterId);
+    try {
+      await this.open(clusterId, warn);
+    } catch (err) {
+      removeCreatedDirs(created);
+      throw err;
+    }
+  }
+
+  private async open(clusterId: string, warn: (message: string) => void): Promise<void> {
+    const { config } = this;
+    const dynamic = DynamicBrokerConfigs.open(config.logDirs[0]!, config.brokerId, warn);
+    let logs: LogManager;
+    try {
+      logs = LogManager.open({
+        dirs: config.logDirs,
+        defaults: dynamic.logDefaults(config.logDefaults),
+        retentionCheckIntervalMs: config.retentionCheckIntervalMs,
+        checkpointIntervalMs: config.checkpointIntervalMs,
+        cleanerEnabled: config.logCleanerEnable,
+        log: warn,
+      });
+    } catch (err) {
+      const dir = config.logDirs.find((d) => String((err as Error).message).includes(d));
+      throw dir ? dataDirError(dir, err) : err;
+    }
     this.logs = logs;
     try {
       const store = TopicStore.open(config.logDirs[0]!);
@@ -95,6 +117,7 @@ export class Broker {
         },
         log: this.log,
         responseMemory: new MemoryBudget(config.queuedMaxResponseBytes),
+        dynamic,
       };
       // Committed offsets are loaded from __consumer_offsets before the first request.
       const coordinator = await GroupCoordinator.open(context);
@@ -115,11 +138,13 @@ export class Broker {
         log: (message) => this.log.warn(message),
         debug: (message) => this.log.debug(message),
       });
-      this.boundPort = await listener.listen(listenerConfig.host, listenerConfig.port);
+      this.boundPort = await listener
+        .listen(listenerConfig.host, listenerConfig.port)
+        .catch((err: unknown) => Promise.reject(listenError(listenerConfig.host, listenerConfig.port, err)));
       this.listener = listener;
       if (advertisedConfig.port === 0) context.advertised.port = this.boundPort;
       this.log.info(
-        { host: listenerConfig.host, port: this.boundPort, dirs: config.logDirs },
+        { version: kilnVersion(), host: listenerConfig.host, port: this.boundPort, dirs: config.logDirs },
         'kiln broker started',
       );
     } catch (err) {
@@ -163,28 +188,16 @@ export class Broker {
   }
 }
 
-/** Creates the data directories and their meta.properties; returns the cluster id. */
-function prepareDataDirs(config: BrokerConfig): string {
-  let clusterId = config.clusterId;
-  for (const dir of config.logDirs) {
-    const file = path.join(dir, META_PROPERTIES);
-    if (!fs.existsSync(file)) continue;
-    const found = /^cluster\.id=(.+)$/m.exec(fs.readFileSync(file, 'utf8'))?.[1]?.trim();
-    if (found && clusterId && found !== clusterId) {
-      throw new Error(`${file} belongs to cluster ${found}, not ${clusterId}`);
-    }
-    clusterId ??= found;
-  }
-  clusterId ??= newTopicId();
-  for (const dir of config.logDirs) {
-    fs.mkdirSync(dir, { recursive: true });
-    const file = path.join(dir, META_PROPERTIES);
-    if (!fs.existsSync(file)) {
-      writeFileAtomically(
-        file,
-        `#Written by Kiln\nversion=0\nbroker.id=${config.brokerId}\ncluster.id=${clusterId}\n`,
-      );
-    }
-  }
-  return clusterId;
+/** Why the listener could not bind, in words (the port is taken, a privileged port, ...). */
+function listenError(host: string, port: number, err: unknown): Error {
+  const reasons: Record<string, string> = {
+    EADDRINUSE: 'the port is already in use by another process',
+    EACCES: 'permission denied (ports below 1024 need privileges)',
+    EADDRNOTAVAIL: 'that address does not belong to this machine',
+  };
+  const code = errnoCode(err);
+  const reason = code && reasons[code] ? `${reasons[code]} (${code})` : (err as Error).message;
+  return new Error(`cannot listen on ${host.includes(':') ? `[${host}]` : host}:${port}: ${reason}`, {
+    cause: err,
+  });
 }

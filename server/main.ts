@@ -1,12 +1,16 @@
 /**
  * `npm start` lands here: read the configuration (`--config server.properties`, repeatable
  * `--override key=value`), start the broker, and stop it cleanly on SIGTERM, SIGINT or SIGHUP.
- * A bad property is reported, naming it, before anything starts; the exit code is then 2.
+ * A bad property is reported, naming it, before anything starts; the exit code is then 2. An unknown
+ * property is only a warning (logged at start). A data directory that cannot be used, or a port
+ * that cannot be bound, is one line saying why (exit 1, no stack), and a data directory this start
+ * created is removed again.
  */
 import { parseArgs } from 'node:util';
 import { onWorkerPoolError } from '../engine/index.js';
 import { Broker } from './broker.js';
 import { ConfigError, buildBrokerConfig, parseOverride, readPropertiesFile } from './config.js';
+import { kilnVersion } from './config/kiln-version.js';
 import { reportEventLoopOnSignal } from './event-loop-stats.js';
 
 /**
@@ -16,11 +20,12 @@ import { reportEventLoopOnSignal } from './event-loop-stats.js';
  */
 const STOP_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
 
-const USAGE = `usage: kiln-server [--config server.properties] [--override key=value]...
+const USAGE = `usage: kiln-server [--config server.properties] [--override key=value]... [--version]
 
 Starts a Kiln broker. Properties use Kafka's names (listeners, log.dirs, num.partitions,
-auto.create.topics.enable, log.retention.hours, log.segment.bytes, message.max.bytes, ...).
-Without --config it runs on 127.0.0.1:9092 with its data in ./data.`;
+auto.create.topics.enable, log.retention.hours, log.segment.bytes, message.max.bytes, ...);
+server/server.properties lists every one with its default. Without --config it runs on
+127.0.0.1:9092 with its data in ./data.`;
 
 export async function main(argv: string[]): Promise<number> {
   let properties: Record<string, string> = {};
@@ -31,11 +36,16 @@ export async function main(argv: string[]): Promise<number> {
         config: { type: 'string' },
         override: { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean' },
       },
       strict: true,
     });
     if (values.help) {
       process.stdout.write(USAGE + '\n');
+      return 0;
+    }
+    if (values.version) {
+      process.stdout.write(`kiln ${kilnVersion()}\n`);
       return 0;
     }
     if (values.config) properties = readPropertiesFile(values.config);

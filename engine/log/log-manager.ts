@@ -78,7 +78,7 @@ export class LogManager {
 
   private constructor(
     private readonly dataDirs: DataDir[],
-    readonly defaults: LogConfig,
+    private currentDefaults: LogConfig,
     private readonly budget: MappingBudget,
     private readonly say: (message: string) => void,
   ) {
@@ -178,6 +178,17 @@ export class LogManager {
       this.logs.set(key, log);
       this.logDir.set(key, dir);
     }
+  }
+
+  /** Defaults for every log (the broker's log.* settings, as topic-level values). */
+  get defaults(): LogConfig {
+    return this.currentDefaults;
+  }
+
+  /** New defaults (dynamic broker configs): every open log without an override takes them now. */
+  setDefaults(defaults: LogConfig): void {
+    this.currentDefaults = defaults;
+    for (const log of this.logs.values()) log.updateConfig(this.configFor(log.topic));
   }
 
   /** The effective configuration of `topic`: defaults plus its overrides. */

@@ -55,14 +55,24 @@ describe('broker configuration', () => {
     ).not.toThrow();
   });
 
+  it('an unknown property is a warning, not an error (Kafka logs and ignores it)', () => {
+    const config = buildBrokerConfig({ 'log.retention.hourz': '1', 'num.partitions': '2' });
+    expect(config.warnings).toEqual(['log.retention.hourz: not a known broker property, ignored']);
+    expect(config.numPartitions).toBe(2);
+    expect(config.properties).not.toHaveProperty('log.retention.hourz');
+  });
+
   it.each([
-    ['log.retention.hourz', '1', /unknown broker property/],
     ['num.partitions', 'three', /whole number/],
     ['num.partitions', '0', /below the minimum 1/],
     ['auto.create.topics.enable', 'yes', /true or false/],
     ['listeners', 'localhost:9092', /NAME:\/\/host:port/],
     ['log.segment.bytes', '5', /below the minimum 14/],
     ['log.cleanup.policy', 'shred', /delete, compact/],
+    ['log.retention.hours', 'soon', /whole number/],
+    ['log.retention.minutes', '-5', /below the minimum -1/],
+    ['message.max.bytes', '3000000000', /out of range for an int/],
+    ['offsets.retention.minutes', '0', /below the minimum 1/],
   ])('rejects %s=%s naming the property', (key, value, message) => {
     let error: unknown;
     try {
@@ -103,16 +113,55 @@ describe('broker configuration', () => {
     expect(() => readPropertiesFile(file)).toThrow(/server\.properties:1/);
   });
 
-  it('the server refuses to start with a bad property, naming it, exit code 2', async () => {
+  it('the server refuses to start with a bad value, naming it, exit code 2', async () => {
     const error = await run(
       process.execPath,
-      ['--import', 'tsx', 'server/main.ts', '--override', 'log.retention.hourz=1'],
+      ['--import', 'tsx', 'server/main.ts', '--override', 'log.retention.hours=soon'],
       {
         cwd: root,
         timeout: 30_000,
       },
     ).catch((err: { code: number; stderr: string }) => err);
     expect((error as { code: number }).code).toBe(2);
-    expect((error as { stderr: string }).stderr).toContain('log.retention.hourz: unknown broker property');
+    expect((error as { stderr: string }).stderr).toContain(
+      "log.retention.hours: expected a whole number, got 'soon'",
+    );
+  });
+
+  it.each([
+    ['PLAINTEXT://0.0.0.0:9092', '0.0.0.0'],
+    ['PLAINTEXT://[::]:9092', '::'],
+  ])('listeners=%s without advertised.listeners is refused, as Kafka refuses it', (listeners, host) => {
+    let error: unknown;
+    try {
+      buildBrokerConfig({ listeners });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).property).toBe('advertised.listeners');
+    expect((error as Error).message).toContain(`clients cannot connect to ${host}`);
+    const config = buildBrokerConfig({ listeners, 'advertised.listeners': 'PLAINTEXT://kiln.example:9092' });
+    expect(config.listeners[0]!.host).toBe(host);
+    expect(config.advertisedListeners[0]!.host).toBe('kiln.example');
+    expect(() => buildBrokerConfig({ 'advertised.listeners': listeners })).toThrow(
+      /cannot be given to clients/,
+    );
+  });
+
+  it('node.id wins over broker.id, log.dirs over log.dir, offsets.retention.ms over minutes', () => {
+    const config = buildBrokerConfig({
+      'broker.id': '1',
+      'node.id': '4',
+      'log.dir': '/single',
+      'offsets.retention.minutes': '2',
+    });
+    expect(config.brokerId).toBe(4);
+    expect(config.logDirs).toEqual(['/single']);
+    expect(config.offsetsRetentionMs).toBe(120_000);
+    expect(buildBrokerConfig({}).offsetsRetentionMs).toBe(10080 * 60_000);
+    expect(
+      buildBrokerConfig({ 'offsets.retention.ms': '5', 'offsets.retention.minutes': '2' }).offsetsRetentionMs,
+    ).toBe(5);
   });
 });

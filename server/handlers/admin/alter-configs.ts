@@ -1,20 +1,22 @@
 /**
- * AlterConfigs: replaces the whole override set of each topic named: keys not listed go back to
- * their defaults (IncrementalAlterConfigs changes single keys). Behaviours that matter:
- * - values are checked by the engine; a bad one fails that resource with INVALID_CONFIG and the
- *   engine's reason, and nothing of that resource changes;
+ * AlterConfigs: replaces the whole set of values of each resource named: a topic's overrides, or
+ * the dynamic configs of this broker (its id) or of the cluster-wide default (""). Keys not listed
+ * go back to their defaults (IncrementalAlterConfigs changes single keys). Behaviours that matter:
+ * - values are checked against the registry; a bad one fails that resource with INVALID_CONFIG
+ *   and the reason, and nothing of that resource changes;
  * - a null value means "no override" (Kafka drops such entries); a key given twice is
  *   INVALID_REQUEST;
- * - changes are saved in the topic store and applied to the open logs at once;
+ * - changes are saved (topic store, dynamic config file) and applied to the open logs at once;
  * - validateOnly checks and changes nothing;
- * - broker resources are INVALID_REQUEST: Kiln has no dynamic broker configs.
+ * - a broker property that cannot change at run time refuses its resource with INVALID_REQUEST,
+ *   as does another broker's id.
  */
 import type { BrokerContext } from '../../broker-context.js';
 import type { Message } from '../../protocol/codec.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { AlterConfigsApi } from '../../protocol/apis/alter-configs.js';
 import type { Handler } from '../registry.js';
-import { alterableTopic, duplicateKeysError, replaceTopicOverrides } from './config-entries.js';
+import { alterableResource, duplicateKeysError, replaceValues } from './config-changes.js';
 
 interface AlterResource {
   resourceType: number;
@@ -29,9 +31,15 @@ export function alterConfigsHandler(broker: BrokerContext): Handler {
       const validateOnly = Boolean(request.validateOnly);
       const responses = (request.resources as AlterResource[]).map((resource): Message => {
         const error =
-          alterableTopic(broker, resource.resourceType, resource.resourceName) ??
+          alterableResource(broker, resource.resourceType, resource.resourceName) ??
           duplicateKeysError(resource.configs.map((c) => c.name)) ??
-          replaceTopicOverrides(broker, resource.resourceName, overridesOf(resource), validateOnly);
+          replaceValues(
+            broker,
+            resource.resourceType,
+            resource.resourceName,
+            valuesOf(resource),
+            validateOnly,
+          );
         return {
           errorCode: error?.errorCode ?? ErrorCode.NONE,
           errorMessage: error?.errorMessage ?? null,
@@ -44,7 +52,7 @@ export function alterConfigsHandler(broker: BrokerContext): Handler {
   };
 }
 
-function overridesOf(resource: AlterResource): Record<string, string> {
+function valuesOf(resource: AlterResource): Record<string, string> {
   const overrides: Record<string, string> = {};
   for (const { name, value } of resource.configs) if (value !== null) overrides[name] = value;
   return overrides;

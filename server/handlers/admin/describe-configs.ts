@@ -2,13 +2,16 @@
  * DescribeConfigs: the configs of topics (resource type 2) and of this broker (type 4, named by
  * its id). Behaviours that matter:
  * - a topic shows every config Kiln knows with its effective value; the source is 1 where the
- *   topic overrides it, 4 where server.properties sets the broker default, 5 otherwise;
+ *   topic overrides it, 2 or 3 where a dynamic broker config sets the default, 4 where
+ *   server.properties does, 5 otherwise;
  * - synonyms (v1+, when asked for) list the value at each level, most specific first, as Kafka
- *   does; documentation is always null; configType (v3+) is Kafka's type id;
+ *   does; documentation (v3+, when asked for) is the registry's line; configType (v3+) is Kafka's
+ *   type id;
  * - configurationKeys (non-null) keeps only the named keys; unknown keys are left out;
  * - an unknown topic is UNKNOWN_TOPIC_OR_PARTITION, an invalid name INVALID_TOPIC_EXCEPTION;
- * - a broker resource for another broker id is INVALID_REQUEST; an empty name (the cluster-wide
- *   dynamic defaults) has no entries, since Kiln has no dynamic broker configs.
+ * - a broker resource (its id) shows every property Kiln uses, read-only unless it can change at
+ *   run time; an empty name shows the cluster-wide dynamic defaults that are set; another broker
+ *   id is INVALID_REQUEST.
  */
 import type { BrokerContext } from '../../broker-context.js';
 import { topicNameProblem } from '../../cluster/topic-store.js';
@@ -17,14 +20,18 @@ import { ErrorCode } from '../../protocol/error-codes.js';
 import { DescribeConfigsApi } from '../../protocol/apis/describe-configs.js';
 import type { Handler } from '../registry.js';
 import {
-  ResourceType,
-  brokerConfigEntries,
-  describedEntry,
-  topicConfigEntries,
+  brokerLevel,
   unknownTopicError,
   unsupportedResourceError,
-  type ConfigEntry,
   type ResourceError,
+} from './config-changes.js';
+import {
+  ResourceType,
+  brokerConfigEntries,
+  clusterDefaultEntries,
+  describedEntry,
+  topicConfigEntries,
+  type ConfigEntry,
 } from './config-entries.js';
 
 interface Resource {
@@ -38,6 +45,7 @@ export function describeConfigsHandler(broker: BrokerContext): Handler {
     api: DescribeConfigsApi,
     handle(request, version) {
       const includeSynonyms = version >= 1 && Boolean(request.includeSynonyms);
+      const includeDocumentation = version >= 3 && Boolean(request.includeDocumentation);
       const results = (request.resources as Resource[]).map((resource) => {
         const found = entriesOf(broker, resource);
         const base = { resourceType: resource.resourceType, resourceName: resource.resourceName };
@@ -45,7 +53,7 @@ export function describeConfigsHandler(broker: BrokerContext): Handler {
         const keys = resource.configurationKeys === null ? null : new Set(resource.configurationKeys);
         const configs = found
           .filter((entry) => keys === null || keys.has(entry.name))
-          .map((entry) => describedEntry(entry, includeSynonyms));
+          .map((entry) => describedEntry(entry, includeSynonyms, includeDocumentation));
         return { ...base, errorCode: ErrorCode.NONE, errorMessage: null, configs } satisfies Message;
       });
       return { throttleTimeMs: 0, results };
@@ -63,15 +71,11 @@ function entriesOf(broker: BrokerContext, resource: Resource): ConfigEntry[] | R
       if (!topic) return unknownTopicError(name);
       return topicConfigEntries(broker, topic.configs);
     }
-    case ResourceType.BROKER:
-      if (name === '') return [];
-      if (name !== String(broker.nodeId)) {
-        return {
-          errorCode: ErrorCode.INVALID_REQUEST,
-          errorMessage: `Unexpected broker id, expected ${broker.nodeId} or empty string, but received ${name}`,
-        };
-      }
-      return brokerConfigEntries(broker);
+    case ResourceType.BROKER: {
+      const level = brokerLevel(broker, name);
+      if (typeof level !== 'string') return level;
+      return level === 'default' ? clusterDefaultEntries(broker) : brokerConfigEntries(broker);
+    }
     default:
       return unsupportedResourceError(resource.resourceType);
   }

@@ -1,29 +1,38 @@
 /**
- * IncrementalAlterConfigs: changes single config keys of topics, each with its own operation,
- * leaving the topic's other overrides alone. Behaviours that matter:
- * - SET (0) overrides a key, DELETE (1) removes the override (back to the broker default),
- *   APPEND (2) and SUBTRACT (3) add or remove items of a list config (cleanup.policy), starting
- *   from its effective value; on any other config they are INVALID_REQUEST, as in Kafka;
- * - the resulting set is checked by the engine: a bad value fails the resource with INVALID_CONFIG
- *   and the engine's reason, an unknown key too; nothing of a failed resource changes;
+ * IncrementalAlterConfigs: changes single config keys of topics, of this broker (resource name =
+ * its id) or of the cluster-wide broker default (""), each with its own operation, leaving the
+ * resource's other values alone. Behaviours that matter:
+ * - SET (0) sets a key, DELETE (1) removes it (back to the next level: broker default, server
+ *   properties, built-in), APPEND (2) and SUBTRACT (3) add or remove items of a list config
+ *   (cleanup.policy, log.cleanup.policy), starting from its effective value; on any other config
+ *   they are INVALID_REQUEST, as in Kafka;
+ * - the resulting set is checked against the registry: a bad value or an unknown key fails the
+ *   resource with INVALID_CONFIG and the reason; a broker property that cannot change at run time
+ *   with INVALID_REQUEST; nothing of a failed resource changes;
  * - a key given twice, a null value for SET/APPEND/SUBTRACT or an unknown operation is
  *   INVALID_REQUEST;
- * - changes are saved in the topic store and applied to the open logs; validateOnly changes nothing;
- * - broker resources are INVALID_REQUEST: Kiln has no dynamic broker configs.
+ * - changes are saved and applied to the open logs at once; validateOnly changes nothing.
  */
-import { InvalidConfigError, LOG_PROPERTIES, logConfigToProperties } from '../../../engine/index.js';
+import {
+  InvalidConfigError,
+  TOPIC_PROPERTY,
+  listItems,
+  logConfigToProperties,
+} from '../../../engine/index.js';
 import type { BrokerContext } from '../../broker-context.js';
+import { BROKER_PROPERTY } from '../../config/broker-properties.js';
 import type { Message } from '../../protocol/codec.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { IncrementalAlterConfigsApi } from '../../protocol/apis/incremental-alter-configs.js';
 import type { Handler } from '../registry.js';
 import {
-  LIST_CONFIGS,
-  alterableTopic,
+  alterableResource,
+  currentValues,
   duplicateKeysError,
-  replaceTopicOverrides,
+  replaceValues,
   type ResourceError,
-} from './config-entries.js';
+} from './config-changes.js';
+import { ResourceType } from './config-entries.js';
 
 export const ConfigOperation = { SET: 0, DELETE: 1, APPEND: 2, SUBTRACT: 3 } as const;
 
@@ -46,9 +55,9 @@ export function incrementalAlterConfigsHandler(broker: BrokerContext): Handler {
       const validateOnly = Boolean(request.validateOnly);
       const responses = (request.resources as AlterResource[]).map((resource): Message => {
         const error =
-          alterableTopic(broker, resource.resourceType, resource.resourceName) ??
+          alterableResource(broker, resource.resourceType, resource.resourceName) ??
           duplicateKeysError(resource.configs.map((c) => c.name)) ??
-          alterTopic(broker, resource, validateOnly);
+          alter(broker, resource, validateOnly);
         return {
           errorCode: error?.errorCode ?? ErrorCode.NONE,
           errorMessage: error?.errorMessage ?? null,
@@ -61,19 +70,19 @@ export function incrementalAlterConfigsHandler(broker: BrokerContext): Handler {
   };
 }
 
-function alterTopic(
+function alter(
   broker: BrokerContext,
   resource: AlterResource,
   validateOnly: boolean,
 ): ResourceError | undefined {
-  const topic = broker.topics.store.get(resource.resourceName)!;
-  const overrides = { ...topic.configs };
-  const effective = { ...logConfigToProperties(broker.logs.defaults), ...overrides };
+  const { resourceType, resourceName } = resource;
+  const values = currentValues(broker, resourceType, resourceName);
+  const isBroker = resourceType === ResourceType.BROKER;
   for (const config of resource.configs) {
-    const error = applyOperation(overrides, effective, config);
+    const error = applyOperation(broker, isBroker, values, config);
     if (error) return error;
   }
-  return replaceTopicOverrides(broker, topic.name, overrides, validateOnly);
+  return replaceValues(broker, resourceType, resourceName, values, validateOnly);
 }
 
 function invalidRequest(errorMessage: string): ResourceError {
@@ -81,41 +90,42 @@ function invalidRequest(errorMessage: string): ResourceError {
 }
 
 function applyOperation(
-  overrides: Record<string, string>,
-  effective: Record<string, string>,
+  broker: BrokerContext,
+  isBroker: boolean,
+  values: Record<string, string>,
   { name, configOperation, value }: AlterableConfig,
 ): ResourceError | undefined {
-  if (!(name in LOG_PROPERTIES)) {
-    const error = new InvalidConfigError(name, 'unknown topic configuration');
+  const known = isBroker ? BROKER_PROPERTY.get(name) : TOPIC_PROPERTY.get(name);
+  if (!known) {
+    const error = new InvalidConfigError(name, `unknown ${isBroker ? 'broker' : 'topic'} configuration`);
     return { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: error.message };
   }
   if (configOperation === ConfigOperation.DELETE) {
-    delete overrides[name];
+    delete values[name];
     return undefined;
   }
   if (!Object.values(ConfigOperation).includes(configOperation as 0))
     return invalidRequest(`Unknown config operation ${configOperation} for config key: ${name}`);
   if (value === null) return invalidRequest(`Null value not supported for: ${name}`);
   if (configOperation === ConfigOperation.SET) {
-    overrides[name] = value;
+    values[name] = value;
     return undefined;
   }
   const verb = configOperation === ConfigOperation.APPEND ? 'append' : 'subtract';
-  if (!LIST_CONFIGS.has(name))
+  if (known.type !== 'list')
     return invalidRequest(`Config value ${verb} is not allowed for config key: ${name}`);
-  const current = listItems(effective[name] ?? '');
+  const current = listItems(values[name] ?? effectiveValue(broker, isBroker, name));
   const items = listItems(value);
   const next =
     verb === 'append'
       ? [...new Set([...current, ...items])]
       : current.filter((item) => !items.includes(item));
-  overrides[name] = next.join(',');
+  values[name] = next.join(',');
   return undefined;
 }
 
-function listItems(text: string): string[] {
-  return text
-    .split(',')
-    .map((item) => item.trim())
-    .filter((item) => item !== '');
+/** The value in effect for `name` when the resource does not set it. */
+function effectiveValue(broker: BrokerContext, isBroker: boolean, name: string): string {
+  const topic = isBroker ? BROKER_PROPERTY.get(name)?.topic : name;
+  return topic ? (logConfigToProperties(broker.logs.defaults)[topic] ?? '') : '';
 }

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LOG_PROPERTIES } from '../../../../engine/index.js';
+import { TOPIC_PROPERTIES } from '../../../../engine/index.js';
+import { BROKER_PROPERTY } from '../../../../server/config/broker-properties.js';
 import { alterConfigsHandler } from '../../../../server/handlers/admin/alter-configs.js';
-import { BROKER_SYNONYM } from '../../../../server/handlers/admin/config-entries.js';
 import { describeConfigsHandler } from '../../../../server/handlers/admin/describe-configs.js';
 import { incrementalAlterConfigsHandler } from '../../../../server/handlers/admin/incremental-alter-configs.js';
 import { DescribeConfigsApi } from '../../../../server/protocol/apis/describe-configs.js';
@@ -47,15 +47,16 @@ describe('DescribeConfigs', () => {
   it('shows every topic config with source 1 for overrides and 5 for defaults', async () => {
     createTopic(ctx, 'cfg', 1, { 'retention.ms': '1000' });
     const configs = await describeTopic('cfg');
-    expect([...configs.keys()].sort()).toEqual(Object.keys(LOG_PROPERTIES).sort());
+    expect([...configs.keys()].sort()).toEqual(TOPIC_PROPERTIES.map((p) => p.name).sort());
     expect(configs.get('retention.ms')).toMatchObject({
       value: '1000',
       configSource: 1,
       readOnly: false,
       isSensitive: false,
+      // Kafka writes the built-in default under log.retention.hours.
       synonyms: [
         { name: 'retention.ms', value: '1000', source: 1 },
-        { name: 'log.retention.ms', value: '604800000', source: 5 },
+        { name: 'log.retention.hours', value: '168', source: 5 },
       ],
     });
     expect(configs.get('flush.ms')).toMatchObject({ value: '9223372036854775807', configSource: 5 });
@@ -148,11 +149,12 @@ describe('DescribeConfigs', () => {
     });
     expect(configs.get('log.retention.ms')).toMatchObject({ value: '604800000', configSource: 5 });
     expect(configs.get('delete.topic.enable')).toMatchObject({ value: 'true' });
-    // Equal to the built-in default, so shown as a default; log.dirs (a temp dir) is not.
-    expect(configs.get('listeners')).toMatchObject({ value: 'PLAINTEXT://127.0.0.1:9092', configSource: 5 });
+    // Given at start (the context passes it), so source 4 even though it equals the default.
+    expect(configs.get('listeners')).toMatchObject({ value: 'PLAINTEXT://127.0.0.1:9092', configSource: 4 });
+    expect(configs.get('auto.create.topics.enable')).toMatchObject({ value: 'true', configSource: 5 });
     expect(configs.get('log.dirs')).toMatchObject({ value: ctx.dir, configSource: 4 });
-    for (const brokerName of Object.values(BROKER_SYNONYM))
-      expect(configs.has(brokerName), brokerName).toBe(true);
+    for (const synonym of TOPIC_PROPERTIES.flatMap((p) => p.synonyms))
+      expect(configs.has(synonym.name), synonym.name).toBe(true);
     expect(other).toMatchObject({ errorCode: ErrorCode.INVALID_REQUEST, configs: [] });
     expect(defaults).toMatchObject({ errorCode: 0, configs: [] });
   });
@@ -192,9 +194,10 @@ describe('DescribeConfigs', () => {
       if (kafkaSynonyms.length > 0) expect(config.synonyms).toEqual(kafkaSynonyms);
     }
     const brokerNames = new Set((kafkaBroker!.configs as Message[]).map((c) => c.name));
-    // Every broker property Kafka has is named as Kafka names it; Kiln's own are kiln.*.
+    // Every broker property Kafka has is named as Kafka names it; Kiln's own are kiln.* or marked
+    // as extensions in the registry (node.id, cluster.id, offsets.retention.ms).
     for (const config of ourBroker!.configs as Message[])
-      if (!String(config.name).startsWith('kiln.'))
+      if (!String(config.name).startsWith('kiln.') && !BROKER_PROPERTY.get(String(config.name))?.extension)
         expect(brokerNames.has(config.name), String(config.name)).toBe(true);
   });
 });
@@ -254,7 +257,7 @@ describe('AlterConfigs', () => {
     expect(ctx.broker.logs.configFor('keep').retentionMs).toBe(1000);
   });
 
-  it('refuses brokers, unknown topics, other resource types and duplicate keys', async () => {
+  it('refuses read-only broker properties, unknown topics, other resource types and duplicate keys', async () => {
     createTopic(ctx, 'x');
     const response = await ctx.call(handler(), 2, {
       resources: [
@@ -270,7 +273,7 @@ describe('AlterConfigs', () => {
     });
     const [brokerResult, unknown, other, dupes] = response.responses as Message[];
     expect(brokerResult).toMatchObject({ errorCode: ErrorCode.INVALID_REQUEST, resourceType: BROKER });
-    expect(brokerResult!.errorMessage).toMatch(/Dynamic broker configs are not supported/);
+    expect(brokerResult!.errorMessage).toMatch(/^Cannot update these configs dynamically: num\.partitions/);
     expect(unknown).toMatchObject({ errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION });
     expect(other).toMatchObject({ errorCode: ErrorCode.INVALID_REQUEST });
     expect(dupes).toMatchObject({ errorCode: ErrorCode.INVALID_REQUEST });
@@ -341,12 +344,13 @@ describe('IncrementalAlterConfigs', () => {
     expect(ctx.broker.topics.store.get('r')?.configs).toEqual({});
   });
 
-  it('validateOnly changes nothing; brokers and unknown topics are refused', async () => {
+  it('validateOnly changes nothing; other brokers and unknown topics are refused', async () => {
     createTopic(ctx, 'v');
     const response = await run(
       [
         alter('v', [op('retention.ms', 0, '5')]),
         alter('0', [op('log.retention.ms', 0, '5')], BROKER),
+        alter('7', [op('log.retention.ms', 0, '5')], BROKER),
         alter('gone', [op('retention.ms', 0, '5')]),
       ],
       0,
@@ -354,9 +358,11 @@ describe('IncrementalAlterConfigs', () => {
     );
     expect((response.responses as Message[]).map((r) => r.errorCode)).toEqual([
       0,
+      0,
       ErrorCode.INVALID_REQUEST,
       ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
     ]);
     expect(ctx.broker.topics.store.get('v')?.configs).toEqual({});
+    expect(ctx.broker.logs.configFor('v').retentionMs).toBe(604800000);
   });
 });

@@ -1,0 +1,236 @@
+/**
+ * The registry of topic-level properties: every one Kiln understands, by Kafka's name, with its
+ * type and range, its built-in default, the broker properties that set its default for every
+ * topic (its broker synonyms) and one line of documentation. Parsing (log-config.ts), the
+ * broker's log.* settings, DescribeConfigs and the generated server.properties all read it.
+ *
+ * Broker synonyms are listed most specific first, as Kafka orders them: `log.retention.ms` wins
+ * over `log.retention.minutes`, which wins over `log.retention.hours`. The first synonym is the one
+ * that may be changed while the broker runs (a dynamic broker config, cluster-wide); the others
+ * are read only at start. A synonym in minutes or hours carries its unit; Kafka writes the
+ * built-in default under one of them (log.retention.hours=168), marked `default`.
+ */
+import type { LogConfig } from './log-config.js';
+import { LONG_MAX_TEXT, type ValueSpec } from './property-value.js';
+
+export interface BrokerSynonym {
+  name: string;
+  /** Milliseconds per unit when the synonym is a time in minutes or hours. */
+  unitMs?: number;
+  /** Kafka's built-in default, written under this synonym in its own unit. */
+  default?: string;
+}
+
+export interface TopicProperty extends ValueSpec {
+  name: string;
+  /** The LogConfig field it sets. */
+  key: keyof LogConfig;
+  /** Built-in default, as Kafka writes it. */
+  default: string;
+  /** Broker properties setting the default for every topic, most specific first. */
+  synonyms: readonly BrokerSynonym[];
+  doc: string;
+}
+
+const HOUR_MS = 3_600_000;
+const MINUTE_MS = 60_000;
+
+function property(
+  name: string,
+  key: keyof LogConfig,
+  spec: ValueSpec,
+  defaultText: string,
+  synonyms: string | BrokerSynonym[],
+  doc: string,
+): TopicProperty {
+  const list = typeof synonyms === 'string' ? [{ name: synonyms }] : synonyms;
+  return { name, key, ...spec, default: defaultText, synonyms: list, doc };
+}
+
+/** Every topic property, in the order DescribeConfigs and the docs list them. */
+export const TOPIC_PROPERTIES: readonly TopicProperty[] = [
+  property(
+    'cleanup.policy',
+    'cleanupPolicy',
+    { type: 'list', values: ['delete', 'compact'] },
+    'delete',
+    'log.cleanup.policy',
+    'What happens to old segments: delete them by age and size, compact them by key, or both.',
+  ),
+  property(
+    'compression.type',
+    'compressionType',
+    { type: 'string', values: ['uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer'] },
+    'producer',
+    'compression.type',
+    "Codec batches are stored with; 'producer' keeps whatever the producer used.",
+  ),
+  property(
+    'delete.retention.ms',
+    'deleteRetentionMs',
+    { type: 'long', min: 0 },
+    '86400000',
+    'log.cleaner.delete.retention.ms',
+    'How long a tombstone (a null value) survives compaction, so consumers can see the delete.',
+  ),
+  property(
+    'file.delete.delay.ms',
+    'fileDeleteDelayMs',
+    { type: 'long', min: 0 },
+    '60000',
+    'log.segment.delete.delay.ms',
+    'How long a removed segment stays on disk before its files are deleted.',
+  ),
+  property(
+    'flush.messages',
+    'flushMessages',
+    { type: 'long', min: 1 },
+    LONG_MAX_TEXT,
+    'log.flush.interval.messages',
+    'fsync a partition after this many messages (the default leaves it to the OS and replication).',
+  ),
+  property(
+    'flush.ms',
+    'flushMs',
+    { type: 'long', min: 0 },
+    LONG_MAX_TEXT,
+    'log.flush.interval.ms',
+    'fsync a partition when its oldest unflushed message is this old.',
+  ),
+  property(
+    'index.interval.bytes',
+    'indexIntervalBytes',
+    { type: 'int', min: 0 },
+    '4096',
+    'log.index.interval.bytes',
+    'Log bytes between two offset index entries: smaller finds positions faster, larger indexes less.',
+  ),
+  property(
+    'max.compaction.lag.ms',
+    'maxCompactionLagMs',
+    { type: 'long', min: 1 },
+    LONG_MAX_TEXT,
+    'log.cleaner.max.compaction.lag.ms',
+    'Longest a message may stay uncompacted in a compacted topic.',
+  ),
+  property(
+    'max.message.bytes',
+    'maxMessageBytes',
+    { type: 'int', min: 0 },
+    '1048588',
+    'message.max.bytes',
+    'Largest record batch the topic accepts, after compression.',
+  ),
+  property(
+    'message.timestamp.difference.max.ms',
+    'messageTimestampDifferenceMaxMs',
+    { type: 'long', min: 0 },
+    LONG_MAX_TEXT,
+    'log.message.timestamp.difference.max.ms',
+    "Largest gap allowed between a CreateTime timestamp and the broker's clock.",
+  ),
+  property(
+    'message.timestamp.type',
+    'messageTimestampType',
+    { type: 'string', values: ['CreateTime', 'LogAppendTime'] },
+    'CreateTime',
+    'log.message.timestamp.type',
+    "Whether records keep the producer's timestamp or get the broker's time of append.",
+  ),
+  property(
+    'min.cleanable.dirty.ratio',
+    'minCleanableDirtyRatio',
+    { type: 'double', min: 0, max: 1 },
+    '0.5',
+    'log.cleaner.min.cleanable.ratio',
+    'Share of a compacted log not yet cleaned that makes the cleaner pick it.',
+  ),
+  property(
+    'min.compaction.lag.ms',
+    'minCompactionLagMs',
+    { type: 'long', min: 0 },
+    '0',
+    'log.cleaner.min.compaction.lag.ms',
+    'Shortest time a message stays uncompacted in a compacted topic.',
+  ),
+  property(
+    'min.insync.replicas',
+    'minInsyncReplicas',
+    { type: 'int', min: 1 },
+    '1',
+    'min.insync.replicas',
+    'Replicas that must have a write for acks=all to succeed.',
+  ),
+  property(
+    'retention.bytes',
+    'retentionBytes',
+    { type: 'long' },
+    '-1',
+    'log.retention.bytes',
+    'Size a partition may grow to before old segments are deleted; -1 means no size limit.',
+  ),
+  property(
+    'retention.ms',
+    'retentionMs',
+    { type: 'long', min: -1 },
+    '604800000',
+    [
+      { name: 'log.retention.ms' },
+      { name: 'log.retention.minutes', unitMs: MINUTE_MS },
+      { name: 'log.retention.hours', unitMs: HOUR_MS, default: '168' },
+    ],
+    'How long messages are kept before their segment is deleted; -1 means forever.',
+  ),
+  property(
+    'segment.bytes',
+    'segmentBytes',
+    { type: 'int', min: 14 },
+    '1073741824',
+    'log.segment.bytes',
+    'Size at which a segment file is closed and a new one started.',
+  ),
+  property(
+    'segment.index.bytes',
+    'segmentIndexBytes',
+    { type: 'int', min: 4 },
+    '10485760',
+    'log.index.size.max.bytes',
+    'Largest offset index (and time index) file of one segment.',
+  ),
+  property(
+    'segment.jitter.ms',
+    'segmentJitterMs',
+    { type: 'long', min: 0 },
+    '0',
+    [{ name: 'log.roll.jitter.ms' }, { name: 'log.roll.jitter.hours', unitMs: HOUR_MS, default: '0' }],
+    'Random time taken off segment.ms per segment, so partitions do not all roll at once.',
+  ),
+  property(
+    'segment.ms',
+    'segmentMs',
+    { type: 'long', min: 1 },
+    '604800000',
+    [{ name: 'log.roll.ms' }, { name: 'log.roll.hours', unitMs: HOUR_MS, default: '168' }],
+    'Age at which a segment is closed even if not full, so retention can delete it.',
+  ),
+  property(
+    'unclean.leader.election.enable',
+    'uncleanLeaderElectionEnable',
+    { type: 'boolean' },
+    'false',
+    'unclean.leader.election.enable',
+    'Whether a replica outside the ISR may become leader, losing data, when no in-sync one is left.',
+  ),
+];
+
+/** Topic properties by name. */
+export const TOPIC_PROPERTY: ReadonlyMap<string, TopicProperty> = new Map(
+  TOPIC_PROPERTIES.map((p) => [p.name, p]),
+);
+
+/** The broker synonym that Kafka writes the built-in default under (e.g. log.retention.hours). */
+export function defaultSynonym(property: TopicProperty): BrokerSynonym & { default: string } {
+  const marked = property.synonyms.find((s) => s.default !== undefined);
+  if (marked) return marked as BrokerSynonym & { default: string };
+  return { ...property.synonyms[0]!, default: property.default };
+}

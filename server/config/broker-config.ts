@@ -1,0 +1,187 @@
+/**
+ * The broker's configuration at start: the properties given (server.properties, --override) read
+ * against the registry (broker-properties.ts) into typed values. A wrong value is an error naming
+ * the property and why; a property nobody knows is a warning (logged at start, as Kafka does),
+ * so a server.properties written for another version still starts.
+ *
+ * The log.* properties become the defaults of every topic (`logDefaults`): for each topic property
+ * the first of its broker synonyms given wins (log.retention.ms over .minutes over .hours), a time
+ * in minutes or hours converted to ms (-1 stays -1).
+ */
+import {
+  InvalidConfigError,
+  TOPIC_PROPERTIES,
+  parseLogConfig,
+  parsePropertyValue,
+  type BrokerSynonym,
+  type LogConfig,
+  type PropertyValue,
+} from '../../engine/index.js';
+import { BROKER_PROPERTY, type BrokerProperty } from './broker-properties.js';
+import { ConfigError } from './config-error.js';
+import { parseEndpoints, type Endpoint } from './endpoints.js';
+
+export interface BrokerConfig {
+  brokerId: number;
+  listeners: Endpoint[];
+  advertisedListeners: Endpoint[];
+  logDirs: string[];
+  numPartitions: number;
+  defaultReplicationFactor: number;
+  autoCreateTopics: boolean;
+  deleteTopicEnable: boolean;
+  socketRequestMaxBytes: number;
+  retentionCheckIntervalMs: number;
+  checkpointIntervalMs: number;
+  offsetsTopicPartitions: number;
+  offsetsRetentionMs: number;
+  groupInitialRebalanceDelayMs: number;
+  groupMinSessionTimeoutMs: number;
+  groupMaxSessionTimeoutMs: number;
+  logCleanerEnable: boolean;
+  clusterId: string | undefined;
+  /** queued.max.request.bytes: request bytes being read or waiting, across all connections. */
+  queuedMaxRequestBytes: number;
+  /** kiln.queued.max.response.bytes: response bytes built but not yet sent, across all connections. */
+  queuedMaxResponseBytes: number;
+  /** kiln.request.read.timeout.ms: a request must arrive whole within this long of its first byte. */
+  requestReadTimeoutMs: number;
+  /** connections.max.idle.ms: a connection with no request for this long is closed. */
+  connectionsMaxIdleMs: number;
+  /** kiln.max.partitions.per.topic: CreateTopics and CreatePartitions refuse more (POLICY_VIOLATION). */
+  maxPartitionsPerTopic: number;
+  /** kiln.max.partitions: partitions the broker may hold in all; creation beyond it is refused. */
+  maxPartitions: number;
+  /** Defaults for every topic (the broker's log.* settings, translated). */
+  logDefaults: LogConfig;
+  /** The known properties as given (trimmed): DescribeConfigs shows them as set at start. */
+  properties: Readonly<Record<string, string>>;
+  /** What to log at start: unknown properties, ignored. */
+  warnings: string[];
+}
+
+/** The value of `name` as given, else its default; null when neither. */
+function read(props: Record<string, string>, name: string): PropertyValue | null {
+  const property = BROKER_PROPERTY.get(name)!;
+  const given = property.synonyms.find((s) => props[s.name] !== undefined);
+  if (given) return valueOf(given, props[given.name]!);
+  const withDefault = property.synonyms.find((s) => BROKER_PROPERTY.get(s.name)?.default != null);
+  return withDefault ? valueOf(withDefault, BROKER_PROPERTY.get(withDefault.name)!.default!) : null;
+}
+
+/** `text` read as synonym `synonym` (its own type and range), in the unit of the property. */
+function valueOf(synonym: BrokerSynonym, text: string): PropertyValue {
+  const spec: BrokerProperty = BROKER_PROPERTY.get(synonym.name)!;
+  const value = checked(synonym.name, () => parsePropertyValue(synonym.name, spec, text));
+  if (synonym.unitMs && typeof value === 'number') return value < 0 ? -1 : value * synonym.unitMs;
+  return value;
+}
+
+/** Runs `parse`, turning the engine's InvalidConfigError into a ConfigError naming `name`. */
+function checked<T>(name: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    if (err instanceof InvalidConfigError)
+      throw new ConfigError(name, err.message.replace(/^invalid value for [^:]+: /, ''));
+    throw err;
+  }
+}
+
+/** The topic defaults the log.* properties in `props` give, on top of `base`. */
+export function logDefaultsOf(props: Record<string, string>, base?: Readonly<LogConfig>): LogConfig {
+  let config = base ? { ...base } : parseLogConfig({});
+  for (const topic of TOPIC_PROPERTIES) {
+    const given = topic.synonyms.find((s) => props[s.name] !== undefined);
+    if (!given) continue;
+    const value = valueOf(given, props[given.name]!);
+    config = checked(given.name, () => parseLogConfig({ [topic.name]: value }, config));
+  }
+  return config;
+}
+
+/** Validates properties (defaults, then `properties` on top) into a BrokerConfig. */
+export function buildBrokerConfig(properties: Record<string, string>): BrokerConfig {
+  const props: Record<string, string> = {};
+  const warnings: string[] = [];
+  for (const [key, value] of Object.entries(properties)) {
+    const property = BROKER_PROPERTY.get(key);
+    if (!property) {
+      warnings.push(`${key}: not a known broker property, ignored`);
+      continue;
+    }
+    props[key] = value.trim();
+  }
+  const int = (name: string): number => read(props, name) as number;
+  const bool = (name: string): boolean => read(props, name) as boolean;
+  const text = (name: string): string | null => read(props, name) as string | null;
+  const listeners = parseEndpoints('listeners', text('listeners')!);
+  const advertisedText = text('advertised.listeners');
+  const advertisedListeners = advertisedText
+    ? parseEndpoints('advertised.listeners', advertisedText)
+    : listeners;
+  checkAdvertised(advertisedListeners, advertisedText !== null);
+  const config: BrokerConfig = {
+    brokerId: int('broker.id'),
+    listeners,
+    advertisedListeners,
+    logDirs: text('log.dirs')!
+      .split(',')
+      .map((d) => d.trim())
+      .filter(Boolean),
+    numPartitions: int('num.partitions'),
+    defaultReplicationFactor: int('default.replication.factor'),
+    autoCreateTopics: bool('auto.create.topics.enable'),
+    deleteTopicEnable: bool('delete.topic.enable'),
+    socketRequestMaxBytes: int('socket.request.max.bytes'),
+    retentionCheckIntervalMs: int('log.retention.check.interval.ms'),
+    checkpointIntervalMs: int('log.flush.offset.checkpoint.interval.ms'),
+    offsetsTopicPartitions: int('offsets.topic.num.partitions'),
+    offsetsRetentionMs: int('offsets.retention.ms'),
+    groupInitialRebalanceDelayMs: int('group.initial.rebalance.delay.ms'),
+    groupMinSessionTimeoutMs: int('group.min.session.timeout.ms'),
+    groupMaxSessionTimeoutMs: int('group.max.session.timeout.ms'),
+    logCleanerEnable: bool('log.cleaner.enable'),
+    clusterId: text('cluster.id') ?? undefined,
+    queuedMaxRequestBytes: int('queued.max.request.bytes'),
+    queuedMaxResponseBytes: int('kiln.queued.max.response.bytes'),
+    requestReadTimeoutMs: int('kiln.request.read.timeout.ms'),
+    connectionsMaxIdleMs: int('connections.max.idle.ms'),
+    maxPartitionsPerTopic: int('kiln.max.partitions.per.topic'),
+    maxPartitions: int('kiln.max.partitions'),
+    logDefaults: logDefaultsOf(props),
+    properties: props,
+    warnings,
+  };
+  if (config.logDirs.length === 0) throw new ConfigError('log.dirs', 'no data directory given');
+  if (config.queuedMaxRequestBytes < config.socketRequestMaxBytes) {
+    // The request budget must hold one request of the largest size a client may send.
+    throw new ConfigError(
+      'queued.max.request.bytes',
+      `${config.queuedMaxRequestBytes} is below socket.request.max.bytes (${config.socketRequestMaxBytes})`,
+    );
+  }
+  if (config.connectionsMaxIdleMs === 0) {
+    throw new ConfigError('connections.max.idle.ms', '0 would close every connection; -1 means never');
+  }
+  return config;
+}
+
+/** Addresses that mean "every interface": fine to bind, useless to connect to. */
+const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '0:0:0:0:0:0:0:0']);
+
+/**
+ * Clients are told the advertised addresses; a wildcard one would send them to connect to
+ * 0.0.0.0. Kafka refuses to start then, and so does Kiln.
+ */
+function checkAdvertised(advertised: Endpoint[], given: boolean): void {
+  const wildcard = advertised.find((e) => WILDCARD_HOSTS.has(e.host));
+  if (!wildcard) return;
+  const where = `${wildcard.name}://${wildcard.host.includes(':') ? `[${wildcard.host}]` : wildcard.host}:${wildcard.port}`;
+  throw new ConfigError(
+    'advertised.listeners',
+    given
+      ? `${where} cannot be given to clients: ${wildcard.host} means every interface, not an address to connect to; advertise a host name or IP clients can reach`
+      : `must be set when listeners binds to every interface (${where}): clients cannot connect to ${wildcard.host}, so advertise a host name or IP they can reach, e.g. advertised.listeners=${wildcard.name}://my-host:${wildcard.port}`,
+  );
+}

@@ -1,0 +1,113 @@
+/**
+ * The data directories (log.dirs) before the engine opens them: created if missing, each with
+ * Kafka's `meta.properties` (version, broker.id, cluster.id); the cluster id is made once and kept.
+ *
+ * A directory that cannot be used is an error saying why in plain words, naming the path (the
+ * broker then exits non-zero without a stack). Directories this start created are remembered, so
+ * a start that fails later (the port is taken) removes them again and leaves no half-made data
+ * directory behind; directories that existed before are never touched.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { newTopicId } from '../cluster/topic-store.js';
+import { writeFileAtomically } from '../../engine/index.js';
+
+export const META_PROPERTIES = 'meta.properties';
+
+/** Why a file operation failed, by errno code, in words. */
+const REASONS: Record<string, string> = {
+  EACCES: 'permission denied: the broker may not write there',
+  EPERM: 'operation not permitted',
+  EROFS: 'the file system is mounted read-only',
+  ENOTDIR: 'a part of the path is a file, not a directory',
+  EEXIST: 'it exists and is not a directory',
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'the disk quota is used up',
+  ENOENT: 'a part of the path does not exist',
+  ELOOP: 'too many symbolic links in the path',
+  ENAMETOOLONG: 'the path is too long',
+  EIO: 'an I/O error from the device',
+};
+
+/** A data directory that cannot be used; the message names it and says why. */
+export class DataDirError extends Error {
+  constructor(
+    readonly dir: string,
+    readonly code: string | undefined,
+    reason: string,
+  ) {
+    super(`cannot use data directory ${dir}: ${reason}${code && REASONS[code] ? ` (${code})` : ''}`);
+    this.name = 'DataDirError';
+  }
+}
+
+/** The errno code of `err` or of an error it wraps. */
+export function errnoCode(err: unknown): string | undefined {
+  for (let e = err; e instanceof Error; e = e.cause) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return code;
+  }
+  return undefined;
+}
+
+/** `err` (from creating, locking or opening `dir`) as a DataDirError when it is a file-system error. */
+export function dataDirError(dir: string, err: unknown): unknown {
+  if (err instanceof DataDirError) return err;
+  const code = errnoCode(err);
+  if (!code) return err;
+  return new DataDirError(dir, code, REASONS[code] ?? (err as Error).message);
+}
+
+export interface PreparedDirs {
+  clusterId: string;
+  /** Directories this call created (the topmost new one of each path), to remove on a failed start. */
+  created: string[];
+}
+
+/** Creates the data directories and their meta.properties; returns the cluster id. */
+export function prepareDataDirs(logDirs: string[], brokerId: number, configured?: string): PreparedDirs {
+  let clusterId = configured;
+  for (const dir of logDirs) {
+    const file = path.join(dir, META_PROPERTIES);
+    let text: string;
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') continue;
+      throw dataDirError(dir, err);
+    }
+    const found = /^cluster\.id=(.+)$/m.exec(text)?.[1]?.trim();
+    if (found && clusterId && found !== clusterId) {
+      throw new DataDirError(dir, undefined, `${file} belongs to cluster ${found}, not ${clusterId}`);
+    }
+    clusterId ??= found;
+  }
+  clusterId ??= newTopicId();
+  const created: string[] = [];
+  try {
+    for (const dir of logDirs) {
+      try {
+        const first = fs.mkdirSync(dir, { recursive: true });
+        if (first !== undefined) created.push(first);
+        const file = path.join(dir, META_PROPERTIES);
+        if (!fs.existsSync(file)) {
+          writeFileAtomically(
+            file,
+            `#Written by Kiln\nversion=0\nbroker.id=${brokerId}\ncluster.id=${clusterId}\n`,
+          );
+        }
+      } catch (err) {
+        throw dataDirError(dir, err);
+      }
+    }
+  } catch (err) {
+    removeCreatedDirs(created);
+    throw err;
+  }
+  return { clusterId, created };
+}
+
+/** Removes directories a failed start created (best effort: the start's own error is what matters). */
+export function removeCreatedDirs(created: string[]): void {
+  for (const dir of created) fs.rmSync(dir, { recursive: true, force: true });
+}

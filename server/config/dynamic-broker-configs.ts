@@ -1,0 +1,163 @@
+/**
+ * Dynamic broker configs: broker properties changed while the broker runs (AlterConfigs and
+ * IncrementalAlterConfigs on a broker resource), at two levels as in Kafka: this broker (resource
+ * name = its id) and the cluster-wide default (empty name). This broker's value wins over the
+ * cluster default, which wins over server.properties, which wins over the built-in default. Only
+ * properties the registry marks dynamic may be set; the rest are refused.
+ *
+ * Kafka keeps these in ZooKeeper; a single Kiln node keeps them in its first data directory, in
+ * `dynamic-broker-configs.json`, written atomically (temp file, fsync, rename):
+ *
+ *   {"version":1,"brokerId":0,"broker":{"log.retention.ms":"3600000"},"default":{"log.cleanup.policy":"compact"}}
+ *
+ * `broker` holds the per-broker values of broker `brokerId` (ignored, with a warning, if this
+ * broker now has another id), `default` the cluster-wide ones; values are the text given. A
+ * damaged file never stops a start: it is reported and ignored, as is any entry no longer valid.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { writeFileAtomically, type LogConfig } from '../../engine/index.js';
+import { logDefaultsOf } from './broker-config.js';
+import { BROKER_PROPERTY } from './broker-properties.js';
+import { ConfigError } from './config-error.js';
+
+export const DYNAMIC_CONFIG_FILE = 'dynamic-broker-configs.json';
+const FORMAT_VERSION = 1;
+
+/** Which resource: this broker (its id as the name) or the cluster-wide default (""). */
+export type DynamicLevel = 'broker' | 'default';
+
+/** Why a set of dynamic configs is refused: `request` is INVALID_REQUEST, `config` INVALID_CONFIG. */
+export class DynamicConfigError extends Error {
+  constructor(
+    readonly kind: 'request' | 'config',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'DynamicConfigError';
+  }
+}
+
+type Props = Record<string, string>;
+
+export class DynamicBrokerConfigs {
+  private readonly levels: Record<DynamicLevel, Props>;
+
+  private constructor(
+    private readonly file: string,
+    private readonly brokerId: number,
+    broker: Props,
+    clusterDefault: Props,
+  ) {
+    this.levels = { broker, default: clusterDefault };
+  }
+
+  /** Loads the file in `dir` (none yet is an empty set); `warn` hears what was ignored and why. */
+  static open(dir: string, brokerId: number, warn: (message: string) => void): DynamicBrokerConfigs {
+    const file = path.join(dir, DYNAMIC_CONFIG_FILE);
+    const loaded = load(file, warn);
+    let broker = loaded.broker;
+    if (loaded.brokerId !== undefined && loaded.brokerId !== brokerId && Object.keys(broker).length > 0) {
+      warn(`${file}: per-broker configs of broker ${loaded.brokerId} ignored, this is broker ${brokerId}`);
+      broker = {};
+    }
+    const keep = (props: Props, level: DynamicLevel): Props => {
+      const kept: Props = {};
+      for (const [name, value] of Object.entries(props)) {
+        try {
+          DynamicBrokerConfigs.validate({ [name]: value });
+          kept[name] = value;
+        } catch (err) {
+          warn(`${file}: ${level} config ${name}=${value} ignored: ${(err as Error).message}`);
+        }
+      }
+      return kept;
+    };
+    return new DynamicBrokerConfigs(file, brokerId, keep(broker, 'broker'), keep(loaded.default, 'default'));
+  }
+
+  /** The values set at `level`. */
+  get(level: DynamicLevel): Readonly<Props> {
+    return this.levels[level];
+  }
+
+  /**
+   * Checks a whole set for one level; throws DynamicConfigError. Properties that cannot change at
+   * run time refuse the whole set (as Kafka does), naming every one of them.
+   */
+  static validate(props: Props): void {
+    const unknown = Object.keys(props).filter((name) => !BROKER_PROPERTY.has(name));
+    if (unknown.length > 0)
+      throw new DynamicConfigError('config', `Unknown broker configs: ${unknown.join(', ')}`);
+    const fixed = Object.keys(props).filter((name) => BROKER_PROPERTY.get(name)!.dynamic === 'read-only');
+    if (fixed.length > 0) {
+      throw new DynamicConfigError(
+        'request',
+        `Cannot update these configs dynamically: ${fixed.join(', ')} (set them in server.properties and restart the broker)`,
+      );
+    }
+    try {
+      logDefaultsOf(props);
+    } catch (err) {
+      if (err instanceof ConfigError) throw new DynamicConfigError('config', err.message);
+      throw err;
+    }
+  }
+
+  /** Makes `props` the whole set at `level` (validated first), saved before it takes effect. */
+  replace(level: DynamicLevel, props: Props): void {
+    DynamicBrokerConfigs.validate(props);
+    const next = { ...this.levels, [level]: { ...props } };
+    const body = {
+      version: FORMAT_VERSION,
+      brokerId: this.brokerId,
+      broker: next.broker,
+      default: next.default,
+    };
+    writeFileAtomically(this.file, JSON.stringify(body) + '\n');
+    this.levels[level] = { ...props };
+  }
+
+  /** Topic defaults: `base` (server.properties) with the cluster default, then this broker's, on top. */
+  logDefaults(base: Readonly<LogConfig>): LogConfig {
+    return logDefaultsOf(this.levels.broker, logDefaultsOf(this.levels.default, base));
+  }
+}
+
+interface Loaded {
+  brokerId?: number;
+  broker: Props;
+  default: Props;
+}
+
+function load(file: string, warn: (message: string) => void): Loaded {
+  const empty: Loaded = { broker: {}, default: {} };
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+      warn(`${file}: cannot be read (${(err as Error).message}); dynamic broker configs ignored`);
+    return empty;
+  }
+  try {
+    const body = JSON.parse(text) as Partial<Loaded> & { version?: unknown };
+    if (body.version !== FORMAT_VERSION) throw new Error(`unknown version ${String(body.version)}`);
+    return {
+      brokerId: typeof body.brokerId === 'number' ? body.brokerId : undefined,
+      broker: stringMap(body.broker),
+      default: stringMap(body.default),
+    };
+  } catch (err) {
+    warn(`${file}: damaged (${(err as Error).message}); dynamic broker configs ignored`);
+    return empty;
+  }
+}
+
+function stringMap(value: unknown): Props {
+  if (value === undefined) return {};
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('not an object');
+  const out: Props = {};
+  for (const [key, v] of Object.entries(value)) if (typeof v === 'string') out[key] = v;
+  return out;
+}
