@@ -168,6 +168,29 @@ describe('kiln consume', () => {
     expect((await run('--offset', 'earliest', '--from-beginning')).code).toBe(2);
   });
 
+  it('takes group.id and auto.offset.reset from --consumer-property', async () => {
+    await kiln('topics', ...bs, '--create', '--topic', 'consumer-props');
+    await produce('consumer-props', ['first', 'second']);
+    const result = await kiln(
+      'consume',
+      ...bs,
+      '--topic',
+      'consumer-props',
+      '--consumer-property',
+      'group.id=props-group',
+      '--consumer-property',
+      'auto.offset.reset=earliest',
+      '--max-messages',
+      '2',
+    );
+    expect(result).toEqual({
+      code: 0,
+      stdout: 'first\nsecond\n',
+      stderr: 'Processed a total of 2 messages\n',
+    });
+    expect(await committed('props-group', 'consumer-props')).toEqual(new Map([[0, 2]]));
+  });
+
   it('stops after --timeout-ms without a record', async () => {
     await kiln('topics', ...bs, '--create', '--topic', 'quiet');
     const result = await kiln('consume', ...bs, '--topic', 'quiet', '--timeout-ms', '200');

@@ -182,6 +182,32 @@ describe('kiln produce', () => {
     expect(codecsOnDisk('bare-codec')).toEqual([Codec.Gzip]);
   });
 
+  it('takes acks and compression.type from --producer-property and warns about the rest', async () => {
+    await kiln('topics', ...bs, '--create', '--topic', 'producer-props');
+    const produced = await kiln(
+      'produce',
+      ...bs,
+      '--topic',
+      'producer-props',
+      '--producer-property',
+      'compression.type=lz4',
+      '--producer-property',
+      'acks=1',
+      '--producer-property',
+      'linger.ms=5',
+      '--sync',
+      '--file',
+      inputFile('props.txt', ['p']),
+    );
+    expect(produced).toMatchObject({
+      code: 0,
+      stderr:
+        'kiln produce: ignoring --producer-property linger.ms (kiln does not use it)\n' +
+        'produced 1 record(s) to producer-props\n',
+    });
+    expect(codecsOnDisk('producer-props')).toEqual([Codec.Lz4]);
+  });
+
   it('refuses an unknown --property and an unknown codec as usage errors', async () => {
     const badProperty = await kiln('produce', ...bs, '--topic', 't', '--property', 'parse.kee=true');
     expect(badProperty.code).toBe(2);

@@ -2,7 +2,14 @@
 import { parseArgs } from 'node:util';
 import type { Command } from '../kiln.js';
 import { UsageError } from '../kiln.js';
-import { BROKER_OPTIONS, bootstrapFrom, parseInteger, parseProperties, withClient } from '../client/cli.js';
+import {
+  BROKER_OPTIONS,
+  bootstrapFrom,
+  parseInteger,
+  parseKeyValues,
+  parseProperties,
+  withClient,
+} from '../client/cli.js';
 import { fetchRecords, type ConsumeRun } from '../client/console-fetcher.js';
 import {
   BrokerConnectionError,
@@ -33,6 +40,8 @@ without a record); then prints "Processed a total of N messages" on stderr and e
                         print.headers (true/false), key.separator (default tab), line.separator,
                         headers.separator, null.literal
   --formatter json      one JSON object per record
+  --consumer-property k=v  group.id and auto.offset.reset (earliest|latest) as a Kafka consumer
+                        takes them (others are ignored, with a warning)
   --version             print kiln's version
 
 --group G joins the group as a member, as Kafka's console consumer does: JoinGroup and SyncGroup
@@ -42,6 +51,9 @@ per --from-beginning / --offset earliest|latest, else the latest); offsets are c
 5 seconds, before a rebalance and at the end, and the member leaves the group on exit.
 With --partition, --group is not a membership: that partition is read and its position committed
 as the group's (generation -1), which brokers accept while the group has no active members.`;
+
+/** The --consumer-property names kiln consume honours; others are ignored with a warning. */
+const CONSUMER_PROPERTIES = new Set(['group.id', 'auto.offset.reset']);
 
 /** Kafka's console consumer commits automatically every 5 s (auto.commit.interval.ms). */
 const COMMIT_INTERVAL_MS = 5_000;
@@ -71,6 +83,7 @@ export const command: Command = {
         group: { type: 'string' },
         property: { type: 'string', multiple: true },
         formatter: { type: 'string' },
+        'consumer-property': { type: 'string', multiple: true },
       },
     });
     const topicName = values.topic;
@@ -84,7 +97,19 @@ export const command: Command = {
     ) {
       throw new UsageError('give at most one of --from-beginning, --offset, --time');
     }
-    const start = startFrom(values.offset, values['from-beginning'] ?? false, time);
+    const consumerProps = parseKeyValues(values['consumer-property']);
+    for (const name of consumerProps.keys()) {
+      if (!CONSUMER_PROPERTIES.has(name))
+        process.stderr.write(`kiln consume: ignoring --consumer-property ${name} (kiln does not use it)\n`);
+    }
+    const reset = consumerProps.get('auto.offset.reset');
+    if (reset !== undefined && reset !== 'earliest' && reset !== 'latest')
+      throw new UsageError(`auto.offset.reset must be earliest or latest, got '${reset}'`);
+    const start = startFrom(
+      values.offset ?? (time === undefined && !values['from-beginning'] ? reset : undefined),
+      values['from-beginning'] ?? false,
+      time,
+    );
     if (start.kind === 'offset' && partition === undefined)
       throw new UsageError('--offset N needs --partition');
     if (values.formatter !== undefined && values.formatter !== 'json')
@@ -93,7 +118,7 @@ export const command: Command = {
       parseProperties(values.property, PRINT_PROPERTIES),
       values.formatter === 'json',
     );
-    const group = values.group;
+    const group = values.group ?? consumerProps.get('group.id');
 
     return withClient('consume', bootstrapFrom(values), async (client) => {
       const topic = await client.topic(topicName);

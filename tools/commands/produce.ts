@@ -38,6 +38,9 @@ after what was read is sent.
   --compression C       none|gzip|snappy|lz4|zstd (default none); --compression-codec [C] is
                         Kafka's name (alone it means gzip)
   --acks A              0, 1 or -1/all (default -1); --request-required-acks is Kafka's name
+  --producer-property k=v  acks and compression.type as a Kafka producer takes them (others are
+                        ignored, with a warning)
+  --sync                accepted for Kafka's sake: lines are always sent as soon as they are read
   --partition N         send everything to partition N
   --file F              read lines from F instead of stdin
   --version             print kiln's version
@@ -54,6 +57,9 @@ const CODECS: Record<string, Codec> = {
   lz4: Codec.Lz4,
   zstd: Codec.Zstd,
 };
+
+/** The --producer-property names kiln produce honours; others are ignored with a warning. */
+const PRODUCER_PROPERTIES = new Set(['acks', 'compression.type']);
 
 /** The --property names kafka-console-producer's line reader takes that kiln produce honours. */
 const PROPERTIES = { 'parse.key': 'boolean', 'key.separator': 'string', 'ignore.error': 'boolean' } as const;
@@ -77,14 +83,22 @@ export const command: Command = {
         'request-required-acks': { type: 'string' },
         partition: { type: 'string' },
         file: { type: 'string' },
+        'producer-property': { type: 'string', multiple: true },
+        sync: { type: 'boolean' },
       },
     });
     const topicName = values.topic;
     if (!topicName) throw new UsageError('--topic is required');
-    const compression = values.compression ?? values['compression-codec'] ?? 'none';
+    const producerProps = parseKeyValues(values['producer-property']);
+    for (const name of producerProps.keys()) {
+      if (!PRODUCER_PROPERTIES.has(name))
+        process.stderr.write(`kiln produce: ignoring --producer-property ${name} (kiln does not use it)\n`);
+    }
+    const compression =
+      values.compression ?? values['compression-codec'] ?? producerProps.get('compression.type') ?? 'none';
     const codec = CODECS[compression];
     if (codec === undefined) throw new UsageError(`unknown compression codec '${compression}'`);
-    const acksFlag = values.acks ?? values['request-required-acks'] ?? '-1';
+    const acksFlag = values.acks ?? values['request-required-acks'] ?? producerProps.get('acks') ?? '-1';
     const acks = acksFlag === 'all' ? -1 : parseInteger(acksFlag, '--acks')!;
     if (acks !== 0 && acks !== 1 && acks !== -1) throw new UsageError('--acks must be 0, 1 or -1');
     const fixedPartition = parseInteger(values.partition, '--partition');
