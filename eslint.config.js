@@ -8,7 +8,7 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    files: ['bin/**/*.js'],
+    files: ['bin/**/*.js', 'tools/install/**/*.mjs'],
     languageOptions: { globals: { process: 'readonly' } },
   },
   {

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// The `kiln` command (package.json bin): runs tools/kiln.ts through tsx's loader.
-import { register } from 'tsx/esm/api';
+// The `kiln` command (package.json bin): the compiled tools/kiln.ts, rebuilt first if a source changed.
+import { ensureBuilt } from '../tools/install/fresh-build.mjs';
 
-register();
-const { main } = await import('../tools/kiln.ts');
+ensureBuilt();
+const { main } = await import('../dist/tools/kiln.js');
 process.exitCode = await main(process.argv.slice(2));

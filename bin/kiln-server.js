@@ -1,0 +1,7 @@
+#!/usr/bin/env node
+// The broker (`npm start`): the compiled server/main.ts, rebuilt first if a source changed.
+// Arguments are the broker's own: --config FILE, --override name=value.
+import { ensureBuilt } from '../tools/install/fresh-build.mjs';
+
+ensureBuilt();
+await import('../dist/server/main.js');
