@@ -92,8 +92,9 @@ function synonymsAt(levels: Level[], names: readonly BrokerSynonym[]): ConfigSyn
 
 /** Every topic config Kiln knows, with its effective value for a topic that has `overrides`. */
 export function topicConfigEntries(broker: BrokerContext, overrides: Record<string, string>): ConfigEntry[] {
-  const effective = effectiveTopicProperties(broker.logs.defaults, overrides);
+  // The levels first: a context without dynamic configs loaded loads (and applies) them here.
   const levels = brokerLevels(broker, true);
+  const effective = effectiveTopicProperties(broker.logs.defaults, overrides);
   return TOPIC_PROPERTIES.map((property) => {
     const { name } = property;
     const synonyms: ConfigSynonym[] = [];
