@@ -11,7 +11,7 @@ import type { Message } from '../../server/protocol/codec.js';
 import { ErrorCode } from '../../server/protocol/error-codes.js';
 import { Connection } from './connection.js';
 import { parseBootstrap } from './broker-address.js';
-import { KafkaError, checkError } from './errors.js';
+import { BrokerConnectionError, KafkaError, checkError } from './errors.js';
 
 export { Connection } from './connection.js';
 export { BrokerConnectionError, KafkaError, checkError, errorName } from './errors.js';
@@ -78,16 +78,22 @@ export class KafkaClient {
   ) {}
 
   static async connect(bootstrapServers: string, clientId = 'kiln-cli'): Promise<KafkaClient> {
-    let lastError: unknown;
+    const failures: BrokerConnectionError[] = [];
     // Like Kafka clients: try each bootstrap address in turn.
     for (const { host, port } of parseBootstrap(bootstrapServers)) {
       try {
         return new KafkaClient(await Connection.open(host, port, clientId), clientId);
       } catch (err) {
-        lastError = err;
+        if (!(err instanceof BrokerConnectionError)) throw err;
+        failures.push(err);
       }
     }
-    throw lastError instanceof Error ? lastError : new Error(`cannot connect to ${bootstrapServers}`);
+    if (failures.length === 1) throw failures[0]!;
+    throw new BrokerConnectionError(
+      bootstrapServers,
+      failures.map((f) => f.reason).join(', '),
+      `cannot reach any broker of ${failures.map((f) => `${f.address} (${f.reason})`).join(', ')}`,
+    );
   }
 
   /** Metadata for `topics` (all topics when null); remembers the brokers for later routing. */

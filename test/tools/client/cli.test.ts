@@ -116,6 +116,19 @@ describe('every network command', () => {
     }
   });
 
+  it('names every address of a bootstrap list when none can be reached', async () => {
+    const other = await closedPort();
+    const list = `127.0.0.1:${port},127.0.0.1:${other}`;
+    const result = await kiln('topics', '--bootstrap-server', list, '--list');
+    expect(result).toEqual({
+      code: 1,
+      stdout: '',
+      stderr:
+        `kiln topics: cannot reach any broker of 127.0.0.1:${port} (ECONNREFUSED), ` +
+        `127.0.0.1:${other} (ECONNREFUSED)\n`,
+    });
+  });
+
   it('names an unresolvable host', async () => {
     const result = await kiln('topics', '--bootstrap-server', 'no-such-host.invalid:9092', '--list');
     expect(result.code).toBe(1);
