@@ -87,7 +87,7 @@ export function prepareDataDirs(logDirs: string[], brokerId: number, configured?
   try {
     for (const dir of logDirs) {
       try {
-        const first = fs.mkdirSync(dir, { recursive: true });
+        const first = makeDirs(dir);
         if (first !== undefined) created.push(first);
         const file = path.join(dir, META_PROPERTIES);
         if (!fs.existsSync(file)) {
@@ -105,6 +105,22 @@ export function prepareDataDirs(logDirs: string[], brokerId: number, configured?
     throw err;
   }
   return { clusterId, created };
+}
+
+/**
+ * `mkdir -p` one level at a time, returning the first directory it created. Node's recursive
+ * mkdir reports a read-only file system (EROFS) or a denied parent as ENOENT, which would send the
+ * user looking for a missing path; creating each level on its own gives the real reason.
+ */
+function makeDirs(dir: string): string | undefined {
+  const missing: string[] = [];
+  for (let at = path.resolve(dir); !fs.existsSync(at); at = path.dirname(at)) {
+    missing.unshift(at);
+    if (path.dirname(at) === at) break;
+  }
+  for (const level of missing) fs.mkdirSync(level);
+  if (missing.length === 0 && !fs.statSync(dir).isDirectory()) fs.mkdirSync(dir); // EEXIST
+  return missing[0];
 }
 
 /** Removes directories a failed start created (best effort: the start's own error is what matters). */
