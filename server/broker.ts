@@ -97,8 +97,11 @@ export class Broker {
         numPartitions: config.numPartitions,
         defaultReplicationFactor: config.defaultReplicationFactor,
         brokerCount: 1,
-        maxPartitionsPerTopic: config.maxPartitionsPerTopic,
-        maxPartitions: config.maxPartitions,
+        maxPartitionsPerTopic: dynamic.intValue(
+          'kiln.max.partitions.per.topic',
+          config.maxPartitionsPerTopic,
+        ),
+        maxPartitions: dynamic.intValue('kiln.max.partitions', config.maxPartitions),
         warn: (message) => this.log.warn(message),
       });
       const listenerConfig = config.listeners[0]!;

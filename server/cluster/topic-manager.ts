@@ -138,6 +138,11 @@ export class TopicManager {
     }
   }
 
+  /** New partition limits (dynamic broker configs): later creations are checked against them. */
+  setLimits(limits: Pick<TopicDefaults, 'maxPartitionsPerTopic' | 'maxPartitions'>): void {
+    Object.assign(this.defaults, limits);
+  }
+
   /**
    * Why a topic of `topicTotal` partitions, `adding` of them new, is over the broker's bounds
    * (kiln.max.partitions.per.topic, kiln.max.partitions, the descriptor limit), or undefined.

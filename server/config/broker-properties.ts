@@ -265,7 +265,7 @@ const SERVER: BrokerProperty[] = [
       type: 'int',
       min: 1,
       default: '10000',
-      dynamic: readOnly,
+      dynamic: 'cluster-wide',
       doc: 'CreateTopics and CreatePartitions refuse a topic with more partitions (POLICY_VIOLATION).',
     },
     {
@@ -273,7 +273,7 @@ const SERVER: BrokerProperty[] = [
       type: 'int',
       min: 1,
       default: '100000',
-      dynamic: readOnly,
+      dynamic: 'cluster-wide',
       doc: 'Partitions this broker may hold in all; creating more is refused.',
     },
   ]),

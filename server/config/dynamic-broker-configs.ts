@@ -16,7 +16,12 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomically, type LogConfig } from '../../engine/index.js';
+import {
+  InvalidConfigError,
+  parsePropertyValue,
+  writeFileAtomically,
+  type LogConfig,
+} from '../../engine/index.js';
 import { logDefaultsOf } from './broker-config.js';
 import { BROKER_PROPERTY } from './broker-properties.js';
 import { ConfigError } from './config-error.js';
@@ -98,10 +103,22 @@ export class DynamicBrokerConfigs {
     }
     try {
       logDefaultsOf(props);
+      for (const [name, value] of Object.entries(props)) {
+        const property = BROKER_PROPERTY.get(name)!;
+        if (!property.topic) parsePropertyValue(name, property, value);
+      }
     } catch (err) {
       if (err instanceof ConfigError) throw new DynamicConfigError('config', err.message);
+      if (err instanceof InvalidConfigError)
+        throw new DynamicConfigError('config', `${err.key}: ${reason(err)}`);
       throw err;
     }
+  }
+
+  /** A whole-number broker property in effect: this broker's value, the cluster default, else `base`. */
+  intValue(name: string, base: number): number {
+    const text = this.levels.broker[name] ?? this.levels.default[name];
+    return text === undefined ? base : Number(text.trim());
   }
 
   /** Makes `props` the whole set at `level` (validated first), saved before it takes effect. */
@@ -161,3 +178,5 @@ function stringMap(value: unknown): Props {
   for (const [key, v] of Object.entries(value)) if (typeof v === 'string') out[key] = v;
   return out;
 }
+
+const reason = (err: InvalidConfigError): string => err.message.replace(/^invalid value for [^:]+: /, '');

@@ -33,9 +33,21 @@ export function dynamicConfigsOf(broker: BrokerContext): DynamicBrokerConfigs {
     broker.dynamic = DynamicBrokerConfigs.open(broker.config.logDirs[0]!, broker.nodeId, (message) =>
       broker.log.warn(message),
     );
-    broker.logs.setDefaults(broker.dynamic.logDefaults(broker.config.logDefaults));
+    applyDynamicConfigs(broker, broker.dynamic);
   }
   return broker.dynamic;
+}
+
+/** Puts the dynamic configs in effect: topic defaults on every open log, partition limits. */
+export function applyDynamicConfigs(broker: BrokerContext, dynamic: DynamicBrokerConfigs): void {
+  broker.logs.setDefaults(dynamic.logDefaults(broker.config.logDefaults));
+  broker.topics.setLimits({
+    maxPartitionsPerTopic: dynamic.intValue(
+      'kiln.max.partitions.per.topic',
+      broker.config.maxPartitionsPerTopic,
+    ),
+    maxPartitions: dynamic.intValue('kiln.max.partitions', broker.config.maxPartitions),
+  });
 }
 
 export function unsupportedResourceError(resourceType: number): ResourceError {
@@ -150,7 +162,7 @@ function replaceBrokerConfigs(
     return { errorCode, errorMessage: err.message };
   }
   if (validateOnly) return undefined;
-  broker.logs.setDefaults(dynamic.logDefaults(broker.config.logDefaults));
+  applyDynamicConfigs(broker, dynamic);
   const resource = level === 'broker' ? `broker ${broker.nodeId}` : 'cluster default';
   broker.log.info({ resource, configs: values }, 'dynamic broker configs changed');
   return undefined;

@@ -207,4 +207,15 @@ describe('dynamic broker configs', () => {
     expect(topic.get('cleanup.policy')).toMatchObject({ value: 'compact', configSource: 3 });
     expect(ctx.broker.logs.configFor('t')).toMatchObject({ cleanupPolicy: 'compact', retentionMs: 60_000 });
   });
+
+  it("Kiln's partition limits can change at run time too", async () => {
+    expect(await alter('', { 'kiln.max.partitions.per.topic': '4' })).toMatchObject({ errorCode: 0 });
+    const refused = ctx.broker.topics.create('wide', 5, 1, {});
+    expect(refused.errorMessage).toMatch(/more than kiln\.max\.partitions\.per\.topic \(4\)/);
+    expect((await alter('', { 'kiln.max.partitions.per.topic': '0' })).errorCode).toBe(
+      ErrorCode.INVALID_CONFIG,
+    );
+    await alter('', {});
+    expect(ctx.broker.topics.create('wide', 5, 1, {}).errorCode).toBe(0);
+  });
 });
