@@ -161,6 +161,15 @@ describe('kiln consume', () => {
     expect((await run('--partition', '0', '--offset', 'earliest', '--max-messages', '1')).stdout).toBe(
       'zero\n',
     );
+    // Past the end: out of range, so the latest offset, as Kafka's auto.offset.reset=latest does.
+    const pastEnd = await run('--partition', '0', '--offset', '100');
+    expect(pastEnd).toEqual({
+      code: 0,
+      stdout: '',
+      stderr:
+        'kiln consume: offset 100 of offsets-0 is out of range; now at 3\n' +
+        'Processed a total of 0 messages\n',
+    });
     const needsPartition = await run('--offset', '1');
     expect(needsPartition.code).toBe(2);
     expect(needsPartition.stderr).toContain('--offset N needs --partition');

@@ -140,7 +140,7 @@ export const command: Command = {
             positions,
             print,
             run,
-            reset: async (p) => (await resetOffsets(client, topic, [p], start)).get(p)!,
+            reset: outOfRange(client, topic, start),
             log,
           });
           if (group !== undefined) await client.commitOffsets(group, topic.name, positions);
@@ -208,6 +208,15 @@ async function resetOffsets(
 }
 
 /**
+ * Where a partition whose position left the log goes: the earliest offset when reading from the
+ * beginning, else the latest (Kafka's auto.offset.reset; an --offset N past the end lands there).
+ */
+function outOfRange(client: KafkaClient, topic: TopicMetadata, start: Start) {
+  const to = start.kind === 'earliest' ? EARLIEST : LATEST;
+  return async (partition: number) => (await client.listOffsets(topic, [partition], to)).get(partition)!;
+}
+
+/**
  * Start positions: an explicit --offset N or --time wins; otherwise the group's committed offset,
  * then the reset policy (earliest or latest).
  */
@@ -254,7 +263,7 @@ async function consumeAsMember(
         print,
         run,
         interrupted: () => rebalancing,
-        reset: async (p) => (await resetOffsets(client, topic, [p], start)).get(p)!,
+        reset: outOfRange(client, topic, start),
         between: async () => {
           if (Date.now() - lastCommit < COMMIT_INTERVAL_MS) return;
           lastCommit = Date.now();
