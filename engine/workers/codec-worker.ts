@@ -1,6 +1,10 @@
 /**
  * Worker entry for the codec pool: one compression or decompression per task. The result's bytes
  * are transferred back; typed engine errors come back as CodecFailure values (see worker-pool.ts).
+ *
+ * Some libraries (lz4-napi) return Buffers over external memory, which Node 22 and later refuse
+ * to transfer ("DataCloneError: Cannot transfer object of unsupported type"); those results are
+ * copied once into an ordinary ArrayBuffer. Which codecs do that is learnt on their first result.
  */
 import { move } from 'piscina';
 import { CorruptRecordError, UnknownCodecError } from '../errors.js';
@@ -18,6 +22,25 @@ export function codecTask(task: CodecTask): ArrayBuffer | CodecFailure {
     if (err instanceof CorruptRecordError) return { failure: 'corrupt', message: err.message };
     throw err;
   }
-  // Libraries return fresh Buffers, usually owning their whole store: hand that over uncopied.
-  return move(transferableBytes(output, output !== input)) as ArrayBuffer;
+  return move(ownedBytes(task, output, output !== input)) as ArrayBuffer;
+}
+
+/** Codec operations whose results live in external memory, that cannot be transferred. */
+const external = new Set<string>();
+
+/**
+ * The result as an ArrayBuffer the worker may transfer. Libraries return fresh Buffers, usually
+ * owning their whole store: that store is handed over uncopied when it can be transferred.
+ */
+export function ownedBytes(task: CodecTask, output: Buffer, owned: boolean): ArrayBuffer {
+  const kind = `${task.op}:${task.codec}`;
+  const bytes = transferableBytes(output, owned && !external.has(kind));
+  if (bytes !== output.buffer) return bytes;
+  try {
+    // Moving the store into a new ArrayBuffer is free, and fails exactly when a transfer would.
+    return structuredClone(bytes, { transfer: [bytes] });
+  } catch {
+    external.add(kind);
+    return transferableBytes(output, false);
+  }
 }
