@@ -303,10 +303,6 @@ function logProperties(topic: TopicProperty): BrokerProperty[] {
 
 /** Kafka properties Kiln accepts in server.properties and does not use. */
 const IGNORED_NAMES = [
-  'num.network.threads',
-  'num.io.threads',
-  'num.recovery.threads.per.data.dir',
-  'num.replica.fetchers',
   'socket.send.buffer.bytes',
   'socket.receive.buffer.bytes',
   'zookeeper.connect',
@@ -317,14 +313,13 @@ const IGNORED_NAMES = [
   'transaction.state.log.min.isr',
   'inter.broker.protocol.version',
   'log.message.format.version',
-  'log.cleaner.threads',
   'listener.security.protocol.map',
   'inter.broker.listener.name',
   'log.flush.scheduler.interval.ms',
   'group.max.size',
 ];
 
-const IGNORED: BrokerProperty[] = IGNORED_NAMES.map((name) => ({
+const ignored = (name: string, more: Partial<BrokerProperty> = {}): BrokerProperty => ({
   name,
   type: 'string',
   default: null,
@@ -333,7 +328,29 @@ const IGNORED: BrokerProperty[] = IGNORED_NAMES.map((name) => ({
   group: 'Accepted and ignored',
   synonyms: [{ name }],
   ignored: true,
-}));
+  ...more,
+});
+
+/**
+ * Unused properties Kafka lets change at run time: accepted (and kept) the same way, so a tool
+ * that tunes them, or librdkafka's own admin test (which sets the Kerberos one on a broker),
+ * succeeds as it would against Kafka.
+ */
+const IGNORED_DYNAMIC: BrokerProperty[] = [
+  ignored('num.network.threads', { type: 'int', min: 1, default: '3', dynamic: 'cluster-wide' }),
+  ignored('num.io.threads', { type: 'int', min: 1, default: '8', dynamic: 'cluster-wide' }),
+  ignored('num.recovery.threads.per.data.dir', {
+    type: 'int',
+    min: 1,
+    default: '1',
+    dynamic: 'cluster-wide',
+  }),
+  ignored('num.replica.fetchers', { type: 'int', min: 1, default: '1', dynamic: 'cluster-wide' }),
+  ignored('log.cleaner.threads', { type: 'int', min: 0, default: '1', dynamic: 'cluster-wide' }),
+  ignored('sasl.kerberos.min.time.before.relogin', { type: 'long', default: '60000', dynamic: 'per-broker' }),
+];
+
+const IGNORED: BrokerProperty[] = [...IGNORED_NAMES.map((name) => ignored(name)), ...IGNORED_DYNAMIC];
 
 /** Every broker property Kiln accepts, in the order the docs list them. */
 export const BROKER_PROPERTIES: readonly BrokerProperty[] = [

@@ -70,7 +70,7 @@ export class DynamicBrokerConfigs {
       const kept: Props = {};
       for (const [name, value] of Object.entries(props)) {
         try {
-          DynamicBrokerConfigs.validate({ [name]: value });
+          DynamicBrokerConfigs.validate({ [name]: value }, level);
           kept[name] = value;
         } catch (err) {
           warn(`${file}: ${level} config ${name}=${value} ignored: ${(err as Error).message}`);
@@ -90,7 +90,7 @@ export class DynamicBrokerConfigs {
    * Checks a whole set for one level; throws DynamicConfigError. Properties that cannot change at
    * run time refuse the whole set (as Kafka does), naming every one of them.
    */
-  static validate(props: Props): void {
+  static validate(props: Props, level: DynamicLevel): void {
     const unknown = Object.keys(props).filter((name) => !BROKER_PROPERTY.has(name));
     if (unknown.length > 0)
       throw new DynamicConfigError('config', `Unknown broker configs: ${unknown.join(', ')}`);
@@ -99,6 +99,15 @@ export class DynamicBrokerConfigs {
       throw new DynamicConfigError(
         'request',
         `Cannot update these configs dynamically: ${fixed.join(', ')} (set them in server.properties and restart the broker)`,
+      );
+    }
+    const perBroker = Object.keys(props).filter(
+      (name) => BROKER_PROPERTY.get(name)!.dynamic === 'per-broker',
+    );
+    if (level === 'default' && perBroker.length > 0) {
+      throw new DynamicConfigError(
+        'request',
+        `Cannot update these configs at default cluster level, broker id must be specified: ${perBroker.join(', ')}`,
       );
     }
     try {
@@ -123,7 +132,7 @@ export class DynamicBrokerConfigs {
 
   /** Makes `props` the whole set at `level` (validated first), saved before it takes effect. */
   replace(level: DynamicLevel, props: Props): void {
-    DynamicBrokerConfigs.validate(props);
+    DynamicBrokerConfigs.validate(props, level);
     const next = { ...this.levels, [level]: { ...props } };
     const body = {
       version: FORMAT_VERSION,

@@ -154,7 +154,7 @@ function replaceBrokerConfigs(
 ): ResourceError | undefined {
   const dynamic = dynamicConfigsOf(broker);
   try {
-    if (validateOnly) DynamicBrokerConfigs.validate(values);
+    if (validateOnly) DynamicBrokerConfigs.validate(values, level);
     else dynamic.replace(level, values);
   } catch (err) {
     if (!(err instanceof DynamicConfigError)) throw err;

@@ -133,8 +133,9 @@ export function brokerConfigEntries(broker: BrokerContext): ConfigEntry[] {
   const topicDefaults = logConfigToProperties(broker.logs.defaults);
   const entries: ConfigEntry[] = [];
   for (const property of BROKER_PROPERTIES) {
-    if (property.ignored) continue;
     const synonyms = synonymsAt(levels, property.synonyms);
+    // One Kiln does not use is shown only where something sets it.
+    if (property.ignored && !synonyms.some((s) => s.source !== ConfigSource.DEFAULT_CONFIG)) continue;
     const primaryOfTopic = property.topic !== undefined && property.synonyms[0]!.name === property.name;
     const value = primaryOfTopic
       ? topicDefaults[property.topic!]!

@@ -186,7 +186,7 @@ describe('dynamic broker configs', () => {
       errorCode: ErrorCode.INVALID_REQUEST,
       errorMessage: 'Config value append is not allowed for config key: log.retention.ms',
     });
-    expect((await incremental('0', [['num.io.threads', SET, '4']])).errorCode).toBe(
+    expect((await incremental('0', [['zookeeper.connect', SET, 'zk:2181']])).errorCode).toBe(
       ErrorCode.INVALID_REQUEST,
     );
   });
@@ -217,5 +217,26 @@ describe('dynamic broker configs', () => {
     );
     await alter('', {});
     expect(ctx.broker.topics.create('wide', 5, 1, {}).errorCode).toBe(0);
+  });
+
+  it("unused properties Kafka lets change are accepted as Kafka accepts them (librdkafka's admin test)", async () => {
+    // librdkafka's 0081-admin sets this one on a broker and expects success.
+    expect(await incremental('0', [['sasl.kerberos.min.time.before.relogin', SET, '58000']])).toMatchObject({
+      errorCode: 0,
+    });
+    const perBroker = await incremental('', [['sasl.kerberos.min.time.before.relogin', SET, '58000']]);
+    expect(perBroker).toMatchObject({ errorCode: ErrorCode.INVALID_REQUEST });
+    expect(perBroker.errorMessage).toMatch(/at default cluster level, broker id must be specified/);
+    expect(await incremental('', [['num.io.threads', SET, '4']])).toMatchObject({ errorCode: 0 });
+    expect((await incremental('', [['num.io.threads', SET, 'many']])).errorCode).toBe(
+      ErrorCode.INVALID_CONFIG,
+    );
+    const broker = await describe_(BROKER, '0');
+    expect(broker.get('sasl.kerberos.min.time.before.relogin')).toMatchObject({
+      value: '58000',
+      configSource: 2,
+    });
+    expect(broker.get('num.io.threads')).toMatchObject({ value: '4', configSource: 3, readOnly: false });
+    expect(broker.has('zookeeper.connect')).toBe(false);
   });
 });
