@@ -51,7 +51,9 @@ export function spawnKiln(argv: string[], opts: { tty?: boolean } = {}): KilnPro
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  return { child, stdout: () => out, stderr: () => err, exited };
+  // A source edited since buildKiln makes bin/kiln.js rebuild first and say so: not the command's output.
+  const stderr = () => err.replace(/^kiln: compiling the TypeScript sources into dist\/.*\n/m, '');
+  return { child, stdout: () => out, stderr, exited };
 }
 
 /** Resolves once `check` returns true; fails after `timeoutMs` (a deadline, not a measurement). */
