@@ -95,7 +95,8 @@ function removeOrphans(root, dir = path.join(root, 'dist')) {
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
     const file = path.join(dir, entry.name);
     if (entry.isDirectory()) {
-      removeOrphans(root, file);
+      // Hidden directories are other builds' (the benchmarks compile into dist/.bench-<pid>).
+      if (!entry.name.startsWith('.')) removeOrphans(root, file);
       continue;
     }
     const compiled = entry.name.match(/^(.*)\.js(\.map)?$/);

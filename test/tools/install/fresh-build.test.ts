@@ -80,6 +80,16 @@ describe('fresh-build', () => {
     expect(fs.existsSync(path.join(root, 'dist.lock'))).toBe(false);
   });
 
+  it("a rebuild leaves a benchmark's own build under dist/.bench-<pid> alone", () => {
+    ensureBuilt(root);
+    const benchBuild = path.join(root, 'dist', '.bench-123', 'server');
+    fs.mkdirSync(benchBuild, { recursive: true });
+    fs.writeFileSync(path.join(benchBuild, 'main.js'), '');
+    later(path.join(root, 'server', 'a.ts'));
+    expect(ensureBuilt(root)).toBe(true);
+    expect(fs.existsSync(path.join(benchBuild, 'main.js'))).toBe(true);
+  });
+
   it('a tsconfig change counts as a source change', () => {
     ensureBuilt(root);
     later(path.join(root, 'tsconfig.build.json'));
