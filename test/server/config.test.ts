@@ -49,6 +49,40 @@ describe('broker configuration', () => {
     ).toBe(-1);
   });
 
+  it("Kafka's own KRaft server.properties starts, with warnings for what Kiln does not know", () => {
+    const config = buildBrokerConfig({
+      'process.roles': 'broker,controller',
+      'node.id': '1',
+      'controller.quorum.voters': '1@localhost:9093',
+      listeners: 'PLAINTEXT://:9092,CONTROLLER://:9093',
+      'inter.broker.listener.name': 'PLAINTEXT',
+      'advertised.listeners': 'PLAINTEXT://localhost:9092',
+      'controller.listener.names': 'CONTROLLER',
+      'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+      'num.network.threads': '3',
+      'num.io.threads': '8',
+      'socket.send.buffer.bytes': '102400',
+      'socket.receive.buffer.bytes': '102400',
+      'socket.request.max.bytes': '104857600',
+      'log.dirs': '/tmp/kraft-combined-logs',
+      'num.partitions': '1',
+      'num.recovery.threads.per.data.dir': '1',
+      'offsets.topic.replication.factor': '1',
+      'transaction.state.log.replication.factor': '1',
+      'transaction.state.log.min.isr': '1',
+      'log.retention.hours': '168',
+      'log.segment.bytes': '1073741824',
+      'log.retention.check.interval.ms': '300000',
+    });
+    expect(config.brokerId).toBe(1);
+    expect(config.advertisedListeners[0]).toEqual({ name: 'PLAINTEXT', host: 'localhost', port: 9092 });
+    expect(config.warnings.map((w) => w.split(':')[0])).toEqual([
+      'process.roles',
+      'controller.quorum.voters',
+      'controller.listener.names',
+    ]);
+  });
+
   it('accepts the Kafka properties it ignores, so an existing server.properties works', () => {
     expect(() =>
       buildBrokerConfig({ 'num.network.threads': '3', 'zookeeper.connect': 'localhost:2181' }),
