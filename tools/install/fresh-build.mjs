@@ -10,7 +10,8 @@
  * A rebuild compiles in place (a broker already running from dist/ keeps its loaded code), then
  * removes compiled files whose source is gone; the stamp is written only after a whole build, so
  * a failed compile is tried again, with its errors, at the next start. A lock directory
- * (dist.lock) keeps two starts from building at once.
+ * (dist.lock, holding the builder's pid) keeps two starts from building at once; the lock of a
+ * build that was killed is taken over.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -60,16 +61,29 @@ function sleep(ms) {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
+function holderIsGone(lock) {
+  try {
+    const pid = Number(fs.readFileSync(path.join(lock, 'pid'), 'utf8'));
+    if (!Number.isInteger(pid) || pid <= 0) return false;
+    process.kill(pid, 0);
+    return false;
+  } catch (err) {
+    return err.code === 'ESRCH';
+  }
+}
+
 function withLock(root, work) {
   const lock = path.join(root, 'dist.lock');
   for (;;) {
     try {
       fs.mkdirSync(lock);
+      fs.writeFileSync(path.join(lock, 'pid'), String(process.pid));
       break;
     } catch (err) {
       if (err.code !== 'EEXIST') throw err;
+      // A build killed midway (Ctrl-C) leaves its lock: taken over once its process is gone.
       const age = Date.now() - (fs.statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
-      if (age > LOCK_STALE_MS) fs.rmSync(lock, { recursive: true, force: true });
+      if (holderIsGone(lock) || age > LOCK_STALE_MS) fs.rmSync(lock, { recursive: true, force: true });
       else sleep(100);
     }
   }

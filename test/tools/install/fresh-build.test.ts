@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -88,6 +89,17 @@ describe('fresh-build', () => {
     later(path.join(root, 'server', 'a.ts'));
     expect(ensureBuilt(root)).toBe(true);
     expect(fs.existsSync(path.join(benchBuild, 'main.js'))).toBe(true);
+  });
+
+  it('the lock of a build that was killed (Ctrl-C during npm start) does not hold the next start', () => {
+    const lock = path.join(root, 'dist.lock');
+    fs.mkdirSync(lock);
+    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], {
+      encoding: 'utf8',
+    });
+    fs.writeFileSync(path.join(lock, 'pid'), gone.stdout);
+    expect(ensureBuilt(root)).toBe(true);
+    expect(fs.existsSync(lock)).toBe(false);
   });
 
   it('a tsconfig change counts as a source change', () => {
