@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { writeCheckpoint } from '../../engine/index.js';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { buildBatch, writeCheckpoint } from '../../engine/index.js';
 import { command } from '../../tools/commands/dump-log.js';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
 import { TOPIC, jsonLines, runCaptured, writePartition } from './fixtures.js';
@@ -27,16 +27,46 @@ describe('kiln dump-log', () => {
   });
   afterEach(() => removeTempDir(root));
 
-  it('prints one line per batch covering every offset written', async () => {
+  it("prints one line per batch covering every offset written, in kafka-dump-log's layout", async () => {
     expect(files('.log').length).toBeGreaterThan(2);
     const { code, out } = await runCaptured(command, ['--files', allLogs()]);
     expect(code).toBe(0);
-    const batchLines = out.split('\n').filter((l) => l.startsWith('baseOffset:'));
+    const lines = out.split('\n');
+    expect(lines[0]).toBe(`Dumping ${files('.log')[0]!}`);
+    expect(lines[1]).toBe('Starting offset: 0');
+    const batchLines = lines.filter((l) => l.startsWith('baseOffset:'));
     expect(batchLines).toHaveLength(written.length / 5);
-    expect(batchLines[0]).toContain('baseOffset: 0 lastOffset: 4 count: 5 position: 0');
-    expect(out).toContain('codec: gzip');
-    expect(out).toContain('codec: zstd');
-    expect(out).toContain('crcValid: true');
+    expect(batchLines[0]).toMatch(
+      /^baseOffset: 0 lastOffset: 4 count: 5 baseSequence: -1 lastSequence: -1 producerId: -1 producerEpoch: -1 partitionLeaderEpoch: -?\d+ isTransactional: false isControl: false position: 0 CreateTime: 1700000000004 size: \d+ magic: 2 compresscodec: NONE crc: \d+ isvalid: true$/,
+    );
+    expect(out).toContain('compresscodec: GZIP');
+    expect(out).toContain('compresscodec: ZSTD');
+    // The idempotent last batch: sequences 0..4 as Kafka prints them.
+    expect(batchLines.at(-1)).toContain('baseSequence: 0 lastSequence: 4 producerId: 7 producerEpoch: 1');
+    expect(out).not.toMatch(/crcValid|codec: [a-z]/); // Kiln's old field names are gone from the text
+  });
+
+  it('can be read the way scripts read kafka-dump-log output (awk on name: value fields)', async () => {
+    const { out } = await runCaptured(command, ['--files', allLogs(), '--deep-iteration']);
+    // What a script written for Kafka's tool does: pick fields by name off each batch line.
+    const script = `/^baseOffset:/ { for (i = 1; i < NF; i += 2) f[$i] = $(i + 1);
+      records += f["count:"]; codecs[f["compresscodec:"]] = 1; if (f["isvalid:"] != "true") bad++;
+      last = f["lastOffset:"] }
+      /^[|] offset:/ { deep++ }
+      END { n = 0; for (c in codecs) n++; print records, n, bad + 0, last, deep }`;
+    const summary = execFileSync('awk', [script], { input: out, encoding: 'utf8' }).trim();
+    expect(summary).toBe(`${written.length} 5 0 ${written.at(-1)!.offset} ${written.length}`);
+
+    // And the same with a regular expression over every batch line: only name: value pairs.
+    const batchLines = out.split('\n').filter((l) => l.startsWith('baseOffset:'));
+    const fieldOrder = batchLines[0]!.split(' ').filter((_, i) => i % 2 === 0);
+    expect(fieldOrder).toEqual([
+      'baseOffset:', 'lastOffset:', 'count:', 'baseSequence:', 'lastSequence:', 'producerId:',
+      'producerEpoch:', 'partitionLeaderEpoch:', 'isTransactional:', 'isControl:', 'position:',
+      'CreateTime:', 'size:', 'magic:', 'compresscodec:', 'crc:', 'isvalid:',
+    ]); // prettier-ignore
+    const codecs = batchLines.map((l) => /compresscodec: (\S+)/.exec(l)![1]);
+    expect(codecs.slice(0, 5)).toEqual(['NONE', 'GZIP', 'SNAPPY', 'LZ4', 'ZSTD']);
   });
 
   it('prints keys, values and headers with --print-data-log, in JSON lines', async () => {
@@ -66,10 +96,12 @@ describe('kiln dump-log', () => {
         .out,
     );
     expect(asJson.find((l) => l.type === 'record')!.value).toEqual({ batch: 0, i: 0 });
-    const pretty = (
-      await runCaptured(command, ['--files', log, '--print-data-log', '--value-decoder', 'json'])
-    ).out;
-    expect(pretty).toContain('"batch": 0');
+    const text = (await runCaptured(command, ['--files', log, '--print-data-log', '--value-decoder', 'json']))
+      .out;
+    // One record per line, even for JSON values: the text layout is line-oriented.
+    expect(text).toContain(
+      '| offset: 0 CreateTime: 1700000000000 keySize: 4 valueSize: 17 sequence: -1 headerKeys: [h] key: k0-0 payload: {"batch":0,"i":0}\n',
+    );
     const hex = jsonLines(
       (await runCaptured(command, ['--files', log, '--print-data-log', '--value-decoder', 'hex', '--json']))
         .out,
@@ -80,7 +112,10 @@ describe('kiln dump-log', () => {
   it('shows record sizes with --deep-iteration and stops at --max-bytes', async () => {
     const log = files('.log')[0]!;
     const deep = (await runCaptured(command, ['--files', log, '--deep-iteration'])).out;
-    expect(deep).toContain('| offset: 0 timestamp: 1700000000000 keySize: 4');
+    expect(deep).toContain(
+      '| offset: 0 CreateTime: 1700000000000 keySize: 4 valueSize: 17 sequence: -1 headerKeys: [h]\n',
+    );
+    expect(deep).not.toContain('payload:');
     const all = jsonLines((await runCaptured(command, ['--files', log, '--json'])).out);
     const first = all[0]! as { size: number };
     const limited = await runCaptured(command, ['--files', log, '--json', '--max-bytes', String(first.size)]);
@@ -100,10 +135,62 @@ describe('kiln dump-log', () => {
     expect(lines.map((l) => l.type)).toEqual(['batch', 'error']);
     expect(lines[1]).toMatchObject({ position: second });
     expect(String(lines[1]!.message)).toMatch(/CRC/);
+    const text = await runCaptured(command, ['--files', log]);
+    expect(text.out).toContain(
+      `Found ${bytes.length - second} invalid bytes at the end of ${path.basename(log)}`,
+    );
+  });
+
+  it("accepts Kafka's flags: repeated --files, --max-message-size, decoder classes with a warning", async () => {
+    const logs = files('.log');
+    const stderr: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      stderr.push(chunk.toString());
+      return true;
+    });
+    try {
+      const { code, out } = await runCaptured(command, [
+        '--files', `${logs[0]!},${logs[1]!}`, '--files', logs[2]!,
+        '--max-message-size', '5242880', '--print-data-log', '--skip-record-metadata',
+        '--key-decoder-class', 'kafka.serializer.StringDecoder',
+        '--value-decoder-class', 'com.example.AvroDecoder',
+      ]); // prettier-ignore
+      expect(code).toBe(0);
+      expect(out.split('\n').filter((l) => l.startsWith('Dumping '))).toHaveLength(3);
+      expect(out).toContain('| key: k0-0 payload: {"batch":0,"i":0}\n');
+    } finally {
+      spy.mockRestore();
+    }
+    // The default string decoder is what Kiln does anyway; another class is ignored, and said so.
+    expect(stderr.join('')).toMatch(/--value-decoder-class com\.example\.AvroDecoder is ignored/);
+    expect(stderr.join('')).not.toMatch(/key-decoder-class/);
+    await expect(command.run(['--files', logs[0]!, '--max-message-size', 'lots'])).rejects.toThrow(
+      /max-message-size/,
+    );
+  });
+
+  it('shows transaction markers on control batch records', async () => {
+    const file = path.join(root, '00000000000000000000.log');
+    const key = Buffer.alloc(4);
+    key.writeInt16BE(1, 2); // version 0, type COMMIT
+    const value = Buffer.alloc(6);
+    value.writeInt32BE(3, 2); // version 0, coordinator epoch 3
+    fs.writeFileSync(
+      file,
+      buildBatch({ records: [{ key, value }], control: true, transactional: true, producerId: 9 }),
+    );
+    const { code, out } = await runCaptured(command, ['--files', file, '--print-data-log']);
+    expect(code).toBe(0);
+    expect(out).toMatch(/isTransactional: true isControl: true/);
+    expect(out).toMatch(/\| offset: 0 .* endTxnMarker: COMMIT coordinatorEpoch: 3\n/);
+    expect(out).not.toContain('payload:');
   });
 
   it('dumps and verifies index files', async () => {
     const index = files('.index')[0]!;
+    const text = (await runCaptured(command, ['--files', `${index},${files('.timeindex')[0]!}`])).out;
+    expect(text).toMatch(/^Dumping \S+\.index\noffset: \d+ position: \d+\n/);
+    expect(text).toMatch(/\nDumping \S+\.timeindex\ntimestamp: \d+ offset: \d+\n/);
     const entries = jsonLines((await runCaptured(command, ['--files', index, '--json'])).out);
     expect(entries.length).toBeGreaterThan(0);
     expect(entries[0]).toMatchObject({ type: 'index' });
@@ -131,6 +218,10 @@ describe('kiln dump-log', () => {
 
   it('dumps producer snapshots', async () => {
     const snapshot = files('.snapshot').at(-1)!;
+    const text = (await runCaptured(command, ['--files', snapshot])).out;
+    expect(text).toContain(
+      'producerId: 7 producerEpoch: 1 coordinatorEpoch: -1 currentTxnFirstOffset: -1 firstSequence: 0 lastSequence: 4 lastOffset: 99 offsetDelta: 4 timestamp: ',
+    );
     const { code, out } = await runCaptured(command, ['--files', snapshot, '--json']);
     expect(code).toBe(0);
     expect(jsonLines(out)).toEqual([

@@ -1,6 +1,8 @@
 /**
  * `kiln dump-log`: prints what is inside log files, like Kafka's kafka-dump-log. Purely read-only:
  * index files are opened read-only and nothing is repaired (that is `kiln verify --repair`).
+ * The text output keeps Kafka's field names and layout (tools/dump-log-format.ts) and Kafka's flags
+ * are accepted, so scripts written for kafka-dump-log.sh work; --json is Kiln's own format.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -13,6 +15,7 @@ import {
   readRecords,
 } from '../../engine/index.js';
 import type { RecordBatch } from '../../engine/index.js';
+import { batchLine, producerLine, recordLine } from '../dump-log-format.js';
 import type { Command } from '../kiln.js';
 import { UsageError } from '../kiln.js';
 import {
@@ -35,16 +38,27 @@ Prints the contents of log files, chosen by suffix:
   .snapshot    producer state snapshot entries
   recovery-point-offset-checkpoint, log-start-offset-checkpoint   checkpoint entries
 
+The text output uses the field names and layout of Kafka's kafka-dump-log.sh ("Dumping <file>",
+"Starting offset: N", "baseOffset: .. lastOffset: .. count: .. ... compresscodec: ZSTD crc: ..
+isvalid: true", record lines starting with "| offset: "), so scripts written for it work here.
+
 options:
-  --files F[,F...]          files to dump (required)
-  --deep-iteration          decode each record: offset, timestamp, key/value sizes, header count
-  --print-data-log          also print keys, values and headers (implies --deep-iteration)
-  --value-decoder D         string (default), hex, or json (pretty-printed when valid JSON)
+  --files F[,F...]          files to dump (required; may be given more than once)
+  --deep-iteration          decode each record: offset, timestamp, key/value sizes, sequence, header keys
+  --print-data-log          also print keys and payloads (implies --deep-iteration)
+  --skip-record-metadata    with --print-data-log, print only key and payload on record lines
+  --value-decoder D         string (default), hex, or json (checked and printed on one line);
+                            applies to keys and header values too
   --max-bytes N             read at most N bytes of each .log (the batch crossing N is left out)
   --verify-index-only       check every index entry against the .log beside it; print problems only
   --index-sanity-check      run the index sanity check (file length, entry order) only
   --json                    one JSON object per line ("type": batch, record, index, timeindex,
                             checkpoint, producer, error); key/value/headers with --print-data-log
+
+Kafka's flags accepted for its scripts' sake: --max-message-size N (no effect: whole batches are
+read), --key-decoder-class / --value-decoder-class (kafka.serializer.StringDecoder is the default;
+any other class is ignored with a warning: use --value-decoder), --offsets-decoder and
+--transaction-log-decoder (ignored with a warning).
 
 Exit 0 on success, 1 when a corrupt batch or a bad index entry was found, 2 on bad usage.`;
 
@@ -53,6 +67,7 @@ type Decoder = 'string' | 'hex' | 'json';
 interface DumpOptions {
   deep: boolean;
   data: boolean;
+  skipMetadata: boolean;
   decoder: Decoder;
   maxBytes: number;
   verifyIndexOnly: boolean;
@@ -79,7 +94,10 @@ class Out {
   }
 }
 
-/** Renders bytes with the chosen decoder; for JSON output a valid JSON value is embedded as-is. */
+/**
+ * Renders bytes with the chosen decoder; for JSON output a valid JSON value is embedded as-is. Text
+ * output keeps JSON on one line: one record per line is what scripts reading the dump rely on.
+ */
 function decode(bytes: Buffer | null, decoder: Decoder, forJson: boolean): unknown {
   if (bytes === null) return null;
   if (decoder === 'hex') return bytes.toString('hex');
@@ -87,7 +105,7 @@ function decode(bytes: Buffer | null, decoder: Decoder, forJson: boolean): unkno
   if (decoder === 'json') {
     try {
       const value: unknown = JSON.parse(text);
-      return forJson ? value : JSON.stringify(value, null, 2);
+      return forJson ? value : JSON.stringify(value);
     } catch {
       return text; // not JSON: show it as text rather than fail the dump
     }
@@ -96,7 +114,10 @@ function decode(bytes: Buffer | null, decoder: Decoder, forJson: boolean): unkno
 }
 
 function dumpRecords(batch: RecordBatch, options: DumpOptions, out: Out): void {
+  const render = (b: Buffer | null): unknown => decode(b, options.decoder, options.json);
+  const renderText = (b: Buffer): string => String(decode(b, options.decoder, false));
   for (const record of readRecords(batch)) {
+    const human = options.json ? '' : recordLine(batch, record, options, renderText);
     const base = {
       type: 'record',
       offset: record.offset,
@@ -105,26 +126,27 @@ function dumpRecords(batch: RecordBatch, options: DumpOptions, out: Out): void {
       valueSize: record.value?.length ?? -1,
       headerCount: record.headers.length,
     };
-    let human = `| offset: ${base.offset} timestamp: ${base.timestamp} keySize: ${base.keySize} valueSize: ${base.valueSize} headers: ${base.headerCount}`;
     if (!options.data) {
       out.emit(human, base);
       continue;
     }
-    const render = (b: Buffer | null): unknown => decode(b, options.decoder, options.json);
     const headers = record.headers.map((h) => ({ key: h.key, value: render(h.value) }));
-    const key = render(record.key);
-    const value = render(record.value);
-    human += ` key: ${String(key)} payload: ${String(value)}`;
-    if (headers.length > 0)
-      human += ` headerKeys: [${headers.map((h) => `${h.key}=${String(h.value)}`).join(', ')}]`;
-    out.emit(human, { ...base, key, value, headers });
+    out.emit(human, { ...base, key: render(record.key), value: render(record.value), headers });
   }
+}
+
+/** The base offset a `.log` file's name says (Kafka prints it as the starting offset). */
+function startingOffset(file: string): number | undefined {
+  const parsed = parseSegmentFileName(path.basename(file));
+  if (parsed) return parsed.baseOffset;
+  const prefix = path.basename(file).split('.')[0] ?? '';
+  return /^\d+$/.test(prefix) ? Number(prefix) : undefined;
 }
 
 function dumpLog(file: string, options: DumpOptions, out: Out): number {
   const buf = fs.readFileSync(file);
-  out.text(`Dumping ${file}`);
-  let batches = 0;
+  const start = startingOffset(file);
+  if (start !== undefined) out.text(`Starting offset: ${start}`);
   for (const step of walkBatches(buf, options.maxBytes)) {
     if (step.kind === 'limit') {
       out.text(`Stopped at position ${step.position}: --max-bytes ${options.maxBytes} reached`);
@@ -137,18 +159,12 @@ function dumpLog(file: string, options: DumpOptions, out: Out): number {
         position: step.position,
         message: step.message,
       });
+      // Kafka's tool ends a damaged file with this line; scripts look for it.
+      out.text(`Found ${buf.length - step.position} invalid bytes at the end of ${path.basename(file)}`);
       return 1;
     }
     const info = batchInfo(step.batch);
-    out.emit(
-      `baseOffset: ${info.baseOffset} lastOffset: ${info.lastOffset} count: ${info.count} position: ${info.position} ` +
-        `size: ${info.size} crcValid: ${info.crcValid} codec: ${info.codec} timestampType: ${info.timestampType} ` +
-        `firstTimestamp: ${info.firstTimestamp} maxTimestamp: ${info.maxTimestamp} producerId: ${info.producerId} ` +
-        `producerEpoch: ${info.producerEpoch} baseSequence: ${info.baseSequence} isTransactional: ${info.isTransactional} ` +
-        `isControl: ${info.isControl} partitionLeaderEpoch: ${info.partitionLeaderEpoch}`,
-      { type: 'batch', ...info },
-    );
-    batches++;
+    out.emit(options.json ? '' : batchLine(step.batch, info.crcValid), { type: 'batch', ...info });
     if (options.deep) {
       try {
         dumpRecords(step.batch, options, out);
@@ -160,7 +176,6 @@ function dumpLog(file: string, options: DumpOptions, out: Out): number {
       }
     }
   }
-  out.text(`${batches} batches`);
   return 0;
 }
 
@@ -192,7 +207,7 @@ function dumpIndex(file: string, kind: 'index' | 'timeindex', options: DumpOptio
     );
     return problems.length === 0 ? 0 : 1;
   }
-  out.text(`Dumping ${file}`);
+  if (offsets.length === 0 && times.length === 0) out.text(`${file} is empty.`);
   for (const e of offsets) out.emit(`offset: ${e.offset} position: ${e.position}`, { type: 'index', ...e });
   for (const e of times)
     out.emit(`timestamp: ${e.timestamp} offset: ${e.offset}`, { type: 'timeindex', ...e });
@@ -202,22 +217,16 @@ function dumpIndex(file: string, kind: 'index' | 'timeindex', options: DumpOptio
 function dumpFile(file: string, options: DumpOptions, out: Out): number {
   if (!fs.existsSync(file)) throw new UsageError(`${file}: no such file`);
   const name = path.basename(file);
+  // Kafka's tool opens every file's output with this line, whatever the file.
+  out.text(`Dumping ${file}`);
   if (name.endsWith('.log')) return dumpLog(file, options, out);
   if (name.endsWith('.index')) return dumpIndex(file, 'index', options, out);
   if (name.endsWith('.timeindex')) return dumpIndex(file, 'timeindex', options, out);
   if (name.endsWith('.snapshot')) {
-    out.text(`Dumping ${file}`);
-    for (const e of readProducerSnapshot(file)) {
-      out.emit(
-        `producerId: ${e.producerId} producerEpoch: ${e.producerEpoch} lastSequence: ${e.lastSequence} lastOffset: ${e.lastOffset} ` +
-          `offsetDelta: ${e.offsetDelta} timestamp: ${e.timestamp} coordinatorEpoch: ${e.coordinatorEpoch} currentTxnFirstOffset: ${e.currentTxnFirstOffset}`,
-        { type: 'producer', ...e },
-      );
-    }
+    for (const e of readProducerSnapshot(file)) out.emit(producerLine(e), { type: 'producer', ...e });
     return 0;
   }
   if (name === RECOVERY_POINT_CHECKPOINT || name === LOG_START_OFFSET_CHECKPOINT) {
-    out.text(`Dumping ${file}`);
     for (const [partition, offset] of readCheckpoint(file)) {
       out.emit(`${partition} ${offset}`, { type: 'checkpoint', partition, offset });
     }
@@ -228,6 +237,33 @@ function dumpFile(file: string, options: DumpOptions, out: Out): number {
   );
 }
 
+const STRING_DECODER = 'kafka.serializer.StringDecoder';
+
+/** Kafka's flags that Kiln has no use for: checked where they carry a value, and warned about. */
+function warnAboutKafkaFlags(values: {
+  'max-message-size'?: string | undefined;
+  'key-decoder-class'?: string | undefined;
+  'value-decoder-class'?: string | undefined;
+  'offsets-decoder': boolean;
+  'transaction-log-decoder': boolean;
+}): void {
+  const warn = (text: string): void => {
+    process.stderr.write(`kiln dump-log: warning: ${text}\n`);
+  };
+  const size = values['max-message-size'];
+  if (size !== undefined && !(Number.isSafeInteger(Number(size)) && Number(size) > 0))
+    throw new UsageError('--max-message-size must be a positive integer');
+  for (const flag of ['key-decoder-class', 'value-decoder-class'] as const) {
+    const value = values[flag];
+    // The string decoder is Kafka's default and Kiln's too: nothing to warn about.
+    if (value !== undefined && value !== STRING_DECODER)
+      warn(`--${flag} ${value} is ignored (Kiln decodes with --value-decoder string|hex|json)`);
+  }
+  for (const flag of ['offsets-decoder', 'transaction-log-decoder'] as const) {
+    if (values[flag]) warn(`--${flag} is ignored: records are printed as stored`);
+  }
+}
+
 export const command: Command = {
   name: 'dump-log',
   summary: 'print the batches, records, index entries or checkpoints in log files',
@@ -236,20 +272,28 @@ export const command: Command = {
     const { values } = parseArgs({
       args: argv,
       options: {
-        files: { type: 'string' },
+        files: { type: 'string', multiple: true },
         'deep-iteration': { type: 'boolean', default: false },
         'print-data-log': { type: 'boolean', default: false },
+        'skip-record-metadata': { type: 'boolean', default: false },
         'value-decoder': { type: 'string', default: 'string' },
         'max-bytes': { type: 'string' },
         'verify-index-only': { type: 'boolean', default: false },
         'index-sanity-check': { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
+        // Kafka's flags, accepted so its scripts run unchanged.
+        'max-message-size': { type: 'string' },
+        'key-decoder-class': { type: 'string' },
+        'value-decoder-class': { type: 'string' },
+        'offsets-decoder': { type: 'boolean', default: false },
+        'transaction-log-decoder': { type: 'boolean', default: false },
       },
       strict: true,
       allowPositionals: false,
     });
-    const files = (values.files ?? '').split(',').filter((f) => f !== '');
+    const files = (values.files ?? []).flatMap((f) => f.split(',')).filter((f) => f !== '');
     if (files.length === 0) throw new UsageError('--files is required');
+    warnAboutKafkaFlags(values);
     const decoder = values['value-decoder'];
     if (decoder !== 'string' && decoder !== 'hex' && decoder !== 'json') {
       throw new UsageError(`--value-decoder must be string, hex or json, not '${decoder}'`);
@@ -262,6 +306,7 @@ export const command: Command = {
     }
     const options: DumpOptions = {
       data: values['print-data-log'],
+      skipMetadata: values['skip-record-metadata'],
       deep: values['deep-iteration'] || values['print-data-log'],
       decoder,
       maxBytes,
