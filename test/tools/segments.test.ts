@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { command } from '../../tools/commands/segments.js';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
 import { BASE_TIME, TOPIC, jsonLines, runCaptured, writePartition } from './fixtures.js';
+import { kiln } from './run-command.js';
 import type { WrittenRecord } from './fixtures.js';
 
 describe('kiln segments', () => {
@@ -57,6 +58,21 @@ describe('kiln segments', () => {
     expect(table[1]).toMatch(/^\s*0\s+14\s+\d+\s+3\s+2023-11-14T\S+\s+\S+\s+no\s+yes\s+(dirty|active)$/);
     // Aligned: the LAST column ends at the same place in the header and the row.
     expect(table[0]!.indexOf('LAST') + 4).toBe(table[1]!.indexOf('14') + 2);
+  });
+
+  it('shows the segments kiln compact cleaned as cleaned', async () => {
+    const states = async (): Promise<unknown[]> =>
+      jsonLines((await runCaptured(command, [path.join(root, `${TOPIC}-0`), '--json'])).out).map(
+        (r) => r.compaction,
+      );
+    const before = await states();
+    expect(before.length).toBeGreaterThan(2);
+    expect(before).toEqual([...Array(before.length - 1).fill('dirty'), 'active']);
+    const compacted = await kiln('compact', path.join(root, `${TOPIC}-0`));
+    expect(compacted.code).toBe(0);
+    expect(await states()).toEqual([...Array(before.length - 1).fill('cleaned'), 'active']);
+    const table = (await runCaptured(command, [root])).out;
+    expect(table).toMatch(/\scleaned\n/);
   });
 
   it('lists a single partition directory given directly', async () => {

@@ -1,13 +1,20 @@
 /**
  * `kiln compact DIR/topic-N`: runs the log cleaner (engine/cleaner) on one partition directory
  * offline — the same pass the broker's background cleaner makes — and prints bytes and records
- * before and after. Refuses a directory a running broker holds (the data directory's `.lock`);
+ * before and after, counted over the segments it cleaned (the active segment is never cleaned, so
+ * it is not counted). Refuses a directory a running broker holds (the data directory's `.lock`);
  * after an unclean stop the partition is recovered first, as the broker would.
+ *
+ * Where the pass stopped is recorded as the broker's cleaner records it: this partition's entry in
+ * the data directory's `cleaner-offset-checkpoint` (Kafka's file, the checkpoint format of
+ * engine/log/checkpoint-file.ts: offsets below the entry are clean), so `kiln segments` shows the
+ * cleaned segments as clean and the broker's next pass maps only what is new.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import {
+  CLEANER_CHECKPOINT,
   CLEAN_SHUTDOWN_FILE,
   DirLock,
   LogDirLockedError,
@@ -17,6 +24,8 @@ import {
   destroyWorkerPools,
   parseLogConfig,
   parsePartitionDirName,
+  readCheckpoint,
+  writeCheckpoint,
 } from '../../engine/index.js';
 import { UsageError, type Command } from '../kiln.js';
 import { Progress } from '../progress.js';
@@ -26,7 +35,33 @@ const USAGE = `usage: kiln compact DIR/<topic>-<partition> [--config key=value].
 Compacts one partition offline: keeps the latest record per key in every closed segment (the
 active segment is left alone), dropping tombstones older than delete.retention.ms. Topic configs
 (min.compaction.lag.ms, delete.retention.ms, ...) may be given with --config. Refuses a directory
-that a running broker holds.`;
+that a running broker holds.
+
+Bytes and records before and after are those of the segments cleaned, not of the whole partition.
+The pass is recorded in the data directory's cleaner-offset-checkpoint, as the broker records its
+own, so \`kiln segments\` shows the cleaned segments as cleaned.`;
+
+/**
+ * Records that offsets below `cleanedUpTo` of `partition` are clean, keeping the other entries. A
+ * checkpoint that cannot be read is replaced: it only saves the cleaner work, so losing the other
+ * partitions' entries costs one full pass each, whereas keeping it would stop the broker's cleaner.
+ */
+function recordCleanerProgress(dataDir: string, partition: string, cleanedUpTo: number): void {
+  const file = path.join(dataDir, CLEANER_CHECKPOINT);
+  let entries: Map<string, number>;
+  try {
+    entries = readCheckpoint(file);
+  } catch (err) {
+    process.stderr.write(`kiln compact: ${(err as Error).message}: replaced\n`);
+    entries = new Map();
+  }
+  entries.set(partition, Math.max(entries.get(partition) ?? 0, cleanedUpTo));
+  const rows = [...entries].flatMap(([key, offset]) => {
+    const tp = parsePartitionDirName(key);
+    return tp ? [{ ...tp, offset }] : [];
+  });
+  writeCheckpoint(file, rows);
+}
 
 export const command: Command = {
   name: 'compact',
@@ -72,25 +107,33 @@ export const command: Command = {
         budget: new MappingBudget(4),
         cleanShutdown: clean,
       });
-      const before = { bytes: log.size, segments: log.segments().length };
+      const partition = path.basename(dir);
       const progress = new Progress('compacting segments', Math.max(1, log.segments().length - 1));
-      const result = await cleanLog(log, 0, { force: true, progress: () => progress.tick() });
-      progress.finish();
-      const after = { bytes: log.size, segments: log.segments().length };
-      log.close();
+      let result;
+      try {
+        // From offset 0: an offline pass maps every key, whatever the broker's checkpoint says.
+        result = await cleanLog(log, 0, { force: true, progress: () => progress.tick() });
+      } finally {
+        progress.finish();
+        log.close();
+      }
+      if (result.cleaned) recordCleanerProgress(dataDir, partition, result.cleanedUpTo);
+      // The cleaner's own counts cover exactly the segments it read and rewrote.
       const summary = {
-        partition: `${tp.topic}-${tp.partition}`,
+        partition,
         segmentsCleaned: result.segments,
-        bytesBefore: before.bytes,
-        bytesAfter: after.bytes,
+        bytesBefore: result.stats.bytesIn,
+        bytesAfter: result.stats.bytesOut,
         recordsBefore: result.stats.recordsIn,
         recordsAfter: result.stats.recordsOut,
+        cleanedUpTo: result.cleanedUpTo,
       };
       if (values.json) process.stdout.write(JSON.stringify(summary) + '\n');
       else {
         process.stdout.write(
-          `${summary.partition}: ${result.segments} segment(s) cleaned; ` +
-            `bytes ${before.bytes} -> ${after.bytes}; records ${summary.recordsBefore} -> ${summary.recordsAfter} (in cleaned segments)\n`,
+          `${partition}: ${result.segments} segment(s) cleaned, offsets below ${result.cleanedUpTo} clean; ` +
+            `in the cleaned segments: bytes ${summary.bytesBefore} -> ${summary.bytesAfter}, ` +
+            `records ${summary.recordsBefore} -> ${summary.recordsAfter}\n`,
         );
       }
       return 0;
