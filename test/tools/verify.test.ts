@@ -2,7 +2,14 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { RECOVERY_POINT_CHECKPOINT, writeCheckpoint } from '../../engine/index.js';
+import {
+  CLEANER_CHECKPOINT,
+  LOG_START_OFFSET_CHECKPOINT,
+  LogManager,
+  RECOVERY_POINT_CHECKPOINT,
+  readCheckpoint,
+  writeCheckpoint,
+} from '../../engine/index.js';
 import { command } from '../../tools/commands/verify.js';
 import { Progress } from '../../tools/progress.js';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
@@ -98,7 +105,7 @@ describe('kiln verify', () => {
     expect(out).toMatch(/starts at offset 0, expected at least/);
   });
 
-  it('finds a checkpoint beyond the log end, which repair leaves alone', async () => {
+  it('finds a checkpoint beyond the log end; repair says the next start caps it, and it does', async () => {
     writeCheckpoint(path.join(root, RECOVERY_POINT_CHECKPOINT), [
       { topic: TOPIC, partition: 0, offset: 500 },
       { topic: TOPIC, partition: 1, offset: 30 },
@@ -110,8 +117,16 @@ describe('kiln verify', () => {
     const problems = jsonLines((await verify('--json')).out).filter((l) => l.type === 'problem');
     expect(problems).toEqual([expect.objectContaining({ kind: 'checkpoint' })]);
     const repaired = await verify('--repair');
-    expect(repaired.out).toContain('nothing to repair');
+    expect(repaired.out).toContain(
+      `recovery-point-offset-checkpoint: ${TOPIC}-0 at 500 is beyond the log end offset 100; the next broker start will cap ${TOPIC}-0 at its log end offset 100 and write the file again`,
+    );
+    expect(repaired.out).toContain('nothing for verify to repair');
     expect(repaired.code).toBe(1);
+
+    // And the next start does what was said.
+    LogManager.open({ dirs: [root], retentionCheckIntervalMs: 0, flushCheckIntervalMs: 0 }).close();
+    expect(readCheckpoint(path.join(root, RECOVERY_POINT_CHECKPOINT)).get(`${TOPIC}-0`)).toBe(100);
+    expect((await verify()).code).toBe(0);
   });
 
   it('reports an unreadable checkpoint file', async () => {
@@ -119,6 +134,51 @@ describe('kiln verify', () => {
     const { code, out } = await verify();
     expect(code).toBe(1);
     expect(out).toMatch(/malformed checkpoint/);
+  });
+
+  it('--repair says what the next start does with a checkpoint it cannot fix, beside a segment it repairs', async () => {
+    fs.writeFileSync(path.join(root, LOG_START_OFFSET_CHECKPOINT), 'garbage\n');
+    const log = files('.log').at(-1)!;
+    fs.truncateSync(log, fs.statSync(log).size - 7);
+    const repaired = await verify('--repair');
+    expect(repaired.out).toMatch(
+      /^log-start-offset-checkpoint: malformed checkpoint .*; the next broker start will ignore it \(each log starts at its first segment\) and write it again$/m,
+    );
+    expect(repaired.out).toMatch(/repaired .*\.log: .* bytes cut/);
+    expect(repaired.out).toMatch(/after repair: .* 1 problems/);
+    expect(repaired.code).toBe(1);
+    const json = jsonLines((await verify('--repair', '--json')).out);
+    expect(json.find((l) => l.type === 'problem')).toMatchObject({
+      kind: 'checkpoint',
+      nextStart: expect.stringMatching(/^the next broker start will ignore it/) as unknown,
+    });
+    LogManager.open({ dirs: [root], retentionCheckIntervalMs: 0, flushCheckIntervalMs: 0 }).close();
+    expect((await verify()).code).toBe(0);
+  });
+
+  it('--repair drops a cleaner-offset-checkpoint entry beyond the log end (no start would fix it)', async () => {
+    const file = path.join(root, CLEANER_CHECKPOINT);
+    writeCheckpoint(file, [
+      { topic: TOPIC, partition: 0, offset: 500 },
+      { topic: TOPIC, partition: 1, offset: 10 },
+    ]);
+    const found = await verify();
+    expect(found.code).toBe(1);
+    expect(found.out).toContain(`${file}: checkpoint: ${TOPIC}-0 at 500 is beyond the log end offset 100`);
+    const repaired = await verify('--repair');
+    expect(repaired.out).toContain(`repaired ${file}: dropped ${TOPIC}-0`);
+    expect(repaired.code).toBe(0);
+    expect([...readCheckpoint(file)]).toEqual([[`${TOPIC}-1`, 10]]);
+  });
+
+  it('--repair removes an unreadable cleaner-offset-checkpoint', async () => {
+    const file = path.join(root, CLEANER_CHECKPOINT);
+    fs.writeFileSync(file, 'garbage\n');
+    expect((await verify()).out).toMatch(/malformed checkpoint/);
+    const repaired = await verify('--repair');
+    expect(repaired.out).toContain(`repaired ${file}: removed`);
+    expect(repaired.code).toBe(0);
+    expect(fs.existsSync(file)).toBe(false);
   });
 
   it('refuses --repair while a live broker holds the lock', async () => {

@@ -2,7 +2,8 @@
  * `kiln verify DIR`: checks a stopped broker's data directory offline — batch CRCs and lengths,
  * offsets increasing across batches and segments, both indexes against the batches they point at,
  * and the checkpoint files against each log's range. `--repair` fixes what the engine's own
- * start-up recovery fixes (recoverSegment: rebuilt indexes, torn tails cut) and nothing else.
+ * start-up recovery fixes (recoverSegment: rebuilt indexes, torn tails cut) and the cleaner's
+ * checkpoint; of the other checkpoints it says what the next broker start will do about them.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -10,12 +11,9 @@ import { parseArgs } from 'node:util';
 import {
   DEFAULT_LOG_CONFIG,
   DirLock,
-  LOG_START_OFFSET_CHECKPOINT,
   LogDirLockedError,
   LogSegment,
   MappingBudget,
-  RECOVERY_POINT_CHECKPOINT,
-  readCheckpoint,
   recoverSegment,
   segmentFilePath,
 } from '../../engine/index.js';
@@ -32,6 +30,8 @@ import {
   scanLog,
 } from '../log-scan.js';
 import { Progress } from '../progress.js';
+import { repairCleanerCheckpoint, verifyCheckpoints } from '../verify-checkpoints.js';
+import type { CheckpointProblem, PartitionRange } from '../verify-checkpoints.js';
 
 const USAGE = `usage: kiln verify DIR [--repair] [--json]
 
@@ -42,7 +42,9 @@ problem and a summary.
 
 options:
   --repair   rebuild the indexes and cut torn tails at the first bad batch of each damaged segment
-             (the broker's own recovery), then verify again. Refused while a broker holds DIR.
+             (the broker's own recovery), drop bad cleaner-offset-checkpoint entries, then verify
+             again. A bad recovery-point or log-start-offset checkpoint is left to the broker: its
+             next start fixes it, and --repair says how. Refused while a broker holds DIR.
   --json     one JSON object per problem ("type":"problem") and a final "type":"summary" line
 
 Exit 0 when clean, 1 when problems remain, 2 on bad usage or a locked directory.`;
@@ -57,11 +59,10 @@ export interface Problem {
   message: string;
   /** The segment recoverSegment would repair, when it can. */
   segment?: { dir: string; baseOffset: number };
-}
-
-interface PartitionRange {
-  firstOffset: number;
-  logEndOffset: number;
+  /** For a checkpoint the broker fixes: what its next start will do (tools/verify-checkpoints.ts). */
+  nextStart?: string;
+  /** For a checkpoint --repair fixes itself (the cleaner's). */
+  repair?: { partition?: string };
 }
 
 export interface VerifyReport {
@@ -116,33 +117,6 @@ function verifySegment(dir: string, base: number, nextOffset: number, problems: 
   return expected;
 }
 
-function verifyCheckpoints(dataDir: string, ranges: Map<string, PartitionRange>, problems: Problem[]): void {
-  for (const name of [RECOVERY_POINT_CHECKPOINT, LOG_START_OFFSET_CHECKPOINT]) {
-    const file = path.join(dataDir, name);
-    let entries: Map<string, number>;
-    try {
-      entries = readCheckpoint(file);
-    } catch (err) {
-      problems.push({ kind: 'checkpoint', file, message: (err as Error).message });
-      continue;
-    }
-    for (const [partition, offset] of entries) {
-      const range = ranges.get(partition);
-      // An entry for a partition not on this disk is harmless: the broker ignores it.
-      if (!range) continue;
-      if (offset > range.logEndOffset) {
-        problems.push({
-          kind: 'checkpoint',
-          file,
-          message: `${partition} at ${offset} is beyond the log end offset ${range.logEndOffset}`,
-        });
-      } else if (offset < 0) {
-        problems.push({ kind: 'checkpoint', file, message: `${partition} has negative offset ${offset}` });
-      }
-    }
-  }
-}
-
 /** Verifies every partition under `dataDir`; read-only. */
 export function verifyDataDir(dataDir: string): VerifyReport {
   const partitions = listPartitionDirs(dataDir);
@@ -163,7 +137,9 @@ export function verifyDataDir(dataDir: string): VerifyReport {
   } finally {
     progress.finish();
   }
-  verifyCheckpoints(dataDir, ranges, problems);
+  const checkpointProblems: CheckpointProblem[] = [];
+  verifyCheckpoints(dataDir, ranges, checkpointProblems);
+  problems.push(...checkpointProblems);
   return { partitions: partitions.length, segments: total, problems };
 }
 
@@ -268,16 +244,23 @@ export const command: Command = {
       const before = verifyDataDir(dataDir);
       printReport(before, json, 'before repair');
       const targets = repairTargets(before.problems);
-      const unfixable = before.problems.filter((p) => !p.segment);
-      if (targets.length === 0) {
-        say('nothing to repair');
-        return before.problems.length === 0 ? 0 : 1;
-      }
-      say(`will rebuild the indexes of ${targets.length} segments and cut each at its first bad batch:`);
-      for (const t of targets) say(`  ${segmentFilePath(t.dir, t.baseOffset, 'log')}`);
+      const cleanerFixes = before.problems.filter((p) => p.kind === 'checkpoint' && p.repair);
+      const forNextStart = before.problems.filter((p) => p.nextStart !== undefined);
+      const unfixable = before.problems.filter((p) => !p.segment && !p.repair && p.nextStart === undefined);
+      // Checkpoints the broker rebuilds are not silently skipped: say what its next start does.
+      for (const p of forNextStart) say(`${path.basename(p.file)}: ${p.message}; ${p.nextStart!}`);
       if (unfixable.length > 0)
         say(`${unfixable.length} problems cannot be repaired this way and are left alone`);
+      if (targets.length === 0 && cleanerFixes.length === 0) {
+        say(forNextStart.length > 0 ? 'nothing for verify to repair' : 'nothing to repair');
+        return before.problems.length === 0 ? 0 : 1;
+      }
+      if (targets.length > 0) {
+        say(`will rebuild the indexes of ${targets.length} segments and cut each at its first bad batch:`);
+        for (const t of targets) say(`  ${segmentFilePath(t.dir, t.baseOffset, 'log')}`);
+      }
       repair(targets, say);
+      for (const line of repairCleanerCheckpoint(cleanerFixes as CheckpointProblem[])) say(line);
       const after = verifyDataDir(dataDir);
       printReport(after, json, 'after repair');
       return after.problems.length === 0 ? 0 : 1;
