@@ -18,7 +18,7 @@
  */
 import { Codec, TimestampType } from '../engine/index.js';
 import type { Record, RecordBatch } from '../engine/index.js';
-import type { ProducerSnapshotEntry } from './log-scan.js';
+import type { BatchInfo, OffsetEntry, ProducerSnapshotEntry, TimeEntry } from './log-scan.js';
 
 const INT32_MAX = 0x7fffffff;
 
@@ -100,4 +100,38 @@ export function producerLine(e: ProducerSnapshotEntry): string {
     `currentTxnFirstOffset: ${e.currentTxnFirstOffset} firstSequence: ${firstSequence} ` +
     `lastSequence: ${e.lastSequence} lastOffset: ${e.lastOffset} offsetDelta: ${e.offsetDelta} timestamp: ${e.timestamp}`
   );
+}
+
+/**
+ * --verify-index-only's findings as Kafka's tool reports them on stderr, for scripts that grep it:
+ * `Mismatches in :<file>` then `  Index offset: N, log offset: M` per offset index entry whose
+ * batch ends elsewhere; for a time index, `Found timestamp mismatch in :<file>` with
+ * `  Index timestamp: T, log timestamp: M`, and indexed offsets with no batch ending there.
+ */
+export function kafkaIndexMismatches(
+  file: string,
+  offsets: OffsetEntry[],
+  times: TimeEntry[],
+  batches: BatchInfo[],
+): string[] {
+  const lines: string[] = [];
+  const byPosition = new Map(batches.map((b) => [b.position, b]));
+  const badOffsets = offsets.filter((e) => byPosition.get(e.position)?.lastOffset !== e.offset);
+  if (badOffsets.length > 0) {
+    lines.push(`Mismatches in :${file}`);
+    for (const e of badOffsets)
+      lines.push(`  Index offset: ${e.offset}, log offset: ${byPosition.get(e.position)?.lastOffset ?? -1}`);
+  }
+  const mismatched: string[] = [];
+  const notFound: string[] = [];
+  for (const e of times) {
+    const batch = batches.find((b) => b.lastOffset >= e.offset);
+    if (batch?.lastOffset !== e.offset)
+      notFound.push(`Indexed offset: ${e.offset}, found log offset: ${batch?.lastOffset ?? -1}`);
+    else if (batch.maxTimestamp !== e.timestamp)
+      mismatched.push(`  Index timestamp: ${e.timestamp}, log timestamp: ${batch.maxTimestamp}`);
+  }
+  if (mismatched.length > 0) lines.push(`Found timestamp mismatch in :${file}`, ...mismatched);
+  if (notFound.length > 0) lines.push('The following indexed offsets are not found in the log.', ...notFound);
+  return lines;
 }

@@ -203,9 +203,33 @@ describe('kiln dump-log', () => {
     const bytes = fs.readFileSync(index);
     bytes.writeInt32BE(bytes.readInt32BE(4) + 3, 4);
     fs.writeFileSync(index, bytes);
-    const bad = await runCaptured(command, ['--files', index, '--verify-index-only']);
-    expect(bad.code).toBe(1);
-    expect(bad.out).toContain('not a batch boundary');
+    const stderr: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      stderr.push(chunk.toString());
+      return true;
+    });
+    try {
+      const bad = await runCaptured(command, ['--files', index, '--verify-index-only']);
+      expect(bad.code).toBe(1);
+      expect(bad.out).toContain('not a batch boundary');
+      // Kafka's own report of the same, on stderr, for scripts that grep for it.
+      const firstOffset = bytes.readInt32BE(0); // relative to base offset 0
+      expect(stderr.join('')).toBe(
+        `Mismatches in :${path.resolve(index)}\n  Index offset: ${firstOffset}, log offset: -1\n`,
+      );
+      stderr.length = 0;
+      const timeindex = files('.timeindex')[0]!;
+      const times = fs.readFileSync(timeindex);
+      const stamp = Number(times.readBigInt64BE(0));
+      times.writeBigInt64BE(BigInt(stamp + 1), 0);
+      fs.writeFileSync(timeindex, times);
+      expect((await runCaptured(command, ['--files', timeindex, '--verify-index-only'])).code).toBe(1);
+      expect(stderr.join('')).toBe(
+        `Found timestamp mismatch in :${path.resolve(timeindex)}\n  Index timestamp: ${stamp + 1}, log timestamp: ${stamp}\n`,
+      );
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('dumps checkpoint files', async () => {

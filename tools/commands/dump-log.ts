@@ -15,7 +15,7 @@ import {
   readRecords,
 } from '../../engine/index.js';
 import type { RecordBatch } from '../../engine/index.js';
-import { batchLine, producerLine, recordLine } from '../dump-log-format.js';
+import { batchLine, kafkaIndexMismatches, producerLine, recordLine } from '../dump-log-format.js';
 import type { Command } from '../kiln.js';
 import { UsageError } from '../kiln.js';
 import {
@@ -202,6 +202,10 @@ function dumpIndex(file: string, kind: 'index' | 'timeindex', options: DumpOptio
     const problems =
       kind === 'index' ? checkOffsetEntries(offsets, scan.batches) : checkTimeEntries(times, scan.batches);
     for (const message of problems) out.emit(`${file}: ${message}`, { type: 'error', file, message });
+    if (!options.json) {
+      const kafkaLines = kafkaIndexMismatches(path.resolve(file), offsets, times, scan.batches);
+      if (kafkaLines.length > 0) process.stderr.write(kafkaLines.join('\n') + '\n');
+    }
     out.text(
       `${file}: ${problems.length === 0 ? 'all entries match the log' : `${problems.length} mismatched entries`}`,
     );
