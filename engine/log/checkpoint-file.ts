@@ -6,8 +6,9 @@
  *   orders 0 1500         topic, partition, offset — one line per partition
  *   orders 1 42
  *
- * Kiln keeps two per data directory: `recovery-point-offset-checkpoint` (everything below the
- * offset is known to be on disk) and `log-start-offset-checkpoint`. A checkpoint is replaced
+ * Kiln keeps three per data directory: `recovery-point-offset-checkpoint` (everything below the
+ * offset is known to be on disk), `log-start-offset-checkpoint`, and `cleaner-offset-checkpoint`
+ * (written by the log cleaner and `kiln compact`: offsets below the entry are clean). A checkpoint is replaced
  * atomically: written to a temporary file, synced, renamed over the old one, directory synced.
  */
 import fs from 'node:fs';

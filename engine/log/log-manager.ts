@@ -31,12 +31,12 @@ import {
 } from './checkpoint-file.js';
 import { BackgroundTasks, eachOf } from './background-tasks.js';
 import { DirLock } from './dir-lock.js';
-import { DEFAULT_LOG_CONFIG, isCompacted, parseLogConfig, type LogConfig } from './log-config.js';
-import { cleanLog } from '../cleaner/log-cleaner.js';
+import { DEFAULT_LOG_CONFIG, parseLogConfig, type LogConfig } from './log-config.js';
+import { CleanerPasses } from '../cleaner/cleaner-passes.js';
 import { PartitionLog } from './partition-log.js';
 
 export const CLEAN_SHUTDOWN_FILE = '.kafka_cleanshutdown';
-export const CLEANER_CHECKPOINT = 'cleaner-offset-checkpoint';
+export { CLEANER_CHECKPOINT } from '../cleaner/cleaner-passes.js';
 
 export interface LogManagerOptions {
   /** Data directories; new partitions go to the one holding the fewest. */
@@ -73,8 +73,7 @@ export class LogManager {
   private readonly overrides = new Map<string, Record<string, string>>();
   private closed = false;
   private readonly tasks: BackgroundTasks;
-  private cleaning = false;
-  private readonly cleanerOffsets = new Map<DataDir, Map<string, number>>();
+  private readonly cleaner: CleanerPasses;
 
   private constructor(
     private readonly dataDirs: DataDir[],
@@ -83,6 +82,12 @@ export class LogManager {
     private readonly say: (message: string) => void,
   ) {
     this.tasks = new BackgroundTasks(say);
+    this.cleaner = new CleanerPasses({
+      logs: this.logs,
+      dirOf: (key) => this.logDir.get(key)!.path,
+      isClosed: () => this.closed,
+      say,
+    });
   }
 
   static open(options: LogManagerOptions): LogManager {
@@ -323,57 +328,9 @@ export class LogManager {
     if (failure !== undefined) throw failure;
   }
 
-  /**
-   * One cleaner pass over every compacted log, one at a time; where each pass stopped is kept in
-   * each directory's `cleaner-offset-checkpoint` (Kafka's file), so the next pass maps only what
-   * is new. Returns the logs that were cleaned.
-   */
-  async runCleaner(now = Date.now()): Promise<number> {
-    if (this.cleaning || this.closed) return 0;
-    this.cleaning = true;
-    let cleaned = 0;
-    const failures: string[] = [];
-    try {
-      for (const [key, log] of [...this.logs.entries()]) {
-        if (!isCompacted(log.config) || this.closed) continue;
-        const dir = this.logDir.get(key)!;
-        const checkpoints = this.cleanerCheckpoints(dir);
-        try {
-          const result = await cleanLog(log, checkpoints.get(key) ?? 0, { now });
-          if (result.cleaned) cleaned++;
-          if (this.closed) break;
-          checkpoints.set(key, result.cleanedUpTo);
-          this.writeCleanerCheckpoint(dir);
-        } catch (err) {
-          failures.push(`${log.dir}: ${(err as Error).message}`);
-        }
-      }
-    } finally {
-      this.cleaning = false;
-    }
-    // The other logs were still cleaned; failing the pass makes the schedule report it once and
-    // back off (a full disk would otherwise log every log's failure every pass).
-    if (failures.length > 0)
-      throw new Error(`cleaning failed for ${failures.length} log(s), first ${failures[0]}`);
-    return cleaned;
-  }
-
-  private cleanerCheckpoints(dir: DataDir): Map<string, number> {
-    let entries = this.cleanerOffsets.get(dir);
-    if (!entries) {
-      entries = readCheckpoint(path.join(dir.path, CLEANER_CHECKPOINT));
-      this.cleanerOffsets.set(dir, entries);
-    }
-    return entries;
-  }
-
-  private writeCleanerCheckpoint(dir: DataDir): void {
-    const entries = this.cleanerCheckpoints(dir);
-    const rows = [...entries.entries()]
-      .map(([key, offset]) => ({ log: this.logs.get(key), offset }))
-      .filter((row) => row.log !== undefined)
-      .map((row) => ({ topic: row.log!.topic, partition: row.log!.partition, offset: row.offset }));
-    writeCheckpoint(path.join(dir.path, CLEANER_CHECKPOINT), rows);
+  /** One background cleaner pass over every compacted log; returns the logs that were cleaned. */
+  runCleaner(now = Date.now()): Promise<number> {
+    return this.cleaner.run(now);
   }
 
   /**

@@ -54,6 +54,33 @@ describe('background log cleaner', () => {
     expect(new Set(states.slice(0, -1))).toEqual(new Set(['cleaned']));
   });
 
+  it('an unreadable cleaner-offset-checkpoint does not fail every cleaner pass', async () => {
+    const dir = path.join(root, 'data');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, CLEANER_CHECKPOINT), 'garbage\n');
+    const manager = open(dir);
+    const log = manager.getOrCreateLog('keys', 0);
+    for (let i = 0; i < 80; i++) log.append(buildBatch({ records: [{ key: `k${i % 4}`, value: `v${i}` }] }));
+    const before = log.size;
+    expect(await manager.runCleaner()).toBe(1);
+    expect(log.size).toBeLessThan(before);
+    expect(fs.readFileSync(path.join(dir, CLEANER_CHECKPOINT), 'utf8')).toMatch(/^0\n1\nkeys 0 \d+\n$/);
+    manager.close();
+  });
+
+  it('a cleaner-offset-checkpoint entry beyond the log end does not pass the whole log as clean', async () => {
+    const dir = path.join(root, 'data');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, CLEANER_CHECKPOINT), '0\n1\nkeys 0 1000000\n');
+    const manager = open(dir);
+    const log = manager.getOrCreateLog('keys', 0);
+    for (let i = 0; i < 80; i++) log.append(buildBatch({ records: [{ key: `k${i % 4}`, value: `v${i}` }] }));
+    const before = log.size;
+    expect(await manager.runCleaner()).toBe(1);
+    expect(log.size).toBeLessThan(before);
+    manager.close();
+  });
+
   it('a pass that fails on a full disk leaves no partial copy, fails as a whole, and works once space returns', async () => {
     const small = mountSmallFs(4 * 1024 * 1024);
     try {
