@@ -4,8 +4,8 @@
  * codes of Kafka's GroupCoordinator. Offset operations (commit, fetch, delete, expiry) are in
  * group-offsets.ts; this class routes to them.
  *
- * `open()` creates and replays __consumer_offsets before it returns, so requests never meet a
- * half-loaded coordinator; `loading` still guards every entry point (COORDINATOR_NOT_AVAILABLE)
+ * `open()` replays __consumer_offsets (when it exists; the first group makes it, see
+ * offset-store.ts) before it returns, so requests never meet a half-loaded coordinator; `loading` still guards every entry point (COORDINATOR_NOT_AVAILABLE)
  * for whoever holds a coordinator during its load. `close()` answers held JoinGroup/SyncGroup
  * requests with NOT_COORDINATOR and stops every timer.
  */
@@ -85,7 +85,7 @@ export class GroupCoordinator {
     this.offsets = new GroupOffsets(broker, store, this.groups, this.membership);
   }
 
-  /** Creates __consumer_offsets if needed, loads offsets and groups, starts offset expiry. */
+  /** Loads offsets and groups from __consumer_offsets (if it exists yet), starts offset expiry. */
   static async open(broker: BrokerContext): Promise<GroupCoordinator> {
     const store = await OffsetStore.open(broker);
     const coordinator = new GroupCoordinator(broker, store);

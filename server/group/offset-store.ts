@@ -23,6 +23,10 @@
  *
  * A group lives in partition abs(javaStringHashCode(groupId)) % partitions, as in Kafka; every
  * write for a group is one batch appended to that partition.
+ *
+ * The topic is made when the first group needs it (FindCoordinator for a group, or the first
+ * write), as Kafka does, with offsets.topic.num.partitions partitions: a broker that never sees a
+ * group has no 50 empty directories. A topic that exists is loaded at open and keeps its count.
  */
 import {
   buildBatch,
@@ -32,6 +36,7 @@ import {
   type RecordInput,
 } from '../../engine/index.js';
 import type { BrokerContext } from '../broker-context.js';
+import type { TopicInfo } from '../cluster/topic-store.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import {
   decodeGroupValue,
@@ -79,27 +84,63 @@ export class OffsetStore {
   private readonly offsets = new Map<string, Map<string, Map<number, CommittedOffset>>>();
   /** Group metadata found while loading; handed to the coordinator once. */
   private readonly loaded = new Map<string, StoredGroup>();
+  /** When a failure to create the topic was last logged: clients retry FindCoordinator often. */
+  private lastCreateFailureLogged = 0;
 
   private constructor(
     private readonly broker: BrokerContext,
-    readonly partitions: number,
+    private partitionCount: number,
+    private created: boolean,
   ) {}
 
-  /** Creates __consumer_offsets when missing, then replays every partition of it. */
+  /**
+   * Replays every partition of __consumer_offsets when it exists; otherwise it is made later, by
+   * `ensureTopic()`. Partition directories with no topic entry (a damaged topic store) are made a
+   * topic again now, with its own configs, so the offsets in them are loaded.
+   */
   static async open(broker: BrokerContext): Promise<OffsetStore> {
     let topic = broker.topics.store.get(OFFSETS_TOPIC);
-    if (!topic) {
-      const created = broker.topics.create(OFFSETS_TOPIC, broker.config.offsetsTopicPartitions, -1, {
-        ...OFFSETS_TOPIC_CONFIGS,
-      });
-      if (created.errorCode !== ErrorCode.NONE || !created.topic)
-        throw new Error(`cannot create ${OFFSETS_TOPIC}: ${created.errorMessage ?? created.errorCode}`);
-      topic = created.topic;
-    }
+    if (!topic && hasPartitionDirectories(broker)) topic = createTopic(broker);
     // An existing topic keeps its partition count: moving groups between partitions would lose them.
-    const store = new OffsetStore(broker, topic.partitions);
-    for (let p = 0; p < topic.partitions; p++) await store.loadPartition(p);
+    const store = new OffsetStore(
+      broker,
+      topic?.partitions ?? broker.config.offsetsTopicPartitions,
+      topic !== undefined,
+    );
+    if (topic) for (let p = 0; p < topic.partitions; p++) await store.loadPartition(p);
     return store;
+  }
+
+  /** Whether __consumer_offsets exists (made at open, or since by `ensureTopic()`). */
+  get topicCreated(): boolean {
+    return this.created;
+  }
+
+  /**
+   * Makes __consumer_offsets if it is not there yet (a topic of that name made by someone else
+   * is taken as it is). False when it cannot be made — logged, at most once a minute — and the
+   * group request is answered COORDINATOR_NOT_AVAILABLE, which clients retry.
+   */
+  ensureTopic(): boolean {
+    if (this.created) return true;
+    try {
+      const topic = this.broker.topics.store.get(OFFSETS_TOPIC) ?? createTopic(this.broker);
+      this.partitionCount = topic.partitions;
+      this.created = true;
+      this.broker.log.info({ partitions: topic.partitions }, `created ${OFFSETS_TOPIC}`);
+      return true;
+    } catch (err) {
+      const now = Date.now();
+      if (now - this.lastCreateFailureLogged >= 60_000) {
+        this.lastCreateFailureLogged = now;
+        this.broker.log.error({ err }, `cannot create ${OFFSETS_TOPIC}: groups cannot be coordinated`);
+      }
+      return false;
+    }
+  }
+
+  get partitions(): number {
+    return this.partitionCount;
   }
 
   /**
@@ -255,6 +296,7 @@ export class OffsetStore {
   }
 
   private log(groupId: string): PartitionLog {
+    if (!this.ensureTopic()) throw new Error(`${OFFSETS_TOPIC} cannot be created`);
     const partition = this.partitionFor(groupId);
     const log = this.broker.logs.getLog(OFFSETS_TOPIC, partition);
     if (!log) throw new Error(`${OFFSETS_TOPIC}-${partition} is not available`);
@@ -277,4 +319,19 @@ export class OffsetStore {
     if (partitions.size === 0) topics.delete(topic);
     if (topics.size === 0) this.offsets.delete(groupId);
   }
+}
+
+/** Creates the topic with Kafka's internal configs; throws with the reason when it cannot. */
+function createTopic(broker: BrokerContext): TopicInfo {
+  const created = broker.topics.create(OFFSETS_TOPIC, broker.config.offsetsTopicPartitions, -1, {
+    ...OFFSETS_TOPIC_CONFIGS,
+  });
+  if (created.errorCode !== ErrorCode.NONE || !created.topic)
+    throw new Error(`cannot create ${OFFSETS_TOPIC}: ${created.errorMessage ?? created.errorCode}`);
+  return created.topic;
+}
+
+function hasPartitionDirectories(broker: BrokerContext): boolean {
+  for (const log of broker.logs.allLogs()) if (log.topic === OFFSETS_TOPIC) return true;
+  return false;
 }

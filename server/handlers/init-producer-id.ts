@@ -1,7 +1,13 @@
 /**
- * InitProducerId: a new producer id (epoch 0) for an idempotent producer. Transactions are not
- * supported: a request with a transactional id is refused with TRANSACTIONAL_ID_AUTHORIZATION_FAILED
- * (a non-retriable error, so the client stops instead of retrying forever).
+ * InitProducerId: a new producer id (epoch 0) for an idempotent producer.
+ *
+ * Transactions are not supported: a request with a transactional id is refused with
+ * TRANSACTIONAL_ID_AUTHORIZATION_FAILED, the one refusal every client treats as fatal at once —
+ * kafkajs, librdkafka and @platformatic/kafka fail the producer's start with "Transactional Id
+ * authorization failed" instead of retrying (COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR or a
+ * load in progress would be retried until the client's own timeout). Kafka answers the same when
+ * a producer may not use its transactional id. The broker says why in a warning, once a minute
+ * per transactional id at most, because clients that restart do ask again.
  *
  * Without a transactional id every request gets a fresh id with epoch 0, whatever id and epoch it
  * carries (v3+ fields), as Kafka does: the id a client sends is not proof that it owns it. Some
@@ -14,12 +20,30 @@ import { ErrorCode } from '../protocol/error-codes.js';
 import { InitProducerIdApi } from '../protocol/apis/init-producer-id.js';
 import type { Handler } from './registry.js';
 
+/** How long a transactional id's refusal is not logged again. */
+export const TRANSACTION_WARNING_INTERVAL_MS = 60_000;
+/** Past this many remembered ids the memory of who was warned starts over. */
+const MAX_REMEMBERED_IDS = 10_000;
+
 export function initProducerIdHandler(broker: BrokerContext, ids: ProducerIdAllocator): Handler {
+  const warned = new Map<string, number>();
+  const warnOnce = (transactionalId: string, clientId: string | null): void => {
+    const now = Date.now();
+    const last = warned.get(transactionalId);
+    if (last !== undefined && now - last < TRANSACTION_WARNING_INTERVAL_MS) return;
+    if (warned.size >= MAX_REMEMBERED_IDS) warned.clear();
+    warned.set(transactionalId, now);
+    broker.log.warn(
+      { clientId, transactionalId },
+      'transactions are not supported: a transactional producer is refused with TRANSACTIONAL_ID_AUTHORIZATION_FAILED; idempotent producers (no transactional.id) work',
+    );
+  };
   return {
     api: InitProducerIdApi,
-    handle(request) {
-      if (request.transactionalId !== null && request.transactionalId !== '') {
-        broker.log.info({ transactionalId: request.transactionalId }, 'transactions are not supported');
+    handle(request, _version, context) {
+      const transactionalId = request.transactionalId as string | null;
+      if (transactionalId !== null && transactionalId !== '') {
+        warnOnce(transactionalId, context.header.clientId);
         return {
           throttleTimeMs: 0,
           errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,

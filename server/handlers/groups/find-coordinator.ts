@@ -2,6 +2,9 @@
  * FindCoordinator: this broker coordinates every group (it is the only one). Up to v3 one key,
  * from v4 one entry per key in coordinatorKeys.
  *
+ * The first group key makes __consumer_offsets, as in Kafka; when it cannot be made (a full disk,
+ * kiln.max.partitions) the answer is COORDINATOR_NOT_AVAILABLE, which clients retry.
+ *
  * Transactional ids (key type 1) are answered with this broker too: on a single node it is the
  * transaction coordinator as much as anyone is, and a client that then sends a transactional API
  * Kiln does not serve fails at that request, which says more than an endless
@@ -38,6 +41,8 @@ export function findCoordinatorHandler(broker: BrokerContext, coordinator: Group
       return failed(ErrorCode.INVALID_REQUEST, `unknown coordinator key type ${keyType}`);
     if (coordinator.isLoading)
       return failed(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'the coordinator is not available');
+    if (keyType === GROUP_KEY && !coordinator.store.ensureTopic())
+      return failed(ErrorCode.COORDINATOR_NOT_AVAILABLE, '__consumer_offsets cannot be created');
     return {
       errorCode: ErrorCode.NONE,
       errorMessage: null,
