@@ -3,5 +3,10 @@
 // Arguments are the broker's own: --config FILE, --override name=value.
 import { ensureBuilt } from '../tools/install/fresh-build.mjs';
 
-ensureBuilt();
+try {
+  ensureBuilt();
+} catch (err) {
+  process.stderr.write(`kiln: ${err.message}\n`);
+  process.exit(1);
+}
 await import('../dist/server/main.js');

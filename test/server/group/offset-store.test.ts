@@ -58,8 +58,10 @@ afterEach(() => {
 });
 
 describe('offset store', () => {
-  it('creates the compacted internal topic', async () => {
+  it('creates the compacted internal topic when a group first needs it', async () => {
     await open();
+    expect(broker.context.topics.store.get(OFFSETS_TOPIC)).toBeUndefined();
+    expect(coordinator.store.ensureTopic()).toBe(true);
     const topic = broker.context.topics.store.get(OFFSETS_TOPIC)!;
     expect(topic.partitions).toBe(4);
     expect(topic.internal).toBe(true);

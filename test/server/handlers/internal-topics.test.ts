@@ -17,6 +17,7 @@ describe('internal topics', () => {
   beforeAll(async () => {
     kiln = await startBroker({ 'offsets.topic.num.partitions': '4' });
     client = await ProtocolClient.connect(kiln.bootstrap);
+    await client.request(10, 2, { key: 'any-group', keyType: 0 }); // the first group makes __consumer_offsets
   });
   afterAll(async () => {
     client.close();
