@@ -13,11 +13,16 @@ export function parseEndpoints(key: string, text: string): Endpoint[] {
     .map((part) => part.trim())
     .filter(Boolean);
   if (list.length === 0) throw new ConfigError(key, 'no listener given');
+  const names = new Set<string>();
   return list.map((entry) => {
     const match = /^([A-Za-z0-9_]+):\/\/(\[[^\]]*\]|[^:]*):(\d+)$/.exec(entry);
     if (!match) throw new ConfigError(key, `expected NAME://host:port, got '${entry}'`);
     const port = Number(match[3]);
     if (port > 65535) throw new ConfigError(key, `port ${port} is out of range`);
+    // As in Kafka, each listener needs a name of its own (a second one was silently never bound).
+    const name = match[1]!.toUpperCase();
+    if (names.has(name)) throw new ConfigError(key, `listener name ${match[1]} is used more than once`);
+    names.add(name);
     return { name: match[1]!, host: match[2]!.replace(/^\[|\]$/g, ''), port };
   });
 }

@@ -135,6 +135,12 @@ describe('broker configuration', () => {
     expect(buildBrokerConfig({ 'connections.max.idle.ms': '-1' }).connectionsMaxIdleMs).toBe(-1);
   });
 
+  it('two listeners with the same name are refused (the second was never bound)', () => {
+    expect(() =>
+      buildBrokerConfig({ listeners: 'PLAINTEXT://127.0.0.1:19206,PLAINTEXT://127.0.0.1:19207' }),
+    ).toThrow(/listeners: listener name PLAINTEXT is used more than once/);
+  });
+
   it('reads server.properties files with comments and both separators', () => {
     const file = path.join(dir, 'server.properties');
     fs.writeFileSync(file, '# a comment\n! another\n\nbroker.id=3\nlog.dirs : /tmp/x\nnum.partitions= 4\n');
