@@ -131,7 +131,11 @@ export class DynamicBrokerConfigs {
   }
 
   /** Makes `props` the whole set at `level` (validated first), saved before it takes effect. */
-  replace(level: DynamicLevel, props: Props): void {
+  replace(level: DynamicLevel, given: Props): void {
+    // Values are kept trimmed, as server.properties values are (' 5000 ' was stored and shown as is).
+    const props: Props = Object.fromEntries(
+      Object.entries(given).map(([name, value]) => [name, value.trim()]),
+    );
     DynamicBrokerConfigs.validate(props, level);
     const next = { ...this.levels, [level]: { ...props } };
     const body = {

@@ -50,6 +50,11 @@ describe('DynamicBrokerConfigs', () => {
     expect(open().get('broker')).toEqual({ 'log.segment.bytes': '1048576' });
   });
 
+  it("a value given with spaces (' 5000 ') is kept trimmed, as server.properties values are", () => {
+    open().replace('broker', { 'log.retention.ms': ' 5000 ' });
+    expect(open().get('broker')).toEqual({ 'log.retention.ms': '5000' });
+  });
+
   it('entries no longer valid are dropped with a warning; the rest are kept', () => {
     fs.writeFileSync(
       file(),
