@@ -8,7 +8,7 @@
  */
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { kilnVersion } from './client/version.js';
+import { kilnVersion } from '../server/config/kiln-version.js';
 
 export interface Command {
   name: string;

@@ -15,7 +15,7 @@ import {
   parseBootstrap,
 } from './kafka-client.js';
 
-export { kilnVersion } from './version.js';
+export { kilnVersion } from '../../server/config/kiln-version.js';
 
 /**
  * parseArgs options for the broker address: Kiln's --bootstrap-server and Kafka's older

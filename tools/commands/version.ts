@@ -1,6 +1,6 @@
 /** `kiln version`: the Kiln version and the Node.js it runs on (`kiln --version` prints the first). */
 import type { Command } from '../kiln.js';
-import { kilnVersion } from '../client/version.js';
+import { kilnVersion } from '../../server/config/kiln-version.js';
 
 export const command: Command = {
   name: 'version',

@@ -4,7 +4,7 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootstrapFrom, checkBootstrap, impliedValue, parseProperties } from '../../../tools/client/cli.js';
 import { parseBootstrap, parseHostPort } from '../../../tools/client/kafka-client.js';
-import { kilnVersion } from '../../../tools/client/version.js';
+import { kilnVersion } from '../../../server/config/kiln-version.js';
 import { UsageError } from '../../../tools/kiln.js';
 import { kiln } from '../run-command.js';
 
