@@ -4,3 +4,5 @@ export function builtAt(root?: string): number;
 export function isStale(root?: string): boolean;
 export function build(root?: string): void;
 export function ensureBuilt(root?: string): boolean;
+export function withLock<T>(root: string, work: () => T): T;
+export function takeOverDeadLock(root: string, deadHolder: number | string): void;

@@ -11,7 +11,7 @@
  * removes compiled files whose source is gone; the stamp is written only after a whole build, so
  * a failed compile is tried again, with its errors, at the next start. A lock directory
  * (dist.lock, holding the builder's pid) keeps two starts from building at once; the lock of a
- * build that was killed is taken over.
+ * build that was killed is taken over (see withLock).
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -61,29 +61,72 @@ function sleep(ms) {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
-function holderIsGone(lock) {
+/** The pid written in `lock`, or 0 when there is none. */
+function holderOf(lock) {
   try {
     const pid = Number(fs.readFileSync(path.join(lock, 'pid'), 'utf8'));
-    if (!Number.isInteger(pid) || pid <= 0) return false;
-    process.kill(pid, 0);
-    return false;
-  } catch (err) {
-    return err.code === 'ESRCH';
+    return Number.isInteger(pid) && pid > 0 ? pid : 0;
+  } catch {
+    return 0;
   }
 }
 
-function withLock(root, work) {
+function isAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return err.code !== 'ESRCH';
+  }
+}
+
+/**
+ * Moves aside the lock of a holder found dead, to `dist.lock.dead-<holder>`. That name is the same
+ * for every start that found the same dead holder, and the moved lock stays there until it is old:
+ * so when one start has taken over and holds a new lock, a rival that acts late on the same finding
+ * cannot move the live lock (a directory cannot be renamed over a non-empty one).
+ */
+export function takeOverDeadLock(root, deadHolder) {
   const lock = path.join(root, 'dist.lock');
+  try {
+    fs.renameSync(lock, `${lock}.dead-${deadHolder}`);
+  } catch (err) {
+    if (err.code !== 'ENOENT' && err.code !== 'EEXIST' && err.code !== 'ENOTEMPTY') throw err;
+  }
+}
+
+/** Removes the moved-aside locks of dead holders once nobody can still be acting on them. */
+function removeOldDeadLocks(root) {
+  for (const name of fs.readdirSync(root)) {
+    if (!name.startsWith('dist.lock.dead-')) continue;
+    const file = path.join(root, name);
+    const mtime = fs.statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? Date.now();
+    if (Date.now() - mtime > LOCK_STALE_MS) fs.rmSync(file, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Runs `work` holding dist.lock. The lock is made whole, pid inside, under a private name and
+ * renamed into place, so no start ever sees a lock without its holder. The lock of a build that was
+ * killed midway is taken over (takeOverDeadLock); one whose holder lives but has held it for longer
+ * than any build takes is taken over too.
+ */
+export function withLock(root, work) {
+  const lock = path.join(root, 'dist.lock');
+  const mine = `${lock}.${process.pid}`;
+  fs.rmSync(mine, { recursive: true, force: true });
+  fs.mkdirSync(mine);
+  fs.writeFileSync(path.join(mine, 'pid'), String(process.pid));
   for (;;) {
     try {
-      fs.mkdirSync(lock);
-      fs.writeFileSync(path.join(lock, 'pid'), String(process.pid));
+      fs.renameSync(mine, lock);
       break;
     } catch (err) {
-      if (err.code !== 'EEXIST') throw err;
-      // A build killed midway (Ctrl-C) leaves its lock: taken over once its process is gone.
-      const age = Date.now() - (fs.statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
-      if (holderIsGone(lock) || age > LOCK_STALE_MS) fs.rmSync(lock, { recursive: true, force: true });
+      if (err.code !== 'EEXIST' && err.code !== 'ENOTEMPTY') throw err;
+      const holder = holderOf(lock);
+      const mtime = fs.statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now();
+      if (holder && !isAlive(holder)) takeOverDeadLock(root, holder);
+      else if (Date.now() - mtime > LOCK_STALE_MS) takeOverDeadLock(root, `${holder}-${Math.floor(mtime)}`);
       else sleep(100);
     }
   }
@@ -91,6 +134,7 @@ function withLock(root, work) {
     return work();
   } finally {
     fs.rmSync(lock, { recursive: true, force: true });
+    removeOldDeadLocks(root);
   }
 }
 

@@ -1,9 +1,15 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { builtAt, ensureBuilt, isStale } from '../../../tools/install/fresh-build.mjs';
+import {
+  builtAt,
+  ensureBuilt,
+  isStale,
+  takeOverDeadLock,
+  withLock,
+} from '../../../tools/install/fresh-build.mjs';
 import { makeTempDir, removeTempDir } from '../../helpers/temp-dir.js';
 
 const projectRoot = fileURLToPath(new URL('../../../', import.meta.url));
@@ -99,6 +105,56 @@ describe('fresh-build', () => {
     });
     fs.writeFileSync(path.join(lock, 'pid'), gone.stdout);
     expect(ensureBuilt(root)).toBe(true);
+    expect(fs.existsSync(lock)).toBe(false);
+  });
+
+  it('six starts that find the same dead lock hold it one at a time', async () => {
+    const lock = path.join(root, 'dist.lock');
+    fs.mkdirSync(lock);
+    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], {
+      encoding: 'utf8',
+    });
+    fs.writeFileSync(path.join(lock, 'pid'), gone.stdout);
+    const journal = path.join(root, 'journal');
+    const module = path.join(projectRoot, 'tools/install/fresh-build.mjs');
+    // Each start holds the lock for 150 ms and notes when it entered and left.
+    const script = `
+      import fs from 'node:fs';
+      import { withLock } from ${JSON.stringify(module)};
+      const note = (what) => fs.appendFileSync(${JSON.stringify(journal)}, what + ' ' + process.pid + '\\n');
+      withLock(${JSON.stringify(root)}, () => {
+        note('in');
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 150);
+        note('out');
+      });`;
+    const starts = Array.from({ length: 6 }, () =>
+      spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: 'inherit' }),
+    );
+    await Promise.all(starts.map((child) => new Promise((resolve) => child.once('exit', resolve))));
+    const lines = fs.readFileSync(journal, 'utf8').trim().split('\n');
+    expect(lines).toHaveLength(12);
+    // Held by one start at a time: every "in" is followed by the same start's "out".
+    for (let i = 0; i < lines.length; i += 2) {
+      const [what, pid] = lines[i]!.split(' ');
+      expect(what).toBe('in');
+      expect(lines[i + 1]).toBe(`out ${pid}`);
+    }
+    expect(fs.existsSync(lock)).toBe(false);
+  });
+
+  it('a start acting late on a dead lock does not take the lock a rival has just taken over', () => {
+    const lock = path.join(root, 'dist.lock');
+    fs.mkdirSync(lock);
+    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], {
+      encoding: 'utf8',
+    });
+    fs.writeFileSync(path.join(lock, 'pid'), gone.stdout);
+    const holder = withLock(root, () => {
+      // A rival that found the same dead holder before this start took over acts only now.
+      takeOverDeadLock(root, Number(gone.stdout));
+      return fs.readFileSync(path.join(lock, 'pid'), 'utf8');
+    });
+    expect(holder).toBe(String(process.pid));
     expect(fs.existsSync(lock)).toBe(false);
   });
 
