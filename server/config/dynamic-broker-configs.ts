@@ -13,6 +13,8 @@
  * `broker` holds the per-broker values of broker `brokerId` (ignored, with a warning, if this
  * broker now has another id), `default` the cluster-wide ones; values are the text given. A
  * damaged file never stops a start: it is reported and ignored, as is any entry no longer valid.
+ * Nothing is written at start; the first change after a damaged file moves it aside, to
+ * `dynamic-broker-configs.json.damaged-<ms>` (named in the warning), so what it held stays readable.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -53,6 +55,8 @@ export class DynamicBrokerConfigs {
     private readonly brokerId: number,
     broker: Props,
     clusterDefault: Props,
+    /** Where a damaged file goes at the next change (not before: a start writes nothing). */
+    private damagedCopy: string | undefined,
   ) {
     this.levels = { broker, default: clusterDefault };
   }
@@ -60,7 +64,8 @@ export class DynamicBrokerConfigs {
   /** Loads the file in `dir` (none yet is an empty set); `warn` hears what was ignored and why. */
   static open(dir: string, brokerId: number, warn: (message: string) => void): DynamicBrokerConfigs {
     const file = path.join(dir, DYNAMIC_CONFIG_FILE);
-    const loaded = load(file, warn);
+    const damagedCopy = `${file}.damaged-${Date.now()}`;
+    const loaded = load(file, damagedCopy, warn);
     let broker = loaded.broker;
     if (loaded.brokerId !== undefined && loaded.brokerId !== brokerId && Object.keys(broker).length > 0) {
       warn(`${file}: per-broker configs of broker ${loaded.brokerId} ignored, this is broker ${brokerId}`);
@@ -78,7 +83,13 @@ export class DynamicBrokerConfigs {
       }
       return kept;
     };
-    return new DynamicBrokerConfigs(file, brokerId, keep(broker, 'broker'), keep(loaded.default, 'default'));
+    return new DynamicBrokerConfigs(
+      file,
+      brokerId,
+      keep(broker, 'broker'),
+      keep(loaded.default, 'default'),
+      loaded.damaged ? damagedCopy : undefined,
+    );
   }
 
   /** The values set at `level`. */
@@ -144,6 +155,10 @@ export class DynamicBrokerConfigs {
       broker: next.broker,
       default: next.default,
     };
+    if (this.damagedCopy) {
+      fs.renameSync(this.file, this.damagedCopy);
+      this.damagedCopy = undefined;
+    }
     writeFileAtomically(this.file, JSON.stringify(body) + '\n');
     this.levels[level] = { ...props };
   }
@@ -158,9 +173,10 @@ interface Loaded {
   brokerId?: number;
   broker: Props;
   default: Props;
+  damaged?: boolean;
 }
 
-function load(file: string, warn: (message: string) => void): Loaded {
+function load(file: string, damagedCopy: string, warn: (message: string) => void): Loaded {
   const empty: Loaded = { broker: {}, default: {} };
   let text: string;
   try {
@@ -179,8 +195,11 @@ function load(file: string, warn: (message: string) => void): Loaded {
       default: stringMap(body.default),
     };
   } catch (err) {
-    warn(`${file}: damaged (${(err as Error).message}); dynamic broker configs ignored`);
-    return empty;
+    warn(
+      `${file}: damaged (${(err as Error).message}); dynamic broker configs ignored` +
+        ` (the next change moves the file to ${path.basename(damagedCopy)})`,
+    );
+    return { ...empty, damaged: true };
   }
 }
 

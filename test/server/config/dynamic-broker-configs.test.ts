@@ -50,6 +50,20 @@ describe('DynamicBrokerConfigs', () => {
     expect(open().get('broker')).toEqual({ 'log.segment.bytes': '1048576' });
   });
 
+  it('a damaged file is moved aside at the next change, not overwritten (its values were lost)', () => {
+    const damaged = '{"version":1,"broker":{"log.retention.ms":"5000"},"default":{"log.cleanup.policy":"comp';
+    fs.writeFileSync(file(), damaged);
+    const configs = open();
+    const aside = warnings[0]!.match(/moves the file to (\S+)\)/)?.[1];
+    expect(aside).toMatch(/^dynamic-broker-configs\.json\.damaged-\d+$/);
+    // Opening writes nothing.
+    expect(fs.readdirSync(dir)).toEqual([DYNAMIC_CONFIG_FILE]);
+    configs.replace('broker', { 'log.segment.bytes': '1048576' });
+    expect(fs.readFileSync(path.join(dir, aside!), 'utf8')).toBe(damaged);
+    expect(open().get('broker')).toEqual({ 'log.segment.bytes': '1048576' });
+    expect(fs.readdirSync(dir).sort()).toEqual([DYNAMIC_CONFIG_FILE, aside].sort());
+  });
+
   it("a value given with spaces (' 5000 ') is kept trimmed, as server.properties values are", () => {
     open().replace('broker', { 'log.retention.ms': ' 5000 ' });
     expect(open().get('broker')).toEqual({ 'log.retention.ms': '5000' });

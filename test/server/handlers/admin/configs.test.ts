@@ -153,6 +153,15 @@ describe('DescribeConfigs', () => {
     expect(configs.get('listeners')).toMatchObject({ value: 'PLAINTEXT://127.0.0.1:9092', configSource: 4 });
     expect(configs.get('auto.create.topics.enable')).toMatchObject({ value: 'true', configSource: 5 });
     expect(configs.get('log.dirs')).toMatchObject({ value: ctx.dir, configSource: 4 });
+    // log.dir was shown as null: it has its own default, shown as Kafka shows /tmp/kafka-logs there.
+    expect(configs.get('log.dir')).toMatchObject({
+      value: './data',
+      configSource: 4,
+      synonyms: [
+        { name: 'log.dirs', value: ctx.dir, source: 4 },
+        { name: 'log.dir', value: './data', source: 5 },
+      ],
+    });
     for (const synonym of TOPIC_PROPERTIES.flatMap((p) => p.synonyms))
       expect(configs.has(synonym.name), synonym.name).toBe(true);
     expect(other).toMatchObject({ errorCode: ErrorCode.INVALID_REQUEST, configs: [] });
