@@ -198,6 +198,8 @@ describe('broker configuration', () => {
     });
     expect(config.brokerId).toBe(4);
     expect(config.logDirs).toEqual(['/single']);
+    expect(buildBrokerConfig({ 'log.dir': '/single', 'log.dirs': '/a,/b' }).logDirs).toEqual(['/a', '/b']);
+    expect(buildBrokerConfig({}).logDirs).toEqual(['./data']);
     expect(config.offsetsRetentionMs).toBe(120_000);
     expect(buildBrokerConfig({}).offsetsRetentionMs).toBe(10080 * 60_000);
     expect(
