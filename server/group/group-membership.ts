@@ -12,6 +12,8 @@ import { randomUUID } from 'node:crypto';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { joinError, syncError, type JoinResult, type LeaveResult, type SyncResult } from './group-results.js';
 import { Member, type Group, type Protocol } from './group-state.js';
+import type { SyncGroupApi } from '../protocol/apis/sync-group.js';
+import type { RequestOf } from '../protocol/message-types.js';
 
 export interface JoinRequest {
   memberId: string;
@@ -26,14 +28,8 @@ export interface JoinRequest {
   requireKnownMemberId: boolean;
 }
 
-export interface SyncRequest {
-  generationId: number;
-  memberId: string;
-  groupInstanceId: string | null;
-  protocolType: string | null;
-  protocolName: string | null;
-  assignments: { memberId: string; assignment: Buffer }[];
-}
+/** A SyncGroup request as the schema describes it, the group id aside. */
+export type SyncRequest = Omit<RequestOf<typeof SyncGroupApi>, 'groupId'>;
 
 export interface MembershipOptions {
   initialRebalanceDelayMs: number;

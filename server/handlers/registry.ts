@@ -20,6 +20,7 @@ import {
 } from '../protocol/headers.js';
 import { ProtocolError } from '../protocol/protocol-error.js';
 import { ProtocolReader } from '../protocol/reader.js';
+import type { RequestOf, ResponseOf } from '../protocol/message-types.js';
 import { inRange, type ApiDef } from '../protocol/schema.js';
 import { ProtocolWriter } from '../protocol/writer.js';
 
@@ -28,15 +29,22 @@ export interface RequestContext {
   connection: Connection | undefined;
 }
 
-export interface Handler {
-  api: ApiDef;
+/**
+ * A handler of API `A`: it gets the request typed from A's schema and must answer with A's response
+ * type (message-types.ts), so a missing or misspelt response field does not compile. `Handler`
+ * without `A` is the untyped form, for handlers not yet typed by their API.
+ */
+export interface Handler<A extends ApiDef = never> {
+  api: [A] extends [never] ? ApiDef : A;
   /** Returns the response body, or null when no response is sent (Produce with acks=0). */
   handle(
-    request: Message,
+    request: [A] extends [never] ? Message : RequestOf<A>,
     version: number,
     context: RequestContext,
-  ): Message | null | Promise<Message | null>;
+  ): Answer<[A] extends [never] ? Message : ResponseOf<A>>;
 }
+
+type Answer<R> = R | null | Promise<R | null>;
 
 export class HandlerRegistry {
   private readonly handlers = new Map<number, Handler>();

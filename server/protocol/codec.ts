@@ -17,7 +17,7 @@ export type Message = Record<string, unknown>;
 const EMPTY_BYTES = Buffer.alloc(0);
 
 export function decodeMessage(
-  fields: FieldDef[],
+  fields: readonly FieldDef[],
   version: number,
   flexible: boolean,
   reader: ProtocolReader,
@@ -90,7 +90,7 @@ function decodeValue(
   return items;
 }
 
-function decodeTaggedFields(fields: FieldDef[], version: number, r: ProtocolReader, out: Message): void {
+function decodeTaggedFields(fields: readonly FieldDef[], version: number, r: ProtocolReader, out: Message): void {
   const count = r.unsignedVarint();
   for (let i = 0; i < count; i++) {
     const tag = r.unsignedVarint();
@@ -107,7 +107,7 @@ function decodeTaggedFields(fields: FieldDef[], version: number, r: ProtocolRead
 }
 
 export function encodeMessage(
-  fields: FieldDef[],
+  fields: readonly FieldDef[],
   version: number,
   flexible: boolean,
   message: Message,
@@ -185,7 +185,7 @@ function encodeValue(
   if (items) for (const item of items) encodeValue(type.items, def, version, flexible, item, w);
 }
 
-function encodeTaggedFields(tagged: FieldDef[], version: number, message: Message, w: ProtocolWriter): void {
+function encodeTaggedFields(tagged: readonly FieldDef[], version: number, message: Message, w: ProtocolWriter): void {
   const present = tagged.filter((def) => {
     const value = message[def.name];
     return value !== undefined && !isDefault(def, value);

@@ -29,14 +29,19 @@ export type Primitive =
   | 'bytes'
   | 'records';
 
-export interface StructType {
+/**
+ * The type parameters below carry each description's literal names, types and version ranges to
+ * the compiler, so message-types.ts can derive every request and response type from the very
+ * objects the codec reads (no second description, no generated files). At run time they are gone.
+ */
+export interface StructType<F extends readonly FieldDef[] = readonly FieldDef[]> {
   kind: 'struct';
-  fields: FieldDef[];
+  fields: F;
 }
 
-export interface ArrayType {
+export interface ArrayType<I extends FieldType = FieldType> {
   kind: 'array';
-  items: FieldType;
+  items: I;
 }
 
 export type FieldType = Primitive | StructType | ArrayType;
@@ -47,18 +52,6 @@ export interface VersionRange {
   max: number;
 }
 
-export interface FieldDef {
-  name: string;
-  type: FieldType;
-  versions: VersionRange;
-  nullable: VersionRange;
-  /** Tag number when the field is a tagged field (in `taggedVersions`). */
-  tag?: number;
-  taggedVersions: VersionRange;
-  /** Value used when the field is absent from a version, or absent as a tagged field. */
-  default?: unknown;
-}
-
 export interface FieldOptions {
   nullable?: string;
   tag?: number;
@@ -66,14 +59,36 @@ export interface FieldOptions {
   default?: unknown;
 }
 
-export interface ApiDef {
+export interface FieldDef<
+  N extends string = string,
+  T extends FieldType = FieldType,
+  V extends string = string,
+  O extends FieldOptions = FieldOptions,
+> {
+  name: N;
+  type: T;
+  versions: VersionRange;
+  nullable: VersionRange;
+  /** Tag number when the field is a tagged field (in `taggedVersions`). */
+  tag?: number;
+  taggedVersions: VersionRange;
+  /** Value used when the field is absent from a version, or absent as a tagged field. */
+  default?: unknown;
+  /** For the compiler only (never set): the version range and options as written. */
+  readonly spec?: { versions: V; options: O };
+}
+
+export interface ApiDef<
+  Req extends readonly FieldDef[] = readonly FieldDef[],
+  Res extends readonly FieldDef[] = readonly FieldDef[],
+> {
   key: number;
   name: string;
   /** The versions Kiln supports (what ApiVersions advertises). */
   versions: VersionRange;
   flexible: VersionRange;
-  request: FieldDef[];
-  response: FieldDef[];
+  request: Req;
+  response: Res;
 }
 
 export const NO_VERSIONS: VersionRange = { min: 1, max: 0 };
@@ -93,38 +108,44 @@ export function inRange(version: number, range: VersionRange): boolean {
   return version >= range.min && version <= range.max;
 }
 
-export function field(name: string, type: FieldType, versions: string, options: FieldOptions = {}): FieldDef {
-  const def: FieldDef = {
+export function field<
+  const N extends string,
+  const T extends FieldType,
+  const V extends string,
+  const O extends FieldOptions = Record<never, never>,
+>(name: N, type: T, versions: V, options?: O): FieldDef<N, T, V, O> {
+  const opts: FieldOptions = options ?? {};
+  const def: FieldDef<N, T, V, O> = {
     name,
     type,
     versions: versionRange(versions),
-    nullable: versionRange(options.nullable ?? 'none'),
-    taggedVersions: versionRange(options.taggedVersions ?? 'none'),
+    nullable: versionRange(opts.nullable ?? 'none'),
+    taggedVersions: versionRange(opts.taggedVersions ?? 'none'),
   };
-  if (options.tag !== undefined) {
-    def.tag = options.tag;
-    if (options.taggedVersions === undefined) def.taggedVersions = def.versions;
+  if (opts.tag !== undefined) {
+    def.tag = opts.tag;
+    if (opts.taggedVersions === undefined) def.taggedVersions = def.versions;
   }
-  if (options.default !== undefined) def.default = options.default;
+  if (opts.default !== undefined) def.default = opts.default;
   return def;
 }
 
-export function struct(fields: FieldDef[]): StructType {
+export function struct<const F extends readonly FieldDef[]>(fields: F): StructType<F> {
   return { kind: 'struct', fields };
 }
 
-export function arrayOf(items: FieldType): ArrayType {
+export function arrayOf<const I extends FieldType>(items: I): ArrayType<I> {
   return { kind: 'array', items };
 }
 
-export function defineApi(spec: {
+export function defineApi<const Req extends readonly FieldDef[], const Res extends readonly FieldDef[]>(spec: {
   key: number;
   name: string;
   versions: string;
   flexible: string;
-  request: FieldDef[];
-  response: FieldDef[];
-}): ApiDef {
+  request: Req;
+  response: Res;
+}): ApiDef<Req, Res> {
   return {
     key: spec.key,
     name: spec.name,

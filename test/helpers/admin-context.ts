@@ -88,7 +88,7 @@ function header(api: ApiDef, version: number) {
   return { apiKey: api.key, apiVersion: version, correlationId: 1, clientId: 'test' };
 }
 
-function throughCodec(api: ApiDef, fields: FieldDef[], version: number, message: Message): Message {
+function throughCodec(api: ApiDef, fields: readonly FieldDef[], version: number, message: Message): Message {
   const flexible = inRange(version, api.flexible);
   const writer = new ProtocolWriter();
   encodeMessage(fields, version, flexible, message, writer);

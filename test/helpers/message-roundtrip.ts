@@ -33,7 +33,7 @@ export function roundTrip(
  * What decoding `sent` in `version` must give: the sent value of every field the version has (or
  * its default when not sent) and the default of every field it lacks, nested structs included.
  */
-export function expectedAt(fields: FieldDef[], version: number, sent: Message): Message {
+export function expectedAt(fields: readonly FieldDef[], version: number, sent: Message): Message {
   const out: Message = {};
   for (const def of fields) {
     const given = inRange(version, def.versions) ? sent[def.name] : undefined;
@@ -70,7 +70,7 @@ export function wire(build: (writer: ProtocolWriter) => unknown): Buffer {
 }
 
 /** The part of `message` that `version` carries: fields of other versions dropped, at every depth. */
-export function atVersion(fields: FieldDef[], version: number, message: Message): Message {
+export function atVersion(fields: readonly FieldDef[], version: number, message: Message): Message {
   const out: Message = {};
   for (const def of fields) {
     if (inRange(version, def.versions) && def.name in message)
