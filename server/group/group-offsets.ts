@@ -9,25 +9,25 @@ import { ErrorCode } from '../protocol/error-codes.js';
 import type { GroupMembership } from './group-membership.js';
 import { Group, subscribedTopics } from './group-state.js';
 import type { OffsetStore, TopicPartitionOffset } from './offset-store.js';
+import type { OffsetCommitApi } from '../protocol/apis/offset-commit.js';
+import type { OffsetFetchApi } from '../protocol/apis/offset-fetch.js';
+import type { RequestOf } from '../protocol/message-types.js';
 
 /** Kafka's offset.metadata.max.bytes default. */
 export const OFFSET_METADATA_MAX_BYTES = 4096;
 
-export interface CommitPartition {
-  partitionIndex: number;
-  committedOffset: number;
-  committedLeaderEpoch: number;
-  /** OffsetCommit v1 only; -1 means "now". */
-  commitTimestamp: number;
-  committedMetadata: string | null;
-}
+type CommitTopic = RequestOf<typeof OffsetCommitApi>['topics'][number];
 
+/** A partition of an OffsetCommit request (commitTimestamp: v1 only; -1 means "now"). */
+export type CommitPartition = CommitTopic['partitions'][number];
+
+/** An OffsetCommit request as the coordinator checks it (the generation is -1 in v0). */
 export interface CommitRequest {
   groupId: string;
   generationId: number;
   memberId: string;
   groupInstanceId: string | null;
-  topics: { name: string; partitions: CommitPartition[] }[];
+  topics: CommitTopic[];
 }
 
 export interface CommitTopicResult {
@@ -35,10 +35,8 @@ export interface CommitTopicResult {
   partitions: { partitionIndex: number; errorCode: number }[];
 }
 
-export interface FetchTopic {
-  name: string;
-  partitionIndexes: number[];
-}
+/** A topic of an OffsetFetch request (v0-7 and each group's of v8+ have the same shape). */
+export type FetchTopic = NonNullable<RequestOf<typeof OffsetFetchApi>['topics']>[number];
 
 export interface FetchedPartition {
   partitionIndex: number;

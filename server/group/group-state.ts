@@ -10,6 +10,8 @@
  * data and the rules about it; the timers and the join/sync protocol live in group-membership.ts.
  */
 import type { JoinResult, SyncResult } from './group-results.js';
+import type { JoinGroupApi } from '../protocol/apis/join-group.js';
+import type { RequestOf } from '../protocol/message-types.js';
 
 export type GroupStateName = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable' | 'Dead';
 
@@ -21,10 +23,8 @@ export const GROUP_STATES: readonly GroupStateName[] = [
   'Dead',
 ];
 
-export interface Protocol {
-  name: string;
-  metadata: Buffer;
-}
+/** One protocol a member offers in JoinGroup (name, and its subscription metadata). */
+export type Protocol = RequestOf<typeof JoinGroupApi>['protocols'][number];
 
 const EMPTY = Buffer.alloc(0);
 

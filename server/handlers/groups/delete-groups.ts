@@ -3,11 +3,11 @@ import type { GroupCoordinator } from '../../group/group-coordinator.js';
 import { DeleteGroupsApi } from '../../protocol/apis/delete-groups.js';
 import type { Handler } from '../registry.js';
 
-export function deleteGroupsHandler(coordinator: GroupCoordinator): Handler {
+export function deleteGroupsHandler(coordinator: GroupCoordinator): Handler<typeof DeleteGroupsApi> {
   return {
     api: DeleteGroupsApi,
     handle(request) {
-      return { throttleTimeMs: 0, results: coordinator.deleteGroups(request.groupsNames as string[]) };
+      return { throttleTimeMs: 0, results: coordinator.deleteGroups(request.groupsNames) };
     },
   };
 }

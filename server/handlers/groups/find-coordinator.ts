@@ -12,7 +12,6 @@
  */
 import type { BrokerContext } from '../../broker-context.js';
 import type { GroupCoordinator } from '../../group/group-coordinator.js';
-import type { Message } from '../../protocol/codec.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { FindCoordinatorApi } from '../../protocol/apis/find-coordinator.js';
 import type { Handler } from '../registry.js';
@@ -28,7 +27,10 @@ interface Answer {
   port: number;
 }
 
-export function findCoordinatorHandler(broker: BrokerContext, coordinator: GroupCoordinator): Handler {
+export function findCoordinatorHandler(
+  broker: BrokerContext,
+  coordinator: GroupCoordinator,
+): Handler<typeof FindCoordinatorApi> {
   const answer = (keyType: number): Answer => {
     const failed = (errorCode: number, errorMessage: string): Answer => ({
       errorCode,
@@ -53,10 +55,10 @@ export function findCoordinatorHandler(broker: BrokerContext, coordinator: Group
   };
   return {
     api: FindCoordinatorApi,
-    handle(request, version): Message {
-      const keyType = request.keyType as number;
+    handle(request, version) {
+      const { keyType } = request;
       if (version >= 4) {
-        const coordinators = (request.coordinatorKeys as string[]).map((key) => ({
+        const coordinators = request.coordinatorKeys.map((key) => ({
           key,
           ...answer(keyType),
         }));

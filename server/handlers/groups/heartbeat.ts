@@ -3,15 +3,15 @@ import type { GroupCoordinator } from '../../group/group-coordinator.js';
 import { HeartbeatApi } from '../../protocol/apis/heartbeat.js';
 import type { Handler } from '../registry.js';
 
-export function heartbeatHandler(coordinator: GroupCoordinator): Handler {
+export function heartbeatHandler(coordinator: GroupCoordinator): Handler<typeof HeartbeatApi> {
   return {
     api: HeartbeatApi,
     handle(request) {
       const errorCode = coordinator.heartbeat(
-        request.groupId as string,
-        request.memberId as string,
-        request.groupInstanceId as string | null,
-        request.generationId as number,
+        request.groupId,
+        request.memberId,
+        request.groupInstanceId,
+        request.generationId,
       );
       return { throttleTimeMs: 0, errorCode };
     },

@@ -4,27 +4,24 @@
  * MEMBER_ID_REQUIRED, and before v7 the protocol name cannot be null.
  */
 import type { GroupCoordinator } from '../../group/group-coordinator.js';
-import type { Protocol } from '../../group/group-state.js';
-import type { Message } from '../../protocol/codec.js';
 import { JoinGroupApi } from '../../protocol/apis/join-group.js';
 import type { Handler } from '../registry.js';
 import { clientHostOf } from './client-host.js';
 
-export function joinGroupHandler(coordinator: GroupCoordinator): Handler {
+export function joinGroupHandler(coordinator: GroupCoordinator): Handler<typeof JoinGroupApi> {
   return {
     api: JoinGroupApi,
-    async handle(request, version, context): Promise<Message> {
-      const sessionTimeoutMs = request.sessionTimeoutMs as number;
-      const rebalanceTimeoutMs = request.rebalanceTimeoutMs as number;
-      const result = await coordinator.joinGroup(request.groupId as string, {
-        memberId: request.memberId as string,
-        groupInstanceId: request.groupInstanceId as string | null,
+    async handle(request, version, context) {
+      const { sessionTimeoutMs, rebalanceTimeoutMs } = request;
+      const result = await coordinator.joinGroup(request.groupId, {
+        memberId: request.memberId,
+        groupInstanceId: request.groupInstanceId,
         clientId: context.header.clientId ?? '',
         clientHost: clientHostOf(context),
         sessionTimeoutMs,
         rebalanceTimeoutMs: version === 0 || rebalanceTimeoutMs < 0 ? sessionTimeoutMs : rebalanceTimeoutMs,
-        protocolType: request.protocolType as string,
-        protocols: request.protocols as Protocol[],
+        protocolType: request.protocolType,
+        protocols: request.protocols,
         requireKnownMemberId: version >= 4,
       });
       return {

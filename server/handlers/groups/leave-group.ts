@@ -7,14 +7,14 @@ import { ErrorCode } from '../../protocol/error-codes.js';
 import { LeaveGroupApi } from '../../protocol/apis/leave-group.js';
 import type { Handler } from '../registry.js';
 
-export function leaveGroupHandler(coordinator: GroupCoordinator): Handler {
+export function leaveGroupHandler(coordinator: GroupCoordinator): Handler<typeof LeaveGroupApi> {
   return {
     api: LeaveGroupApi,
     handle(request, version) {
-      const groupId = request.groupId as string;
+      const groupId = request.groupId;
       if (version < 3) {
         const result = coordinator.leaveGroup(groupId, [
-          { memberId: request.memberId as string, groupInstanceId: null },
+          { memberId: request.memberId, groupInstanceId: null },
         ]);
         const errorCode =
           result.errorCode !== ErrorCode.NONE
@@ -22,13 +22,7 @@ export function leaveGroupHandler(coordinator: GroupCoordinator): Handler {
             : (result.members[0]?.errorCode ?? ErrorCode.NONE);
         return { throttleTimeMs: 0, errorCode };
       }
-      const members = (request.members as { memberId: string; groupInstanceId: string | null }[]).map(
-        (m) => ({
-          memberId: m.memberId,
-          groupInstanceId: m.groupInstanceId,
-        }),
-      );
-      const result = coordinator.leaveGroup(groupId, members);
+      const result = coordinator.leaveGroup(groupId, request.members);
       return { throttleTimeMs: 0, errorCode: result.errorCode, members: result.members };
     },
   };

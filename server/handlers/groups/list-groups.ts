@@ -7,16 +7,14 @@ import { ErrorCode } from '../../protocol/error-codes.js';
 import { ListGroupsApi } from '../../protocol/apis/list-groups.js';
 import type { Handler } from '../registry.js';
 
-export function listGroupsHandler(coordinator: GroupCoordinator): Handler {
+export function listGroupsHandler(coordinator: GroupCoordinator): Handler<typeof ListGroupsApi> {
   return {
     api: ListGroupsApi,
     handle(request) {
       const errorCode = coordinator.isLoading ? ErrorCode.COORDINATOR_NOT_AVAILABLE : ErrorCode.NONE;
-      const types = ((request.typesFilter as string[] | undefined) ?? []).map((t) => t.toLowerCase());
+      const types = request.typesFilter.map((t) => t.toLowerCase());
       const groups =
-        types.length > 0 && !types.includes('classic')
-          ? []
-          : coordinator.listGroups((request.statesFilter as string[] | undefined) ?? []);
+        types.length > 0 && !types.includes('classic') ? [] : coordinator.listGroups(request.statesFilter);
       return {
         throttleTimeMs: 0,
         errorCode,

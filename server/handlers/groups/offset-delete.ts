@@ -3,14 +3,11 @@ import type { GroupCoordinator } from '../../group/group-coordinator.js';
 import { OffsetDeleteApi } from '../../protocol/apis/offset-delete.js';
 import type { Handler } from '../registry.js';
 
-export function offsetDeleteHandler(coordinator: GroupCoordinator): Handler {
+export function offsetDeleteHandler(coordinator: GroupCoordinator): Handler<typeof OffsetDeleteApi> {
   return {
     api: OffsetDeleteApi,
     handle(request) {
-      const result = coordinator.deleteOffsets(
-        request.groupId as string,
-        request.topics as { name: string; partitions: { partitionIndex: number }[] }[],
-      );
+      const result = coordinator.deleteOffsets(request.groupId, request.topics);
       return { throttleTimeMs: 0, ...result };
     },
   };
