@@ -13,36 +13,27 @@ import { OffsetOutOfRangeError } from '../../engine/index.js';
 import type { BrokerContext } from '../broker-context.js';
 import type { AppendWaiters } from '../cluster/append-waiters.js';
 import type { TopicInfo } from '../cluster/topic-store.js';
-import type { Message } from '../protocol/codec.js';
+import type { RequestOf, ResponseOf } from '../protocol/message-types.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { FetchApi } from '../protocol/apis/fetch.js';
 import { errorCodeFor, isClientError } from './engine-errors.js';
 import type { Connection } from '../network/connection.js';
 import type { Handler } from './registry.js';
 
-interface FetchPartition {
-  partition: number;
-  fetchOffset: number;
-  partitionMaxBytes: number;
-}
-
-interface FetchTopic {
-  topic: string;
-  topicId: string;
-  partitions: FetchPartition[];
-}
+type FetchTopic = RequestOf<typeof FetchApi>['topics'][number];
+type FetchedTopic = ResponseOf<typeof FetchApi>['responses'][number];
+type FetchedPartition = FetchedTopic['partitions'][number];
 
 const READ_COMMITTED = 1;
 const EMPTY = Buffer.alloc(0);
 
-export function fetchHandler(broker: BrokerContext, waiters: AppendWaiters): Handler {
+export function fetchHandler(broker: BrokerContext, waiters: AppendWaiters): Handler<typeof FetchApi> {
   return {
     api: FetchApi,
     async handle(request, version, context) {
-      const topics = request.topics as FetchTopic[];
-      const maxWaitMs = Math.max(0, request.maxWaitMs as number);
-      const minBytes = request.minBytes as number;
-      const maxBytes = (request.maxBytes as number) > 0 ? (request.maxBytes as number) : 0x7fffffff;
+      const { topics, minBytes } = request;
+      const maxWaitMs = Math.max(0, request.maxWaitMs);
+      const maxBytes = request.maxBytes > 0 ? request.maxBytes : 0x7fffffff;
       const readCommitted = request.isolationLevel === READ_COMMITTED;
       const byId = version >= 13;
       const deadline = Date.now() + maxWaitMs;
@@ -70,16 +61,16 @@ async function collect(
   maxBytes: number,
   readCommitted: boolean,
   connection: Connection | undefined,
-): Promise<{ responses: Message[]; bytes: number; failed: boolean }> {
+): Promise<{ responses: FetchedTopic[]; bytes: number; failed: boolean }> {
   let bytes = 0;
   let failed = false;
-  const responses: Message[] = [];
+  const responses: FetchedTopic[] = [];
   const memory = broker.responseMemory;
   let held = 0;
   try {
     for (const requested of topics) {
       const topic = resolve(broker, requested, byId);
-      const partitions: Message[] = [];
+      const partitions: FetchedPartition[] = [];
       for (const p of requested.partitions) {
         const base = {
           partitionIndex: p.partition,

@@ -25,7 +25,10 @@ export const TRANSACTION_WARNING_INTERVAL_MS = 60_000;
 /** Past this many remembered ids the memory of who was warned starts over. */
 const MAX_REMEMBERED_IDS = 10_000;
 
-export function initProducerIdHandler(broker: BrokerContext, ids: ProducerIdAllocator): Handler {
+export function initProducerIdHandler(
+  broker: BrokerContext,
+  ids: ProducerIdAllocator,
+): Handler<typeof InitProducerIdApi> {
   const warned = new Map<string, number>();
   const warnOnce = (transactionalId: string, clientId: string | null): void => {
     const now = Date.now();
@@ -41,7 +44,7 @@ export function initProducerIdHandler(broker: BrokerContext, ids: ProducerIdAllo
   return {
     api: InitProducerIdApi,
     handle(request, _version, context) {
-      const transactionalId = request.transactionalId as string | null;
+      const { transactionalId } = request;
       if (transactionalId !== null && transactionalId !== '') {
         warnOnce(transactionalId, context.header.clientId);
         return {

@@ -6,25 +6,23 @@
  */
 import { OffsetSpec } from '../../engine/index.js';
 import type { BrokerContext } from '../broker-context.js';
-import type { Message } from '../protocol/codec.js';
+import type { ResponseOf } from '../protocol/message-types.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { ListOffsetsApi } from '../protocol/apis/list-offsets.js';
 import { errorCodeFor } from './engine-errors.js';
 import type { Handler } from './registry.js';
 
-interface ListPartition {
-  partitionIndex: number;
-  timestamp: number;
-}
+type ListedTopic = ResponseOf<typeof ListOffsetsApi>['topics'][number];
+type ListedPartition = ListedTopic['partitions'][number];
 
-export function listOffsetsHandler(broker: BrokerContext): Handler {
+export function listOffsetsHandler(broker: BrokerContext): Handler<typeof ListOffsetsApi> {
   return {
     api: ListOffsetsApi,
     async handle(request) {
-      const topics: Message[] = [];
-      for (const t of request.topics as { name: string; partitions: ListPartition[] }[]) {
+      const topics: ListedTopic[] = [];
+      for (const t of request.topics) {
         const topic = broker.topics.store.get(t.name);
-        const partitions: Message[] = [];
+        const partitions: ListedPartition[] = [];
         for (const p of t.partitions) {
           const log =
             topic && p.partitionIndex >= 0 && p.partitionIndex < topic.partitions

@@ -7,25 +7,28 @@
  */
 import type { BrokerContext } from '../broker-context.js';
 import type { TopicInfo } from '../cluster/topic-store.js';
-import type { Message } from '../protocol/codec.js';
+import type { RequestOf, ResponseOf } from '../protocol/message-types.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { MetadataApi } from '../protocol/apis/metadata.js';
 import type { Handler } from './registry.js';
 
 const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
 
-export function metadataHandler(broker: BrokerContext): Handler {
+type RequestedTopic = NonNullable<RequestOf<typeof MetadataApi>['topics']>[number];
+type DescribedTopic = ResponseOf<typeof MetadataApi>['topics'][number];
+type DescribedPartition = DescribedTopic['partitions'][number];
+
+export function metadataHandler(broker: BrokerContext): Handler<typeof MetadataApi> {
   return {
     api: MetadataApi,
     handle(request, version) {
-      const requested = request.topics as { topicId: string; name: string | null }[] | null;
+      const requested = request.topics;
       const all = requested === null || (version === 0 && requested.length === 0);
-      const topics: Message[] = [];
+      const topics: DescribedTopic[] = [];
       if (all) {
         for (const topic of broker.topics.store.list()) topics.push(describeTopic(broker, topic));
       } else {
-        for (const entry of requested)
-          topics.push(lookup(broker, entry, Boolean(request.allowAutoTopicCreation)));
+        for (const entry of requested) topics.push(lookup(broker, entry, request.allowAutoTopicCreation));
       }
       return {
         throttleTimeMs: 0,
@@ -40,11 +43,7 @@ export function metadataHandler(broker: BrokerContext): Handler {
   };
 }
 
-function lookup(
-  broker: BrokerContext,
-  entry: { topicId: string; name: string | null },
-  allowCreate: boolean,
-): Message {
+function lookup(broker: BrokerContext, entry: RequestedTopic, allowCreate: boolean): DescribedTopic {
   const byId = entry.name === null && entry.topicId !== ZERO_UUID;
   const topic = byId ? broker.topics.store.getById(entry.topicId) : broker.topics.store.get(entry.name ?? '');
   if (topic) return describeTopic(broker, topic);
@@ -61,9 +60,9 @@ function lookup(
   return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, name, topicId: ZERO_UUID, partitions: [] };
 }
 
-function describeTopic(broker: BrokerContext, topic: TopicInfo): Message {
+function describeTopic(broker: BrokerContext, topic: TopicInfo): DescribedTopic {
   const node = broker.nodeId;
-  const partitions: Message[] = [];
+  const partitions: DescribedPartition[] = [];
   for (let p = 0; p < topic.partitions; p++) {
     // A partition with no log (it could not be made at start) has no leader: clients wait and
     // retry instead of sending requests that can only fail.

@@ -7,7 +7,7 @@
  */
 import type { BrokerContext } from '../broker-context.js';
 import type { AppendWaiters } from '../cluster/append-waiters.js';
-import type { Message } from '../protocol/codec.js';
+import type { RequestOf, ResponseOf } from '../protocol/message-types.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { ProduceApi } from '../protocol/apis/produce.js';
 import { errorCodeFor, isClientError } from './engine-errors.js';
@@ -15,23 +15,23 @@ import { toTopicCodec } from './recompress.js';
 import { validateBatch } from '../../engine/index.js';
 import type { Handler } from './registry.js';
 
-interface PartitionData {
-  index: number;
-  records: Buffer | null;
-}
+type ProduceRequest = RequestOf<typeof ProduceApi>;
+type PartitionData = ProduceRequest['topicData'][number]['partitionData'][number];
+type ProducedTopic = ResponseOf<typeof ProduceApi>['responses'][number];
+type ProducedPartition = ProducedTopic['partitionResponses'][number];
 
 /** Offset 16 of a batch: the magic byte, at the same place in every message format. */
 const MAGIC_OFFSET = 16;
 
-export function produceHandler(broker: BrokerContext, waiters: AppendWaiters): Handler {
+export function produceHandler(broker: BrokerContext, waiters: AppendWaiters): Handler<typeof ProduceApi> {
   // Requests on one connection are appended in the order they arrived, as Kafka does: a request
   // that must wait (recompression in the worker pool, several partitions) holds back the next.
   const inOrder = new WeakMap<object, Promise<unknown>>();
-  const produce = async (request: Message): Promise<Message | null> => {
-    const acks = request.acks as number;
-    const responses: Message[] = [];
-    for (const topicData of request.topicData as { name: string; partitionData: PartitionData[] }[]) {
-      const partitionResponses: Message[] = [];
+  const produce = async (request: ProduceRequest): Promise<ResponseOf<typeof ProduceApi> | null> => {
+    const { acks } = request;
+    const responses: ProducedTopic[] = [];
+    for (const topicData of request.topicData) {
+      const partitionResponses: ProducedPartition[] = [];
       for (const data of topicData.partitionData) {
         partitionResponses.push(
           acks === 0 || acks === 1 || acks === -1
@@ -64,8 +64,8 @@ async function appendPartition(
   waiters: AppendWaiters,
   topicName: string,
   data: PartitionData,
-): Promise<Message> {
-  const failed = (errorCode: number, errorMessage: string | null = null): Message => ({
+): Promise<ProducedPartition> {
+  const failed = (errorCode: number, errorMessage: string | null = null): ProducedPartition => ({
     index: data.index,
     errorCode,
     baseOffset: -1,
