@@ -34,4 +34,38 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // The protocol module (schemas, codec, message types) is used by the broker and the tools
+    // alike: it stands on its own.
+    files: ['server/protocol/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['../../**', '../*', '!../schema.js', '!../codec.js', '!../message-types.js'],
+              message: 'server/protocol/ imports nothing outside itself.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['server/group/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/handlers/**', '**/network/**'],
+              message: 'the group coordinator sits below the handlers and the network layer.',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

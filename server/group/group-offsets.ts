@@ -4,7 +4,7 @@
  * OffsetStore. Kept apart from group-coordinator.ts only for size.
  */
 import type { BrokerContext } from '../broker-context.js';
-import { errorCodeFor } from '../handlers/engine-errors.js';
+import { errorCodeFor } from '../engine-errors.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import type { GroupMembership } from './group-membership.js';
 import { Group, subscribedTopics } from './group-state.js';

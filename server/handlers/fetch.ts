@@ -16,7 +16,7 @@ import type { TopicInfo } from '../cluster/topic-store.js';
 import type { RequestOf, ResponseOf } from '../protocol/message-types.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { FetchApi } from '../protocol/apis/fetch.js';
-import { errorCodeFor, isClientError } from './engine-errors.js';
+import { errorCodeFor, isClientError } from '../engine-errors.js';
 import type { Connection } from '../network/connection.js';
 import type { Handler } from './registry.js';
 

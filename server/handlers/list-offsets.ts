@@ -9,7 +9,7 @@ import type { BrokerContext } from '../broker-context.js';
 import type { ResponseOf } from '../protocol/message-types.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { ListOffsetsApi } from '../protocol/apis/list-offsets.js';
-import { errorCodeFor } from './engine-errors.js';
+import { errorCodeFor } from '../engine-errors.js';
 import type { Handler } from './registry.js';
 
 type ListedTopic = ResponseOf<typeof ListOffsetsApi>['topics'][number];

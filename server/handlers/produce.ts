@@ -10,7 +10,7 @@ import type { AppendWaiters } from '../cluster/append-waiters.js';
 import type { RequestOf, ResponseOf } from '../protocol/message-types.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { ProduceApi } from '../protocol/apis/produce.js';
-import { errorCodeFor, isClientError } from './engine-errors.js';
+import { errorCodeFor, isClientError } from '../engine-errors.js';
 import { toTopicCodec } from './recompress.js';
 import { validateBatch } from '../../engine/index.js';
 import type { Handler } from './registry.js';

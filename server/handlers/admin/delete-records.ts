@@ -11,7 +11,7 @@ import type { BrokerContext } from '../../broker-context.js';
 import type { Message } from '../../protocol/codec.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { DeleteRecordsApi } from '../../protocol/apis/delete-records.js';
-import { errorCodeFor, isClientError } from '../engine-errors.js';
+import { errorCodeFor, isClientError } from '../../engine-errors.js';
 import type { Handler } from '../registry.js';
 
 /** The offset that stands for the high watermark. */

@@ -1,8 +1,12 @@
-/** The Kafka error code for an error the engine threw, and whether it is worth a log line. */
-import { EngineError } from '../../engine/index.js';
-import { ErrorCode } from '../protocol/error-codes.js';
+/**
+ * The Kafka error code for an error the engine threw, and whether it is worth a log line. It sits
+ * below the handlers and the group coordinator, which both answer clients with it. The table is
+ * keyed by every engine error code: a new code without a Kafka error does not compile.
+ */
+import { EngineError, type EngineErrorCode } from '../engine/index.js';
+import { ErrorCode } from './protocol/error-codes.js';
 
-const BY_ENGINE_CODE: Record<string, number> = {
+const BY_ENGINE_CODE: Record<EngineErrorCode, number> = {
   CORRUPT_RECORD: ErrorCode.CORRUPT_MESSAGE,
   // Damage found on disk: Kafka answers a fetch of it with CORRUPT_MESSAGE too.
   CORRUPT_LOG: ErrorCode.CORRUPT_MESSAGE,
@@ -15,6 +19,11 @@ const BY_ENGINE_CODE: Record<string, number> = {
   UNKNOWN_CODEC: ErrorCode.CORRUPT_MESSAGE,
   DISK_FULL: ErrorCode.KAFKA_STORAGE_ERROR,
   STORAGE_ERROR: ErrorCode.KAFKA_STORAGE_ERROR,
+  // A damaged index, an index that refused an entry, a directory another process holds: the
+  // broker's storage failed the request (they were UNKNOWN_SERVER_ERROR, which clients give up on).
+  CORRUPT_INDEX: ErrorCode.KAFKA_STORAGE_ERROR,
+  INVALID_INDEX_APPEND: ErrorCode.KAFKA_STORAGE_ERROR,
+  LOG_DIR_LOCKED: ErrorCode.KAFKA_STORAGE_ERROR,
   LOG_CLOSED: ErrorCode.NOT_LEADER_OR_FOLLOWER,
   OUT_OF_ORDER_SEQUENCE: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
   DUPLICATE_SEQUENCE: ErrorCode.DUPLICATE_SEQUENCE_NUMBER,
@@ -22,7 +31,7 @@ const BY_ENGINE_CODE: Record<string, number> = {
 };
 
 export function errorCodeFor(err: unknown): number {
-  if (err instanceof EngineError) return BY_ENGINE_CODE[err.code] ?? ErrorCode.UNKNOWN_SERVER_ERROR;
+  if (err instanceof EngineError) return BY_ENGINE_CODE[err.code];
   return ErrorCode.UNKNOWN_SERVER_ERROR;
 }
 
