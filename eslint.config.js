@@ -53,6 +53,23 @@ export default tseslint.config(
     },
   },
   {
+    // Bytes in, bytes out: no API, no storage. A response carries its own after-send hook.
+    files: ['server/network/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['../*', '../../**'],
+              message: 'server/network/ knows no API and no storage: it imports nothing outside itself.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['server/group/**/*.ts'],
     rules: {
       'no-restricted-imports': [

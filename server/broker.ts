@@ -134,6 +134,7 @@ export class Broker {
       const registry = this.buildRegistry(context, this.coordinator);
       const listener = new Listener((frame, connection) => registry.handle(frame, connection), {
         maxFrameBytes: config.socketRequestMaxBytes,
+        frameReusable: (frame) => registry.frameReusable(frame),
         requestMemory: new MemoryBudget(config.queuedMaxRequestBytes),
         responseMemory: context.responseMemory,
         requestReadTimeoutMs: config.requestReadTimeoutMs,

@@ -45,6 +45,9 @@ export function produceHandler(broker: BrokerContext, waiters: AppendWaiters): H
   };
   return {
     api: ProduceApi,
+    // The log copies the records into its segment (or the codec pool's output) before the
+    // request is answered: nothing keeps a view of the frame.
+    requestCopied: true,
     handle(request, _version, context) {
       const connection = context.connection;
       if (!connection) return produce(request);

@@ -8,6 +8,7 @@
  * ApiVersions, which answers UNSUPPORTED_VERSION (35) in the v0 format listing ApiVersions' own
  * range only, as Kafka does (KIP-511), so a client can fall back to a version both sides speak.
  */
+import { isMapped, releasePages } from '../../engine/index.js';
 import type { Connection, ResponseFrame } from '../network/connection.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { decodeMessage, encodeMessage, type Message } from '../protocol/codec.js';
@@ -36,6 +37,11 @@ export interface RequestContext {
  */
 export interface Handler<A extends ApiDef = never> {
   api: [A] extends [never] ? ApiDef : A;
+  /**
+   * The engine copies what it keeps of these requests (Produce's records), so a request's frame
+   * buffer may be reused as soon as it is handled.
+   */
+  requestCopied?: boolean;
   /** Returns the response body, or null when no response is sent (Produce with acks=0). */
   handle(
     request: [A] extends [never] ? Message : RequestOf<A>,
@@ -62,8 +68,13 @@ export class HandlerRegistry {
       .map((h) => ({ apiKey: h.api.key, minVersion: h.api.versions.min, maxVersion: h.api.versions.max }));
   }
 
+  /** Whether a handled request frame's buffer may be reused (see Handler.requestCopied). */
+  frameReusable(frame: Buffer): boolean {
+    return frame.length >= 2 && this.handlers.get(frame.readInt16BE(0))?.requestCopied === true;
+  }
+
   /** Handles one frame; throws ProtocolError (the connection is then closed) for what cannot be answered. */
-  handle(frame: Buffer, connection?: Connection): ResponseFrame | Promise<ResponseFrame> {
+  handle(frame: Buffer, connection?: Connection): ResponseFrame | null | Promise<ResponseFrame | null> {
     const reader = new ProtocolReader(frame);
     const header = decodeRequestHeaderStart(reader);
     const handler = this.handlers.get(header.apiKey);
@@ -86,12 +97,12 @@ export class HandlerRegistry {
     header: RequestHeader,
     flexible: boolean,
     body: Message | null,
-  ): ResponseFrame {
+  ): ResponseFrame | null {
     if (body === null) return null;
     const writer = new ProtocolWriter({ sizePrefix: true });
     encodeResponseHeader(writer, header.correlationId, api.key, flexible);
     encodeMessage(api.response, header.apiVersion, flexible, body, writer);
-    return writer.toBuffers();
+    return withMappedPages(writer.toBuffers());
   }
 
   private unsupportedApiVersions(header: RequestHeader): ResponseFrame {
@@ -108,6 +119,28 @@ export class HandlerRegistry {
       },
       writer,
     );
-    return writer.toBuffers();
+    return { buffers: writer.toBuffers() };
   }
+}
+
+/**
+ * A response whose record sets are slices of mapped segments (Fetch): those bytes are not on the
+ * heap, and once sent their pages leave the process's page tables (the page cache keeps them).
+ */
+function withMappedPages(buffers: Buffer[]): ResponseFrame {
+  let mapped: Buffer[] | undefined;
+  let heapBytes = 0;
+  for (const buffer of buffers) {
+    if (isMapped(buffer)) (mapped ??= []).push(buffer);
+    else heapBytes += buffer.length;
+  }
+  if (!mapped) return { buffers, heapBytes };
+  const sent = mapped;
+  return {
+    buffers,
+    heapBytes,
+    afterSend: () => {
+      for (const buffer of sent) releasePages(buffer);
+    },
+  };
 }

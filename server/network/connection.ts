@@ -4,7 +4,9 @@
  * Requests are handled as they arrive and may finish out of order (a long-poll Fetch behind a
  * quick Metadata); each gets a slot in a queue, and responses leave only from the head of the
  * queue. A response is a list of buffers (mapped segment slices included) written with
- * cork/uncork, so Node sends it as one writev. Backpressure: reading pauses while too many requests
+ * cork/uncork, so Node sends it as one writev. The network layer knows no API: a response says
+ * which of its bytes are on the heap and what to do once it is sent (the handlers release mapped
+ * pages there), and `frameReusable` says which request frames' buffers may be reused. Backpressure: reading pauses while too many requests
  * are in flight or the socket's unsent bytes pile up, and resumes when they drain.
  *
  * Memory is bounded across connections too (memory-budget.ts): a frame's buffer is taken from the
@@ -15,7 +17,6 @@
  * holds its frame's memory for nothing).
  */
 import type { Socket } from 'node:net';
-import { isMapped, releasePages } from '../../engine/index.js';
 import { FrameDecoder, FrameTooLargeError } from './frame-decoder.js';
 import type { FramePool } from './frame-pool.js';
 import type { MemoryBudget } from './memory-budget.js';
@@ -24,13 +25,20 @@ import { readIntoOwnBuffers } from './own-buffer-socket.js';
 /** Bytes one connection may bring in per turn of the event loop before it yields (see above). */
 const TURN_BYTES = 4 * 1024 * 1024;
 
-/** API key 0: the only requests whose frame buffers are recycled. */
-const PRODUCE_KEY = 0;
+/** A response frame: its buffers (size prefix included) and what to do once they are sent. */
+export interface ResponseFrame {
+  buffers: Buffer[];
+  /** How many of its bytes are on the heap (counted against the response budget); all when absent. */
+  heapBytes?: number;
+  /** Runs once the socket has handed the bytes to the kernel, or with none sent if it was destroyed first. */
+  afterSend?: () => void;
+}
 
-/** What a handler returns: the response frame as buffers (size prefix included), or null for none (acks=0). */
-export type ResponseFrame = Buffer[] | null;
-
-export type FrameHandler = (frame: Buffer, connection: Connection) => ResponseFrame | Promise<ResponseFrame>;
+/** Handles one request frame; null sends no response (Produce with acks=0). */
+export type FrameHandler = (
+  frame: Buffer,
+  connection: Connection,
+) => ResponseFrame | null | Promise<ResponseFrame | null>;
 
 export interface ConnectionOptions {
   maxFrameBytes: number;
@@ -40,6 +48,11 @@ export interface ConnectionOptions {
   maxPendingBytes?: number;
   /** Where frames spanning several chunks are assembled. */
   framePool?: FramePool;
+  /**
+   * Whether a pooled frame's buffer may go back to the pool once its handler is done: nothing
+   * keeps a view of it (the handlers know which requests those are). None are when absent.
+   */
+  frameReusable?: (frame: Buffer) => boolean;
   /**
    * The socket was accepted paused (pauseOnConnect) and should be re-wrapped to read into the
    * decoder's own buffers (own-buffer-socket.ts).
@@ -56,7 +69,7 @@ export interface ConnectionOptions {
 
 interface Slot {
   done: boolean;
-  response: ResponseFrame;
+  response: ResponseFrame | null;
 }
 
 export class Connection {
@@ -171,12 +184,12 @@ export class Connection {
       return;
     }
     this.lastActive = Date.now();
-    const recycle = pooled && frame.length >= 2 && frame.readInt16BE(0) === PRODUCE_KEY;
+    const recycle = pooled && this.options.frameReusable !== undefined && this.options.frameReusable(frame);
     this.turnBytes += frame.length;
     if (this.turnBytes >= TURN_BYTES) this.yieldTurn();
     const slot: Slot = { done: false, response: null };
     this.queue.push(slot);
-    let result: ResponseFrame | Promise<ResponseFrame>;
+    let result: ResponseFrame | null | Promise<ResponseFrame | null>;
     try {
       result = this.handler(frame, this);
     } catch (err) {
@@ -207,7 +220,7 @@ export class Connection {
     this.options.requestMemory?.release(reserved);
   }
 
-  private complete(slot: Slot, response: ResponseFrame): void {
+  private complete(slot: Slot, response: ResponseFrame | null): void {
     slot.done = true;
     slot.response = response;
     if (this.queue[0] === slot) this.flush();
@@ -228,42 +241,35 @@ export class Connection {
   }
 
   /**
-   * Writes one response. Its mapped segment slices, once the socket has handed them to the
-   * kernel, leave the process's page tables (releasePages), so serving gigabytes does not grow the
-   * broker's RSS; the page cache keeps them.
+   * Writes one response. Its heap bytes count against the response budget until the socket has
+   * handed them to the kernel; then its own afterSend runs (the handlers release mapped pages
+   * there, so serving gigabytes does not grow the broker's RSS).
    */
-  private writeResponse(response: Buffer[]): void {
+  private writeResponse(response: ResponseFrame): void {
     this.lastActive = Date.now();
-    if (response.length === 0) return;
-    let mapped: Buffer[] | undefined;
-    let heapBytes = 0;
-    const last = response.length - 1;
-    for (let i = 0; i < last; i++) {
-      const buffer = response[i]!;
-      if (isMapped(buffer)) (mapped ??= []).push(buffer);
-      else heapBytes += buffer.length;
-      this.socket.write(buffer);
+    const { buffers, afterSend } = response;
+    if (buffers.length === 0) {
+      afterSend?.();
+      return;
     }
-    const final = response[last]!;
-    if (isMapped(final)) (mapped ??= []).push(final);
-    else heapBytes += final.length;
+    const last = buffers.length - 1;
+    const heapBytes = response.heapBytes ?? totalLength(buffers);
+    for (let i = 0; i < last; i++) this.socket.write(buffers[i]!);
     const memory = heapBytes > 0 ? this.options.responseMemory : undefined;
-    if (!mapped && !memory) {
-      this.socket.write(final);
+    if (!afterSend && !memory) {
+      this.socket.write(buffers[last]!);
       return;
     }
     memory?.reserve(heapBytes);
-    const sent = mapped;
     // Called once the socket has handed the bytes to the kernel, or with an error when it was
     // destroyed first: either way they are no longer this process's to hold.
-    this.socket.write(final, () => {
+    this.socket.write(buffers[last]!, () => {
       memory?.release(heapBytes);
-      if (!sent) return;
+      if (!afterSend) return;
       try {
-        for (const buffer of sent) releasePages(buffer);
+        afterSend();
       } catch (err) {
-        // Only memory accounting is at stake: the bytes are sent and stay in the page cache.
-        this.options.log?.(`releasing sent pages failed: ${(err as Error).message}`);
+        this.options.log?.(`after sending a response: ${(err as Error).message}`);
       }
     });
   }
@@ -342,4 +348,10 @@ export class Connection {
       });
     }
   }
+}
+
+function totalLength(buffers: Buffer[]): number {
+  let total = 0;
+  for (const buffer of buffers) total += buffer.length;
+  return total;
 }

@@ -1,16 +1,23 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { BrokerContext } from '../../../server/broker-context.js';
+import type { AppendWaiters } from '../../../server/cluster/append-waiters.js';
 import { apiVersionsHandler } from '../../../server/handlers/api-versions.js';
+import { produceHandler } from '../../../server/handlers/produce.js';
 import { HandlerRegistry, type Handler } from '../../../server/handlers/registry.js';
 import type { ResponseFrame } from '../../../server/network/connection.js';
 import { ApiVersionsApi } from '../../../server/protocol/apis/api-versions.js';
+import { FetchApi } from '../../../server/protocol/apis/fetch.js';
 import { MetadataApi } from '../../../server/protocol/apis/metadata.js';
+import { ProduceApi } from '../../../server/protocol/apis/produce.js';
 import { decodeMessage, type Message } from '../../../server/protocol/codec.js';
 import { ProtocolError } from '../../../server/protocol/protocol-error.js';
 import { ProtocolReader } from '../../../server/protocol/reader.js';
 import { ProtocolWriter } from '../../../server/protocol/writer.js';
+import { mapFile } from '../../../engine/segment/mapped-file.js';
 import { FIXTURES_DIR } from '../../helpers/golden-frames.js';
+import { makeTempDir, removeTempDir } from '../../helpers/temp-dir.js';
 
 const HANDCRAFTED = path.join(FIXTURES_DIR, 'handcrafted');
 
@@ -28,9 +35,9 @@ function registry(): HandlerRegistry {
 }
 
 async function handle(r: HandlerRegistry, frame: Buffer): Promise<Buffer | null> {
-  const response: ResponseFrame = await r.handle(frame);
+  const response: ResponseFrame | null = await r.handle(frame);
   if (!response) return null;
-  const whole = Buffer.concat(response);
+  const whole = Buffer.concat(response.buffers);
   expect(whole.readInt32BE(0)).toBe(whole.length - 4);
   return whole.subarray(4);
 }
@@ -112,6 +119,71 @@ describe('HandlerRegistry', () => {
     const huge = Buffer.from(request);
     huge.writeInt16BE(0x7fff, 8);
     expect(() => r.handle(huge)).toThrow(ProtocolError);
+  });
+
+  it('calls reusable only the frames of handlers whose requests the engine copies (Produce)', () => {
+    const r = registry();
+    const produce = produceHandler({} as BrokerContext, {} as AppendWaiters);
+    expect(produce.requestCopied).toBe(true);
+    r.register(produce);
+    const frameOf = (apiKey: number): Buffer => {
+      const frame = Buffer.alloc(8);
+      frame.writeInt16BE(apiKey, 0);
+      return frame;
+    };
+    expect(r.frameReusable(frameOf(ProduceApi.key))).toBe(true);
+    expect(r.frameReusable(frameOf(MetadataApi.key))).toBe(false);
+    expect(r.frameReusable(frameOf(999))).toBe(false);
+    expect(r.frameReusable(Buffer.alloc(1))).toBe(false);
+  });
+
+  it('a response of heap buffers counts them all and needs nothing after sending', async () => {
+    const r = registry();
+    const writer = new ProtocolWriter();
+    writer.int16(MetadataApi.key).int16(0).int32(1).string('c').int32(0);
+    const response = (await r.handle(writer.toBuffer()))!;
+    expect(response.heapBytes).toBe(response.buffers.reduce((n, b) => n + b.length, 0));
+    expect(response.afterSend).toBeUndefined();
+  });
+
+  it('a response carrying mapped slices counts only its heap bytes and releases the pages once sent', async () => {
+    const dir = makeTempDir('kiln-registry-');
+    try {
+      const file = path.join(dir, 'segment');
+      fs.writeFileSync(file, Buffer.alloc(64 * 1024, 7));
+      const fd = fs.openSync(file, 'r');
+      const mapped = mapFile(fd, 64 * 1024, false);
+      fs.closeSync(fd);
+      const records = mapped.subarray(0, 32 * 1024);
+      const r = new HandlerRegistry().register({
+        api: FetchApi,
+        handle: () => ({
+          errorCode: 0,
+          sessionId: 0,
+          responses: [
+            { topic: 't', partitions: [{ partitionIndex: 0, errorCode: 0, highWatermark: 1, records }] },
+          ],
+        }),
+      } satisfies Handler<typeof FetchApi>);
+      const writer = new ProtocolWriter();
+      writer.int16(FetchApi.key).int16(4).int32(1).string('c');
+      writer
+        .int32(-1)
+        .int32(0)
+        .int32(0)
+        .int32(1 << 20)
+        .int8(0)
+        .int32(0);
+      const response = (await r.handle(writer.toBuffer()))!;
+      const total = response.buffers.reduce((n, b) => n + b.length, 0);
+      expect(response.buffers).toContain(records);
+      expect(response.heapBytes).toBe(total - records.length);
+      expect(response.afterSend).toBeTypeOf('function');
+      response.afterSend!();
+      expect(records[100]).toBe(7); // released pages read back from the file
+    } finally {
+      removeTempDir(dir);
+    }
   });
 
   it('refuses two handlers for one API', () => {

@@ -1,5 +1,6 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { FramePool } from '../../../server/network/frame-pool.js';
 import {
   Connection,
   type ConnectionOptions,
@@ -20,7 +21,7 @@ function request(id: number): Buffer {
 function response(frame: Buffer): ResponseFrame {
   const prefix = Buffer.alloc(4);
   prefix.writeInt32BE(4, 0);
-  return [prefix, Buffer.from(frame.subarray(0, 4))];
+  return { buffers: [prefix, Buffer.from(frame.subarray(0, 4))] };
 }
 
 interface Pair {
@@ -283,7 +284,7 @@ describe('Connection', () => {
     // A response far larger than the socket buffers, to a client that does not read.
     const big = Buffer.alloc(32 * 1024 * 1024);
     big.writeInt32BE(big.length - 4, 0);
-    const pair = await connect(() => [big]);
+    const pair = await connect(() => ({ buffers: [big] }));
     pair.client.pause();
     pair.client.write(request(1));
     await until(() => pair.connection.socket.writableLength > 0);
@@ -292,6 +293,50 @@ describe('Connection', () => {
     pair.client.destroy();
     const outcome = await Promise.race([draining.then(() => 'drained'), sleep(2000).then(() => 'hung')]);
     expect(outcome).toBe('drained');
+  });
+});
+
+describe('Connection hooks (the network layer knows no API)', () => {
+  it('a response’s afterSend runs once the socket has sent it, and only then', async () => {
+    const sent: number[] = [];
+    const pair = await connect((frame) => {
+      const id = frame.readInt32BE(0);
+      return { ...response(frame), afterSend: () => sent.push(id) };
+    });
+    pair.client.write(Buffer.concat([request(1), request(2), request(3)]));
+    await pair.receivedCount(3);
+    await until(() => sent.length === 3);
+    expect(sent).toEqual([1, 2, 3]);
+  });
+
+  it('a pooled frame goes back to the pool only when frameReusable says nothing keeps it', async () => {
+    const given: number[] = [];
+    const pool = new FramePool();
+    const give = pool.give.bind(pool);
+    pool.give = (view: Buffer) => {
+      given.push(view.readInt32BE(0));
+      give(view);
+    };
+    const reusable: number[] = [];
+    const pair = await connect((frame) => response(frame), {
+      framePool: pool,
+      frameReusable: (frame) => {
+        const id = frame.readInt32BE(0);
+        reusable.push(id);
+        return id % 2 === 1;
+      },
+    });
+    // Frames of 300 KB arrive in several chunks, so each is assembled in a pooled buffer.
+    const big = (id: number): Buffer => {
+      const frame = Buffer.alloc(4 + 300_000);
+      frame.writeInt32BE(300_000, 0);
+      frame.writeInt32BE(id, 4);
+      return frame;
+    };
+    for (const id of [1, 2, 3, 4]) pair.client.write(big(id));
+    await pair.receivedCount(4);
+    expect(reusable).toEqual([1, 2, 3, 4]);
+    expect(given).toEqual([1, 3]);
   });
 });
 

@@ -18,10 +18,13 @@ async function roundTrip(port: number): Promise<Buffer> {
 describe('Listener', () => {
   for (const ownReadBuffers of [true, false]) {
     it(`answers requests and closes cleanly, reading ${ownReadBuffers ? 'into its own buffers' : "with 'data' events"}`, async () => {
-      const listener = new Listener((frame) => [Buffer.from([0, 0, 0, frame.length]), Buffer.from(frame)], {
-        maxFrameBytes: 1024,
-        ownReadBuffers,
-      });
+      const listener = new Listener(
+        (frame) => ({ buffers: [Buffer.from([0, 0, 0, frame.length]), Buffer.from(frame)] }),
+        {
+          maxFrameBytes: 1024,
+          ownReadBuffers,
+        },
+      );
       const port = await listener.listen('127.0.0.1', 0);
       expect([...(await roundTrip(port))]).toEqual([1, 2, 3, 4]);
       await listener.close(1000);

@@ -36,7 +36,7 @@ describe('response memory budget', () => {
       handled.set(connection.remote, (handled.get(connection.remote) ?? 0) + 1);
       const prefix = Buffer.alloc(4);
       prefix.writeInt32BE(RESPONSE_BYTES - 4);
-      return [prefix, Buffer.alloc(RESPONSE_BYTES - 4, 1)];
+      return { buffers: [prefix, Buffer.alloc(RESPONSE_BYTES - 4, 1)] };
     };
     const server = net.createServer((socket) =>
       connections.push(new Connection(socket, handler, { maxFrameBytes: 1024, responseMemory: budget })),
