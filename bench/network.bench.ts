@@ -60,7 +60,11 @@ async function pass(mode: Mode): Promise<{ seconds: number; cpuSeconds: number; 
         received += frame.length + 4;
         return null;
       },
-      { maxFrameBytes: 100 * MIB, ...(own ? { framePool: pool, ownReadBuffers: true } : {}) },
+      {
+        maxFrameBytes: 100 * MIB,
+        // The frames are Produce-sized and kept by nothing, so their buffers go back to the pool.
+        ...(own ? { framePool: pool, ownReadBuffers: true, frameReusable: () => true } : {}),
+      },
     );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
