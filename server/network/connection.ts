@@ -87,6 +87,11 @@ export class Connection {
   private readonly onFrameBound: (frame: Buffer, pooled: boolean, reserved: number) => void;
   private readonly retryBound = (): void => this.retryBlocked();
   private readonly resumeBound = (): void => this.maybeResume();
+  private flushScheduled = false;
+  private readonly flushBound = (): void => {
+    this.flushScheduled = false;
+    this.flush();
+  };
   /** When the connection last received a frame or sent a response (for connections.max.idle.ms). */
   lastActive = Date.now();
   readonly remote: string;
@@ -220,10 +225,19 @@ export class Connection {
     this.options.requestMemory?.release(reserved);
   }
 
+  /**
+   * Responses leave once the work of this tick is done (process.nextTick): those that are ready
+   * together — a run of pipelined Produce requests appended one after another, the answers to a
+   * read full of small requests — go out in one write, so the client is woken once, not per
+   * response. The wait is for work already under way, never for a timer.
+   */
   private complete(slot: Slot, response: ResponseFrame | null): void {
     slot.done = true;
     slot.response = response;
-    if (this.queue[0] === slot) this.flush();
+    if (this.queue[0] === slot && !this.flushScheduled) {
+      this.flushScheduled = true;
+      process.nextTick(this.flushBound);
+    }
   }
 
   private flush(): void {

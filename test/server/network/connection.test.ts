@@ -309,6 +309,27 @@ describe('Connection hooks (the network layer knows no API)', () => {
     expect(sent).toEqual([1, 2, 3]);
   });
 
+  it('responses ready in the same turn leave in one write (one wakeup of the client, not one per response)', async () => {
+    const pair = await connect((frame) => response(frame));
+    const socket = pair.connection.socket as net.Socket & {
+      _write: (...args: unknown[]) => void;
+      _writev: (...args: unknown[]) => void;
+    };
+    let writes = 0;
+    for (const method of ['_write', '_writev'] as const) {
+      const original = socket[method].bind(socket);
+      socket[method] = (...args: unknown[]) => {
+        writes++;
+        original(...args);
+      };
+    }
+    // Five requests in one packet: all five are answered in one turn of the event loop.
+    pair.client.write(Buffer.concat([1, 2, 3, 4, 5].map(request)));
+    await pair.receivedCount(5);
+    expect(pair.received).toEqual([1, 2, 3, 4, 5]);
+    expect(writes).toBe(1);
+  });
+
   it('a pooled frame goes back to the pool only when frameReusable says nothing keeps it', async () => {
     const given: number[] = [];
     const pool = new FramePool();
