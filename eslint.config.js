@@ -35,6 +35,23 @@ export default tseslint.config(
     },
   },
   {
+    // The worker pools are generic: each task's code lives with its concept (record/, cleaner/).
+    files: ['engine/workers/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['../record/**', '../cleaner/**', '../log/**', '../segment/**'],
+              message: 'engine/workers/ runs tasks; the tasks live with their concepts (record/, cleaner/).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // The protocol module (schemas, codec, message types) is used by the broker and the tools
     // alike: it stands on its own.
     files: ['server/protocol/**/*.ts'],

@@ -11,6 +11,7 @@ export * from './record/record-reader.js';
 export * from './record/compression.js';
 export * from './record/varint.js';
 export * from './workers/worker-pool.js';
+export * from './record/codec-pool.js';
 export { LogSegment, type SegmentConfig, type SegmentSlice } from './segment/log-segment.js';
 export { recoverSegment, type SegmentRecovery } from './segment/segment-recovery.js';
 export { OffsetIndex } from './segment/offset-index.js';

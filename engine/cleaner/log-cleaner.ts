@@ -1,6 +1,6 @@
 /**
  * Compaction of one partition log (cleanup.policy=compact): keep the latest record per key.
- * The reading, mapping and rewriting run in the worker pool (engine/workers/cleaner-worker.ts);
+ * The reading, mapping and rewriting run in the worker pool (engine/cleaner/cleaner-worker.ts);
  * this thread only decides what to clean and swaps the results in.
  *
  * A pass maps keys over the dirty part of the log — from the cleaner's checkpoint to the end of the
@@ -21,12 +21,12 @@ import type { PartitionLog } from '../log/partition-log.js';
 import { syncDirectory } from '../segment/log-file.js';
 import { LogSegment } from '../segment/log-segment.js';
 import { CLEANED_SUFFIX, SWAP_SUFFIX, segmentFilePath } from '../segment/segment-files.js';
-import type { CleanTask, MapResult, MapTask } from '../workers/cleaner-worker.js';
+import type { CleanTask, MapResult, MapTask } from './cleaner-worker.js';
 import { getWorkerPool } from '../workers/worker-pool.js';
 import type { CompactStats } from './compact-batches.js';
 import { OffsetMap } from './offset-map.js';
 
-/** The worker entry (engine/workers/cleaner-worker.ts) that maps keys and cleans segments. */
+/** The worker entry (cleaner-worker.ts, beside this file) that maps keys and cleans segments. */
 const CLEANER_WORKER = 'cleaner-worker';
 
 export const CLEANING_DIR = '.cleaning';
@@ -84,7 +84,7 @@ export async function cleanLog(
     return none;
 
   // Map the dirty part in the worker pool; if the map fills up, clean only up to where it got.
-  const pool = getWorkerPool(CLEANER_WORKER);
+  const pool = getWorkerPool(CLEANER_WORKER, import.meta.url);
   const map = await OffsetMap.create(OffsetMap.slotsFor(options.mapBytes ?? 16 * 1024 * 1024));
   const mapped: MapResult = await pool.run(
     {

@@ -24,7 +24,7 @@ import { compressFrameSync, decompressFrameSync } from 'lz4-napi';
 import { compressSync as snappyCompress, uncompressSync as snappyUncompress } from 'snappy';
 import zstd from 'zstd-napi/binding.js';
 import { CorruptRecordError, UnknownCodecError } from '../errors.js';
-import { runCodecTask } from '../workers/worker-pool.js';
+import { runCodecTask } from './codec-pool.js';
 import { Codec } from './record-batch.js';
 
 /** Payloads at least this big are (de)compressed in the worker pool by the async functions. */

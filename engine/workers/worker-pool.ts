@@ -3,8 +3,9 @@
  * machine's parallelism, destroyed together by destroyWorkerPools() at shutdown (and by tests, so
  * no threads outlive them).
  *
- * Worker entries are siblings of this module with its own extension: `.js` when compiled, `.ts`
- * when the engine runs from source (vitest, tsx). A worker thread cannot load TypeScript by
+ * Each pool's worker entry lives with its concept (engine/record/codec-worker.ts,
+ * engine/cleaner/cleaner-worker.ts) and is named relative to the module that runs it, with that
+ * module's own extension: `.js` when compiled, `.ts` when the engine runs from source (vitest, tsx). A worker thread cannot load TypeScript by
  * itself, so a `.ts` entry gets tsx through `--import`. Not `--import tsx` itself: on Node 20
  * tsx's loader entry declines to register its hooks off the main thread (it only does so on
  * Node versions where it trusts module.register in workers), yet calling its register() API from
@@ -16,33 +17,11 @@
  */
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
-import { CorruptRecordError, UnknownCodecError } from '../errors.js';
-import type { Codec } from '../record/record-batch.js';
 
 /** Upper bound on threads per pool; the event loop and the other pools need cores too. */
 export const MAX_POOL_THREADS = 4;
 /** Idle workers exit after this long, so a quiet broker holds no threads. */
 const IDLE_TIMEOUT_MS = 30_000;
-
-export type CodecOp = 'compress' | 'decompress';
-
-/** What the main thread sends to the codec worker. `data` is transferred, not cloned. */
-export interface CodecTask {
-  op: CodecOp;
-  codec: Codec;
-  data: ArrayBuffer;
-}
-
-/**
- * A failure reported by the codec worker. Errors thrown across threads lose their class, so the
- * worker returns this instead and the main thread rebuilds the typed error.
- */
-export interface CodecFailure {
-  failure: 'corrupt' | 'unknown-codec';
-  message: string;
-}
-
-const CODEC_WORKER = 'codec-worker';
 
 const pools = new Map<string, Piscina>();
 
@@ -59,17 +38,15 @@ export function onWorkerPoolError(report: (name: string, err: Error) => void): v
   reportPoolError = report;
 }
 
-/** The extension this module was loaded with: '.ts' from source, '.js' when compiled. */
-function ownExtension(): string {
-  return new URL(import.meta.url).pathname.endsWith('.ts') ? '.ts' : '.js';
-}
-
-/** The pool running worker entry `name` (a file beside this one), created on first use. */
-export function getWorkerPool(name: string): Piscina {
+/**
+ * The pool running worker entry `name`, a file beside the module at `besides` (pass that module's
+ * import.meta.url), created on first use.
+ */
+export function getWorkerPool(name: string, besides: string): Piscina {
   let pool = pools.get(name);
   if (pool) return pool;
-  const ext = ownExtension();
-  const filename = new URL(`./${name}${ext}`, import.meta.url).href;
+  const ext = new URL(besides).pathname.endsWith('.ts') ? '.ts' : '.js';
+  const filename = new URL(`./${name}${ext}`, besides).href;
   const execArgv = ext === '.ts' ? [...process.execArgv, '--import', tsxPreload()] : process.execArgv;
   const threads = poolThreads();
   pool = new Piscina({
@@ -122,16 +99,4 @@ export function transferableBytes(buf: Uint8Array, owned = false): ArrayBuffer {
   const copy = new Uint8Array(buf.byteLength);
   copy.set(buf);
   return copy.buffer;
-}
-
-/** Runs one (de)compression in the codec pool; `data` is copied once, the result is not. */
-export async function runCodecTask(op: CodecOp, codec: Codec, data: Buffer): Promise<Buffer> {
-  const task: CodecTask = { op, codec, data: transferableBytes(data) };
-  const result: ArrayBuffer | CodecFailure = await getWorkerPool(CODEC_WORKER).run(task, {
-    name: 'codecTask',
-    transferList: [task.data],
-  });
-  if (result instanceof ArrayBuffer) return Buffer.from(result);
-  if (result.failure === 'unknown-codec') throw new UnknownCodecError(codec);
-  throw new CorruptRecordError(result.message, 0);
 }

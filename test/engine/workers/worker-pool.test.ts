@@ -5,13 +5,12 @@ import { Codec } from '../../../engine/record/record-batch.js';
 import {
   MAX_POOL_THREADS,
   destroyWorkerPools,
-  getWorkerPool,
   onWorkerPoolError,
   poolThreads,
-  runCodecTask,
   transferableBytes,
   workerThreadCount,
 } from '../../../engine/workers/worker-pool.js';
+import { codecPool, runCodecTask } from '../../../engine/record/codec-pool.js';
 
 afterAll(async () => {
   await destroyWorkerPools();
@@ -97,7 +96,7 @@ describe('transferableBytes', () => {
     const reported: string[] = [];
     onWorkerPoolError((name, err) => reported.push(`${name}: ${err.message}`));
     // What piscina does when a worker dies with no task to reject (an idle worker's uncaught error).
-    expect(() => getWorkerPool('codec-worker').emit('error', new Error('worker died'))).not.toThrow();
+    expect(() => codecPool().emit('error', new Error('worker died'))).not.toThrow();
     expect(reported).toEqual(['codec-worker: worker died']);
   });
 });

@@ -1,6 +1,6 @@
 /**
  * Worker entry for the codec pool: one compression or decompression per task. The result's bytes
- * are transferred back; typed engine errors come back as CodecFailure values (see worker-pool.ts).
+ * are transferred back; typed engine errors come back as CodecFailure values (see codec-pool.ts).
  *
  * Some libraries (lz4-napi) return Buffers over external memory, which Node 22 and later refuse
  * to transfer ("DataCloneError: Cannot transfer object of unsupported type"); those results are
@@ -8,9 +8,9 @@
  */
 import { move } from 'piscina';
 import { CorruptRecordError, UnknownCodecError } from '../errors.js';
-import { compressSync, decompressSync } from '../record/compression.js';
-import type { CodecFailure, CodecTask } from './worker-pool.js';
-import { transferableBytes } from './worker-pool.js';
+import { transferableBytes } from '../workers/worker-pool.js';
+import type { CodecFailure, CodecTask } from './codec-pool.js';
+import { compressSync, decompressSync } from './compression.js';
 
 export function codecTask(task: CodecTask): ArrayBuffer | CodecFailure {
   const input = Buffer.from(task.data);

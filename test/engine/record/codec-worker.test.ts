@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compressSync, decompressSync } from '../../../engine/record/compression.js';
 import { Codec } from '../../../engine/record/record-batch.js';
-import { ownedBytes } from '../../../engine/workers/codec-worker.js';
+import { ownedBytes } from '../../../engine/record/codec-worker.js';
 
 describe('codec worker', () => {
   it('an lz4 result in external memory comes back transferable (Node 24 refused to transfer it)', () => {

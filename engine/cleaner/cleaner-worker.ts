@@ -6,8 +6,8 @@
  * Each task maps nothing and opens its own files: a mapped Buffer would be copied on its way here.
  */
 import fs from 'node:fs';
-import { compactBatches, mapKeys, type CompactStats } from '../cleaner/compact-batches.js';
-import { OffsetMap } from '../cleaner/offset-map.js';
+import { compactBatches, mapKeys, type CompactStats } from './compact-batches.js';
+import { OffsetMap } from './offset-map.js';
 import { LogSegment, type SegmentConfig } from '../segment/log-segment.js';
 import { MappingBudget } from '../segment/mapping-budget.js';
 
