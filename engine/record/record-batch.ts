@@ -102,6 +102,15 @@ export class RecordBatch {
     readonly position = 0,
   ) {}
 
+  /** Whether the buffer reaches this batch's length field (so sizeInBytes can be read). */
+  get hasLength(): boolean {
+    return this.buffer.length >= this.position + LOG_OVERHEAD;
+  }
+  /** Whether the buffer reaches this batch's magic byte (so its format can be told). */
+  get hasMagic(): boolean {
+    return this.buffer.length > this.position + MAGIC;
+  }
+
   get baseOffset(): number {
     return readInt64(this.buffer, this.position + BASE_OFFSET);
   }

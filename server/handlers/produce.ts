@@ -12,16 +12,13 @@ import { ErrorCode } from '../protocol/error-codes.js';
 import { ProduceApi } from '../protocol/apis/produce.js';
 import { errorCodeFor, isClientError } from '../engine-errors.js';
 import { toTopicCodec } from './recompress.js';
-import { validateBatch } from '../../engine/index.js';
+import { RecordBatch, validateBatch } from '../../engine/index.js';
 import type { Handler } from './registry.js';
 
 type ProduceRequest = RequestOf<typeof ProduceApi>;
 type PartitionData = ProduceRequest['topicData'][number]['partitionData'][number];
 type ProducedTopic = ResponseOf<typeof ProduceApi>['responses'][number];
 type ProducedPartition = ProducedTopic['partitionResponses'][number];
-
-/** Offset 16 of a batch: the magic byte, at the same place in every message format. */
-const MAGIC_OFFSET = 16;
 
 export function produceHandler(broker: BrokerContext, waiters: AppendWaiters): Handler<typeof ProduceApi> {
   // Requests on one connection are appended in the order they arrived, as Kafka does: a request
@@ -96,15 +93,16 @@ async function appendPartition(
   const records = data.records;
   if (!records || records.length === 0)
     return failed(ErrorCode.INVALID_RECORD, 'the produce request holds no records');
-  if (records.length > MAGIC_OFFSET && records[MAGIC_OFFSET] !== 2) {
+  // The header as sent, before any check: the magic byte is at the same place in every format.
+  const batch = new RecordBatch(records);
+  if (batch.hasMagic && batch.magic !== 2) {
     return failed(
       ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT,
-      `message format v${records[MAGIC_OFFSET]} is not supported`,
+      `message format v${batch.magic} is not supported`,
     );
   }
   // Produce v3+ carries exactly one batch per partition.
-  const firstSize = records.length >= 12 ? records.readInt32BE(8) + 12 : records.length;
-  if (firstSize !== records.length) {
+  if (batch.hasLength && batch.sizeInBytes !== records.length) {
     return failed(
       ErrorCode.INVALID_RECORD,
       'a produce request must hold exactly one record batch per partition',

@@ -110,6 +110,15 @@ describe('RecordBatch header accessors', () => {
     expect(batchSizeAt(buf, first.length)).toBe(second.length);
   });
 
+  it('says whether a buffer reaches the length and the magic byte before they are read (Produce checks a batch as sent)', () => {
+    expect(new RecordBatch(Buffer.alloc(11)).hasLength).toBe(false);
+    expect(new RecordBatch(Buffer.alloc(12)).hasLength).toBe(true);
+    expect(new RecordBatch(Buffer.alloc(16)).hasMagic).toBe(false);
+    expect(new RecordBatch(Buffer.alloc(17)).hasMagic).toBe(true);
+    expect(new RecordBatch(Buffer.alloc(20), 4).hasMagic).toBe(false);
+    expect(new RecordBatch(Buffer.alloc(21), 4).hasMagic).toBe(true);
+  });
+
   it('reads the delete horizon bit', () => {
     const buf = knownBatch();
     buf.writeInt16BE(0x40, ATTRIBUTES);
