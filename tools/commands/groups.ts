@@ -2,260 +2,358 @@
 import { parseArgs } from 'node:util';
 import type { Command } from '../kiln.js';
 import { UsageError } from '../kiln.js';
-import { parseInteger, printJson, printTable, withClient } from '../client/cli.js';
-import { ApiKey, EARLIEST, LATEST, checkError, type KafkaClient } from '../client/kafka-client.js';
+import {
+  BROKER_OPTIONS,
+  bootstrapFrom,
+  parseInteger,
+  printJson,
+  printTable,
+  withClient,
+} from '../client/cli.js';
+import {
+  ApiKey,
+  BrokerConnectionError,
+  KafkaError,
+  errorName,
+  type KafkaClient,
+} from '../client/kafka-client.js';
+import { describeGroup, describeGroupState, listGroups, type GroupView } from '../groups/group-view.js';
+import { parseTopicScope, planReset, type ResetSpec, type TopicScope } from '../groups/reset-plan.js';
+import { parseDatetime, parseIsoDuration } from '../groups/time-arguments.js';
 import type { Message } from '../../server/protocol/codec.js';
 
 const USAGE = `usage: kiln groups --bootstrap-server HOST:PORT (--list | --describe | --reset-offsets | --delete) [options]
 
-  --list [--json]
-  --describe --group G [--json]     state, members with their assignments, and per partition the
-                                    committed offset, log end offset and lag
-  --reset-offsets --group G --topic T (--to-earliest | --to-latest | --to-datetime MS | --to-offset N)
-                  [--execute]       prints the plan; commits it only with --execute (the group
-                                    must have no active members)
-  --delete --group G`;
+  --list [--state] [--json]          every group (with --state, its state too)
+  --describe (--group G... | --all-groups) [--offsets | --members [--verbose] | --state] [--json]
+                                     per partition the current offset, log end offset, lag and the
+                                     consumer that owns it ('-' where none); --members the members
+                                     and their partition counts; --state the coordinator, assignor,
+                                     state and member count
+  --reset-offsets (--group G... | --all-groups) (--topic T[:P,P...]... | --all-topics)
+                  (--to-earliest | --to-latest | --to-current | --to-offset N | --shift-by N |
+                   --to-datetime YYYY-MM-DDTHH:mm:SS.sss[zone] | --by-duration PnDTnHnMnS)
+                  [--dry-run | --execute]
+                                     prints the new offsets; commits them only with --execute.
+                                     The group must be inactive (no members).
+  --delete (--group G... | --all-groups)
+  --broker-list is accepted for --bootstrap-server.`;
+
+const GROUP_OPTIONS = {
+  ...BROKER_OPTIONS,
+  list: { type: 'boolean' },
+  describe: { type: 'boolean' },
+  'reset-offsets': { type: 'boolean' },
+  delete: { type: 'boolean' },
+  group: { type: 'string', multiple: true },
+  'all-groups': { type: 'boolean' },
+  topic: { type: 'string', multiple: true },
+  'all-topics': { type: 'boolean' },
+  offsets: { type: 'boolean' },
+  members: { type: 'boolean' },
+  verbose: { type: 'boolean' },
+  state: { type: 'boolean' },
+  'to-earliest': { type: 'boolean' },
+  'to-latest': { type: 'boolean' },
+  'to-current': { type: 'boolean' },
+  'to-offset': { type: 'string' },
+  'shift-by': { type: 'string' },
+  'to-datetime': { type: 'string' },
+  'by-duration': { type: 'string' },
+  'dry-run': { type: 'boolean' },
+  execute: { type: 'boolean' },
+  json: { type: 'boolean' },
+} as const;
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof GROUP_OPTIONS; args: string[] }>>['values'];
 
 export const command: Command = {
   name: 'groups',
   summary: 'list, describe, reset offsets of and delete consumer groups',
   usage: USAGE,
   async run(argv) {
-    const { values } = parseArgs({
-      args: argv,
-      options: {
-        'bootstrap-server': { type: 'string' },
-        list: { type: 'boolean' },
-        describe: { type: 'boolean' },
-        'reset-offsets': { type: 'boolean' },
-        delete: { type: 'boolean' },
-        group: { type: 'string' },
-        topic: { type: 'string' },
-        'to-earliest': { type: 'boolean' },
-        'to-latest': { type: 'boolean' },
-        'to-datetime': { type: 'string' },
-        'to-offset': { type: 'string' },
-        execute: { type: 'boolean' },
-        json: { type: 'boolean' },
-      },
-    });
+    const { values } = parseArgs({ args: negativeValues(argv), options: GROUP_OPTIONS });
     const actions = (['list', 'describe', 'reset-offsets', 'delete'] as const).filter((a) => values[a]);
     if (actions.length !== 1)
       throw new UsageError('give exactly one of --list, --describe, --reset-offsets, --delete');
     const action = actions[0]!;
-    const group = values.group;
-    if (action !== 'list' && !group) throw new UsageError(`--${action} needs --group`);
+    const named = values.group ?? [];
+    const allGroups = values['all-groups'] ?? false;
+    if (action !== 'list' && named.length === 0 && !allGroups)
+      throw new UsageError(`--${action} needs --group G or --all-groups`);
+    if (named.length > 0 && allGroups) throw new UsageError('give --group or --all-groups, not both');
     const json = values.json ?? false;
+    const spec = action === 'reset-offsets' ? resetSpec(values) : undefined;
+    const scopes = action === 'reset-offsets' ? topicScopes(values) : undefined;
+    if (action === 'reset-offsets' && values['dry-run'] && values.execute)
+      throw new UsageError('give --dry-run or --execute, not both');
+    const view = describeView(values);
 
-    let target: ResetTarget | undefined;
-    if (action === 'reset-offsets') {
-      if (!values.topic) throw new UsageError('--reset-offsets needs --topic');
-      const targets: ResetTarget[] = [];
-      if (values['to-earliest']) targets.push({ kind: 'timestamp', timestamp: EARLIEST });
-      if (values['to-latest']) targets.push({ kind: 'timestamp', timestamp: LATEST });
-      const datetime = parseInteger(values['to-datetime'], '--to-datetime');
-      if (datetime !== undefined) targets.push({ kind: 'timestamp', timestamp: datetime });
-      const offset = parseInteger(values['to-offset'], '--to-offset');
-      if (offset !== undefined) targets.push({ kind: 'offset', offset });
-      if (targets.length !== 1) {
-        throw new UsageError('give exactly one of --to-earliest, --to-latest, --to-datetime, --to-offset');
-      }
-      target = targets[0];
-    }
-
-    return withClient('groups', values['bootstrap-server'], async (client) => {
+    return withClient('groups', bootstrapFrom(values), async (client) => {
+      const groups = allGroups ? (await listGroups(client)).map((g) => g.group) : named;
       switch (action) {
         case 'list':
-          return list(client, json);
+          return list(client, values.state ?? false, json);
         case 'describe':
-          return describe(client, group!, json);
+          return describe(client, groups, view, values.verbose ?? false, json);
         case 'reset-offsets':
-          return reset(client, group!, values.topic!, target!, values.execute ?? false, json);
+          if (!values.execute && !values['dry-run'] && !json) {
+            process.stderr.write(
+              'kiln groups: no --execute given, so this is a dry run: nothing will be changed.\n',
+            );
+          }
+          return reset(client, groups, scopes!, spec!, values.execute ?? false, json);
         case 'delete':
-          return remove(client, group!);
+          return remove(client, groups);
       }
     });
   },
 };
 
-type ResetTarget = { kind: 'timestamp'; timestamp: number } | { kind: 'offset'; offset: number };
-
-/** Groups live on their coordinators, so ListGroups asks every broker. */
-async function list(client: KafkaClient, json: boolean): Promise<number> {
-  const meta = await client.metadata([]);
-  const groups: { group: string; state: string; protocolType: string }[] = [];
-  for (const nodeId of meta.brokers.keys()) {
-    const conn = await client.node(nodeId);
-    const response = await conn.request(ApiKey.ListGroups, { statesFilter: [], typesFilter: [] });
-    checkError(response.errorCode, `ListGroups on broker ${nodeId}`);
-    for (const g of response.groups as Message[]) {
-      groups.push({
-        group: g.groupId as string,
-        state: (g.groupState as string) || '',
-        protocolType: g.protocolType as string,
-      });
-    }
+/** `--shift-by -3` as Kafka users write it: a negative number is the flag's value, not a flag. */
+function negativeValues(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const next = argv[i + 1];
+    if (
+      (argv[i] === '--shift-by' || argv[i] === '--to-offset') &&
+      next !== undefined &&
+      /^-\d+$/.test(next)
+    ) {
+      out.push(`${argv[i]}=${next}`);
+      i++;
+    } else out.push(argv[i]!);
   }
-  groups.sort((a, b) => a.group.localeCompare(b.group));
+  return out;
+}
+
+type View = 'offsets' | 'members' | 'state';
+
+function describeView(values: Values): View {
+  const views = (['offsets', 'members', 'state'] as const).filter((v) => values[v]);
+  if (values.describe && views.length > 1) throw new UsageError('give one of --offsets, --members, --state');
+  return views[0] ?? 'offsets';
+}
+
+function resetSpec(values: Values): ResetSpec {
+  const specs: ResetSpec[] = [];
+  if (values['to-earliest']) specs.push({ kind: 'earliest' });
+  if (values['to-latest']) specs.push({ kind: 'latest' });
+  if (values['to-current']) specs.push({ kind: 'current' });
+  const offset = parseInteger(values['to-offset'], '--to-offset');
+  if (offset !== undefined) specs.push({ kind: 'offset', offset });
+  const shift = parseInteger(values['shift-by'], '--shift-by');
+  if (shift !== undefined) specs.push({ kind: 'shift', by: shift });
+  if (values['to-datetime'] !== undefined)
+    specs.push({ kind: 'timestamp', timestamp: parseDatetime(values['to-datetime']) });
+  if (values['by-duration'] !== undefined)
+    specs.push({ kind: 'timestamp', timestamp: Date.now() - parseIsoDuration(values['by-duration']) });
+  if (specs.length !== 1) {
+    throw new UsageError(
+      'give exactly one of --to-earliest, --to-latest, --to-current, --to-offset, --shift-by, --to-datetime, --by-duration',
+    );
+  }
+  return specs[0]!;
+}
+
+/** The --topic scopes, or null for --all-topics (the topics each group has commits for). */
+function topicScopes(values: Values): TopicScope[] | null {
+  const topics = values.topic ?? [];
+  if (topics.length > 0 && values['all-topics'])
+    throw new UsageError('give --topic or --all-topics, not both');
+  if (topics.length === 0 && !values['all-topics'])
+    throw new UsageError('--reset-offsets needs --topic T or --all-topics');
+  return values['all-topics'] ? null : topics.map(parseTopicScope);
+}
+
+async function list(client: KafkaClient, withState: boolean, json: boolean): Promise<number> {
+  const groups = await listGroups(client);
   if (json) printJson(groups);
+  else if (withState)
+    printTable(
+      ['GROUP', 'STATE'],
+      groups.map((g) => [g.group, g.state]),
+    );
   else if (groups.length) process.stdout.write(groups.map((g) => g.group).join('\n') + '\n');
   return 0;
 }
 
-interface Member {
-  memberId: string;
-  clientId: string;
-  host: string;
-  assignment: { topic: string; partitions: number[] }[];
-}
-
-async function describe(client: KafkaClient, group: string, json: boolean): Promise<number> {
-  const conn = await client.coordinator(group);
-  const response = await conn.request(ApiKey.DescribeGroups, {
-    groups: [group],
-    includeAuthorizedOperations: false,
-  });
-  const described = (response.groups as Message[])[0];
-  if (!described) throw new Error('DescribeGroups: empty answer');
-  checkError(described.errorCode, `DescribeGroups ${group}`);
-  const members: Member[] = (described.members as Message[]).map((m) => ({
-    memberId: m.memberId as string,
-    clientId: m.clientId as string,
-    host: m.clientHost as string,
-    assignment: described.protocolType === 'consumer' ? decodeAssignment(m.memberAssignment as Buffer) : [],
-  }));
-  const owner = new Map<string, string>();
-  for (const m of members)
-    for (const a of m.assignment) for (const p of a.partitions) owner.set(`${a.topic}:${p}`, m.memberId);
-
-  const committed = await client.committedOffsets(group, null);
-  const offsets: {
-    topic: string;
-    partition: number;
-    committed: number;
-    logEnd: number;
-    lag: number;
-    member: string;
-  }[] = [];
-  for (const [topicName, partitions] of [...committed].sort((a, b) => a[0].localeCompare(b[0]))) {
-    if (partitions.size === 0) continue;
-    const topic = await client.topic(topicName);
-    const ends = await client.listOffsets(topic, [...partitions.keys()], LATEST);
-    for (const [partition, offset] of [...partitions].sort((a, b) => a[0] - b[0])) {
-      const logEnd = ends.get(partition) ?? -1;
-      offsets.push({
-        topic: topicName,
-        partition,
-        committed: offset,
-        logEnd,
-        lag: Math.max(0, logEnd - offset),
-        member: owner.get(`${topicName}:${partition}`) ?? '-',
-      });
+/**
+ * Describes each group. One that does not exist is an error (exit 1) as Kafka's tool reports it;
+ * one with no members, or rebalancing, gets Kafka's notice before its table.
+ */
+async function describe(
+  client: KafkaClient,
+  groups: string[],
+  view: View,
+  verbose: boolean,
+  json: boolean,
+): Promise<number> {
+  let status = 0;
+  const out: unknown[] = [];
+  for (const group of groups) {
+    const found =
+      view === 'offsets' ? await describeGroup(client, group) : await describeGroupState(client, group);
+    if (found.state === 'Dead') {
+      process.stderr.write(`Error: Consumer group '${group}' does not exist.\n`);
+      status = 1;
+      continue;
     }
-  }
-  const result = {
-    group,
-    state: described.groupState as string,
-    protocolType: described.protocolType,
-    members,
-    offsets,
-  };
-  if (json) {
-    printJson(result);
-    return 0;
-  }
-  process.stdout.write(`Group ${group} is ${result.state} with ${members.length} member(s).\n\n`);
-  if (members.length) {
-    printTable(
-      ['MEMBER-ID', 'CLIENT-ID', 'HOST', 'ASSIGNMENT'],
-      members.map((m) => [
-        m.memberId,
-        m.clientId,
-        m.host,
-        m.assignment.map((a) => `${a.topic}(${a.partitions.join(',')})`).join(' ') || '-',
-      ]),
-    );
+    if (json) {
+      out.push(jsonOf(found));
+      continue;
+    }
+    if (found.state === 'Empty') process.stdout.write(`\nConsumer group '${group}' has no active members.\n`);
+    else if (found.state.endsWith('Rebalance'))
+      process.stdout.write(`\nWarning: Consumer group '${group}' is rebalancing.\n`);
     process.stdout.write('\n');
+    if (view === 'offsets') printOffsets(found as GroupView);
+    else if (view === 'members') printMembers(found, verbose);
+    else printState(found);
   }
-  printTable(
-    ['TOPIC', 'PARTITION', 'CURRENT-OFFSET', 'LOG-END-OFFSET', 'LAG', 'MEMBER-ID'],
-    offsets.map((o) => [o.topic, o.partition, o.committed, o.logEnd, o.lag, o.member]),
-  );
-  return 0;
+  if (json) printJson(groups.length === 1 ? (out[0] ?? null) : out);
+  return status;
 }
 
-/** Decodes a consumer-protocol assignment: version, [topic, [partition]], user data. */
-function decodeAssignment(bytes: Buffer): { topic: string; partitions: number[] }[] {
-  if (!bytes || bytes.length < 6) return [];
-  let pos = 2;
-  const count = bytes.readInt32BE(pos);
-  pos += 4;
-  const result = [];
-  for (let i = 0; i < count && pos + 2 <= bytes.length; i++) {
-    const length = bytes.readInt16BE(pos);
-    const topic = bytes.toString('utf8', pos + 2, pos + 2 + length);
-    pos += 2 + length;
-    const n = bytes.readInt32BE(pos);
-    pos += 4;
-    const partitions = [];
-    for (let j = 0; j < n; j++, pos += 4) partitions.push(bytes.readInt32BE(pos));
-    result.push({ topic, partitions });
-  }
-  return result;
+const dash = (value: string | number | null): string | number => (value === null ? '-' : value);
+
+function printOffsets(view: GroupView): void {
+  printTable(
+    [
+      'GROUP',
+      'TOPIC',
+      'PARTITION',
+      'CURRENT-OFFSET',
+      'LOG-END-OFFSET',
+      'LAG',
+      'CONSUMER-ID',
+      'HOST',
+      'CLIENT-ID',
+    ],
+    view.partitions.map((p) => [
+      view.group,
+      p.topic,
+      p.partition,
+      dash(p.committed),
+      dash(p.logEnd),
+      dash(p.lag),
+      dash(p.consumerId),
+      dash(p.host),
+      dash(p.clientId),
+    ]),
+  );
 }
+
+function printMembers(view: Omit<GroupView, 'partitions'>, verbose: boolean): void {
+  const header = ['GROUP', 'CONSUMER-ID', 'HOST', 'CLIENT-ID', '#PARTITIONS'];
+  const rows = view.members.map((m) => {
+    const count = [...m.assignment.values()].reduce((n, ps) => n + ps.length, 0);
+    const row: (string | number)[] = [view.group, m.consumerId, m.host, m.clientId, count];
+    if (verbose) row.push([...m.assignment].map(([t, ps]) => `${t}(${ps.join(',')})`).join(', ') || '-');
+    return row;
+  });
+  printTable(verbose ? [...header, 'ASSIGNMENT'] : header, rows);
+}
+
+function printState(view: Omit<GroupView, 'partitions'>): void {
+  printTable(
+    ['GROUP', 'COORDINATOR (ID)', 'ASSIGNMENT-STRATEGY', 'STATE', '#MEMBERS'],
+    [
+      [
+        view.group,
+        `${view.coordinator.address} (${view.coordinator.id})`,
+        view.protocol || '-',
+        view.state,
+        view.members.length,
+      ],
+    ],
+  );
+}
+
+function jsonOf(view: Omit<GroupView, 'partitions'> & { partitions?: GroupView['partitions'] }): unknown {
+  return {
+    ...view,
+    members: view.members.map((m) => ({ ...m, assignment: Object.fromEntries(m.assignment) })),
+  };
+}
+
+/** Groups Kafka lets a reset touch: no member is consuming. */
+const INACTIVE = new Set(['Empty', 'Dead']);
 
 async function reset(
   client: KafkaClient,
-  group: string,
-  topicName: string,
-  target: ResetTarget,
+  groups: string[],
+  scopes: TopicScope[] | null,
+  spec: ResetSpec,
   execute: boolean,
   json: boolean,
 ): Promise<number> {
-  const topic = await client.topic(topicName);
-  const partitions = topic.partitions.map((p) => p.partition);
-  const earliest = await client.listOffsets(topic, partitions, EARLIEST);
-  const latest = await client.listOffsets(topic, partitions, LATEST);
-  const committed = (
-    await client.committedOffsets(group, [{ name: topicName, partitionIndexes: partitions }])
-  ).get(topicName);
-  let wanted: Map<number, number>;
-  if (target.kind === 'offset') wanted = new Map(partitions.map((p) => [p, target.offset]));
-  else if (target.timestamp === EARLIEST) wanted = earliest;
-  else if (target.timestamp === LATEST) wanted = latest;
-  else wanted = await client.listOffsets(topic, partitions, target.timestamp);
-  const plan = new Map<number, number>();
-  for (const p of partitions) {
-    // Out-of-range targets are clamped to the log, as Kafka's tool does; no record at or after
-    // the datetime (-1) means the end of the log.
-    const low = earliest.get(p)!;
-    const high = latest.get(p)!;
-    const offset = wanted.get(p)!;
-    plan.set(p, offset < 0 ? high : Math.min(Math.max(offset, low), high));
+  let status = 0;
+  const results: unknown[] = [];
+  const rows: (string | number)[][] = [];
+  for (const group of groups) {
+    const { state } = await describeGroupState(client, group);
+    if (!INACTIVE.has(state)) {
+      process.stderr.write(
+        `Error: Assignments can only be reset if the group '${group}' is inactive, but the current state is ${state}.\n`,
+      );
+      status = 1;
+      continue;
+    }
+    const committed = await client.committedOffsets(group, null);
+    const groupScopes =
+      scopes ??
+      [...committed].filter(([, ps]) => ps.size > 0).map(([topic]) => ({ topic, partitions: null }));
+    let plan;
+    try {
+      plan = await planReset(client, group, groupScopes, spec, committed);
+    } catch (err) {
+      // The broker's errors end the command (withClient); a plan that cannot be made ends this group's.
+      if (err instanceof KafkaError || err instanceof BrokerConnectionError || !(err instanceof Error))
+        throw err;
+      process.stderr.write(`Error: ${err.message}\n`);
+      status = 1;
+      continue;
+    }
+    if (execute) {
+      const byTopic = new Map<string, Map<number, number>>();
+      for (const p of plan) {
+        const offsets = byTopic.get(p.topic) ?? new Map<number, number>();
+        offsets.set(p.partition, p.newOffset);
+        byTopic.set(p.topic, offsets);
+      }
+      for (const [topic, offsets] of byTopic) await client.commitOffsets(group, topic, offsets);
+    }
+    results.push({ group, executed: execute, offsets: plan });
+    for (const p of plan) rows.push([group, p.topic, p.partition, p.newOffset]);
   }
-  const rows = partitions.map((p) => ({
-    topic: topicName,
-    partition: p,
-    current: committed?.get(p) ?? null,
-    newOffset: plan.get(p)!,
-  }));
-  if (execute) await client.commitOffsets(group, topicName, plan);
-  if (json) printJson({ group, executed: execute, offsets: rows });
-  else {
-    printTable(
-      ['GROUP', 'TOPIC', 'PARTITION', 'CURRENT-OFFSET', 'NEW-OFFSET'],
-      rows.map((r) => [group, r.topic, r.partition, r.current ?? '-', r.newOffset]),
-    );
-    if (!execute)
-      process.stdout.write('\nDry run: nothing was changed (add --execute to commit these offsets).\n');
+  if (json) printJson(groups.length === 1 ? (results[0] ?? null) : results);
+  else if (rows.length > 0 || status === 0) {
+    process.stdout.write('\n');
+    printTable(['GROUP', 'TOPIC', 'PARTITION', 'NEW-OFFSET'], rows);
   }
-  return 0;
+  return status;
 }
 
-async function remove(client: KafkaClient, group: string): Promise<number> {
-  const conn = await client.coordinator(group);
-  const response = await conn.request(ApiKey.DeleteGroups, { groupsNames: [group] });
-  for (const r of response.results as Message[]) checkError(r.errorCode, `delete group ${group}`);
-  process.stdout.write(`Deleted group ${group}.\n`);
+async function remove(client: KafkaClient, groups: string[]): Promise<number> {
+  const failed: string[] = [];
+  const deleted: string[] = [];
+  for (const group of groups) {
+    const conn = await client.coordinator(group);
+    const response = await conn.request(ApiKey.DeleteGroups, { groupsNames: [group] });
+    for (const r of response.results as Message[]) {
+      if ((r.errorCode as number) === 0) deleted.push(group);
+      else failed.push(`* Group '${group}' could not be deleted due to: ${errorName(r.errorCode as number)}`);
+    }
+  }
+  if (deleted.length > 0) {
+    process.stdout.write(
+      `Deletion of requested consumer groups (${deleted.map((g) => `'${g}'`).join(', ')}) was successful.\n`,
+    );
+  }
+  if (failed.length > 0) {
+    process.stderr.write(`Error: Deletion of some consumer groups failed:\n${failed.join('\n')}\n`);
+    return 1;
+  }
   return 0;
 }

@@ -1,0 +1,164 @@
+/**
+ * What `kiln groups --describe` shows of a consumer group, gathered as Kafka's consumer-groups tool
+ * gathers it: the group's state and members (DescribeGroups on its coordinator), each member's
+ * assignment (decoded when the group speaks the consumer protocol), the committed offsets
+ * (OffsetFetch) and the log end offsets (ListOffsets).
+ *
+ * A partition appears when it is committed or assigned: an assigned partition with no commit has
+ * no current offset or lag ('-' in the table, null in JSON); a committed partition no member owns
+ * has no consumer ('-').
+ */
+import { ApiKey, LATEST, checkError, type KafkaClient } from '../client/kafka-client.js';
+import { decodeAssignment } from '../perf/consumer-protocol.js';
+import type { Message } from '../../server/protocol/codec.js';
+
+export interface GroupMember {
+  consumerId: string;
+  groupInstanceId: string | null;
+  clientId: string;
+  host: string;
+  /** Topic → partitions, in the order the assignment lists them. */
+  assignment: Map<string, number[]>;
+}
+
+export interface PartitionRow {
+  topic: string;
+  partition: number;
+  committed: number | null;
+  logEnd: number | null;
+  lag: number | null;
+  consumerId: string | null;
+  host: string | null;
+  clientId: string | null;
+}
+
+export interface GroupView {
+  group: string;
+  /** Stable, Empty, PreparingRebalance, CompletingRebalance or Dead (no such group). */
+  state: string;
+  protocolType: string;
+  /** The assignor the group chose (empty while it has none). */
+  protocol: string;
+  /** The coordinator's address, and its broker id when the cluster metadata names it (else -1). */
+  coordinator: { id: number; address: string };
+  members: GroupMember[];
+  partitions: PartitionRow[];
+}
+
+/** The state, members and coordinator of `group`, without offsets. */
+export async function describeGroupState(
+  client: KafkaClient,
+  group: string,
+): Promise<Omit<GroupView, 'partitions'>> {
+  const conn = await client.coordinator(group);
+  const response = await conn.request(ApiKey.DescribeGroups, {
+    groups: [group],
+    includeAuthorizedOperations: false,
+  });
+  const described = (response.groups as Message[])[0];
+  if (!described) throw new Error('DescribeGroups: empty answer');
+  checkError(described.errorCode, `DescribeGroups ${group}`);
+  const consumer = described.protocolType === 'consumer';
+  const members: GroupMember[] = (described.members as Message[]).map((m) => ({
+    consumerId: m.memberId as string,
+    groupInstanceId: (m.groupInstanceId as string | null) ?? null,
+    clientId: m.clientId as string,
+    host: m.clientHost as string,
+    assignment: consumer ? decodeAssignment(m.memberAssignment as Buffer) : new Map(),
+  }));
+  const meta = await client.metadata([]);
+  const id = [...meta.brokers].find(([, b]) => conn.address === addressOf(b.host, b.port))?.[0] ?? -1;
+  return {
+    group,
+    state: described.groupState as string,
+    protocolType: described.protocolType as string,
+    protocol: described.protocolData as string,
+    coordinator: { id, address: conn.address },
+    members,
+  };
+}
+
+function addressOf(host: string, port: number): string {
+  return `${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+/** The whole view of `group`: state, members, and every committed or assigned partition. */
+export async function describeGroup(client: KafkaClient, group: string): Promise<GroupView> {
+  const state = await describeGroupState(client, group);
+  const owner = new Map<string, GroupMember>();
+  const wanted = new Map<string, Set<number>>();
+  const want = (topic: string, partition: number): void => {
+    const set = wanted.get(topic) ?? new Set<number>();
+    set.add(partition);
+    wanted.set(topic, set);
+  };
+  for (const member of state.members) {
+    for (const [topic, partitions] of member.assignment) {
+      for (const p of partitions) {
+        owner.set(`${topic}:${p}`, member);
+        want(topic, p);
+      }
+    }
+  }
+  const committed = state.state === 'Dead' ? new Map() : await client.committedOffsets(group, null);
+  for (const [topic, partitions] of committed) for (const p of partitions.keys()) want(topic, p);
+
+  const rows: PartitionRow[] = [];
+  for (const topicName of [...wanted.keys()].sort()) {
+    const partitions = [...wanted.get(topicName)!].sort((a, b) => a - b);
+    const ends = await logEnds(client, topicName, partitions);
+    for (const partition of partitions) {
+      const offset = committed.get(topicName)?.get(partition) ?? null;
+      const logEnd = ends.get(partition) ?? null;
+      const member = owner.get(`${topicName}:${partition}`);
+      rows.push({
+        topic: topicName,
+        partition,
+        committed: offset,
+        logEnd,
+        lag: offset !== null && logEnd !== null ? Math.max(0, logEnd - offset) : null,
+        consumerId: member?.consumerId ?? null,
+        host: member?.host ?? null,
+        clientId: member?.clientId ?? null,
+      });
+    }
+  }
+  return { ...state, partitions: rows };
+}
+
+/** Log end offsets of the partitions that still exist (a deleted topic's commits have none). */
+async function logEnds(
+  client: KafkaClient,
+  topicName: string,
+  partitions: number[],
+): Promise<Map<number, number>> {
+  let topic;
+  try {
+    topic = await client.topic(topicName);
+  } catch {
+    return new Map();
+  }
+  const known = partitions.filter((p) => topic.partitions.some((m) => m.partition === p));
+  return known.length > 0 ? client.listOffsets(topic, known, LATEST) : new Map();
+}
+
+/** Every group on every broker, sorted, with its state. */
+export async function listGroups(
+  client: KafkaClient,
+): Promise<{ group: string; state: string; protocolType: string }[]> {
+  const meta = await client.metadata([]);
+  const groups: { group: string; state: string; protocolType: string }[] = [];
+  for (const nodeId of meta.brokers.keys()) {
+    const conn = await client.node(nodeId);
+    const response = await conn.request(ApiKey.ListGroups, { statesFilter: [], typesFilter: [] });
+    checkError(response.errorCode, `ListGroups on broker ${nodeId}`);
+    for (const g of response.groups as Message[]) {
+      groups.push({
+        group: g.groupId as string,
+        state: (g.groupState as string) || '',
+        protocolType: g.protocolType as string,
+      });
+    }
+  }
+  return groups.sort((a, b) => a.group.localeCompare(b.group));
+}
