@@ -290,7 +290,7 @@ export class KafkaClient {
         : this.bootstrap;
     const response = await conn.request(ApiKey.DescribeConfigs, {
       resources: [{ resourceType, resourceName, configurationKeys: null }],
-      includeSynonyms: false,
+      includeSynonyms: true,
       includeDocumentation: false,
     });
     const result = (response.results as Message[])[0];
@@ -306,6 +306,11 @@ export class KafkaClient {
         // v0 has isDefault; later versions a source, 5 being DEFAULT_CONFIG.
         isDefault: source === -1 ? (c.isDefault as boolean) : source === 5,
         source: CONFIG_SOURCES[source] ?? 'UNKNOWN',
+        synonyms: ((c.synonyms as Message[] | undefined) ?? []).map((y) => ({
+          name: y.name as string,
+          value: y.value as string | null,
+          source: CONFIG_SOURCES[y.source as number] ?? 'UNKNOWN',
+        })),
       };
     });
   }
@@ -391,6 +396,8 @@ export interface ConfigEntry {
   isSensitive: boolean;
   isDefault: boolean;
   source: string;
+  /** Where the value could come from, most specific first (DescribeConfigs v1+). */
+  synonyms: { name: string; value: string | null; source: string }[];
 }
 
 const CONFIG_SOURCES: Record<number, string> = {

@@ -1,21 +1,44 @@
-/** `kiln topics`: create, list, describe, alter and delete topics (Kafka's kafka-topics.sh). */
+/**
+ * `kiln topics`: create, list, describe, alter and delete topics, with the flags and output of
+ * Kafka's kafka-topics.sh. As there, `--topic` names one topic for --create and is a regular
+ * expression over the existing topics for the other actions; --describe prints
+ *
+ *   Topic: orders	TopicId: ...	PartitionCount: 3	ReplicationFactor: 1	Configs: retention.ms=60000
+ *   	Topic: orders	Partition: 0	Leader: 0	Replicas: 0	Isr: 0
+ *
+ * `--json` gives the same as JSON.
+ */
 import { parseArgs } from 'node:util';
 import type { Command } from '../kiln.js';
 import { UsageError } from '../kiln.js';
-import { parseInteger, parseKeyValues, printJson, printTable, withClient } from '../client/cli.js';
-import { ApiKey, checkError, type KafkaClient } from '../client/kafka-client.js';
+import {
+  BROKER_OPTIONS,
+  bootstrapFrom,
+  parseInteger,
+  parseKeyValues,
+  printJson,
+  withClient,
+} from '../client/cli.js';
+import { ApiKey, KafkaError, checkError, type KafkaClient } from '../client/kafka-client.js';
+import { ErrorCode } from '../../server/protocol/error-codes.js';
 import type { Message } from '../../server/protocol/codec.js';
 
 const USAGE = `usage: kiln topics --bootstrap-server HOST:PORT (--create|--list|--describe|--alter|--delete) [options]
 
-  --create --topic T [--partitions N] [--replication-factor R] [--config k=v]...
-  --list [--json]
-  --describe [--topic T] [--json]   partitions, leader, replicas, isr and non-default configs
-  --alter --topic T [--partitions N] [--config k=v]...   more partitions (CreatePartitions) and/or
-                                    configs (IncrementalAlterConfigs)
-  --delete --topic T
+  --create --topic T [--partitions N] [--replication-factor R | --replica-assignment 0:0,0]
+           [--config k=v]... [--if-not-exists]
+  --list [--topic REGEX] [--exclude-internal] [--json]
+  --describe [--topic REGEX] [--exclude-internal] [--topics-with-overrides] [--if-exists] [--json]
+                                    partitions, leader, replicas, isr and the overrides
+  --alter --topic REGEX [--partitions N] [--config k=v]... [--delete-config k]... [--if-exists]
+                                    more partitions (CreatePartitions) and/or configs
+                                    (IncrementalAlterConfigs)
+  --delete --topic REGEX [--if-exists]
 
-Broker errors are printed with the Kafka error name; exit code 1.`;
+--topic is a regular expression except with --create, as in Kafka's tool. A topic that does not
+exist is an error unless --if-exists; one that does, for --create, unless --if-not-exists.
+Broker errors are printed with the Kafka error name; exit code 1. --broker-list is accepted for
+--bootstrap-server.`;
 
 const TOPIC_RESOURCE = 2;
 
@@ -27,7 +50,7 @@ export const command: Command = {
     const { values } = parseArgs({
       args: argv,
       options: {
-        'bootstrap-server': { type: 'string' },
+        ...BROKER_OPTIONS,
         create: { type: 'boolean' },
         list: { type: 'boolean' },
         describe: { type: 'boolean' },
@@ -36,7 +59,13 @@ export const command: Command = {
         topic: { type: 'string' },
         partitions: { type: 'string' },
         'replication-factor': { type: 'string' },
+        'replica-assignment': { type: 'string' },
         config: { type: 'string', multiple: true },
+        'delete-config': { type: 'string', multiple: true },
+        'if-exists': { type: 'boolean' },
+        'if-not-exists': { type: 'boolean' },
+        'exclude-internal': { type: 'boolean' },
+        'topics-with-overrides': { type: 'boolean' },
         json: { type: 'boolean' },
       },
     });
@@ -47,36 +76,104 @@ export const command: Command = {
     const topic = values.topic;
     if (action !== 'list' && action !== 'describe' && !topic)
       throw new UsageError(`--${action} needs --topic`);
+    if (values['if-not-exists'] && action !== 'create')
+      throw new UsageError('--if-not-exists goes with --create');
+    if (values['if-exists'] && (action === 'create' || action === 'list'))
+      throw new UsageError('--if-exists goes with --alter, --delete or --describe');
     const partitions = parseInteger(values.partitions, '--partitions');
     const replication = parseInteger(values['replication-factor'], '--replication-factor');
+    const assignment =
+      values['replica-assignment'] === undefined
+        ? undefined
+        : parseReplicaAssignment(values['replica-assignment']);
+    if (assignment && (partitions !== undefined || replication !== undefined))
+      throw new UsageError('--replica-assignment replaces --partitions and --replication-factor');
     const configs = parseKeyValues(values.config);
+    const deleted = (values['delete-config'] ?? []).flatMap((k) => k.split(',')).filter(Boolean);
+    const pattern = action === 'create' || topic === undefined ? undefined : topicPattern(topic);
+    const ifExists = values['if-exists'] ?? false;
 
-    return withClient('topics', values['bootstrap-server'], async (client) => {
+    return withClient('topics', bootstrapFrom(values), async (client) => {
       switch (action) {
         case 'create':
-          return create(client, topic!, partitions, replication, configs);
+          return create(
+            client,
+            topic!,
+            partitions,
+            replication,
+            assignment,
+            configs,
+            values['if-not-exists'] ?? false,
+          );
         case 'list':
-          return list(client, values.json ?? false);
+          return list(client, pattern, values['exclude-internal'] ?? false, values.json ?? false);
         case 'describe':
-          return describe(client, topic, values.json ?? false);
-        case 'alter':
-          if (partitions === undefined && configs.size === 0) {
-            throw new UsageError('--alter needs --partitions and/or --config');
-          }
-          return alter(client, topic!, partitions, configs);
-        case 'delete':
-          return remove(client, topic!);
+          return describe(client, pattern, topic, ifExists, {
+            excludeInternal: values['exclude-internal'] ?? false,
+            overridesOnly: values['topics-with-overrides'] ?? false,
+            json: values.json ?? false,
+          });
+        case 'alter': {
+          if (partitions === undefined && configs.size === 0 && deleted.length === 0)
+            throw new UsageError('--alter needs --partitions, --config and/or --delete-config');
+          const names = await matching(client, pattern!, topic!, ifExists, false);
+          for (const name of names) await alter(client, name, partitions, configs, deleted);
+          return 0;
+        }
+        case 'delete': {
+          const names = await matching(client, pattern!, topic!, ifExists, false);
+          for (const name of names) await remove(client, name);
+          return 0;
+        }
       }
     });
   },
 };
+
+/** `--topic` as Kafka's tool reads it for the actions other than --create: the whole name matches. */
+function topicPattern(text: string): RegExp {
+  try {
+    return new RegExp(`^(?:${text})$`);
+  } catch (err) {
+    throw new UsageError(`--topic '${text}' is not a regular expression: ${(err as Error).message}`);
+  }
+}
+
+/** `0:0,0:0` (Kafka's --replica-assignment): per partition, the broker ids of its replicas. */
+function parseReplicaAssignment(text: string): number[][] {
+  if (!/^\d+(:\d+)*(,\d+(:\d+)*)*$/.test(text))
+    throw new UsageError(
+      `--replica-assignment '${text}': expected broker ids like 0:1,1:2 (one list per partition)`,
+    );
+  return text.split(',').map((replicas) => replicas.split(':').map(Number));
+}
+
+/** The existing topics `pattern` matches; none is an error unless `ifExists`. */
+async function matching(
+  client: KafkaClient,
+  pattern: RegExp,
+  given: string,
+  ifExists: boolean,
+  excludeInternal: boolean,
+): Promise<string[]> {
+  const meta = await client.metadata(null);
+  const names = meta.topics
+    .filter((t) => pattern.test(t.name) && !(excludeInternal && t.isInternal))
+    .map((t) => t.name)
+    .sort();
+  if (names.length === 0 && !ifExists)
+    throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${given}' does not exist as expected`);
+  return names;
+}
 
 async function create(
   client: KafkaClient,
   name: string,
   partitions: number | undefined,
   replication: number | undefined,
+  assignment: number[][] | undefined,
   configs: Map<string, string>,
+  ifNotExists: boolean,
 ): Promise<number> {
   const conn = await client.controller();
   // -1 means "the broker's default" from CreateTopics v4; older brokers need explicit numbers.
@@ -85,35 +182,60 @@ async function create(
     topics: [
       {
         name,
-        numPartitions: partitions ?? (useDefaults ? -1 : 1),
-        replicationFactor: replication ?? (useDefaults ? -1 : 1),
-        assignments: [],
+        numPartitions: assignment ? -1 : (partitions ?? (useDefaults ? -1 : 1)),
+        replicationFactor: assignment ? -1 : (replication ?? (useDefaults ? -1 : 1)),
+        assignments: (assignment ?? []).map((brokerIds, partitionIndex) => ({ partitionIndex, brokerIds })),
         configs: [...configs].map(([key, value]) => ({ name: key, value })),
       },
     ],
     timeoutMs: 30_000,
     validateOnly: false,
   });
-  for (const t of response.topics as Message[])
+  for (const t of response.topics as Message[]) {
+    if (t.errorCode === ErrorCode.TOPIC_ALREADY_EXISTS && ifNotExists) return 0;
     checkError(t.errorCode, `create topic ${name}`, t.errorMessage);
+  }
   process.stdout.write(`Created topic ${name}.\n`);
   return 0;
 }
 
-async function list(client: KafkaClient, json: boolean): Promise<number> {
+async function list(
+  client: KafkaClient,
+  pattern: RegExp | undefined,
+  excludeInternal: boolean,
+  json: boolean,
+): Promise<number> {
   const meta = await client.metadata(null);
-  const names = meta.topics.map((t) => t.name).sort();
+  const names = meta.topics
+    .filter((t) => (!pattern || pattern.test(t.name)) && !(excludeInternal && t.isInternal))
+    .map((t) => t.name)
+    .sort();
   if (json) printJson(names);
   else if (names.length) process.stdout.write(names.join('\n') + '\n');
   return 0;
 }
 
-async function describe(client: KafkaClient, name: string | undefined, json: boolean): Promise<number> {
-  const meta = await client.metadata(name ? [name] : null);
+async function describe(
+  client: KafkaClient,
+  pattern: RegExp | undefined,
+  given: string | undefined,
+  ifExists: boolean,
+  options: { excludeInternal: boolean; overridesOnly: boolean; json: boolean },
+): Promise<number> {
+  const names = pattern
+    ? await matching(client, pattern, given!, ifExists, options.excludeInternal)
+    : (await client.metadata(null)).topics
+        .filter((t) => !(options.excludeInternal && t.isInternal))
+        .map((t) => t.name)
+        .sort();
+  const meta = names.length > 0 ? await client.metadata(names) : { topics: [] };
   const described = [];
   for (const topic of meta.topics.sort((a, b) => a.name.localeCompare(b.name))) {
     checkError(topic.errorCode, `topic ${topic.name}`);
-    const configs = (await client.describeConfigs(TOPIC_RESOURCE, topic.name)).filter((c) => !c.isDefault);
+    const configs = (await client.describeConfigs(TOPIC_RESOURCE, topic.name)).filter(
+      (c) => c.source === 'DYNAMIC_TOPIC_CONFIG',
+    );
+    if (options.overridesOnly && configs.length === 0) continue;
     described.push({
       name: topic.name,
       topicId: topic.topicId,
@@ -128,7 +250,7 @@ async function describe(client: KafkaClient, name: string | undefined, json: boo
       })),
     });
   }
-  if (json) {
+  if (options.json) {
     printJson(described);
     return 0;
   }
@@ -139,10 +261,13 @@ async function describe(client: KafkaClient, name: string | undefined, json: boo
     process.stdout.write(
       `Topic: ${t.name}\tTopicId: ${t.topicId}\tPartitionCount: ${t.partitionCount}\tReplicationFactor: ${t.replicationFactor}\tConfigs: ${configText}\n`,
     );
-    printTable(
-      ['', 'Partition', 'Leader', 'Replicas', 'Isr'],
-      t.partitions.map((p) => ['', p.partition, p.leader, p.replicas.join(','), p.isr.join(',')]),
-    );
+    // --topics-with-overrides prints the topic lines only, as Kafka's tool does.
+    if (options.overridesOnly) continue;
+    for (const p of t.partitions) {
+      process.stdout.write(
+        `\tTopic: ${t.name}\tPartition: ${p.partition}\tLeader: ${p.leader}\tReplicas: ${p.replicas.join(',')}\tIsr: ${p.isr.join(',')}\n`,
+      );
+    }
   }
   return 0;
 }
@@ -152,7 +277,8 @@ async function alter(
   name: string,
   partitions: number | undefined,
   configs: Map<string, string>,
-): Promise<number> {
+  deleted: string[],
+): Promise<void> {
   if (partitions !== undefined) {
     const conn = await client.controller();
     const response = await conn.request(ApiKey.CreatePartitions, {
@@ -164,14 +290,13 @@ async function alter(
       checkError(r.errorCode, `alter partitions of ${name}`, r.errorMessage);
     process.stdout.write(`Topic ${name} now has ${partitions} partitions.\n`);
   }
-  if (configs.size) {
-    await client.alterConfigs(TOPIC_RESOURCE, name, configs, []);
+  if (configs.size || deleted.length) {
+    await client.alterConfigs(TOPIC_RESOURCE, name, configs, deleted);
     process.stdout.write(`Updated configs of topic ${name}.\n`);
   }
-  return 0;
 }
 
-async function remove(client: KafkaClient, name: string): Promise<number> {
+async function remove(client: KafkaClient, name: string): Promise<void> {
   const conn = await client.controller();
   const response = await conn.request(ApiKey.DeleteTopics, {
     topicNames: [name],
@@ -181,5 +306,4 @@ async function remove(client: KafkaClient, name: string): Promise<number> {
   for (const r of response.responses as Message[])
     checkError(r.errorCode, `delete topic ${name}`, r.errorMessage);
   process.stdout.write(`Deleted topic ${name}.\n`);
-  return 0;
 }
