@@ -41,6 +41,11 @@ kiln perf produce
   --max-in-flight N             requests in flight per broker connection (default 5)
   --create-topic-partitions N   create the topic with N partitions first if it does not exist
   --reporting-interval MS       progress every MS (default 1000; 0 = none)
+  --producer-props K=V ...      Kafka producer properties, as kafka-producer-perf-test takes
+                                them: bootstrap.servers, acks, batch.size, linger.ms,
+                                compression.type, max.in.flight.requests.per.connection (others
+                                are ignored with a warning); the flags above win over them
+  --producer.config FILE        the same properties from a file (--producer-props win)
   --json                        the summary as JSON:
       {"mode":"produce","topic","records","bytes","seconds","recordsPerSec","mbPerSec",
        "latencyMs":{"avg","p50","p95","p99","p999","max"} | null,
@@ -69,6 +74,9 @@ kiln perf consume
   --max-partition-fetch-bytes B Fetch bytes per partition (default 1048576)
   --fetch-max-wait-ms MS        Fetch max wait (default 500)
   --fetch-min-bytes B           Fetch min bytes (default 1)
+  Kafka's consumer perf flags work too: --messages N (--num-records), --fetch-size B
+  (--max-partition-fetch-bytes), --timeout MS (--timeout-ms), --from-latest (--from end).
+  Both modes take --broker-list for --bootstrap-server.
   --reporting-interval MS       progress every MS (default 1000; 0 = none), as Kafka's detailed
                                 stats: time, total MB, MB/sec, total records, records/sec,
                                 fetches, avg and max latency of the interval

@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import { Codec } from '../../engine/index.js';
 import { UsageError } from '../kiln.js';
+import { consumerAliases, producerPropertyOptions, spreadProducerProps } from './kafka-perf-flags.js';
 
 export const CODECS: Record<string, Codec> = {
   none: Codec.None,
@@ -54,53 +55,83 @@ export interface ConsumeOptions {
 
 const INT32_MAX = 0x7fffffff;
 
+const PRODUCE_DEFAULTS: Record<string, string> = {
+  'record-size': '100',
+  throughput: '-1',
+  acks: '1',
+  'batch-size': '16384',
+  'linger-ms': '0',
+  compression: 'none',
+  partitions: 'all',
+  'max-in-flight': '5',
+  'reporting-interval': '1000',
+};
+
 export function parseProduceOptions(argv: string[]): ProduceOptions {
   const { values } = parseArgs({
-    args: negativeValuesJoined(argv),
+    args: negativeValuesJoined(spreadProducerProps(argv)),
     options: {
       'bootstrap-server': { type: 'string' },
+      'broker-list': { type: 'string' },
       topic: { type: 'string' },
       'num-records': { type: 'string' },
-      'record-size': { type: 'string', default: '100' },
-      throughput: { type: 'string', default: '-1' },
-      acks: { type: 'string', default: '1' },
-      'batch-size': { type: 'string', default: '16384' },
-      'linger-ms': { type: 'string', default: '0' },
-      compression: { type: 'string', default: 'none' },
-      partitions: { type: 'string', default: 'all' },
-      'max-in-flight': { type: 'string', default: '5' },
+      'record-size': { type: 'string' },
+      throughput: { type: 'string' },
+      acks: { type: 'string' },
+      'batch-size': { type: 'string' },
+      'linger-ms': { type: 'string' },
+      compression: { type: 'string' },
+      partitions: { type: 'string' },
+      'max-in-flight': { type: 'string' },
       'create-topic-partitions': { type: 'string' },
-      'reporting-interval': { type: 'string', default: '1000' },
+      'reporting-interval': { type: 'string' },
+      'producer-props': { type: 'string', multiple: true },
+      'producer.config': { type: 'string' },
       json: { type: 'boolean', default: false },
     },
   });
-  const compression = values.compression;
+  // Kiln's own flags, then Kafka's producer properties, then the defaults.
+  const props = producerPropertyOptions(values['producer-props'] ?? [], values['producer.config']);
+  for (const warning of props.warnings) process.stderr.write(`kiln perf: ${warning}\n`);
+  const flags: Record<string, unknown> = values;
+  const value = (name: string): string =>
+    ((flags[name] as string | undefined) ?? props.options[name] ?? PRODUCE_DEFAULTS[name])!;
+  const compression = value('compression');
   if (CODECS[compression] === undefined) {
     throw new UsageError(`--compression must be none, gzip, snappy, lz4 or zstd, got '${compression}'`);
   }
   const create = values['create-topic-partitions'];
+  const bootstrap =
+    oneBootstrap(values['bootstrap-server'], values['broker-list']) ?? props.options['bootstrap-server'];
   return {
-    bootstrapServer: required(values['bootstrap-server'], '--bootstrap-server HOST:PORT'),
+    bootstrapServer: required(bootstrap, '--bootstrap-server HOST:PORT'),
     topic: required(values.topic, '--topic'),
     numRecords: integer(required(values['num-records'], '--num-records'), '--num-records', 1),
-    recordSize: integer(values['record-size'], '--record-size', 0, 100 * 1024 * 1024),
-    throughput: throughput(values.throughput),
-    acks: acks(values.acks),
-    batchSize: integer(values['batch-size'], '--batch-size', 0, INT32_MAX),
-    lingerMs: integer(values['linger-ms'], '--linger-ms', 0),
+    recordSize: integer(value('record-size'), '--record-size', 0, 100 * 1024 * 1024),
+    throughput: throughput(value('throughput')),
+    acks: acks(value('acks')),
+    batchSize: integer(value('batch-size'), '--batch-size', 0, INT32_MAX),
+    lingerMs: integer(value('linger-ms'), '--linger-ms', 0),
     compression,
-    partitions: partitions(values.partitions),
-    maxInFlight: integer(values['max-in-flight'], '--max-in-flight', 1, 10_000),
+    partitions: partitions(value('partitions')),
+    maxInFlight: integer(value('max-in-flight'), '--max-in-flight', 1, 10_000),
     createTopicPartitions:
       create === undefined ? null : integer(create, '--create-topic-partitions', 1, INT32_MAX),
-    reportingIntervalMs: integer(values['reporting-interval'], '--reporting-interval', 0),
+    reportingIntervalMs: integer(value('reporting-interval'), '--reporting-interval', 0),
     json: values.json,
   };
 }
 
+/** --bootstrap-server and Kafka's older --broker-list mean the same; both only when they agree. */
+function oneBootstrap(a: string | undefined, b: string | undefined): string | undefined {
+  if (a !== undefined && b !== undefined && a !== b)
+    throw new UsageError('--bootstrap-server and --broker-list name different brokers; give one');
+  return a ?? b;
+}
+
 export function parseConsumeOptions(argv: string[]): ConsumeOptions {
   const { values } = parseArgs({
-    args: negativeValuesJoined(argv),
+    args: negativeValuesJoined(consumerAliases(argv)),
     options: {
       'bootstrap-server': { type: 'string' },
       topic: { type: 'string' },

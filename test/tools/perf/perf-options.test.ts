@@ -62,6 +62,105 @@ describe('kiln perf options', () => {
     ).toMatchObject({ throughput: -1, acks: -1 });
   });
 
+  it("takes kafka-producer-perf-test's command line unchanged: --producer-props k=v k=v, --broker-list", () => {
+    const options = parseProduceOptions([
+      '--topic',
+      't',
+      '--num-records',
+      '100',
+      '--record-size',
+      '50',
+      '--throughput',
+      '-1',
+      '--producer-props',
+      'bootstrap.servers=127.0.0.1:9',
+      'acks=all',
+      'linger.ms=5',
+      'batch.size=65536',
+      'compression.type=lz4',
+      'max.in.flight.requests.per.connection=2',
+    ]);
+    expect(options).toMatchObject({
+      bootstrapServer: '127.0.0.1:9',
+      acks: -1,
+      lingerMs: 5,
+      batchSize: 65536,
+      compression: 'lz4',
+      maxInFlight: 2,
+      recordSize: 50,
+    });
+    expect(
+      parseProduceOptions(['--broker-list', '127.0.0.1:7', '--topic', 't', '--num-records', '1']),
+    ).toMatchObject({
+      bootstrapServer: '127.0.0.1:7',
+    });
+  });
+
+  it('--producer.config FILE, under --producer-props, under kiln flags; unknown properties warn', async () => {
+    const fs = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-perf-')), 'producer.properties');
+    fs.writeFileSync(file, '# a producer\nacks=0\nlinger.ms=9\nbuffer.memory=33554432\n');
+    const result = await kiln(
+      'perf',
+      'produce',
+      ...BASE.slice(0, 2),
+      '--topic',
+      'nowhere',
+      '--num-records',
+      '1',
+      '--producer.config',
+      file,
+      '--producer-props',
+      'linger.ms=3',
+      '--linger-ms',
+      '1',
+    );
+    // The broker at 127.0.0.1:1 cannot be reached: the options were taken, the command ends there.
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('buffer.memory has no meaning for kiln perf and is ignored');
+    const options = parseProduceOptions([
+      ...BASE,
+      '--num-records',
+      '1',
+      '--producer.config',
+      file,
+      '--producer-props',
+      'linger.ms=3',
+    ]);
+    expect(options).toMatchObject({ acks: 0, lingerMs: 3 });
+    expect(
+      parseProduceOptions([...BASE, '--num-records', '1', '--producer.config', file, '--linger-ms', '1'])
+        .lingerMs,
+    ).toBe(1);
+    fs.rmSync(path.dirname(file), { recursive: true });
+  });
+
+  it("takes kafka-consumer-perf-test's flags: --messages, --broker-list, --fetch-size, --timeout, --from-latest", () => {
+    expect(
+      parseConsumeOptions([
+        '--broker-list',
+        '127.0.0.1:5',
+        '--topic',
+        't',
+        '--messages',
+        '1000',
+        '--fetch-size',
+        '65536',
+        '--timeout',
+        '2000',
+        '--from-latest',
+      ]),
+    ).toMatchObject({
+      bootstrapServer: '127.0.0.1:5',
+      numRecords: 1000,
+      maxPartitionFetchBytes: 65536,
+      timeoutMs: 2000,
+      from: 'end',
+    });
+  });
+
   it('fills in the defaults of kiln perf consume', () => {
     expect(parseConsumeOptions([...BASE, '--timeout-ms', '500'])).toEqual({
       bootstrapServer: '127.0.0.1:1',
@@ -120,6 +219,9 @@ describe('kiln perf options', () => {
       ['consume', ...BASE, '--timeout-ms', '5', '--fetch-max-bytes', '0'],
       /--fetch-max-bytes must be between 1/,
     ],
+    [['produce', ...BASE, '--num-records', '1', '--producer-props'], /--producer-props needs key=value/],
+    [['produce', ...BASE, '--num-records', '1', '--producer-props', 'acks'], /expected key=value/],
+    [['produce', '--topic', 't', '--num-records', '1', '--producer.config', '/no/such/file'], /ENOENT/],
     [['mystery'], /unknown mode 'mystery'/],
     [[], /give produce or consume/],
   ])('kiln perf %j is a usage error', async (argv, message) => {
