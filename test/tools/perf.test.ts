@@ -241,8 +241,8 @@ describe('kiln perf', () => {
     expect(first.records).toBe(3000);
     const described = JSON.parse(
       (await kiln('groups', ...bs, '--describe', '--group', 'perf-g', '--json')).stdout,
-    ) as { offsets: { partition: number; committed: number; logEnd: number }[] };
-    const committed = described.offsets.reduce((sum, o) => sum + o.committed, 0);
+    ) as { partitions: { partition: number; committed: number; logEnd: number }[] };
+    const committed = described.partitions.reduce((sum, o) => sum + o.committed, 0);
     expect(committed).toBe(3000);
     // The next member resumes from the commits and finds the other 2000.
     const rest = await perfJson(
