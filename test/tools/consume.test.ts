@@ -206,6 +206,67 @@ describe('kiln consume', () => {
     expect(result).toEqual({ code: 0, stdout: '', stderr: 'Processed a total of 0 messages\n' });
   });
 
+  it('a topic that does not exist is created by the broker when it may, as for a Kafka consumer (it failed at once)', async () => {
+    const consumer = spawnKiln(['consume', ...bs, '--topic', 'made-by-reading', '--from-beginning']);
+    await waitFor('the topic', async () =>
+      JSON.parse((await kiln('topics', ...bs, '--list', '--json')).stdout).includes('made-by-reading'),
+    );
+    await produce('made-by-reading', ['late']);
+    await waitFor('the record', () => consumer.stdout() === 'late\n');
+    expect(await interrupt(consumer)).toBe(0);
+  });
+
+  it('without auto-create, a missing topic is waited for, and --timeout-ms ends the wait', async () => {
+    const strict = await startBroker({ 'auto.create.topics.enable': 'false' });
+    try {
+      const waited = await kiln(
+        'consume',
+        '--bootstrap-server',
+        strict.bootstrap,
+        '--topic',
+        'absent',
+        '--timeout-ms',
+        '700',
+      );
+      expect(waited.code).toBe(0);
+      expect(waited.stderr).toContain('topic absent does not exist yet; waiting for it');
+      expect(waited.stderr).toContain('Processed a total of 0 messages');
+      // Created while a consumer waits: it starts reading.
+      const consumer = spawnKiln([
+        'consume',
+        '--bootstrap-server',
+        strict.bootstrap,
+        '--topic',
+        'later',
+        '--from-beginning',
+      ]);
+      await waitFor('the wait', () => consumer.stderr().includes('does not exist yet'));
+      await kiln('topics', '--bootstrap-server', strict.bootstrap, '--create', '--topic', 'later');
+      const file = path.join(dir, 'later.txt');
+      fs.writeFileSync(file, 'hello\n');
+      await kiln('produce', '--bootstrap-server', strict.bootstrap, '--topic', 'later', '--file', file);
+      await waitFor('the record', () => consumer.stdout() === 'hello\n');
+      expect(await interrupt(consumer)).toBe(0);
+    } finally {
+      await strict.stop();
+    }
+  });
+
+  it("a closed stdout (| head) ends it with exit 1 and Kafka's message (it exited 0)", async () => {
+    await kiln('topics', ...bs, '--create', '--topic', 'piped');
+    // More than a pipe holds, so writing blocks and then fails once the reader is gone.
+    await produce(
+      'piped',
+      Array.from({ length: 50_000 }, (_, i) => `line ${i} ${'x'.repeat(40)}`),
+    );
+    const consumer = spawnKiln(['consume', ...bs, '--topic', 'piped', '--from-beginning']);
+    await waitFor('the first lines', () => consumer.stdout().length > 0);
+    consumer.child.stdout.destroy();
+    expect(await consumer.exited).toBe(1);
+    expect(consumer.stderr()).toContain('Unable to write to standard out, closing consumer.');
+    expect(consumer.stderr()).not.toMatch(/^\s+at /m);
+  });
+
   it("prints Kafka's fields with --property print.*", async () => {
     await kiln('topics', ...bs, '--create', '--topic', 'fields');
     await produce(

@@ -4,12 +4,15 @@
 export class BadAddressError extends Error {}
 
 /**
- * One broker address, `host:port` (`[v6]:port` for an IPv6 literal); the port 1-65535. Throws
- * BadAddressError naming what is wrong.
+ * One broker address, `host:port` (`[v6]:port` for an IPv6 literal; as in Kafka's clients an
+ * unbracketed `::1:9092` is host ::1, port 9092: the port follows the last colon); the port
+ * 1-65535. Throws BadAddressError naming what is wrong.
  */
 export function parseHostPort(address: string): { host: string; port: number } {
-  const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9._-]+)):(\d{1,5})$/.exec(address);
-  const port = Number(match?.[3]);
+  const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9._-]+)|([0-9A-Fa-f.]*:[0-9A-Fa-f:.]*)):(\d{1,5})$/.exec(
+    address,
+  );
+  const port = Number(match?.[4]);
   if (!match || port < 1 || port > 65535) {
     const why = !address.includes(':')
       ? 'no port'
@@ -20,7 +23,7 @@ export function parseHostPort(address: string): { host: string; port: number } {
           : 'want host:port';
     throw new BadAddressError(`bad broker address '${address}' (${why}; want host:port)`);
   }
-  return { host: match[1] ?? match[2]!, port };
+  return { host: match[1] ?? match[2] ?? match[3]!, port };
 }
 
 /** A comma-separated bootstrap list (Kafka's bootstrap.servers): every address must be well formed. */

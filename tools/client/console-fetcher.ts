@@ -33,6 +33,8 @@ export interface ConsumeRun {
   lastData: number;
   /** Ctrl-C, SIGTERM or a closed stdout. */
   stopping: boolean;
+  /** Writing to stdout failed (its reader went away: `| head`): the run ends with exit 1. */
+  stdoutClosed?: boolean;
 }
 
 export type FetchEnd = 'max-messages' | 'timeout' | 'stopped' | 'interrupted';

@@ -14,10 +14,12 @@ import { fetchRecords, type ConsumeRun } from '../client/console-fetcher.js';
 import {
   BrokerConnectionError,
   EARLIEST,
+  KafkaError,
   LATEST,
   type KafkaClient,
   type TopicMetadata,
 } from '../client/kafka-client.js';
+import { ErrorCode } from '../../server/protocol/error-codes.js';
 import { PRINT_PROPERTIES, makePrinter, type RecordPrinter } from '../client/record-printer.js';
 import { GroupMember } from '../perf/group-member.js';
 
@@ -121,14 +123,15 @@ export const command: Command = {
     const group = values.group ?? consumerProps.get('group.id');
 
     return withClient('consume', bootstrapFrom(values), async (client) => {
-      const topic = await client.topic(topicName);
-      if (partition !== undefined && !topic.partitions.some((p) => p.partition === partition))
-        throw new UsageError(
-          `--partition ${partition} does not exist (topic has ${topic.partitions.length})`,
-        );
       const run: ConsumeRun = { consumed: 0, maxMessages, timeoutMs, lastData: Date.now(), stopping: false };
       const stop = stopOnSignals(run);
       try {
+        const topic = await topicOnceItExists(client, topicName, run);
+        if (!topic) return finish(run);
+        if (partition !== undefined && !topic.partitions.some((p) => p.partition === partition))
+          throw new UsageError(
+            `--partition ${partition} does not exist (topic has ${topic.partitions.length})`,
+          );
         if (group !== undefined && partition === undefined) {
           await consumeAsMember(client, topic, group, start, print, run);
         } else {
@@ -148,11 +151,46 @@ export const command: Command = {
       } finally {
         stop();
       }
-      process.stderr.write(`Processed a total of ${run.consumed} messages\n`);
-      return 0;
+      return finish(run);
     });
   },
 };
+
+/** The closing lines of a run: exit 1 when stdout went away, as Kafka's console consumer does. */
+function finish(run: ConsumeRun): number {
+  if (run.stdoutClosed)
+    process.stderr.write('kiln consume: Unable to write to standard out, closing consumer.\n');
+  process.stderr.write(`Processed a total of ${run.consumed} messages\n`);
+  return run.stdoutClosed ? 1 : 0;
+}
+
+/**
+ * The topic's metadata once it exists. As a Kafka consumer does, the Metadata request lets the
+ * broker create a missing topic (auto.create.topics.enable); without that, the consumer waits for
+ * someone to create it, saying so once, until stopped or --timeout-ms passes (then null).
+ */
+async function topicOnceItExists(
+  client: KafkaClient,
+  name: string,
+  run: ConsumeRun,
+): Promise<TopicMetadata | null> {
+  let told = false;
+  for (;;) {
+    try {
+      return await client.producerTopic(name, 3);
+    } catch (err) {
+      if (!(err instanceof KafkaError) || err.code !== ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) throw err;
+    }
+    if (!told) log(`topic ${name} does not exist yet; waiting for it (Ctrl-C to stop)`);
+    told = true;
+    const waited = Date.now() - run.lastData;
+    if (run.stopping || (run.timeoutMs !== undefined && waited >= run.timeoutMs)) return null;
+    await new Promise((resolve) => setTimeout(resolve, TOPIC_WAIT_MS));
+  }
+}
+
+/** How often a consumer waiting for its topic asks again. */
+const TOPIC_WAIT_MS = 500;
 
 const log = (line: string): void => {
   process.stderr.write(`kiln consume: ${line}\n`);
@@ -179,6 +217,9 @@ function stopOnSignals(run: ConsumeRun): () => void {
   const onStdoutError = (err: NodeJS.ErrnoException) => {
     if (err.code !== 'EPIPE') throw err;
     run.stopping = true;
+    // Writes already queued fail too, after this run has ended: they are expected now.
+    if (!run.stdoutClosed) process.stdout.on('error', () => {});
+    run.stdoutClosed = true;
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);

@@ -21,6 +21,15 @@ describe('broker addresses', () => {
   it('parses host:port, IPv6 literals and lists', () => {
     expect(parseHostPort('localhost:9092')).toEqual({ host: 'localhost', port: 9092 });
     expect(parseHostPort('[::1]:9093')).toEqual({ host: '::1', port: 9093 });
+  });
+
+  it('an unbracketed IPv6 address with a port is read as Kafka reads it (::1:19201 was "no host")', () => {
+    expect(parseHostPort('::1:19201')).toEqual({ host: '::1', port: 19201 });
+    expect(parseHostPort('fe80::1:9092')).toEqual({ host: 'fe80::1', port: 9092 });
+    expect(parseHostPort('2001:db8::7:9094')).toEqual({ host: '2001:db8::7', port: 9094 });
+  });
+
+  it('parses lists', () => {
     expect(parseBootstrap('a:1, b.example:65535')).toEqual([
       { host: 'a', port: 1 },
       { host: 'b.example', port: 65535 },
