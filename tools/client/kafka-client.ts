@@ -12,8 +12,12 @@ import { ErrorCode } from '../../server/protocol/error-codes.js';
 import { Connection } from './connection.js';
 import { parseBootstrap } from './broker-address.js';
 import { BrokerConnectionError, KafkaError, checkError } from './errors.js';
+import { configEntryOf, type ConfigEntry } from './config-entry.js';
+import { commitOffsetsOn } from './offset-commit.js';
 
 export { Connection } from './connection.js';
+export { commitOffsetsOn } from './offset-commit.js';
+export type { ConfigEntry } from './config-entry.js';
 export { BrokerConnectionError, KafkaError, checkError, errorName } from './errors.js';
 export { murmur2, partitionForKey } from './partitioner.js';
 export { BadAddressError, parseBootstrap, parseHostPort } from './broker-address.js';
@@ -296,23 +300,7 @@ export class KafkaClient {
     const result = (response.results as Message[])[0];
     if (!result) throw new Error('DescribeConfigs: empty answer');
     checkError(result.errorCode, `DescribeConfigs ${resourceName}`, result.errorMessage);
-    return (result.configs as Message[]).map((c) => {
-      const source = (c.configSource as number | undefined) ?? -1;
-      return {
-        name: c.name as string,
-        value: c.value as string | null,
-        readOnly: c.readOnly as boolean,
-        isSensitive: c.isSensitive as boolean,
-        // v0 has isDefault; later versions a source, 5 being DEFAULT_CONFIG.
-        isDefault: source === -1 ? (c.isDefault as boolean) : source === 5,
-        source: CONFIG_SOURCES[source] ?? 'UNKNOWN',
-        synonyms: ((c.synonyms as Message[] | undefined) ?? []).map((y) => ({
-          name: y.name as string,
-          value: y.value as string | null,
-          source: CONFIG_SOURCES[y.source as number] ?? 'UNKNOWN',
-        })),
-      };
-    });
+    return (result.configs as Message[]).map(configEntryOf);
   }
 
   private async brokerConn(nodeId: number): Promise<Connection> {
@@ -349,63 +337,3 @@ export class KafkaClient {
     for (const conn of this.nodes.values()) conn.then((c) => c.close()).catch(() => {});
   }
 }
-
-/**
- * OffsetCommit of `offsets` (partition -> next offset to read) for one topic, on the group's
- * coordinator connection, as the member `memberId` of generation `generationId` (-1 and '' for a
- * standalone consumer); a partition's error code becomes a KafkaError.
- */
-export async function commitOffsetsOn(
-  coordinator: Connection,
-  group: string,
-  topic: string,
-  offsets: ReadonlyMap<number, number>,
-  generationId: number,
-  memberId: string,
-): Promise<void> {
-  const response = await coordinator.request(ApiKey.OffsetCommit, {
-    groupId: group,
-    generationIdOrMemberEpoch: generationId,
-    memberId,
-    groupInstanceId: null,
-    retentionTimeMs: -1,
-    topics: [
-      {
-        name: topic,
-        partitions: [...offsets].map(([partitionIndex, committedOffset]) => ({
-          partitionIndex,
-          committedOffset,
-          committedLeaderEpoch: -1,
-          commitTimestamp: -1,
-          committedMetadata: '',
-        })),
-      },
-    ],
-  });
-  for (const t of response.topics as Message[]) {
-    for (const p of t.partitions as Message[]) {
-      checkError(p.errorCode, `OffsetCommit ${topic}-${p.partitionIndex as number} for group ${group}`);
-    }
-  }
-}
-
-export interface ConfigEntry {
-  name: string;
-  value: string | null;
-  readOnly: boolean;
-  isSensitive: boolean;
-  isDefault: boolean;
-  source: string;
-  /** Where the value could come from, most specific first (DescribeConfigs v1+). */
-  synonyms: { name: string; value: string | null; source: string }[];
-}
-
-const CONFIG_SOURCES: Record<number, string> = {
-  0: 'UNKNOWN',
-  1: 'DYNAMIC_TOPIC_CONFIG',
-  2: 'DYNAMIC_BROKER_CONFIG',
-  3: 'DYNAMIC_DEFAULT_BROKER_CONFIG',
-  4: 'STATIC_BROKER_CONFIG',
-  5: 'DEFAULT_CONFIG',
-  6: 'DYNAMIC_BROKER_LOGGER_CONFIG',
-};

@@ -1,0 +1,46 @@
+/** OffsetCommit for the tools: a standalone consumer's, or a group member's. */
+import type { Connection } from './connection.js';
+import { checkError } from './errors.js';
+import type { Message } from '../../server/protocol/codec.js';
+
+/** API key of OffsetCommit. */
+const OFFSET_COMMIT = 8;
+
+/**
+ * OffsetCommit of `offsets` (partition -> next offset to read) for one topic, on the group's
+ * coordinator connection, as the member `memberId` of generation `generationId` (-1 and '' for a
+ * standalone consumer); a partition's error code becomes a KafkaError.
+ */
+export async function commitOffsetsOn(
+  coordinator: Connection,
+  group: string,
+  topic: string,
+  offsets: ReadonlyMap<number, number>,
+  generationId: number,
+  memberId: string,
+): Promise<void> {
+  const response = await coordinator.request(OFFSET_COMMIT, {
+    groupId: group,
+    generationIdOrMemberEpoch: generationId,
+    memberId,
+    groupInstanceId: null,
+    retentionTimeMs: -1,
+    topics: [
+      {
+        name: topic,
+        partitions: [...offsets].map(([partitionIndex, committedOffset]) => ({
+          partitionIndex,
+          committedOffset,
+          committedLeaderEpoch: -1,
+          commitTimestamp: -1,
+          committedMetadata: '',
+        })),
+      },
+    ],
+  });
+  for (const t of response.topics as Message[]) {
+    for (const p of t.partitions as Message[]) {
+      checkError(p.errorCode, `OffsetCommit ${topic}-${p.partitionIndex as number} for group ${group}`);
+    }
+  }
+}
