@@ -90,7 +90,12 @@ function decodeValue(
   return items;
 }
 
-function decodeTaggedFields(fields: readonly FieldDef[], version: number, r: ProtocolReader, out: Message): void {
+function decodeTaggedFields(
+  fields: readonly FieldDef[],
+  version: number,
+  r: ProtocolReader,
+  out: Message,
+): void {
   const count = r.unsignedVarint();
   for (let i = 0; i < count; i++) {
     const tag = r.unsignedVarint();
@@ -185,7 +190,12 @@ function encodeValue(
   if (items) for (const item of items) encodeValue(type.items, def, version, flexible, item, w);
 }
 
-function encodeTaggedFields(tagged: readonly FieldDef[], version: number, message: Message, w: ProtocolWriter): void {
+function encodeTaggedFields(
+  tagged: readonly FieldDef[],
+  version: number,
+  message: Message,
+  w: ProtocolWriter,
+): void {
   const present = tagged.filter((def) => {
     const value = message[def.name];
     return value !== undefined && !isDefault(def, value);

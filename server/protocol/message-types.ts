@@ -13,7 +13,15 @@
  * strings, bytes and records are Buffers, a struct is an object, an array an array; a field that is
  * nullable in some version, or defaults to null, may be null.
  */
-import type { ApiDef, ArrayType, FieldDef, FieldOptions, FieldType, Primitive, StructType } from './schema.js';
+import type {
+  ApiDef,
+  ArrayType,
+  FieldDef,
+  FieldOptions,
+  FieldType,
+  Primitive,
+  StructType,
+} from './schema.js';
 
 type Scalar<P extends Primitive> = P extends 'bool'
   ? boolean
@@ -52,17 +60,19 @@ type FieldValue<D, M extends Mode, V extends number> =
     : never;
 
 /** A response field that must be given: in every version, not tagged, with no default. */
-type Required<D> = RangeOf<D> extends '0+'
-  ? OptionsOf<D> extends { default: unknown } | { tag: number }
-    ? false
-    : true
-  : false;
+type Required<D> =
+  RangeOf<D> extends '0+'
+    ? OptionsOf<D> extends { default: unknown } | { tag: number }
+      ? false
+      : true
+    : false;
 
 /** Builds a tuple of `N` elements, to compare small numbers (versions) at the type level. */
 type Count<N extends number, Acc extends unknown[] = []> = Acc['length'] extends N
   ? Acc
   : Count<N, [...Acc, unknown]>;
-type AtLeast<A extends number, B extends number> = Count<A> extends [...Count<B>, ...unknown[]] ? true : false;
+type AtLeast<A extends number, B extends number> =
+  Count<A> extends [...Count<B>, ...unknown[]] ? true : false;
 
 /** Whether version `V` is in the range written `R` ('3+', '0-7', '5', 'none'). */
 export type InVersions<V extends number, R extends string> = R extends 'none'
@@ -84,17 +94,13 @@ type Present<D, V extends number> = [V] extends [never] ? true : InVersions<V, R
 type Shape<F extends readonly FieldDef[], M extends Mode, V extends number> = M extends 'decoded'
   ? { [D in F[number] as Present<D, V> extends true ? D['name'] : never]: FieldValue<D, M, V> }
   : {
-      [D in F[number] as Present<D, V> extends true
-        ? Required<D> extends true
-          ? D['name']
-          : never
-        : never]: FieldValue<D, M, V>;
+      [
+        D in F[number] as Present<D, V> extends true ? (Required<D> extends true ? D['name'] : never) : never
+      ]: FieldValue<D, M, V>;
     } & {
-      [D in F[number] as Present<D, V> extends true
-        ? Required<D> extends true
-          ? never
-          : D['name']
-        : never]?: FieldValue<D, M, V>;
+      [
+        D in F[number] as Present<D, V> extends true ? (Required<D> extends true ? never : D['name']) : never
+      ]?: FieldValue<D, M, V>;
     };
 
 /** A decoded request of `A` (of version `V` when given). */

@@ -138,7 +138,10 @@ export function arrayOf<const I extends FieldType>(items: I): ArrayType<I> {
   return { kind: 'array', items };
 }
 
-export function defineApi<const Req extends readonly FieldDef[], const Res extends readonly FieldDef[]>(spec: {
+export function defineApi<
+  const Req extends readonly FieldDef[],
+  const Res extends readonly FieldDef[],
+>(spec: {
   key: number;
   name: string;
   versions: string;

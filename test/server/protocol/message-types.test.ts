@@ -27,7 +27,12 @@ describe('message types derived from the schemas', () => {
       assignments: [{ memberId: 'm', assignment: Buffer.from([1, 2]) }],
     };
     encodeMessage(SyncGroupApi.request, 3, false, sent, w);
-    const got = decodeMessage(SyncGroupApi.request, 3, false, new ProtocolReader(w.toBuffer())) as SyncRequest;
+    const got = decodeMessage(
+      SyncGroupApi.request,
+      3,
+      false,
+      new ProtocolReader(w.toBuffer()),
+    ) as SyncRequest;
     const generation: number = got.generationId;
     const instance: string | null = got.groupInstanceId;
     const first: Buffer | undefined = got.assignments[0]?.assignment;
@@ -70,8 +75,11 @@ describe('message types derived from the schemas', () => {
       brokers: [{ nodeId: 0, host: 'h', port: 9092 }],
       topics: [],
     };
-    // @ts-expect-error a nested struct's fields are checked too
-    const badNested: ResponseOf<typeof MetadataApi> = { brokers: [{ nodeId: 0, host: 'h', prot: 1 }], topics: [] };
+    const badNested: ResponseOf<typeof MetadataApi> = {
+      // @ts-expect-error a nested struct's fields are checked too
+      brokers: [{ nodeId: 0, host: 'h', prot: 1 }],
+      topics: [],
+    };
     void [missing, misspelt, badNested];
     expect(withOptional.throttleTimeMs).toBe(5);
     expect(nested.brokers[0]!.port).toBe(9092);
