@@ -17,7 +17,13 @@ import {
   errorName,
   type KafkaClient,
 } from '../client/kafka-client.js';
-import { describeGroup, describeGroupState, listGroups, type GroupView } from '../groups/group-view.js';
+import {
+  describeGroup,
+  describeGroupState,
+  isMissing,
+  listGroups,
+  type GroupView,
+} from '../groups/group-view.js';
 import { parseTopicScope, planReset, type ResetSpec, type TopicScope } from '../groups/reset-plan.js';
 import { parseDatetime, parseIsoDuration } from '../groups/time-arguments.js';
 import type { Message } from '../../server/protocol/codec.js';
@@ -82,6 +88,7 @@ export const command: Command = {
     if (action !== 'list' && named.length === 0 && !allGroups)
       throw new UsageError(`--${action} needs --group G or --all-groups`);
     if (named.length > 0 && allGroups) throw new UsageError('give --group or --all-groups, not both');
+    checkOptionsFit(action, values);
     const json = values.json ?? false;
     const spec = action === 'reset-offsets' ? resetSpec(values) : undefined;
     const scopes = action === 'reset-offsets' ? topicScopes(values) : undefined;
@@ -109,6 +116,35 @@ export const command: Command = {
     });
   },
 };
+
+/** Options that belong to one action only, as Kafka's tool checks them. */
+const ONLY_WITH: Record<string, readonly string[]> = {
+  'reset-offsets': [
+    'topic',
+    'all-topics',
+    'to-earliest',
+    'to-latest',
+    'to-current',
+    'to-offset',
+    'shift-by',
+    'to-datetime',
+    'by-duration',
+    'dry-run',
+    'execute',
+  ],
+  describe: ['offsets', 'members', 'verbose'],
+};
+
+function checkOptionsFit(action: string, values: Values): void {
+  for (const [owner, options] of Object.entries(ONLY_WITH)) {
+    if (owner === action) continue;
+    const stray = options.find((o) => values[o as keyof Values] !== undefined);
+    if (stray) throw new UsageError(`--${stray} goes with --${owner}, not --${action}`);
+  }
+  if (values.state && action !== 'describe' && action !== 'list')
+    throw new UsageError(`--state goes with --describe or --list, not --${action}`);
+  if (action === 'list' && values.group) throw new UsageError('--list takes no --group');
+}
 
 /** `--shift-by -3` as Kafka users write it: a negative number is the flag's value, not a flag. */
 function negativeValues(argv: readonly string[]): string[] {
@@ -194,11 +230,13 @@ async function describe(
   for (const group of groups) {
     const found =
       view === 'offsets' ? await describeGroup(client, group) : await describeGroupState(client, group);
-    if (found.state === 'Dead') {
+    if (await isMissing(client, found)) {
       process.stderr.write(`Error: Consumer group '${group}' does not exist.\n`);
       status = 1;
       continue;
     }
+    // A coordinator that forgot the group but still holds its commits: a group with no members.
+    if (found.state === 'Dead') found.state = 'Empty';
     if (json) {
       out.push(jsonOf(found));
       continue;
@@ -232,8 +270,8 @@ function printOffsets(view: GroupView): void {
     ],
     view.partitions.map((p) => [
       view.group,
-      p.topic,
-      p.partition,
+      dash(p.topic),
+      dash(p.partition),
       dash(p.committed),
       dash(p.logEnd),
       dash(p.lag),

@@ -6,7 +6,7 @@
  *
  * A partition appears when it is committed or assigned: an assigned partition with no commit has
  * no current offset or lag ('-' in the table, null in JSON); a committed partition no member owns
- * has no consumer ('-').
+ * has no consumer ('-'); a member that owns no partition gets a row of its own with no topic.
  */
 import { ApiKey, LATEST, checkError, type KafkaClient } from '../client/kafka-client.js';
 import { decodeAssignment } from '../perf/consumer-protocol.js';
@@ -22,8 +22,9 @@ export interface GroupMember {
 }
 
 export interface PartitionRow {
-  topic: string;
-  partition: number;
+  /** Null on the row of a member that owns no partition (Kafka lists such members too). */
+  topic: string | null;
+  partition: number | null;
   committed: number | null;
   logEnd: number | null;
   lag: number | null;
@@ -100,7 +101,7 @@ export async function describeGroup(client: KafkaClient, group: string): Promise
       }
     }
   }
-  const committed = state.state === 'Dead' ? new Map() : await client.committedOffsets(group, null);
+  const committed = await client.committedOffsets(group, null);
   for (const [topic, partitions] of committed) for (const p of partitions.keys()) want(topic, p);
 
   const rows: PartitionRow[] = [];
@@ -123,7 +124,34 @@ export async function describeGroup(client: KafkaClient, group: string): Promise
       });
     }
   }
+  for (const member of state.members) {
+    if ([...member.assignment.values()].some((ps) => ps.length > 0)) continue;
+    rows.push({
+      topic: null,
+      partition: null,
+      committed: null,
+      logEnd: null,
+      lag: null,
+      consumerId: member.consumerId,
+      host: member.host,
+      clientId: member.clientId,
+    });
+  }
   return { ...state, partitions: rows };
+}
+
+/**
+ * Whether `view` is of a group that does not exist, as Kafka's tool decides: the coordinator calls
+ * it Dead (it knows no such group) and it has neither members nor committed offsets.
+ */
+export async function isMissing(
+  client: KafkaClient,
+  view: Omit<GroupView, 'partitions'> & { partitions?: PartitionRow[] },
+): Promise<boolean> {
+  if (view.state !== 'Dead' || view.members.length > 0) return false;
+  if (view.partitions) return view.partitions.length === 0;
+  const committed = await client.committedOffsets(view.group, null);
+  return ![...committed.values()].some((ps) => ps.size > 0);
 }
 
 /** Log end offsets of the partitions that still exist (a deleted topic's commits have none). */

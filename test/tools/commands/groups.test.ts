@@ -70,19 +70,27 @@ type Described = {
 const describeJson = async (group: string): Promise<Described> =>
   JSON.parse((await kiln('groups', ...bs, '--describe', '--group', group, '--json')).stdout) as Described;
 
-/** A real member of `group` on `topic` (JoinGroup, SyncGroup, heartbeats), until left. */
+/**
+ * A real member of `group` on `topic` (JoinGroup, SyncGroup, heartbeats), until left. It joins
+ * again when the group rebalances; `rejoined` settles once that join is done.
+ */
 async function activeMember(
   group: string,
   topic: string,
-): Promise<{ leave: () => Promise<void>; id: string }> {
+): Promise<{ leave: () => Promise<void>; id: string; rejoined: () => Promise<unknown> }> {
   const client = await KafkaClient.connect(broker.bootstrap, 'groups-test-member');
   const member = new GroupMember(client, group, topic, () => {});
   await member.join();
-  member.startHeartbeats(() => {});
+  let rejoin: Promise<unknown> = Promise.resolve();
+  member.startHeartbeats(() => {
+    rejoin = rejoin.then(() => member.join());
+  });
   return {
     id: member.memberId,
+    rejoined: () => rejoin,
     leave: async () => {
       member.stopHeartbeats();
+      await rejoin;
       await member.leave();
       client.close();
     },
@@ -181,6 +189,33 @@ describe('kiln groups', () => {
       expect(state.stdout).toMatch(/fresh-readers\s+127\.0\.0\.1:\d+ \(0\)\s+range\s+Stable\s+1/);
     } finally {
       await member.leave();
+    }
+  });
+
+  it('a member that owns no partition is listed on a row of its own (it was left out)', async () => {
+    await topicWith('narrow', 1, ['n']);
+    const first = await activeMember('narrow-readers', 'narrow');
+    let second: Awaited<ReturnType<typeof activeMember>> | undefined;
+    try {
+      // The second join waits for the first member to join again (its next heartbeat).
+      second = await activeMember('narrow-readers', 'narrow');
+      await first.rejoined();
+      const table = await kiln('groups', ...bs, '--describe', '--group', 'narrow-readers');
+      expect(table.code).toBe(0);
+      const rows = table.stdout
+        .split('\n')
+        .filter((line) => line.startsWith('narrow-readers'))
+        .map((line) => line.split(/\s+/));
+      expect(rows).toHaveLength(2);
+      const owned = rows.find((cells) => cells[1] === 'narrow')!;
+      const idle = rows.find((cells) => cells[1] === '-')!;
+      expect(owned.slice(2, 6)).toEqual(['0', '-', '1', '-']);
+      expect(idle.slice(2, 6)).toEqual(['-', '-', '-', '-']);
+      expect(new Set([owned[6], idle[6]])).toEqual(new Set([first.id, second.id]));
+      expect(idle[8]).toBe('groups-test-member');
+    } finally {
+      await second?.leave();
+      await first.leave();
     }
   });
 
@@ -297,6 +332,10 @@ describe('kiln groups', () => {
         /not both/,
       ],
       [['--reset-offsets', '--group', 'g', '--topic', 't:x', '--to-latest'], /TOPIC:PARTITION/],
+      [['--describe', '--group', 'g', '--to-earliest'], /--to-earliest goes with --reset-offsets/],
+      [['--describe', '--group', 'g', '--execute'], /--execute goes with --reset-offsets/],
+      [['--list', '--members'], /--members goes with --describe/],
+      [['--delete', '--group', 'g', '--state'], /--state goes with --describe or --list/],
     ];
     for (const [args, message] of cases) {
       const result = await kiln('groups', ...bs, ...args);
