@@ -24,6 +24,7 @@ import {
   listGroups,
   type GroupView,
 } from '../groups/group-view.js';
+import { jsonOf, printMembers, printOffsets, printState } from '../groups/group-tables.js';
 import { parseTopicScope, planReset, type ResetSpec, type TopicScope } from '../groups/reset-plan.js';
 import { parseDatetime, parseIsoDuration } from '../groups/time-arguments.js';
 import type { Message } from '../../server/protocol/codec.js';
@@ -251,68 +252,6 @@ async function describe(
   }
   if (json) printJson(groups.length === 1 ? (out[0] ?? null) : out);
   return status;
-}
-
-const dash = (value: string | number | null): string | number => (value === null ? '-' : value);
-
-function printOffsets(view: GroupView): void {
-  printTable(
-    [
-      'GROUP',
-      'TOPIC',
-      'PARTITION',
-      'CURRENT-OFFSET',
-      'LOG-END-OFFSET',
-      'LAG',
-      'CONSUMER-ID',
-      'HOST',
-      'CLIENT-ID',
-    ],
-    view.partitions.map((p) => [
-      view.group,
-      dash(p.topic),
-      dash(p.partition),
-      dash(p.committed),
-      dash(p.logEnd),
-      dash(p.lag),
-      dash(p.consumerId),
-      dash(p.host),
-      dash(p.clientId),
-    ]),
-  );
-}
-
-function printMembers(view: Omit<GroupView, 'partitions'>, verbose: boolean): void {
-  const header = ['GROUP', 'CONSUMER-ID', 'HOST', 'CLIENT-ID', '#PARTITIONS'];
-  const rows = view.members.map((m) => {
-    const count = [...m.assignment.values()].reduce((n, ps) => n + ps.length, 0);
-    const row: (string | number)[] = [view.group, m.consumerId, m.host, m.clientId, count];
-    if (verbose) row.push([...m.assignment].map(([t, ps]) => `${t}(${ps.join(',')})`).join(', ') || '-');
-    return row;
-  });
-  printTable(verbose ? [...header, 'ASSIGNMENT'] : header, rows);
-}
-
-function printState(view: Omit<GroupView, 'partitions'>): void {
-  printTable(
-    ['GROUP', 'COORDINATOR (ID)', 'ASSIGNMENT-STRATEGY', 'STATE', '#MEMBERS'],
-    [
-      [
-        view.group,
-        `${view.coordinator.address} (${view.coordinator.id})`,
-        view.protocol || '-',
-        view.state,
-        view.members.length,
-      ],
-    ],
-  );
-}
-
-function jsonOf(view: Omit<GroupView, 'partitions'> & { partitions?: GroupView['partitions'] }): unknown {
-  return {
-    ...view,
-    members: view.members.map((m) => ({ ...m, assignment: Object.fromEntries(m.assignment) })),
-  };
 }
 
 /** Groups Kafka lets a reset touch: no member is consuming. */

@@ -6,7 +6,7 @@
  *                  zone the local time zone, as Kafka's tool reads it. Seconds and milliseconds
  *                  may be left out. A plain integer is read as milliseconds since the epoch.
  *   --by-duration  an ISO-8601 duration PnDTnHnMnS (P1D, PT10M, P1DT2H30M, PT0.5S), the time
- *                  before now to reset to.
+ *                  before now to reset to (a decimal comma in the seconds, as Java reads it).
  */
 import { UsageError } from '../kiln.js';
 
@@ -49,7 +49,7 @@ export function parseDatetime(text: string): number {
   return at;
 }
 
-const DURATION = /^([-+])?P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d{1,9})?)S)?)?$/i;
+const DURATION = /^([-+])?P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:[.,]\d{1,9})?)S)?)?$/i;
 
 /** A --by-duration value in milliseconds (never negative: it is how far back to go). */
 export function parseIsoDuration(text: string): number {
@@ -66,7 +66,7 @@ export function parseIsoDuration(text: string): number {
     Number(days ?? 0) * 86_400_000 +
     Number(hours ?? 0) * 3_600_000 +
     Number(minutes ?? 0) * 60_000 +
-    Math.round(Number(seconds ?? 0) * 1000);
+    Math.round(Number((seconds ?? '0').replace(',', '.')) * 1000);
   if (sign === '-') throw new UsageError(`--by-duration '${text}' must not be negative`);
   return ms;
 }

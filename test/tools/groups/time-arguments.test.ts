@@ -40,6 +40,10 @@ describe('--by-duration', () => {
     expect(parseIsoDuration('PT0S')).toBe(0);
   });
 
+  it('takes a decimal comma in the seconds as Java does (PT1,5S was refused)', () => {
+    expect(parseIsoDuration('PT1,5S')).toBe(1500);
+  });
+
   it('refuses other forms and negative durations', () => {
     for (const bad of ['10m', 'P', 'PT', 'P1DT', '1D', 'P1H', 'PT1D'])
       expect(() => parseIsoDuration(bad), bad).toThrow(/ISO-8601 duration/);
