@@ -1,34 +1,19 @@
 // `kiln configs` against a real broker, with kafka-configs' flags and output.
-import fs from 'node:fs';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBroker, type RunningBroker } from '../../helpers/broker-fixture.js';
-import { makeTempDir, removeTempDir } from '../../helpers/temp-dir.js';
+import { describe, expect, it } from 'vitest';
 import { kiln } from '../run-command.js';
+import { useCommandBroker } from './command-broker.js';
 
-let broker: RunningBroker;
-let bs: string[];
-let dir: string;
-
-beforeAll(async () => {
-  broker = await startBroker();
-  bs = ['--bootstrap-server', broker.bootstrap];
-  dir = makeTempDir('kiln-configs-');
-});
-afterAll(async () => {
-  await broker.stop();
-  removeTempDir(dir);
-});
+const cmd = useCommandBroker();
 
 type Shown = { name: string; value: string | null; source: string; synonyms: { source: string }[] };
 const describeJson = async (...entity: string[]): Promise<Shown[]> =>
-  JSON.parse((await kiln('configs', ...bs, '--describe', ...entity, '--json')).stdout) as Shown[];
+  JSON.parse((await kiln('configs', ...cmd.bs, '--describe', ...entity, '--json')).stdout) as Shown[];
 
 describe('kiln configs', () => {
   it('describes and alters topic configs with IncrementalAlterConfigs, in kafka-configs’ layout', async () => {
-    await kiln('topics', ...bs, '--create', '--topic', 'conf', '--config', 'retention.ms=1000');
+    await kiln('topics', ...cmd.bs, '--create', '--topic', 'conf', '--config', 'retention.ms=1000');
     const entity = ['--entity-type', 'topics', '--entity-name', 'conf'];
-    const before = await kiln('configs', ...bs, '--describe', ...entity);
+    const before = await kiln('configs', ...cmd.bs, '--describe', ...entity);
     expect(before.stdout).toContain('Dynamic configs for topic conf are:\n');
     expect(before.stdout).toMatch(
       /^ {2}retention\.ms=1000 sensitive=false synonyms=\{DYNAMIC_TOPIC_CONFIG:retention\.ms=1000, DEFAULT_CONFIG:log\.retention\.\w+=\d+/m,
@@ -36,7 +21,7 @@ describe('kiln configs', () => {
 
     const altered = await kiln(
       'configs',
-      ...bs,
+      ...cmd.bs,
       '--alter',
       ...entity,
       '--add-config',
@@ -52,16 +37,16 @@ describe('kiln configs', () => {
     });
     const all = await describeJson(...entity, '--all');
     expect(all.find((c) => c.name === 'retention.ms')?.source).toBe('DEFAULT_CONFIG');
-    expect((await kiln('configs', ...bs, '--describe', ...entity, '--all')).stdout).toContain(
+    expect((await kiln('configs', ...cmd.bs, '--describe', ...entity, '--all')).stdout).toContain(
       'All configs for topic conf are:\n',
     );
   });
 
   it('a list value in square brackets is one value ([compact,delete] was split at its comma)', async () => {
-    await kiln('topics', ...bs, '--create', '--topic', 'listed');
+    await kiln('topics', ...cmd.bs, '--create', '--topic', 'listed');
     const altered = await kiln(
       'configs',
-      ...bs,
+      ...cmd.bs,
       '--alter',
       '--topic',
       'listed',
@@ -74,11 +59,14 @@ describe('kiln configs', () => {
   });
 
   it('--add-config-file sets the keys of a properties file', async () => {
-    await kiln('topics', ...bs, '--create', '--topic', 'filed');
-    const file = path.join(dir, 'topic.properties');
-    fs.writeFileSync(file, '# overrides\nretention.ms=9000\nmax.message.bytes = 2000000\n');
+    await kiln('topics', ...cmd.bs, '--create', '--topic', 'filed');
+    const file = cmd.inputFile('topic.properties', [
+      '# overrides',
+      'retention.ms=9000',
+      'max.message.bytes = 2000000',
+    ]);
     expect(
-      (await kiln('configs', ...bs, '--alter', '--topic', 'filed', '--add-config-file', file)).code,
+      (await kiln('configs', ...cmd.bs, '--alter', '--topic', 'filed', '--add-config-file', file)).code,
     ).toBe(0);
     const shown = Object.fromEntries((await describeJson('--topic', 'filed')).map((c) => [c.name, c.value]));
     expect(shown).toEqual({ 'retention.ms': '9000', 'max.message.bytes': '2000000' });
@@ -87,7 +75,7 @@ describe('kiln configs', () => {
   it('broker configs: one broker, the cluster default (--entity-default), --broker shortcuts', async () => {
     const set = await kiln(
       'configs',
-      ...bs,
+      ...cmd.bs,
       '--alter',
       '--entity-type',
       'brokers',
@@ -101,7 +89,7 @@ describe('kiln configs', () => {
     });
     const defaults = await kiln(
       'configs',
-      ...bs,
+      ...cmd.bs,
       '--describe',
       '--entity-type',
       'brokers',
@@ -113,28 +101,37 @@ describe('kiln configs', () => {
     );
 
     expect(
-      (await kiln('configs', ...bs, '--alter', '--broker', '0', '--add-config', 'log.retention.ms=3600000'))
-        .stdout,
+      (
+        await kiln(
+          'configs',
+          ...cmd.bs,
+          '--alter',
+          '--broker',
+          '0',
+          '--add-config',
+          'log.retention.ms=3600000',
+        )
+      ).stdout,
     ).toBe('Completed updating config for broker 0.\n');
-    const mine = await kiln('configs', ...bs, '--describe', '--broker', '0');
+    const mine = await kiln('configs', ...cmd.bs, '--describe', '--broker', '0');
     expect(mine.stdout).toContain('Dynamic configs for broker 0 are:\n');
     expect(mine.stdout).toMatch(
       /log\.retention\.ms=3600000 sensitive=false synonyms=\{DYNAMIC_BROKER_CONFIG:log\.retention\.ms=3600000, DYNAMIC_DEFAULT_BROKER_CONFIG:log\.retention\.ms=86400000/,
     );
     // Every broker when none is named.
-    expect((await kiln('configs', ...bs, '--describe', '--entity-type', 'brokers')).stdout).toContain(
+    expect((await kiln('configs', ...cmd.bs, '--describe', '--entity-type', 'brokers')).stdout).toContain(
       'Dynamic configs for broker 0 are:',
     );
-    await kiln('configs', ...bs, '--alter', '--broker', '0', '--delete-config', 'log.retention.ms');
-    await kiln('configs', ...bs, '--alter', '--broker-defaults', '--delete-config', 'log.retention.ms');
+    await kiln('configs', ...cmd.bs, '--alter', '--broker', '0', '--delete-config', 'log.retention.ms');
+    await kiln('configs', ...cmd.bs, '--alter', '--broker-defaults', '--delete-config', 'log.retention.ms');
     expect(await describeJson('--broker', '0')).toEqual([]);
   });
 
   it('reports a bad value and a read-only broker property by their Kafka errors (exit 1)', async () => {
-    await kiln('topics', ...bs, '--create', '--topic', 'badconf');
+    await kiln('topics', ...cmd.bs, '--create', '--topic', 'badconf');
     const bad = await kiln(
       'configs',
-      ...bs,
+      ...cmd.bs,
       '--alter',
       '--topic',
       'badconf',
@@ -145,7 +142,7 @@ describe('kiln configs', () => {
     expect(bad.stderr).toMatch(/INVALID_CONFIG|INVALID_REQUEST/);
     const fixed = await kiln(
       'configs',
-      ...bs,
+      ...cmd.bs,
       '--alter',
       '--broker',
       '0',
@@ -171,7 +168,7 @@ describe('kiln configs', () => {
       [['--describe', '--topic', 't', '--add-config', 'a=1'], /go with --alter/],
     ];
     for (const [args, message] of cases) {
-      const result = await kiln('configs', ...bs, ...args);
+      const result = await kiln('configs', ...cmd.bs, ...args);
       expect(result.code, args.join(' ')).toBe(2);
       expect(result.stderr, args.join(' ')).toMatch(message);
     }

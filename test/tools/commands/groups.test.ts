@@ -1,41 +1,19 @@
 // `kiln groups` against a real broker, with Kafka's consumer-groups habits.
-import fs from 'node:fs';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBroker, type RunningBroker } from '../../helpers/broker-fixture.js';
-import { makeTempDir, removeTempDir } from '../../helpers/temp-dir.js';
+import { describe, expect, it } from 'vitest';
 import { KafkaClient } from '../../../tools/client/kafka-client.js';
 import { GroupMember } from '../../../tools/perf/group-member.js';
 import { kiln } from '../run-command.js';
+import { useCommandBroker } from './command-broker.js';
 
-let broker: RunningBroker;
-let bs: string[];
-let dir: string;
-
-beforeAll(async () => {
-  broker = await startBroker();
-  bs = ['--bootstrap-server', broker.bootstrap];
-  dir = makeTempDir('kiln-groups-');
-});
-afterAll(async () => {
-  await broker.stop();
-  removeTempDir(dir);
-});
-
-/** Writes lines to a file for --file (in-process runs cannot feed stdin). */
-function inputFile(name: string, lines: string[]): string {
-  const file = path.join(dir, name);
-  fs.writeFileSync(file, lines.join('\n') + '\n');
-  return file;
-}
+const cmd = useCommandBroker();
 
 async function topicWith(topic: string, partitions: number, lines: string[]): Promise<void> {
   expect(
-    (await kiln('topics', ...bs, '--create', '--topic', topic, '--partitions', String(partitions))).code,
+    (await kiln('topics', ...cmd.bs, '--create', '--topic', topic, '--partitions', String(partitions))).code,
   ).toBe(0);
   if (lines.length === 0) return;
   expect(
-    (await kiln('produce', ...bs, '--topic', topic, '--file', inputFile(`${topic}.txt`, lines))).code,
+    (await kiln('produce', ...cmd.bs, '--topic', topic, '--file', cmd.inputFile(`${topic}.txt`, lines))).code,
   ).toBe(0);
 }
 
@@ -43,7 +21,7 @@ async function topicWith(topic: string, partitions: number, lines: string[]): Pr
 async function consumeAs(group: string, topic: string, count: number): Promise<string> {
   const result = await kiln(
     'consume',
-    ...bs,
+    ...cmd.bs,
     '--topic',
     topic,
     '--group',
@@ -68,7 +46,7 @@ type Described = {
   }[];
 };
 const describeJson = async (group: string): Promise<Described> =>
-  JSON.parse((await kiln('groups', ...bs, '--describe', '--group', group, '--json')).stdout) as Described;
+  JSON.parse((await kiln('groups', ...cmd.bs, '--describe', '--group', group, '--json')).stdout) as Described;
 
 /**
  * A real member of `group` on `topic` (JoinGroup, SyncGroup, heartbeats), until left. It joins
@@ -78,7 +56,7 @@ async function activeMember(
   group: string,
   topic: string,
 ): Promise<{ leave: () => Promise<void>; id: string; rejoined: () => Promise<unknown> }> {
-  const client = await KafkaClient.connect(broker.bootstrap, 'groups-test-member');
+  const client = await KafkaClient.connect(cmd.broker.bootstrap, 'groups-test-member');
   const member = new GroupMember(client, group, topic, () => {});
   await member.join();
   let rejoin: Promise<unknown> = Promise.resolve();
@@ -102,7 +80,7 @@ describe('kiln groups', () => {
     await topicWith('work', 1, ['a', 'b', 'c', 'd', 'e']);
     expect(await consumeAs('workers', 'work', 2)).toBe('a\nb\n');
 
-    expect((await kiln('groups', ...bs, '--list')).stdout).toContain('workers');
+    expect((await kiln('groups', ...cmd.bs, '--list')).stdout).toContain('workers');
     expect((await describeJson('workers')).partitions).toEqual([
       {
         topic: 'work',
@@ -115,7 +93,7 @@ describe('kiln groups', () => {
         clientId: null,
       },
     ]);
-    const table = await kiln('groups', ...bs, '--describe', '--group', 'workers');
+    const table = await kiln('groups', ...cmd.bs, '--describe', '--group', 'workers');
     expect(table.stdout).toContain("Consumer group 'workers' has no active members.");
     expect(table.stdout).toMatch(
       /GROUP\s+TOPIC\s+PARTITION\s+CURRENT-OFFSET\s+LOG-END-OFFSET\s+LAG\s+CONSUMER-ID\s+HOST\s+CLIENT-ID/,
@@ -123,11 +101,20 @@ describe('kiln groups', () => {
     expect(table.stdout).toMatch(/workers\s+work\s+0\s+2\s+5\s+3\s+-\s+-\s+-/);
 
     // The group resumes from its commit.
-    const rest = await kiln('consume', ...bs, '--topic', 'work', '--group', 'workers', '--max-messages', '1');
+    const rest = await kiln(
+      'consume',
+      ...cmd.bs,
+      '--topic',
+      'work',
+      '--group',
+      'workers',
+      '--max-messages',
+      '1',
+    );
     expect(rest.stdout).toBe('c\n');
 
     const reset = (...args: string[]) =>
-      kiln('groups', ...bs, '--reset-offsets', '--group', 'workers', '--topic', 'work', ...args);
+      kiln('groups', ...cmd.bs, '--reset-offsets', '--group', 'workers', '--topic', 'work', ...args);
     const dryRun = await reset('--to-earliest');
     expect(dryRun.stdout).toMatch(/GROUP\s+TOPIC\s+PARTITION\s+NEW-OFFSET/);
     expect(dryRun.stdout).toMatch(/workers\s+work\s+0\s+0/);
@@ -137,20 +124,21 @@ describe('kiln groups', () => {
     expect((await reset('--to-offset', '1', '--execute')).code).toBe(0);
     expect((await describeJson('workers')).partitions[0]).toMatchObject({ committed: 1, lag: 4 });
     expect(
-      (await kiln('consume', ...bs, '--topic', 'work', '--group', 'workers', '--max-messages', '1')).stdout,
+      (await kiln('consume', ...cmd.bs, '--topic', 'work', '--group', 'workers', '--max-messages', '1'))
+        .stdout,
     ).toBe('b\n');
 
     await reset('--to-latest', '--execute');
     expect((await describeJson('workers')).partitions[0]).toMatchObject({ committed: 5, lag: 0 });
 
-    const deleted = await kiln('groups', ...bs, '--delete', '--group', 'workers');
+    const deleted = await kiln('groups', ...cmd.bs, '--delete', '--group', 'workers');
     expect(deleted.code).toBe(0);
     expect(deleted.stdout).toContain("Deletion of requested consumer groups ('workers') was successful.");
-    expect((await kiln('groups', ...bs, '--list')).stdout).not.toContain('workers');
+    expect((await kiln('groups', ...cmd.bs, '--list')).stdout).not.toContain('workers');
   });
 
   it('an unknown group says it does not exist and exits 1 (it printed an empty Dead group)', async () => {
-    const result = await kiln('groups', ...bs, '--describe', '--group', 'no-such-group');
+    const result = await kiln('groups', ...cmd.bs, '--describe', '--group', 'no-such-group');
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("Consumer group 'no-such-group' does not exist.");
     expect(result.stdout).toBe('');
@@ -160,7 +148,7 @@ describe('kiln groups', () => {
     await topicWith('fresh', 2, ['x', 'y', 'z']);
     const member = await activeMember('fresh-readers', 'fresh');
     try {
-      const table = await kiln('groups', ...bs, '--describe', '--group', 'fresh-readers');
+      const table = await kiln('groups', ...cmd.bs, '--describe', '--group', 'fresh-readers');
       expect(table.code).toBe(0);
       expect(table.stdout).not.toContain('no active members');
       const rows = table.stdout.split('\n').filter((line) => line.startsWith('fresh-readers'));
@@ -175,7 +163,7 @@ describe('kiln groups', () => {
       }
       const members = await kiln(
         'groups',
-        ...bs,
+        ...cmd.bs,
         '--describe',
         '--group',
         'fresh-readers',
@@ -185,7 +173,7 @@ describe('kiln groups', () => {
       expect(members.stdout).toMatch(
         new RegExp(`fresh-readers\\s+${member.id}\\s+\\S+\\s+groups-test-member\\s+2\\s+fresh\\(0,1\\)`),
       );
-      const state = await kiln('groups', ...bs, '--describe', '--group', 'fresh-readers', '--state');
+      const state = await kiln('groups', ...cmd.bs, '--describe', '--group', 'fresh-readers', '--state');
       expect(state.stdout).toMatch(/fresh-readers\s+127\.0\.0\.1:\d+ \(0\)\s+range\s+Stable\s+1/);
     } finally {
       await member.leave();
@@ -200,7 +188,7 @@ describe('kiln groups', () => {
       // The second join waits for the first member to join again (its next heartbeat).
       second = await activeMember('narrow-readers', 'narrow');
       await first.rejoined();
-      const table = await kiln('groups', ...bs, '--describe', '--group', 'narrow-readers');
+      const table = await kiln('groups', ...cmd.bs, '--describe', '--group', 'narrow-readers');
       expect(table.code).toBe(0);
       const rows = table.stdout
         .split('\n')
@@ -225,7 +213,7 @@ describe('kiln groups', () => {
     try {
       const refused = await kiln(
         'groups',
-        ...bs,
+        ...cmd.bs,
         '--reset-offsets',
         '--group',
         'busy-readers',
@@ -243,7 +231,7 @@ describe('kiln groups', () => {
     }
     const allowed = await kiln(
       'groups',
-      ...bs,
+      ...cmd.bs,
       '--reset-offsets',
       '--group',
       'busy-readers',
@@ -258,15 +246,15 @@ describe('kiln groups', () => {
   it('--shift-by, --to-datetime, --by-duration, --to-current, --all-topics and TOPIC:PARTITIONS', async () => {
     await topicWith('shift', 2, []);
     for (const partition of ['0', '1']) {
-      const lines = inputFile(
+      const lines = cmd.inputFile(
         `shift-${partition}.txt`,
         Array.from({ length: 10 }, (_, i) => `r${i}`),
       );
-      await kiln('produce', ...bs, '--topic', 'shift', '--partition', partition, '--file', lines);
+      await kiln('produce', ...cmd.bs, '--topic', 'shift', '--partition', partition, '--file', lines);
     }
     // Commit 4 on each partition by resetting to an offset, then shift one of them back by 3.
     const run = (...args: string[]) =>
-      kiln('groups', ...bs, '--reset-offsets', '--group', 'shifters', ...args);
+      kiln('groups', ...cmd.bs, '--reset-offsets', '--group', 'shifters', ...args);
     expect((await run('--topic', 'shift', '--to-offset', '4', '--execute')).code).toBe(0);
     expect((await run('--topic', 'shift:1', '--shift-by', '-3', '--execute')).code).toBe(0);
     let rows = (await describeJson('shifters')).partitions;
@@ -300,19 +288,19 @@ describe('kiln groups', () => {
     await topicWith('many', 1, ['m']);
     await consumeAs('many-a', 'many', 1);
     await consumeAs('many-b', 'many', 1);
-    const described = await kiln('groups', ...bs, '--describe', '--all-groups');
+    const described = await kiln('groups', ...cmd.bs, '--describe', '--all-groups');
     expect(described.stdout).toMatch(/many-a\s+many\s+0\s+1\s+1\s+0/);
     expect(described.stdout).toMatch(/many-b\s+many\s+0\s+1\s+1\s+0/);
     const member = await activeMember('many-live', 'many');
     try {
-      const deleted = await kiln('groups', ...bs, '--delete', '--all-groups');
+      const deleted = await kiln('groups', ...cmd.bs, '--delete', '--all-groups');
       expect(deleted.code).toBe(1);
       expect(deleted.stdout).toContain("'many-a'");
       expect(deleted.stderr).toContain("Group 'many-live' could not be deleted due to: NON_EMPTY_GROUP");
     } finally {
       await member.leave();
     }
-    const list = (await kiln('groups', ...bs, '--list')).stdout;
+    const list = (await kiln('groups', ...cmd.bs, '--list')).stdout;
     expect(list).not.toContain('many-a');
     expect(list).toContain('many-live');
   });
@@ -338,14 +326,14 @@ describe('kiln groups', () => {
       [['--delete', '--group', 'g', '--state'], /--state goes with --describe or --list/],
     ];
     for (const [args, message] of cases) {
-      const result = await kiln('groups', ...bs, ...args);
+      const result = await kiln('groups', ...cmd.bs, ...args);
       expect(result.code, args.join(' ')).toBe(2);
       expect(result.stderr, args.join(' ')).toMatch(message);
     }
   });
 
   it('--broker-list works as --bootstrap-server does', async () => {
-    const result = await kiln('groups', '--broker-list', broker.bootstrap, '--list');
+    const result = await kiln('groups', '--broker-list', cmd.broker.bootstrap, '--list');
     expect(result.code).toBe(0);
   });
 });
