@@ -32,30 +32,35 @@ export interface RequestContext {
 
 /**
  * A handler of API `A`: it gets the request typed from A's schema and must answer with A's response
- * type (message-types.ts), so a missing or misspelt response field does not compile. `Handler`
- * without `A` is the untyped form, for handlers not yet typed by their API.
+ * type (message-types.ts), so a missing or misspelt response field does not compile.
  */
-export interface Handler<A extends ApiDef = never> {
-  api: [A] extends [never] ? ApiDef : A;
+export interface Handler<A extends ApiDef> {
+  api: A;
   /**
    * The engine copies what it keeps of these requests (Produce's records), so a request's frame
    * buffer may be reused as soon as it is handled.
    */
   requestCopied?: boolean;
   /** Returns the response body, or null when no response is sent (Produce with acks=0). */
-  handle(
-    request: [A] extends [never] ? Message : RequestOf<A>,
-    version: number,
-    context: RequestContext,
-  ): Answer<[A] extends [never] ? Message : ResponseOf<A>>;
+  handle(request: RequestOf<A>, version: number, context: RequestContext): Answer<ResponseOf<A>>;
+}
+
+/**
+ * A handler of some API, as lists of handlers and the registry hold them: the registry gives it
+ * what the codec decoded with the same API's schema, and encodes its answer with that schema.
+ */
+export interface AnyHandler {
+  api: ApiDef;
+  requestCopied?: boolean;
+  handle(request: Message, version: number, context: RequestContext): Answer<Message>;
 }
 
 type Answer<R> = R | null | Promise<R | null>;
 
 export class HandlerRegistry {
-  private readonly handlers = new Map<number, Handler>();
+  private readonly handlers = new Map<number, AnyHandler>();
 
-  register(handler: Handler): this {
+  register(handler: AnyHandler): this {
     if (this.handlers.has(handler.api.key)) throw new Error(`two handlers for ${handler.api.name}`);
     this.handlers.set(handler.api.key, handler);
     return this;

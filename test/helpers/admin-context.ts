@@ -8,7 +8,7 @@ import type { BrokerContext } from '../../server/broker-context.js';
 import { TopicManager } from '../../server/cluster/topic-manager.js';
 import { TopicStore } from '../../server/cluster/topic-store.js';
 import { buildBrokerConfig } from '../../server/config.js';
-import type { Handler } from '../../server/handlers/registry.js';
+import type { AnyHandler } from '../../server/handlers/registry.js';
 import { decodeMessage, encodeMessage, type Message } from '../../server/protocol/codec.js';
 import { ProtocolReader } from '../../server/protocol/reader.js';
 import { inRange, type ApiDef, type FieldDef } from '../../server/protocol/schema.js';
@@ -19,7 +19,7 @@ export interface AdminContext {
   broker: BrokerContext;
   dir: string;
   /** Encodes `request` at `version`, decodes it, handles it, and returns the response as decoded from its bytes. */
-  call(handler: Handler, version: number, request: Message): Promise<Message>;
+  call(handler: AnyHandler, version: number, request: Message): Promise<Message>;
   /** Closes the logs (keeping the files) and reopens everything from the same directory. */
   reopen(): AdminContext;
   close(): void;

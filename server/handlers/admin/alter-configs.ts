@@ -12,24 +12,21 @@
  *   as does another broker's id.
  */
 import type { BrokerContext } from '../../broker-context.js';
-import type { Message } from '../../protocol/codec.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { AlterConfigsApi } from '../../protocol/apis/alter-configs.js';
+import type { RequestOf, ResponseOf } from '../../protocol/message-types.js';
 import type { Handler } from '../registry.js';
 import { alterableResource, duplicateKeysError, replaceValues } from './config-changes.js';
 
-interface AlterResource {
-  resourceType: number;
-  resourceName: string;
-  configs: { name: string; value: string | null }[];
-}
+type AlterResource = RequestOf<typeof AlterConfigsApi>['resources'][number];
+type AlteredResource = ResponseOf<typeof AlterConfigsApi>['responses'][number];
 
-export function alterConfigsHandler(broker: BrokerContext): Handler {
+export function alterConfigsHandler(broker: BrokerContext): Handler<typeof AlterConfigsApi> {
   return {
     api: AlterConfigsApi,
     handle(request) {
-      const validateOnly = Boolean(request.validateOnly);
-      const responses = (request.resources as AlterResource[]).map((resource): Message => {
+      const validateOnly = request.validateOnly;
+      const responses = request.resources.map((resource): AlteredResource => {
         const error =
           alterableResource(broker, resource.resourceType, resource.resourceName) ??
           duplicateKeysError(resource.configs.map((c) => c.name)) ??

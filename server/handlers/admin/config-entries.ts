@@ -17,7 +17,8 @@ import {
 } from '../../../engine/index.js';
 import type { BrokerContext } from '../../broker-context.js';
 import { BROKER_PROPERTIES, BROKER_PROPERTY } from '../../config/broker-properties.js';
-import type { Message } from '../../protocol/codec.js';
+import type { DescribeConfigsApi } from '../../protocol/apis/describe-configs.js';
+import type { ResponseOf } from '../../protocol/message-types.js';
 import { dynamicConfigsOf } from './config-changes.js';
 
 export const ResourceType = { TOPIC: 2, BROKER: 4 } as const;
@@ -167,12 +168,14 @@ function entry(name: string, value: string | null, synonyms: ConfigSynonym[]): C
   };
 }
 
+type DescribedConfig = ResponseOf<typeof DescribeConfigsApi>['results'][number]['configs'][number];
+
 /** An entry as the response carries it: v0's isDefault, synonyms and documentation when asked. */
 export function describedEntry(
   entry: ConfigEntry,
   includeSynonyms: boolean,
   includeDocumentation = false,
-): Message {
+): DescribedConfig {
   return {
     name: entry.name,
     value: entry.value,

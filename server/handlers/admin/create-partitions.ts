@@ -8,23 +8,20 @@
  * - validateOnly checks everything and changes nothing.
  */
 import type { BrokerContext } from '../../broker-context.js';
-import type { Message } from '../../protocol/codec.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { CreatePartitionsApi } from '../../protocol/apis/create-partitions.js';
+import type { RequestOf, ResponseOf } from '../../protocol/message-types.js';
 import type { Handler } from '../registry.js';
 
-interface CreatePartitionsTopic {
-  name: string;
-  count: number;
-  assignments: { brokerIds: number[] }[] | null;
-}
+type CreatePartitionsTopic = RequestOf<typeof CreatePartitionsApi>['topics'][number];
+type Result = ResponseOf<typeof CreatePartitionsApi>['results'][number];
 
-export function createPartitionsHandler(broker: BrokerContext): Handler {
+export function createPartitionsHandler(broker: BrokerContext): Handler<typeof CreatePartitionsApi> {
   return {
     api: CreatePartitionsApi,
     handle(request) {
-      const topics = request.topics as CreatePartitionsTopic[];
-      const validateOnly = Boolean(request.validateOnly);
+      const topics = request.topics;
+      const validateOnly = request.validateOnly;
       const counts = new Map<string, number>();
       for (const topic of topics) counts.set(topic.name, (counts.get(topic.name) ?? 0) + 1);
       const results = topics.map((topic) =>
@@ -37,11 +34,11 @@ export function createPartitionsHandler(broker: BrokerContext): Handler {
   };
 }
 
-function result(name: string, errorCode: number, errorMessage: string | null): Message {
+function result(name: string, errorCode: number, errorMessage: string | null): Result {
   return { name, errorCode, errorMessage };
 }
 
-function growOne(broker: BrokerContext, topic: CreatePartitionsTopic, validateOnly: boolean): Message {
+function growOne(broker: BrokerContext, topic: CreatePartitionsTopic, validateOnly: boolean): Result {
   const existing = broker.topics.store.get(topic.name);
   if (existing && topic.assignments !== null && topic.count > existing.partitions) {
     const adding = topic.count - existing.partitions;

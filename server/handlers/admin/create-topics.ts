@@ -9,28 +9,23 @@
  * - v5+ answers with the partitions, replication factor and every resulting config; v7 the id.
  */
 import type { BrokerContext } from '../../broker-context.js';
-import type { Message } from '../../protocol/codec.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { CreateTopicsApi } from '../../protocol/apis/create-topics.js';
+import type { RequestOf, ResponseOf } from '../../protocol/message-types.js';
 import type { Handler } from '../registry.js';
 import { topicConfigEntries } from './config-entries.js';
 
 const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
 
-interface CreatableTopic {
-  name: string;
-  numPartitions: number;
-  replicationFactor: number;
-  assignments: { partitionIndex: number; brokerIds: number[] }[];
-  configs: { name: string; value: string | null }[];
-}
+type CreatableTopic = RequestOf<typeof CreateTopicsApi>['topics'][number];
+type CreatedTopic = ResponseOf<typeof CreateTopicsApi>['topics'][number];
 
-export function createTopicsHandler(broker: BrokerContext): Handler {
+export function createTopicsHandler(broker: BrokerContext): Handler<typeof CreateTopicsApi> {
   return {
     api: CreateTopicsApi,
     handle(request) {
-      const requested = request.topics as CreatableTopic[];
-      const validateOnly = Boolean(request.validateOnly);
+      const requested = request.topics;
+      const validateOnly = request.validateOnly;
       const counts = new Map<string, number>();
       for (const topic of requested) counts.set(topic.name, (counts.get(topic.name) ?? 0) + 1);
       const topics = requested.map((topic) =>
@@ -43,7 +38,7 @@ export function createTopicsHandler(broker: BrokerContext): Handler {
   };
 }
 
-function failed(name: string, errorCode: number, errorMessage: string): Message {
+function failed(name: string, errorCode: number, errorMessage: string): CreatedTopic {
   return {
     name,
     topicId: ZERO_UUID,
@@ -55,7 +50,7 @@ function failed(name: string, errorCode: number, errorMessage: string): Message 
   };
 }
 
-function createOne(broker: BrokerContext, topic: CreatableTopic, validateOnly: boolean): Message {
+function createOne(broker: BrokerContext, topic: CreatableTopic, validateOnly: boolean): CreatedTopic {
   const configs: Record<string, string> = {};
   const nulls: string[] = [];
   for (const config of topic.configs) {
@@ -108,10 +103,7 @@ function createOne(broker: BrokerContext, topic: CreatableTopic, validateOnly: b
 }
 
 /** Why a manual assignment cannot be placed on this one node, or undefined when it can. */
-function assignmentProblem(
-  nodeId: number,
-  assignments: { partitionIndex: number; brokerIds: number[] }[],
-): string | undefined {
+function assignmentProblem(nodeId: number, assignments: CreatableTopic['assignments']): string | undefined {
   const indexes = assignments.map((a) => a.partitionIndex).sort((a, b) => a - b);
   if (indexes.some((index, i) => index !== i))
     return 'Partitions should be a consecutive 0-based integer sequence.';

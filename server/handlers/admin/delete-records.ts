@@ -8,25 +8,22 @@
  * - an internal topic is INVALID_TOPIC_EXCEPTION, as in Kafka.
  */
 import type { BrokerContext } from '../../broker-context.js';
-import type { Message } from '../../protocol/codec.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { DeleteRecordsApi } from '../../protocol/apis/delete-records.js';
 import { errorCodeFor, isClientError } from '../../engine-errors.js';
+import type { ResponseOf } from '../../protocol/message-types.js';
 import type { Handler } from '../registry.js';
 
 /** The offset that stands for the high watermark. */
 const HIGH_WATERMARK = -1;
 
-interface DeleteTopic {
-  name: string;
-  partitions: { partitionIndex: number; offset: number }[];
-}
+type DeletedPartition = ResponseOf<typeof DeleteRecordsApi>['topics'][number]['partitions'][number];
 
-export function deleteRecordsHandler(broker: BrokerContext): Handler {
+export function deleteRecordsHandler(broker: BrokerContext): Handler<typeof DeleteRecordsApi> {
   return {
     api: DeleteRecordsApi,
     handle(request) {
-      const topics = (request.topics as DeleteTopic[]).map((t) => ({
+      const topics = request.topics.map((t) => ({
         name: t.name,
         partitions: t.partitions.map((p) => deleteBefore(broker, t.name, p.partitionIndex, p.offset)),
       }));
@@ -40,8 +37,8 @@ function deleteBefore(
   topicName: string,
   partitionIndex: number,
   offset: number,
-): Message {
-  const failed = (errorCode: number): Message => ({ partitionIndex, lowWatermark: -1, errorCode });
+): DeletedPartition {
+  const failed = (errorCode: number): DeletedPartition => ({ partitionIndex, lowWatermark: -1, errorCode });
   const topic = broker.topics.store.get(topicName);
   const log =
     topic && partitionIndex >= 0 && partitionIndex < topic.partitions

@@ -8,29 +8,25 @@
  * - a topic listed twice is deleted once and reported the same way both times.
  */
 import type { BrokerContext } from '../../broker-context.js';
-import type { Message } from '../../protocol/codec.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { DeleteTopicsApi } from '../../protocol/apis/delete-topics.js';
+import type { RequestOf, ResponseOf } from '../../protocol/message-types.js';
 import type { Handler } from '../registry.js';
 
 const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
 /** The first version that knows TOPIC_DELETION_DISABLED. */
 const DELETION_DISABLED_VERSION = 3;
 
-interface TopicRef {
-  name: string | null;
-  topicId: string;
-}
+type TopicRef = RequestOf<typeof DeleteTopicsApi>['topics'][number];
+type DeletedTopic = ResponseOf<typeof DeleteTopicsApi>['responses'][number];
 
-export function deleteTopicsHandler(broker: BrokerContext): Handler {
+export function deleteTopicsHandler(broker: BrokerContext): Handler<typeof DeleteTopicsApi> {
   return {
     api: DeleteTopicsApi,
     handle(request, version) {
       const refs: TopicRef[] =
-        version >= 6
-          ? (request.topics as TopicRef[])
-          : (request.topicNames as string[]).map((name) => ({ name, topicId: ZERO_UUID }));
-      const done = new Map<string, Message>();
+        version >= 6 ? request.topics : request.topicNames.map((name) => ({ name, topicId: ZERO_UUID }));
+      const done = new Map<string, DeletedTopic>();
       const responses = refs.map((ref) => {
         const key = `${ref.name ?? ''}/${ref.topicId}`;
         const earlier = done.get(key);
@@ -44,7 +40,7 @@ export function deleteTopicsHandler(broker: BrokerContext): Handler {
   };
 }
 
-function deleteOne(broker: BrokerContext, ref: TopicRef, version: number): Message {
+function deleteOne(broker: BrokerContext, ref: TopicRef, version: number): DeletedTopic {
   const response = (
     errorCode: number,
     errorMessage: string | null,

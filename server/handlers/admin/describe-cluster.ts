@@ -22,11 +22,11 @@ const OPERATIONS_NOT_REQUESTED = -2147483648;
  */
 const CLUSTER_OPERATIONS = [5, 7, 8, 9, 10, 11, 12].reduce((bits, op) => bits | (1 << op), 0);
 
-export function describeClusterHandler(broker: BrokerContext): Handler {
+export function describeClusterHandler(broker: BrokerContext): Handler<typeof DescribeClusterApi> {
   return {
     api: DescribeClusterApi,
     handle(request) {
-      const endpointType = request.endpointType as number;
+      const endpointType = request.endpointType;
       const base = {
         throttleTimeMs: 0,
         endpointType,

@@ -15,9 +15,9 @@
  */
 import type { BrokerContext } from '../../broker-context.js';
 import { topicNameProblem } from '../../cluster/topic-store.js';
-import type { Message } from '../../protocol/codec.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { DescribeConfigsApi } from '../../protocol/apis/describe-configs.js';
+import type { RequestOf, ResponseOf } from '../../protocol/message-types.js';
 import type { Handler } from '../registry.js';
 import {
   brokerLevel,
@@ -34,19 +34,16 @@ import {
   type ConfigEntry,
 } from './config-entries.js';
 
-interface Resource {
-  resourceType: number;
-  resourceName: string;
-  configurationKeys: string[] | null;
-}
+type Resource = RequestOf<typeof DescribeConfigsApi>['resources'][number];
+type DescribedResource = ResponseOf<typeof DescribeConfigsApi>['results'][number];
 
-export function describeConfigsHandler(broker: BrokerContext): Handler {
+export function describeConfigsHandler(broker: BrokerContext): Handler<typeof DescribeConfigsApi> {
   return {
     api: DescribeConfigsApi,
     handle(request, version) {
-      const includeSynonyms = version >= 1 && Boolean(request.includeSynonyms);
-      const includeDocumentation = version >= 3 && Boolean(request.includeDocumentation);
-      const results = (request.resources as Resource[]).map((resource) => {
+      const includeSynonyms = version >= 1 && request.includeSynonyms;
+      const includeDocumentation = version >= 3 && request.includeDocumentation;
+      const results = request.resources.map((resource): DescribedResource => {
         const found = entriesOf(broker, resource);
         const base = { resourceType: resource.resourceType, resourceName: resource.resourceName };
         if (!Array.isArray(found)) return { ...base, ...found, configs: [] };
@@ -54,7 +51,7 @@ export function describeConfigsHandler(broker: BrokerContext): Handler {
         const configs = found
           .filter((entry) => keys === null || keys.has(entry.name))
           .map((entry) => describedEntry(entry, includeSynonyms, includeDocumentation));
-        return { ...base, errorCode: ErrorCode.NONE, errorMessage: null, configs } satisfies Message;
+        return { ...base, errorCode: ErrorCode.NONE, errorMessage: null, configs };
       });
       return { throttleTimeMs: 0, results };
     },

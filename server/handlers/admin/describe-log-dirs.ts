@@ -10,21 +10,19 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { PartitionLog } from '../../../engine/index.js';
 import type { BrokerContext } from '../../broker-context.js';
-import type { Message } from '../../protocol/codec.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { DescribeLogDirsApi } from '../../protocol/apis/describe-log-dirs.js';
+import type { RequestOf, ResponseOf } from '../../protocol/message-types.js';
 import type { Handler } from '../registry.js';
 
-interface DescribableTopic {
-  topic: string;
-  partitions: number[];
-}
+type DescribableTopic = NonNullable<RequestOf<typeof DescribeLogDirsApi>['topics']>[number];
+type DescribedTopic = ResponseOf<typeof DescribeLogDirsApi>['results'][number]['topics'][number];
 
-export function describeLogDirsHandler(broker: BrokerContext): Handler {
+export function describeLogDirsHandler(broker: BrokerContext): Handler<typeof DescribeLogDirsApi> {
   return {
     api: DescribeLogDirsApi,
     handle(request) {
-      const requested = request.topics as DescribableTopic[] | null;
+      const requested = request.topics;
       const wanted = requested === null ? null : wantedSet(requested);
       const byDir = new Map<string, PartitionLog[]>();
       for (const log of broker.logs.allLogs()) {
@@ -54,8 +52,8 @@ function wantedSet(topics: DescribableTopic[]): Set<string> {
   return out;
 }
 
-function describeTopics(logs: PartitionLog[]): Message[] {
-  const topics = new Map<string, Message[]>();
+function describeTopics(logs: PartitionLog[]): DescribedTopic[] {
+  const topics = new Map<string, DescribedTopic['partitions']>();
   const sorted = [...logs].sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
   for (const log of sorted) {
     const partitions = topics.get(log.topic) ?? [];

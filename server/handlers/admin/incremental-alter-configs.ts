@@ -21,9 +21,9 @@ import {
 } from '../../../engine/index.js';
 import type { BrokerContext } from '../../broker-context.js';
 import { BROKER_PROPERTY } from '../../config/broker-properties.js';
-import type { Message } from '../../protocol/codec.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { IncrementalAlterConfigsApi } from '../../protocol/apis/incremental-alter-configs.js';
+import type { RequestOf, ResponseOf } from '../../protocol/message-types.js';
 import type { Handler } from '../registry.js';
 import {
   alterableResource,
@@ -35,25 +35,20 @@ import {
 import { ResourceType } from './config-entries.js';
 
 export const ConfigOperation = { SET: 0, DELETE: 1, APPEND: 2, SUBTRACT: 3 } as const;
+const OPERATIONS: ReadonlySet<number> = new Set(Object.values(ConfigOperation));
 
-interface AlterableConfig {
-  name: string;
-  configOperation: number;
-  value: string | null;
-}
+type AlterResource = RequestOf<typeof IncrementalAlterConfigsApi>['resources'][number];
+type AlterableConfig = AlterResource['configs'][number];
+type AlteredResource = ResponseOf<typeof IncrementalAlterConfigsApi>['responses'][number];
 
-interface AlterResource {
-  resourceType: number;
-  resourceName: string;
-  configs: AlterableConfig[];
-}
-
-export function incrementalAlterConfigsHandler(broker: BrokerContext): Handler {
+export function incrementalAlterConfigsHandler(
+  broker: BrokerContext,
+): Handler<typeof IncrementalAlterConfigsApi> {
   return {
     api: IncrementalAlterConfigsApi,
     handle(request) {
-      const validateOnly = Boolean(request.validateOnly);
-      const responses = (request.resources as AlterResource[]).map((resource): Message => {
+      const validateOnly = request.validateOnly;
+      const responses = request.resources.map((resource): AlteredResource => {
         const error =
           alterableResource(broker, resource.resourceType, resource.resourceName) ??
           duplicateKeysError(resource.configs.map((c) => c.name)) ??
@@ -104,7 +99,7 @@ function applyOperation(
     delete values[name];
     return undefined;
   }
-  if (!Object.values(ConfigOperation).includes(configOperation as 0))
+  if (!OPERATIONS.has(configOperation))
     return invalidRequest(`Unknown config operation ${configOperation} for config key: ${name}`);
   if (value === null) return invalidRequest(`Null value not supported for: ${name}`);
   if (configOperation === ConfigOperation.SET) {

@@ -3,7 +3,7 @@
  * log-directory descriptions. One factory for the broker to register them all.
  */
 import type { BrokerContext } from '../../broker-context.js';
-import type { Handler } from '../registry.js';
+import type { AnyHandler } from '../registry.js';
 import { alterConfigsHandler } from './alter-configs.js';
 import { createPartitionsHandler } from './create-partitions.js';
 import { createTopicsHandler } from './create-topics.js';
@@ -15,7 +15,7 @@ import { describeLogDirsHandler } from './describe-log-dirs.js';
 import { incrementalAlterConfigsHandler } from './incremental-alter-configs.js';
 import { offsetForLeaderEpochHandler } from './offset-for-leader-epoch.js';
 
-export function adminHandlers(broker: BrokerContext): Handler[] {
+export function adminHandlers(broker: BrokerContext): AnyHandler[] {
   return [
     createTopicsHandler(broker),
     deleteTopicsHandler(broker),

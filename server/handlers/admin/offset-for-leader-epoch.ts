@@ -11,9 +11,9 @@
  * - an unknown topic or partition is UNKNOWN_TOPIC_OR_PARTITION.
  */
 import type { BrokerContext } from '../../broker-context.js';
-import type { Message } from '../../protocol/codec.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { OffsetForLeaderEpochApi } from '../../protocol/apis/offset-for-leader-epoch.js';
+import type { RequestOf, ResponseOf } from '../../protocol/message-types.js';
 import type { Handler } from '../registry.js';
 
 /** The only leader epoch a partition on this node ever has. */
@@ -21,17 +21,14 @@ export const LEADER_EPOCH = 0;
 /** Kafka's "no epoch / no offset". */
 const UNDEFINED = -1;
 
-interface EpochPartition {
-  partition: number;
-  currentLeaderEpoch: number;
-  leaderEpoch: number;
-}
+type EpochPartition = RequestOf<typeof OffsetForLeaderEpochApi>['topics'][number]['partitions'][number];
+type EpochEnd = ResponseOf<typeof OffsetForLeaderEpochApi>['topics'][number]['partitions'][number];
 
-export function offsetForLeaderEpochHandler(broker: BrokerContext): Handler {
+export function offsetForLeaderEpochHandler(broker: BrokerContext): Handler<typeof OffsetForLeaderEpochApi> {
   return {
     api: OffsetForLeaderEpochApi,
     handle(request) {
-      const topics = (request.topics as { topic: string; partitions: EpochPartition[] }[]).map((t) => ({
+      const topics = request.topics.map((t) => ({
         topic: t.topic,
         partitions: t.partitions.map((p) => endOffsetFor(broker, t.topic, p)),
       }));
@@ -40,8 +37,8 @@ export function offsetForLeaderEpochHandler(broker: BrokerContext): Handler {
   };
 }
 
-function endOffsetFor(broker: BrokerContext, topicName: string, p: EpochPartition): Message {
-  const answer = (errorCode: number, leaderEpoch = UNDEFINED, endOffset = UNDEFINED): Message => ({
+function endOffsetFor(broker: BrokerContext, topicName: string, p: EpochPartition): EpochEnd {
+  const answer = (errorCode: number, leaderEpoch = UNDEFINED, endOffset = UNDEFINED): EpochEnd => ({
     errorCode,
     partition: p.partition,
     leaderEpoch,

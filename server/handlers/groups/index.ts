@@ -5,7 +5,7 @@
  */
 import type { BrokerContext } from '../../broker-context.js';
 import type { GroupCoordinator } from '../../group/group-coordinator.js';
-import type { Handler } from '../registry.js';
+import type { AnyHandler } from '../registry.js';
 import { deleteGroupsHandler } from './delete-groups.js';
 import { describeGroupsHandler } from './describe-groups.js';
 import { findCoordinatorHandler } from './find-coordinator.js';
@@ -18,7 +18,7 @@ import { offsetDeleteHandler } from './offset-delete.js';
 import { offsetFetchHandler } from './offset-fetch.js';
 import { syncGroupHandler } from './sync-group.js';
 
-export function groupHandlers(broker: BrokerContext, coordinator: GroupCoordinator): Handler[] {
+export function groupHandlers(broker: BrokerContext, coordinator: GroupCoordinator): AnyHandler[] {
   return [
     findCoordinatorHandler(broker, coordinator),
     joinGroupHandler(coordinator),

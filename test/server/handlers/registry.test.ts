@@ -26,7 +26,7 @@ function golden(name: string): Buffer {
 }
 
 function registry(): HandlerRegistry {
-  const metadata: Handler = {
+  const metadata: Handler<typeof MetadataApi> = {
     api: MetadataApi,
     handle: () => ({ brokers: [], topics: [], clusterId: 'c', controllerId: 0, throttleTimeMs: 0 }),
   };

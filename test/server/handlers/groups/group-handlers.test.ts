@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GroupCoordinator } from '../../../../server/group/group-coordinator.js';
 import { groupHandlers } from '../../../../server/handlers/groups/index.js';
-import type { Handler, RequestContext } from '../../../../server/handlers/registry.js';
+import type { AnyHandler, RequestContext } from '../../../../server/handlers/registry.js';
 import { decodeMessage, encodeMessage, type Message } from '../../../../server/protocol/codec.js';
 import { decodeRequestHeaderStart, skipHeaderTaggedFields } from '../../../../server/protocol/headers.js';
 import { ProtocolReader } from '../../../../server/protocol/reader.js';
@@ -15,7 +15,7 @@ import { makeTempDir, removeTempDir } from '../../../helpers/temp-dir.js';
 let dir: string;
 let broker: TestBroker;
 let coordinator: GroupCoordinator;
-let handlers: Map<number, Handler>;
+let handlers: Map<number, AnyHandler>;
 
 beforeEach(async () => {
   dir = makeTempDir('kiln-group-handlers-');
