@@ -6,6 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { SyncGroupApi } from '../../../server/protocol/apis/sync-group.js';
 import type { MetadataApi } from '../../../server/protocol/apis/metadata.js';
+import { HeartbeatApi } from '../../../server/protocol/apis/heartbeat.js';
+import type { Handler } from '../../../server/handlers/registry.js';
 import { decodeMessage, encodeMessage } from '../../../server/protocol/codec.js';
 import type { InVersions, RequestOf, ResponseOf } from '../../../server/protocol/message-types.js';
 import { ProtocolReader } from '../../../server/protocol/reader.js';
@@ -83,5 +85,34 @@ describe('message types derived from the schemas', () => {
     void [missing, misspelt, badNested];
     expect(withOptional.throttleTimeMs).toBe(5);
     expect(nested.brokers[0]!.port).toBe(9092);
+  });
+
+  it('a handler answers with its API’s response type: a misspelt or missing field does not compile', () => {
+    const heartbeat: Handler<typeof HeartbeatApi> = {
+      api: HeartbeatApi,
+      handle: (request) => ({ throttleTimeMs: 0, errorCode: request.generationId < 0 ? 22 : 0 }),
+    };
+    const misspelt: Handler<typeof HeartbeatApi> = {
+      api: HeartbeatApi,
+      // @ts-expect-error errorCod is not a Heartbeat response field
+      handle: () => ({ throttleTimeMs: 0, errorCod: 0 }),
+    };
+    const missing: Handler<typeof HeartbeatApi> = {
+      api: HeartbeatApi,
+      // @ts-expect-error errorCode is in every version of Heartbeat's response
+      handle: () => ({ throttleTimeMs: 0 }),
+    };
+    const wrongField: Handler<typeof HeartbeatApi> = {
+      api: HeartbeatApi,
+      // @ts-expect-error a request field the API does not have cannot be read
+      handle: (request) => ({ errorCode: request.generation }),
+    };
+    void [misspelt, missing, wrongField];
+    expect(
+      heartbeat.handle({ groupId: 'g', generationId: -1, memberId: 'm', groupInstanceId: null }, 0, {
+        header: { apiKey: 12, apiVersion: 0, correlationId: 1, clientId: null },
+        connection: undefined,
+      }),
+    ).toEqual({ throttleTimeMs: 0, errorCode: 22 });
   });
 });
