@@ -5,6 +5,21 @@ import { TopicStore } from '../../server/cluster/topic-store.js';
 import { ErrorCode } from '../../server/protocol/error-codes.js';
 import { startBroker, type RunningBroker } from '../helpers/broker-fixture.js';
 import { ProtocolClient } from '../helpers/protocol-client.js';
+import { waitFor } from '../helpers/wait-for.js';
+
+/**
+ * Watches the broker's long-poll waiters (every broker's: they share the class). `parked(test)`
+ * resolves once a Fetch has started waiting on keys that pass `test`: from then on only an
+ * append, a deleted topic, a stop or its max wait can answer it.
+ */
+function watchLongPolls() {
+  const wait = vi.spyOn(AppendWaiters.prototype, 'wait');
+  return {
+    parked: (test: (keys: readonly string[]) => boolean, what: string) =>
+      waitFor(() => wait.mock.calls.some(([keys]) => test(keys)), { what: `a Fetch parked ${what}` }),
+    restore: () => wait.mockRestore(),
+  };
+}
 
 /** One test per bug found in the broker review, each named for what broke. */
 describe('broker regressions', () => {
@@ -112,6 +127,7 @@ describe('broker regressions', () => {
   it('a topic deleted while a long-poll fetch waits on it answers the fetch at once', async () => {
     expect(await createTopic('vanishing')).toBe(ErrorCode.NONE);
     const poller = await ProtocolClient.connect(kiln.bootstrap);
+    const longPolls = watchLongPolls();
     const started = Date.now();
     const fetch = poller.request(1, 11, {
       replicaId: -1,
@@ -127,10 +143,15 @@ describe('broker regressions', () => {
       forgottenTopicsData: [],
       rackId: '',
     });
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Deleted only once the fetch waits: deleted before, it would fail at once without waiting.
+    try {
+      await longPolls.parked((keys) => keys.includes('vanishing-0'), "on 'vanishing-0'");
+    } finally {
+      longPolls.restore();
+    }
     expect(await deleteTopic('vanishing')).toBe(ErrorCode.NONE);
     const response = await fetch;
-    expect(Date.now() - started).toBeLessThan(4000);
+    expect(Date.now() - started).toBeLessThan(4000); // well before its 8 s max wait
     expect(JSON.stringify(response.responses)).toContain(
       `"errorCode":${ErrorCode.UNKNOWN_TOPIC_OR_PARTITION}`,
     );
@@ -173,6 +194,7 @@ describe('broker regressions', () => {
   it('a broker stops while a Fetch with no partitions long-polls', { timeout: 30_000 }, async () => {
     const other = await startBroker();
     const poller = await ProtocolClient.connect(other.bootstrap);
+    const longPolls = watchLongPolls();
     const fetch = poller
       .request(1, 11, {
         replicaId: -1,
@@ -187,7 +209,13 @@ describe('broker regressions', () => {
         rackId: '',
       })
       .catch(() => undefined);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Stopped only once the fetch waits (on no key at all): stopped before, the fetch would
+    // never start waiting and the test would prove nothing.
+    try {
+      await longPolls.parked((keys) => keys.length === 0, 'on no partitions');
+    } finally {
+      longPolls.restore();
+    }
     await other.stop();
     poller.close();
     await fetch;

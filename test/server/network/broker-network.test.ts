@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { apiSchema } from '../../../server/protocol/apis/index.js';
+import { AppendWaiters } from '../../../server/cluster/append-waiters.js';
 import { ApiVersionsApi } from '../../../server/protocol/apis/api-versions.js';
 import { decodeMessage, encodeMessage, type Message } from '../../../server/protocol/codec.js';
 import { ProtocolReader } from '../../../server/protocol/reader.js';
@@ -11,6 +12,7 @@ import { batchOf } from '../../helpers/log-fixtures.js';
 import { ProtocolClient } from '../../helpers/protocol-client.js';
 import { seededRandom } from '../../helpers/seeded-random.js';
 import { fixturePath } from '../../helpers/produce-request.js';
+import { waitFor } from '../../helpers/wait-for.js';
 
 /** A whole frame, size prefix included. */
 function frame(build: (w: ProtocolWriter) => unknown): Buffer {
@@ -30,17 +32,53 @@ function requestFrame(apiKey: number, version: number, body: Message, correlatio
   });
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * What happens next on a connection: a response frame, the connection closing, or nothing within
+ * `timeoutMs`. It answers as soon as a frame or the close arrives; where one of those is expected
+ * the deadline only bounds a failing test, so it is generous.
+ */
+async function outcome(
+  client: ProtocolClient,
+  timeoutMs = 10_000,
+): Promise<'closed' | 'response' | 'nothing'> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      client.nextFrame().then(() => 'response' as const),
+      client.closed.then(() => 'closed' as const),
+      new Promise<'nothing'>((resolve) => (timer = setTimeout(() => resolve('nothing'), timeoutMs))),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
-/** What happens next on a connection: a response frame, the connection closing, or nothing in time. */
-async function outcome(client: ProtocolClient, timeoutMs = 2000): Promise<'closed' | 'response' | 'nothing'> {
-  return Promise.race([
-    client.nextFrame().then(() => 'response' as const),
-    client.closed.then(() => 'closed' as const),
-    sleep(timeoutMs).then(() => 'nothing' as const),
-  ]);
+/**
+ * Watches the broker's long-poll waiters (every broker's: they share the class). `parked(key)`
+ * resolves once a Fetch has started waiting for an append to `key` (`${topic}-${partition}`):
+ * from then on only an append, a stop or its max wait can answer it.
+ */
+function watchLongPolls() {
+  const wait = vi.spyOn(AppendWaiters.prototype, 'wait');
+  return {
+    parked: (key: string) =>
+      waitFor(() => wait.mock.calls.some(([keys]) => keys.includes(key)), {
+        what: `a Fetch parked on ${key}`,
+      }),
+    restore: () => wait.mockRestore(),
+  };
+}
+
+/** The connections the broker holds open (its listener is private: tests look inside). */
+function brokerConnections(kiln: RunningBroker): number {
+  return kiln.broker['listener']!.connectionCount;
+}
+
+/** Writes bytes and resolves once the socket has handed them to the kernel. */
+function sendRawFlushed(client: ProtocolClient, bytes: Buffer): Promise<void> {
+  return new Promise((resolve, reject) =>
+    client.socket.write(bytes, (err) => (err ? reject(err) : resolve())),
+  );
 }
 
 async function metadataOn(client: ProtocolClient): Promise<Message> {
@@ -62,13 +100,13 @@ async function expectServing(kiln: RunningBroker): Promise<void> {
 async function createTopic(kiln: RunningBroker, name: string): Promise<void> {
   const client = await ProtocolClient.connect(kiln.bootstrap);
   try {
-    for (let attempt = 0; attempt < 50; attempt++) {
-      const metadata = await client.request(3, 4, { topics: [{ name }], allowAutoTopicCreation: true });
-      const topic = (metadata.topics as Message[])[0]!;
-      if (topic.errorCode === 0) return;
-      await sleep(20);
-    }
-    throw new Error(`topic ${name} not created`);
+    await waitFor(
+      async () => {
+        const metadata = await client.request(3, 4, { topics: [{ name }], allowAutoTopicCreation: true });
+        return (metadata.topics as Message[])[0]!.errorCode === 0;
+      },
+      { intervalMs: 20, what: `topic ${name} to have a leader` },
+    );
   } finally {
     client.close();
   }
@@ -261,10 +299,14 @@ describe('the network layer of a real broker', () => {
   });
 
   it('survives clients that go away in the middle of a request', async () => {
+    const connectionsBefore = brokerConnections(kiln);
     for (let cut = 1; cut < 30; cut += 3) {
       const client = await ProtocolClient.connect(kiln.bootstrap);
-      client.sendRaw(requestFrame(3, 1, { topics: [{ name: 'net-records' }] }).subarray(0, cut));
-      await sleep(5);
+      // Gone only once the partial frame has left: destroyed sooner, the bytes could be dropped.
+      await sendRawFlushed(
+        client,
+        requestFrame(3, 1, { topics: [{ name: 'net-records' }] }).subarray(0, cut),
+      );
       client.close();
     }
     // Half-closed: the client ends its side after part of a frame.
@@ -273,13 +315,22 @@ describe('the network layer of a real broker', () => {
     expect(await outcome(half)).toBe('closed');
     // Gone with a long poll pending, and gone right after sending a request.
     const polling = await ProtocolClient.connect(kiln.bootstrap);
-    polling.sendRaw(requestFrame(1, 4, fetchRequest('net-records', 5000, 1 << 30)));
-    const quick = await ProtocolClient.connect(kiln.bootstrap);
-    quick.sendRaw(requestFrame(3, 1, { topics: [] }));
-    quick.close();
-    await sleep(50);
+    const longPolls = watchLongPolls();
+    try {
+      polling.sendRaw(requestFrame(1, 4, fetchRequest('net-records', 5000, 1 << 30)));
+      const quick = await ProtocolClient.connect(kiln.bootstrap);
+      await sendRawFlushed(quick, requestFrame(3, 1, { topics: [] }));
+      quick.close();
+      await longPolls.parked('net-records-0');
+    } finally {
+      longPolls.restore();
+    }
     polling.close();
-    await sleep(20);
+    // The broker lets go of every connection that went away, the parked fetch's included ...
+    await waitFor(() => brokerConnections(kiln) <= connectionsBefore, {
+      what: `the broker to close the connections that went away (${brokerConnections(kiln)} open)`,
+    });
+    // ... and serves the next one.
     await expectServing(kiln);
   });
 
@@ -312,6 +363,9 @@ describe('the network layer of a real broker', () => {
               });
             }
             client.sendRaw(bytes);
+            // A bounded wait, on purpose: garbage may leave the broker waiting for the rest of a
+            // frame, and "nothing" has no event to await. Every outcome is acceptable; what is
+            // tested is that the broker still serves afterwards.
             outcomes[await outcome(client, 100)]++;
           } finally {
             client.close();
@@ -365,10 +419,11 @@ describe('the network layer of a real broker', () => {
     await createTopic(kiln, 'net-longpoll');
     const consumer = await ProtocolClient.connect(kiln.bootstrap);
     const producer = await ProtocolClient.connect(kiln.bootstrap);
+    const longPolls = watchLongPolls();
     try {
-      const started = Date.now();
+      const maxWaitMs = 20_000;
       const finished: string[] = [];
-      const first = consumer.request(1, 4, fetchRequest('net-longpoll', 5000)).then((r) => {
+      const first = consumer.request(1, 4, fetchRequest('net-longpoll', maxWaitMs)).then((r) => {
         finished.push('long poll');
         return { response: r, at: Date.now() };
       });
@@ -376,17 +431,22 @@ describe('the network layer of a real broker', () => {
         finished.push('behind');
         return { response: r, at: Date.now() };
       });
-      await sleep(200);
+      // Parked in the broker: the empty partition did not answer it (a fetch answered at once
+      // would never wait, and this would time out). Neither is answered yet; had the one behind
+      // been sent first, the client would have failed the long poll on its correlation id.
+      await longPolls.parked('net-longpoll-0');
       expect(finished).toEqual([]);
+      const producing = Date.now();
       expect(partitionError(await produce(producer, 'net-longpoll', batchOf(3, 'lp')))).toBe(0);
       const a = await first;
       const b = await second;
-      expect(a.at - started).toBeLessThan(2000);
-      expect(a.at - started).toBeGreaterThanOrEqual(150);
+      // Woken by the append, not by its max wait running out; answered with what was appended.
+      expect(a.at - producing).toBeLessThan(maxWaitMs / 2);
       expect(fetchedRecords(a.response).length).toBeGreaterThan(0);
       expect(finished).toEqual(['long poll', 'behind']);
       expect(b.at).toBeGreaterThanOrEqual(a.at);
     } finally {
+      longPolls.restore();
       consumer.close();
       producer.close();
     }
@@ -397,15 +457,17 @@ describe('stopping a broker', () => {
   it('answers a pending long-poll Fetch (or closes) and stops within two seconds', async () => {
     const kiln = await startBroker();
     let stopped = false;
+    const longPolls = watchLongPolls();
     try {
       await createTopic(kiln, 'net-stop');
       const client = await ProtocolClient.connect(kiln.bootstrap);
-      const answer = client.request(1, 4, fetchRequest('net-stop', 5000)).then(
+      const answer = client.request(1, 4, fetchRequest('net-stop', 20_000)).then(
         () => 'answered',
         () => 'failed',
       );
       const closed = client.closed.then(() => 'closed');
-      await sleep(200);
+      // Stopped only once the fetch waits: a stop before it arrived would test nothing.
+      await longPolls.parked('net-stop-0');
       const started = Date.now();
       await kiln.stop();
       stopped = true;
@@ -413,6 +475,7 @@ describe('stopping a broker', () => {
       expect(await Promise.race([answer, closed])).toBe('answered');
       client.close();
     } finally {
+      longPolls.restore();
       if (!stopped) await kiln.stop();
     }
   });

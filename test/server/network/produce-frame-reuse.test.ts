@@ -6,6 +6,7 @@ import { buildBatch } from '../../../engine/index.js';
 import { startBroker, type RunningBroker } from '../../helpers/broker-fixture.js';
 import { ProtocolClient } from '../../helpers/protocol-client.js';
 import { seededRandom } from '../../helpers/seeded-random.js';
+import { waitFor } from '../../helpers/wait-for.js';
 
 describe('reused produce frame buffers', () => {
   let kiln: RunningBroker;
@@ -26,8 +27,23 @@ describe('reused produce frame buffers', () => {
       ProtocolClient.connect(kiln.bootstrap),
       ProtocolClient.connect(kiln.bootstrap),
     ]);
-    await clients[0]!.request(3, 4, { topics: [{ name: 'reuse' }], allowAutoTopicCreation: true });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Auto-created by the first Metadata, which answers LEADER_NOT_AVAILABLE; produced to once
+    // both partitions have a leader.
+    await waitFor(
+      async () => {
+        const metadata = await clients[0]!.request(3, 4, {
+          topics: [{ name: 'reuse' }],
+          allowAutoTopicCreation: true,
+        });
+        const topic = (metadata.topics as { errorCode: number; partitions: { errorCode: number }[] }[])[0]!;
+        return (
+          topic.errorCode === 0 &&
+          topic.partitions.length === 2 &&
+          topic.partitions.every((p) => p.errorCode === 0)
+        );
+      },
+      { intervalMs: 20, what: "topic 'reuse' to have leaders" },
+    );
     const sent: Buffer[][] = [[], []];
     const pending: Promise<unknown>[] = [];
     for (let i = 0; i < 40; i++) {
