@@ -18,7 +18,7 @@ import { ErrorCode } from '../protocol/error-codes.js';
 import { FetchApi } from '../protocol/apis/fetch.js';
 import { errorCodeFor, isClientError } from '../engine-errors.js';
 import type { Connection } from '../network/connection.js';
-import type { Handler } from './registry.js';
+import { reply, type Handler } from './registry.js';
 
 type FetchTopic = RequestOf<typeof FetchApi>['topics'][number];
 type FetchedTopic = ResponseOf<typeof FetchApi>['responses'][number];
@@ -45,7 +45,12 @@ export function fetchHandler(broker: BrokerContext, waiters: AppendWaiters): Han
         await waiters.wait(keys, deadline - Date.now());
         result = await collect(broker, topics, byId, maxBytes, readCommitted, context.connection);
       }
-      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses: result.responses };
+      return reply(FetchApi, {
+        throttleTimeMs: 0,
+        errorCode: ErrorCode.NONE,
+        sessionId: 0,
+        responses: result.responses,
+      });
     },
   };
 }

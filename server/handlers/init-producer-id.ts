@@ -18,7 +18,7 @@ import type { BrokerContext } from '../broker-context.js';
 import type { ProducerIdAllocator } from '../cluster/producer-ids.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { InitProducerIdApi } from '../protocol/apis/init-producer-id.js';
-import type { Handler } from './registry.js';
+import { reply, type Handler } from './registry.js';
 
 /** How long a transactional id's refusal is not logged again. */
 export const TRANSACTION_WARNING_INTERVAL_MS = 60_000;
@@ -47,25 +47,30 @@ export function initProducerIdHandler(
       const { transactionalId } = request;
       if (transactionalId !== null && transactionalId !== '') {
         warnOnce(transactionalId, context.header.clientId);
-        return {
+        return reply(InitProducerIdApi, {
           throttleTimeMs: 0,
           errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
           producerId: -1,
           producerEpoch: -1,
-        };
+        });
       }
       try {
-        return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId: ids.allocate(), producerEpoch: 0 };
+        return reply(InitProducerIdApi, {
+          throttleTimeMs: 0,
+          errorCode: ErrorCode.NONE,
+          producerId: ids.allocate(),
+          producerEpoch: 0,
+        });
       } catch (err) {
         // The next block could not be recorded (a full disk): no id is handed out unrecorded. The
         // error is retriable; the client asks again.
         broker.log.error({ err }, 'cannot record a block of producer ids');
-        return {
+        return reply(InitProducerIdApi, {
           throttleTimeMs: 0,
           errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE,
           producerId: -1,
           producerEpoch: -1,
-        };
+        });
       }
     },
   };

@@ -10,7 +10,7 @@ import type { ResponseOf } from '../protocol/message-types.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { ListOffsetsApi } from '../protocol/apis/list-offsets.js';
 import { errorCodeFor } from '../engine-errors.js';
-import type { Handler } from './registry.js';
+import { reply, type Handler } from './registry.js';
 
 type ListedTopic = ResponseOf<typeof ListOffsetsApi>['topics'][number];
 type ListedPartition = ListedTopic['partitions'][number];
@@ -59,7 +59,7 @@ export function listOffsetsHandler(broker: BrokerContext): Handler<typeof ListOf
         }
         topics.push({ name: t.name, partitions });
       }
-      return { throttleTimeMs: 0, topics };
+      return reply(ListOffsetsApi, { throttleTimeMs: 0, topics });
     },
   };
 }

@@ -10,7 +10,7 @@ import type { TopicInfo } from '../cluster/topic-store.js';
 import type { RequestOf, ResponseOf } from '../protocol/message-types.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { MetadataApi } from '../protocol/apis/metadata.js';
-import type { Handler } from './registry.js';
+import { reply, type Handler } from './registry.js';
 
 const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
 
@@ -30,7 +30,7 @@ export function metadataHandler(broker: BrokerContext): Handler<typeof MetadataA
       } else {
         for (const entry of requested) topics.push(lookup(broker, entry, request.allowAutoTopicCreation));
       }
-      return {
+      return reply(MetadataApi, {
         throttleTimeMs: 0,
         brokers: [
           { nodeId: broker.nodeId, host: broker.advertised.host, port: broker.advertised.port, rack: null },
@@ -38,7 +38,7 @@ export function metadataHandler(broker: BrokerContext): Handler<typeof MetadataA
         clusterId: broker.clusterId,
         controllerId: broker.nodeId,
         topics,
-      };
+      });
     },
   };
 }

@@ -13,7 +13,7 @@ import { ProduceApi } from '../protocol/apis/produce.js';
 import { errorCodeFor, isClientError } from '../engine-errors.js';
 import { toTopicCodec } from './recompress.js';
 import { RecordBatch, validateBatch } from '../../engine/index.js';
-import type { Handler } from './registry.js';
+import { reply, type Handler, type Reply } from './registry.js';
 
 type ProduceRequest = RequestOf<typeof ProduceApi>;
 type PartitionData = ProduceRequest['topicData'][number]['partitionData'][number];
@@ -24,7 +24,7 @@ export function produceHandler(broker: BrokerContext, waiters: AppendWaiters): H
   // Requests on one connection are appended in the order they arrived, as Kafka does: a request
   // that must wait (recompression in the worker pool, several partitions) holds back the next.
   const inOrder = new WeakMap<object, Promise<unknown>>();
-  const produce = async (request: ProduceRequest): Promise<ResponseOf<typeof ProduceApi> | null> => {
+  const produce = async (request: ProduceRequest): Promise<Reply<typeof ProduceApi> | null> => {
     const { acks } = request;
     const responses: ProducedTopic[] = [];
     for (const topicData of request.topicData) {
@@ -38,7 +38,7 @@ export function produceHandler(broker: BrokerContext, waiters: AppendWaiters): H
       }
       responses.push({ name: topicData.name, partitionResponses });
     }
-    return acks === 0 ? null : { responses, throttleTimeMs: 0 };
+    return acks === 0 ? null : reply(ProduceApi, { responses, throttleTimeMs: 0 });
   };
   return {
     api: ProduceApi,

@@ -21,7 +21,7 @@ import {
 } from '../protocol/headers.js';
 import { ProtocolError } from '../protocol/protocol-error.js';
 import { ProtocolReader } from '../protocol/reader.js';
-import type { RequestOf, ResponseOf } from '../protocol/message-types.js';
+import type { Exact, RequestOf, ResponseOf } from '../protocol/message-types.js';
 import { inRange, type ApiDef } from '../protocol/schema.js';
 import { ProtocolWriter } from '../protocol/writer.js';
 
@@ -31,8 +31,9 @@ export interface RequestContext {
 }
 
 /**
- * A handler of API `A`: it gets the request typed from A's schema and must answer with A's response
- * type (message-types.ts), so a missing or misspelt response field does not compile.
+ * A handler of API `A`: it gets the request typed from A's schema and answers with `reply(A, body)`,
+ * which checks the body against A's response type (message-types.ts) at every depth, so a missing
+ * or misspelt response field does not compile.
  */
 export interface Handler<A extends ApiDef> {
   api: A;
@@ -42,7 +43,7 @@ export interface Handler<A extends ApiDef> {
    */
   requestCopied?: boolean;
   /** Returns the response body, or null when no response is sent (Produce with acks=0). */
-  handle(request: RequestOf<A>, version: number, context: RequestContext): Answer<ResponseOf<A>>;
+  handle(request: RequestOf<A>, version: number, context: RequestContext): Answer<Reply<A>>;
 }
 
 /**
@@ -56,6 +57,23 @@ export interface AnyHandler {
 }
 
 type Answer<R> = R | null | Promise<R | null>;
+
+declare const checked: unique symbol;
+
+/** A response of `A` that went through reply(), the only maker of one. */
+export type Reply<A extends ApiDef> = ResponseOf<A> & { readonly [checked]: A };
+
+/**
+ * A handler's answer: `body` must be a response of `api` with no field the schema lacks, at any
+ * depth (Exact); the value is `body` itself.
+ */
+export function reply<A extends ApiDef, R extends ResponseOf<A>>(
+  api: A,
+  body: R & Exact<R, ResponseOf<A>>,
+): Reply<A> {
+  void api;
+  return body as unknown as Reply<A>;
+}
 
 export class HandlerRegistry {
   private readonly handlers = new Map<number, AnyHandler>();

@@ -114,3 +114,22 @@ export type RequestToSend<A extends ApiDef, V extends number = never> = Shape<A[
 
 /** A decoded response of `A`, as a client reads it. */
 export type ResponseReceived<A extends ApiDef, V extends number = never> = Shape<A['response'], 'decoded', V>;
+
+/**
+ * `T` with every field that `S` does not have turned to `never`, at every depth (structs and arrays
+ * of structs), so that `T & Exact<T, S>` accepts a value of `T` only when it has no field `S`
+ * lacks. The compiler checks extra fields of an object literal only where the literal is written
+ * against a declared type; a response built in several steps (a `map` callback's objects, say)
+ * escapes that check, and a misspelt optional field would be written as its default.
+ */
+export type Exact<T, S> = T extends readonly (infer E)[]
+  ? [NonNullable<S>] extends [readonly (infer SE)[]]
+    ? Exact<E, SE>[]
+    : T
+  : T extends Buffer
+    ? T
+    : T extends object
+      ? [NonNullable<S>] extends [object]
+        ? { [K in keyof T]: K extends keyof NonNullable<S> ? Exact<T[K], NonNullable<S>[K]> : never }
+        : T
+      : T;

@@ -15,7 +15,7 @@ import type { BrokerContext } from '../../broker-context.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { AlterConfigsApi } from '../../protocol/apis/alter-configs.js';
 import type { RequestOf, ResponseOf } from '../../protocol/message-types.js';
-import type { Handler } from '../registry.js';
+import { reply, type Handler } from '../registry.js';
 import { alterableResource, duplicateKeysError, replaceValues } from './config-changes.js';
 
 type AlterResource = RequestOf<typeof AlterConfigsApi>['resources'][number];
@@ -44,7 +44,7 @@ export function alterConfigsHandler(broker: BrokerContext): Handler<typeof Alter
           resourceName: resource.resourceName,
         };
       });
-      return { throttleTimeMs: 0, responses };
+      return reply(AlterConfigsApi, { throttleTimeMs: 0, responses });
     },
   };
 }

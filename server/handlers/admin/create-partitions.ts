@@ -11,7 +11,7 @@ import type { BrokerContext } from '../../broker-context.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { CreatePartitionsApi } from '../../protocol/apis/create-partitions.js';
 import type { RequestOf, ResponseOf } from '../../protocol/message-types.js';
-import type { Handler } from '../registry.js';
+import { reply, type Handler } from '../registry.js';
 
 type CreatePartitionsTopic = RequestOf<typeof CreatePartitionsApi>['topics'][number];
 type Result = ResponseOf<typeof CreatePartitionsApi>['results'][number];
@@ -29,7 +29,7 @@ export function createPartitionsHandler(broker: BrokerContext): Handler<typeof C
           ? result(topic.name, ErrorCode.INVALID_REQUEST, 'Duplicate topic in request.')
           : growOne(broker, topic, validateOnly),
       );
-      return { throttleTimeMs: 0, results };
+      return reply(CreatePartitionsApi, { throttleTimeMs: 0, results });
     },
   };
 }

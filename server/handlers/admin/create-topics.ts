@@ -12,7 +12,7 @@ import type { BrokerContext } from '../../broker-context.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { CreateTopicsApi } from '../../protocol/apis/create-topics.js';
 import type { RequestOf, ResponseOf } from '../../protocol/message-types.js';
-import type { Handler } from '../registry.js';
+import { reply, type Handler } from '../registry.js';
 import { topicConfigEntries } from './config-entries.js';
 
 const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
@@ -33,7 +33,7 @@ export function createTopicsHandler(broker: BrokerContext): Handler<typeof Creat
           ? failed(topic.name, ErrorCode.INVALID_REQUEST, 'Duplicate topic name.')
           : createOne(broker, topic, validateOnly),
       );
-      return { throttleTimeMs: 0, topics };
+      return reply(CreateTopicsApi, { throttleTimeMs: 0, topics });
     },
   };
 }

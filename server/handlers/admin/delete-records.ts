@@ -12,7 +12,7 @@ import { ErrorCode } from '../../protocol/error-codes.js';
 import { DeleteRecordsApi } from '../../protocol/apis/delete-records.js';
 import { errorCodeFor, isClientError } from '../../engine-errors.js';
 import type { ResponseOf } from '../../protocol/message-types.js';
-import type { Handler } from '../registry.js';
+import { reply, type Handler } from '../registry.js';
 
 /** The offset that stands for the high watermark. */
 const HIGH_WATERMARK = -1;
@@ -27,7 +27,7 @@ export function deleteRecordsHandler(broker: BrokerContext): Handler<typeof Dele
         name: t.name,
         partitions: t.partitions.map((p) => deleteBefore(broker, t.name, p.partitionIndex, p.offset)),
       }));
-      return { throttleTimeMs: 0, topics };
+      return reply(DeleteRecordsApi, { throttleTimeMs: 0, topics });
     },
   };
 }

@@ -11,7 +11,7 @@ import type { BrokerContext } from '../../broker-context.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { DeleteTopicsApi } from '../../protocol/apis/delete-topics.js';
 import type { RequestOf, ResponseOf } from '../../protocol/message-types.js';
-import type { Handler } from '../registry.js';
+import { reply, type Handler } from '../registry.js';
 
 const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
 /** The first version that knows TOPIC_DELETION_DISABLED. */
@@ -35,7 +35,7 @@ export function deleteTopicsHandler(broker: BrokerContext): Handler<typeof Delet
         done.set(key, result);
         return result;
       });
-      return { throttleTimeMs: 0, responses };
+      return reply(DeleteTopicsApi, { throttleTimeMs: 0, responses });
     },
   };
 }

@@ -9,7 +9,7 @@
 import type { BrokerContext } from '../../broker-context.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { DescribeClusterApi } from '../../protocol/apis/describe-cluster.js';
-import type { Handler } from '../registry.js';
+import { reply, type Handler } from '../registry.js';
 
 const EndpointType = { BROKER: 1, CONTROLLER: 2 } as const;
 
@@ -34,15 +34,15 @@ export function describeClusterHandler(broker: BrokerContext): Handler<typeof De
         clusterAuthorizedOperations: OPERATIONS_NOT_REQUESTED,
       };
       if (endpointType !== EndpointType.BROKER && endpointType !== EndpointType.CONTROLLER) {
-        return {
+        return reply(DescribeClusterApi, {
           ...base,
           errorCode: ErrorCode.INVALID_REQUEST,
           errorMessage: `Unknown endpoint type ${endpointType}`,
           controllerId: -1,
           brokers: [],
-        };
+        });
       }
-      return {
+      return reply(DescribeClusterApi, {
         ...base,
         errorCode: ErrorCode.NONE,
         errorMessage: null,
@@ -53,7 +53,7 @@ export function describeClusterHandler(broker: BrokerContext): Handler<typeof De
         clusterAuthorizedOperations: request.includeClusterAuthorizedOperations
           ? CLUSTER_OPERATIONS
           : OPERATIONS_NOT_REQUESTED,
-      };
+      });
     },
   };
 }

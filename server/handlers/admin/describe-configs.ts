@@ -18,7 +18,7 @@ import { topicNameProblem } from '../../cluster/topic-store.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { DescribeConfigsApi } from '../../protocol/apis/describe-configs.js';
 import type { RequestOf, ResponseOf } from '../../protocol/message-types.js';
-import type { Handler } from '../registry.js';
+import { reply, type Handler } from '../registry.js';
 import {
   brokerLevel,
   unknownTopicError,
@@ -53,7 +53,7 @@ export function describeConfigsHandler(broker: BrokerContext): Handler<typeof De
           .map((entry) => describedEntry(entry, includeSynonyms, includeDocumentation));
         return { ...base, errorCode: ErrorCode.NONE, errorMessage: null, configs };
       });
-      return { throttleTimeMs: 0, results };
+      return reply(DescribeConfigsApi, { throttleTimeMs: 0, results });
     },
   };
 }

@@ -13,7 +13,7 @@ import type { BrokerContext } from '../../broker-context.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { DescribeLogDirsApi } from '../../protocol/apis/describe-log-dirs.js';
 import type { RequestOf, ResponseOf } from '../../protocol/message-types.js';
-import type { Handler } from '../registry.js';
+import { reply, type Handler } from '../registry.js';
 
 type DescribableTopic = NonNullable<RequestOf<typeof DescribeLogDirsApi>['topics']>[number];
 type DescribedTopic = ResponseOf<typeof DescribeLogDirsApi>['results'][number]['topics'][number];
@@ -41,7 +41,7 @@ export function describeLogDirsHandler(broker: BrokerContext): Handler<typeof De
           usableBytes: space.usable,
         };
       });
-      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, results };
+      return reply(DescribeLogDirsApi, { throttleTimeMs: 0, errorCode: ErrorCode.NONE, results });
     },
   };
 }

@@ -24,7 +24,7 @@ import { BROKER_PROPERTY } from '../../config/broker-properties.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { IncrementalAlterConfigsApi } from '../../protocol/apis/incremental-alter-configs.js';
 import type { RequestOf, ResponseOf } from '../../protocol/message-types.js';
-import type { Handler } from '../registry.js';
+import { reply, type Handler } from '../registry.js';
 import {
   alterableResource,
   currentValues,
@@ -60,7 +60,7 @@ export function incrementalAlterConfigsHandler(
           resourceName: resource.resourceName,
         };
       });
-      return { throttleTimeMs: 0, responses };
+      return reply(IncrementalAlterConfigsApi, { throttleTimeMs: 0, responses });
     },
   };
 }

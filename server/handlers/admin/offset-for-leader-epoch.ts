@@ -14,7 +14,7 @@ import type { BrokerContext } from '../../broker-context.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { OffsetForLeaderEpochApi } from '../../protocol/apis/offset-for-leader-epoch.js';
 import type { RequestOf, ResponseOf } from '../../protocol/message-types.js';
-import type { Handler } from '../registry.js';
+import { reply, type Handler } from '../registry.js';
 
 /** The only leader epoch a partition on this node ever has. */
 export const LEADER_EPOCH = 0;
@@ -32,7 +32,7 @@ export function offsetForLeaderEpochHandler(broker: BrokerContext): Handler<type
         topic: t.topic,
         partitions: t.partitions.map((p) => endOffsetFor(broker, t.topic, p)),
       }));
-      return { throttleTimeMs: 0, topics };
+      return reply(OffsetForLeaderEpochApi, { throttleTimeMs: 0, topics });
     },
   };
 }

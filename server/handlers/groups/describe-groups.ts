@@ -4,14 +4,14 @@
  */
 import type { GroupCoordinator } from '../../group/group-coordinator.js';
 import { DescribeGroupsApi } from '../../protocol/apis/describe-groups.js';
-import type { Handler } from '../registry.js';
+import { reply, type Handler } from '../registry.js';
 
 export function describeGroupsHandler(coordinator: GroupCoordinator): Handler<typeof DescribeGroupsApi> {
   return {
     api: DescribeGroupsApi,
     handle(request) {
       const groups = request.groups.map((groupId) => coordinator.describeGroup(groupId));
-      return { throttleTimeMs: 0, groups };
+      return reply(DescribeGroupsApi, { throttleTimeMs: 0, groups });
     },
   };
 }

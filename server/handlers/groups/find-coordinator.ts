@@ -14,7 +14,7 @@ import type { BrokerContext } from '../../broker-context.js';
 import type { GroupCoordinator } from '../../group/group-coordinator.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { FindCoordinatorApi } from '../../protocol/apis/find-coordinator.js';
-import type { Handler } from '../registry.js';
+import { reply, type Handler } from '../registry.js';
 
 const GROUP_KEY = 0;
 const TRANSACTION_KEY = 1;
@@ -62,9 +62,9 @@ export function findCoordinatorHandler(
           key,
           ...answer(keyType),
         }));
-        return { throttleTimeMs: 0, coordinators };
+        return reply(FindCoordinatorApi, { throttleTimeMs: 0, coordinators });
       }
-      return { throttleTimeMs: 0, ...answer(keyType) };
+      return reply(FindCoordinatorApi, { throttleTimeMs: 0, ...answer(keyType) });
     },
   };
 }

@@ -1,7 +1,7 @@
 /** Heartbeat: keeps a member alive; REBALANCE_IN_PROGRESS tells it to rejoin. */
 import type { GroupCoordinator } from '../../group/group-coordinator.js';
 import { HeartbeatApi } from '../../protocol/apis/heartbeat.js';
-import type { Handler } from '../registry.js';
+import { reply, type Handler } from '../registry.js';
 
 export function heartbeatHandler(coordinator: GroupCoordinator): Handler<typeof HeartbeatApi> {
   return {
@@ -13,7 +13,7 @@ export function heartbeatHandler(coordinator: GroupCoordinator): Handler<typeof 
         request.groupInstanceId,
         request.generationId,
       );
-      return { throttleTimeMs: 0, errorCode };
+      return reply(HeartbeatApi, { throttleTimeMs: 0, errorCode });
     },
   };
 }

@@ -5,7 +5,7 @@
  */
 import type { GroupCoordinator } from '../../group/group-coordinator.js';
 import { JoinGroupApi } from '../../protocol/apis/join-group.js';
-import type { Handler } from '../registry.js';
+import { reply, type Handler } from '../registry.js';
 import { clientHostOf } from './client-host.js';
 
 export function joinGroupHandler(coordinator: GroupCoordinator): Handler<typeof JoinGroupApi> {
@@ -24,12 +24,12 @@ export function joinGroupHandler(coordinator: GroupCoordinator): Handler<typeof 
         protocols: request.protocols,
         requireKnownMemberId: version >= 4,
       });
-      return {
+      return reply(JoinGroupApi, {
         throttleTimeMs: 0,
         ...result,
         protocolName: result.protocolName ?? (version >= 7 ? null : ''),
         skipAssignment: false,
-      };
+      });
     },
   };
 }

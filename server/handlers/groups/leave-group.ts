@@ -5,7 +5,7 @@
 import type { GroupCoordinator } from '../../group/group-coordinator.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { LeaveGroupApi } from '../../protocol/apis/leave-group.js';
-import type { Handler } from '../registry.js';
+import { reply, type Handler } from '../registry.js';
 
 export function leaveGroupHandler(coordinator: GroupCoordinator): Handler<typeof LeaveGroupApi> {
   return {
@@ -20,10 +20,14 @@ export function leaveGroupHandler(coordinator: GroupCoordinator): Handler<typeof
           result.errorCode !== ErrorCode.NONE
             ? result.errorCode
             : (result.members[0]?.errorCode ?? ErrorCode.NONE);
-        return { throttleTimeMs: 0, errorCode };
+        return reply(LeaveGroupApi, { throttleTimeMs: 0, errorCode });
       }
       const result = coordinator.leaveGroup(groupId, request.members);
-      return { throttleTimeMs: 0, errorCode: result.errorCode, members: result.members };
+      return reply(LeaveGroupApi, {
+        throttleTimeMs: 0,
+        errorCode: result.errorCode,
+        members: result.members,
+      });
     },
   };
 }

@@ -5,7 +5,7 @@
 import type { GroupCoordinator } from '../../group/group-coordinator.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { ListGroupsApi } from '../../protocol/apis/list-groups.js';
-import type { Handler } from '../registry.js';
+import { reply, type Handler } from '../registry.js';
 
 export function listGroupsHandler(coordinator: GroupCoordinator): Handler<typeof ListGroupsApi> {
   return {
@@ -15,11 +15,11 @@ export function listGroupsHandler(coordinator: GroupCoordinator): Handler<typeof
       const types = request.typesFilter.map((t) => t.toLowerCase());
       const groups =
         types.length > 0 && !types.includes('classic') ? [] : coordinator.listGroups(request.statesFilter);
-      return {
+      return reply(ListGroupsApi, {
         throttleTimeMs: 0,
         errorCode,
         groups: groups.map((g) => ({ ...g, groupType: 'classic' })),
-      };
+      });
     },
   };
 }

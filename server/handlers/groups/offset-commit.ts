@@ -5,7 +5,7 @@
  */
 import type { GroupCoordinator } from '../../group/group-coordinator.js';
 import { OffsetCommitApi } from '../../protocol/apis/offset-commit.js';
-import type { Handler } from '../registry.js';
+import { reply, type Handler } from '../registry.js';
 
 export function offsetCommitHandler(coordinator: GroupCoordinator): Handler<typeof OffsetCommitApi> {
   return {
@@ -18,7 +18,7 @@ export function offsetCommitHandler(coordinator: GroupCoordinator): Handler<type
         groupInstanceId: request.groupInstanceId,
         topics: request.topics,
       });
-      return { throttleTimeMs: 0, topics };
+      return reply(OffsetCommitApi, { throttleTimeMs: 0, topics });
     },
   };
 }

@@ -5,7 +5,7 @@
  */
 import type { GroupCoordinator } from '../../group/group-coordinator.js';
 import { OffsetFetchApi } from '../../protocol/apis/offset-fetch.js';
-import type { Handler } from '../registry.js';
+import { reply, type Handler } from '../registry.js';
 
 export function offsetFetchHandler(coordinator: GroupCoordinator): Handler<typeof OffsetFetchApi> {
   return {
@@ -16,10 +16,10 @@ export function offsetFetchHandler(coordinator: GroupCoordinator): Handler<typeo
           const result = coordinator.fetchOffsets(g.groupId, g.topics);
           return { groupId: g.groupId, topics: result.topics, errorCode: result.errorCode };
         });
-        return { throttleTimeMs: 0, groups };
+        return reply(OffsetFetchApi, { throttleTimeMs: 0, groups });
       }
       const result = coordinator.fetchOffsets(request.groupId, request.topics);
-      return { throttleTimeMs: 0, topics: result.topics, errorCode: result.errorCode };
+      return reply(OffsetFetchApi, { throttleTimeMs: 0, topics: result.topics, errorCode: result.errorCode });
     },
   };
 }

@@ -4,15 +4,14 @@
  */
 import type { GroupCoordinator, SyncResult } from '../../group/group-coordinator.js';
 import { SyncGroupApi } from '../../protocol/apis/sync-group.js';
-import type { ResponseOf } from '../../protocol/message-types.js';
-import type { Handler } from '../registry.js';
+import { reply, type Handler } from '../registry.js';
 
 export function syncGroupHandler(coordinator: GroupCoordinator): Handler<typeof SyncGroupApi> {
   return {
     api: SyncGroupApi,
     handle({ groupId, ...sync }) {
       const result = coordinator.syncGroup(groupId, sync);
-      const shape = (r: SyncResult): ResponseOf<typeof SyncGroupApi> => ({ throttleTimeMs: 0, ...r });
+      const shape = (r: SyncResult) => reply(SyncGroupApi, { throttleTimeMs: 0, ...r });
       return result instanceof Promise ? result.then(shape) : shape(result);
     },
   };

@@ -5,7 +5,7 @@ import type { BrokerContext } from '../../../server/broker-context.js';
 import type { AppendWaiters } from '../../../server/cluster/append-waiters.js';
 import { apiVersionsHandler } from '../../../server/handlers/api-versions.js';
 import { produceHandler } from '../../../server/handlers/produce.js';
-import { HandlerRegistry, type Handler } from '../../../server/handlers/registry.js';
+import { HandlerRegistry, reply, type Handler } from '../../../server/handlers/registry.js';
 import type { ResponseFrame } from '../../../server/network/connection.js';
 import { ApiVersionsApi } from '../../../server/protocol/apis/api-versions.js';
 import { FetchApi } from '../../../server/protocol/apis/fetch.js';
@@ -28,7 +28,8 @@ function golden(name: string): Buffer {
 function registry(): HandlerRegistry {
   const metadata: Handler<typeof MetadataApi> = {
     api: MetadataApi,
-    handle: () => ({ brokers: [], topics: [], clusterId: 'c', controllerId: 0, throttleTimeMs: 0 }),
+    handle: () =>
+      reply(MetadataApi, { brokers: [], topics: [], clusterId: 'c', controllerId: 0, throttleTimeMs: 0 }),
   };
   const r = new HandlerRegistry();
   return r.register(metadata).register(apiVersionsHandler(r));
@@ -157,13 +158,14 @@ describe('HandlerRegistry', () => {
       const records = mapped.subarray(0, 32 * 1024);
       const r = new HandlerRegistry().register({
         api: FetchApi,
-        handle: () => ({
-          errorCode: 0,
-          sessionId: 0,
-          responses: [
-            { topic: 't', partitions: [{ partitionIndex: 0, errorCode: 0, highWatermark: 1, records }] },
-          ],
-        }),
+        handle: () =>
+          reply(FetchApi, {
+            errorCode: 0,
+            sessionId: 0,
+            responses: [
+              { topic: 't', partitions: [{ partitionIndex: 0, errorCode: 0, highWatermark: 1, records }] },
+            ],
+          }),
       } satisfies Handler<typeof FetchApi>);
       const writer = new ProtocolWriter();
       writer.int16(FetchApi.key).int16(4).int32(1).string('c');

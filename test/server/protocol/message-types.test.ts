@@ -5,9 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { SyncGroupApi } from '../../../server/protocol/apis/sync-group.js';
-import type { MetadataApi } from '../../../server/protocol/apis/metadata.js';
+import { MetadataApi } from '../../../server/protocol/apis/metadata.js';
 import { HeartbeatApi } from '../../../server/protocol/apis/heartbeat.js';
-import type { Handler } from '../../../server/handlers/registry.js';
+import { reply, type Handler } from '../../../server/handlers/registry.js';
 import { decodeMessage, encodeMessage } from '../../../server/protocol/codec.js';
 import type { InVersions, RequestOf, ResponseOf } from '../../../server/protocol/message-types.js';
 import { ProtocolReader } from '../../../server/protocol/reader.js';
@@ -87,32 +87,36 @@ describe('message types derived from the schemas', () => {
     expect(nested.brokers[0]!.port).toBe(9092);
   });
 
-  it('a handler answers with its API’s response type: a misspelt or missing field does not compile', () => {
+  it('a handler answers through reply(): a misspelt or missing field, at any depth, does not compile', () => {
     const heartbeat: Handler<typeof HeartbeatApi> = {
       api: HeartbeatApi,
-      handle: (request) => ({ throttleTimeMs: 0, errorCode: request.generationId < 0 ? 22 : 0 }),
+      handle: (request) =>
+        reply(HeartbeatApi, { throttleTimeMs: 0, errorCode: request.generationId < 0 ? 22 : 0 }),
     };
-    const misspelt: Handler<typeof HeartbeatApi> = {
+    // @ts-expect-error errorCod is not a Heartbeat response field (an optional field misspelt)
+    reply(HeartbeatApi, { errorCode: 0, throtleTimeMs: 0 });
+    // @ts-expect-error errorCode is in every version of Heartbeat's response
+    reply(HeartbeatApi, { throttleTimeMs: 0 });
+    // A response built in steps: the compiler alone checks no extra field of the mapped objects.
+    const brokers = [0, 1].map((nodeId) => ({ nodeId, host: 'h', port: 9092, rak: null }));
+    // @ts-expect-error rak is not a Metadata broker field
+    reply(MetadataApi, { brokers, topics: [] });
+    const bare: Handler<typeof HeartbeatApi> = {
       api: HeartbeatApi,
-      // @ts-expect-error errorCod is not a Heartbeat response field
-      handle: () => ({ throttleTimeMs: 0, errorCod: 0 }),
-    };
-    const missing: Handler<typeof HeartbeatApi> = {
-      api: HeartbeatApi,
-      // @ts-expect-error errorCode is in every version of Heartbeat's response
-      handle: () => ({ throttleTimeMs: 0 }),
+      // @ts-expect-error a plain object is not an answer: only reply() checks it
+      handle: () => ({ throttleTimeMs: 0, errorCode: 0 }),
     };
     const wrongField: Handler<typeof HeartbeatApi> = {
       api: HeartbeatApi,
       // @ts-expect-error a request field the API does not have cannot be read
-      handle: (request) => ({ errorCode: request.generation }),
+      handle: (request) => reply(HeartbeatApi, { errorCode: request.generation }),
     };
-    void [misspelt, missing, wrongField];
-    expect(
-      heartbeat.handle({ groupId: 'g', generationId: -1, memberId: 'm', groupInstanceId: null }, 0, {
-        header: { apiKey: 12, apiVersion: 0, correlationId: 1, clientId: null },
-        connection: undefined,
-      }),
-    ).toEqual({ throttleTimeMs: 0, errorCode: 22 });
+    void [bare, wrongField];
+    const context = {
+      header: { apiKey: 12, apiVersion: 0, correlationId: 1, clientId: null },
+      connection: undefined,
+    };
+    const request = { groupId: 'g', generationId: -1, memberId: 'm', groupInstanceId: null };
+    expect(heartbeat.handle(request, 0, context)).toEqual({ throttleTimeMs: 0, errorCode: 22 });
   });
 });
