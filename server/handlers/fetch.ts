@@ -33,7 +33,8 @@ export function fetchHandler(broker: BrokerContext, waiters: AppendWaiters): Han
     async handle(request, version, context) {
       const { topics, minBytes } = request;
       const maxWaitMs = Math.max(0, request.maxWaitMs);
-      const maxBytes = request.maxBytes > 0 ? request.maxBytes : 0x7fffffff;
+      // A max bytes of 0 is a limit like any other, as in Kafka: the first batch and nothing more.
+      const maxBytes = Math.max(0, request.maxBytes);
       const readCommitted = request.isolationLevel === READ_COMMITTED;
       const byId = version >= 13;
       const deadline = Date.now() + maxWaitMs;
