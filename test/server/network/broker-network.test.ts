@@ -328,7 +328,7 @@ describe('the network layer of a real broker', () => {
     polling.close();
     // The broker lets go of every connection that went away, the parked fetch's included ...
     await waitFor(() => brokerConnections(kiln) <= connectionsBefore, {
-      what: `the broker to close the connections that went away (${brokerConnections(kiln)} open)`,
+      what: `the broker to close the connections that went away (${connectionsBefore} open before)`,
     });
     // ... and serves the next one.
     await expectServing(kiln);
