@@ -6,34 +6,9 @@
  */
 import { InvalidConfigError } from '../errors.js';
 import { parsePropertyValue, propertyText } from './property-value.js';
-import { TOPIC_PROPERTIES, TOPIC_PROPERTY } from './topic-properties.js';
+import { TOPIC_PROPERTIES, TOPIC_PROPERTY, type LogConfig } from './topic-properties.js';
 
-export type CleanupPolicy = 'delete' | 'compact' | 'compact,delete';
-export type TimestampTypeName = 'CreateTime' | 'LogAppendTime';
-
-export interface LogConfig {
-  segmentBytes: number;
-  segmentMs: number;
-  segmentJitterMs: number;
-  segmentIndexBytes: number;
-  indexIntervalBytes: number;
-  retentionMs: number;
-  retentionBytes: number;
-  flushMessages: number;
-  flushMs: number;
-  maxMessageBytes: number;
-  messageTimestampType: TimestampTypeName;
-  messageTimestampDifferenceMaxMs: number;
-  cleanupPolicy: CleanupPolicy;
-  deleteRetentionMs: number;
-  minCompactionLagMs: number;
-  maxCompactionLagMs: number;
-  minCleanableDirtyRatio: number;
-  compressionType: string;
-  fileDeleteDelayMs: number;
-  minInsyncReplicas: number;
-  uncleanLeaderElectionEnable: boolean;
-}
+export type { CleanupPolicy, LogConfig, TimestampTypeName } from './topic-properties.js';
 
 /** The built-in defaults: every registry default, parsed. */
 export const DEFAULT_LOG_CONFIG: Readonly<LogConfig> = Object.freeze(

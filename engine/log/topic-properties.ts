@@ -10,8 +10,35 @@
  * are read only at start. A synonym in minutes or hours carries its unit; Kafka writes the
  * built-in default under one of them (log.retention.hours=168), marked `default`.
  */
-import type { LogConfig } from './log-config.js';
 import { LONG_MAX_TEXT, type ValueSpec } from './property-value.js';
+
+export type CleanupPolicy = 'delete' | 'compact' | 'compact,delete';
+export type TimestampTypeName = 'CreateTime' | 'LogAppendTime';
+
+/** A log's configuration, typed: one field per topic property (the `key` of each below). */
+export interface LogConfig {
+  segmentBytes: number;
+  segmentMs: number;
+  segmentJitterMs: number;
+  segmentIndexBytes: number;
+  indexIntervalBytes: number;
+  retentionMs: number;
+  retentionBytes: number;
+  flushMessages: number;
+  flushMs: number;
+  maxMessageBytes: number;
+  messageTimestampType: TimestampTypeName;
+  messageTimestampDifferenceMaxMs: number;
+  cleanupPolicy: CleanupPolicy;
+  deleteRetentionMs: number;
+  minCompactionLagMs: number;
+  maxCompactionLagMs: number;
+  minCleanableDirtyRatio: number;
+  compressionType: string;
+  fileDeleteDelayMs: number;
+  minInsyncReplicas: number;
+  uncleanLeaderElectionEnable: boolean;
+}
 
 export interface BrokerSynonym {
   name: string;

@@ -20,9 +20,28 @@ import {
   scanToOffset,
   scanToTimestamp,
 } from './batch-scan.js';
-import type { LogSegment } from './log-segment.js';
+import type { LogFile } from './log-file.js';
+import type { OffsetIndex } from './offset-index.js';
+import type { TimeIndex } from './time-index.js';
 import { BASE_OFFSET, MAGIC, readInt64 } from '../record/record-batch.js';
 import { CorruptSegmentError, SegmentTruncatedError } from '../errors.js';
+
+/**
+ * What a read needs of a segment. LogSegment is one; it is described here, below LogSegment, so
+ * that log-segment.ts imports this file and this file imports nothing of it.
+ */
+export interface ReadableSegment {
+  readonly size: number;
+  readonly isWritable: boolean;
+  readonly indexTrusted: boolean;
+  readonly logPath: string;
+  readonly config: { readonly segmentBytes: number; readonly indexIntervalBytes: number };
+  readonly file: LogFile;
+  readonly offsetIndex: Pick<OffsetIndex, 'lookupPosition'>;
+  readonly timeIndex: Pick<TimeIndex, 'lookupOffset'>;
+  /** Stops trusting the offset index (a scan from it found no batch header). */
+  distrustIndex(): void;
+}
 
 /** A read from one segment: whole batches as one Buffer slice. */
 export interface SegmentSlice {
@@ -58,7 +77,7 @@ const hotScan = new ScanResult();
  * next segment then.
  */
 export async function readSegment(
-  segment: LogSegment,
+  segment: ReadableSegment,
   startOffset: number,
   maxBytes: number,
   upToOffset: number,
@@ -151,7 +170,7 @@ class IndexMisledError extends Error {}
  * touching the pages before its slice again, which the connection has just released
  * (mapped-file.ts).
  */
-function resumable(segment: LogSegment, indexed: number, limit: number): boolean {
+function resumable(segment: ReadableSegment, indexed: number, limit: number): boolean {
   const resume = segment.file.lastReadEnd;
   return resume > indexed && resume + SCAN_HEADER_BYTES <= limit;
 }
@@ -163,7 +182,7 @@ function resumesAt(map: Buffer, position: number, startOffset: number): boolean 
 
 /** The same as readSegment, through async reads only: data that is not in the page cache. */
 async function coldRead(
-  segment: LogSegment,
+  segment: ReadableSegment,
   from: number,
   limit: number,
   startOffset: number,
@@ -194,7 +213,7 @@ async function coldRead(
  * read throws), so every turn moves forward.
  */
 async function scanCold(
-  segment: LogSegment,
+  segment: ReadableSegment,
   from: number,
   limit: number,
   scanWindow: (window: Buffer, position: number) => ScanResult,
@@ -216,7 +235,7 @@ async function scanCold(
  * read counted on (cut from outside, or by a truncation of the log while the read waited).
  */
 async function readFully(
-  segment: LogSegment,
+  segment: ReadableSegment,
   position: number,
   length: number,
   limit: number,
@@ -226,7 +245,7 @@ async function readFully(
   return bytes;
 }
 
-function corruptAt(segment: LogSegment, scan: ScanResult, limit: number): CorruptSegmentError {
+function corruptAt(segment: ReadableSegment, scan: ScanResult, limit: number): CorruptSegmentError {
   return new CorruptSegmentError(segment.logPath, scan.position, corruptionDetail(scan, limit));
 }
 
@@ -235,7 +254,7 @@ function corruptAt(segment: LogSegment, scan: ScanResult, limit: number): Corrup
  * read whole (the caller looks inside it for the record), or undefined.
  */
 export function findSegmentBatchByTimestamp(
-  segment: LogSegment,
+  segment: ReadableSegment,
   timestamp: number,
   startOffset: number,
 ): Promise<SegmentSlice | undefined> {

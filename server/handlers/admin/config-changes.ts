@@ -17,7 +17,9 @@ import {
   type DynamicLevel,
 } from '../../config/dynamic-broker-configs.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
-import { ResourceType } from './config-entries.js';
+
+/** The config resource types Kiln has (Kafka's ids). */
+export const ResourceType = { TOPIC: 2, BROKER: 4 } as const;
 
 export interface ResourceError {
   errorCode: number;

@@ -21,8 +21,6 @@ import type { DescribeConfigsApi } from '../../protocol/apis/describe-configs.js
 import type { ResponseOf } from '../../protocol/message-types.js';
 import { dynamicConfigsOf } from './config-changes.js';
 
-export const ResourceType = { TOPIC: 2, BROKER: 4 } as const;
-
 export const ConfigSource = {
   DYNAMIC_TOPIC_CONFIG: 1,
   DYNAMIC_BROKER_CONFIG: 2,

@@ -20,13 +20,13 @@ import { DescribeConfigsApi } from '../../protocol/apis/describe-configs.js';
 import type { RequestOf, ResponseOf } from '../../protocol/message-types.js';
 import { reply, type Handler } from '../registry.js';
 import {
+  ResourceType,
   brokerLevel,
   unknownTopicError,
   unsupportedResourceError,
   type ResourceError,
 } from './config-changes.js';
 import {
-  ResourceType,
   brokerConfigEntries,
   clusterDefaultEntries,
   describedEntry,

@@ -30,9 +30,9 @@ import {
   currentValues,
   duplicateKeysError,
   replaceValues,
+  ResourceType,
   type ResourceError,
 } from './config-changes.js';
-import { ResourceType } from './config-entries.js';
 
 export const ConfigOperation = { SET: 0, DELETE: 1, APPEND: 2, SUBTRACT: 3 } as const;
 const OPERATIONS: ReadonlySet<number> = new Set(Object.values(ConfigOperation));
