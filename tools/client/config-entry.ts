@@ -1,5 +1,8 @@
 /** A config as DescribeConfigs answers it, read into the shape the tools print. */
-import type { Message } from '../../server/protocol/codec.js';
+import type { DescribeConfigsApi } from '../../server/protocol/apis/describe-configs.js';
+import type { ResponseReceived } from '../../server/protocol/message-types.js';
+
+type DescribedConfig = ResponseReceived<typeof DescribeConfigsApi>['results'][number]['configs'][number];
 
 export interface ConfigEntry {
   name: string;
@@ -23,20 +26,20 @@ const CONFIG_SOURCES: Record<number, string> = {
 };
 
 /** One entry of a DescribeConfigs result. */
-export function configEntryOf(c: Message): ConfigEntry {
-  const source = (c.configSource as number | undefined) ?? -1;
+export function configEntryOf(c: DescribedConfig): ConfigEntry {
+  // configSource is -1 (its default) in v0, which has isDefault instead; 5 is DEFAULT_CONFIG.
+  const source = c.configSource;
   return {
-    name: c.name as string,
-    value: c.value as string | null,
-    readOnly: c.readOnly as boolean,
-    isSensitive: c.isSensitive as boolean,
-    // v0 has isDefault; later versions a source, 5 being DEFAULT_CONFIG.
-    isDefault: source === -1 ? (c.isDefault as boolean) : source === 5,
+    name: c.name,
+    value: c.value,
+    readOnly: c.readOnly,
+    isSensitive: c.isSensitive,
+    isDefault: source === -1 ? c.isDefault : source === 5,
     source: CONFIG_SOURCES[source] ?? 'UNKNOWN',
-    synonyms: ((c.synonyms as Message[] | undefined) ?? []).map((y) => ({
-      name: y.name as string,
-      value: y.value as string | null,
-      source: CONFIG_SOURCES[y.source as number] ?? 'UNKNOWN',
+    synonyms: c.synonyms.map((y) => ({
+      name: y.name,
+      value: y.value,
+      source: CONFIG_SOURCES[y.source] ?? 'UNKNOWN',
     })),
   };
 }

@@ -18,7 +18,8 @@ import { apiSchema } from '../../server/protocol/apis/index.js';
 import { ErrorCode } from '../../server/protocol/error-codes.js';
 import { API_VERSIONS_KEY, skipHeaderTaggedFields } from '../../server/protocol/headers.js';
 import { ProtocolReader } from '../../server/protocol/reader.js';
-import { inRange } from '../../server/protocol/schema.js';
+import type { Exact, RequestToSend, ResponseReceived } from '../../server/protocol/message-types.js';
+import { inRange, type ApiDef } from '../../server/protocol/schema.js';
 import { ProtocolWriter } from '../../server/protocol/writer.js';
 import { BrokerConnectionError, KafkaError, checkError, socketReason } from './errors.js';
 
@@ -192,8 +193,19 @@ export class Connection {
     return version;
   }
 
-  /** Sends a request at the negotiated version and resolves with the decoded response. */
-  request(apiKey: number, body: Message): Promise<Message> {
+  /**
+   * Sends a request of `api` at the negotiated version and resolves with the decoded response,
+   * both typed from the API's schema: a misspelt or missing request field does not compile, at any
+   * depth (Exact). The form with a bare API key is untyped, for tests that send what no schema
+   * type allows.
+   */
+  request<A extends ApiDef, R extends RequestToSend<A>>(
+    api: A,
+    body: R & Exact<R, RequestToSend<A>>,
+  ): Promise<ResponseReceived<A>>;
+  request(apiKey: number, body: Message): Promise<Message>;
+  request(api: ApiDef | number, body: Message): Promise<unknown> {
+    const apiKey = typeof api === 'number' ? api : api.key;
     return this.send(apiKey, this.version(apiKey), body);
   }
 

@@ -5,9 +5,9 @@
  * policy says (Kafka's auto.offset.reset); a moved leader is looked up again.
  */
 import { iterateBatches, readRecords } from '../../engine/index.js';
-import type { Message } from '../../server/protocol/codec.js';
+import { FetchApi } from '../../server/protocol/apis/fetch.js';
 import { ErrorCode } from '../../server/protocol/error-codes.js';
-import { ApiKey, checkError, type KafkaClient, type TopicMetadata } from './kafka-client.js';
+import { checkError, type KafkaClient, type TopicMetadata } from './kafka-client.js';
 import type { RecordPrinter } from './record-printer.js';
 
 /** Longest single Fetch wait: short enough to notice Ctrl-C, a rebalance or --timeout-ms promptly. */
@@ -75,7 +75,7 @@ export async function fetchRecords(opts: FetchOptions): Promise<FetchEnd> {
     let moved = false;
     for (const [leader, partitions] of leaders) {
       const conn = await client.node(leader);
-      const response = await conn.request(ApiKey.Fetch, {
+      const response = await conn.request(FetchApi, {
         replicaId: -1,
         maxWaitMs,
         minBytes: 1,
@@ -98,10 +98,10 @@ export async function fetchRecords(opts: FetchOptions): Promise<FetchEnd> {
         rackId: '',
       });
       checkError(response.errorCode, 'Fetch');
-      for (const t of response.responses as Message[]) {
-        for (const p of t.partitions as Message[]) {
-          const index = p.partitionIndex as number;
-          const code = p.errorCode as number;
+      for (const t of response.responses) {
+        for (const p of t.partitions) {
+          const index = p.partitionIndex;
+          const code = p.errorCode;
           if (code === ErrorCode.OFFSET_OUT_OF_RANGE) {
             const from = positions.get(index)!;
             positions.set(index, await opts.reset(index));
@@ -115,7 +115,7 @@ export async function fetchRecords(opts: FetchOptions): Promise<FetchEnd> {
             continue;
           }
           checkError(code, `Fetch ${topic.name}-${index} at offset ${positions.get(index)!}`);
-          const records = p.records as Buffer | null;
+          const records = p.records;
           if (records && records.length > 0) readInto(index, completeBatches(records), opts, out);
           if (run.consumed >= run.maxMessages) break;
         }

@@ -7,7 +7,12 @@
  * correlation id. Partition requests go to each partition's leader and group requests to the
  * group's coordinator (FindCoordinator), so nothing here assumes a single-node cluster.
  */
-import type { Message } from '../../server/protocol/codec.js';
+import { DescribeConfigsApi } from '../../server/protocol/apis/describe-configs.js';
+import { FindCoordinatorApi } from '../../server/protocol/apis/find-coordinator.js';
+import { IncrementalAlterConfigsApi } from '../../server/protocol/apis/incremental-alter-configs.js';
+import { ListOffsetsApi } from '../../server/protocol/apis/list-offsets.js';
+import { MetadataApi } from '../../server/protocol/apis/metadata.js';
+import { OffsetFetchApi } from '../../server/protocol/apis/offset-fetch.js';
 import { ErrorCode } from '../../server/protocol/error-codes.js';
 import { Connection } from './connection.js';
 import { parseBootstrap } from './broker-address.js';
@@ -102,31 +107,32 @@ export class KafkaClient {
 
   /** Metadata for `topics` (all topics when null); remembers the brokers for later routing. */
   async metadata(topics: string[] | null = null, allowAutoTopicCreation = false): Promise<ClusterMetadata> {
-    const response = await this.bootstrap.request(ApiKey.Metadata, {
+    const response = await this.bootstrap.request(MetadataApi, {
       topics: topics ? topics.map((name) => ({ name })) : null,
       allowAutoTopicCreation,
     });
     const brokers = new Map<number, { host: string; port: number }>();
-    for (const b of response.brokers as { nodeId: number; host: string; port: number }[]) {
+    for (const b of response.brokers) {
       brokers.set(b.nodeId, { host: b.host, port: b.port });
     }
     this.brokers = brokers;
-    const result = (response.topics as Message[]).map((t) => ({
-      name: t.name as string,
-      topicId: t.topicId as string,
-      errorCode: t.errorCode as number,
-      isInternal: t.isInternal as boolean,
-      partitions: (t.partitions as Message[])
+    const result = response.topics.map((t) => ({
+      // A topic is named in every answer to a request that names topics (null only for one asked by id).
+      name: t.name ?? '',
+      topicId: t.topicId,
+      errorCode: t.errorCode,
+      isInternal: t.isInternal,
+      partitions: t.partitions
         .map((p) => ({
-          partition: p.partitionIndex as number,
-          leader: p.leaderId as number,
-          replicas: p.replicaNodes as number[],
-          isr: p.isrNodes as number[],
-          errorCode: p.errorCode as number,
+          partition: p.partitionIndex,
+          leader: p.leaderId,
+          replicas: p.replicaNodes,
+          isr: p.isrNodes,
+          errorCode: p.errorCode,
         }))
         .sort((a, b) => a.partition - b.partition),
     }));
-    return { brokers, controllerId: response.controllerId as number, topics: result };
+    return { brokers, controllerId: response.controllerId, topics: result };
   }
 
   /** Metadata of one topic, which must exist. */
@@ -198,17 +204,16 @@ export class KafkaClient {
 
   /** The coordinator of consumer group `group`. */
   async coordinator(group: string): Promise<Connection> {
-    const response = await this.bootstrap.request(ApiKey.FindCoordinator, {
+    const response = await this.bootstrap.request(FindCoordinatorApi, {
       key: group,
       keyType: 0,
       coordinatorKeys: [group],
     });
     // v4+ answers per key in a list; older versions answer at the top level.
-    const answer = (response.coordinators as Message[] | undefined)?.[0] ?? response;
+    const answer = response.coordinators[0] ?? response;
     checkError(answer.errorCode, `FindCoordinator for group ${group}`, answer.errorMessage);
-    const nodeId = answer.nodeId as number;
-    if (!this.brokers.has(nodeId))
-      this.brokers.set(nodeId, { host: answer.host as string, port: answer.port as number });
+    const nodeId = answer.nodeId;
+    if (!this.brokers.has(nodeId)) this.brokers.set(nodeId, { host: answer.host, port: answer.port });
     return this.node(nodeId);
   }
 
@@ -235,15 +240,15 @@ export class KafkaClient {
     const result = new Map<number, number>();
     for (const [leader, list] of this.byLeader(topic, partitions)) {
       const conn = await this.node(leader);
-      const response = await conn.request(ApiKey.ListOffsets, {
+      const response = await conn.request(ListOffsetsApi, {
         replicaId: -1,
         isolationLevel: 0,
         topics: [{ name: topic.name, partitions: list.map((p) => ({ partitionIndex: p, timestamp })) }],
       });
-      for (const t of response.topics as Message[]) {
-        for (const p of t.partitions as Message[]) {
-          checkError(p.errorCode, `ListOffsets ${topic.name}-${p.partitionIndex as number}`);
-          result.set(p.partitionIndex as number, p.offset as number);
+      for (const t of response.topics) {
+        for (const p of t.partitions) {
+          checkError(p.errorCode, `ListOffsets ${topic.name}-${p.partitionIndex}`);
+          result.set(p.partitionIndex, p.offset);
         }
       }
     }
@@ -256,24 +261,23 @@ export class KafkaClient {
     topics: { name: string; partitionIndexes: number[] }[] | null = null,
   ): Promise<Map<string, Map<number, number>>> {
     const conn = await this.coordinator(group);
-    const response = await conn.request(ApiKey.OffsetFetch, {
+    const response = await conn.request(OffsetFetchApi, {
       groupId: group,
       topics,
       groups: [{ groupId: group, topics }],
       requireStable: false,
     });
     // v8+ answers per group; older versions at the top level.
-    const answer = (response.groups as Message[] | undefined)?.[0] ?? response;
+    const answer = response.groups[0] ?? response;
     checkError(answer.errorCode, `OffsetFetch for group ${group}`);
     const result = new Map<string, Map<number, number>>();
-    for (const t of answer.topics as Message[]) {
+    for (const t of answer.topics) {
       const partitions = new Map<number, number>();
-      for (const p of t.partitions as Message[]) {
-        checkError(p.errorCode, `OffsetFetch ${t.name as string}-${p.partitionIndex as number}`);
-        if ((p.committedOffset as number) >= 0)
-          partitions.set(p.partitionIndex as number, p.committedOffset as number);
+      for (const p of t.partitions) {
+        checkError(p.errorCode, `OffsetFetch ${t.name}-${p.partitionIndex}`);
+        if (p.committedOffset >= 0) partitions.set(p.partitionIndex, p.committedOffset);
       }
-      result.set(t.name as string, partitions);
+      result.set(t.name, partitions);
     }
     return result;
   }
@@ -292,15 +296,15 @@ export class KafkaClient {
       resourceType === 4 && /^\d+$/.test(resourceName)
         ? await this.brokerConn(Number(resourceName))
         : this.bootstrap;
-    const response = await conn.request(ApiKey.DescribeConfigs, {
+    const response = await conn.request(DescribeConfigsApi, {
       resources: [{ resourceType, resourceName, configurationKeys: null }],
       includeSynonyms: true,
       includeDocumentation: false,
     });
-    const result = (response.results as Message[])[0];
+    const result = response.results[0];
     if (!result) throw new Error('DescribeConfigs: empty answer');
     checkError(result.errorCode, `DescribeConfigs ${resourceName}`, result.errorMessage);
-    return (result.configs as Message[]).map(configEntryOf);
+    return result.configs.map(configEntryOf);
   }
 
   private async brokerConn(nodeId: number): Promise<Connection> {
@@ -323,11 +327,11 @@ export class KafkaClient {
       ...[...set].map(([name, value]) => ({ name, configOperation: 0, value })),
       ...remove.map((name) => ({ name, configOperation: 1, value: null })),
     ];
-    const response = await conn.request(ApiKey.IncrementalAlterConfigs, {
+    const response = await conn.request(IncrementalAlterConfigsApi, {
       resources: [{ resourceType, resourceName, configs }],
       validateOnly: false,
     });
-    for (const r of response.responses as Message[]) {
+    for (const r of response.responses) {
       checkError(r.errorCode, `IncrementalAlterConfigs ${resourceName}`, r.errorMessage);
     }
   }

@@ -5,9 +5,9 @@
  * sent at once while a file or fast pipe still fills batches of up to 500 records or 16 KiB.
  */
 import { buildBatch, type Codec, type RecordInput } from '../../engine/index.js';
-import type { Message } from '../../server/protocol/codec.js';
+import { ProduceApi } from '../../server/protocol/apis/produce.js';
+import type { RequestToSend } from '../../server/protocol/message-types.js';
 import {
-  ApiKey,
   checkError,
   partitionForKey,
   type Connection,
@@ -106,7 +106,7 @@ export class LineProducer {
   private async request(partition: number, records: RecordInput[]): Promise<void> {
     const leader = this.topic.partitions.find((p) => p.partition === partition)!.leader;
     const conn: Connection = await this.client.node(leader);
-    const body = {
+    const body: RequestToSend<typeof ProduceApi> = {
       transactionalId: null,
       acks: this.acks,
       timeoutMs: 30_000,
@@ -118,13 +118,13 @@ export class LineProducer {
       ],
     };
     if (this.acks === 0) {
-      conn.requestNoResponse(ApiKey.Produce, body);
+      conn.requestNoResponse(ProduceApi.key, body);
       return;
     }
-    const response: Message = await conn.request(ApiKey.Produce, body);
-    for (const t of response.responses as Message[]) {
-      for (const p of t.partitionResponses as Message[]) {
-        checkError(p.errorCode, `produce to ${t.name as string}-${p.index as number}`, p.errorMessage);
+    const response = await conn.request(ProduceApi, body);
+    for (const t of response.responses) {
+      for (const p of t.partitionResponses) {
+        checkError(p.errorCode, `produce to ${t.name}-${p.index}`, p.errorMessage);
       }
     }
   }

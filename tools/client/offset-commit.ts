@@ -1,10 +1,7 @@
 /** OffsetCommit for the tools: a standalone consumer's, or a group member's. */
 import type { Connection } from './connection.js';
 import { checkError } from './errors.js';
-import type { Message } from '../../server/protocol/codec.js';
-
-/** API key of OffsetCommit. */
-const OFFSET_COMMIT = 8;
+import { OffsetCommitApi } from '../../server/protocol/apis/offset-commit.js';
 
 /**
  * OffsetCommit of `offsets` (partition -> next offset to read) for one topic, on the group's
@@ -19,7 +16,7 @@ export async function commitOffsetsOn(
   generationId: number,
   memberId: string,
 ): Promise<void> {
-  const response = await coordinator.request(OFFSET_COMMIT, {
+  const response = await coordinator.request(OffsetCommitApi, {
     groupId: group,
     generationIdOrMemberEpoch: generationId,
     memberId,
@@ -38,9 +35,9 @@ export async function commitOffsetsOn(
       },
     ],
   });
-  for (const t of response.topics as Message[]) {
-    for (const p of t.partitions as Message[]) {
-      checkError(p.errorCode, `OffsetCommit ${topic}-${p.partitionIndex as number} for group ${group}`);
+  for (const t of response.topics) {
+    for (const p of t.partitions) {
+      checkError(p.errorCode, `OffsetCommit ${topic}-${p.partitionIndex} for group ${group}`);
     }
   }
 }

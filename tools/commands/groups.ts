@@ -10,13 +10,7 @@ import {
   printTable,
   withClient,
 } from '../client/cli.js';
-import {
-  ApiKey,
-  BrokerConnectionError,
-  KafkaError,
-  errorName,
-  type KafkaClient,
-} from '../client/kafka-client.js';
+import { BrokerConnectionError, KafkaError, errorName, type KafkaClient } from '../client/kafka-client.js';
 import {
   describeGroup,
   describeGroupState,
@@ -27,7 +21,7 @@ import {
 import { jsonOf, printMembers, printOffsets, printState } from '../groups/group-tables.js';
 import { parseTopicScope, planReset, type ResetSpec, type TopicScope } from '../groups/reset-plan.js';
 import { parseDatetime, parseIsoDuration } from '../groups/time-arguments.js';
-import type { Message } from '../../server/protocol/codec.js';
+import { DeleteGroupsApi } from '../../server/protocol/apis/delete-groups.js';
 
 const USAGE = `usage: kiln groups --bootstrap-server HOST:PORT (--list | --describe | --reset-offsets | --delete) [options]
 
@@ -317,10 +311,10 @@ async function remove(client: KafkaClient, groups: string[]): Promise<number> {
   const deleted: string[] = [];
   for (const group of groups) {
     const conn = await client.coordinator(group);
-    const response = await conn.request(ApiKey.DeleteGroups, { groupsNames: [group] });
-    for (const r of response.results as Message[]) {
-      if ((r.errorCode as number) === 0) deleted.push(group);
-      else failed.push(`* Group '${group}' could not be deleted due to: ${errorName(r.errorCode as number)}`);
+    const response = await conn.request(DeleteGroupsApi, { groupsNames: [group] });
+    for (const r of response.results) {
+      if (r.errorCode === 0) deleted.push(group);
+      else failed.push(`* Group '${group}' could not be deleted due to: ${errorName(r.errorCode)}`);
     }
   }
   if (deleted.length > 0) {

@@ -19,9 +19,11 @@ import {
   printJson,
   withClient,
 } from '../client/cli.js';
-import { ApiKey, KafkaError, checkError, type KafkaClient } from '../client/kafka-client.js';
+import { KafkaError, checkError, type KafkaClient } from '../client/kafka-client.js';
 import { ErrorCode } from '../../server/protocol/error-codes.js';
-import type { Message } from '../../server/protocol/codec.js';
+import { CreatePartitionsApi } from '../../server/protocol/apis/create-partitions.js';
+import { CreateTopicsApi } from '../../server/protocol/apis/create-topics.js';
+import { DeleteTopicsApi } from '../../server/protocol/apis/delete-topics.js';
 
 const USAGE = `usage: kiln topics --bootstrap-server HOST:PORT (--create|--list|--describe|--alter|--delete) [options]
 
@@ -177,8 +179,8 @@ async function create(
 ): Promise<number> {
   const conn = await client.controller();
   // -1 means "the broker's default" from CreateTopics v4; older brokers need explicit numbers.
-  const useDefaults = conn.version(ApiKey.CreateTopics) >= 4;
-  const response = await conn.request(ApiKey.CreateTopics, {
+  const useDefaults = conn.version(CreateTopicsApi.key) >= 4;
+  const response = await conn.request(CreateTopicsApi, {
     topics: [
       {
         name,
@@ -191,7 +193,7 @@ async function create(
     timeoutMs: 30_000,
     validateOnly: false,
   });
-  for (const t of response.topics as Message[]) {
+  for (const t of response.topics) {
     if (t.errorCode === ErrorCode.TOPIC_ALREADY_EXISTS && ifNotExists) return 0;
     checkError(t.errorCode, `create topic ${name}`, t.errorMessage);
   }
@@ -281,13 +283,12 @@ async function alter(
 ): Promise<void> {
   if (partitions !== undefined) {
     const conn = await client.controller();
-    const response = await conn.request(ApiKey.CreatePartitions, {
+    const response = await conn.request(CreatePartitionsApi, {
       topics: [{ name, count: partitions, assignments: null }],
       timeoutMs: 30_000,
       validateOnly: false,
     });
-    for (const r of response.results as Message[])
-      checkError(r.errorCode, `alter partitions of ${name}`, r.errorMessage);
+    for (const r of response.results) checkError(r.errorCode, `alter partitions of ${name}`, r.errorMessage);
     process.stdout.write(`Topic ${name} now has ${partitions} partitions.\n`);
   }
   if (configs.size || deleted.length) {
@@ -298,12 +299,11 @@ async function alter(
 
 async function remove(client: KafkaClient, name: string): Promise<void> {
   const conn = await client.controller();
-  const response = await conn.request(ApiKey.DeleteTopics, {
+  const response = await conn.request(DeleteTopicsApi, {
     topicNames: [name],
     topics: [{ name }],
     timeoutMs: 30_000,
   });
-  for (const r of response.responses as Message[])
-    checkError(r.errorCode, `delete topic ${name}`, r.errorMessage);
+  for (const r of response.responses) checkError(r.errorCode, `delete topic ${name}`, r.errorMessage);
   process.stdout.write(`Deleted topic ${name}.\n`);
 }

@@ -8,9 +8,10 @@
  * no current offset or lag ('-' in the table, null in JSON); a committed partition no member owns
  * has no consumer ('-'); a member that owns no partition gets a row of its own with no topic.
  */
-import { ApiKey, LATEST, checkError, type KafkaClient } from '../client/kafka-client.js';
+import { LATEST, checkError, type KafkaClient } from '../client/kafka-client.js';
 import { decodeAssignment } from '../perf/consumer-protocol.js';
-import type { Message } from '../../server/protocol/codec.js';
+import { DescribeGroupsApi } from '../../server/protocol/apis/describe-groups.js';
+import { ListGroupsApi } from '../../server/protocol/apis/list-groups.js';
 
 export interface GroupMember {
   consumerId: string;
@@ -52,28 +53,28 @@ export async function describeGroupState(
   group: string,
 ): Promise<Omit<GroupView, 'partitions'>> {
   const conn = await client.coordinator(group);
-  const response = await conn.request(ApiKey.DescribeGroups, {
+  const response = await conn.request(DescribeGroupsApi, {
     groups: [group],
     includeAuthorizedOperations: false,
   });
-  const described = (response.groups as Message[])[0];
+  const described = response.groups[0];
   if (!described) throw new Error('DescribeGroups: empty answer');
   checkError(described.errorCode, `DescribeGroups ${group}`);
   const consumer = described.protocolType === 'consumer';
-  const members: GroupMember[] = (described.members as Message[]).map((m) => ({
-    consumerId: m.memberId as string,
-    groupInstanceId: (m.groupInstanceId as string | null) ?? null,
-    clientId: m.clientId as string,
-    host: m.clientHost as string,
-    assignment: consumer ? decodeAssignment(m.memberAssignment as Buffer) : new Map(),
+  const members: GroupMember[] = described.members.map((m) => ({
+    consumerId: m.memberId,
+    groupInstanceId: m.groupInstanceId,
+    clientId: m.clientId,
+    host: m.clientHost,
+    assignment: consumer ? decodeAssignment(m.memberAssignment) : new Map(),
   }));
   const meta = await client.metadata([]);
   const id = [...meta.brokers].find(([, b]) => conn.address === addressOf(b.host, b.port))?.[0] ?? -1;
   return {
     group,
-    state: described.groupState as string,
-    protocolType: described.protocolType as string,
-    protocol: described.protocolData as string,
+    state: described.groupState,
+    protocolType: described.protocolType,
+    protocol: described.protocolData,
     coordinator: { id, address: conn.address },
     members,
   };
@@ -178,13 +179,13 @@ export async function listGroups(
   const groups: { group: string; state: string; protocolType: string }[] = [];
   for (const nodeId of meta.brokers.keys()) {
     const conn = await client.node(nodeId);
-    const response = await conn.request(ApiKey.ListGroups, { statesFilter: [], typesFilter: [] });
+    const response = await conn.request(ListGroupsApi, { statesFilter: [], typesFilter: [] });
     checkError(response.errorCode, `ListGroups on broker ${nodeId}`);
-    for (const g of response.groups as Message[]) {
+    for (const g of response.groups) {
       groups.push({
-        group: g.groupId as string,
-        state: (g.groupState as string) || '',
-        protocolType: g.protocolType as string,
+        group: g.groupId,
+        state: g.groupState,
+        protocolType: g.protocolType,
       });
     }
   }
