@@ -14,6 +14,7 @@ import net from 'node:net';
 import { FrameDecoder } from '../../server/network/frame-decoder.js';
 import { FramePool } from '../../server/network/frame-pool.js';
 import { decodeMessage, encodeMessage, type Message } from '../../server/protocol/codec.js';
+import { ApiVersionsApi } from '../../server/protocol/apis/api-versions.js';
 import { apiSchema } from '../../server/protocol/apis/index.js';
 import { ErrorCode } from '../../server/protocol/error-codes.js';
 import { API_VERSIONS_KEY, skipHeaderTaggedFields } from '../../server/protocol/headers.js';
@@ -166,15 +167,15 @@ export class Connection {
    * UNSUPPORTED_VERSION (Kafka's rule), and we retry at v0.
    */
   private async negotiate(): Promise<void> {
-    const ours = apiSchema(API_VERSIONS_KEY)!.versions.max;
-    let response = await this.send(API_VERSIONS_KEY, ours, {
+    const ours = ApiVersionsApi.versions.max;
+    let response = await this.send(ApiVersionsApi, ours, {
       clientSoftwareName: 'kiln-cli',
       clientSoftwareVersion: '1',
     });
     if (response.errorCode === ErrorCode.UNSUPPORTED_VERSION)
-      response = await this.send(API_VERSIONS_KEY, 0, {});
+      response = await this.send(ApiVersionsApi, 0, {});
     checkError(response.errorCode, 'ApiVersions');
-    for (const entry of response.apiKeys as { apiKey: number; minVersion: number; maxVersion: number }[]) {
+    for (const entry of response.apiKeys) {
       const api = apiSchema(entry.apiKey);
       if (!api) continue;
       const version = Math.min(api.versions.max, entry.maxVersion);
@@ -204,13 +205,18 @@ export class Connection {
     body: R & Exact<R, RequestToSend<A>>,
   ): Promise<ResponseReceived<A>>;
   request(apiKey: number, body: Message): Promise<Message>;
-  request(api: ApiDef | number, body: Message): Promise<unknown> {
-    const apiKey = typeof api === 'number' ? api : api.key;
-    return this.send(apiKey, this.version(apiKey), body);
+  request(which: ApiDef | number, body: Message): Promise<unknown> {
+    const api = typeof which === 'number' ? apiSchema(which) : which;
+    if (!api) return Promise.reject(new Error(`API key ${String(which)} is not one Kiln describes`));
+    return this.send(api, this.version(api.key), body);
   }
 
   /** Sends a request at the negotiated version and resolves with the raw response frame. */
-  requestRaw(apiKey: number, body: Message): Promise<Buffer> {
+  requestRaw<A extends ApiDef, R extends RequestToSend<A>>(
+    api: A,
+    body: R & Exact<R, RequestToSend<A>>,
+  ): Promise<Buffer> {
+    const apiKey = api.key;
     return new Promise<Buffer>((resolve, reject) => {
       if (this.failure) return reject(this.failure);
       const id = this.write(apiKey, this.version(apiKey), body);
@@ -235,13 +241,13 @@ export class Connection {
     return correlationId;
   }
 
-  private async send(apiKey: number, version: number, body: Message): Promise<Message> {
+  private async send<A extends ApiDef>(api: A, version: number, body: Message): Promise<ResponseReceived<A>> {
     const frame = await new Promise<Buffer>((resolve, reject) => {
       if (this.failure) return reject(this.failure);
-      const id = this.write(apiKey, version, body);
+      const id = this.write(api.key, version, body);
       this.pending.set(id, { resolve, reject });
     });
-    return this.decodeResponse(apiKey, version, frame);
+    return this.decodeResponse(api, version, frame);
   }
 
   /** The correlation id for the next request; for callers that encode their own frames. */
@@ -281,9 +287,12 @@ export class Connection {
     this.socket.uncork();
   }
 
-  /** Decodes a raw response frame (as requestFrame resolves it) of `apiKey` at `version`. */
-  decodeResponse(apiKey: number, version: number, frame: Buffer): Message {
-    const api = apiSchema(apiKey)!;
+  /** Decodes a raw response frame (as requestFrame resolves it) of an API at `version`. */
+  decodeResponse<A extends ApiDef>(api: A, version: number, frame: Buffer): ResponseReceived<A>;
+  decodeResponse(apiKey: number, version: number, frame: Buffer): Message;
+  decodeResponse(which: ApiDef | number, version: number, frame: Buffer): unknown {
+    const api = typeof which === 'number' ? apiSchema(which)! : which;
+    const apiKey = api.key;
     const flexible = inRange(version, api.flexible);
     const reader = new ProtocolReader(frame);
     reader.int32();

@@ -18,8 +18,9 @@ export class KafkaError extends Error {
   }
 }
 
-export function checkError(code: unknown, context: string, detail?: unknown): void {
-  if (typeof code === 'number' && code !== 0) throw new KafkaError(code, context, detail as string | null);
+/** Throws the KafkaError of a non-zero error code, naming `context` and the broker's message if any. */
+export function checkError(code: number, context: string, detail?: string | null): void {
+  if (code !== 0) throw new KafkaError(code, context, detail);
 }
 
 /**

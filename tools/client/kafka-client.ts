@@ -27,25 +27,6 @@ export { BrokerConnectionError, KafkaError, checkError, errorName } from './erro
 export { murmur2, partitionForKey } from './partitioner.js';
 export { BadAddressError, parseBootstrap, parseHostPort } from './broker-address.js';
 
-export const ApiKey = {
-  Produce: 0,
-  Fetch: 1,
-  ListOffsets: 2,
-  Metadata: 3,
-  OffsetCommit: 8,
-  OffsetFetch: 9,
-  FindCoordinator: 10,
-  ListGroups: 16,
-  DescribeGroups: 15,
-  ApiVersions: 18,
-  CreateTopics: 19,
-  DeleteTopics: 20,
-  DescribeConfigs: 32,
-  CreatePartitions: 37,
-  DeleteGroups: 42,
-  IncrementalAlterConfigs: 44,
-} as const;
-
 /** How often, and how patiently, a producer asks for the metadata of a topic being created. */
 const PRODUCER_METADATA_ATTEMPTS = 6;
 const PRODUCER_METADATA_BACKOFF_MS = 100;

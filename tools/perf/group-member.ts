@@ -15,7 +15,11 @@ import {
   type KafkaClient,
 } from '../client/kafka-client.js';
 import { ErrorCode } from '../../server/protocol/error-codes.js';
-import type { Message } from '../../server/protocol/codec.js';
+import { HeartbeatApi } from '../../server/protocol/apis/heartbeat.js';
+import { JoinGroupApi } from '../../server/protocol/apis/join-group.js';
+import { LeaveGroupApi } from '../../server/protocol/apis/leave-group.js';
+import { SyncGroupApi } from '../../server/protocol/apis/sync-group.js';
+import type { ResponseReceived } from '../../server/protocol/message-types.js';
 import {
   ASSIGNORS,
   assignPartitions,
@@ -24,11 +28,6 @@ import {
   encodeAssignment,
   encodeSubscription,
 } from './consumer-protocol.js';
-
-const JOIN_GROUP = 11;
-const HEARTBEAT = 12;
-const LEAVE_GROUP = 13;
-const SYNC_GROUP = 14;
 
 /** Kafka's classic defaults of the time: 10 s session, heartbeats every 3 s. */
 const SESSION_TIMEOUT_MS = 10_000;
@@ -72,7 +71,7 @@ export class GroupMember {
   async join(): Promise<number[]> {
     for (let attempt = 0; attempt < MAX_JOIN_ATTEMPTS; attempt++) {
       const conn = (this.conn ??= await this.client.coordinator(this.group));
-      const joined = await conn.request(JOIN_GROUP, {
+      const joined = await conn.request(JoinGroupApi, {
         groupId: this.group,
         sessionTimeoutMs: SESSION_TIMEOUT_MS,
         rebalanceTimeoutMs: REBALANCE_TIMEOUT_MS,
@@ -82,10 +81,10 @@ export class GroupMember {
         protocols: ASSIGNORS.map((name) => ({ name, metadata: encodeSubscription([this.topic]) })),
         reason: null,
       });
-      const code = joined.errorCode as number;
+      const code = joined.errorCode;
       if (code === ErrorCode.MEMBER_ID_REQUIRED) {
         // KIP-394: the first join only hands out the member id to join with.
-        this.memberId = joined.memberId as string;
+        this.memberId = joined.memberId;
         continue;
       }
       if (code === ErrorCode.UNKNOWN_MEMBER_ID) {
@@ -95,13 +94,12 @@ export class GroupMember {
       if (code === ErrorCode.REBALANCE_IN_PROGRESS) continue;
       if (await this.retryable(code)) continue;
       checkError(code, `JoinGroup ${this.group}`);
-      this.memberId = joined.memberId as string;
-      this.generationId = joined.generationId as number;
+      this.memberId = joined.memberId;
+      this.generationId = joined.generationId;
       // The assignor the group picked: one every member offered.
-      const protocol = (joined.protocolName as string | null) ?? ASSIGNORS[0]!;
-      const assignments =
-        joined.leader === this.memberId ? await this.assign(protocol, joined.members as Message[]) : [];
-      const synced = await conn.request(SYNC_GROUP, {
+      const protocol = joined.protocolName || ASSIGNORS[0]!;
+      const assignments = joined.leader === this.memberId ? await this.assign(protocol, joined.members) : [];
+      const synced = await conn.request(SyncGroupApi, {
         groupId: this.group,
         generationId: this.generationId,
         memberId: this.memberId,
@@ -110,11 +108,11 @@ export class GroupMember {
         protocolName: protocol,
         assignments,
       });
-      const syncCode = synced.errorCode as number;
+      const syncCode = synced.errorCode;
       if (REJOIN.has(syncCode) || (await this.retryable(syncCode))) continue;
       checkError(syncCode, `SyncGroup ${this.group}`);
       this.joins++;
-      return decodeAssignment(synced.assignment as Buffer | null).get(this.topic) ?? [];
+      return decodeAssignment(synced.assignment).get(this.topic) ?? [];
     }
     throw new KafkaError(ErrorCode.REBALANCE_IN_PROGRESS, `group ${this.group}`, 'could not join');
   }
@@ -126,7 +124,7 @@ export class GroupMember {
       if (this.heartbeatInFlight || !this.conn) return;
       this.heartbeatInFlight = true;
       this.conn
-        .request(HEARTBEAT, {
+        .request(HeartbeatApi, {
           groupId: this.group,
           generationId: this.generationId,
           memberId: this.memberId,
@@ -134,7 +132,7 @@ export class GroupMember {
         })
         .then(
           (response) => {
-            const code = response.errorCode as number;
+            const code = response.errorCode;
             if (REJOIN.has(code)) onRebalance();
             else if (code !== ErrorCode.NONE)
               this.log(`heartbeat of group ${this.group}: ${errorName(code)}`);
@@ -159,7 +157,7 @@ export class GroupMember {
   async leave(): Promise<void> {
     this.stopHeartbeats();
     if (!this.conn || !this.memberId) return;
-    const response = await this.conn.request(LEAVE_GROUP, {
+    const response = await this.conn.request(LeaveGroupApi, {
       groupId: this.group,
       memberId: this.memberId,
       members: [{ memberId: this.memberId, groupInstanceId: null, reason: `${this.clientName} finished` }],
@@ -170,11 +168,11 @@ export class GroupMember {
   /** The leader's part: assign every member's subscribed topics with the group's assignor. */
   private async assign(
     protocol: string,
-    members: Message[],
+    members: ResponseReceived<typeof JoinGroupApi>['members'],
   ): Promise<{ memberId: string; assignment: Buffer }[]> {
     const subscriptions = members.map((m) => ({
-      memberId: m.memberId as string,
-      topics: decodeSubscription(m.metadata as Buffer),
+      memberId: m.memberId,
+      topics: decodeSubscription(m.metadata),
     }));
     const topics = [...new Set(subscriptions.flatMap((s) => s.topics))];
     const meta = await this.client.metadata(topics);

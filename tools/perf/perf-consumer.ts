@@ -12,7 +12,6 @@
  * the end (and before rejoining, when the group rebalances).
  */
 import {
-  ApiKey,
   EARLIEST,
   KafkaError,
   LATEST,
@@ -22,7 +21,8 @@ import {
   type TopicMetadata,
 } from '../client/kafka-client.js';
 import { ErrorCode } from '../../server/protocol/error-codes.js';
-import type { Message } from '../../server/protocol/codec.js';
+import { FetchApi } from '../../server/protocol/apis/fetch.js';
+import type { RequestToSend } from '../../server/protocol/message-types.js';
 import type { ConsumeOptions } from './perf-options.js';
 import { GroupMember } from './group-member.js';
 import { LatencyHistogram } from './latency-histogram.js';
@@ -34,6 +34,8 @@ import {
 } from './perf-report.js';
 import { RecordSetScanner, completeLength, nextOffset } from './record-set-scanner.js';
 import { selectPartitions } from './topic-setup.js';
+
+type FetchPartition = RequestToSend<typeof FetchApi>['topics'][number]['partitions'][number];
 
 const LEADER_MOVED = new Set<number>([
   ErrorCode.NOT_LEADER_OR_FOLLOWER,
@@ -214,7 +216,7 @@ export class PerfConsumer {
     let lane = this.lanes.get(meta.leader);
     if (!lane) {
       const conn = await this.client.node(meta.leader);
-      const version = conn.version(ApiKey.Fetch);
+      const version = conn.version(FetchApi.key);
       lane = { nodeId: meta.leader, conn, version, partitions: [], rotate: 0, running: false };
       this.lanes.set(meta.leader, lane);
     }
@@ -240,17 +242,17 @@ export class PerfConsumer {
       pending = undefined;
       const arrival = performance.timeOrigin + performance.now();
       this.fetches++;
-      const response = lane.conn.decodeResponse(ApiKey.Fetch, lane.version, frame);
+      const response = lane.conn.decodeResponse(FetchApi, lane.version, frame);
       checkError(response.errorCode, 'Fetch');
       if (this.stopping || this.rebalancing) return;
       const work: { state: PartitionState; records: Buffer; end: number; from: number }[] = [];
       const resets: PartitionState[] = [];
       const moved: PartitionState[] = [];
-      for (const t of response.responses as Message[]) {
-        for (const p of t.partitions as Message[]) {
-          const state = this.states.get(p.partitionIndex as number);
+      for (const t of response.responses) {
+        for (const p of t.partitions) {
+          const state = this.states.get(p.partitionIndex);
           if (!state || !lane.partitions.includes(state)) continue;
-          const code = p.errorCode as number;
+          const code = p.errorCode;
           if (code === ErrorCode.OFFSET_OUT_OF_RANGE) resets.push(state);
           else if (LEADER_MOVED.has(code)) moved.push(state);
           else if (code !== ErrorCode.NONE) {
@@ -259,7 +261,7 @@ export class PerfConsumer {
               `Fetch ${this.topic.name}-${state.partition} at offset ${state.fetchOffset}`,
             );
           } else {
-            const records = p.records as Buffer | null;
+            const records = p.records;
             if (!records || records.length === 0) continue;
             const end = completeLength(records);
             if (end === 0) continue;
@@ -319,7 +321,7 @@ export class PerfConsumer {
     if (this.firstFetchAt !== this.firstFetchAt) this.firstFetchAt = performance.now();
     const count = lane.partitions.length;
     const first = lane.rotate++ % count;
-    const partitions: Message[] = [];
+    const partitions: FetchPartition[] = [];
     for (let k = 0; k < count; k++) {
       const state = lane.partitions[(first + k) % count]!;
       partitions.push({
@@ -331,7 +333,7 @@ export class PerfConsumer {
         partitionMaxBytes: this.options.maxPartitionFetchBytes,
       });
     }
-    return lane.conn.requestRaw(ApiKey.Fetch, {
+    return lane.conn.requestRaw(FetchApi, {
       replicaId: -1,
       maxWaitMs: Math.min(this.options.fetchMaxWaitMs, this.options.timeoutMs),
       minBytes: this.options.fetchMinBytes,

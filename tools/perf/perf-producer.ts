@@ -22,9 +22,10 @@ import { ProgressWindow, produceProgressLine, type ProduceResult } from './perf-
 import { ProduceLanes, type BatchSlot, type ProduceLane } from './produce-lanes.js';
 import { RateLimiter } from './rate-limiter.js';
 import { RecordBatchWriter, makePayload } from './record-batch-writer.js';
-import { ApiKey, errorName, type KafkaClient } from '../client/kafka-client.js';
+import { errorName, type KafkaClient } from '../client/kafka-client.js';
 import { ErrorCode } from '../../server/protocol/error-codes.js';
-import type { Message } from '../../server/protocol/codec.js';
+import { ProduceApi } from '../../server/protocol/apis/produce.js';
+import type { ResponseReceived } from '../../server/protocol/message-types.js';
 import { RECORDS, type Codec, varintSize } from '../../engine/index.js';
 
 /** With the 100 ms pause before each metadata refresh: a few seconds for a leader to appear. */
@@ -264,22 +265,22 @@ export class PerfProducer {
   private onResponse(lane: ProduceLane, batches: BatchSlot[], frame: Buffer): void {
     lane.inFlight--;
     const now = performance.now();
-    let response: Message;
+    let response: ResponseReceived<typeof ProduceApi>;
     try {
-      response = lane.conn.decodeResponse(ApiKey.Produce, lane.version, frame);
+      response = lane.conn.decodeResponse(ProduceApi, lane.version, frame);
     } catch (err) {
       return this.onConnectionFailure(lane, batches, err as Error, false);
     }
     const unanswered = batches.slice();
-    for (const topic of response.responses as Message[]) {
-      for (const p of topic.partitionResponses as Message[]) {
+    for (const topic of response.responses) {
+      for (const p of topic.partitionResponses) {
         const index = unanswered.findIndex((b) => b.partition === p.index);
         if (index < 0) continue;
         const slot = unanswered[index]!;
         unanswered.splice(index, 1);
-        const code = p.errorCode as number;
+        const code = p.errorCode;
         if (code === ErrorCode.NONE) this.complete(slot, now);
-        else this.onBatchError(slot, code, p.errorMessage as string | null);
+        else this.onBatchError(slot, code, p.errorMessage);
       }
     }
     // A batch the broker did not answer for cannot be known to be written.

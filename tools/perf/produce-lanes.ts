@@ -5,7 +5,8 @@
  * sender drains), up to Kafka's max.request.size. The lanes are rebuilt from metadata when leaders
  * move, and the waiting batches move with their partitions.
  */
-import { ApiKey, type Connection, type KafkaClient } from '../client/kafka-client.js';
+import type { Connection, KafkaClient } from '../client/kafka-client.js';
+import { ProduceApi } from '../../server/protocol/apis/produce.js';
 import { ProduceRequestEncoder } from './produce-request.js';
 import type { RecordBatchWriter } from './record-batch-writer.js';
 
@@ -122,7 +123,7 @@ export class ProduceLanes {
     for (const leader of new Set(leaderOf.values())) {
       if (this.byNode.has(leader)) continue;
       const conn = await this.client.node(leader);
-      const version = conn.version(ApiKey.Produce);
+      const version = conn.version(ProduceApi.key);
       const encoder = new ProduceRequestEncoder(
         version,
         conn.clientId,

@@ -5,15 +5,9 @@
  * partition has a leader.
  */
 import { UsageError } from '../kiln.js';
-import {
-  ApiKey,
-  KafkaError,
-  checkError,
-  type KafkaClient,
-  type TopicMetadata,
-} from '../client/kafka-client.js';
+import { KafkaError, checkError, type KafkaClient, type TopicMetadata } from '../client/kafka-client.js';
 import { ErrorCode } from '../../server/protocol/error-codes.js';
-import type { Message } from '../../server/protocol/codec.js';
+import { CreateTopicsApi } from '../../server/protocol/apis/create-topics.js';
 import type { PartitionSelection } from './perf-options.js';
 
 const LEADER_WAIT_MS = 15_000;
@@ -67,13 +61,13 @@ async function lookup(client: KafkaClient, name: string): Promise<TopicMetadata 
 async function create(client: KafkaClient, name: string, partitions: number): Promise<void> {
   const conn = await client.controller();
   // -1 means "the broker's default" from CreateTopics v4; older brokers need a number.
-  const replicationFactor = conn.version(ApiKey.CreateTopics) >= 4 ? -1 : 1;
-  const response = await conn.request(ApiKey.CreateTopics, {
+  const replicationFactor = conn.version(CreateTopicsApi.key) >= 4 ? -1 : 1;
+  const response = await conn.request(CreateTopicsApi, {
     topics: [{ name, numPartitions: partitions, replicationFactor, assignments: [], configs: [] }],
     timeoutMs: 30_000,
     validateOnly: false,
   });
-  for (const t of response.topics as Message[]) {
+  for (const t of response.topics) {
     // Someone else made it in the meantime: fine, it exists.
     if (t.errorCode === ErrorCode.TOPIC_ALREADY_EXISTS) continue;
     checkError(t.errorCode, `create topic ${name}`, t.errorMessage);
