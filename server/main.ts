@@ -56,11 +56,12 @@ export async function main(argv: string[]): Promise<number> {
     const config = buildBrokerConfig(properties);
     const broker = new Broker(config);
     onWorkerPoolError((pool, err) => broker.log.error({ err, pool }, 'a worker failed outside any task'));
-    await broker.start();
-    const stopStats = reportEventLoopOnSignal();
-    // The handlers stay installed until the stop is over: a terminal's Ctrl-C reaches both npm
-    // and node (the whole process group), so a second signal follows the first at once, and
-    // without a handler it would kill the process mid-stop (no clean-shutdown marker, stale lock).
+    // The handlers are installed before the start, so that a signal at any moment after the
+    // process exists (even one sent the instant the start line is read) stops the broker cleanly
+    // once it has started, instead of killing it with its lock held. They stay installed until the
+    // stop is over: a terminal's Ctrl-C reaches both npm and node (the whole process group), so a
+    // second signal follows the first at once, and without a handler it would kill the process
+    // mid-stop (no clean-shutdown marker, stale lock).
     let stopping = false;
     const onSignal = (signal: NodeJS.Signals): void => {
       if (stopping) {
@@ -73,6 +74,13 @@ export async function main(argv: string[]): Promise<number> {
     let requested: () => void = () => {};
     const stopRequested = new Promise<void>((resolve) => (requested = resolve));
     for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
+    try {
+      await broker.start();
+    } catch (err) {
+      for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
+      throw err;
+    }
+    const stopStats = reportEventLoopOnSignal();
     await stopRequested;
     stopStats();
     try {

@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -98,6 +99,41 @@ describe('npm start (server/main.ts)', () => {
       }
     },
   );
+  it(
+    'a signal that arrives while the broker starts stops it cleanly once started (it killed it with its lock held)',
+    {
+      timeout: 60_000,
+    },
+    async () => {
+      const dataDir = makeTempDir('kiln-main-');
+      dirs.push(dataDir);
+      const child = spawn(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          'server/main.ts',
+          '--override',
+          'listeners=PLAINTEXT://127.0.0.1:0',
+          '--override',
+          `log.dirs=${dataDir}`,
+        ],
+        { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let text = '';
+      child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      // The data directory's lock is the start under way: the signal comes before the start line.
+      await waitFor(() => fs.existsSync(path.join(dataDir, '.lock')), { what: 'the data directory locked' });
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      expect(text).toContain('kiln broker stopped');
+      expect(fs.existsSync(path.join(dataDir, '.kafka_cleanshutdown'))).toBe(true);
+      expect(fs.existsSync(path.join(dataDir, '.lock'))).toBe(false);
+    },
+  );
+
   it('a second signal does not cut a stop short', { timeout: 60_000 }, async () => {
     const dataDir = makeTempDir('kiln-main-');
     dirs.push(dataDir);
