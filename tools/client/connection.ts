@@ -216,21 +216,23 @@ export class Connection {
     api: A,
     body: R & Exact<R, RequestToSend<A>>,
   ): Promise<Buffer> {
-    const apiKey = api.key;
     return new Promise<Buffer>((resolve, reject) => {
       if (this.failure) return reject(this.failure);
-      const id = this.write(apiKey, this.version(apiKey), body);
+      const id = this.write(api, this.version(api.key), body);
       this.pending.set(id, { resolve, reject });
     });
   }
 
   /** Sends a request that gets no response (Produce with acks=0). */
-  requestNoResponse(apiKey: number, body: Message): void {
-    this.write(apiKey, this.version(apiKey), body);
+  requestNoResponse<A extends ApiDef, R extends RequestToSend<A>>(
+    api: A,
+    body: R & Exact<R, RequestToSend<A>>,
+  ): void {
+    this.write(api, this.version(api.key), body);
   }
 
-  private write(apiKey: number, version: number, body: Message): number {
-    const api = apiSchema(apiKey)!;
+  private write(api: ApiDef, version: number, body: Message): number {
+    const apiKey = api.key;
     const flexible = inRange(version, api.flexible);
     const writer = new ProtocolWriter({ sizePrefix: true });
     const correlationId = this.nextCorrelationId();
@@ -244,7 +246,7 @@ export class Connection {
   private async send<A extends ApiDef>(api: A, version: number, body: Message): Promise<ResponseReceived<A>> {
     const frame = await new Promise<Buffer>((resolve, reject) => {
       if (this.failure) return reject(this.failure);
-      const id = this.write(api.key, version, body);
+      const id = this.write(api, version, body);
       this.pending.set(id, { resolve, reject });
     });
     return this.decodeResponse(api, version, frame);

@@ -118,7 +118,7 @@ export class LineProducer {
       ],
     };
     if (this.acks === 0) {
-      conn.requestNoResponse(ProduceApi.key, body);
+      conn.requestNoResponse(ProduceApi, body);
       return;
     }
     const response = await conn.request(ProduceApi, body);
