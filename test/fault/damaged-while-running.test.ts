@@ -156,13 +156,25 @@ describe('segment files damaged under a running broker', () => {
       const kinds: Damage[] = ['truncate', 'zero', 'flip', 'length'];
       const done: string[] = [];
       const answered = new Map<number, number>();
+      const cut = new Set<string>();
       for (let round = 0; round < rounds; round++) {
         // Every kind of damage comes round; which file and where is random.
         const kind = kinds[round % kinds.length]!;
-        const file = segments[Math.floor(random() * segments.length)]!;
+        // A corrupt first batch goes on a segment still whole: on a cut one it would only ever be
+        // read as cut (KAFKA_STORAGE_ERROR), and nothing would show it is found.
+        const whole = segments.filter((f) => !cut.has(f));
+        const choices = kind === 'length' && whole.length > 0 ? whole : segments;
+        const file = choices[Math.floor(random() * choices.length)]!;
+        if (kind === 'truncate') cut.add(file);
         done.push(damage(file, kind, random));
+        // The consumer's reads below land where they land; one read from the damaged segment's
+        // first offset makes sure a corrupt first batch is read at all (it was missed by chance).
+        const targeted = kind === 'length' ? [Number(path.basename(file, '.log'))] : [];
         // A consumer reads across the whole log, hot (small, mapped) and cold (large) fetches.
-        for (let offset = 0; offset < RECORDS; offset += 50 + Math.floor(random() * 100)) {
+        const offsets = [...targeted];
+        for (let offset = 0; offset < RECORDS; offset += 50 + Math.floor(random() * 100))
+          offsets.push(offset);
+        for (const offset of offsets) {
           const code = await fetchAt(client, offset, random() < 0.5 ? 4096 : 1 << 20);
           expect(ALLOWED.has(code), `${done.join('; ')}: fetch at ${offset} answered ${code}\n${why()}`).toBe(
             true,
