@@ -12,7 +12,8 @@ import { LogClosedError, OffsetOutOfRangeError } from '../errors.js';
 import { syncDirectory } from '../segment/log-file.js';
 import { LogSegment, type SegmentConfig } from '../segment/log-segment.js';
 import type { MappingBudget } from '../segment/mapping-budget.js';
-import { validateAndAssign } from './append-validator.js';
+import { validateAndAssign, type AppendInfo } from './append-validator.js';
+import { PendingWrite, failRest } from './pending-write.js';
 import type { LogConfig } from './log-config.js';
 import { expiredSegmentCount } from './retention.js';
 import { pruneSnapshots, restoreProducerState, writeSnapshot } from './producer-snapshot.js';
@@ -182,39 +183,100 @@ export class PartitionLog {
    * the active segment cannot take them. On a single node the high watermark follows the LEO.
    */
   append(records: Buffer, request: AppendRequest = {}): LogAppendResult {
+    const result = this.appendMany([records], request)[0]!;
+    if (result instanceof Error) throw result;
+    return result;
+  }
+
+  /**
+   * Appends several requests' batches (those that reached the broker in one turn) in one write:
+   * each is validated and given offsets in turn, exactly as separate appends would be, and gets
+   * its own result or error; those that pass go to the segment in one writev (one per segment when
+   * a roll comes between). A write that fails fails every batch in it, and every one after it,
+   * with its error: nothing of them is visible and the producers' state is put back.
+   */
+  appendMany(items: readonly Buffer[], request: AppendRequest = {}): (LogAppendResult | Error)[] {
     this.checkOpen();
     const now = request.now ?? Date.now();
     const assignOffsets = request.assignOffsets ?? true;
-    const info = validateAndAssign(records, this.leo, this.cfg, {
+    const options = {
       assignOffsets,
       now,
       ...(request.leaderEpoch !== undefined ? { leaderEpoch: request.leaderEpoch } : {}),
       ...(request.internal ? { internal: true } : {}),
       producers: this.producers,
-    });
-    // A producer's retry of a batch already appended: answer with the offsets it got then.
-    if (info.duplicateOf) return { ...info, logEndOffset: this.leo };
-    if (!assignOffsets && info.firstOffset > this.leo) {
-      // A follower that was told to start later than its LEO: the gap is a new segment.
-      this.roll(now, info.firstOffset);
+    };
+    const results = new Array<LogAppendResult | Error>(items.length);
+    const group = new PendingWrite();
+    let next = this.leo;
+    for (let i = 0; i < items.length; i++) {
+      const records = items[i]!;
+      let info: AppendInfo;
+      try {
+        info = validateAndAssign(records, next, this.cfg, options);
+      } catch (err) {
+        results[i] = err as Error;
+        continue;
+      }
+      // A producer's retry of a batch already appended: answer with the offsets it got then.
+      if (info.duplicateOf) {
+        results[i] = { ...info, logEndOffset: next };
+        continue;
+      }
+      try {
+        if (!assignOffsets && info.firstOffset > next) {
+          // A follower that was told to start later than its LEO: the gap is a new segment.
+          this.writeGroup(group, results);
+          this.roll(now, info.firstOffset);
+        } else if (this.needsRoll(group.bytes, records.length, info, now)) {
+          this.writeGroup(group, results);
+          this.roll(now);
+        }
+      } catch (err) {
+        return failRest(results, i, err as Error);
+      }
+      group.add(i, records, info);
+      this.producers.recordBatches(records, false, group.undo);
+      next = info.lastOffset + 1;
     }
-    this.maybeRoll(records.length, info.lastOffset, info.maxTimestamp, now);
-    this.activeSegment.append(records);
-    this.producers.recordBatches(records);
-    this.leo = info.lastOffset + 1;
-    this.hw = this.leo;
-    if (this.unflushedMessages >= this.cfg.flushMessages) this.flush();
-    return { ...info, logEndOffset: this.leo };
+    try {
+      this.writeGroup(group, results);
+    } catch {
+      // Every batch of the group has its error in results.
+    }
+    return results;
   }
 
-  private maybeRoll(bytes: number, lastOffset: number, maxTimestamp: number, now: number): void {
+  /** Writes the group's batches in one append and gives each its result; on failure, its error. */
+  private writeGroup(group: PendingWrite, results: (LogAppendResult | Error)[]): void {
+    if (group.indexes.length === 0) return;
+    try {
+      this.activeSegment.append(group.chunks);
+    } catch (err) {
+      this.producers.undo(group.undo);
+      for (const index of group.indexes) results[index] = err as Error;
+      group.clear();
+      throw err;
+    }
+    this.leo = group.infos[group.infos.length - 1]!.lastOffset + 1;
+    this.hw = this.leo;
+    for (let k = 0; k < group.indexes.length; k++) {
+      results[group.indexes[k]!] = { ...group.infos[k]!, logEndOffset: this.leo };
+    }
+    group.clear();
+    if (this.unflushedMessages >= this.cfg.flushMessages) this.flush();
+  }
+
+  /** Whether `bytes` more, after the `pending` bytes not yet written, need a new segment. */
+  private needsRoll(pending: number, bytes: number, info: AppendInfo, now: number): boolean {
     const active = this.activeSegment;
     const rollAfter = this.cfg.segmentMs - active.rollJitterMs;
     const waited =
       active.rollingBasedTimestamp !== undefined && active.rollingBasedTimestamp >= 0
-        ? maxTimestamp - active.rollingBasedTimestamp
+        ? info.maxTimestamp - active.rollingBasedTimestamp
         : now - active.createdMs;
-    if (active.isFullFor(bytes, lastOffset) || (active.size > 0 && waited > rollAfter)) this.roll(now);
+    if (active.isFullFor(bytes, info.lastOffset, pending)) return true;
+    return pending === 0 && active.size > 0 && waited > rollAfter;
   }
 
   /** Starts a new active segment at the LEO (or at `baseOffset`, for a follower's gap). */

@@ -44,6 +44,13 @@ export interface ProducerEntry {
 
 const INT32_MAX = 0x7fff_ffff;
 
+/** Producers' entries as they were before some batches were recorded (undefined: no entry then). */
+export type ProducerUndo = Map<number, ProducerEntry | undefined>;
+
+function copyOf(entry: ProducerEntry | undefined): ProducerEntry | undefined {
+  return entry && { ...entry, batches: entry.batches.slice() };
+}
+
 export class ProducerState {
   private readonly producers = new Map<number, ProducerEntry>();
 
@@ -111,10 +118,11 @@ export class ProducerState {
    * Records the idempotent batches in `buf` (whole batches, offsets assigned). With `headerOnly`,
    * `buf` is a single batch header (a replay from the log).
    */
-  recordBatches(buf: Buffer, headerOnly = false): void {
+  recordBatches(buf: Buffer, headerOnly = false, undo?: ProducerUndo): void {
     for (let pos = 0; pos < buf.length;) {
       const producerId = readInt64(buf, pos + PRODUCER_ID);
       if (producerId >= 0) {
+        if (undo && !undo.has(producerId)) undo.set(producerId, copyOf(this.producers.get(producerId)));
         const firstOffset = readInt64(buf, pos + BASE_OFFSET);
         const delta = buf.readInt32BE(pos + LAST_OFFSET_DELTA);
         const firstSeq = buf.readInt32BE(pos + BASE_SEQUENCE);
@@ -134,6 +142,15 @@ export class ProducerState {
       if (headerOnly) return;
       pos += batchSizeAt(buf, pos);
     }
+  }
+
+  /** Puts back the entries `undo` saved before recordBatches changed them (an append that failed). */
+  undo(undo: ProducerUndo): void {
+    for (const [producerId, entry] of undo) {
+      if (entry) this.producers.set(producerId, entry);
+      else this.producers.delete(producerId);
+    }
+    undo.clear();
   }
 
   /** Restores an entry from a snapshot. */

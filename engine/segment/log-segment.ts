@@ -258,10 +258,12 @@ export class LogSegment {
 
   /**
    * Whether appending `bytes` with offsets up to `lastOffset` needs a new segment: it would pass
-   * segment.bytes or overflow the 32-bit relative offsets, or an index is full.
+   * segment.bytes or overflow the 32-bit relative offsets, or an index is full. `pending` bytes are
+   * on their way in ahead of them (a group written together).
    */
-  isFullFor(bytes: number, lastOffset: number): boolean {
-    if (this.size > 0 && this.size + bytes > this.config.segmentBytes) return true;
+  isFullFor(bytes: number, lastOffset: number, pending = 0): boolean {
+    const size = this.size + pending;
+    if (size > 0 && size + bytes > this.config.segmentBytes) return true;
     if (lastOffset - this.baseOffset > 0x7fff_ffff) return true;
     return this.offsetIndex.isFull || this.timeIndex.isFull;
   }

@@ -2,7 +2,8 @@
  * Produce: append each partition's record batch to its log. The records stay the Buffer slice of
  * the request they arrived in; the engine validates them (CRC, format, size) and patches offsets in
  * place. acks=0 gets no response at all; acks=1 and acks=-1 are answered once the batch is
- * appended (on one node the leader is the whole in-sync replica set). A topic that does not exist
+ * appended (on one node the leader is the whole in-sync replica set); the appends of one turn to
+ * one partition share one write (turn-appends.ts). A topic that does not exist
  * is created when auto.create.topics.enable is on, as through Metadata.
  */
 import type { BrokerContext } from '../broker-context.js';
@@ -12,8 +13,9 @@ import { ErrorCode } from '../protocol/error-codes.js';
 import { ProduceApi } from '../protocol/apis/produce.js';
 import { errorCodeFor, isClientError } from '../engine-errors.js';
 import { toTopicCodec } from './recompress.js';
-import { RecordBatch, validateBatch } from '../../engine/index.js';
+import { RecordBatch, validateBatch, type LogAppendResult, type PartitionLog } from '../../engine/index.js';
 import { reply, type Handler, type Reply } from './registry.js';
+import { TurnAppends, type AppendSink } from './turn-appends.js';
 
 type ProduceRequest = RequestOf<typeof ProduceApi>;
 type PartitionData = ProduceRequest['topicData'][number]['partitionData'][number];
@@ -21,24 +23,26 @@ type ProducedTopic = ResponseOf<typeof ProduceApi>['responses'][number];
 type ProducedPartition = ProducedTopic['partitionResponses'][number];
 
 export function produceHandler(broker: BrokerContext, waiters: AppendWaiters): Handler<typeof ProduceApi> {
-  // Requests on one connection are appended in the order they arrived, as Kafka does: a request
-  // that must wait (recompression in the worker pool, several partitions) holds back the next.
-  const inOrder = new WeakMap<object, Promise<unknown>>();
-  const produce = async (request: ProduceRequest): Promise<Reply<typeof ProduceApi> | null> => {
-    const { acks } = request;
-    const responses: ProducedTopic[] = [];
+  const appends = new TurnAppends();
+  /** Per connection: set while its last request still has appends to queue (recompression). */
+  const queuing = new WeakMap<object, Promise<unknown>>();
+  // Each partition's append is queued in request order, and all of a turn's appends to one
+  // partition are written together (turn-appends.ts). A request queues its appends only after the
+  // one before it on the connection has queued its own, as Kafka appends them in arrival order: a
+  // request that must wait (recompression in the worker pool) holds back the next.
+  const start = (request: ProduceRequest): PendingProduce => {
+    const pending = new PendingProduce(broker, waiters, request.acks);
+    const valid = request.acks === 0 || request.acks === 1 || request.acks === -1;
     for (const topicData of request.topicData) {
-      const partitionResponses: ProducedPartition[] = [];
+      const partitions: ProducedPartition[] = [];
+      pending.responses.push({ name: topicData.name, partitionResponses: partitions });
       for (const data of topicData.partitionData) {
-        partitionResponses.push(
-          acks === 0 || acks === 1 || acks === -1
-            ? await appendPartition(broker, waiters, topicData.name, data)
-            : { index: data.index, errorCode: ErrorCode.INVALID_REQUIRED_ACKS, baseOffset: -1 },
-        );
+        const slot = pending.add(topicData.name, data.index, partitions);
+        if (valid) queuePartition(broker, appends, pending, slot, topicData.name, data);
+        else pending.fail(slot, ErrorCode.INVALID_REQUIRED_ACKS);
       }
-      responses.push({ name: topicData.name, partitionResponses });
     }
-    return acks === 0 ? null : reply(ProduceApi, { responses, throttleTimeMs: 0 });
+    return pending;
   };
   return {
     api: ProduceApi,
@@ -47,32 +51,128 @@ export function produceHandler(broker: BrokerContext, waiters: AppendWaiters): H
     requestCopied: true,
     handle(request, _version, context) {
       const connection = context.connection;
-      if (!connection) return produce(request);
-      const previous = inOrder.get(connection) ?? Promise.resolve();
-      const result = previous.then(() => produce(request));
-      inOrder.set(
-        connection,
-        result.catch(() => undefined),
+      const before = connection ? queuing.get(connection) : undefined;
+      if (!before) {
+        const pending = start(request);
+        if (pending.queuing && connection) holdNext(connection, pending.queuing);
+        return pending.answer();
+      }
+      const started = before.then(() => start(request));
+      holdNext(
+        connection!,
+        started.then((pending) => pending.queuing),
       );
-      return result;
+      return started.then((pending) => pending.answer());
     },
   };
+
+  function holdNext(connection: object, until: Promise<unknown>): void {
+    const done = until.then(
+      () => undefined,
+      () => undefined,
+    );
+    queuing.set(connection, done);
+    void done.then(() => {
+      if (queuing.get(connection) === done) queuing.delete(connection);
+    });
+  }
 }
 
-async function appendPartition(
+/**
+ * One produce request in flight: its response, each partition's entry filled in as that
+ * partition's append is written (or refused); answered when the last one is.
+ */
+class PendingProduce implements AppendSink {
+  readonly responses: ProducedTopic[] = [];
+  private readonly slots: ProducedPartition[] = [];
+  private readonly logs: (PartitionLog | undefined)[] = [];
+  private readonly topicNames: string[] = [];
+  private waiting = 0;
+  private finish: (() => void) | undefined;
+  /** Settles once every append of this request is queued, when some had to wait (recompression). */
+  queuing: Promise<unknown> | undefined;
+
+  constructor(
+    private readonly broker: BrokerContext,
+    private readonly waiters: AppendWaiters,
+    private readonly acks: number,
+  ) {}
+
+  /** A partition's entry, not yet answered; returns its slot. */
+  add(topic: string, index: number, partitions: ProducedPartition[]): number {
+    const entry: ProducedPartition = {
+      index,
+      errorCode: ErrorCode.NONE,
+      baseOffset: -1,
+      logAppendTimeMs: -1,
+      logStartOffset: -1,
+      errorMessage: null,
+    };
+    partitions.push(entry);
+    this.slots.push(entry);
+    this.logs.push(undefined);
+    this.topicNames.push(topic);
+    return this.slots.length - 1;
+  }
+
+  /** The slot waits for an append to `log`. */
+  expect(slot: number, log: PartitionLog): void {
+    this.logs[slot] = log;
+    this.waiting++;
+  }
+
+  fail(slot: number, errorCode: number, errorMessage: string | null = null): void {
+    const entry = this.slots[slot]!;
+    entry.errorCode = errorCode;
+    entry.errorMessage = errorMessage;
+  }
+
+  failWith(slot: number, err: unknown): void {
+    const code = errorCodeFor(err);
+    if (!isClientError(code)) {
+      const partition = this.slots[slot]!.index;
+      this.broker.log.error({ err, topic: this.topicNames[slot], partition }, 'append failed');
+    }
+    this.fail(slot, code, (err as Error).message);
+  }
+
+  appended(slot: number, result: LogAppendResult | Error): void {
+    if (result instanceof Error) {
+      this.failWith(slot, result);
+    } else {
+      const entry = this.slots[slot]!;
+      entry.baseOffset = result.firstOffset;
+      entry.logAppendTimeMs = result.logAppendTime;
+      entry.logStartOffset = this.logs[slot]!.logStartOffset;
+      this.waiters.notify(`${this.topicNames[slot]}-${entry.index}`);
+    }
+    if (--this.waiting === 0 && this.finish) this.finish();
+  }
+
+  /** The response, once every append is done (null for acks=0). */
+  answer(): Reply<typeof ProduceApi> | null | Promise<Reply<typeof ProduceApi> | null> {
+    if (this.waiting === 0) return this.body();
+    return new Promise((resolve) => {
+      this.finish = () => resolve(this.body());
+    });
+  }
+
+  private body(): Reply<typeof ProduceApi> | null {
+    return this.acks === 0 ? null : reply(ProduceApi, { responses: this.responses, throttleTimeMs: 0 });
+  }
+}
+
+/** Checks one partition's data and queues its append (after recompression, when the topic asks). */
+function queuePartition(
   broker: BrokerContext,
-  waiters: AppendWaiters,
+  appends: TurnAppends,
+  pending: PendingProduce,
+  slot: number,
   topicName: string,
   data: PartitionData,
-): Promise<ProducedPartition> {
-  const failed = (errorCode: number, errorMessage: string | null = null): ProducedPartition => ({
-    index: data.index,
-    errorCode,
-    baseOffset: -1,
-    logAppendTimeMs: -1,
-    logStartOffset: -1,
-    errorMessage,
-  });
+): void {
+  const failed = (errorCode: number, errorMessage: string | null = null): void =>
+    pending.fail(slot, errorCode, errorMessage);
   const topic = broker.topics.store.get(topicName);
   if (!topic && broker.config.autoCreateTopics) {
     // auto.create.topics.enable covers Produce too: the topic is made now and the client, told the
@@ -108,26 +208,20 @@ async function appendPartition(
       'a produce request must hold exactly one record batch per partition',
     );
   }
-  try {
-    // Checked as sent (CRC, format), then stored in the topic's codec when it names one.
-    const compression = log.config.compressionType;
-    const stored = compression === 'producer' ? records : await toTopicCodec(validated(records), compression);
-    const result = log.append(stored);
-    waiters.notify(`${topicName}-${data.index}`);
-    return {
-      index: data.index,
-      errorCode: ErrorCode.NONE,
-      baseOffset: result.firstOffset,
-      logAppendTimeMs: result.logAppendTime,
-      logStartOffset: log.logStartOffset,
-      errorMessage: null,
-    };
-  } catch (err) {
-    const code = errorCodeFor(err);
-    if (!isClientError(code))
-      broker.log.error({ err, topic: topicName, partition: data.index }, 'append failed');
-    return failed(code, (err as Error).message);
+  // Checked as sent (CRC, format), then stored in the topic's codec when it names one.
+  const compression = log.config.compressionType;
+  pending.expect(slot, log);
+  if (compression === 'producer') {
+    appends.append(log, records, pending, slot);
+    return;
   }
+  const queued = Promise.resolve()
+    .then(() => toTopicCodec(validated(records), compression))
+    .then(
+      (stored) => appends.append(log, stored, pending, slot),
+      (err: unknown) => pending.appended(slot, err instanceof Error ? err : new Error(String(err))),
+    );
+  pending.queuing = pending.queuing ? Promise.all([pending.queuing, queued]) : queued;
 }
 
 /** The batch after its shallow checks (CRC, format): a corrupt batch is not rebuilt into a valid one. */

@@ -21,7 +21,7 @@
  * the bytes after the size prefix (at most one read) and reports `blocked`; the connection stops
  * reading and calls `retry` when memory comes back.
  */
-import type { FramePool } from './frame-pool.js';
+import { MIN_POOLED, type FramePool } from './frame-pool.js';
 import type { MemoryBudget } from './memory-budget.js';
 
 export class FrameTooLargeError extends Error {
@@ -221,7 +221,7 @@ export class FrameDecoder {
     this.partialFill = 0;
     this.partialPooled = false;
     if (size === 0) this.partial = undefined;
-    else if (this.pool && size >= DIRECT_READ_BYTES) {
+    else if (this.pool && size >= MIN_POOLED) {
       this.partial = this.pool.take(size);
       this.partialPooled = true;
     } else this.partial = Buffer.allocUnsafe(size);

@@ -1,9 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildBatch } from '../../../engine/index.js';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { PartitionLog, buildBatch } from '../../../engine/index.js';
 import { ProduceApi } from '../../../server/protocol/apis/produce.js';
 import { encodeMessage } from '../../../server/protocol/codec.js';
 import { ErrorCode } from '../../../server/protocol/error-codes.js';
 import { ProtocolWriter } from '../../../server/protocol/writer.js';
+import { decodeRecords } from '../../helpers/log-fixtures.js';
 import { startBroker, type RunningBroker } from '../../helpers/broker-fixture.js';
 import { ProtocolClient } from '../../helpers/protocol-client.js';
 
@@ -77,5 +78,32 @@ describe('Produce', () => {
     await other.request(3, 4, { topics: null, allowAutoTopicCreation: false });
     other.close();
     expect(kiln.broker.logManager!.getLog('made-by-produce', 0)!.logEndOffset).toBe(2);
+  });
+
+  it('pipelined requests to one partition that arrive in one read are written in one append, in order', async () => {
+    await produce('pipelined', buildBatch({ records: [{ value: 'first' }] })); // creates the topic
+    await produce('pipelined', buildBatch({ records: [{ value: 'first' }] }));
+    const appendMany = vi.spyOn(PartitionLog.prototype, 'appendMany');
+    try {
+      client.socket.cork();
+      const sent = Array.from({ length: 6 }, (_, i) =>
+        produce('pipelined', buildBatch({ records: [{ value: `v${i}` }, { value: `w${i}` }] })),
+      );
+      client.socket.uncork();
+      const responses = await Promise.all(sent);
+      expect(responses.map((r) => [r.errorCode, r.baseOffset])).toEqual(
+        Array.from({ length: 6 }, (_, i) => [ErrorCode.NONE, 1 + 2 * i]),
+      );
+      const sizes = appendMany.mock.calls.map((call) => call[0].length);
+      expect(sizes.reduce((a, b) => a + b, 0)).toBe(6);
+      expect(Math.max(...sizes)).toBeGreaterThan(1);
+    } finally {
+      appendMany.mockRestore();
+    }
+    const log = kiln.broker.logManager!.getLog('pipelined', 0)!;
+    const read = await log.read(1, 1 << 20);
+    expect(decodeRecords(read.records).map((r) => r.value)).toEqual(
+      Array.from({ length: 6 }, (_, i) => [`v${i}`, `w${i}`]).flat(),
+    );
   });
 });

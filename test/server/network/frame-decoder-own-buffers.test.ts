@@ -99,4 +99,19 @@ describe('FramePool', () => {
     pool2.give(one);
     expect(pool2.pooledCount).toBe(1);
   });
+
+  it('producers with 16 KiB batches get pooled frame buffers too, many of them', () => {
+    // Each one allocated afresh was an ArrayBuffer of its own: thousands a second kept the old
+    // generation's collector busy.
+    const pool = new FramePool();
+    const stream = Buffer.concat([frame(5000, 1), frame(16_500, 2), frame(3000, 3)]);
+    const { frames, pooled } = decodeByReads(stream, () => 65536, pool);
+    expect(pooled).toEqual([true, true, false]);
+    const many = Array.from({ length: 40 }, () => pool.take(16_500));
+    for (const b of many) pool.give(b);
+    expect(pool.pooledCount).toBe(40);
+    const again = decodeByReads(frame(16_400, 4), () => 65536, pool);
+    expect(many.some((b) => b.buffer === again.frames[0]!.buffer)).toBe(true);
+    expect(frames[1]!.equals(frame(16_500, 2).subarray(4))).toBe(true);
+  });
 });
