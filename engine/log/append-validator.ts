@@ -56,6 +56,8 @@ export interface AppendInfo {
   batches: number;
   records: number;
   bytes: number;
+  /** The log end offset once the batches are written: filled in by the log (-1 until then). */
+  logEndOffset: number;
   /** Set when the (single) batch is a producer's retry: nothing was patched, nothing is to be written. */
   duplicateOf?: ProducerBatch;
 }
@@ -156,6 +158,7 @@ export function validateAndAssign(
     batches,
     records,
     bytes: buf.length,
+    logEndOffset: -1,
   };
 }
 
@@ -169,6 +172,7 @@ function duplicateResult(duplicate: ProducerBatch, records: number, bytes: numbe
     batches: 1,
     records,
     bytes,
+    logEndOffset: -1,
     duplicateOf: duplicate,
   };
 }

@@ -30,9 +30,8 @@ export interface AppendRequest {
   internal?: boolean;
 }
 
-export interface LogAppendResult extends AppendInfo {
-  logEndOffset: number;
-}
+/** What an append did; `logEndOffset` is the LEO after it. */
+export type LogAppendResult = AppendInfo;
 
 export interface LogReadResult {
   /** Whole batches, possibly empty; mapped slices of the segment when the data was hot. */

@@ -220,7 +220,8 @@ export class PartitionLog {
       }
       // A producer's retry of a batch already appended: answer with the offsets it got then.
       if (info.duplicateOf) {
-        results[i] = { ...info, logEndOffset: next };
+        info.logEndOffset = next;
+        results[i] = info;
         continue;
       }
       try {
@@ -261,7 +262,9 @@ export class PartitionLog {
     this.leo = group.infos[group.infos.length - 1]!.lastOffset + 1;
     this.hw = this.leo;
     for (let k = 0; k < group.indexes.length; k++) {
-      results[group.indexes[k]!] = { ...group.infos[k]!, logEndOffset: this.leo };
+      const info = group.infos[k]!;
+      info.logEndOffset = this.leo;
+      results[group.indexes[k]!] = info;
     }
     group.clear();
     if (this.unflushedMessages >= this.cfg.flushMessages) this.flush();

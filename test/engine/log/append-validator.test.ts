@@ -64,6 +64,7 @@ describe('validateAndAssign: leader appends', () => {
       batches: 3,
       records: 9,
       bytes: buf.length,
+      logEndOffset: -1, // filled in by the log once written
     });
     const bs = batchesOf(buf);
     expect(bs.map((b) => [b.baseOffset, b.lastOffset])).toEqual([
