@@ -4,16 +4,19 @@
  * record size × partitions × acks × codec; each a produce then a consume of everything written, on
  * a fresh broker child process), a latency run at half the peak rate, and PERFORMANCE.md's targets
  * checked against the figures. Prints a table; writes bench/results/e2e-<date>.json and .svg (and
- * e2e-latest.*). `npm run bench:e2e -- --help` lists the options; the pieces live in bench/e2e/.
+ * e2e-latest.*). With --baseline DIR every case also runs on another checkout's broker, alternating
+ * with this one's, and a comparison of the two follows the table. `npm run bench:e2e -- --help`
+ * lists the options; the pieces live in bench/e2e/.
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { describeCheckout, formatComparison } from './e2e/baseline-compare.js';
 import { installCleanupHandlers } from './e2e/child-processes.js';
 import { OptionsError, USAGE, parseOptions, type E2eOptions } from './e2e/options.js';
 import { profileBrokersInto } from './e2e/broker-process.js';
 import { writeResults } from './e2e/results-file.js';
 import {
-  CASE_HEADERS,
+  caseHeaders,
   caseRows,
   formatErrors,
   formatLatency,
@@ -47,18 +50,24 @@ async function main(argv: string[]): Promise<number> {
   const report = await runE2e(options, repoRoot, { log });
   const files = writeResults(report, options.outDir);
 
-  const out: string[] = [];
+  const out: string[] = [''];
+  const self = report.baseline ? 'this checkout (clients, new broker):' : 'this checkout (clients, broker):';
+  out.push(`${self} ${describeCheckout(report.git)}`);
+  if (report.baseline)
+    out.push(`${'baseline (base broker):'.padEnd(self.length)} ${describeCheckout(report.baseline)}`);
   out.push('', 'machine limits', formatLimits(report.limits), '');
   out.push('cases (MB = 10^6 bytes of record payload; "of limit" = payload MB/s over the disk write limit');
   out.push('for produce, over the loopback limit for consume, so a compressed case can pass 100%; CPU s/GB');
   out.push('= broker CPU s per 10^9 payload bytes; peak RSS = VmHWM at the end of the phase, with the');
   out.push('anonymous and file-backed maxima sampled every 100 ms during it; loop = event-loop delay max)');
-  out.push(formatTable(CASE_HEADERS, caseRows(report.cases)), '');
+  out.push(formatTable(caseHeaders(report.cases), caseRows(report.cases)), '');
   const errors = formatErrors(report.cases);
   if (errors) out.push(errors, '');
+  if (report.baseline) out.push(formatComparison(report.comparison, report.baseline, report.git), '');
   out.push(formatLatency(report.latency), '');
   const quickNote = options.quick ? ' — with --quick the counts are too small for these to mean much' : '';
-  out.push(`targets (PERFORMANCE.md)${quickNote}`, formatTargets(report.targets), '');
+  const whose = report.baseline || options.rounds > 1 ? ", this checkout's runs only" : '';
+  out.push(`targets (PERFORMANCE.md${whose})${quickNote}`, formatTargets(report.targets), '');
   out.push(`run took ${(report.wallSeconds / 60).toFixed(1)} min; results: ${files.json}`);
   out.push(`                         ${files.svg} (also e2e-latest.json / .svg)`);
   process.stdout.write(out.join('\n') + '\n');

@@ -3,7 +3,8 @@
  * as `npm start` runs it (`node dist/server/main.js`, no TypeScript loader in the process), on
  * 127.0.0.1 and a free port, its data in a new temporary directory on the same file system the
  * disk limit was measured on. The child's own pid is the broker (no wrapper process), so its /proc
- * entry gives the broker's CPU and memory directly.
+ * entry gives the broker's CPU and memory directly. The checkout need not be this one: with
+ * --baseline the other checkout's broker is built and started the same way, from its own tree.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -15,7 +16,8 @@ import { catchesSignal, cpuSeconds, readProcStatus, type ProcStatus } from './pr
 
 const SIGUSR2 = os.constants.signals.SIGUSR2;
 
-let compiled: string | undefined;
+/** Each checkout's compiled entry point, by the checkout's root. */
+const compiled = new Map<string, string>();
 let profileDir: string | undefined;
 
 /** From now on every broker runs under --cpu-prof, writing `<dir>/<profileName>.cpuprofile`. */
@@ -25,12 +27,13 @@ export function profileBrokersInto(dir: string): void {
 }
 
 /**
- * The broker's entry point compiled with tsconfig.build.json, built once per process into a
- * directory of its own under dist/ (so two runs, or two test files, never start from each other's
+ * The broker's entry point compiled with tsconfig.build.json, built once per checkout and process
+ * into a directory of its own under the checkout's dist/ (so two runs, or two test files, never start from each other's
  * half-written files) and removed when the process exits.
  */
 export function compiledBroker(repoRoot: string): string {
-  if (compiled) return compiled;
+  const done = compiled.get(repoRoot);
+  if (done) return done;
   const outDir = path.join(repoRoot, 'dist', `.bench-${process.pid}`);
   const tsc = path.join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc');
   execFileSync(
@@ -41,8 +44,9 @@ export function compiledBroker(repoRoot: string): string {
     },
   );
   process.once('exit', () => fs.rmSync(outDir, { recursive: true, force: true }));
-  compiled = path.join(outDir, 'server', 'main.js');
-  return compiled;
+  const entry = path.join(outDir, 'server', 'main.js');
+  compiled.set(repoRoot, entry);
+  return entry;
 }
 
 /** A port nobody listens on right now: bind port 0 on loopback, read it, let it go. */
@@ -79,6 +83,7 @@ export function parseLastStatsLine(text: string): EventLoopDelay | null {
 }
 
 export interface BrokerOptions {
+  /** The checkout whose broker this is: built from its sources, run with it as working directory. */
   repoRoot: string;
   partitions: number;
   /** More `key=value` properties, e.g. from a case that needs them. */

@@ -1,6 +1,7 @@
 /**
  * The command line of `npm run bench:e2e` (bench/e2e.bench.ts), parsed into the runner's options.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -20,7 +21,14 @@ options:
   --latency-seconds N  length of the latency run (default 10; 3 with --quick)
   --cpu-prof        run every broker under node --cpu-prof, one profile per case in
                     <out>/profiles/<case>.cpuprofile (open in Chrome DevTools or speedscope
-                    for a flame graph)
+                    for a flame graph; <case>-<base|new>-r<round> with --baseline or --rounds)
+  --baseline DIR    another checkout of Kiln (git worktree, or a clone with this checkout's
+                    node_modules linked in) to compare with: every case runs on its broker and
+                    on this checkout's, alternately (base, new, base, new ...), with the same
+                    clients (this checkout's), and a comparison prints best-of-rounds records/s
+                    and median broker CPU s/GB with the ratios new/base. The latency run and the
+                    targets use this checkout's broker only
+  --rounds N        run every case N times (on each broker); default 2 with --baseline, else 1
   -h, --help        this text`;
 
 export interface E2eOptions {
@@ -31,6 +39,10 @@ export interface E2eOptions {
   latency: boolean;
   latencySeconds: number;
   cpuProf: boolean;
+  /** The checkout to compare with (absolute), or null. */
+  baseline: string | null;
+  /** Runs of every case on each broker. */
+  rounds: number;
   help: boolean;
 }
 
@@ -47,6 +59,8 @@ export function parseOptions(argv: string[], repoRoot: string): E2eOptions {
       'no-latency': { type: 'boolean', default: false },
       'latency-seconds': { type: 'string' },
       'cpu-prof': { type: 'boolean', default: false },
+      baseline: { type: 'string' },
+      rounds: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -66,6 +80,10 @@ export function parseOptions(argv: string[], repoRoot: string): E2eOptions {
       throw new OptionsError(`--only: ${(err as Error).message}`);
     }
   }
+  const baseline = values.baseline === undefined ? null : checkBaseline(path.resolve(values.baseline));
+  const rounds = values.rounds === undefined ? (baseline ? 2 : 1) : Number(values.rounds);
+  if (!Number.isInteger(rounds) || rounds < 1)
+    throw new OptionsError(`--rounds wants a whole number of at least 1, not ${values.rounds}`);
   return {
     quick,
     scale,
@@ -74,6 +92,26 @@ export function parseOptions(argv: string[], repoRoot: string): E2eOptions {
     latency: !values['no-latency'],
     latencySeconds,
     cpuProf: values['cpu-prof'] ?? false,
+    baseline,
+    rounds,
     help: values.help ?? false,
   };
+}
+
+/**
+ * The baseline must be a checkout whose broker this benchmark can build the way it builds this
+ * one's (tsconfig.build.json, server/main.ts) and run (its own node_modules, or a link to ours).
+ */
+export function checkBaseline(dir: string): string {
+  if (!fs.existsSync(dir)) throw new OptionsError(`--baseline: ${dir} does not exist`);
+  for (const file of ['tsconfig.build.json', path.join('server', 'main.ts')]) {
+    if (!fs.existsSync(path.join(dir, file)))
+      throw new OptionsError(`--baseline: ${dir} is not a Kiln checkout (no ${file})`);
+  }
+  if (!fs.existsSync(path.join(dir, 'node_modules', 'typescript')))
+    throw new OptionsError(
+      `--baseline: ${dir} has no node_modules; link this checkout's in ` +
+        `(ln -s <this checkout>/node_modules ${path.join(dir, 'node_modules')}) or run npm install there`,
+    );
+  return dir;
 }

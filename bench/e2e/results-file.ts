@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { describeCheckout } from './baseline-compare.js';
 import type { E2eReport } from './runner.js';
 import { renderChart } from './svg-chart.js';
 
@@ -18,10 +19,16 @@ export function chartNotes(report: E2eReport): string[] {
   const gb = (v: number | null): string => (v === null ? 'failed' : `${v.toFixed(2)} GB/s`);
   const disk = gb(report.limits.diskGbPerSec);
   const loop = gb(report.limits.loopbackGbPerSec);
-  return [
+  const notes = [
     `${report.startedAt} · node ${report.node} · ${m.cpus} × ${m.cpuModel} · ${(m.totalMemoryBytes / 2 ** 30).toFixed(0)} GiB · ${m.platform} ${m.release}`,
     `limits (best of start and end): disk write + fdatasync ${disk}, loopback TCP ${loop} · broker and client share the cores`,
   ];
+  if (report.baseline) {
+    notes.push(
+      `base = ${describeCheckout(report.baseline)}, new = ${describeCheckout(report.git)}, ${report.options.rounds} rounds alternating`,
+    );
+  }
+  return notes;
 }
 
 export interface WrittenFiles {

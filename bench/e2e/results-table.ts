@@ -63,11 +63,20 @@ export const CASE_HEADERS = [
   'loop max ms',
 ];
 
+/** CASE_HEADERS, with the broker (base or new) and the round when a case ran more than once. */
+export function caseHeaders(cases: CaseResult[]): string[] {
+  if (!cases.some((c) => c.run)) return CASE_HEADERS;
+  const at = CASE_HEADERS.indexOf('phase');
+  return [...CASE_HEADERS.slice(0, at), 'broker', 'round', ...CASE_HEADERS.slice(at)];
+}
+
 export function caseRows(cases: CaseResult[]): string[][] {
   const rows: string[][] = [];
+  const tagged = cases.some((c) => c.run);
   for (const c of cases) {
     const shape = [c.client === 'rdkafka' ? 'rdkafka_performance' : 'kiln perf', sizeLabel(c.recordSize)];
     shape.push(String(c.partitions), c.acks, c.compression);
+    if (tagged) shape.push(c.run?.broker ?? 'new', String(c.run?.round ?? 1));
     const phases = [c.produce, c.consume].filter((p): p is PhaseResult => p !== null);
     if (phases.length === 0) rows.push([...shape, 'FAILED', dash, dash, dash, dash, dash, dash, dash, dash]);
     for (const p of phases) {
@@ -143,5 +152,6 @@ export function formatTargets(targets: TargetResult[]): string {
 export function formatErrors(cases: CaseResult[]): string {
   const failed = cases.filter((c) => c.error);
   if (failed.length === 0) return '';
-  return ['failed cases:', ...failed.map((c) => `  ${c.id}: ${c.error}`)].join('\n');
+  const run = (c: CaseResult): string => (c.run ? ` (${c.run.broker}, round ${c.run.round})` : '');
+  return ['failed cases:', ...failed.map((c) => `  ${c.id}${run(c)}: ${c.error}`)].join('\n');
 }

@@ -16,7 +16,10 @@ import * as rdkafka from './rdkafka-performance.js';
 export type Phase = 'produce' | 'consume';
 
 export interface RunContext {
+  /** This checkout: the clients (kiln perf, kiln topics) always come from here. */
   repoRoot: string;
+  /** The checkout whose broker runs, when not this one (--baseline). */
+  brokerRoot?: string;
   /** Path of rdkafka_performance, or null when no case needs it. */
   rdkafkaBinary: string | null;
   log: (message: string) => void;
@@ -46,8 +49,15 @@ export interface PhaseResult {
   eventLoopDelayMs: EventLoopDelay | null;
 }
 
+/** Which broker ran a case, and in which round; set when a case runs more than once. */
+export interface RunTag {
+  broker: 'base' | 'new';
+  round: number;
+}
+
 export interface CaseResult extends BenchCase {
   topic: string;
+  run?: RunTag;
   error: string | null;
   /** The broker stopped or died during the case without being asked to. */
   brokerDied: boolean;
@@ -210,12 +220,13 @@ export async function runPhase(
   };
 }
 
-export async function runCase(c: BenchCase, ctx: RunContext): Promise<CaseResult> {
+export async function runCase(c: BenchCase, ctx: RunContext, run?: RunTag): Promise<CaseResult> {
   const started = performance.now();
   const topic = `e2e-${c.id}`;
   const result: CaseResult = {
     ...c,
     topic,
+    ...(run ? { run } : {}),
     error: null,
     brokerDied: false,
     brokerCommand: null,
@@ -226,9 +237,9 @@ export async function runCase(c: BenchCase, ctx: RunContext): Promise<CaseResult
   let broker: BrokerProcess | undefined;
   try {
     broker = await BrokerProcess.start({
-      repoRoot: ctx.repoRoot,
+      repoRoot: ctx.brokerRoot ?? ctx.repoRoot,
       partitions: c.partitions,
-      profileName: c.id,
+      profileName: run ? `${c.id}-${run.broker}-r${run.round}` : c.id,
     });
     result.brokerCommand = broker.command;
     await createTopic(ctx.repoRoot, broker.bootstrap, topic, c.partitions);

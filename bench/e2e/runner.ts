@@ -2,10 +2,19 @@
  * The end-to-end benchmark's run, in order: build the client, measure the machine's limits, run
  * every case of the matrix on its own broker, run the latency test at half the peak rate, and check
  * the targets. Returns everything as one report; printing and files are the caller's (so a test
- * can drive the same machinery with small counts).
+ * can drive the same machinery with small counts). With --baseline (and --rounds) every case runs
+ * several times, alternating between the baseline's broker and this checkout's (baseline-compare.ts).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import os from 'node:os';
+import {
+  checkoutInfo,
+  compareRuns,
+  newRuns,
+  schedule,
+  type CheckoutInfo,
+  type ComparisonRow,
+} from './baseline-compare.js';
 import { runLatency, type LatencyRunResult } from './latency-run.js';
 import {
   FULL_LIMIT_SIZES,
@@ -45,12 +54,19 @@ export interface E2eReport {
   wallSeconds: number;
   options: Omit<E2eOptions, 'help'>;
   node: string;
-  git: { commit: string | null; dirty: boolean | null };
+  /** This checkout: the clients' and the "new" broker's. */
+  git: CheckoutInfo;
+  /** The checkout --baseline named, or null. */
+  baseline: CheckoutInfo | null;
   machine: MachineInfo;
   rdkafkaPerformance: { path: string; librdkafka: string | null } | { error: string } | null;
   limits: LimitsReport;
+  /** Every run of every case, in the order they ran (`run` tells them apart with --baseline/--rounds). */
   cases: CaseResult[];
+  /** Baseline against this checkout per case and phase; empty without --baseline. */
+  comparison: ComparisonRow[];
   latency: LatencyRunResult | null;
+  /** From this checkout's runs only. */
   targets: TargetResult[];
 }
 
@@ -59,16 +75,6 @@ export interface RunnerHooks {
   /** Smaller limit measurements, for tests. */
   limitSizes?: LimitSizes;
   consumerHeadStartMs?: number;
-}
-
-function gitInfo(repoRoot: string): E2eReport['git'] {
-  try {
-    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repoRoot, encoding: 'utf8' }).trim();
-    const status = execFileSync('git', ['status', '--porcelain'], { cwd: repoRoot, encoding: 'utf8' });
-    return { commit, dirty: status.trim().length > 0 };
-  } catch {
-    return { commit: null, dirty: null };
-  }
 }
 
 /** The librdkafka version rdkafka_performance links, from its usage text. */
@@ -138,19 +144,26 @@ export async function runE2e(options: E2eOptions, repoRoot: string, hooks: Runne
   };
   const startLimits = await measureLimits('start');
   const ctx: RunContext = { repoRoot, rdkafkaBinary, log };
+  const git = checkoutInfo(repoRoot);
+  const baseline = options.baseline ? checkoutInfo(options.baseline) : null;
+  if (baseline) log(`baseline ${baseline.revision ?? '?'} (${baseline.dir}), new ${git.revision ?? '?'}`);
+  const baseCtx: RunContext = { ...ctx, brokerRoot: options.baseline ?? repoRoot };
 
   const results: CaseResult[] = [];
-  for (const [i, c] of cases.entries()) {
+  const runs = schedule(cases, options.rounds, baseline !== null);
+  for (const [i, { case: c, tag }] of runs.entries()) {
+    const which = tag ? ` (round ${tag.round}, ${tag.broker})` : '';
     log(
-      `[${i + 1}/${cases.length}] ${c.id}: ${c.records.toLocaleString('en-US')} records of ${c.recordSize} B`,
+      `[${i + 1}/${runs.length}] ${c.id}${which}: ${c.records.toLocaleString('en-US')} records of ${c.recordSize} B`,
     );
-    let result = await runCase(c, ctx);
+    const runCtx = tag?.broker === 'base' ? baseCtx : ctx;
+    let result = await runCase(c, runCtx, tag);
     if (result.error && result.brokerDied) {
       // A broker that stops mid-case was most likely signalled from outside (a shared machine);
       // one more try on a fresh broker tells that apart from a broker that cannot run the case.
       log(`  broker died (${result.error.split('\n')[0]}); trying the case once more`);
       const first = result.error;
-      result = { ...(await runCase(c, ctx)), earlierAttemptError: first };
+      result = { ...(await runCase(c, runCtx, tag)), earlierAttemptError: first };
     }
     if (result.error) log(`  FAILED: ${result.error.split('\n')[0]}`);
     results.push(result);
@@ -158,7 +171,7 @@ export async function runE2e(options: E2eOptions, repoRoot: string, hooks: Runne
 
   let latency: LatencyRunResult | null = null;
   if (options.latency) {
-    const peak = latencyPeak(results);
+    const peak = latencyPeak(newRuns(results));
     if (!peak)
       log('latency run skipped: no produce rate of the 100 B / 1 partition / acks=1 / none case to halve');
     else {
@@ -189,7 +202,8 @@ export async function runE2e(options: E2eOptions, repoRoot: string, hooks: Runne
     wallSeconds: (performance.now() - startedMs) / 1000,
     options: recordedOptions,
     node: process.version,
-    git: gitInfo(repoRoot),
+    git,
+    baseline,
     machine: {
       ...machine,
       loadAverageAtEnd: os.loadavg(),
@@ -199,7 +213,8 @@ export async function runE2e(options: E2eOptions, repoRoot: string, hooks: Runne
     rdkafkaPerformance,
     limits,
     cases: results,
+    comparison: compareRuns(results),
     latency,
-    targets: evaluateTargets(results, latency),
+    targets: evaluateTargets(newRuns(results), latency),
   };
 }

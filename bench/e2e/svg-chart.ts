@@ -72,7 +72,8 @@ function ok(p: PhaseResult | null): p is PhaseResult & { client: NonNullable<Pha
 
 function caseLabel(c: CaseResult): string {
   const size = c.recordSize >= 1024 ? `${c.recordSize / 1024} KiB` : `${c.recordSize} B`;
-  return `${size} · ${c.partitions} part. · acks=${c.acks} · ${c.compression}`;
+  const run = c.run ? ` · ${c.run.broker} r${c.run.round}` : '';
+  return `${size} · ${c.partitions} part. · acks=${c.acks} · ${c.compression}${run}`;
 }
 
 function clientName(client: string): string {

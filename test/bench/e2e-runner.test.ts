@@ -54,3 +54,43 @@ describe('runE2e with kiln perf', () => {
     expect(fs.existsSync(path.dirname(dataDir!))).toBe(false);
   });
 });
+
+describe('runE2e with a baseline', () => {
+  it('runs the case on both brokers, alternating, and compares them', async () => {
+    const log: string[] = [];
+    // This checkout as its own baseline: the same machinery as a second checkout, built once.
+    const options = parseOptions(
+      [
+        '--quick',
+        '--scale',
+        '0.1',
+        '--only',
+        '^kiln-100b',
+        '--no-latency',
+        '--baseline',
+        repoRoot,
+        '--out',
+        outDir,
+      ],
+      repoRoot,
+    );
+    expect(options.rounds).toBe(2);
+    const report = await runE2e(options, repoRoot, {
+      log: (m) => log.push(m),
+      limitSizes: { diskBytes: 4 * 1024 * 1024, loopbackBytes: 8e6 },
+    });
+    expect(report.cases.map((c) => `${c.run?.broker} ${c.run?.round}`)).toEqual([
+      'base 1',
+      'new 1',
+      'base 2',
+      'new 2',
+    ]);
+    for (const c of report.cases) expect(c.error, log.join('\n')).toBeNull();
+    expect(report.baseline?.revision).toBe(report.git.revision);
+    expect(report.git.revision).toMatch(/^[0-9a-f]{7,}$/);
+    expect(report.comparison.map((r) => r.phase)).toEqual(['produce', 'consume']);
+    expect(report.comparison[0]?.base.ok).toBe(2);
+    expect(report.comparison[0]?.rateRatio).toBeGreaterThan(0);
+    expect(report.latency).toBeNull();
+  });
+});

@@ -1,11 +1,56 @@
-import { describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { OptionsError, parseOptions } from '../../bench/e2e/options.js';
+import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
+
+const dirs: string[] = [];
+afterAll(() => dirs.forEach(removeTempDir));
+
+/** A directory that looks like a Kiln checkout with its dependencies, as --baseline wants one. */
+function fakeCheckout(parts: { node_modules?: boolean; server?: boolean } = {}): string {
+  const dir = makeTempDir('kiln-baseline-');
+  fs.writeFileSync(path.join(dir, 'tsconfig.build.json'), '{}');
+  if (parts.server !== false) {
+    fs.mkdirSync(path.join(dir, 'server'));
+    fs.writeFileSync(path.join(dir, 'server', 'main.ts'), '');
+  }
+  if (parts.node_modules !== false)
+    fs.mkdirSync(path.join(dir, 'node_modules', 'typescript'), { recursive: true });
+  dirs.push(dir);
+  return dir;
+}
 
 describe('bench:e2e options', () => {
   it('defaults to the full matrix with a latency run and no profiling', () => {
     const o = parseOptions([], '/repo');
     expect(o).toMatchObject({ quick: false, scale: 1, latency: true, latencySeconds: 10, cpuProf: false });
     expect(o.outDir).toBe('/repo/bench/results');
+    expect(o).toMatchObject({ baseline: null, rounds: 1 });
+  });
+
+  it('takes --baseline DIR as an absolute path, with two rounds unless --rounds says otherwise', () => {
+    const dir = fakeCheckout();
+    const relative = path.relative(process.cwd(), dir);
+    expect(parseOptions(['--baseline', relative], '/repo')).toMatchObject({ baseline: dir, rounds: 2 });
+    expect(parseOptions(['--baseline', dir, '--rounds', '3'], '/repo')).toMatchObject({ rounds: 3 });
+    expect(parseOptions(['--baseline', dir, '--rounds', '1'], '/repo')).toMatchObject({ rounds: 1 });
+    // Rounds without a baseline repeat this checkout's runs.
+    expect(parseOptions(['--rounds', '4'], '/repo')).toMatchObject({ baseline: null, rounds: 4 });
+  });
+
+  it('refuses a baseline that is not a runnable checkout, and a bad round count', () => {
+    expect(() => parseOptions(['--baseline', '/nonexistent/kiln'], '/repo')).toThrow(/does not exist/);
+    expect(() => parseOptions(['--baseline', fakeCheckout({ server: false })], '/repo')).toThrow(
+      /not a Kiln checkout \(no server\/main.ts\)/,
+    );
+    expect(() => parseOptions(['--baseline', fakeCheckout({ node_modules: false })], '/repo')).toThrow(
+      /no node_modules; link/,
+    );
+    for (const bad of ['0', '-1', '1.5', 'x']) {
+      expect(() => parseOptions([`--rounds=${bad}`], '/repo')).toThrow(OptionsError);
+      expect(() => parseOptions([`--rounds=${bad}`], '/repo')).toThrow(/--rounds/);
+    }
   });
 
   it('takes --quick, --scale, --only, --out, --no-latency and --cpu-prof', () => {
