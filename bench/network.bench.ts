@@ -12,19 +12,57 @@
  * A child process sends `--mib` MiB of 1 MiB frames (a Produce header, then filler) per pass; the
  * receiving process's own CPU time (user + system) is what each line reports, per GB received.
  * Prints one JSON object per line: {"name":…,"mb_per_s":…,"cpu_s_per_gb":…,"passes":…}.
+ *
+ * Then request/response traffic as `kiln perf` sends it (network/request-response.ts):
+ * `--rr-requests` frames of `--rr-size` bytes (16 KiB), `--rr-inflight` (5) unanswered on one
+ * connection, a small answer each, served by a bare Node server on 'data' events (`rr_bare`), the
+ * same reading into one reusable buffer (`rr_onread`, the floor), Kiln's Connection
+ * (`rr_connection`) and rr_bare writing each read to a file (`rr_write`). One line per pass with CPU
+ * s/GB and µs of CPU per request, then one per mode with the medians over the passes
+ * (`"summary":"median"`, and `x_rr_onread`: CPU per request against the floor's). Its passes are
+ * interleaved with the others, after one short unreported warm-up of each mode; --rr-requests 0
+ * leaves them out.
  */
 import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { parseArgs } from 'node:util';
 import { Connection } from '../server/network/connection.js';
 import { FramePool } from '../server/network/frame-pool.js';
+import {
+  RR_MODES,
+  requestResponsePass,
+  rrLine,
+  rrSummaryLines,
+  type RrMode,
+  type RrOptions,
+  type RrResult,
+} from './network/request-response.js';
 
 const { values } = parseArgs({
-  options: { mib: { type: 'string', default: '1024' }, passes: { type: 'string', default: '3' } },
+  options: {
+    mib: { type: 'string', default: '1024' },
+    passes: { type: 'string', default: '3' },
+    'rr-requests': { type: 'string', default: '30000' },
+    'rr-size': { type: 'string', default: String(16 * 1024) },
+    'rr-inflight': { type: 'string', default: '5' },
+  },
 });
 const MIB = 1024 * 1024;
 const totalMiB = Number(values.mib);
 const passes = Number(values.passes);
+const rr: RrOptions = {
+  requests: Number(values['rr-requests']),
+  size: Number(values['rr-size']),
+  inflight: Number(values['rr-inflight']),
+};
+// A request's body starts with its Produce header (24 bytes with the bench's client id).
+const least = { requests: 0, size: 24, inflight: 1 };
+for (const [name, value] of Object.entries(rr)) {
+  const min = least[name as keyof RrOptions];
+  if (!Number.isInteger(value) || value < min)
+    throw new Error(`--rr-${name} must be a whole number >= ${min}`);
+}
+const rrModes: readonly RrMode[] = rr.requests > 0 ? RR_MODES : [];
 
 /** The sender: `count` frames of 1 MiB whose body starts like a Produce request (api key 0). */
 const SENDER = `
@@ -85,6 +123,9 @@ async function pass(mode: Mode): Promise<{ seconds: number; cpuSeconds: number; 
 
 const modes: Mode[] = ['own_buffers', 'data_events', 'raw_socket'];
 const totals = new Map(modes.map((m) => [m, { seconds: 0, cpuSeconds: 0, bytes: 0 }]));
+const rrResults = new Map<RrMode, RrResult[]>(rrModes.map((m) => [m, []]));
+// The first requests of each server run its code cold: a few thousand first, not reported.
+for (const mode of rrModes) await requestResponsePass(mode, { ...rr, requests: Math.min(rr.requests, 3000) });
 for (let i = 0; i < passes; i++) {
   for (const mode of modes) {
     const r = await pass(mode);
@@ -92,6 +133,11 @@ for (let i = 0; i < passes; i++) {
     t.seconds += r.seconds;
     t.cpuSeconds += r.cpuSeconds;
     t.bytes += r.bytes;
+  }
+  for (const mode of rrModes) {
+    const r = await requestResponsePass(mode, rr);
+    rrResults.get(mode)!.push(r);
+    process.stdout.write(rrLine(mode, i + 1, r, rr) + '\n');
   }
 }
 for (const [name, t] of totals) {
@@ -104,3 +150,4 @@ for (const [name, t] of totals) {
     }) + '\n',
   );
 }
+for (const line of rrSummaryLines(rrResults)) process.stdout.write(line + '\n');
