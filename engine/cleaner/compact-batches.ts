@@ -12,9 +12,9 @@
  * rebuilt with the same base offset, offset deltas, last offset delta (so it still spans the same
  * offsets), codec, timestamps and producer fields; one that keeps nothing disappears.
  */
-import { rebuildBatchSync, type RecordInput } from '../record/batch-builder.js';
+import { BatchBuilder, rebuildHeader } from '../record/batch-builder.js';
 import { iterateBatches } from '../record/batch-iterator.js';
-import type { RecordBatch } from '../record/record-batch.js';
+import { RecordBatch } from '../record/record-batch.js';
 import { readRecords } from '../record/record-reader.js';
 import type { OffsetMap } from './offset-map.js';
 
@@ -48,23 +48,32 @@ export function compactBatches(
     bytesOut: 0,
   };
   const batches: Buffer[] = [];
+  // Kept records are written straight into one builder, reused from batch to batch.
+  const builder = new BatchBuilder();
+  const view = new RecordBatch(buf); // moved over each kept batch, for its record count
   for (const batch of iterateBatches(buf)) {
     stats.batchesIn++;
     stats.bytesIn += batch.sizeInBytes;
     stats.recordsIn += batch.recordCount;
-    const kept = batch.isControl ? batch.bytes : compactBatch(batch, map, options);
+    const kept = batch.isControl ? batch.bytes : compactBatch(batch, map, options, builder);
     if (!kept) continue;
     batches.push(kept);
     stats.batchesOut++;
     stats.bytesOut += kept.length;
-    stats.recordsOut += kept === batch.bytes ? batch.recordCount : kept.readInt32BE(57);
+    stats.recordsOut += view.moveTo(kept).recordCount;
   }
   return { batches, stats };
 }
 
-function compactBatch(batch: RecordBatch, map: OffsetMap, options: CompactOptions): Buffer | undefined {
+function compactBatch(
+  batch: RecordBatch,
+  map: OffsetMap,
+  options: CompactOptions,
+  builder: BatchBuilder,
+): Buffer | undefined {
   const base = batch.baseOffset;
-  const kept: RecordInput[] = [];
+  // Deltas from the original base timestamp, as rebuildHeader's batch keeps it.
+  builder.reset(batch.baseTimestamp);
   let total = 0;
   for (const record of readRecords(batch)) {
     total++;
@@ -74,17 +83,12 @@ function compactBatch(batch: RecordBatch, map: OffsetMap, options: CompactOption
       const expired = record.value === null && record.timestamp < options.now - options.deleteRetentionMs;
       if (expired) continue;
     }
-    kept.push({
-      key: record.key,
-      value: record.value,
-      headers: record.headers,
-      timestamp: record.timestamp,
-      offsetDelta: record.offset - base,
-    });
+    builder.append(record.timestamp, record.key, record.value, record.headers, record.offset - base);
   }
-  if (kept.length === total) return batch.bytes;
-  if (kept.length === 0) return undefined;
-  return rebuildBatchSync(batch, kept);
+  const kept = builder.recordCount;
+  if (kept === total) return batch.bytes;
+  if (kept === 0) return undefined;
+  return builder.finishCopy(rebuildHeader(batch));
 }
 
 /** Puts every keyed record of the whole batches in `buf` into `map`; false when the map filled up. */

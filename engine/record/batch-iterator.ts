@@ -3,7 +3,7 @@
  * log slice), validating each batch's header and CRC before handing out a view over it.
  */
 import { validateBatch } from './batch-validate.js';
-import { RecordBatch } from './record-batch.js';
+import { LOG_OVERHEAD, RecordBatch } from './record-batch.js';
 
 /**
  * Yields a RecordBatch view per batch in `buf`. Throws CorruptRecordError (or
@@ -17,4 +17,20 @@ export function* iterateBatches(buf: Buffer): Generator<RecordBatch> {
     yield new RecordBatch(buf, pos);
     pos += size;
   }
+}
+
+/**
+ * Bytes of the whole batches at the start of `records`: a broker may cut a fetched record set's
+ * last batch short (or hand back a partial one under a byte limit), and only those before it can be
+ * read. Headers are not validated here; iterateBatches does that.
+ */
+export function completeBatchesLength(records: Buffer): number {
+  const header = new RecordBatch(records); // moved from batch to batch
+  let end = 0;
+  while (header.moveTo(records, end).hasLength) {
+    const size = header.sizeInBytes;
+    if (size < LOG_OVERHEAD || end + size > records.length) break;
+    end += size;
+  }
+  return end;
 }

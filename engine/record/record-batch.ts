@@ -94,44 +94,66 @@ export function computeBatchCrc(buf: Buffer, pos: number, size: number): number 
 /**
  * A view over one batch at `position` in `buffer`. Accessors read the bytes each time; nothing is
  * decoded or copied. Construct it only over a batch whose length has been checked (see
- * validateBatch) — accessors trust the header.
+ * validateBatch) — accessors trust the header. The view only reads; its owner may move it to
+ * another batch (moveTo) to walk a record set with one view.
  */
 export class RecordBatch {
-  constructor(
-    readonly buffer: Buffer,
-    readonly position = 0,
-  ) {}
+  private buf: Buffer;
+  private pos: number;
+
+  constructor(buffer: Buffer, position = 0) {
+    this.buf = buffer;
+    this.pos = position;
+  }
+
+  get buffer(): Buffer {
+    return this.buf;
+  }
+  get position(): number {
+    return this.pos;
+  }
+
+  /**
+   * Points the view at the batch at `position` in `buffer` and returns it, so one view can walk
+   * many batches without an allocation each. Only for a view its caller owns: whoever else holds
+   * it sees the new batch.
+   */
+  moveTo(buffer: Buffer, position = 0): this {
+    this.buf = buffer;
+    this.pos = position;
+    return this;
+  }
 
   /** Whether the buffer reaches this batch's length field (so sizeInBytes can be read). */
   get hasLength(): boolean {
-    return this.buffer.length >= this.position + LOG_OVERHEAD;
+    return this.buf.length >= this.pos + LOG_OVERHEAD;
   }
   /** Whether the buffer reaches this batch's magic byte (so its format can be told). */
   get hasMagic(): boolean {
-    return this.buffer.length > this.position + MAGIC;
+    return this.buf.length > this.pos + MAGIC;
   }
 
   get baseOffset(): number {
-    return readInt64(this.buffer, this.position + BASE_OFFSET);
+    return readInt64(this.buf, this.pos + BASE_OFFSET);
   }
   get batchLength(): number {
-    return this.buffer.readInt32BE(this.position + BATCH_LENGTH);
+    return this.buf.readInt32BE(this.pos + BATCH_LENGTH);
   }
   /** Whole size of the batch in bytes, header included. */
   get sizeInBytes(): number {
     return this.batchLength + LOG_OVERHEAD;
   }
   get partitionLeaderEpoch(): number {
-    return this.buffer.readInt32BE(this.position + PARTITION_LEADER_EPOCH);
+    return this.buf.readInt32BE(this.pos + PARTITION_LEADER_EPOCH);
   }
   get magic(): number {
-    return this.buffer.readInt8(this.position + MAGIC);
+    return this.buf.readInt8(this.pos + MAGIC);
   }
   get crc(): number {
-    return this.buffer.readUInt32BE(this.position + CRC);
+    return this.buf.readUInt32BE(this.pos + CRC);
   }
   get attributes(): number {
-    return this.buffer.readInt16BE(this.position + ATTRIBUTES);
+    return this.buf.readInt16BE(this.pos + ATTRIBUTES);
   }
   get codec(): Codec {
     return (this.attributes & CODEC_MASK) as Codec;
@@ -149,41 +171,41 @@ export class RecordBatch {
     return (this.attributes & DELETE_HORIZON_BIT) !== 0;
   }
   get lastOffsetDelta(): number {
-    return this.buffer.readInt32BE(this.position + LAST_OFFSET_DELTA);
+    return this.buf.readInt32BE(this.pos + LAST_OFFSET_DELTA);
   }
   get lastOffset(): number {
     return this.baseOffset + this.lastOffsetDelta;
   }
   /** The first record's timestamp (the delete horizon when hasDeleteHorizon is set). */
   get baseTimestamp(): number {
-    return readInt64(this.buffer, this.position + BASE_TIMESTAMP);
+    return readInt64(this.buf, this.pos + BASE_TIMESTAMP);
   }
   get maxTimestamp(): number {
-    return readInt64(this.buffer, this.position + MAX_TIMESTAMP);
+    return readInt64(this.buf, this.pos + MAX_TIMESTAMP);
   }
   get producerId(): number {
-    return readInt64(this.buffer, this.position + PRODUCER_ID);
+    return readInt64(this.buf, this.pos + PRODUCER_ID);
   }
   get producerEpoch(): number {
-    return this.buffer.readInt16BE(this.position + PRODUCER_EPOCH);
+    return this.buf.readInt16BE(this.pos + PRODUCER_EPOCH);
   }
   get baseSequence(): number {
-    return this.buffer.readInt32BE(this.position + BASE_SEQUENCE);
+    return this.buf.readInt32BE(this.pos + BASE_SEQUENCE);
   }
   get recordCount(): number {
-    return this.buffer.readInt32BE(this.position + RECORD_COUNT);
+    return this.buf.readInt32BE(this.pos + RECORD_COUNT);
   }
   /** The bytes of the records section (compressed when codec != None); a subarray, not a copy. */
   get recordsBytes(): Buffer {
-    return this.buffer.subarray(this.position + RECORDS, this.position + this.sizeInBytes);
+    return this.buf.subarray(this.pos + RECORDS, this.pos + this.sizeInBytes);
   }
   /** The whole batch; a subarray, not a copy. */
   get bytes(): Buffer {
-    return this.buffer.subarray(this.position, this.position + this.sizeInBytes);
+    return this.buf.subarray(this.pos, this.pos + this.sizeInBytes);
   }
 
   isCrcValid(): boolean {
-    return computeBatchCrc(this.buffer, this.position, this.sizeInBytes) === this.crc;
+    return computeBatchCrc(this.buf, this.pos, this.sizeInBytes) === this.crc;
   }
 }
 

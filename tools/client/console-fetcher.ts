@@ -4,7 +4,7 @@
  * member, a rebalance. A partition whose position fell out of the log starts again where the reset
  * policy says (Kafka's auto.offset.reset); a moved leader is looked up again.
  */
-import { iterateBatches, readRecords } from '../../engine/index.js';
+import { completeBatchesLength, iterateBatches, readRecords } from '../../engine/index.js';
 import { FetchApi } from '../../server/protocol/apis/fetch.js';
 import { ErrorCode } from '../../server/protocol/error-codes.js';
 import { checkError, type KafkaClient, type TopicMetadata } from './kafka-client.js';
@@ -157,11 +157,5 @@ function readInto(partition: number, records: Buffer, opts: FetchOptions, out: s
 
 /** The leading whole batches of a fetched record set: a broker may cut the last one short. */
 function completeBatches(records: Buffer): Buffer {
-  let end = 0;
-  while (end + 12 <= records.length) {
-    const size = 12 + records.readInt32BE(end + 8);
-    if (end + size > records.length) break;
-    end += size;
-  }
-  return records.subarray(0, end);
+  return records.subarray(0, completeBatchesLength(records));
 }

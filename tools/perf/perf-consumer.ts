@@ -20,6 +20,7 @@ import {
   type KafkaClient,
   type TopicMetadata,
 } from '../client/kafka-client.js';
+import { completeBatchesLength } from '../../engine/index.js';
 import { ErrorCode } from '../../server/protocol/error-codes.js';
 import { FetchApi } from '../../server/protocol/apis/fetch.js';
 import type { RequestToSend } from '../../server/protocol/message-types.js';
@@ -32,7 +33,7 @@ import {
   consumeProgressLine,
   type ConsumeResult,
 } from './perf-report.js';
-import { RecordSetScanner, completeLength, nextOffset } from './record-set-scanner.js';
+import { RecordSetScanner, nextOffset } from './record-set-scanner.js';
 import { selectPartitions } from './topic-setup.js';
 
 type FetchPartition = RequestToSend<typeof FetchApi>['topics'][number]['partitions'][number];
@@ -263,7 +264,7 @@ export class PerfConsumer {
           } else {
             const records = p.records;
             if (!records || records.length === 0) continue;
-            const end = completeLength(records);
+            const end = completeBatchesLength(records);
             if (end === 0) continue;
             const from = state.fetchOffset;
             state.fetchOffset = nextOffset(records, end, from);

@@ -9,21 +9,12 @@
  * last batch of a partition short; only the complete batches before it are looked at.
  */
 import {
-  ATTRIBUTES,
-  BASE_OFFSET,
-  CODEC_MASK,
-  CONTROL_BIT,
   Codec,
   CorruptRecordError,
-  LAST_OFFSET_DELTA,
-  LOG_OVERHEAD,
-  BATCH_LENGTH,
-  MAGIC,
   RECORDS,
-  RECORD_COUNT,
+  RecordBatch,
   VarintCursor,
   decompressSync,
-  readInt64,
   readVarint,
   readVarlong,
   validateBatch,
@@ -36,31 +27,23 @@ const MAX_PLAUSIBLE_AGE_MS = 3_600_000;
 /** ... and at most this far in the future (clocks of two hosts differ a little). */
 const MAX_FUTURE_MS = 1000;
 
-/** Bytes of the complete batches at the start of `records`. */
-export function completeLength(records: Buffer): number {
-  let end = 0;
-  while (end + LOG_OVERHEAD <= records.length) {
-    const size = records.readInt32BE(end + BATCH_LENGTH) + LOG_OVERHEAD;
-    if (size < LOG_OVERHEAD || end + size > records.length) break;
-    end += size;
-  }
-  return end;
-}
-
 /** The offset after the last complete batch in records[0, end), or `position` if that is later. */
 export function nextOffset(records: Buffer, end: number, position: number): number {
+  const header = new RecordBatch(records); // moved from batch to batch
   let next = position;
   let pos = 0;
   while (pos < end) {
-    const last = readInt64(records, pos + BASE_OFFSET) + records.readInt32BE(pos + LAST_OFFSET_DELTA);
+    const last = header.moveTo(records, pos).lastOffset;
     if (last + 1 > next) next = last + 1;
-    pos += records.readInt32BE(pos + BATCH_LENGTH) + LOG_OVERHEAD;
+    pos += header.sizeInBytes;
   }
   return next;
 }
 
 export class RecordSetScanner {
   private readonly cursor = new VarintCursor();
+  /** The batch being looked at, moved from batch to batch. */
+  private readonly batch = new RecordBatch(Buffer.alloc(0));
   /** Totals over every scan. */
   records = 0;
   bytes = 0;
@@ -93,30 +76,30 @@ export class RecordSetScanner {
     let pos = 0;
     while (pos < end && this.lastRecords < limit) {
       const batchAt = pos;
-      if (records.readInt8(batchAt + MAGIC) !== 2) {
+      const batch = this.batch.moveTo(records, batchAt);
+      if (batch.magic !== 2) {
         // An old message set (a log written by an old Kafka): not what a load test reads.
-        pos += records.readInt32BE(batchAt + BATCH_LENGTH) + LOG_OVERHEAD;
+        pos += batch.sizeInBytes;
         this.skippedBatches++;
         continue;
       }
       // Header checks and the CRC-32C, as Kafka's consumer does (check.crcs).
       const size = validateBatch(records, batchAt, end);
       pos += size;
-      const baseOffset = readInt64(records, batchAt + BASE_OFFSET);
-      const lastOffset = baseOffset + records.readInt32BE(batchAt + LAST_OFFSET_DELTA);
+      const baseOffset = batch.baseOffset;
+      const lastOffset = baseOffset + batch.lastOffsetDelta;
       if (lastOffset < position) continue;
-      const attributes = records.readInt16BE(batchAt + ATTRIBUTES);
-      if (attributes & CONTROL_BIT) {
+      if (batch.isControl) {
         this.consumedTo = lastOffset + 1;
         continue;
       }
-      const codec = (attributes & CODEC_MASK) as Codec;
-      const count = records.readInt32BE(batchAt + RECORD_COUNT);
+      const codec = batch.codec;
+      const count = batch.recordCount;
       let bytes = records;
       let start = batchAt + RECORDS;
       let stop = batchAt + size;
       if (codec !== Codec.None) {
-        bytes = decompressSync(codec, records.subarray(start, stop));
+        bytes = decompressSync(codec, batch.recordsBytes);
         start = 0;
         stop = bytes.length;
       }

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { compactBatches, mapKeys } from '../../../engine/cleaner/compact-batches.js';
 import { OffsetMap } from '../../../engine/cleaner/offset-map.js';
-import { buildBatch } from '../../../engine/record/batch-builder.js';
-import { Codec, RecordBatch, setBaseOffset } from '../../../engine/record/record-batch.js';
+import { buildBatch, rebuildBatchSync } from '../../../engine/record/batch-builder.js';
+import { Codec, RecordBatch, TimestampType, setBaseOffset } from '../../../engine/record/record-batch.js';
+import { readRecords } from '../../../engine/record/record-reader.js';
 import { decodeRecords } from '../../helpers/log-fixtures.js';
 import { seededRandom } from '../../helpers/seeded-random.js';
 
@@ -118,6 +119,39 @@ describe('compactBatches', () => {
         .sort((x, y) => (x[0] as number) - (y[0] as number));
       const records = decodeRecords(await compact(log));
       expect(records.map((r) => [r.offset, r.key, r.value])).toEqual(expected);
+    }
+  });
+  it('writes a rebuilt batch as rebuildBatchSync would from the kept records', async () => {
+    for (const codec of [Codec.None, Codec.Snappy]) {
+      for (const timestampType of [TimestampType.CreateTime, TimestampType.LogAppendTime]) {
+        const batch = buildBatch({
+          records: [
+            { key: 'a', value: '1', headers: [{ key: 'h', value: 'x' }], timestamp: NOW - 5 },
+            { key: 'b', value: '1', timestamp: NOW + 7, offsetDelta: 2 },
+            { key: 'a', value: '2', timestamp: NOW - 9, offsetDelta: 5 },
+            {
+              key: null,
+              value: 'keyless',
+              headers: [{ key: 'n', value: null }],
+              timestamp: NOW,
+              offsetDelta: 6,
+            },
+          ],
+          lastOffsetDelta: 9,
+          codec,
+          timestampType,
+          producerId: 3,
+          transactional: true,
+          partitionLeaderEpoch: 4,
+        });
+        setBaseOffset(batch, 0, 100);
+        const original = new RecordBatch(batch);
+        const kept = [...readRecords(original)]
+          .filter((r) => r.offset !== 100)
+          .map((r) => ({ ...r, offsetDelta: r.offset - 100 }));
+        const compacted = await compact(batch);
+        expect(compacted.equals(rebuildBatchSync(original, kept)), `${codec} ${timestampType}`).toBe(true);
+      }
     }
   });
 });

@@ -239,3 +239,19 @@ describe('CRC coverage', () => {
     expect(LOG_OVERHEAD).toBe(12);
   });
 });
+
+describe('moveTo', () => {
+  it('points one view at batch after batch', () => {
+    const first = knownBatch();
+    const second = knownBatch({ codec: Codec.Gzip, control: true });
+    const set = Buffer.concat([first, second]);
+    const view = new RecordBatch(first);
+    expect(view.moveTo(set, first.length)).toBe(view);
+    expect([view.buffer, view.position]).toEqual([set, first.length]);
+    expect([view.codec, view.isControl, view.sizeInBytes]).toEqual([Codec.Gzip, true, second.length]);
+    expect(view.bytes.equals(second)).toBe(true);
+    view.moveTo(set);
+    expect([view.position, view.codec, view.isControl]).toEqual([0, Codec.None, false]);
+    expect(view.isCrcValid()).toBe(true);
+  });
+});

@@ -1,8 +1,17 @@
 // The reusable batch writer: its batches must pass the engine's validation and read back, record
 // by record, with the values, timestamps and offset deltas written.
 import { describe, expect, it } from 'vitest';
-import { Codec, RecordBatch, TimestampType, readRecords, validateBatch } from '../../../engine/index.js';
-import { RecordBatchWriter, makePayload } from '../../../tools/perf/record-batch-writer.js';
+import {
+  BatchBuilder,
+  Codec,
+  RecordBatch,
+  type RecordInput,
+  TimestampType,
+  buildBatch,
+  readRecords,
+  validateBatch,
+} from '../../../engine/index.js';
+import { RecordBatchWriter, STAMP_BYTES, makePayload } from '../../../tools/perf/record-batch-writer.js';
 
 const BASE_TIME = 1_700_000_000_000;
 
@@ -108,5 +117,68 @@ describe('RecordBatchWriter', () => {
     expect(records.map((r) => r.offset)).toEqual(Array.from({ length: 300 }, (_, i) => i));
     expect(records[299]!.timestamp).toBe(BASE_TIME + 299_000);
     expect(new RecordBatch(bytes).maxTimestamp).toBe(BASE_TIME + 299_000);
+  });
+});
+
+describe('RecordBatchWriter and the engine BatchBuilder', () => {
+  /** The value the writer sends: the payload with `sendTime` in its first 8 bytes. */
+  function stampedValue(payload: Buffer, sendTime: number): Buffer {
+    const value = Buffer.from(payload);
+    if (value.length >= STAMP_BYTES && sendTime === sendTime) value.writeDoubleLE(sendTime, 0);
+    return value;
+  }
+
+  it.each([Codec.None, Codec.Gzip, Codec.Snappy, Codec.Lz4, Codec.Zstd])(
+    'writes the bytes the builder and buildBatch write for the same records (codec %i)',
+    (codec) => {
+      const writer = new RecordBatchWriter(4096, codec);
+      const builder = new BatchBuilder({ batchSize: 4096 });
+      for (const [round, size] of [3, 100, 10, 0].entries()) {
+        const payload = makePayload(size);
+        const base = BASE_TIME + round * 10_000;
+        writer.reset(base);
+        builder.reset(base);
+        const records: RecordInput[] = [];
+        for (let i = 0; ; i++) {
+          const delta = Math.floor(i / 4) * 7;
+          const sendTime = i % 5 === 3 ? NaN : base + delta + 0.125;
+          const value = stampedValue(payload, sendTime);
+          const fits = writer.tryAppend(delta, payload, sendTime);
+          expect(builder.tryAppend(base + delta, null, value)).toBe(fits);
+          if (!fits) break;
+          records.push({ key: null, value, timestamp: base + delta });
+        }
+        const bytes = writer.finish();
+        expect(bytes.equals(builder.finish({ codec })), `round ${round}`).toBe(true);
+        expect(bytes.equals(buildBatch({ records, codec, baseTimestamp: base })), `round ${round}`).toBe(
+          true,
+        );
+      }
+    },
+  );
+
+  it('writes the bytes it wrote before it was built on the engine builder', () => {
+    const writer = new RecordBatchWriter(16384);
+    writer.reset(BASE_TIME);
+    writer.tryAppend(0, Buffer.from('0123456789'), BASE_TIME + 0.25);
+    writer.tryAppend(3, Buffer.from('abc'), BASE_TIME + 1);
+    writer.tryAppend(200, Buffer.from('ABCDEFGH'), NaN);
+    expect(writer.finish().toString('hex')).toBe(
+      '0000000000000000' +
+        '0000005c' +
+        'ffffffff' +
+        '02' +
+        '077c8e89' +
+        '0000' +
+        '00000002' +
+        '0000018bcfe56800' +
+        '0000018bcfe568c8' +
+        'ffffffffffffffff' +
+        'ffff' +
+        'ffffffff' +
+        '00000003' +
+        '20000000011400048056febc784238390012000602010661626300' +
+        '1e009003040110414243444546474800',
+    );
   });
 });

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { Codec, buildBatch, setBaseOffset } from '../../../engine/index.js';
 import { LatencyHistogram } from '../../../tools/perf/latency-histogram.js';
 import { RecordBatchWriter } from '../../../tools/perf/record-batch-writer.js';
-import { RecordSetScanner, completeLength, nextOffset } from '../../../tools/perf/record-set-scanner.js';
+import { completeBatchesLength as completeLength } from '../../../engine/index.js';
+import { RecordSetScanner, nextOffset } from '../../../tools/perf/record-set-scanner.js';
 
 const NOW = Date.now();
 
