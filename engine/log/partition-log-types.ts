@@ -30,7 +30,7 @@ export interface AppendRequest {
   internal?: boolean;
 }
 
-/** What an append did; `logEndOffset` is the LEO after it. */
+/** What an append did; `logEndOffset` is the LEO once it was written (with the rest of its group). */
 export type LogAppendResult = AppendInfo;
 
 export interface LogReadResult {

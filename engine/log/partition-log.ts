@@ -218,10 +218,16 @@ export class PartitionLog {
         results[i] = err as Error;
         continue;
       }
-      // A producer's retry of a batch already appended: answer with the offsets it got then.
+      // A producer's retry of a batch already appended: answer with the offsets it got then —
+      // once they are written, when that batch is still in this group.
       if (info.duplicateOf) {
-        info.logEndOffset = next;
-        results[i] = info;
+        if (info.duplicateOf.lastOffset >= this.leo) {
+          group.duplicates.push(i);
+          group.duplicateInfos.push(info);
+        } else {
+          info.logEndOffset = this.leo;
+          results[i] = info;
+        }
         continue;
       }
       try {
@@ -234,6 +240,8 @@ export class PartitionLog {
           this.roll(now);
         }
       } catch (err) {
+        // A roll that failed: what the group still holds was never written.
+        this.abandon(group, results, err as Error);
         return failRest(results, i, err as Error);
       }
       group.add(i, records, info);
@@ -248,26 +256,39 @@ export class PartitionLog {
     return results;
   }
 
-  /** Writes the group's batches in one append and gives each its result; on failure, its error. */
+  /**
+   * Writes the group's batches in one append and gives each its result (and the duplicates of
+   * them their answer); on failure, every one of them gets the error, which is thrown on. A
+   * flush.messages fsync that fails after the write fails them too, as a single append's would.
+   */
   private writeGroup(group: PendingWrite, results: (LogAppendResult | Error)[]): void {
-    if (group.indexes.length === 0) return;
+    if (group.indexes.length === 0 && group.duplicates.length === 0) return;
+    if (group.indexes.length > 0) {
+      try {
+        this.activeSegment.append(group.chunks);
+      } catch (err) {
+        this.abandon(group, results, err as Error);
+        throw err;
+      }
+      this.leo = group.infos[group.infos.length - 1]!.lastOffset + 1;
+      this.hw = this.leo;
+    }
+    group.settle(results, this.leo);
     try {
-      this.activeSegment.append(group.chunks);
+      if (this.unflushedMessages >= this.cfg.flushMessages) this.flush();
     } catch (err) {
-      this.producers.undo(group.undo);
-      for (const index of group.indexes) results[index] = err as Error;
+      group.fail(results, err as Error);
       group.clear();
       throw err;
     }
-    this.leo = group.infos[group.infos.length - 1]!.lastOffset + 1;
-    this.hw = this.leo;
-    for (let k = 0; k < group.indexes.length; k++) {
-      const info = group.infos[k]!;
-      info.logEndOffset = this.leo;
-      results[group.indexes[k]!] = info;
-    }
     group.clear();
-    if (this.unflushedMessages >= this.cfg.flushMessages) this.flush();
+  }
+
+  /** The group's batches were not written: each fails with `err` and the producers' state goes back. */
+  private abandon(group: PendingWrite, results: (LogAppendResult | Error)[], err: Error): void {
+    this.producers.undo(group.undo);
+    group.fail(results, err);
+    group.clear();
   }
 
   /** Whether `bytes` more, after the `pending` bytes not yet written, need a new segment. */

@@ -14,6 +14,9 @@ export class PendingWrite {
   readonly chunks: Buffer[] = [];
   readonly infos: AppendInfo[] = [];
   bytes = 0;
+  /** Producers' retries of batches in this group: answered only once those are written. */
+  readonly duplicates: number[] = [];
+  readonly duplicateInfos: AppendInfo[] = [];
   /** The producers' entries as they were before these batches were recorded. */
   readonly undo: ProducerUndo = new Map();
 
@@ -24,7 +27,29 @@ export class PendingWrite {
     this.bytes += records.length;
   }
 
+  /** Gives every batch of the group (and every duplicate of one) its result, the LEO filled in. */
+  settle(results: (LogAppendResult | Error)[], logEndOffset: number): void {
+    for (let k = 0; k < this.indexes.length; k++) {
+      const info = this.infos[k]!;
+      info.logEndOffset = logEndOffset;
+      results[this.indexes[k]!] = info;
+    }
+    for (let k = 0; k < this.duplicates.length; k++) {
+      const info = this.duplicateInfos[k]!;
+      info.logEndOffset = logEndOffset;
+      results[this.duplicates[k]!] = info;
+    }
+  }
+
+  /** Gives every batch of the group (and every duplicate of one) `err`. */
+  fail(results: (LogAppendResult | Error)[], err: Error): void {
+    for (const index of this.indexes) results[index] = err;
+    for (const index of this.duplicates) results[index] = err;
+  }
+
   clear(): void {
+    this.duplicates.length = 0;
+    this.duplicateInfos.length = 0;
     this.indexes.length = 0;
     this.chunks.length = 0;
     this.infos.length = 0;

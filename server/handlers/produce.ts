@@ -23,7 +23,7 @@ type ProducedTopic = ResponseOf<typeof ProduceApi>['responses'][number];
 type ProducedPartition = ProducedTopic['partitionResponses'][number];
 
 export function produceHandler(broker: BrokerContext, waiters: AppendWaiters): Handler<typeof ProduceApi> {
-  const appends = new TurnAppends();
+  const appends = new TurnAppends((err) => broker.log.error({ err }, 'answering a produce failed'));
   /** Per connection: set while its last request still has appends to queue (recompression). */
   const queuing = new WeakMap<object, Promise<unknown>>();
   // Each partition's append is queued in request order, and all of a turn's appends to one
@@ -38,8 +38,16 @@ export function produceHandler(broker: BrokerContext, waiters: AppendWaiters): H
       pending.responses.push({ name: topicData.name, partitionResponses: partitions });
       for (const data of topicData.partitionData) {
         const slot = pending.add(topicData.name, data.index, partitions);
-        if (valid) queuePartition(broker, appends, pending, slot, topicData.name, data);
-        else pending.fail(slot, ErrorCode.INVALID_REQUIRED_ACKS);
+        if (!valid) pending.fail(slot, ErrorCode.INVALID_REQUIRED_ACKS);
+        else {
+          // Never thrown out of here: the appends already queued hold views of this request's
+          // frame, which must not go back to the frame pool before they are written.
+          try {
+            queuePartition(broker, appends, pending, slot, topicData.name, data);
+          } catch (err) {
+            pending.refuse(slot, err);
+          }
+        }
       }
     }
     return pending;
@@ -119,6 +127,13 @@ class PendingProduce implements AppendSink {
   expect(slot: number, log: PartitionLog): void {
     this.logs[slot] = log;
     this.waiting++;
+  }
+
+  /** The slot's partition could not be queued: its error, whether or not it was waiting. */
+  refuse(slot: number, err: unknown): void {
+    if (this.logs[slot] !== undefined)
+      this.appended(slot, err instanceof Error ? err : new Error(String(err)));
+    else this.failWith(slot, err);
   }
 
   fail(slot: number, errorCode: number, errorMessage: string | null = null): void {

@@ -26,6 +26,9 @@ export class TurnAppends {
   private scheduled = false;
   private readonly flushBound = (): void => this.flush();
 
+  /** `onSinkError` hears of a sink that threw while taking its result (a bug, logged). */
+  constructor(private readonly onSinkError: (err: Error) => void = () => {}) {}
+
   /** Queues `records` for `log`; `sink` hears of it once they are written (or refused). */
   append(log: PartitionLog, records: Buffer, sink: AppendSink, slot: number): void {
     let queued = this.pending.get(log);
@@ -56,7 +59,15 @@ export class TurnAppends {
       } catch (err) {
         failure = err as Error;
       }
-      for (let i = 0; i < sinks.length; i++) sinks[i]!.appended(slots[i]!, results ? results[i]! : failure!);
+      for (let i = 0; i < sinks.length; i++) {
+        const result = results?.[i] ?? failure ?? new Error('the append got no result');
+        try {
+          sinks[i]!.appended(slots[i]!, result);
+        } catch (err) {
+          // One request's answer failing must not leave the others unanswered.
+          this.onSinkError(err as Error);
+        }
+      }
     }
   }
 }

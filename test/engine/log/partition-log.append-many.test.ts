@@ -3,12 +3,18 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { CorruptRecordError, DiskFullError, OutOfOrderSequenceError } from '../../../engine/errors.js';
+import {
+  CorruptRecordError,
+  DiskFullError,
+  OutOfOrderSequenceError,
+  StorageError,
+} from '../../../engine/errors.js';
 import { parseLogConfig } from '../../../engine/log/log-config.js';
 import type { LogAppendResult } from '../../../engine/log/partition-log-types.js';
 import { PartitionLog } from '../../../engine/log/partition-log.js';
 import { buildBatch } from '../../../engine/record/batch-builder.js';
 import { LogFile } from '../../../engine/segment/log-file.js';
+import { LogSegment } from '../../../engine/segment/log-segment.js';
 import { MappingBudget } from '../../../engine/segment/mapping-budget.js';
 import { decodeRecords } from '../../helpers/log-fixtures.js';
 import { makeTempDir, removeTempDir } from '../../helpers/temp-dir.js';
@@ -135,6 +141,37 @@ describe('PartitionLog.appendMany', () => {
     for (const s of log.segments()) expect(fs.statSync(s.path).size).toBe(s.size);
     const all = decodeRecords((await log.read(0, 1 << 20)).records);
     expect(all[0]!.key).toBe('a0');
+    log.close();
+  });
+
+  it('a flush.messages fsync that fails after the write fails the append, not answers it (found in review)', () => {
+    const log = open({ 'flush.messages': '1' });
+    vi.spyOn(LogSegment.prototype, 'flush').mockImplementationOnce(() => {
+      throw new StorageError('fdatasync', new Error('EIO'));
+    });
+    const results = log.appendMany([batch(1, 'a'), batch(1, 'b')]);
+    expect(results.every((r) => r instanceof StorageError)).toBe(true);
+    vi.spyOn(LogSegment.prototype, 'flush').mockImplementationOnce(() => {
+      throw new StorageError('fdatasync', new Error('EIO'));
+    });
+    expect(() => log.append(batch(1, 'c'))).toThrow(StorageError);
+    log.close();
+  });
+
+  it("a retry of a batch in the same group is not answered when that batch's write fails (found in review)", () => {
+    const log = open();
+    vi.spyOn(LogFile.prototype, 'append').mockImplementationOnce(() => {
+      throw new DiskFullError('log', new Error('ENOSPC'));
+    });
+    const results = log.appendMany([batch(2, 'a', { id: 7, seq: 0 }), batch(2, 'a', { id: 7, seq: 0 })]);
+    expect(results[0]).toBeInstanceOf(DiskFullError);
+    expect(results[1]).toBeInstanceOf(DiskFullError);
+    const again = ok(log.appendMany([batch(2, 'a', { id: 7, seq: 0 })])[0]!);
+    expect([again.firstOffset, again.duplicateOf]).toEqual([0, undefined]);
+    // Once written, a retry in the same group gets the offsets and the LEO after the write.
+    const pair = log.appendMany([batch(1, 'b', { id: 7, seq: 2 }), batch(1, 'b', { id: 7, seq: 2 })]);
+    expect(ok(pair[1]!).duplicateOf).toMatchObject({ firstOffset: 2, lastOffset: 2 });
+    expect(ok(pair[1]!).logEndOffset).toBe(3);
     log.close();
   });
 });
