@@ -17,7 +17,9 @@
  * `--rr-requests` frames of `--rr-size` bytes (16 KiB), `--rr-inflight` (5) unanswered on one
  * connection, a small answer each, served by a bare Node server on 'data' events (`rr_bare`), the
  * same reading into one reusable buffer (`rr_onread`, the floor), Kiln's Connection
- * (`rr_connection`) and rr_bare writing each read to a file (`rr_write`). One line per pass with CPU
+ * (`rr_connection`), rr_bare writing each read to a file (`rr_write`), and rr_onread with a CRC-32C
+ * of every body byte and a file write per read (`rr_append_floor`: the least any produce path
+ * costs here, Kafka's work aside). One line per pass with CPU
  * s/GB and µs of CPU per request, then one per mode with the medians over the passes
  * (`"summary":"median"`, and `x_rr_onread`: CPU per request against the floor's). Its passes are
  * interleaved with the others, after one short unreported warm-up of each mode; --rr-requests 0

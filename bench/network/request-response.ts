@@ -20,10 +20,15 @@
  *   frame at once: Kiln's network layer without any Kafka handling.
  * - `rr_write`: `rr_bare` plus one fs.writevSync of each read's frame bytes to a temp file (the
  *   page-cache write of an append), removed after the pass.
+ * - `rr_append_floor`: `rr_onread` plus what no produce path can skip: a CRC-32C over every frame
+ *   body byte (the batch checksum every append verifies) and one fs.writevSync of each read's frame
+ *   bytes to a temp file. The floor of a Node broker's CPU per GB for this traffic on this machine,
+ *   before any Kafka decoding, validation, offsets or index.
  *
  * The CPU time (user + system) of this process from the connection's accept to its close is what
  * each result reports, per GB of request frames and per request.
  */
+import { crc32c } from '@node-rs/crc32';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -34,7 +39,7 @@ import { FramePool } from '../../server/network/frame-pool.js';
 import { MemoryBudget } from '../../server/network/memory-budget.js';
 import { readIntoOwnBuffers } from '../../server/network/own-buffer-socket.js';
 
-export const RR_MODES = ['rr_bare', 'rr_onread', 'rr_connection', 'rr_write'] as const;
+export const RR_MODES = ['rr_bare', 'rr_onread', 'rr_connection', 'rr_write', 'rr_append_floor'] as const;
 export type RrMode = (typeof RR_MODES)[number];
 
 export interface RrOptions {
@@ -165,13 +170,18 @@ function serveBare(
   onread: boolean,
   fd: number | undefined,
   onFrames: (n: number) => void,
+  checksum = false,
 ): net.Socket {
   const counter = new FrameCounter();
   const pieces: Buffer[] = [];
-  const keep = (bytes: Buffer): number => pieces.push(bytes);
+  let crc = 0;
+  const keep = (bytes: Buffer): void => {
+    if (checksum) crc = crc32c(bytes, crc);
+    if (fd !== undefined) pieces.push(bytes);
+  };
   let socket = accepted;
   const onChunk = (chunk: Buffer): void => {
-    const frames = counter.count(chunk, fd === undefined ? undefined : keep);
+    const frames = counter.count(chunk, fd === undefined && !checksum ? undefined : keep);
     if (fd !== undefined && pieces.length > 0) {
       fs.writevSync(fd, pieces);
       pieces.length = 0;
@@ -219,7 +229,8 @@ function serveConnection(accepted: net.Socket, onFrames: (n: number) => void): n
 
 /** One pass of `mode`: a fresh server and client, `options.requests` requests answered. */
 export async function requestResponsePass(mode: RrMode, options: RrOptions): Promise<RrResult> {
-  const dir = mode === 'rr_write' ? fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-bench-rr-')) : undefined;
+  const writes = mode === 'rr_write' || mode === 'rr_append_floor';
+  const dir = writes ? fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-bench-rr-')) : undefined;
   const fd = dir === undefined ? undefined : fs.openSync(path.join(dir, 'requests.bin'), 'w');
   let answered = 0;
   const onFrames = (n: number): number => (answered += n);
@@ -227,14 +238,15 @@ export async function requestResponsePass(mode: RrMode, options: RrOptions): Pro
   let t0 = 0;
   let finish: (result: RrResult) => void = () => {};
   const finished = new Promise<RrResult>((resolve) => (finish = resolve));
-  const paused = mode === 'rr_connection' || mode === 'rr_onread';
+  const onread = mode === 'rr_onread' || mode === 'rr_append_floor';
+  const paused = mode === 'rr_connection' || onread;
   const server = net.createServer({ pauseOnConnect: paused }, (accepted) => {
     cpu0 = process.cpuUsage();
     t0 = performance.now();
     const socket =
       mode === 'rr_connection'
         ? serveConnection(accepted, onFrames)
-        : serveBare(accepted, mode === 'rr_onread', fd, onFrames);
+        : serveBare(accepted, onread, fd, onFrames, mode === 'rr_append_floor');
     // The client closes once every answer is in: the pass ends with the connection.
     socket.once('close', () => {
       const cpu = process.cpuUsage(cpu0);
