@@ -14,7 +14,14 @@ import type { BrokerContext } from './broker-context.js';
 import { TopicManager } from './cluster/topic-manager.js';
 import { TopicStore } from './cluster/topic-store.js';
 import type { BrokerConfig } from './config.js';
-import { dataDirError, errnoCode, prepareDataDirs, removeCreatedDirs } from './config/data-dirs.js';
+import {
+  dataDirError,
+  errnoCode,
+  existingClusterId,
+  prepareDataDirs,
+  removeCreatedDirs,
+} from './config/data-dirs.js';
+import { ClusterMembership } from './cluster/zookeeper/cluster-membership.js';
 import { DynamicBrokerConfigs } from './config/dynamic-broker-configs.js';
 import { kilnVersion } from './config/kiln-version.js';
 import { apiVersionsHandler } from './handlers/api-versions.js';
@@ -39,6 +46,7 @@ export class Broker {
   private listener: Listener | undefined;
   private logs: LogManager | undefined;
   private coordinator: GroupCoordinator | undefined;
+  private membership: ClusterMembership | undefined;
   private boundPort = 0;
   private readonly waiters = new AppendWaiters();
   readonly log: Logger;
@@ -55,6 +63,11 @@ export class Broker {
     return this.logs;
   }
 
+  /** The broker's view of its cluster while it runs in cluster mode (for tools and tests). */
+  get cluster(): ClusterMembership | undefined {
+    return this.membership;
+  }
+
   /** The port the first listener is bound to (the real one when configured as 0). */
   get port(): number {
     return this.boundPort;
@@ -64,13 +77,43 @@ export class Broker {
     const { config } = this;
     const warn = (message: string): void => this.log.warn(message);
     for (const warning of config.warnings) warn(warning);
-    const { clusterId, created } = prepareDataDirs(config.logDirs, config.brokerId, config.clusterId);
+    const membership = await this.joinCluster();
+    let prepared: ReturnType<typeof prepareDataDirs>;
     try {
-      await this.open(clusterId, warn);
+      prepared = prepareDataDirs(config.logDirs, config.brokerId, membership?.clusterId ?? config.clusterId);
     } catch (err) {
-      removeCreatedDirs(created);
+      membership?.zk.close();
+      if (!membership) throw err;
+      throw new Error(
+        `${(err as Error).message}: the data belongs to another cluster than the one at ` +
+          `zookeeper.connect=${config.zookeeper!.connect}`,
+      );
+    }
+    this.membership = membership;
+    try {
+      await this.open(prepared.clusterId, warn);
+    } catch (err) {
+      removeCreatedDirs(prepared.created);
       throw err;
     }
+  }
+
+  /** Cluster mode: connects to ZooKeeper and agrees on the cluster id; undefined for the single node. */
+  private async joinCluster(): Promise<ClusterMembership | undefined> {
+    const { config } = this;
+    if (!config.zookeeper) return undefined;
+    const membership = await ClusterMembership.join(
+      { ...config.zookeeper, brokerId: config.brokerId, log: (message) => this.log.info(message) },
+      config.clusterId ?? existingClusterId(config.logDirs),
+    );
+    if (config.clusterId !== undefined && config.clusterId !== membership.clusterId) {
+      membership.zk.close();
+      throw new Error(
+        `cluster.id ${config.clusterId} is not the id of the cluster at zookeeper.connect=` +
+          `${config.zookeeper.connect} (${membership.clusterId})`,
+      );
+    }
+    return membership;
   }
 
   private async open(clusterId: string, warn: (message: string) => void): Promise<void> {
@@ -147,8 +190,23 @@ export class Broker {
         .catch((err: unknown) => Promise.reject(listenError(listenerConfig.host, listenerConfig.port, err)));
       this.listener = listener;
       if (advertisedConfig.port === 0) context.advertised.port = this.boundPort;
+      // Registered only now that the listener is bound: a client told of this broker can reach it.
+      await this.membership?.register(() => ({
+        id: config.brokerId,
+        endpoints: [
+          { listener: advertisedConfig.name, securityProtocol: 'PLAINTEXT', ...context.advertised },
+        ],
+        rack: config.rack,
+        timestamp: Date.now(),
+      }));
       this.log.info(
-        { version: kilnVersion(), host: listenerConfig.host, port: this.boundPort, dirs: config.logDirs },
+        {
+          version: kilnVersion(),
+          host: listenerConfig.host,
+          port: this.boundPort,
+          dirs: config.logDirs,
+          ...(config.zookeeper ? { zookeeper: config.zookeeper.connect, clusterId } : {}),
+        },
         'kiln broker started',
       );
     } catch (err) {
@@ -177,6 +235,9 @@ export class Broker {
   }
 
   async stop(): Promise<void> {
+    // Out of the cluster first: another broker takes over as controller at once.
+    await this.membership?.leave();
+    this.membership = undefined;
     // Held JoinGroup/SyncGroup requests are answered first, or the listener could never drain.
     this.coordinator?.close();
     this.coordinator = undefined;

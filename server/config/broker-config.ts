@@ -40,6 +40,10 @@ export interface BrokerConfig {
   groupMaxSessionTimeoutMs: number;
   logCleanerEnable: boolean;
   clusterId: string | undefined;
+  /** Cluster mode: where ZooKeeper is and how long to wait for it; null runs the single node. */
+  zookeeper: ZooKeeperConfig | null;
+  /** broker.rack, or null. */
+  rack: string | null;
   /** queued.max.request.bytes: request bytes being read or waiting, across all connections. */
   queuedMaxRequestBytes: number;
   /** kiln.queued.max.response.bytes: response bytes built but not yet sent, across all connections. */
@@ -100,6 +104,40 @@ export function logDefaultsOf(props: Record<string, string>, base?: Readonly<Log
   return config;
 }
 
+export interface ZooKeeperConfig {
+  /** zookeeper.connect as given: host:port[,host:port...][/chroot]. */
+  connect: string;
+  sessionTimeoutMs: number;
+  connectionTimeoutMs: number;
+}
+
+/** zookeeper.connect checked (every server host:port, a chroot starting with /), or null if unset. */
+function zooKeeperConfig(
+  connect: string | null,
+  props: Record<string, string>,
+  int: (name: string) => number,
+): ZooKeeperConfig | null {
+  if (connect === null || connect === '') return null;
+  const slash = connect.indexOf('/');
+  const servers = slash < 0 ? connect : connect.slice(0, slash);
+  const chroot = slash < 0 ? '' : connect.slice(slash);
+  for (const server of servers.split(',')) {
+    const m = /^(\[[0-9a-fA-F:.]+\]|[^:\s]+):(\d+)$/.exec(server.trim());
+    if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) {
+      throw new ConfigError('zookeeper.connect', `"${server}" is not host:port`);
+    }
+  }
+  if (chroot !== '' && (chroot === '/' || chroot.endsWith('/') || chroot.includes('//'))) {
+    throw new ConfigError('zookeeper.connect', `"${chroot}" is not a chroot path such as /kiln`);
+  }
+  const sessionTimeoutMs = int('zookeeper.session.timeout.ms');
+  const connectionTimeoutMs =
+    props['zookeeper.connection.timeout.ms'] === undefined
+      ? sessionTimeoutMs
+      : int('zookeeper.connection.timeout.ms');
+  return { connect, sessionTimeoutMs, connectionTimeoutMs };
+}
+
 /** Validates properties (defaults, then `properties` on top) into a BrokerConfig. */
 export function buildBrokerConfig(properties: Record<string, string>): BrokerConfig {
   const props: Record<string, string> = {};
@@ -143,6 +181,8 @@ export function buildBrokerConfig(properties: Record<string, string>): BrokerCon
     groupMaxSessionTimeoutMs: int('group.max.session.timeout.ms'),
     logCleanerEnable: bool('log.cleaner.enable'),
     clusterId: text('cluster.id') ?? undefined,
+    zookeeper: zooKeeperConfig(text('zookeeper.connect'), props, int),
+    rack: text('broker.rack') || null,
     queuedMaxRequestBytes: int('queued.max.request.bytes'),
     queuedMaxResponseBytes: int('kiln.queued.max.response.bytes'),
     requestReadTimeoutMs: int('kiln.request.read.timeout.ms'),

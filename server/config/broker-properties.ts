@@ -19,6 +19,7 @@ import {
   type TopicProperty,
   type ValueSpec,
 } from '../../engine/index.js';
+import { CLUSTER_PROPERTIES } from './cluster-properties.js';
 
 export type UpdateMode = 'read-only' | 'per-broker' | 'cluster-wide';
 
@@ -305,9 +306,6 @@ function logProperties(topic: TopicProperty): BrokerProperty[] {
 const IGNORED_NAMES = [
   'socket.send.buffer.bytes',
   'socket.receive.buffer.bytes',
-  'zookeeper.connect',
-  'zookeeper.connection.timeout.ms',
-  'zookeeper.session.timeout.ms',
   'offsets.topic.replication.factor',
   'transaction.state.log.replication.factor',
   'transaction.state.log.min.isr',
@@ -355,6 +353,7 @@ const IGNORED: BrokerProperty[] = [...IGNORED_NAMES.map((name) => ignored(name))
 /** Every broker property Kiln accepts, in the order the docs list them. */
 export const BROKER_PROPERTIES: readonly BrokerProperty[] = [
   ...SERVER,
+  ...CLUSTER_PROPERTIES,
   ...TOPIC_PROPERTIES.flatMap(logProperties),
   ...IGNORED,
 ];

@@ -64,6 +64,21 @@ export interface PreparedDirs {
   created: string[];
 }
 
+/** The cluster id the data directories' meta.properties carry (the first found), if any. */
+export function existingClusterId(logDirs: string[]): string | undefined {
+  for (const dir of logDirs) {
+    let text: string;
+    try {
+      text = fs.readFileSync(path.join(dir, META_PROPERTIES), 'utf8');
+    } catch {
+      continue;
+    }
+    const found = /^cluster\.id=(.+)$/m.exec(text)?.[1]?.trim();
+    if (found) return found;
+  }
+  return undefined;
+}
+
 /** Creates the data directories and their meta.properties; returns the cluster id. */
 export function prepareDataDirs(logDirs: string[], brokerId: number, configured?: string): PreparedDirs {
   let clusterId = configured;

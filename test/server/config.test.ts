@@ -130,6 +130,28 @@ describe('broker configuration', () => {
     expect(config.queuedMaxRequestBytes).toBe(2000);
   });
 
+  it('zookeeper.connect means cluster mode: servers as host:port, an optional chroot, timeouts', () => {
+    expect(buildBrokerConfig({}).zookeeper).toBeNull();
+    expect(buildBrokerConfig({ 'zookeeper.connect': 'zk1:2181,zk2:2182/kiln' }).zookeeper).toEqual({
+      connect: 'zk1:2181,zk2:2182/kiln',
+      sessionTimeoutMs: 18000,
+      // Unset, the connection timeout is the session timeout, as in Kafka.
+      connectionTimeoutMs: 18000,
+    });
+    const timed = buildBrokerConfig({
+      'zookeeper.connect': '127.0.0.1:2181',
+      'zookeeper.session.timeout.ms': '6000',
+      'zookeeper.connection.timeout.ms': '1500',
+      'broker.rack': 'r2',
+    });
+    expect(timed.zookeeper).toMatchObject({ sessionTimeoutMs: 6000, connectionTimeoutMs: 1500 });
+    expect(timed.rack).toBe('r2');
+    for (const bad of ['zk1', 'zk1:99999', 'zk1:2181,', 'zk1:2181/', 'zk1:2181/a//b']) {
+      expect(() => buildBrokerConfig({ 'zookeeper.connect': bad }), bad).toThrow(ConfigError);
+      expect(() => buildBrokerConfig({ 'zookeeper.connect': bad }), bad).toThrow(/zookeeper\.connect/);
+    }
+  });
+
   it('connections.max.idle.ms=0 is refused (-1 means never)', () => {
     expect(() => buildBrokerConfig({ 'connections.max.idle.ms': '0' })).toThrow(/-1 means never/);
     expect(buildBrokerConfig({ 'connections.max.idle.ms': '-1' }).connectionsMaxIdleMs).toBe(-1);

@@ -1,0 +1,116 @@
+/**
+ * A broker's membership of a ZooKeeper cluster (`zookeeper.connect` set), from start to stop:
+ *
+ * 1. `join()` connects (ZkConnectError naming zookeeper.connect after the connection timeout),
+ *    makes sure Kafka's persistent paths exist and learns the cluster id, which the data
+ *    directories' meta.properties must then carry (the caller checks).
+ * 2. `register()` — once the listener is bound, so a client told about this broker can reach
+ *    it — writes the broker's ephemeral registration (refused if another live broker has its id)
+ *    and enters the controller election.
+ * 3. `leave()` resigns the controller role and ends the session, so the broker's registration
+ *    goes at once instead of after a session timeout.
+ *
+ * It also answers what every broker must know of the cluster: the live brokers and the controller.
+ */
+import type { Event } from 'node-zookeeper-client';
+import { clusterIdOf, ensurePersistentPaths, liveBrokers, registerBroker } from './broker-registration.js';
+import { ControllerElection } from './controller-election.js';
+import { ZkClient } from './zk-client.js';
+import { PATHS, type BrokerRegistration } from './znodes.js';
+
+export interface MembershipOptions {
+  connect: string;
+  sessionTimeoutMs: number;
+  connectionTimeoutMs: number;
+  brokerId: number;
+  log: (message: string) => void;
+}
+
+export class ClusterMembership {
+  private election: ControllerElection | undefined;
+  private brokers = new Map<number, BrokerRegistration>();
+  private reading = false;
+  private readAgain = false;
+
+  private constructor(
+    readonly zk: ZkClient,
+    readonly clusterId: string,
+    private readonly options: MembershipOptions,
+  ) {}
+
+  /** Connects, creates the persistent paths, and agrees on the cluster id (`proposed` if first). */
+  static async join(
+    options: MembershipOptions,
+    proposedClusterId: string | undefined,
+  ): Promise<ClusterMembership> {
+    const zk = await ZkClient.connect(options.connect, {
+      sessionTimeoutMs: options.sessionTimeoutMs,
+      connectionTimeoutMs: options.connectionTimeoutMs,
+      log: options.log,
+    });
+    try {
+      await ensurePersistentPaths(zk);
+      const clusterId = await clusterIdOf(zk, proposedClusterId);
+      return new ClusterMembership(zk, clusterId, options);
+    } catch (err) {
+      zk.close();
+      throw err;
+    }
+  }
+
+  /** Registers the broker as `registration()` describes it (now and after every new session). */
+  async register(registration: () => BrokerRegistration): Promise<void> {
+    await registerBroker(this.zk, registration, this.options.log);
+    this.zk.onNewSession(() => this.watchBrokers());
+    await this.watchBrokers();
+    this.election = new ControllerElection(this.zk, this.options.brokerId, { log: this.options.log });
+    await this.election.start();
+  }
+
+  /** The controller's broker id as last seen, -1 while there is none. */
+  get controllerId(): number {
+    return this.election?.activeControllerId ?? -1;
+  }
+
+  get isController(): boolean {
+    return this.election?.isController ?? false;
+  }
+
+  /** The live brokers as last seen, by id. */
+  liveBrokers(): ReadonlyMap<number, BrokerRegistration> {
+    return this.brokers;
+  }
+
+  /** Gives up the controller role and ends the session (the registration goes with it). */
+  async leave(): Promise<void> {
+    try {
+      await this.election?.resign();
+    } catch (err) {
+      this.options.log(`could not resign as controller: ${(err as Error).message}`);
+    } finally {
+      this.zk.close();
+    }
+  }
+
+  /** Reads the live brokers and watches /brokers/ids for the next change (again if one came meanwhile). */
+  private async watchBrokers(): Promise<void> {
+    if (this.reading) {
+      this.readAgain = true;
+      return;
+    }
+    this.reading = true;
+    try {
+      do {
+        this.readAgain = false;
+        await this.zk.children(PATHS.brokerIds, this.onBrokersChange);
+        this.brokers = await liveBrokers(this.zk);
+      } while (this.readAgain);
+    } catch (err) {
+      this.options.log(`could not read the live brokers: ${(err as Error).message}`);
+    } finally {
+      this.reading = false;
+    }
+  }
+
+  private readonly onBrokersChange = (_event: Event): void => void this.watchBrokers();
+}

@@ -1,0 +1,52 @@
+/**
+ * The broker properties of cluster mode: where ZooKeeper is, how long to wait for it, and the
+ * broker's rack. `zookeeper.connect` set means cluster mode (brokers registered in ZooKeeper, one
+ * of them the controller); unset, the broker is the embedded single node and needs no other
+ * service. Part of the broker property registry (broker-properties.ts).
+ */
+import type { BrokerProperty } from './broker-properties.js';
+
+const group = 'Cluster (ZooKeeper)';
+
+type Own = Omit<BrokerProperty, 'group' | 'synonyms'>;
+
+const OWN: Own[] = [
+  {
+    name: 'zookeeper.connect',
+    type: 'string',
+    default: null,
+    dynamic: 'read-only',
+    doc:
+      'ZooKeeper servers as host:port[,host:port...][/chroot]; set, the broker joins the cluster ' +
+      'kept there; unset, it runs alone with no other service.',
+  },
+  {
+    name: 'zookeeper.session.timeout.ms',
+    type: 'int',
+    min: 1,
+    default: '18000',
+    dynamic: 'read-only',
+    doc: "How long ZooKeeper keeps the broker's session (and its registration) without hearing from it.",
+  },
+  {
+    name: 'zookeeper.connection.timeout.ms',
+    type: 'int',
+    min: 1,
+    default: null,
+    dynamic: 'read-only',
+    doc: 'How long the broker tries to reach ZooKeeper at start before it gives up (unset: zookeeper.session.timeout.ms).',
+  },
+  {
+    name: 'broker.rack',
+    type: 'string',
+    default: null,
+    dynamic: 'read-only',
+    doc: "The broker's rack; replicas of a partition are spread across racks when brokers have them.",
+  },
+];
+
+export const CLUSTER_PROPERTIES: BrokerProperty[] = OWN.map((p) => ({
+  ...p,
+  group,
+  synonyms: [{ name: p.name }],
+}));
