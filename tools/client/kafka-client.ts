@@ -14,16 +14,16 @@ import { ListOffsetsApi } from '../../server/protocol/apis/list-offsets.js';
 import { MetadataApi } from '../../server/protocol/apis/metadata.js';
 import { OffsetFetchApi } from '../../server/protocol/apis/offset-fetch.js';
 import { ErrorCode } from '../../server/protocol/error-codes.js';
-import { Connection } from './connection.js';
+import { Connection } from '../../server/client/connection.js';
 import { parseBootstrap } from './broker-address.js';
-import { BrokerConnectionError, KafkaError, checkError } from './errors.js';
+import { BrokerConnectionError, KafkaError, checkError } from '../../server/client/errors.js';
 import { configEntryOf, type ConfigEntry } from './config-entry.js';
 import { commitOffsetsOn } from './offset-commit.js';
 
-export { Connection } from './connection.js';
+export { Connection } from '../../server/client/connection.js';
 export { commitOffsetsOn } from './offset-commit.js';
 export type { ConfigEntry } from './config-entry.js';
-export { BrokerConnectionError, KafkaError, checkError, errorName } from './errors.js';
+export { BrokerConnectionError, KafkaError, checkError, errorName } from '../../server/client/errors.js';
 export { murmur2, partitionForKey } from './partitioner.js';
 export { BadAddressError, parseBootstrap, parseHostPort } from './broker-address.js';
 

@@ -1,6 +1,6 @@
 /** OffsetCommit for the tools: a standalone consumer's, or a group member's. */
-import type { Connection } from './connection.js';
-import { checkError } from './errors.js';
+import type { Connection } from '../../server/client/connection.js';
+import { checkError } from '../../server/client/errors.js';
 import { OffsetCommitApi } from '../../server/protocol/apis/offset-commit.js';
 
 /**

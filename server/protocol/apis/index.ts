@@ -30,6 +30,10 @@ import { OffsetCommitApi } from './offset-commit.js';
 import { OffsetDeleteApi } from './offset-delete.js';
 import { OffsetFetchApi } from './offset-fetch.js';
 import { SyncGroupApi } from './sync-group.js';
+import { ControlledShutdownApi } from './controlled-shutdown.js';
+import { LeaderAndIsrApi } from './leader-and-isr.js';
+import { StopReplicaApi } from './stop-replica.js';
+import { UpdateMetadataApi } from './update-metadata.js';
 
 export const API_SCHEMAS: readonly ApiDef[] = [
   ApiVersionsApi,
@@ -59,6 +63,10 @@ export const API_SCHEMAS: readonly ApiDef[] = [
   OffsetDeleteApi,
   OffsetFetchApi,
   SyncGroupApi,
+  LeaderAndIsrApi,
+  StopReplicaApi,
+  UpdateMetadataApi,
+  ControlledShutdownApi,
 ];
 
 const byKey = new Map<number, ApiDef>(API_SCHEMAS.map((api) => [api.key, api]));

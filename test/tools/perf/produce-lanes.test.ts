@@ -1,6 +1,6 @@
 // A broker lane's request draining: one batch per partition per request, rotating, size-capped.
 import { describe, expect, it } from 'vitest';
-import type { Connection } from '../../../tools/client/connection.js';
+import type { Connection } from '../../../server/client/connection.js';
 import { MAX_REQUEST_BYTES, ProduceLane, type BatchSlot } from '../../../tools/perf/produce-lanes.js';
 import { ProduceRequestEncoder } from '../../../tools/perf/produce-request.js';
 import { RecordBatchWriter } from '../../../tools/perf/record-batch-writer.js';

@@ -1,5 +1,5 @@
 /** Broker error codes as errors whose message names the Kafka error (TOPIC_ALREADY_EXISTS, ...). */
-import { ErrorCode } from '../../server/protocol/error-codes.js';
+import { ErrorCode } from '../protocol/error-codes.js';
 
 const ERROR_NAMES = new Map<number, string>(Object.entries(ErrorCode).map(([name, code]) => [code, name]));
 

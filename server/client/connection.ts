@@ -1,5 +1,6 @@
 /**
- * One TCP connection to one broker: ApiVersions negotiation (per API, the highest version both the
+ * One TCP connection to one broker, for the tools (tools/client) and for the broker's own requests
+ * to other brokers: ApiVersions negotiation (per API, the highest version both the
  * broker and Kiln's schemas support), then pipelined requests matched to responses by correlation
  * id, all encoded and decoded by Kiln's own protocol codec.
  *
@@ -11,17 +12,17 @@
  * them with decodeResponse and give big frames back to the pool (release).
  */
 import net from 'node:net';
-import { FrameDecoder } from '../../server/network/frame-decoder.js';
-import { FramePool } from '../../server/network/frame-pool.js';
-import { decodeMessage, encodeMessage, type Message } from '../../server/protocol/codec.js';
-import { ApiVersionsApi } from '../../server/protocol/apis/api-versions.js';
-import { apiSchema } from '../../server/protocol/apis/index.js';
-import { ErrorCode } from '../../server/protocol/error-codes.js';
-import { API_VERSIONS_KEY, skipHeaderTaggedFields } from '../../server/protocol/headers.js';
-import { ProtocolReader } from '../../server/protocol/reader.js';
-import type { Exact, RequestToSend, ResponseReceived } from '../../server/protocol/message-types.js';
-import { inRange, type ApiDef } from '../../server/protocol/schema.js';
-import { ProtocolWriter } from '../../server/protocol/writer.js';
+import { FrameDecoder } from '../network/frame-decoder.js';
+import { FramePool } from '../network/frame-pool.js';
+import { decodeMessage, encodeMessage, type Message } from '../protocol/codec.js';
+import { ApiVersionsApi } from '../protocol/apis/api-versions.js';
+import { apiSchema } from '../protocol/apis/index.js';
+import { ErrorCode } from '../protocol/error-codes.js';
+import { API_VERSIONS_KEY, skipHeaderTaggedFields } from '../protocol/headers.js';
+import { ProtocolReader } from '../protocol/reader.js';
+import type { Exact, RequestToSend, ResponseReceived } from '../protocol/message-types.js';
+import { inRange, type ApiDef } from '../protocol/schema.js';
+import { ProtocolWriter } from '../protocol/writer.js';
 import { BrokerConnectionError, KafkaError, checkError, socketReason } from './errors.js';
 
 type Pending = { resolve: (frame: Buffer) => void; reject: (err: Error) => void };

@@ -2,8 +2,8 @@
 // broker and the reason, instead of a hang or a stack trace.
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Connection } from '../../../tools/client/connection.js';
-import { BrokerConnectionError } from '../../../tools/client/errors.js';
+import { Connection } from '../../../server/client/connection.js';
+import { BrokerConnectionError } from '../../../server/client/errors.js';
 
 let server: net.Server | undefined;
 const sockets = new Set<net.Socket>();

@@ -4,7 +4,7 @@
  * `@ts-expect-error` line must fail to compile (`npm run typecheck` runs over the tests).
  */
 import { describe, expect, it } from 'vitest';
-import type { Connection } from '../../../tools/client/connection.js';
+import type { Connection } from '../../../server/client/connection.js';
 import { ListOffsetsApi } from '../../../server/protocol/apis/list-offsets.js';
 import { MetadataApi } from '../../../server/protocol/apis/metadata.js';
 
