@@ -69,9 +69,11 @@ export function placeReplicas(
   replicationFactor: number,
   options: PlacementOptions = {},
 ): Assignment {
-  requireCount('partitions', partitions, 0);
-  requireCount('replicationFactor', replicationFactor, 0);
-  if (partitions < 1) throw new PlacementError('INVALID_PARTITIONS', 'Number of partitions must be larger than 0.');
+  requireInteger('partitions', partitions);
+  requireInteger('replicationFactor', replicationFactor);
+  if (partitions < 1) {
+    throw new PlacementError('INVALID_PARTITIONS', 'Number of partitions must be larger than 0.');
+  }
   if (replicationFactor < 1) {
     throw new PlacementError('INVALID_REPLICATION_FACTOR', 'Replication factor must be larger than 0.');
   }
@@ -97,9 +99,9 @@ export function placeReplicas(
   const start = options.startIndex ?? draw();
   let shift = options.replicaShift ?? options.startIndex ?? draw();
   const first = options.firstPartition ?? 0;
-  requireCount('startIndex', start, 0);
-  requireCount('replicaShift', shift, 0);
-  requireCount('firstPartition', first, 0);
+  requireInteger('startIndex', start, 0);
+  requireInteger('replicaShift', shift, 0);
+  requireInteger('firstPartition', first, 0);
 
   const rackOf = new Map(sorted.map((b) => [b.id, b.rack ?? '']));
   const ring = rackAware ? interleaveByRack(sorted) : sorted.map((b) => b.id);
@@ -146,7 +148,7 @@ export function placeAdditionalPartitions(
       `Unexpected existing replica assignment: partition id 0 is missing (partitions: ${[...existing.keys()].join(', ')}).`,
     );
   }
-  requireCount('newTotal', newTotal, Number.MIN_SAFE_INTEGER);
+  requireInteger('newTotal', newTotal);
   if (newTotal <= existing.size) {
     throw new PlacementError(
       'INVALID_PARTITIONS',
@@ -196,7 +198,9 @@ function interleaveByRack(sorted: readonly PlacementBroker[]): number[] {
   return result;
 }
 
-/** Counts and indexes are integers at or above `min`: anything else is a caller bug. */
-function requireCount(name: string, value: number, min: number): void {
-  if (!Number.isSafeInteger(value) || value < min) throw new RangeError(`${name} must be an integer, got ${value}`);
+/** Counts and positions are whole numbers (positions not negative): anything else is a caller bug. */
+function requireInteger(name: string, value: number, min = Number.MIN_SAFE_INTEGER): void {
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw new RangeError(`${name} must be an integer${min === 0 ? ' >= 0' : ''}, got ${value}`);
+  }
 }

@@ -13,34 +13,11 @@
  * Some properties have other names (`node.id` for `broker.id`, `log.dir` for `log.dirs`, a time in
  * minutes for one in ms); `synonyms` lists every name in precedence order, the first one set wins.
  */
-import {
-  TOPIC_PROPERTIES,
-  type BrokerSynonym,
-  type TopicProperty,
-  type ValueSpec,
-} from '../../engine/index.js';
+import { TOPIC_PROPERTIES, type BrokerSynonym, type TopicProperty } from '../../engine/index.js';
+import type { BrokerProperty } from './broker-property.js';
 import { CLUSTER_PROPERTIES } from './cluster-properties.js';
 
-export type UpdateMode = 'read-only' | 'per-broker' | 'cluster-wide';
-
-export interface BrokerProperty extends ValueSpec {
-  name: string;
-  /** Built-in default as text; null when there is none. */
-  default: string | null;
-  /** Whether and where it can change at run time (AlterConfigs on a broker resource). */
-  dynamic: UpdateMode;
-  doc: string;
-  /** Heading in the generated server.properties. */
-  group: string;
-  /** Every name that sets the same value, in precedence order (this property's own included). */
-  synonyms: readonly BrokerSynonym[];
-  /** The topic property whose default this sets (log.* properties). */
-  topic?: string;
-  /** Kiln's own addition, not a property Kafka 2.x brokers have. */
-  extension?: boolean;
-  /** Accepted so Kafka's server.properties works, but Kiln does not use it. */
-  ignored?: boolean;
-}
+export type { BrokerProperty, UpdateMode } from './broker-property.js';
 
 type Own = Omit<BrokerProperty, 'synonyms' | 'group'> & { synonyms?: BrokerSynonym[] };
 

@@ -4,7 +4,7 @@
  * of them the controller); unset, the broker is the embedded single node and needs no other
  * service. Part of the broker property registry (broker-properties.ts).
  */
-import type { BrokerProperty } from './broker-properties.js';
+import type { BrokerProperty } from './broker-property.js';
 
 const group = 'Cluster (ZooKeeper)';
 

@@ -49,6 +49,8 @@ function answersRuok(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     let reply = '';
     const socket = net.connect(port, '127.0.0.1', () => socket.end('ruok'));
+    // A server still starting may accept and say nothing: ask again rather than wait forever.
+    socket.setTimeout(1000, () => socket.destroy());
     socket.setEncoding('latin1');
     socket.on('data', (chunk: string) => (reply += chunk));
     socket.once('close', () => resolve(reply === 'imok'));

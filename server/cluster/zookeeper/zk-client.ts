@@ -14,7 +14,7 @@
  * Watches are one-shot, as in ZooKeeper: a callback fires at most once, and not at all after the
  * session that set it has expired.
  */
-import zookeeper, { type Client, type Event, type Stat } from 'node-zookeeper-client';
+import zookeeper, { type Client, type Event, type Stat, type Transaction } from 'node-zookeeper-client';
 
 /** ZooKeeper's error names the broker acts on; any other comes through as its own name. */
 export type ZkCode =
@@ -228,6 +228,7 @@ export class ZkClient {
       else if (o.op === 'set') tx.setData(o.path, o.data, o.version);
       else if (o.op === 'check') tx.check(o.path, o.version);
       else tx.remove(o.path, o.version ?? -1);
+      if (o.op !== 'create' && o.version === 0) keepVersionZero(tx);
     }
     return new Promise((resolve, reject) => {
       tx.commit((err, results: unknown) => {
@@ -304,6 +305,20 @@ function openSession(connectString: string, options: ZkClientOptions): Promise<C
     });
     client.connect();
   });
+}
+
+/**
+ * node-zookeeper-client (1.1.3) reads a version of 0 in a transaction's check, setData or remove
+ * as "any version" (`version || -1`), which would make the first controller election and every
+ * update of a node at version 0 unconditional. This puts the 0 back on the operation just added.
+ */
+function keepVersionZero(tx: Transaction): void {
+  const ops = (tx as unknown as { ops?: { version?: number }[] }).ops;
+  const last = Array.isArray(ops) ? ops[ops.length - 1] : undefined;
+  if (!last || last.version === undefined) {
+    throw new Error('node-zookeeper-client changed: cannot set a transaction version of 0');
+  }
+  last.version = 0;
 }
 
 function owner(stat: Stat): string | undefined {

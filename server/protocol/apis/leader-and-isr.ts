@@ -35,7 +35,9 @@ export const LeaderAndIsrApi = defineApi({
     field('ungroupedPartitionStates', arrayOf(partitionState), '0-1'),
     field(
       'topicStates',
-      arrayOf(struct([field('topicName', 'string', '2+'), field('partitionStates', arrayOf(partitionState), '2+')])),
+      arrayOf(
+        struct([field('topicName', 'string', '2+'), field('partitionStates', arrayOf(partitionState), '2+')]),
+      ),
       '2+',
     ),
     field(

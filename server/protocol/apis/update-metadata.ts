@@ -34,7 +34,9 @@ export const UpdateMetadataApi = defineApi({
     field('ungroupedPartitionStates', arrayOf(partitionState), '0-4'),
     field(
       'topicStates',
-      arrayOf(struct([field('topicName', 'string', '5+'), field('partitionStates', arrayOf(partitionState), '5+')])),
+      arrayOf(
+        struct([field('topicName', 'string', '5+'), field('partitionStates', arrayOf(partitionState), '5+')]),
+      ),
       '5+',
     ),
     field(

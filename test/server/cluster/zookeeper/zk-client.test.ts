@@ -141,3 +141,25 @@ describe('ZkClient against a real ZooKeeper', () => {
     }
   });
 });
+
+describe('ZkClient multi with version 0', () => {
+  it('a version 0 in a multi means version 0, not any version (node-zookeeper-client read 0 as -1)', async () => {
+    const zk = await session();
+    await zk.create('/v', Buffer.from('a'));
+    await zk.set('/v', Buffer.from('b'), 0);
+    for (const op of [
+      { op: 'check', path: '/v', version: 0 },
+      { op: 'set', path: '/v', data: Buffer.from('c'), version: 0 },
+      { op: 'delete', path: '/v', version: 0 },
+    ] as const) {
+      await expect(zk.multi([op]), op.op).rejects.toMatchObject({ code: 'BAD_VERSION', path: '/v' });
+    }
+    expect((await zk.get('/v'))!.data.toString()).toBe('b');
+    await zk.create('/w', Buffer.from('a'));
+    await zk.multi([
+      { op: 'check', path: '/w', version: 0 },
+      { op: 'set', path: '/w', data: Buffer.from('b'), version: 0 },
+    ]);
+    expect(await zk.get('/w')).toMatchObject({ version: 1 });
+  });
+});

@@ -237,6 +237,6 @@ describe('dynamic broker configs', () => {
       configSource: 2,
     });
     expect(broker.get('num.io.threads')).toMatchObject({ value: '4', configSource: 3, readOnly: false });
-    expect(broker.has('zookeeper.connect')).toBe(false);
+    expect(broker.has('inter.broker.listener.name')).toBe(false);
   });
 });

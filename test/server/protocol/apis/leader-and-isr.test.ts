@@ -11,7 +11,12 @@ const BROKER_EPOCH = 2 ** 33 + 7;
 
 function decodeBody(side: Side, version: number, bytes: Buffer): Message {
   const reader = new ProtocolReader(bytes);
-  const message = decodeMessage(LeaderAndIsrApi[side], version, inRange(version, LeaderAndIsrApi.flexible), reader);
+  const message = decodeMessage(
+    LeaderAndIsrApi[side],
+    version,
+    inRange(version, LeaderAndIsrApi.flexible),
+    reader,
+  );
   expect(reader.remaining).toBe(0);
   return message;
 }
@@ -51,8 +56,10 @@ function request(version: number): Message {
     controllerId: 2,
     controllerEpoch: 9,
     brokerEpoch: BROKER_EPOCH,
-    ungroupedPartitionStates: version <= 1 ? [state, { ...state, topicName: 'audit', partitionIndex: 0 }] : [],
-    topicStates: version >= 2 ? [{ topicName, partitionStates: [grouped, { ...grouped, partitionIndex: 0 }] }] : [],
+    ungroupedPartitionStates:
+      version <= 1 ? [state, { ...state, topicName: 'audit', partitionIndex: 0 }] : [],
+    topicStates:
+      version >= 2 ? [{ topicName, partitionStates: [grouped, { ...grouped, partitionIndex: 0 }] }] : [],
     liveLeaders,
   };
 }
@@ -139,7 +146,10 @@ describe('LeaderAndIsr schema', () => {
       ...sent,
       ungroupedPartitionStates: [],
       topicStates: [
-        { topicName, partitionStates: [{ ...grouped, topicName: '', addingReplicas: [], removingReplicas: [] }] },
+        {
+          topicName,
+          partitionStates: [{ ...grouped, topicName: '', addingReplicas: [], removingReplicas: [] }],
+        },
       ],
     });
   });

@@ -1,0 +1,142 @@
+/**
+ * Topics as the cluster keeps them in ZooKeeper: creating one (its config and its replica
+ * assignment in one atomic multi, as any broker may on CreateTopics), reading the topics, their
+ * assignments and their partitions' states, and marking a topic for deletion for the controller.
+ *
+ * Partition states (`.../partitions/<p>/state`) are the controller's to write: `statesToCreate`
+ * and `stateUpdate` build the operations, which the controller applies through its fenced multi.
+ * Each state carries the znode version it was read at, the "partition epoch" a later update must
+ * name, so two writers can never both think they won.
+ */
+import { ZkError, type ZkClient, type ZkOp } from './zk-client.js';
+import {
+  deleteTopicPath,
+  entityConfigZnode,
+  partitionStatePath,
+  partitionStateZnode,
+  PATHS,
+  topicConfigPath,
+  topicPath,
+  topicZnode,
+  type PartitionState,
+  type TopicAssignment,
+} from './znodes.js';
+
+/** The topic exists already (CreateTopics answers TOPIC_ALREADY_EXISTS). */
+export class TopicExistsError extends Error {
+  constructor(topic: string) {
+    super(`topic ${topic} already exists`);
+    this.name = 'TopicExistsError';
+  }
+}
+
+export interface StoredPartitionState extends PartitionState {
+  /** The state znode's version: what an update of it must name. */
+  zkVersion: number;
+}
+
+/** Creates the topic: `/config/topics/<t>` then `/brokers/topics/<t>`, both or neither. */
+export async function createTopic(
+  zk: ZkClient,
+  topic: string,
+  assignment: TopicAssignment,
+  config: Record<string, string>,
+): Promise<void> {
+  if (await zk.exists(topicPath(topic))) throw new TopicExistsError(topic);
+  const ops: ZkOp[] = [];
+  const configPath = topicConfigPath(topic);
+  const existingConfig = await zk.get(configPath);
+  // A config left by a topic deleted before (Kafka keeps it until the deletion completes) is replaced.
+  if (existingConfig) {
+    ops.push({
+      op: 'set',
+      path: configPath,
+      data: entityConfigZnode.encode(config),
+      version: existingConfig.version,
+    });
+  } else {
+    ops.push({ op: 'create', path: configPath, data: entityConfigZnode.encode(config) });
+  }
+  ops.push({ op: 'create', path: topicPath(topic), data: topicZnode.encode(assignment) });
+  try {
+    await zk.multi(ops);
+  } catch (err) {
+    if (err instanceof ZkError && err.code === 'NODE_EXISTS' && err.path === topicPath(topic)) {
+      throw new TopicExistsError(topic);
+    }
+    throw err;
+  }
+}
+
+/** Every topic's name (children of /brokers/topics); `watch` fires once on the next change. */
+export async function topicNames(zk: ZkClient, watch?: () => void): Promise<string[]> {
+  return (await zk.children(PATHS.brokerTopics, watch ? () => watch() : undefined)) ?? [];
+}
+
+/** The topic's assignment, or null if it does not exist. */
+export async function topicAssignment(zk: ZkClient, topic: string): Promise<TopicAssignment | null> {
+  const node = await zk.get(topicPath(topic));
+  return node ? topicZnode.decode(topic, node.data) : null;
+}
+
+/** The topic's config overrides ({} if none are stored). */
+export async function topicConfig(zk: ZkClient, topic: string): Promise<Record<string, string>> {
+  const path = topicConfigPath(topic);
+  const node = await zk.get(path);
+  return node ? entityConfigZnode.decode(path, node.data) : {};
+}
+
+/** A partition's state and its znode version, or null if the controller has not written one yet. */
+export async function partitionState(
+  zk: ZkClient,
+  topic: string,
+  partition: number,
+): Promise<StoredPartitionState | null> {
+  const node = await zk.get(partitionStatePath(topic, partition));
+  if (!node) return null;
+  return { ...partitionStateZnode.decode(topic, partition, node.data), zkVersion: node.version };
+}
+
+/**
+ * The operations that create a partition's first state, with the parents Kafka keeps under the
+ * topic (`partitions`, `partitions/<p>`, both empty). `parentsExist` skips `partitions` when an
+ * earlier partition of the same batch or topic has made it.
+ */
+export function statesToCreate(
+  topic: string,
+  states: Map<number, PartitionState>,
+  partitionsNodeExists: boolean,
+): ZkOp[] {
+  const ops: ZkOp[] = [];
+  const base = `${topicPath(topic)}/partitions`;
+  if (!partitionsNodeExists) ops.push({ op: 'create', path: base, data: Buffer.alloc(0) });
+  for (const [p, state] of states) {
+    ops.push({ op: 'create', path: `${base}/${p}`, data: Buffer.alloc(0) });
+    ops.push({ op: 'create', path: partitionStatePath(topic, p), data: partitionStateZnode.encode(state) });
+  }
+  return ops;
+}
+
+/** The operation that replaces a partition's state read at `zkVersion`. */
+export function stateUpdate(
+  topic: string,
+  partition: number,
+  state: PartitionState,
+  zkVersion: number,
+): ZkOp {
+  return {
+    op: 'set',
+    path: partitionStatePath(topic, partition),
+    data: partitionStateZnode.encode(state),
+    version: zkVersion,
+  };
+}
+
+/** Marks the topic for deletion (`/admin/delete_topics/<t>`); the controller carries it out. */
+export async function markForDeletion(zk: ZkClient, topic: string): Promise<void> {
+  try {
+    await zk.create(deleteTopicPath(topic), Buffer.alloc(0));
+  } catch (err) {
+    if (!(err instanceof ZkError && err.code === 'NODE_EXISTS')) throw err;
+  }
+}

@@ -1,0 +1,224 @@
+import { describe, expect, it } from 'vitest';
+import { UpdateMetadataApi } from '../../../../server/protocol/apis/update-metadata.js';
+import { decodeMessage, type Message } from '../../../../server/protocol/codec.js';
+import { ProtocolReader } from '../../../../server/protocol/reader.js';
+import { inRange } from '../../../../server/protocol/schema.js';
+import type { ProtocolWriter } from '../../../../server/protocol/writer.js';
+import { checkEveryVersion, encodeBody, wire, type Side } from '../../../helpers/message-roundtrip.js';
+
+/** A broker epoch past 2^32, so both halves of the int64 matter. */
+const BROKER_EPOCH = 2 ** 34 + 5;
+const PLAINTEXT = 0;
+const SASL_SSL = 3;
+
+function decodeBody(side: Side, version: number, bytes: Buffer): Message {
+  const reader = new ProtocolReader(bytes);
+  const flexible = inRange(version, UpdateMetadataApi.flexible);
+  const message = decodeMessage(UpdateMetadataApi[side], version, flexible, reader);
+  expect(reader.remaining).toBe(0);
+  return message;
+}
+
+/** Kiln's codec writes exactly `bytes` for `message`, and reads `bytes` back as `decoded`. */
+function expectWire(side: Side, version: number, message: Message, bytes: Buffer, decoded: Message): void {
+  expect(encodeBody(UpdateMetadataApi, side, version, message)).toEqual(bytes);
+  expect(decodeBody(side, version, bytes)).toEqual(decoded);
+}
+
+/** An int32 array: int32 count, or (flexible) unsigned varint count + 1, then the items. */
+function int32s(w: ProtocolWriter, values: number[], compact: boolean): void {
+  w.arrayLength(values.length, compact);
+  for (const value of values) w.int32(value);
+}
+
+/** What a sender may set in a partition state, in any version. */
+const state = {
+  topicName: 'orders',
+  partitionIndex: 1,
+  controllerEpoch: 6,
+  leader: 2,
+  leaderEpoch: 8,
+  isr: [2, 3],
+  zkVersion: 17,
+  replicas: [2, 3, 4],
+  offlineReplicas: [4],
+};
+
+/** A broker as each version may carry it: v0's host and port, v1+'s endpoints, v2+'s rack. */
+const broker = {
+  id: 2,
+  v0Host: 'kiln-2',
+  v0Port: 9092,
+  endpoints: [
+    { port: 9092, host: 'kiln-2', listener: 'PLAINTEXT', securityProtocol: PLAINTEXT },
+    { port: 9094, host: 'kiln-2.example', listener: 'EXTERNAL', securityProtocol: SASL_SSL },
+  ],
+  rack: 'rack-a',
+};
+
+function request(version: number): Message {
+  const { topicName, ...grouped } = state;
+  return {
+    controllerId: 1,
+    controllerEpoch: 6,
+    brokerEpoch: BROKER_EPOCH,
+    ungroupedPartitionStates: version <= 4 ? [state, { ...state, partitionIndex: 0 }] : [],
+    topicStates:
+      version >= 5 ? [{ topicName, partitionStates: [grouped, { ...grouped, partitionIndex: 0 }] }] : [],
+    liveBrokers: [broker, { ...broker, id: 3, rack: null }],
+  };
+}
+
+describe('UpdateMetadata schema', () => {
+  it('is key 6, versions 0-6, flexible from 6', () => {
+    expect(UpdateMetadataApi.key).toBe(6);
+    expect(UpdateMetadataApi.versions).toEqual({ min: 0, max: 6 });
+    expect(UpdateMetadataApi.flexible).toEqual({ min: 6, max: Infinity });
+  });
+
+  it('round-trips a request in every version, a null rack included', () => {
+    checkEveryVersion(UpdateMetadataApi, 'request', request);
+  });
+
+  it('round-trips a response in every version', () => {
+    checkEveryVersion(UpdateMetadataApi, 'response', { errorCode: 0 });
+    checkEveryVersion(UpdateMetadataApi, 'response', { errorCode: 41 });
+  });
+
+  it('v0 request: flat partition states, and a broker with one host and port', () => {
+    const bytes = wire((w) => {
+      w.int32(1).int32(6);
+      w.arrayLength(1, false);
+      w.string('orders').int32(1).int32(6).int32(2).int32(8);
+      int32s(w, [2, 3], false);
+      w.int32(17);
+      int32s(w, [2, 3, 4], false);
+      w.arrayLength(1, false).int32(2).string('kiln-2').int32(9092);
+    });
+    const sent = { ...request(0), ungroupedPartitionStates: [state], liveBrokers: [broker] };
+    expectWire('request', 0, sent, bytes, {
+      controllerId: 1,
+      controllerEpoch: 6,
+      brokerEpoch: -1,
+      ungroupedPartitionStates: [{ ...state, offlineReplicas: [] }],
+      topicStates: [],
+      // Endpoints and rack are not in v0: they read back as their defaults.
+      liveBrokers: [{ id: 2, v0Host: 'kiln-2', v0Port: 9092, endpoints: [], rack: '' }],
+    });
+  });
+
+  it('v1 request: endpoints (port, host, security protocol) instead of host and port, no rack', () => {
+    const bytes = wire((w) => {
+      w.int32(1).int32(6).arrayLength(0, false);
+      w.arrayLength(1, false).int32(2);
+      w.arrayLength(2, false);
+      w.int32(9092).string('kiln-2').int16(PLAINTEXT);
+      w.int32(9094).string('kiln-2.example').int16(SASL_SSL);
+    });
+    const sent = { ...request(1), ungroupedPartitionStates: [], liveBrokers: [broker] };
+    const endpoints = broker.endpoints.map((endpoint) => ({ ...endpoint, listener: '' }));
+    expect(encodeBody(UpdateMetadataApi, 'request', 1, sent)).toEqual(bytes);
+    expect(decodeBody('request', 1, bytes).liveBrokers).toEqual([
+      { id: 2, v0Host: '', v0Port: 0, endpoints, rack: '' },
+    ]);
+  });
+
+  it('v3 request: endpoints name their listener, and the rack follows them (null too)', () => {
+    const bytes = wire((w) => {
+      w.int32(1).int32(6).arrayLength(0, false);
+      w.arrayLength(2, false);
+      for (const [id, rack] of [
+        [2, 'rack-a'],
+        [3, null],
+      ] as const) {
+        w.int32(id).arrayLength(2, false);
+        w.int32(9092).string('kiln-2').string('PLAINTEXT').int16(PLAINTEXT);
+        w.int32(9094).string('kiln-2.example').string('EXTERNAL').int16(SASL_SSL);
+        w.string(rack);
+      }
+    });
+    const sent = { ...request(3), ungroupedPartitionStates: [] };
+    expectWire('request', 3, sent, bytes, {
+      ...sent,
+      brokerEpoch: -1,
+      topicStates: [],
+      liveBrokers: [
+        { ...broker, v0Host: '', v0Port: 0 },
+        { ...broker, id: 3, v0Host: '', v0Port: 0, rack: null },
+      ],
+    });
+  });
+
+  it("v4 request adds each partition's offline replicas", () => {
+    const bytes = wire((w) => {
+      w.int32(1).int32(6);
+      w.arrayLength(1, false);
+      w.string('orders').int32(1).int32(6).int32(2).int32(8);
+      int32s(w, [2, 3], false);
+      w.int32(17);
+      int32s(w, [2, 3, 4], false);
+      int32s(w, [4], false);
+      w.arrayLength(0, false);
+    });
+    const sent = { ...request(4), ungroupedPartitionStates: [state], liveBrokers: [] };
+    expectWire('request', 4, sent, bytes, { ...sent, brokerEpoch: -1, topicStates: [] });
+  });
+
+  it('v6 request: broker epoch, states grouped by topic, compact forms and tagged-field sections', () => {
+    const bytes = wire((w) => {
+      w.int32(1).int32(6).int64(BROKER_EPOCH);
+      w.arrayLength(1, true).compactString('orders');
+      w.arrayLength(1, true).int32(1).int32(6).int32(2).int32(8);
+      int32s(w, [2, 3], true);
+      w.int32(17);
+      int32s(w, [2, 3, 4], true);
+      int32s(w, [4], true);
+      w.unsignedVarint(0); // partition state's tagged fields
+      w.unsignedVarint(0); // topic state's tagged fields
+      w.arrayLength(1, true).int32(2);
+      w.arrayLength(2, true);
+      w.int32(9092).compactString('kiln-2').compactString('PLAINTEXT').int16(PLAINTEXT).unsignedVarint(0);
+      w.int32(9094)
+        .compactString('kiln-2.example')
+        .compactString('EXTERNAL')
+        .int16(SASL_SSL)
+        .unsignedVarint(0);
+      w.compactString('rack-a');
+      w.unsignedVarint(0); // broker's tagged fields
+      w.unsignedVarint(0); // request's tagged fields
+    });
+    const { topicName, ...grouped } = state;
+    const sent = {
+      controllerId: 1,
+      controllerEpoch: 6,
+      brokerEpoch: BROKER_EPOCH,
+      // Not in v6: neither written nor read back.
+      ungroupedPartitionStates: [state],
+      topicStates: [{ topicName, partitionStates: [state] }],
+      liveBrokers: [broker],
+    };
+    expectWire('request', 6, sent, bytes, {
+      ...sent,
+      ungroupedPartitionStates: [],
+      topicStates: [{ topicName, partitionStates: [{ ...grouped, topicName: '' }] }],
+      liveBrokers: [{ ...broker, v0Host: '', v0Port: 0 }],
+    });
+  });
+
+  it('v0 and v6 responses: an error code', () => {
+    expectWire(
+      'response',
+      0,
+      { errorCode: 0 },
+      wire((w) => w.int16(0)),
+      { errorCode: 0 },
+    );
+    expectWire(
+      'response',
+      6,
+      { errorCode: 41 },
+      wire((w) => w.int16(41).unsignedVarint(0)),
+      { errorCode: 41 },
+    );
+  });
+});
