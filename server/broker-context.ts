@@ -3,6 +3,7 @@
  * this node presents itself to clients. Handlers never touch files; they go through these.
  */
 import type { LogManager } from '../engine/index.js';
+import type { MetadataCache } from './cluster/metadata-cache.js';
 import type { TopicManager } from './cluster/topic-manager.js';
 import type { BrokerConfig, Endpoint } from './config.js';
 import type { DynamicBrokerConfigs } from './config/dynamic-broker-configs.js';
@@ -28,4 +29,6 @@ export interface BrokerContext {
    * a context built without them loads them on first use (see dynamicConfigsOf).
    */
   dynamic?: DynamicBrokerConfigs;
+  /** Cluster mode only: the cluster as the controller last described it (UpdateMetadata). */
+  metadata?: MetadataCache;
 }

@@ -31,6 +31,7 @@ import { GroupCoordinator } from './group/group-coordinator.js';
 import { fetchHandler } from './handlers/fetch.js';
 import { listOffsetsHandler } from './handlers/list-offsets.js';
 import { metadataHandler } from './handlers/metadata.js';
+import { updateMetadataHandler } from './handlers/inter-broker/update-metadata.js';
 import { produceHandler } from './handlers/produce.js';
 import { initProducerIdHandler } from './handlers/init-producer-id.js';
 import { ProducerIdAllocator } from './cluster/producer-ids.js';
@@ -164,6 +165,7 @@ export class Broker {
         log: this.log,
         responseMemory: new MemoryBudget(config.queuedMaxResponseBytes),
         dynamic,
+        metadata: this.membership?.metadata,
       };
       // Committed offsets are loaded from __consumer_offsets before the first request.
       const coordinator = await GroupCoordinator.open(context);
@@ -220,6 +222,10 @@ export class Broker {
     const waiters = this.waiters;
     for (const handler of adminHandlers(context)) registry.register(handler);
     for (const handler of groupHandlers(context, coordinator)) registry.register(handler);
+    const membership = this.membership;
+    if (membership) {
+      registry.register(updateMetadataHandler(membership.metadata, () => membership.brokerEpoch));
+    }
     return registry
       .register(apiVersionsHandler(registry))
       .register(metadataHandler(context))

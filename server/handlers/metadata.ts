@@ -1,5 +1,6 @@
 /**
- * Metadata: this broker, the controller (itself, so admin clients send CreateTopics here) and the
+ * Metadata: this broker (in cluster mode every live broker, as the controller last said), the
+ * controller (itself on a single node, so admin clients send CreateTopics here) and the
  * topics asked for — all of them when the list is null (or empty before v1). A topic that does not
  * exist is created when the request allows it and auto.create.topics.enable is on; its first answer
  * is LEADER_NOT_AVAILABLE, as Kafka's is while the new topic's leaders are elected. A partition
@@ -32,15 +33,34 @@ export function metadataHandler(broker: BrokerContext): Handler<typeof MetadataA
       }
       return reply(MetadataApi, {
         throttleTimeMs: 0,
-        brokers: [
-          { nodeId: broker.nodeId, host: broker.advertised.host, port: broker.advertised.port, rack: null },
-        ],
+        ...brokersOf(broker),
         clusterId: broker.clusterId,
-        controllerId: broker.nodeId,
         topics,
       });
     },
   };
+}
+
+/**
+ * The brokers and the controller: this node alone on a single node; in cluster mode the live
+ * brokers and the controller as the controller last told (this node alone until it has spoken).
+ */
+function brokersOf(broker: BrokerContext): Pick<ResponseOf<typeof MetadataApi>, 'brokers' | 'controllerId'> {
+  const self = {
+    nodeId: broker.nodeId,
+    host: broker.advertised.host,
+    port: broker.advertised.port,
+    rack: null,
+  };
+  const cluster = broker.metadata;
+  if (!cluster || cluster.liveBrokers().size === 0) return { brokers: [self], controllerId: broker.nodeId };
+  const brokers = [...cluster.liveBrokers().values()].map((b) => ({
+    nodeId: b.id,
+    host: b.host,
+    port: b.port,
+    rack: b.rack,
+  }));
+  return { brokers, controllerId: cluster.controllerId };
 }
 
 function lookup(broker: BrokerContext, entry: RequestedTopic, allowCreate: boolean): DescribedTopic {

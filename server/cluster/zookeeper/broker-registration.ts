@@ -67,20 +67,28 @@ export function newClusterId(): string {
   return randomBytes(16).toString('base64url');
 }
 
+/** A live broker: its registration, and its epoch (the zxid that created the registration). */
+export interface LiveBroker extends BrokerRegistration {
+  epoch: number;
+}
+
 /**
- * Registers the broker (ephemeral `/brokers/ids/<id>`), now and again on every new session.
+ * Registers the broker (ephemeral `/brokers/ids/<id>`), now and again on every new session;
+ * `onEpoch` hears the broker epoch of each registration (Kafka's: the node's creation zxid, which
+ * the controller's requests carry so a broker can refuse those meant for an earlier life of it).
  * Throws BrokerIdConflictError if another live broker holds the id.
  */
 export async function registerBroker(
   zk: ZkClient,
   registration: () => BrokerRegistration,
+  onEpoch: (epoch: number) => void,
   log?: (message: string) => void,
 ): Promise<void> {
-  await registerOnce(zk, registration(), 0);
+  onEpoch(await registerOnce(zk, registration(), 0));
   zk.onNewSession(async () => {
     const r = registration();
     try {
-      await registerOnce(zk, r, zk.sessionTimeoutMs);
+      onEpoch(await registerOnce(zk, r, zk.sessionTimeoutMs));
       log?.(`broker ${r.id} registered again in ZooKeeper on session ${zk.sessionId}`);
     } catch (err) {
       log?.(`broker ${r.id} could not register again in ZooKeeper: ${(err as Error).message}`);
@@ -88,19 +96,19 @@ export async function registerBroker(
   });
 }
 
-async function registerOnce(zk: ZkClient, r: BrokerRegistration, patienceMs: number): Promise<void> {
+/** Creates the registration; resolves with its epoch (creation zxid). */
+async function registerOnce(zk: ZkClient, r: BrokerRegistration, patienceMs: number): Promise<number> {
   const path = brokerPath(r.id);
   const until = Date.now() + patienceMs;
   for (;;) {
     try {
       await zk.create(path, brokerZnode.encode(r), 'ephemeral');
-      return;
     } catch (err) {
       if (!(err instanceof ZkError && err.code === 'NODE_EXISTS')) throw err;
     }
     const held = await zk.get(path);
     if (held === null) continue; // gone between our create and our read: try again
-    if (held.ephemeralOwner === zk.sessionId) return;
+    if (held.ephemeralOwner === zk.sessionId) return held.czxid;
     if (zk.wasOwnSession(held.ephemeralOwner)) {
       // Left by our own expired session, which ZooKeeper has not cleaned up yet: ours to replace.
       await zk.delete(path, held.version).catch(() => {});
@@ -120,8 +128,8 @@ function decodeOrNull(id: number, data: Buffer): BrokerRegistration | null {
 }
 
 /** The live brokers, by id, as registered now (a broker whose node cannot be read is left out). */
-export async function liveBrokers(zk: ZkClient): Promise<Map<number, BrokerRegistration>> {
-  const out = new Map<number, BrokerRegistration>();
+export async function liveBrokers(zk: ZkClient): Promise<Map<number, LiveBroker>> {
+  const out = new Map<number, LiveBroker>();
   const ids = (await zk.children(PATHS.brokerIds)) ?? [];
   for (const name of ids) {
     const id = Number(name);
@@ -129,7 +137,7 @@ export async function liveBrokers(zk: ZkClient): Promise<Map<number, BrokerRegis
     const node = await zk.get(brokerPath(id));
     if (!node) continue;
     const b = decodeOrNull(id, node.data);
-    if (b) out.set(id, b);
+    if (b) out.set(id, { ...b, epoch: node.czxid });
   }
   return out;
 }

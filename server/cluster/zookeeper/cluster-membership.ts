@@ -10,10 +10,19 @@
  * 3. `leave()` resigns the controller role and ends the session, so the broker's registration
  *    goes at once instead of after a session timeout.
  *
- * It also answers what every broker must know of the cluster: the live brokers and the controller.
+ * While this broker is the controller, the Controller (controller/controller.ts) does the
+ * controller's work. The metadata cache holds what the controller has told this broker.
  */
 import type { Event } from 'node-zookeeper-client';
-import { clusterIdOf, ensurePersistentPaths, liveBrokers, registerBroker } from './broker-registration.js';
+import {
+  clusterIdOf,
+  ensurePersistentPaths,
+  liveBrokers,
+  registerBroker,
+  type LiveBroker,
+} from './broker-registration.js';
+import { Controller } from '../controller/controller.js';
+import { MetadataCache } from '../metadata-cache.js';
 import { ControllerElection } from './controller-election.js';
 import { ZkClient } from './zk-client.js';
 import { PATHS, type BrokerRegistration } from './znodes.js';
@@ -28,7 +37,11 @@ export interface MembershipOptions {
 
 export class ClusterMembership {
   private election: ControllerElection | undefined;
-  private brokers = new Map<number, BrokerRegistration>();
+  private controller: Controller | undefined;
+  /** What the controller last told this broker (UpdateMetadata). */
+  readonly metadata = new MetadataCache();
+  private brokers = new Map<number, LiveBroker>();
+  private epoch = -1;
   private reading = false;
   private readAgain = false;
 
@@ -60,10 +73,16 @@ export class ClusterMembership {
 
   /** Registers the broker as `registration()` describes it (now and after every new session). */
   async register(registration: () => BrokerRegistration): Promise<void> {
-    await registerBroker(this.zk, registration, this.options.log);
+    await registerBroker(this.zk, registration, (epoch) => (this.epoch = epoch), this.options.log);
     this.zk.onNewSession(() => this.watchBrokers());
     await this.watchBrokers();
-    this.election = new ControllerElection(this.zk, this.options.brokerId, { log: this.options.log });
+    const log = this.options.log;
+    this.election = new ControllerElection(this.zk, this.options.brokerId, {
+      log,
+      onElected: (epoch) => void this.controller?.activate(epoch),
+      onResigned: () => this.controller?.deactivate(),
+    });
+    this.controller = new Controller(this.zk, this.election, { brokerId: this.options.brokerId, log });
     await this.election.start();
   }
 
@@ -76,13 +95,24 @@ export class ClusterMembership {
     return this.election?.isController ?? false;
   }
 
+  /** The controller's work while this broker is the controller (tests wait on it). */
+  get controllerWork(): Controller | undefined {
+    return this.controller;
+  }
+
+  /** This broker's epoch: the creation zxid of its current registration (-1 before it registers). */
+  get brokerEpoch(): number {
+    return this.epoch;
+  }
+
   /** The live brokers as last seen, by id. */
-  liveBrokers(): ReadonlyMap<number, BrokerRegistration> {
+  liveBrokers(): ReadonlyMap<number, LiveBroker> {
     return this.brokers;
   }
 
   /** Gives up the controller role and ends the session (the registration goes with it). */
   async leave(): Promise<void> {
+    this.controller?.deactivate();
     try {
       await this.election?.resign();
     } catch (err) {

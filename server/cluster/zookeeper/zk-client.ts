@@ -51,6 +51,8 @@ export interface ZNode {
   version: number;
   /** The session id (16 hex digits) owning this node if it is ephemeral, else undefined. */
   ephemeralOwner: string | undefined;
+  /** The transaction id that created the node (a broker's epoch is its registration's). */
+  czxid: number;
 }
 
 export type CreateMode = 'persistent' | 'ephemeral' | 'persistent_sequential' | 'ephemeral_sequential';
@@ -145,7 +147,13 @@ export class ZkClient {
       const done = (err: unknown, data: Buffer | undefined, stat: Stat | undefined): void => {
         if (isCode(err, 'NO_NODE')) resolve(null);
         else if (err) reject(toZkError(err, path));
-        else resolve({ data: data ?? Buffer.alloc(0), version: stat!.version, ephemeralOwner: owner(stat!) });
+        else
+          resolve({
+            data: data ?? Buffer.alloc(0),
+            version: stat!.version,
+            ephemeralOwner: owner(stat!),
+            czxid: Number(stat!.czxid.readBigInt64BE(0)),
+          });
       };
       if (watch) this.client.getData(path, watch, done);
       else this.client.getData(path, done);
