@@ -3,7 +3,9 @@
  * this node presents itself to clients. Handlers never touch files; they go through these.
  */
 import type { LogManager } from '../engine/index.js';
+import type { ClusterTopics } from './cluster/cluster-topics.js';
 import type { MetadataCache } from './cluster/metadata-cache.js';
+import type { ReplicaManager } from './cluster/replica-manager.js';
 import type { TopicManager } from './cluster/topic-manager.js';
 import type { BrokerConfig, Endpoint } from './config.js';
 import type { DynamicBrokerConfigs } from './config/dynamic-broker-configs.js';
@@ -31,4 +33,8 @@ export interface BrokerContext {
   dynamic?: DynamicBrokerConfigs;
   /** Cluster mode only: the cluster as the controller last described it (UpdateMetadata). */
   metadata?: MetadataCache;
+  /** Cluster mode only: the partitions this broker holds, and which of them it leads. */
+  replicas?: ReplicaManager;
+  /** Cluster mode only: topics are created in ZooKeeper, for the whole cluster. */
+  clusterTopics?: ClusterTopics;
 }

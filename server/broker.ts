@@ -32,6 +32,9 @@ import { fetchHandler } from './handlers/fetch.js';
 import { listOffsetsHandler } from './handlers/list-offsets.js';
 import { metadataHandler } from './handlers/metadata.js';
 import { updateMetadataHandler } from './handlers/inter-broker/update-metadata.js';
+import { leaderAndIsrHandler } from './handlers/inter-broker/leader-and-isr.js';
+import { ReplicaManager } from './cluster/replica-manager.js';
+import { ClusterTopics } from './cluster/cluster-topics.js';
 import { produceHandler } from './handlers/produce.js';
 import { initProducerIdHandler } from './handlers/init-producer-id.js';
 import { ProducerIdAllocator } from './cluster/producer-ids.js';
@@ -146,8 +149,15 @@ export class Broker {
           config.maxPartitionsPerTopic,
         ),
         maxPartitions: dynamic.intValue('kiln.max.partitions', config.maxPartitions),
+        clusterMode: this.membership !== undefined,
         warn: (message) => this.log.warn(message),
       });
+      const membership = this.membership;
+      const replicas = membership
+        ? new ReplicaManager(config.brokerId, topics, membership.zk, membership.metadata, (m) =>
+            this.log.info(m),
+          )
+        : undefined;
       const listenerConfig = config.listeners[0]!;
       const advertisedConfig = config.advertisedListeners[0]!;
       const context: BrokerContext = {
@@ -165,7 +175,20 @@ export class Broker {
         log: this.log,
         responseMemory: new MemoryBudget(config.queuedMaxResponseBytes),
         dynamic,
-        metadata: this.membership?.metadata,
+        metadata: membership?.metadata,
+        replicas,
+        clusterTopics: membership
+          ? new ClusterTopics(
+              membership.zk,
+              membership.metadata,
+              {
+                numPartitions: config.numPartitions,
+                defaultReplicationFactor: config.defaultReplicationFactor,
+                logDefaults: () => logs.defaults,
+              },
+              (m) => this.log.info(m),
+            )
+          : undefined,
       };
       // Committed offsets are loaded from __consumer_offsets before the first request.
       const coordinator = await GroupCoordinator.open(context);
@@ -223,8 +246,10 @@ export class Broker {
     for (const handler of adminHandlers(context)) registry.register(handler);
     for (const handler of groupHandlers(context, coordinator)) registry.register(handler);
     const membership = this.membership;
-    if (membership) {
-      registry.register(updateMetadataHandler(membership.metadata, () => membership.brokerEpoch));
+    if (membership && context.replicas) {
+      const brokerEpoch = (): number => membership.brokerEpoch;
+      registry.register(updateMetadataHandler(membership.metadata, brokerEpoch));
+      registry.register(leaderAndIsrHandler(context.replicas, membership.metadata, brokerEpoch));
     }
     return registry
       .register(apiVersionsHandler(registry))

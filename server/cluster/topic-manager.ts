@@ -22,6 +22,8 @@ export interface TopicDefaults {
   maxPartitionsPerTopic?: number;
   /** kiln.max.partitions: the most partitions this broker may host, all topics together. */
   maxPartitions?: number;
+  /** Cluster mode: partitions are made when the controller assigns them here, not at start. */
+  clusterMode?: boolean;
   /** Where a partition that cannot be made at start is reported (stderr by default). */
   warn?: (message: string) => void;
 }
@@ -48,6 +50,8 @@ export class TopicManager {
     if (store.damage) this.adoptLogs(warn);
     for (const topic of store.list()) {
       logs.setTopicConfig(topic.name, topic.configs);
+      // In a cluster a broker holds only its replicas: the controller says which (LeaderAndIsr).
+      if (defaults.clusterMode) continue;
       const failed: number[] = [];
       let reason = '';
       for (let p = 0; p < topic.partitions; p++) {
@@ -135,6 +139,28 @@ export class TopicManager {
     } catch (err) {
       this.dropLogs(name, 0, count);
       return storageFailure(`cannot save topic ${name}`, err);
+    }
+  }
+
+  /**
+   * Cluster mode: makes this broker a replica of one partition of a topic the cluster made (its id,
+   * partition count and configs as ZooKeeper has them): the topic recorded, the log created if
+   * missing. Undefined on success, else the failure (KAFKA_STORAGE_ERROR).
+   */
+  hostReplica(
+    name: string,
+    id: string,
+    partitionCount: number,
+    configs: Record<string, string>,
+    partition: number,
+  ): TopicResult | undefined {
+    try {
+      this.store.adopt(name, id, partitionCount, configs);
+      this.logs.setTopicConfig(name, configs);
+      this.logs.getOrCreateLog(name, partition);
+      return undefined;
+    } catch (err) {
+      return storageFailure(`cannot host partition ${partition} of ${name}`, err);
     }
   }
 

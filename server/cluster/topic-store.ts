@@ -120,6 +120,36 @@ export class TopicStore {
     return topic;
   }
 
+  /**
+   * Records a topic the cluster made (cluster mode: its id and partition count come from
+   * ZooKeeper), or brings a known one up to date; returns it.
+   */
+  adopt(name: string, id: string, partitions: number, configs: Record<string, string>): TopicInfo {
+    const known = this.topics.get(name);
+    if (known && known.id === id && known.partitions === partitions && sameConfigs(known.configs, configs)) {
+      return known;
+    }
+    const before = known ? { ...known } : undefined;
+    if (known) {
+      this.byId.delete(known.id);
+      this.topics.delete(name);
+    }
+    const topic: TopicInfo = {
+      name,
+      id,
+      partitions,
+      configs: { ...configs },
+      internal: INTERNAL_TOPICS.has(name),
+    };
+    this.index(topic);
+    this.saveOrUndo(() => {
+      this.topics.delete(name);
+      this.byId.delete(id);
+      if (before) this.index(before);
+    });
+    return topic;
+  }
+
   delete(name: string): TopicInfo | undefined {
     const topic = this.topics.get(name);
     if (!topic) return undefined;
@@ -158,4 +188,9 @@ export class TopicStore {
   private save(): void {
     writeFileAtomically(this.file, JSON.stringify({ version: 1, topics: this.list() }, null, 1));
   }
+}
+
+function sameConfigs(a: Record<string, string>, b: Record<string, string>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
 }

@@ -87,8 +87,17 @@ async function collect(
           preferredReadReplica: -1,
           records: EMPTY,
         };
+        // Cluster mode: only the partition's leader serves it.
+        const leaderError = topic
+          ? (broker.replicas?.leaderError(topic.name, p.partition) ?? ErrorCode.NONE)
+          : ErrorCode.NONE;
+        if (leaderError === ErrorCode.NOT_LEADER_OR_FOLLOWER) {
+          failed = true;
+          partitions.push({ ...base, errorCode: leaderError });
+          continue;
+        }
         const log =
-          topic && p.partition >= 0 && p.partition < topic.partitions
+          topic && p.partition >= 0 && p.partition < topic.partitions && leaderError === ErrorCode.NONE
             ? broker.logs.getLog(topic.name, p.partition)
             : undefined;
         if (!log) {

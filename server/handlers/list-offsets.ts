@@ -24,14 +24,22 @@ export function listOffsetsHandler(broker: BrokerContext): Handler<typeof ListOf
         const topic = broker.topics.store.get(t.name);
         const partitions: ListedPartition[] = [];
         for (const p of t.partitions) {
+          // Cluster mode: only the partition's leader answers.
+          const leaderError = broker.replicas?.leaderError(t.name, p.partitionIndex) ?? ErrorCode.NONE;
           const log =
-            topic && p.partitionIndex >= 0 && p.partitionIndex < topic.partitions
+            topic &&
+            p.partitionIndex >= 0 &&
+            p.partitionIndex < topic.partitions &&
+            leaderError === ErrorCode.NONE
               ? broker.logs.getLog(t.name, p.partitionIndex)
               : undefined;
           if (!log) {
             partitions.push({
               partitionIndex: p.partitionIndex,
-              errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+              errorCode:
+                leaderError === ErrorCode.NOT_LEADER_OR_FOLLOWER
+                  ? leaderError
+                  : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
               timestamp: -1,
               offset: -1,
             });

@@ -7,7 +7,8 @@
  * whose log is missing (offline since start) is LEADER_NOT_AVAILABLE with this node offline.
  */
 import type { BrokerContext } from '../broker-context.js';
-import type { TopicInfo } from '../cluster/topic-store.js';
+import type { MetadataCache } from '../cluster/metadata-cache.js';
+import { INTERNAL_TOPICS, type TopicInfo } from '../cluster/topic-store.js';
 import type { RequestOf, ResponseOf } from '../protocol/message-types.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { MetadataApi } from '../protocol/apis/metadata.js';
@@ -26,7 +27,12 @@ export function metadataHandler(broker: BrokerContext): Handler<typeof MetadataA
       const requested = request.topics;
       const all = requested === null || (version === 0 && requested.length === 0);
       const topics: DescribedTopic[] = [];
-      if (all) {
+      const cluster = broker.metadata;
+      if (cluster) {
+        const names = all ? cluster.topicNames() : requested.map((entry) => entry);
+        for (const entry of names)
+          topics.push(lookupInCluster(broker, cluster, entry, request.allowAutoTopicCreation));
+      } else if (all) {
         for (const topic of broker.topics.store.list()) topics.push(describeTopic(broker, topic));
       } else {
         for (const entry of requested) topics.push(lookup(broker, entry, request.allowAutoTopicCreation));
@@ -61,6 +67,62 @@ function brokersOf(broker: BrokerContext): Pick<ResponseOf<typeof MetadataApi>, 
     rack: b.rack,
   }));
   return { brokers, controllerId: cluster.controllerId };
+}
+
+/**
+ * Cluster mode: a topic as the controller last described it (every partition's leader, replicas,
+ * ISR and offline replicas); a partition without a leader is LEADER_NOT_AVAILABLE. `entry` is a
+ * requested topic, or a name when all are listed.
+ */
+function lookupInCluster(
+  broker: BrokerContext,
+  cluster: MetadataCache,
+  entry: RequestedTopic | string,
+  allowCreate: boolean,
+): DescribedTopic {
+  const byId = typeof entry !== 'string' && entry.name === null && entry.topicId !== ZERO_UUID;
+  const name =
+    typeof entry === 'string' ? entry : byId ? broker.topics.store.getById(entry.topicId)?.name : entry.name;
+  const partitions = name === undefined || name === null ? undefined : cluster.partitions(name);
+  if (!partitions) {
+    if (byId)
+      return {
+        errorCode: ErrorCode.UNKNOWN_TOPIC_ID,
+        name: null,
+        topicId: (entry as RequestedTopic).topicId,
+        partitions: [],
+      };
+    const missing = name ?? '';
+    if (allowCreate && broker.config.autoCreateTopics) {
+      const made = broker.clusterTopics!.autoCreate(missing);
+      return { errorCode: made.errorCode, name: missing, topicId: ZERO_UUID, partitions: [] };
+    }
+    return {
+      errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+      name: missing,
+      topicId: ZERO_UUID,
+      partitions: [],
+    };
+  }
+  const described: DescribedPartition[] = [...partitions]
+    .sort((a, b) => a[0] - b[0])
+    .map(([partitionIndex, p]) => ({
+      errorCode: p.leader >= 0 ? ErrorCode.NONE : ErrorCode.LEADER_NOT_AVAILABLE,
+      partitionIndex,
+      leaderId: p.leader,
+      leaderEpoch: p.leaderEpoch,
+      replicaNodes: p.replicas,
+      isrNodes: p.isr,
+      offlineReplicas: p.offlineReplicas,
+    }));
+  return {
+    errorCode: ErrorCode.NONE,
+    name: name!,
+    // The id is known here only for topics this broker holds a replica of.
+    topicId: broker.topics.store.get(name!)?.id ?? ZERO_UUID,
+    isInternal: INTERNAL_TOPICS.has(name!),
+    partitions: described,
+  };
 }
 
 function lookup(broker: BrokerContext, entry: RequestedTopic, allowCreate: boolean): DescribedTopic {

@@ -189,7 +189,15 @@ function queuePartition(
   const failed = (errorCode: number, errorMessage: string | null = null): void =>
     pending.fail(slot, errorCode, errorMessage);
   const topic = broker.topics.store.get(topicName);
-  if (!topic && broker.config.autoCreateTopics) {
+  // Cluster mode: only the partition's leader takes writes.
+  const leaderError = broker.replicas?.leaderError(topicName, data.index) ?? ErrorCode.NONE;
+  if (leaderError === ErrorCode.NOT_LEADER_OR_FOLLOWER) return failed(leaderError);
+  if (!topic && broker.config.autoCreateTopics && leaderError === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) {
+    // In a cluster the topic is made in ZooKeeper; the client is told to come back.
+    const made = broker.clusterTopics!.autoCreate(topicName);
+    return failed(made.errorCode, made.errorMessage);
+  }
+  if (!topic && broker.config.autoCreateTopics && !broker.replicas) {
     // auto.create.topics.enable covers Produce too: the topic is made now and the client, told the
     // leader is not available yet, refreshes its metadata and sends again.
     const created = broker.topics.create(topicName, -1, -1, {});
@@ -200,7 +208,7 @@ function queuePartition(
     topic && data.index >= 0 && data.index < topic.partitions
       ? broker.logs.getLog(topicName, data.index)
       : undefined;
-  if (!log) return failed(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  if (!log || leaderError !== ErrorCode.NONE) return failed(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   // Internal topics are written by the broker alone: a forged record in __consumer_offsets could
   // move other groups' offsets, or be unreadable to the offset store.
   if (topic!.internal)

@@ -2,13 +2,15 @@
  * The controller's work while this broker is the elected controller (controller-election.ts):
  * it keeps a channel to every live broker, gives each new partition its first state (leader: the
  * first live replica of its assignment; ISR: its live replicas; leader epoch 0), written to
- * ZooKeeper through the fenced multi, and tells every broker the cluster's state with
- * UpdateMetadata: at election, when a broker joins or leaves, and when topics appear.
+ * ZooKeeper through the fenced multi, tells each replica its partitions' states with LeaderAndIsr
+ * (every replica at election, a broker that joins all of its own, the replicas of new
+ * partitions), then every broker the cluster's state with UpdateMetadata.
  *
  * Events are handled one at a time in arrival order (a queue, like Kafka's controller event
  * thread), so a broker leaving while topics are being set up cannot interleave with it. A
  * ControllerMovedError (another controller was elected) ends the work at once.
  */
+import { LeaderAndIsrApi } from '../../protocol/apis/leader-and-isr.js';
 import { UpdateMetadataApi } from '../../protocol/apis/update-metadata.js';
 import type { RequestToSend } from '../../protocol/message-types.js';
 import { ControllerMovedError, type ControllerElection } from '../zookeeper/controller-election.js';
@@ -23,7 +25,11 @@ interface KnownPartition extends PartitionState {
   zkVersion: number;
 }
 
+type LeaderAndIsrTopic = NonNullable<RequestToSend<typeof LeaderAndIsrApi>['topicStates']>[number];
+type LeaderAndIsrState = NonNullable<LeaderAndIsrTopic['partitionStates']>[number];
 type UpdateMetadataBody = RequestToSend<typeof UpdateMetadataApi>;
+/** Which partitions a LeaderAndIsr round covers: all, or these "topic-partition" keys. */
+type PartitionFilter = 'all' | Set<string>;
 
 export interface ControllerOptions {
   brokerId: number;
@@ -38,6 +44,8 @@ export class Controller {
   private queue: Promise<void> = Promise.resolve();
   private brokers = new Map<number, LiveBroker>();
   private readonly channels = new Map<number, BrokerChannel>();
+  /** Whether the last refreshTopics found a topic gone. */
+  private forgotTopics = false;
   /** Every partition's state as written, by topic then partition. */
   private readonly partitions = new Map<string, Map<number, KnownPartition>>();
 
@@ -59,6 +67,8 @@ export class Controller {
     return this.enqueue(async () => {
       await this.refreshBrokers();
       await this.refreshTopics();
+      // A new controller tells every replica its state, whatever an earlier one may have missed.
+      this.sendLeaderAndIsr(new Set(this.brokers.keys()), 'all');
       this.sendMetadataToAll();
     });
   }
@@ -123,9 +133,13 @@ export class Controller {
   private onBrokersChanged(): void {
     if (!this.active) return;
     void this.enqueue(async () => {
+      const before = new Set(this.brokers.keys());
       await this.refreshBrokers();
+      const joined = new Set([...this.brokers.keys()].filter((id) => !before.has(id)));
       // Partitions that could not get a leader (no replica alive) may get one now.
-      await this.refreshTopics();
+      const fresh = await this.refreshTopics();
+      this.sendLeaderAndIsr(joined, 'all');
+      this.sendLeaderAndIsr(new Set(this.brokers.keys()), fresh);
       this.sendMetadataToAll();
     });
   }
@@ -133,16 +147,21 @@ export class Controller {
   private onTopicsChanged(): void {
     if (!this.active) return;
     void this.enqueue(async () => {
-      if (await this.refreshTopics()) this.sendMetadataToAll();
+      const fresh = await this.refreshTopics();
+      if (fresh.size === 0 && !this.forgotTopics) return;
+      this.sendLeaderAndIsr(new Set(this.brokers.keys()), fresh);
+      this.sendMetadataToAll();
     });
   }
 
   /**
    * Reads the topics (watching for the next change), loads the states of partitions not yet
-   * known, and writes first states for those that have none. Returns whether anything changed.
+   * known, and writes first states for those that have none. Returns the partitions that became
+   * known ("topic-partition"); `forgotTopics` says whether a topic went.
    */
-  private async refreshTopics(): Promise<boolean> {
-    let changed = false;
+  private async refreshTopics(): Promise<Set<string>> {
+    const changed = new Set<string>();
+    this.forgotTopics = false;
     const names = await topicNames(this.zk, () => this.onTopicsChanged());
     for (const topic of names) {
       const assignment = await topicAssignment(this.zk, topic);
@@ -155,7 +174,7 @@ export class Controller {
         if (stored) {
           if (!known) this.partitions.set(topic, (known = new Map()));
           known.set(p, { ...stored, replicas });
-          changed = true;
+          changed.add(`${topic}-${p}`);
           continue;
         }
         const live = replicas.filter((r) => this.brokers.has(r));
@@ -168,17 +187,77 @@ export class Controller {
       if (!known) this.partitions.set(topic, (known = new Map()));
       for (const [p, state] of fresh) {
         known.set(p, { ...state, replicas: assignment.partitions.get(p)!, zkVersion: 0 });
+        changed.add(`${topic}-${p}`);
       }
       this.options.log(`controller: ${fresh.size} partition(s) of ${topic} online`);
-      changed = true;
     }
     for (const topic of this.partitions.keys()) {
       if (!names.includes(topic)) {
         this.partitions.delete(topic);
-        changed = true;
+        this.forgotTopics = true;
       }
     }
     return changed;
+  }
+
+  /** LeaderAndIsr to each of `brokers` for the partitions (of `which`) it is a replica of. */
+  private sendLeaderAndIsr(brokers: Set<number>, which: PartitionFilter): void {
+    if (which !== 'all' && which.size === 0) return;
+    const liveLeaders = new Map<number, { brokerId: number; hostName: string; port: number }>();
+    for (const id of brokers) {
+      const channel = this.channels.get(id);
+      if (!channel) continue;
+      const topicStates: { topicName: string; partitionStates: LeaderAndIsrState[] }[] = [];
+      for (const [topicName, partitions] of this.partitions) {
+        const partitionStates: LeaderAndIsrState[] = [];
+        for (const [partitionIndex, p] of partitions) {
+          if (!p.replicas.includes(id)) continue;
+          if (which !== 'all' && !which.has(`${topicName}-${partitionIndex}`)) continue;
+          partitionStates.push({
+            topicName,
+            partitionIndex,
+            controllerEpoch: p.controllerEpoch,
+            leader: p.leader,
+            leaderEpoch: p.leaderEpoch,
+            isr: p.isr,
+            zkVersion: p.zkVersion,
+            replicas: p.replicas,
+            addingReplicas: [],
+            removingReplicas: [],
+            isNew: false,
+          });
+          const leader = this.brokers.get(p.leader);
+          if (leader && !liveLeaders.has(leader.id)) {
+            const e = leader.endpoints[0];
+            liveLeaders.set(leader.id, { brokerId: leader.id, hostName: e?.host ?? '', port: e?.port ?? -1 });
+          }
+        }
+        if (partitionStates.length > 0) topicStates.push({ topicName, partitionStates });
+      }
+      if (topicStates.length === 0) continue;
+      const body: RequestToSend<typeof LeaderAndIsrApi> = {
+        controllerId: this.options.brokerId,
+        controllerEpoch: this.epoch,
+        brokerEpoch: this.brokers.get(id)?.epoch ?? -1,
+        ungroupedPartitionStates: [],
+        topicStates,
+        liveLeaders: [...liveLeaders.values()],
+      };
+      channel.send(LeaderAndIsrApi, body).then(
+        (answer) => {
+          const failed = answer.partitionErrors.filter((e) => e.errorCode !== 0);
+          if (answer.errorCode !== 0 || failed.length > 0) {
+            this.options.log(
+              `broker ${id} answered LeaderAndIsr with error ${answer.errorCode}` +
+                (failed.length > 0
+                  ? ` and ${failed.length} partition error(s), first ${failed[0]!.errorCode}`
+                  : ''),
+            );
+          }
+        },
+        () => {},
+      );
+    }
   }
 
   /** UpdateMetadata with every live broker and every partition, to every live broker. */

@@ -1,0 +1,147 @@
+/**
+ * Creating topics in cluster mode, as Kafka's brokers do in ZooKeeper mode: any broker checks the
+ * request (name, counts, configs, replication factor against the live brokers), places the
+ * replicas (replica-placement.ts, rack-aware when every broker has a rack) and writes the topic
+ * to ZooKeeper (its config and assignment, with a new topic id); the controller then elects the
+ * partitions' leaders and tells the brokers. CreateTopics answers once this broker has heard of
+ * every partition's leader (or REQUEST_TIMED_OUT after the request's timeout: the topic is
+ * created, its leaders are not known yet). Auto-creation (Metadata, Produce) does not wait: the
+ * client is told LEADER_NOT_AVAILABLE and asks again.
+ */
+import { InvalidConfigError, parseLogConfig, type LogConfig } from '../../engine/index.js';
+import { ErrorCode } from '../protocol/error-codes.js';
+import type { MetadataCache } from './metadata-cache.js';
+import { PlacementError, placeReplicas } from './replica-placement.js';
+import type { TopicResult } from './topic-manager.js';
+import { INTERNAL_TOPICS, newTopicId, topicNameProblem } from './topic-store.js';
+import type { ZkClient } from './zookeeper/zk-client.js';
+import { createTopic, TopicExistsError } from './zookeeper/zk-topics.js';
+
+export interface ClusterTopicDefaults {
+  numPartitions: number;
+  defaultReplicationFactor: number;
+  /** The topic defaults a config override is checked against. */
+  logDefaults: () => LogConfig;
+}
+
+const fail = (errorCode: number, errorMessage: string): TopicResult => ({ errorCode, errorMessage });
+
+export class ClusterTopics {
+  /** Auto-creations in flight, so a burst of requests for one new topic writes it once. */
+  private readonly creating = new Set<string>();
+
+  constructor(
+    private readonly zk: ZkClient,
+    private readonly cache: MetadataCache,
+    private readonly defaults: ClusterTopicDefaults,
+    private readonly log: (message: string) => void,
+  ) {}
+
+  /**
+   * Checks and (unless `validateOnly`) creates a topic; -1 partitions or replication factor means
+   * the broker's default. `assignment`, if given, is the replicas of each partition as asked.
+   * Waits up to `timeoutMs` for the leaders to be known here.
+   */
+  async create(
+    name: string,
+    partitions: number,
+    replicationFactor: number,
+    configs: Record<string, string>,
+    options: { validateOnly?: boolean; assignment?: Map<number, number[]>; timeoutMs?: number } = {},
+  ): Promise<TopicResult> {
+    const problem = topicNameProblem(name);
+    if (problem) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION, problem);
+    if (this.cache.partitions(name))
+      return fail(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${name}' already exists.`);
+    const collision = this.cache
+      .topicNames()
+      .find((t) => t !== name && t.replace(/\./g, '_') === name.replace(/\./g, '_'));
+    if (collision) {
+      return fail(
+        ErrorCode.INVALID_TOPIC_EXCEPTION,
+        `Topic '${name}' collides with existing topic: ${collision}`,
+      );
+    }
+    try {
+      parseLogConfig(configs, this.defaults.logDefaults());
+    } catch (err) {
+      if (err instanceof InvalidConfigError) return fail(ErrorCode.INVALID_CONFIG, err.message);
+      throw err;
+    }
+    let assignment = options.assignment;
+    if (!assignment) {
+      const count = partitions === -1 ? this.defaults.numPartitions : partitions;
+      const rf = replicationFactor === -1 ? this.defaults.defaultReplicationFactor : replicationFactor;
+      const brokers = [...this.cache.liveBrokers().values()].map((b) => ({ id: b.id, rack: b.rack }));
+      try {
+        assignment = placeReplicas(brokers, count, rf);
+      } catch (err) {
+        if (err instanceof PlacementError) return fail(ErrorCode[err.kind], err.message);
+        throw err;
+      }
+    }
+    const topic = {
+      name,
+      id: newTopicId(),
+      partitions: assignment.size,
+      configs,
+      internal: INTERNAL_TOPICS.has(name),
+    };
+    if (options.validateOnly) return { errorCode: ErrorCode.NONE, errorMessage: null, topic };
+    try {
+      await createTopic(
+        this.zk,
+        name,
+        { topicId: topic.id, partitions: assignment, addingReplicas: new Map(), removingReplicas: new Map() },
+        configs,
+      );
+    } catch (err) {
+      if (err instanceof TopicExistsError)
+        return fail(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${name}' already exists.`);
+      return fail(
+        ErrorCode.UNKNOWN_SERVER_ERROR,
+        `cannot write topic ${name} to ZooKeeper: ${(err as Error).message}`,
+      );
+    }
+    this.log(`created topic ${name} (${assignment.size} partitions) in ZooKeeper`);
+    if (
+      options.timeoutMs !== undefined &&
+      !(await this.leadersKnown(name, assignment.size, options.timeoutMs))
+    ) {
+      return {
+        errorCode: ErrorCode.REQUEST_TIMED_OUT,
+        errorMessage: 'the topic is created; its leaders are not known yet',
+        topic,
+      };
+    }
+    return { errorCode: ErrorCode.NONE, errorMessage: null, topic };
+  }
+
+  /** Auto-creation: starts creating the topic with the defaults; errors are logged. */
+  autoCreate(name: string): TopicResult {
+    const problem = topicNameProblem(name);
+    if (problem) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION, problem);
+    if (!this.creating.has(name)) {
+      this.creating.add(name);
+      void this.create(name, -1, -1, {})
+        .then((result) => {
+          if (result.errorCode !== ErrorCode.NONE && result.errorCode !== ErrorCode.TOPIC_ALREADY_EXISTS) {
+            this.log(`could not create topic ${name}: ${result.errorMessage}`);
+          }
+        })
+        .finally(() => this.creating.delete(name));
+    }
+    return { errorCode: ErrorCode.LEADER_NOT_AVAILABLE, errorMessage: null };
+  }
+
+  private async leadersKnown(name: string, count: number, timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const partitions = this.cache.partitions(name);
+      if (partitions && partitions.size === count && [...partitions.values()].every((p) => p.leader >= 0))
+        return true;
+      if (Date.now() >= deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+}

@@ -1,0 +1,153 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { Kafka, logLevel } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Connection } from '../../../server/client/connection.js';
+import { buildBatch } from '../../../engine/index.js';
+import { MetadataApi } from '../../../server/protocol/apis/metadata.js';
+import { ProduceApi } from '../../../server/protocol/apis/produce.js';
+import { ErrorCode } from '../../../server/protocol/error-codes.js';
+import { startBroker, type RunningBroker } from '../../helpers/broker-fixture.js';
+import { startZooKeeper, type RunningZooKeeper } from '../../helpers/zookeeper.js';
+
+const run = promisify(execFile);
+let zookeeper: RunningZooKeeper;
+const brokers: RunningBroker[] = [];
+let kafka: Kafka;
+
+beforeAll(async () => {
+  zookeeper = await startZooKeeper();
+  for (const id of [1, 2, 3]) {
+    brokers.push(
+      await startBroker({ 'zookeeper.connect': `${zookeeper.connect}/topics`, 'broker.id': String(id) }),
+    );
+  }
+  kafka = new Kafka({
+    clientId: 'cluster-test',
+    brokers: brokers.map((b) => b.bootstrap),
+    logLevel: logLevel.NOTHING,
+  });
+});
+
+afterAll(async () => {
+  for (const b of brokers) await b.stop().catch(() => {});
+  await zookeeper?.stop();
+});
+
+async function leaders(topic: string): Promise<Map<number, number>> {
+  const c = await Connection.open('127.0.0.1', brokers[0]!.broker.port, 'cluster-test');
+  try {
+    const answer = await c.request(MetadataApi, {
+      topics: [{ name: topic, topicId: 'AAAAAAAAAAAAAAAAAAAAAA' }],
+      allowAutoTopicCreation: false,
+      includeClusterAuthorizedOperations: false,
+      includeTopicAuthorizedOperations: false,
+    });
+    return new Map(answer.topics[0]!.partitions.map((p) => [p.partitionIndex, p.leaderId]));
+  } finally {
+    c.close();
+  }
+}
+
+describe('topics in a cluster of three brokers', () => {
+  it("kafkajs's admin creates a topic whose partitions are spread over the brokers", async () => {
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      expect(await admin.createTopics({ topics: [{ topic: 'spread', numPartitions: 6 }] })).toBe(true);
+      const led = await leaders('spread');
+      expect(led.size).toBe(6);
+      const perBroker = new Map<number, number>();
+      for (const leader of led.values()) perBroker.set(leader, (perBroker.get(leader) ?? 0) + 1);
+      expect([...perBroker.entries()].sort()).toEqual([
+        [1, 2],
+        [2, 2],
+        [3, 2],
+      ]);
+      // Each broker holds only the logs of the partitions it leads.
+      for (const b of brokers) {
+        const held = [...b.broker.logManager!.allLogs()]
+          .filter((l) => l.topic === 'spread')
+          .map((l) => l.partition);
+        expect(held.sort()).toEqual(
+          [...led]
+            .filter(([, leader]) => leader === b.broker.config.brokerId)
+            .map(([p]) => p)
+            .sort(),
+        );
+      }
+      await expect(admin.createTopics({ topics: [{ topic: 'spread', numPartitions: 1 }] })).resolves.toBe(
+        false,
+      );
+      const refused = await admin
+        .createTopics({ topics: [{ topic: 'too-wide', numPartitions: 1, replicationFactor: 4 }] })
+        .then(
+          () => undefined,
+          (err: { errors?: { type: string; message: string }[] }) => err.errors?.[0],
+        );
+      expect(refused).toMatchObject({ type: 'INVALID_REPLICATION_FACTOR' });
+    } finally {
+      await admin.disconnect();
+    }
+  });
+
+  it('a kafkajs producer writes to every leader, and kcat reads every record back from all three', async () => {
+    const producer = kafka.producer({ idempotent: true });
+    await producer.connect();
+    try {
+      const messages = Array.from({ length: 60 }, (_, i) => ({
+        key: `k${i}`,
+        value: `v${i}`,
+        partition: i % 6,
+      }));
+      await producer.send({ topic: 'spread', acks: -1, messages });
+    } finally {
+      await producer.disconnect();
+    }
+    const { stdout } = await run(
+      'kcat',
+      ['-b', brokers.map((b) => b.bootstrap).join(','), '-C', '-t', 'spread', '-e', '-q', '-f', '%s\\n'],
+      { timeout: 30_000 },
+    );
+    const values = stdout.trim().split('\n').sort();
+    expect(values).toHaveLength(60);
+    expect(new Set(values).size).toBe(60);
+  });
+
+  it('a broker that does not lead a partition refuses its produce with NOT_LEADER_OR_FOLLOWER', async () => {
+    const led = await leaders('spread');
+    const [partition, leader] = [...led].find(([, l]) => l !== 1)!;
+    expect(leader).not.toBe(1);
+    const c = await Connection.open('127.0.0.1', brokers[0]!.broker.port, 'cluster-test');
+    try {
+      const answer = await c.request(ProduceApi, {
+        transactionalId: null,
+        acks: 1,
+        timeoutMs: 5000,
+        topicData: [
+          {
+            name: 'spread',
+            partitionData: [
+              { index: partition, records: buildBatch({ records: [{ value: Buffer.from('x') }] }) },
+            ],
+          },
+        ],
+      });
+      expect(answer.responses[0]!.partitionResponses[0]!.errorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    } finally {
+      c.close();
+    }
+  });
+
+  it('auto-creates a topic a producer writes to, for the whole cluster', async () => {
+    const producer = kafka.producer({ allowAutoTopicCreation: true });
+    await producer.connect();
+    try {
+      await producer.send({ topic: 'made-on-the-fly', messages: [{ value: 'first' }] });
+    } finally {
+      await producer.disconnect();
+    }
+    expect((await leaders('made-on-the-fly')).size).toBe(1);
+    for (const b of brokers) expect(b.broker.cluster!.metadata.partitions('made-on-the-fly')?.size).toBe(1);
+  });
+});
