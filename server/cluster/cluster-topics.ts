@@ -117,13 +117,21 @@ export class ClusterTopics {
     return { errorCode: ErrorCode.NONE, errorMessage: null, topic };
   }
 
-  /** Auto-creation: starts creating the topic with the defaults; errors are logged. */
-  autoCreate(name: string): TopicResult {
+  /**
+   * Auto-creation: starts creating the topic (the defaults unless given, as for __consumer_offsets)
+   * and answers LEADER_NOT_AVAILABLE at once; errors are logged.
+   */
+  autoCreate(
+    name: string,
+    partitions = -1,
+    replicationFactor = -1,
+    configs: Record<string, string> = {},
+  ): TopicResult {
     const problem = topicNameProblem(name);
     if (problem) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION, problem);
     if (!this.creating.has(name)) {
       this.creating.add(name);
-      void this.create(name, -1, -1, {})
+      void this.create(name, partitions, replicationFactor, configs)
         .then((result) => {
           if (result.errorCode !== ErrorCode.NONE && result.errorCode !== ErrorCode.TOPIC_ALREADY_EXISTS) {
             this.log(`could not create topic ${name}: ${result.errorMessage}`);

@@ -44,6 +44,8 @@ export interface BrokerConfig {
   zookeeper: ZooKeeperConfig | null;
   /** broker.rack, or null. */
   rack: string | null;
+  /** offsets.topic.replication.factor (cluster mode). */
+  offsetsTopicReplicationFactor: number;
   /** queued.max.request.bytes: request bytes being read or waiting, across all connections. */
   queuedMaxRequestBytes: number;
   /** kiln.queued.max.response.bytes: response bytes built but not yet sent, across all connections. */
@@ -183,6 +185,7 @@ export function buildBrokerConfig(properties: Record<string, string>): BrokerCon
     clusterId: text('cluster.id') ?? undefined,
     zookeeper: zooKeeperConfig(text('zookeeper.connect'), props, int),
     rack: text('broker.rack') || null,
+    offsetsTopicReplicationFactor: int('offsets.topic.replication.factor'),
     queuedMaxRequestBytes: int('queued.max.request.bytes'),
     queuedMaxResponseBytes: int('kiln.queued.max.response.bytes'),
     requestReadTimeoutMs: int('kiln.request.read.timeout.ms'),

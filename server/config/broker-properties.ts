@@ -283,7 +283,6 @@ function logProperties(topic: TopicProperty): BrokerProperty[] {
 const IGNORED_NAMES = [
   'socket.send.buffer.bytes',
   'socket.receive.buffer.bytes',
-  'offsets.topic.replication.factor',
   'transaction.state.log.replication.factor',
   'transaction.state.log.min.isr',
   'inter.broker.protocol.version',

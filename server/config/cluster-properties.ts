@@ -37,6 +37,16 @@ const OWN: Own[] = [
     doc: 'How long the broker tries to reach ZooKeeper at start before it gives up (unset: zookeeper.session.timeout.ms).',
   },
   {
+    name: 'offsets.topic.replication.factor',
+    type: 'int',
+    min: 1,
+    default: '3',
+    dynamic: 'read-only',
+    doc:
+      'Replicas of each __consumer_offsets partition in a cluster; until that many brokers are alive the ' +
+      'topic is not made and group requests get COORDINATOR_NOT_AVAILABLE (a single node ignores it).',
+  },
+  {
     name: 'broker.rack',
     type: 'string',
     default: null,

@@ -23,7 +23,7 @@ import {
 } from './group-offsets.js';
 import { joinError, syncError, type JoinResult, type LeaveResult, type SyncResult } from './group-results.js';
 import { Group, Member, type GroupStateName } from './group-state.js';
-import { OffsetStore, type StoredGroup } from './offset-store.js';
+import { OFFSETS_TOPIC, OffsetStore, type StoredGroup } from './offset-store.js';
 
 export type {
   CommitPartition,
@@ -142,8 +142,23 @@ export class GroupCoordinator {
     return this.groups.get(groupId);
   }
 
+  /**
+   * NONE when this broker serves the group now; COORDINATOR_NOT_AVAILABLE while loading or closed;
+   * in cluster mode NOT_COORDINATOR when another broker leads the group's __consumer_offsets
+   * partition (the client asks FindCoordinator again).
+   */
+  unavailable(groupId: string): number {
+    if (this.isLoading) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    const replicas = this.broker.replicas;
+    if (replicas && replicas.leaderError(OFFSETS_TOPIC, this.partitionFor(groupId)) !== ErrorCode.NONE) {
+      return ErrorCode.NOT_COORDINATOR;
+    }
+    return ErrorCode.NONE;
+  }
+
   async joinGroup(groupId: string, req: JoinRequest): Promise<JoinResult> {
-    if (this.isLoading) return joinError(ErrorCode.COORDINATOR_NOT_AVAILABLE, req.memberId);
+    const unavailable = this.unavailable(groupId);
+    if (unavailable !== ErrorCode.NONE) return joinError(unavailable, req.memberId);
     if (!groupId) return joinError(ErrorCode.INVALID_GROUP_ID, req.memberId);
     const { groupMinSessionTimeoutMs: min, groupMaxSessionTimeoutMs: max } = this.broker.config;
     if (req.sessionTimeoutMs < min || req.sessionTimeoutMs > max)
@@ -162,14 +177,16 @@ export class GroupCoordinator {
   }
 
   syncGroup(groupId: string, req: SyncRequest): SyncResult | Promise<SyncResult> {
-    if (this.isLoading) return syncError(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    const unavailable = this.unavailable(groupId);
+    if (unavailable !== ErrorCode.NONE) return syncError(unavailable);
     const group = this.groups.get(groupId);
     if (!group) return syncError(ErrorCode.UNKNOWN_MEMBER_ID);
     return this.membership.sync(group, req);
   }
 
   heartbeat(groupId: string, memberId: string, groupInstanceId: string | null, generationId: number): number {
-    if (this.isLoading) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    const unavailable = this.unavailable(groupId);
+    if (unavailable !== ErrorCode.NONE) return unavailable;
     const group = this.groups.get(groupId);
     if (!group) return ErrorCode.UNKNOWN_MEMBER_ID;
     return this.membership.heartbeat(group, memberId, groupInstanceId, generationId);
@@ -180,7 +197,8 @@ export class GroupCoordinator {
     groupId: string,
     members: { memberId: string; groupInstanceId: string | null }[],
   ): { errorCode: number; members: LeaveResult[] } {
-    if (this.isLoading) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, members: [] };
+    const unavailable = this.unavailable(groupId);
+    if (unavailable !== ErrorCode.NONE) return { errorCode: unavailable, members: [] };
     const group = this.groups.get(groupId);
     if (!group) {
       return {
@@ -192,18 +210,18 @@ export class GroupCoordinator {
   }
 
   commitOffsets(req: CommitRequest): CommitTopicResult[] {
-    return this.offsets.commit(req, this.isLoading);
+    return this.offsets.commit(req, this.unavailable(req.groupId));
   }
 
   fetchOffsets(groupId: string, topics: FetchTopic[] | null): FetchResult {
-    return this.offsets.fetch(groupId, topics, this.isLoading);
+    return this.offsets.fetch(groupId, topics, this.unavailable(groupId));
   }
 
   deleteOffsets(
     groupId: string,
     topics: { name: string; partitions: { partitionIndex: number }[] }[],
   ): DeleteOffsetsResult {
-    return this.offsets.deleteOffsets(groupId, topics, this.isLoading);
+    return this.offsets.deleteOffsets(groupId, topics, this.unavailable(groupId));
   }
 
   /** Expires offsets past offsets.retention.ms; returns how many. Runs periodically by itself. */
@@ -234,7 +252,8 @@ export class GroupCoordinator {
       protocolData: '',
       members: [],
     });
-    if (this.isLoading) return none(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    const unavailable = this.unavailable(groupId);
+    if (unavailable !== ErrorCode.NONE) return none(unavailable);
     const group = this.groups.get(groupId);
     if (!group) return none(ErrorCode.NONE);
     const stable = group.is('Stable');
@@ -260,7 +279,8 @@ export class GroupCoordinator {
   }
 
   private deleteGroup(groupId: string): number {
-    if (this.isLoading) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    const unavailable = this.unavailable(groupId);
+    if (unavailable !== ErrorCode.NONE) return unavailable;
     if (!groupId) return ErrorCode.INVALID_GROUP_ID;
     const group = this.groups.get(groupId);
     if (!group || group.is('Dead')) return ErrorCode.GROUP_ID_NOT_FOUND;

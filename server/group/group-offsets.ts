@@ -72,7 +72,8 @@ export class GroupOffsets {
     private readonly membership: GroupMembership,
   ) {}
 
-  commit(req: CommitRequest, loading: boolean): CommitTopicResult[] {
+  /** `unavailable`: NONE, or why this coordinator cannot serve the group now (loading, not its coordinator). */
+  commit(req: CommitRequest, unavailable: number): CommitTopicResult[] {
     const codes = new Map<CommitPartition, number>();
     const valid: { topic: string; p: CommitPartition }[] = [];
     for (const topic of req.topics) {
@@ -83,7 +84,7 @@ export class GroupOffsets {
         else valid.push({ topic: topic.name, p });
       }
     }
-    const groupError = loading ? ErrorCode.COORDINATOR_NOT_AVAILABLE : this.checkCommit(req);
+    const groupError = unavailable !== ErrorCode.NONE ? unavailable : this.checkCommit(req);
     if (groupError !== ErrorCode.NONE) {
       for (const { p } of valid) codes.set(p, groupError);
     } else {
@@ -155,12 +156,12 @@ export class GroupOffsets {
   }
 
   /** The group's offsets for the partitions asked (all when `topics` is null); -1 when none. */
-  fetch(groupId: string, topics: FetchTopic[] | null, loading: boolean): FetchResult {
-    if (loading) {
+  fetch(groupId: string, topics: FetchTopic[] | null, unavailable: number): FetchResult {
+    if (unavailable !== ErrorCode.NONE) {
       const partitions = (t: FetchTopic): FetchedPartition[] =>
-        t.partitionIndexes.map((i) => missing(i, ErrorCode.COORDINATOR_NOT_AVAILABLE));
+        t.partitionIndexes.map((i) => missing(i, unavailable));
       return {
-        errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE,
+        errorCode: unavailable,
         topics: (topics ?? []).map((t) => ({ name: t.name, partitions: partitions(t) })),
       };
     }
@@ -211,10 +212,10 @@ export class GroupOffsets {
   deleteOffsets(
     groupId: string,
     topics: { name: string; partitions: { partitionIndex: number }[] }[],
-    loading: boolean,
+    unavailable: number,
   ): DeleteOffsetsResult {
     const fail = (errorCode: number): DeleteOffsetsResult => ({ errorCode, topics: [] });
-    if (loading) return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    if (unavailable !== ErrorCode.NONE) return fail(unavailable);
     if (!groupId) return fail(ErrorCode.INVALID_GROUP_ID);
     const group = this.groups.get(groupId);
     if (!group || group.is('Dead')) return fail(ErrorCode.GROUP_ID_NOT_FOUND);

@@ -100,7 +100,8 @@ export class OffsetStore {
    */
   static async open(broker: BrokerContext): Promise<OffsetStore> {
     let topic = broker.topics.store.get(OFFSETS_TOPIC);
-    if (!topic && hasPartitionDirectories(broker)) topic = createTopic(broker);
+    // (In a cluster the topic is the cluster's: never made here from directories.)
+    if (!topic && !broker.metadata && hasPartitionDirectories(broker)) topic = createTopic(broker);
     // An existing topic keeps its partition count: moving groups between partitions would lose them.
     const store = new OffsetStore(
       broker,
@@ -123,6 +124,23 @@ export class OffsetStore {
    */
   ensureTopic(): boolean {
     if (this.created) return true;
+    const cluster = this.broker.metadata;
+    if (cluster) {
+      // Cluster mode: the topic is the cluster's, made in ZooKeeper by whichever broker is asked first.
+      const partitions = cluster.partitions(OFFSETS_TOPIC);
+      if (partitions) {
+        this.partitionCount = partitions.size;
+        this.created = true;
+        return true;
+      }
+      this.broker.clusterTopics?.autoCreate(
+        OFFSETS_TOPIC,
+        this.broker.config.offsetsTopicPartitions,
+        this.broker.config.offsetsTopicReplicationFactor,
+        { ...OFFSETS_TOPIC_CONFIGS },
+      );
+      return false;
+    }
     try {
       const topic = this.broker.topics.store.get(OFFSETS_TOPIC) ?? createTopic(this.broker);
       this.partitionCount = topic.partitions;

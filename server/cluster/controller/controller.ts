@@ -1,7 +1,7 @@
 /**
  * The controller's work while this broker is the elected controller (controller-election.ts):
  * it keeps a channel to every live broker, gives each new partition its first state (leader: the
- * first live replica of its assignment; ISR: its live replicas; leader epoch 0), written to
+ * first live replica of its assignment; ISR: the leader alone until replication exists; leader epoch 0), written to
  * ZooKeeper through the fenced multi, tells each replica its partitions' states with LeaderAndIsr
  * (every replica at election, a broker that joins all of its own, the replicas of new
  * partitions), then every broker the cluster's state with UpdateMetadata.
@@ -179,7 +179,9 @@ export class Controller {
         }
         const live = replicas.filter((r) => this.brokers.has(r));
         if (live.length === 0) continue; // no replica alive: it waits for one
-        fresh.set(p, { leader: live[0]!, leaderEpoch: 0, isr: live, controllerEpoch: this.epoch });
+        // Only the leader is in sync until followers replicate (replication is being built): an ISR
+        // naming replicas that hold nothing would promise what is not there.
+        fresh.set(p, { leader: live[0]!, leaderEpoch: 0, isr: [live[0]!], controllerEpoch: this.epoch });
       }
       if (fresh.size === 0) continue;
       const partitionsNodeExists = await this.zk.exists(`${PATHS.brokerTopics}/${topic}/partitions`);

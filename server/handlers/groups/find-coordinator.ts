@@ -1,6 +1,8 @@
 /**
- * FindCoordinator: this broker coordinates every group (it is the only one). Up to v3 one key,
- * from v4 one entry per key in coordinatorKeys.
+ * FindCoordinator: on a single node this broker coordinates every group; in a cluster a group's
+ * coordinator is the leader of its __consumer_offsets partition (made in ZooKeeper, with
+ * offsets.topic.replication.factor replicas, when the first group asks). Up to v3 one key, from
+ * v4 one entry per key in coordinatorKeys.
  *
  * The first group key makes __consumer_offsets, as in Kafka; when it cannot be made (a full disk,
  * kiln.max.partitions) the answer is COORDINATOR_NOT_AVAILABLE, which clients retry.
@@ -12,6 +14,7 @@
  */
 import type { BrokerContext } from '../../broker-context.js';
 import type { GroupCoordinator } from '../../group/group-coordinator.js';
+import { OFFSETS_TOPIC } from '../../group/offset-store.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { FindCoordinatorApi } from '../../protocol/apis/find-coordinator.js';
 import { reply, type Handler } from '../registry.js';
@@ -31,7 +34,7 @@ export function findCoordinatorHandler(
   broker: BrokerContext,
   coordinator: GroupCoordinator,
 ): Handler<typeof FindCoordinatorApi> {
-  const answer = (keyType: number): Answer => {
+  const answer = (keyType: number, key: string): Answer => {
     const failed = (errorCode: number, errorMessage: string): Answer => ({
       errorCode,
       errorMessage,
@@ -45,6 +48,20 @@ export function findCoordinatorHandler(
       return failed(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'the coordinator is not available');
     if (keyType === GROUP_KEY && !coordinator.store.ensureTopic())
       return failed(ErrorCode.COORDINATOR_NOT_AVAILABLE, '__consumer_offsets cannot be created');
+    const cluster = broker.metadata;
+    if (cluster && keyType === GROUP_KEY) {
+      // In a cluster a group's coordinator is the leader of its __consumer_offsets partition.
+      const partition = cluster.partition(OFFSETS_TOPIC, coordinator.partitionFor(key));
+      const leader = partition ? cluster.liveBrokers().get(partition.leader) : undefined;
+      if (!leader) return failed(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'the coordinator is not available');
+      return {
+        errorCode: ErrorCode.NONE,
+        errorMessage: null,
+        nodeId: leader.id,
+        host: leader.host,
+        port: leader.port,
+      };
+    }
     return {
       errorCode: ErrorCode.NONE,
       errorMessage: null,
@@ -60,11 +77,11 @@ export function findCoordinatorHandler(
       if (version >= 4) {
         const coordinators = request.coordinatorKeys.map((key) => ({
           key,
-          ...answer(keyType),
+          ...answer(keyType, key),
         }));
         return reply(FindCoordinatorApi, { throttleTimeMs: 0, coordinators });
       }
-      return reply(FindCoordinatorApi, { throttleTimeMs: 0, ...answer(keyType) });
+      return reply(FindCoordinatorApi, { throttleTimeMs: 0, ...answer(keyType, request.key) });
     },
   };
 }
