@@ -97,6 +97,9 @@ export class Broker {
     try {
       await this.open(prepared.clusterId, warn);
     } catch (err) {
+      // A start that fails leaves the cluster too (else its session would keep the process alive).
+      await this.membership?.leave().catch(() => {});
+      this.membership = undefined;
       removeCreatedDirs(prepared.created);
       throw err;
     }

@@ -127,8 +127,14 @@ export class BrokerChannel {
   private async connect(): Promise<Connection> {
     if (this.connection) return this.connection;
     const open = this.options.open ?? ((e, id) => Connection.open(e.host, e.port, id, 5_000));
-    this.connection = await open(this.endpoint, this.options.clientId);
-    return this.connection;
+    const connection = await open(this.endpoint, this.options.clientId);
+    if (this.closed) {
+      // Closed while connecting: nothing more goes out, and the socket must not linger.
+      connection.close();
+      throw new ChannelClosedError(this.brokerId);
+    }
+    this.connection = connection;
+    return connection;
   }
 
   private pause(ms: number): Promise<void> {

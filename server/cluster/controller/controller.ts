@@ -12,11 +12,18 @@
  */
 import { LeaderAndIsrApi } from '../../protocol/apis/leader-and-isr.js';
 import { UpdateMetadataApi } from '../../protocol/apis/update-metadata.js';
+import { LEADER_DURING_DELETE } from '../metadata-cache.js';
 import type { RequestToSend } from '../../protocol/message-types.js';
 import { ControllerMovedError, type ControllerElection } from '../zookeeper/controller-election.js';
 import { liveBrokers, type LiveBroker } from '../zookeeper/broker-registration.js';
 import type { ZkClient } from '../zookeeper/zk-client.js';
-import { partitionState, statesToCreate, topicAssignment, topicNames } from '../zookeeper/zk-topics.js';
+import {
+  ensurePartitionParents,
+  partitionState,
+  statesToCreate,
+  topicAssignment,
+  topicNames,
+} from '../zookeeper/zk-topics.js';
 import { PATHS, type PartitionState } from '../zookeeper/znodes.js';
 import { BrokerChannel } from './broker-channel.js';
 
@@ -31,6 +38,9 @@ type UpdateMetadataBody = RequestToSend<typeof UpdateMetadataApi>;
 /** Which partitions a LeaderAndIsr round covers: all, or these "topic-partition" keys. */
 type PartitionFilter = 'all' | Set<string>;
 
+/** This controller's term ended while an event was being handled: the event stops there. */
+class TermEndedError extends Error {}
+
 export interface ControllerOptions {
   brokerId: number;
   log: (message: string) => void;
@@ -41,11 +51,15 @@ export interface ControllerOptions {
 export class Controller {
   private epoch = -1;
   private active = false;
+  /** Bumped at each activation and deactivation: an event of an earlier term stops at its next step. */
+  private term = 0;
   private queue: Promise<void> = Promise.resolve();
   private brokers = new Map<number, LiveBroker>();
   private readonly channels = new Map<number, BrokerChannel>();
   /** Whether the last refreshTopics found a topic gone. */
   private forgotTopics = false;
+  /** Partitions of topics gone from ZooKeeper, for the next UpdateMetadata to drop. */
+  private deleted: { topic: string; partition: number }[] = [];
   /** Every partition's state as written, by topic then partition. */
   private readonly partitions = new Map<string, Map<number, KnownPartition>>();
 
@@ -64,6 +78,7 @@ export class Controller {
   activate(epoch: number): Promise<void> {
     this.epoch = epoch;
     this.active = true;
+    this.term++;
     return this.enqueue(async () => {
       await this.refreshBrokers();
       await this.refreshTopics();
@@ -76,6 +91,7 @@ export class Controller {
   /** Stops acting (resigned or deposed): pending requests to brokers are dropped. */
   deactivate(): void {
     this.active = false;
+    this.term++;
     for (const channel of this.channels.values()) channel.close();
     this.channels.clear();
     this.partitions.clear();
@@ -89,24 +105,38 @@ export class Controller {
   private enqueue(event: () => Promise<void>): Promise<void> {
     this.queue = this.queue.then(async () => {
       if (!this.active) return;
+      const term = this.term;
       try {
         await event();
       } catch (err) {
+        if (err instanceof TermEndedError) return;
         if (err instanceof ControllerMovedError) {
           this.options.log(err.message);
           this.deactivate();
-        } else {
-          this.options.log(`controller event failed: ${(err as Error).message}`);
+          return;
         }
+        // A failed read could have left a watch unset: everything is read again shortly.
+        this.options.log(`controller event failed (${(err as Error).message}); reloading the cluster`);
+        setTimeout(() => {
+          if (this.active && this.term === term) this.onBrokersChanged();
+        }, 500).unref();
       }
     });
     return this.queue;
   }
 
+  /** Throws TermEndedError if this controller was deactivated (or re-activated) since `term`. */
+  private stillCurrent(term: number): void {
+    if (!this.active || this.term !== term) throw new TermEndedError();
+  }
+
   /** Reads the live brokers (watching for the next change) and keeps a channel to each. */
   private async refreshBrokers(): Promise<void> {
+    const term = this.term;
     await this.zk.children(PATHS.brokerIds, () => this.onBrokersChanged());
-    this.brokers = await liveBrokers(this.zk);
+    const brokers = await liveBrokers(this.zk);
+    this.stillCurrent(term);
+    this.brokers = brokers;
     for (const [id, channel] of this.channels) {
       if (!this.brokers.has(id)) {
         channel.close();
@@ -160,51 +190,78 @@ export class Controller {
    * known ("topic-partition"); `forgotTopics` says whether a topic went.
    */
   private async refreshTopics(): Promise<Set<string>> {
+    const term = this.term;
     const changed = new Set<string>();
     this.forgotTopics = false;
     const names = await topicNames(this.zk, () => this.onTopicsChanged());
+    this.stillCurrent(term);
+    let failures = 0;
     for (const topic of names) {
-      const assignment = await topicAssignment(this.zk, topic);
-      if (!assignment) continue;
-      let known = this.partitions.get(topic);
-      const fresh = new Map<number, PartitionState>();
-      for (const [p, replicas] of assignment.partitions) {
-        if (known?.has(p)) continue;
-        const stored = await partitionState(this.zk, topic, p);
-        if (stored) {
-          if (!known) this.partitions.set(topic, (known = new Map()));
-          known.set(p, { ...stored, replicas });
-          changed.add(`${topic}-${p}`);
-          continue;
-        }
-        const live = replicas.filter((r) => this.brokers.has(r));
-        if (live.length === 0) continue; // no replica alive: it waits for one
-        // Only the leader is in sync until followers replicate (replication is being built): an ISR
-        // naming replicas that hold nothing would promise what is not there.
-        fresh.set(p, { leader: live[0]!, leaderEpoch: 0, isr: [live[0]!], controllerEpoch: this.epoch });
+      try {
+        await this.refreshTopic(topic, term, changed);
+      } catch (err) {
+        if (err instanceof TermEndedError || err instanceof ControllerMovedError) throw err;
+        // One bad topic must not keep the others (or the brokers' metadata) waiting.
+        failures++;
+        this.options.log(`controller: cannot set up topic ${topic}: ${(err as Error).message}`);
       }
-      if (fresh.size === 0) continue;
-      const partitionsNodeExists = await this.zk.exists(`${PATHS.brokerTopics}/${topic}/partitions`);
-      await this.election.fencedMulti(statesToCreate(topic, fresh, partitionsNodeExists));
-      if (!known) this.partitions.set(topic, (known = new Map()));
-      for (const [p, state] of fresh) {
-        known.set(p, { ...state, replicas: assignment.partitions.get(p)!, zkVersion: 0 });
-        changed.add(`${topic}-${p}`);
-      }
-      this.options.log(`controller: ${fresh.size} partition(s) of ${topic} online`);
     }
-    for (const topic of this.partitions.keys()) {
-      if (!names.includes(topic)) {
-        this.partitions.delete(topic);
-        this.forgotTopics = true;
-      }
+    for (const [topic, partitions] of this.partitions) {
+      if (names.includes(topic)) continue;
+      // Gone from ZooKeeper: brokers are told to drop it (leader -2, as Kafka marks a deletion).
+      for (const p of partitions.keys()) this.deleted.push({ topic, partition: p });
+      this.partitions.delete(topic);
+      this.forgotTopics = true;
+    }
+    if (failures > 0) {
+      setTimeout(() => {
+        if (this.active && this.term === term) this.onTopicsChanged();
+      }, 1000).unref();
     }
     return changed;
   }
 
+  /** Loads one topic's partition states, writing first states for partitions that have none. */
+  private async refreshTopic(topic: string, term: number, changed: Set<string>): Promise<void> {
+    const assignment = await topicAssignment(this.zk, topic);
+    this.stillCurrent(term);
+    if (!assignment) return;
+    const fresh = new Map<number, PartitionState>();
+    const stored = new Map<number, KnownPartition>();
+    for (const [p, replicas] of assignment.partitions) {
+      if (this.partitions.get(topic)?.has(p)) continue;
+      const state = await partitionState(this.zk, topic, p);
+      this.stillCurrent(term);
+      if (state) {
+        stored.set(p, { ...state, replicas });
+        continue;
+      }
+      const live = replicas.filter((r) => this.brokers.has(r));
+      if (live.length === 0) continue; // no replica alive: it waits for one
+      // Only the leader is in sync until followers replicate (replication is being built): an ISR
+      // naming replicas that hold nothing would promise what is not there.
+      fresh.set(p, { leader: live[0]!, leaderEpoch: 0, isr: [live[0]!], controllerEpoch: this.epoch });
+    }
+    if (fresh.size > 0) {
+      // The empty parents first (a controller that failed over midway may have left some), then
+      // the states, fenced by this controller's epoch.
+      await ensurePartitionParents(this.zk, topic, [...fresh.keys()]);
+      this.stillCurrent(term);
+      await this.election.fencedMulti(statesToCreate(topic, fresh));
+      this.stillCurrent(term);
+      this.options.log(`controller: ${fresh.size} partition(s) of ${topic} online`);
+    }
+    let known = this.partitions.get(topic);
+    if (!known) this.partitions.set(topic, (known = new Map()));
+    for (const [p, state] of stored) known.set(p, state);
+    for (const [p, state] of fresh)
+      known.set(p, { ...state, replicas: assignment.partitions.get(p)!, zkVersion: 0 });
+    for (const p of [...stored.keys(), ...fresh.keys()]) changed.add(`${topic}-${p}`);
+  }
+
   /** LeaderAndIsr to each of `brokers` for the partitions (of `which`) it is a replica of. */
   private sendLeaderAndIsr(brokers: Set<number>, which: PartitionFilter): void {
-    if (which !== 'all' && which.size === 0) return;
+    if (!this.active || (which !== 'all' && which.size === 0)) return;
     const liveLeaders = new Map<number, { brokerId: number; hostName: string; port: number }>();
     for (const id of brokers) {
       const channel = this.channels.get(id);
@@ -264,7 +321,9 @@ export class Controller {
 
   /** UpdateMetadata with every live broker and every partition, to every live broker. */
   private sendMetadataToAll(): void {
+    if (!this.active) return;
     const body = this.metadataRequest();
+    this.deleted = [];
     for (const channel of this.channels.values()) {
       // Each broker's copy names its own epoch, so a broker restarted meanwhile refuses it.
       const brokerEpoch = this.brokers.get(channel.brokerId)?.epoch ?? -1;
@@ -292,6 +351,22 @@ export class Controller {
       })),
       rack: b.rack,
     }));
+    const gone = new Map<string, number[]>();
+    for (const d of this.deleted) gone.set(d.topic, [...(gone.get(d.topic) ?? []), d.partition]);
+    const deletions = [...gone].map(([topicName, partitions]) => ({
+      topicName,
+      partitionStates: partitions.map((partitionIndex) => ({
+        topicName,
+        partitionIndex,
+        controllerEpoch: this.epoch,
+        leader: LEADER_DURING_DELETE,
+        leaderEpoch: -1,
+        isr: [],
+        zkVersion: -1,
+        replicas: [],
+        offlineReplicas: [],
+      })),
+    }));
     const topicStates = [...this.partitions].map(([topicName, partitions]) => ({
       topicName,
       partitionStates: [...partitions].map(([partitionIndex, p]) => ({
@@ -311,7 +386,7 @@ export class Controller {
       controllerEpoch: this.epoch,
       brokerEpoch: -1,
       ungroupedPartitionStates: [],
-      topicStates,
+      topicStates: [...topicStates, ...deletions],
       liveBrokers,
     };
   }

@@ -86,12 +86,18 @@ export async function registerBroker(
 ): Promise<void> {
   onEpoch(await registerOnce(zk, registration(), 0));
   zk.onNewSession(async () => {
-    const r = registration();
-    try {
-      onEpoch(await registerOnce(zk, r, zk.sessionTimeoutMs));
-      log?.(`broker ${r.id} registered again in ZooKeeper on session ${zk.sessionId}`);
-    } catch (err) {
-      log?.(`broker ${r.id} could not register again in ZooKeeper: ${(err as Error).message}`);
+    // Tried until it is written: a broker missing from /brokers/ids gets no partitions, no
+    // requests from the controller, and no clients.
+    for (let attempt = 0; !zk.isClosed; attempt++) {
+      const r = registration();
+      try {
+        onEpoch(await registerOnce(zk, r, zk.sessionTimeoutMs));
+        log?.(`broker ${r.id} registered again in ZooKeeper on session ${zk.sessionId}`);
+        return;
+      } catch (err) {
+        log?.(`broker ${r.id} could not register again in ZooKeeper (${(err as Error).message}); retrying`);
+        await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 200 * 2 ** attempt)));
+      }
     }
   });
 }

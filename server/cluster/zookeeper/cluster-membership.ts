@@ -113,11 +113,21 @@ export class ClusterMembership {
   /** Gives up the controller role and ends the session (the registration goes with it). */
   async leave(): Promise<void> {
     this.controller?.deactivate();
+    // ZooKeeper may be unreachable: a stop waits at most a session timeout for the resignation,
+    // then ends the session anyway (its /controller node goes with it, just later).
+    let timer: NodeJS.Timeout | undefined;
+    const limit = new Promise<'timeout'>(
+      (resolve) => (timer = setTimeout(() => resolve('timeout'), this.options.sessionTimeoutMs)),
+    );
     try {
-      await this.election?.resign();
+      const resigned = this.election?.resign() ?? Promise.resolve();
+      if ((await Promise.race([resigned, limit])) === 'timeout') {
+        this.options.log('ZooKeeper did not answer the resignation in time; leaving anyway');
+      }
     } catch (err) {
       this.options.log(`could not resign as controller: ${(err as Error).message}`);
     } finally {
+      clearTimeout(timer);
       this.zk.close();
     }
   }

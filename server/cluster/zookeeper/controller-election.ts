@@ -73,7 +73,9 @@ export class ControllerElection {
     this.running = this.running
       .then(() => this.tryElect())
       .catch((err: unknown) => {
-        this.events.log?.(`controller election failed: ${(err as Error).message}`);
+        // Without a watch on /controller this broker would never try again: it retries shortly.
+        this.events.log?.(`controller election failed (${(err as Error).message}); trying again`);
+        if (!this.closed && !this.zk.isClosed) setTimeout(() => void this.elect(), 500).unref();
       });
     return this.running;
   }
@@ -124,7 +126,16 @@ export class ControllerElection {
     if (await this.zk.exists(PATHS.controller, watch)) {
       const node = await this.zk.get(PATHS.controller);
       if (node) {
-        this.seeController(controllerZnode.decode(node.data).brokerId, node.ephemeralOwner);
+        const id = controllerZnode.decode(node.data).brokerId;
+        if (id === this.brokerId && node.ephemeralOwner === this.zk.sessionId && !this.isController) {
+          // Our own election, whose answer was lost: take it up with the epoch it wrote.
+          const epochNode = await this.zk.get(PATHS.controllerEpoch);
+          if (epochNode) {
+            await this.becomeController(controllerEpochZnode.decode(epochNode.data), epochNode.version);
+            return;
+          }
+        }
+        this.seeController(id, node.ephemeralOwner);
         return;
       }
     }
@@ -141,18 +152,31 @@ export class ControllerElection {
         { op: 'set', path: PATHS.controllerEpoch, data: controllerEpochZnode.encode(epoch + 1), version },
       ]);
     } catch (err) {
-      if (err instanceof ZkError && (err.code === 'NODE_EXISTS' || err.code === 'BAD_VERSION')) {
-        // Another broker won this round; the watch set above brings its node.
-        return;
-      }
-      throw err;
+      if (!(err instanceof ZkError && (err.code === 'NODE_EXISTS' || err.code === 'BAD_VERSION'))) throw err;
+      // Another broker won this round (the watch set above brings its node) — or this one did, and
+      // the answer was lost with the connection before the retry: then /controller is ours and the
+      // epoch is the one we wrote.
+      if (!(await this.wonAlready(epoch + 1))) return;
     }
-    this.ownEpoch = epoch + 1;
-    this.ownEpochVersion = version + 1;
+    await this.becomeController(epoch + 1, version + 1);
+  }
+
+  private async becomeController(epoch: number, epochVersion: number): Promise<void> {
+    this.ownEpoch = epoch;
+    this.ownEpochVersion = epochVersion;
     this.controllerId = this.brokerId;
     this.events.log?.(`broker ${this.brokerId} is the controller (epoch ${this.ownEpoch})`);
     this.events.onControllerChange?.(this.brokerId);
     await this.events.onElected?.(this.ownEpoch);
+  }
+
+  /** Whether /controller is this broker's, on this session, with `epoch` in /controller_epoch. */
+  private async wonAlready(epoch: number): Promise<boolean> {
+    const node = await this.zk.get(PATHS.controller);
+    if (!node || node.ephemeralOwner !== this.zk.sessionId) return false;
+    if (controllerZnode.decode(node.data).brokerId !== this.brokerId) return false;
+    const epochNode = await this.zk.get(PATHS.controllerEpoch);
+    return epochNode !== null && controllerEpochZnode.decode(epochNode.data) === epoch;
   }
 
   private seeController(id: number, owner: string | undefined): void {

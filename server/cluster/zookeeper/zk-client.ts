@@ -5,7 +5,8 @@
  * `ZkClient.connect` tries `zookeeper.connect` until a session is established or
  * `zookeeper.connection.timeout.ms` passes, then fails with a message naming the property; a
  * chroot in it (host:port/kiln) is created first if it does not exist. Once
- * connected, a lost connection is retried by the library within the session timeout; an expired
+ * connected, a lost connection is re-established by the library (operations wait for it and are
+ * sent again: see `retrying`); an expired
  * session (ZooKeeper gave up on us: our ephemeral nodes and watches are gone) is replaced by a new
  * one, retried until it connects, and every `onNewSession` callback runs so its owner can
  * re-register what the old session held. `onExpired` callbacks run first, at once, so an owner
@@ -141,8 +142,60 @@ export class ZkClient {
     this.newSessionCallbacks.push(callback);
   }
 
-  /** The node's data and version, or null if there is none. `watch` fires once on its next change. */
+  /*
+   * Every operation is retried while the connection is lost (CONNECTION_LOSS: the library sends
+   * it again once connected, on the same session or a new one), until it is answered or the
+   * client is closed: a watch that was never set, or a registration that was never written, would
+   * leave the broker deaf or absent for good. Callers get the answer, or ZooKeeper's own error.
+   */
   get(path: string, watch?: (event: Event) => void): Promise<ZNode | null> {
+    return this.retrying(() => this.getOnce(path, watch));
+  }
+
+  children(path: string, watch?: (event: Event) => void): Promise<string[] | null> {
+    return this.retrying(() => this.childrenOnce(path, watch));
+  }
+
+  exists(path: string, watch?: (event: Event) => void): Promise<boolean> {
+    return this.retrying(() => this.existsOnce(path, watch));
+  }
+
+  create(path: string, data: Buffer, mode: CreateMode = 'persistent'): Promise<string> {
+    return this.retrying(() => this.createOnce(path, data, mode));
+  }
+
+  set(path: string, data: Buffer, version: number): Promise<number> {
+    return this.retrying(() => this.setOnce(path, data, version));
+  }
+
+  delete(path: string, version = -1): Promise<void> {
+    return this.retrying(() => this.deleteOnce(path, version));
+  }
+
+  multi(ops: ZkOp[]): Promise<void> {
+    return this.retrying(() => this.multiOnce(ops));
+  }
+
+  private async retrying<T>(operation: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await operation();
+      } catch (err) {
+        const lost =
+          err instanceof ZkError && (err.code === 'CONNECTION_LOSS' || err.code === 'OPERATION_TIMEOUT');
+        if (!lost || this.closed) throw err;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** attempt)));
+      }
+    }
+  }
+
+  /** Whether close() was called. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** The node's data and version, or null if there is none. `watch` fires once on its next change. */
+  private getOnce(path: string, watch?: (event: Event) => void): Promise<ZNode | null> {
     return new Promise((resolve, reject) => {
       const done = (err: unknown, data: Buffer | undefined, stat: Stat | undefined): void => {
         if (isCode(err, 'NO_NODE')) resolve(null);
@@ -161,7 +214,7 @@ export class ZkClient {
   }
 
   /** The node's children (names, not paths), or null if it does not exist. */
-  children(path: string, watch?: (event: Event) => void): Promise<string[] | null> {
+  private childrenOnce(path: string, watch?: (event: Event) => void): Promise<string[] | null> {
     return new Promise((resolve, reject) => {
       const done = (err: unknown, children: string[] | undefined): void => {
         if (isCode(err, 'NO_NODE')) resolve(null);
@@ -174,7 +227,7 @@ export class ZkClient {
   }
 
   /** Whether the node exists; `watch` fires once when it is created, changed or deleted. */
-  exists(path: string, watch?: (event: Event) => void): Promise<boolean> {
+  private existsOnce(path: string, watch?: (event: Event) => void): Promise<boolean> {
     return new Promise((resolve, reject) => {
       const done = (err: unknown, stat: Stat | undefined): void => {
         if (err) reject(toZkError(err, path));
@@ -186,7 +239,7 @@ export class ZkClient {
   }
 
   /** Creates the node (ZkError NODE_EXISTS if it is there, NO_NODE if its parent is not); returns its path. */
-  create(path: string, data: Buffer, mode: CreateMode = 'persistent'): Promise<string> {
+  private createOnce(path: string, data: Buffer, mode: CreateMode = 'persistent'): Promise<string> {
     return new Promise((resolve, reject) => {
       this.client.create(path, data, MODES[mode], (err, created) => {
         if (err) reject(toZkError(err, path));
@@ -209,7 +262,7 @@ export class ZkClient {
   }
 
   /** Replaces the node's data if its version is still `version` (-1: any); returns the new version. */
-  set(path: string, data: Buffer, version: number): Promise<number> {
+  private setOnce(path: string, data: Buffer, version: number): Promise<number> {
     return new Promise((resolve, reject) => {
       this.client.setData(path, data, version, (err, stat) => {
         if (err) reject(toZkError(err, path));
@@ -219,7 +272,7 @@ export class ZkClient {
   }
 
   /** Deletes the node if its version is still `version` (-1: any). */
-  delete(path: string, version = -1): Promise<void> {
+  private deleteOnce(path: string, version = -1): Promise<void> {
     return new Promise((resolve, reject) => {
       this.client.remove(path, version, (err) => {
         if (err) reject(toZkError(err, path));
@@ -229,7 +282,7 @@ export class ZkClient {
   }
 
   /** Applies every operation or none; a failure names the first operation that failed. */
-  multi(ops: ZkOp[]): Promise<void> {
+  private multiOnce(ops: ZkOp[]): Promise<void> {
     const tx = this.client.transaction();
     for (const o of ops) {
       if (o.op === 'create') tx.create(o.path, o.data, MODES[o.mode ?? 'persistent']);

@@ -98,23 +98,24 @@ export async function partitionState(
 }
 
 /**
- * The operations that create a partition's first state, with the parents Kafka keeps under the
- * topic (`partitions`, `partitions/<p>`, both empty). `parentsExist` skips `partitions` when an
- * earlier partition of the same batch or topic has made it.
+ * Makes the empty nodes Kafka keeps above partition states (`partitions`, `partitions/<p>`);
+ * those already there are left alone (a controller that failed over midway may have made some).
  */
-export function statesToCreate(
+export async function ensurePartitionParents(
+  zk: ZkClient,
   topic: string,
-  states: Map<number, PartitionState>,
-  partitionsNodeExists: boolean,
-): ZkOp[] {
-  const ops: ZkOp[] = [];
-  const base = `${topicPath(topic)}/partitions`;
-  if (!partitionsNodeExists) ops.push({ op: 'create', path: base, data: Buffer.alloc(0) });
-  for (const [p, state] of states) {
-    ops.push({ op: 'create', path: `${base}/${p}`, data: Buffer.alloc(0) });
-    ops.push({ op: 'create', path: partitionStatePath(topic, p), data: partitionStateZnode.encode(state) });
-  }
-  return ops;
+  partitions: number[],
+): Promise<void> {
+  for (const p of partitions) await zk.ensurePath(`${topicPath(topic)}/partitions/${p}`);
+}
+
+/** The operations that create partitions' first states (their parents must exist). */
+export function statesToCreate(topic: string, states: Map<number, PartitionState>): ZkOp[] {
+  return [...states].map(([p, state]) => ({
+    op: 'create' as const,
+    path: partitionStatePath(topic, p),
+    data: partitionStateZnode.encode(state),
+  }));
 }
 
 /** The operation that replaces a partition's state read at `zkVersion`. */

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ZkClient } from '../../../../server/cluster/zookeeper/zk-client.js';
 import {
   createTopic,
+  ensurePartitionParents,
   markForDeletion,
   partitionState,
   stateUpdate,
@@ -78,7 +79,10 @@ describe('topics kept in ZooKeeper', () => {
       [0, { leader: 1, leaderEpoch: 0, isr: [1, 2], controllerEpoch: 3 }],
       [1, { leader: 2, leaderEpoch: 0, isr: [2, 1], controllerEpoch: 3 }],
     ]);
-    await zk.multi(statesToCreate('states', first, false));
+    await ensurePartitionParents(zk, 'states', [0, 1]);
+    // Twice is fine: parents left by an earlier controller are taken as they are.
+    await ensurePartitionParents(zk, 'states', [0]);
+    await zk.multi(statesToCreate('states', first));
     expect(await partitionState(zk, 'states', 1)).toEqual({
       leader: 2,
       leaderEpoch: 0,
