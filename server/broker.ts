@@ -33,6 +33,7 @@ import { listOffsetsHandler } from './handlers/list-offsets.js';
 import { metadataHandler } from './handlers/metadata.js';
 import { updateMetadataHandler } from './handlers/inter-broker/update-metadata.js';
 import { leaderAndIsrHandler } from './handlers/inter-broker/leader-and-isr.js';
+import { stopReplicaHandler } from './handlers/inter-broker/stop-replica.js';
 import { ReplicaManager } from './cluster/replica-manager.js';
 import { ClusterTopics } from './cluster/cluster-topics.js';
 import { produceHandler } from './handlers/produce.js';
@@ -253,6 +254,7 @@ export class Broker {
       const brokerEpoch = (): number => membership.brokerEpoch;
       registry.register(updateMetadataHandler(membership.metadata, brokerEpoch));
       registry.register(leaderAndIsrHandler(context.replicas, membership.metadata, brokerEpoch));
+      registry.register(stopReplicaHandler(context.replicas, membership.metadata, brokerEpoch));
     }
     return registry
       .register(apiVersionsHandler(registry))

@@ -15,7 +15,7 @@ import { PlacementError, placeReplicas } from './replica-placement.js';
 import type { TopicResult } from './topic-manager.js';
 import { INTERNAL_TOPICS, newTopicId, topicNameProblem } from './topic-store.js';
 import type { ZkClient } from './zookeeper/zk-client.js';
-import { createTopic, TopicExistsError } from './zookeeper/zk-topics.js';
+import { createTopic, markForDeletion, TopicExistsError } from './zookeeper/zk-topics.js';
 
 export interface ClusterTopicDefaults {
   numPartitions: number;
@@ -140,6 +140,40 @@ export class ClusterTopics {
         .finally(() => this.creating.delete(name));
     }
     return { errorCode: ErrorCode.LEADER_NOT_AVAILABLE, errorMessage: null };
+  }
+
+  /**
+   * Marks the topic for deletion in ZooKeeper (the controller deletes it on every replica) and
+   * waits up to `timeoutMs` for this broker to hear that it is gone (REQUEST_TIMED_OUT after: the
+   * deletion goes on, it is not done yet).
+   */
+  async delete(name: string, timeoutMs: number): Promise<TopicResult> {
+    if (!this.cache.partitions(name)) {
+      return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
+    }
+    if (INTERNAL_TOPICS.has(name)) {
+      return fail(
+        ErrorCode.INVALID_TOPIC_EXCEPTION,
+        `Topic ${name} is an internal topic and cannot be deleted.`,
+      );
+    }
+    try {
+      await markForDeletion(this.zk, name);
+    } catch (err) {
+      return fail(
+        ErrorCode.UNKNOWN_SERVER_ERROR,
+        `cannot mark ${name} for deletion: ${(err as Error).message}`,
+      );
+    }
+    this.log(`topic ${name} marked for deletion`);
+    const deadline = Date.now() + timeoutMs;
+    while (this.cache.partitions(name)) {
+      if (Date.now() >= deadline) {
+        return fail(ErrorCode.REQUEST_TIMED_OUT, 'the topic is marked for deletion; it is not deleted yet');
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    return { errorCode: ErrorCode.NONE, errorMessage: null };
   }
 
   private async leadersKnown(name: string, count: number, timeoutMs: number): Promise<boolean> {

@@ -107,6 +107,33 @@ export class ReplicaManager {
     return errors;
   }
 
+  /**
+   * Stops being a replica of these partitions (StopReplica); with `deleteData`, whole topics being
+   * deleted lose their logs here and leave the topic store (the controller deletes a topic on
+   * every replica at once). One error per partition.
+   */
+  stopReplicas(partitions: { topic: string; partition: number }[], deleteData: boolean): PartitionError[] {
+    const errors: PartitionError[] = [];
+    const deletedTopics = new Map<string, number>();
+    for (const { topic, partition } of partitions) {
+      this.states.delete(key(topic, partition));
+      if (!deleteData) {
+        errors.push({ topicName: topic, partitionIndex: partition, errorCode: ErrorCode.NONE });
+        continue;
+      }
+      if (!deletedTopics.has(topic)) {
+        const local = this.topics.store.get(topic);
+        const result = local ? this.topics.delete(topic, { internalToo: true }) : undefined;
+        if (result && result.errorCode !== ErrorCode.NONE)
+          this.log(result.errorMessage ?? `cannot delete ${topic}`);
+        else if (result) this.log(`deleted topic ${topic} (StopReplica)`);
+        deletedTopics.set(topic, result?.errorCode ?? ErrorCode.NONE);
+      }
+      errors.push({ topicName: topic, partitionIndex: partition, errorCode: deletedTopics.get(topic)! });
+    }
+    return errors;
+  }
+
   /** The topic's id, partition count and configs from ZooKeeper, or null if it is gone. */
   private async readTopic(
     topic: string,

@@ -218,11 +218,12 @@ export class TopicManager {
     this.deleteListeners.push(listener);
   }
 
-  delete(name: string): TopicResult {
+  /** Deletes a topic's logs and entry; `internalToo` (the controller's deletion in a cluster) skips the internal-topic refusal. */
+  delete(name: string, options: { internalToo?: boolean } = {}): TopicResult {
     const topic = this.store.get(name);
     if (!topic)
       return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
-    if (topic.internal) {
+    if (topic.internal && !options.internalToo) {
       return fail(
         ErrorCode.INVALID_TOPIC_EXCEPTION,
         `Topic ${name} is an internal topic and cannot be deleted.`,

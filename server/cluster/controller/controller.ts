@@ -11,9 +11,8 @@
  * ControllerMovedError (another controller was elected) ends the work at once.
  */
 import { LeaderAndIsrApi } from '../../protocol/apis/leader-and-isr.js';
+import { StopReplicaApi } from '../../protocol/apis/stop-replica.js';
 import { UpdateMetadataApi } from '../../protocol/apis/update-metadata.js';
-import { LEADER_DURING_DELETE } from '../metadata-cache.js';
-import type { RequestToSend } from '../../protocol/message-types.js';
 import { ControllerMovedError, type ControllerElection } from '../zookeeper/controller-election.js';
 import { liveBrokers, type LiveBroker } from '../zookeeper/broker-registration.js';
 import type { ZkClient } from '../zookeeper/zk-client.js';
@@ -23,20 +22,17 @@ import {
   statesToCreate,
   topicAssignment,
   topicNames,
+  topicRemovalOps,
+  topicsToDelete,
 } from '../zookeeper/zk-topics.js';
 import { PATHS, type PartitionState } from '../zookeeper/znodes.js';
 import { BrokerChannel } from './broker-channel.js';
-
-interface KnownPartition extends PartitionState {
-  replicas: number[];
-  zkVersion: number;
-}
-
-type LeaderAndIsrTopic = NonNullable<RequestToSend<typeof LeaderAndIsrApi>['topicStates']>[number];
-type LeaderAndIsrState = NonNullable<LeaderAndIsrTopic['partitionStates']>[number];
-type UpdateMetadataBody = RequestToSend<typeof UpdateMetadataApi>;
-/** Which partitions a LeaderAndIsr round covers: all, or these "topic-partition" keys. */
-type PartitionFilter = 'all' | Set<string>;
+import {
+  leaderAndIsrRequest,
+  updateMetadataRequest,
+  type KnownPartition,
+  type PartitionFilter,
+} from './controller-requests.js';
 
 /** This controller's term ended while an event was being handled: the event stops there. */
 class TermEndedError extends Error {}
@@ -85,6 +81,7 @@ export class Controller {
       // A new controller tells every replica its state, whatever an earlier one may have missed.
       this.sendLeaderAndIsr(new Set(this.brokers.keys()), 'all');
       this.sendMetadataToAll();
+      await this.processDeletions();
     });
   }
 
@@ -171,6 +168,8 @@ export class Controller {
       this.sendLeaderAndIsr(joined, 'all');
       this.sendLeaderAndIsr(new Set(this.brokers.keys()), fresh);
       this.sendMetadataToAll();
+      // A deletion waiting for a replica to come back may go on now.
+      await this.processDeletions();
     });
   }
 
@@ -259,49 +258,83 @@ export class Controller {
     for (const p of [...stored.keys(), ...fresh.keys()]) changed.add(`${topic}-${p}`);
   }
 
+  private onDeletionsChanged(): void {
+    if (!this.active) return;
+    void this.enqueue(() => this.processDeletions());
+  }
+
+  /**
+   * Deletes the topics marked under /admin/delete_topics, as Kafka's controller does: every
+   * replica stops and deletes its logs (StopReplica), then the topic's znodes go in one fenced
+   * multi (the topics watch then tells every broker to drop it). A topic with a replica on a
+   * broker that is down waits until that broker is back, so no replica keeps the old data.
+   */
+  private async processDeletions(): Promise<void> {
+    const term = this.term;
+    const marked = await topicsToDelete(this.zk, () => this.onDeletionsChanged());
+    this.stillCurrent(term);
+    for (const topic of marked) {
+      try {
+        await this.deleteTopic(topic, term);
+      } catch (err) {
+        if (err instanceof TermEndedError || err instanceof ControllerMovedError) throw err;
+        this.options.log(`controller: cannot delete topic ${topic} yet: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  private async deleteTopic(topic: string, term: number): Promise<void> {
+    const assignment = await topicAssignment(this.zk, topic);
+    this.stillCurrent(term);
+    const replicas = new Set([...(assignment?.partitions.values() ?? [])].flat());
+    const down = [...replicas].filter((id) => !this.channels.has(id));
+    if (down.length > 0) {
+      this.options.log(`controller: deletion of ${topic} waits for broker(s) ${down.join(', ')}`);
+      return;
+    }
+    await Promise.all(
+      [...replicas].map(async (id) => {
+        const partitionIndexes = [...assignment!.partitions]
+          .filter(([, r]) => r.includes(id))
+          .map(([p]) => p);
+        const answer = await this.channels.get(id)!.send(StopReplicaApi, {
+          controllerId: this.options.brokerId,
+          controllerEpoch: this.epoch,
+          brokerEpoch: this.brokers.get(id)?.epoch ?? -1,
+          deletePartitions: true,
+          ungroupedPartitions: [],
+          topics: [{ name: topic, partitionIndexes }],
+        });
+        const failed = answer.partitionErrors.find((e) => e.errorCode !== 0);
+        if (answer.errorCode !== 0 || failed) {
+          throw new Error(
+            `broker ${id} could not delete it (error ${answer.errorCode || failed!.errorCode})`,
+          );
+        }
+      }),
+    );
+    this.stillCurrent(term);
+    await this.election.fencedMulti(await topicRemovalOps(this.zk, topic));
+    this.options.log(`controller: deleted topic ${topic}`);
+  }
+
   /** LeaderAndIsr to each of `brokers` for the partitions (of `which`) it is a replica of. */
   private sendLeaderAndIsr(brokers: Set<number>, which: PartitionFilter): void {
     if (!this.active || (which !== 'all' && which.size === 0)) return;
-    const liveLeaders = new Map<number, { brokerId: number; hostName: string; port: number }>();
     for (const id of brokers) {
       const channel = this.channels.get(id);
       if (!channel) continue;
-      const topicStates: { topicName: string; partitionStates: LeaderAndIsrState[] }[] = [];
-      for (const [topicName, partitions] of this.partitions) {
-        const partitionStates: LeaderAndIsrState[] = [];
-        for (const [partitionIndex, p] of partitions) {
-          if (!p.replicas.includes(id)) continue;
-          if (which !== 'all' && !which.has(`${topicName}-${partitionIndex}`)) continue;
-          partitionStates.push({
-            topicName,
-            partitionIndex,
-            controllerEpoch: p.controllerEpoch,
-            leader: p.leader,
-            leaderEpoch: p.leaderEpoch,
-            isr: p.isr,
-            zkVersion: p.zkVersion,
-            replicas: p.replicas,
-            addingReplicas: [],
-            removingReplicas: [],
-            isNew: false,
-          });
-          const leader = this.brokers.get(p.leader);
-          if (leader && !liveLeaders.has(leader.id)) {
-            const e = leader.endpoints[0];
-            liveLeaders.set(leader.id, { brokerId: leader.id, hostName: e?.host ?? '', port: e?.port ?? -1 });
-          }
-        }
-        if (partitionStates.length > 0) topicStates.push({ topicName, partitionStates });
-      }
-      if (topicStates.length === 0) continue;
-      const body: RequestToSend<typeof LeaderAndIsrApi> = {
-        controllerId: this.options.brokerId,
-        controllerEpoch: this.epoch,
-        brokerEpoch: this.brokers.get(id)?.epoch ?? -1,
-        ungroupedPartitionStates: [],
-        topicStates,
-        liveLeaders: [...liveLeaders.values()],
-      };
+      const body = leaderAndIsrRequest(
+        {
+          controllerId: this.options.brokerId,
+          controllerEpoch: this.epoch,
+          brokers: this.brokers,
+          partitions: this.partitions,
+        },
+        id,
+        which,
+      );
+      if (!body) continue;
       channel.send(LeaderAndIsrApi, body).then(
         (answer) => {
           const failed = answer.partitionErrors.filter((e) => e.errorCode !== 0);
@@ -322,7 +355,13 @@ export class Controller {
   /** UpdateMetadata with every live broker and every partition, to every live broker. */
   private sendMetadataToAll(): void {
     if (!this.active) return;
-    const body = this.metadataRequest();
+    const body = updateMetadataRequest({
+      controllerId: this.options.brokerId,
+      controllerEpoch: this.epoch,
+      brokers: this.brokers,
+      partitions: this.partitions,
+      deleted: this.deleted,
+    });
     this.deleted = [];
     for (const channel of this.channels.values()) {
       // Each broker's copy names its own epoch, so a broker restarted meanwhile refuses it.
@@ -336,58 +375,5 @@ export class Controller {
         () => {}, // closed channels: the broker left, or this controller stepped down
       );
     }
-  }
-
-  private metadataRequest(): UpdateMetadataBody {
-    const liveBrokers = [...this.brokers.values()].map((b) => ({
-      id: b.id,
-      v0Host: b.endpoints[0]?.host ?? '',
-      v0Port: b.endpoints[0]?.port ?? -1,
-      endpoints: b.endpoints.map((e) => ({
-        port: e.port,
-        host: e.host,
-        listener: e.listener,
-        securityProtocol: 0, // PLAINTEXT
-      })),
-      rack: b.rack,
-    }));
-    const gone = new Map<string, number[]>();
-    for (const d of this.deleted) gone.set(d.topic, [...(gone.get(d.topic) ?? []), d.partition]);
-    const deletions = [...gone].map(([topicName, partitions]) => ({
-      topicName,
-      partitionStates: partitions.map((partitionIndex) => ({
-        topicName,
-        partitionIndex,
-        controllerEpoch: this.epoch,
-        leader: LEADER_DURING_DELETE,
-        leaderEpoch: -1,
-        isr: [],
-        zkVersion: -1,
-        replicas: [],
-        offlineReplicas: [],
-      })),
-    }));
-    const topicStates = [...this.partitions].map(([topicName, partitions]) => ({
-      topicName,
-      partitionStates: [...partitions].map(([partitionIndex, p]) => ({
-        topicName,
-        partitionIndex,
-        controllerEpoch: p.controllerEpoch,
-        leader: p.leader,
-        leaderEpoch: p.leaderEpoch,
-        isr: p.isr,
-        zkVersion: p.zkVersion,
-        replicas: p.replicas,
-        offlineReplicas: p.replicas.filter((r) => !this.brokers.has(r)),
-      })),
-    }));
-    return {
-      controllerId: this.options.brokerId,
-      controllerEpoch: this.epoch,
-      brokerEpoch: -1,
-      ungroupedPartitionStates: [],
-      topicStates: [...topicStates, ...deletions],
-      liveBrokers,
-    };
   }
 }

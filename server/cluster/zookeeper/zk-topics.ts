@@ -141,3 +141,30 @@ export async function markForDeletion(zk: ZkClient, topic: string): Promise<void
     if (!(err instanceof ZkError && err.code === 'NODE_EXISTS')) throw err;
   }
 }
+
+/**
+ * The operations that remove a deleted topic from ZooKeeper, children before parents: its
+ * partition states and their parents, its assignment, its config, and its deletion mark. Only
+ * nodes that exist are named (a multi deleting a missing node would fail whole).
+ */
+export async function topicRemovalOps(zk: ZkClient, topic: string): Promise<ZkOp[]> {
+  const ops: ZkOp[] = [];
+  const base = topicPath(topic);
+  const partitions = await zk.children(`${base}/partitions`);
+  for (const p of partitions ?? []) {
+    for (const child of (await zk.children(`${base}/partitions/${p}`)) ?? []) {
+      ops.push({ op: 'delete', path: `${base}/partitions/${p}/${child}` });
+    }
+    ops.push({ op: 'delete', path: `${base}/partitions/${p}` });
+  }
+  if (partitions) ops.push({ op: 'delete', path: `${base}/partitions` });
+  if (await zk.exists(base)) ops.push({ op: 'delete', path: base });
+  if (await zk.exists(topicConfigPath(topic))) ops.push({ op: 'delete', path: topicConfigPath(topic) });
+  if (await zk.exists(deleteTopicPath(topic))) ops.push({ op: 'delete', path: deleteTopicPath(topic) });
+  return ops;
+}
+
+/** The topics marked for deletion; `watch` fires once on the next change. */
+export async function topicsToDelete(zk: ZkClient, watch?: () => void): Promise<string[]> {
+  return (await zk.children(PATHS.deleteTopics, watch ? () => watch() : undefined)) ?? [];
+}

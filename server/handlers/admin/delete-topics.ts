@@ -8,6 +8,7 @@
  * - a topic listed twice is deleted once and reported the same way both times.
  */
 import type { BrokerContext } from '../../broker-context.js';
+import type { ClusterTopics } from '../../cluster/cluster-topics.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { DeleteTopicsApi } from '../../protocol/apis/delete-topics.js';
 import type { RequestOf, ResponseOf } from '../../protocol/message-types.js';
@@ -26,6 +27,21 @@ export function deleteTopicsHandler(broker: BrokerContext): Handler<typeof Delet
     handle(request, version) {
       const refs: TopicRef[] =
         version >= 6 ? request.topics : request.topicNames.map((name) => ({ name, topicId: ZERO_UUID }));
+      const clusterTopics = broker.clusterTopics;
+      if (clusterTopics) {
+        // Cluster mode: marked in ZooKeeper, deleted by the controller on every replica.
+        const unique = [...new Map(refs.map((ref) => [`${ref.name ?? ''}/${ref.topicId}`, ref])).values()];
+        return Promise.all(
+          unique.map(
+            async (ref) =>
+              [ref, await deleteInCluster(broker, clusterTopics, ref, version, request.timeoutMs)] as const,
+          ),
+        ).then((answers) => {
+          const byRef = new Map(answers.map(([ref, answer]) => [`${ref.name ?? ''}/${ref.topicId}`, answer]));
+          const responses = refs.map((ref) => ({ ...byRef.get(`${ref.name ?? ''}/${ref.topicId}`)! }));
+          return reply(DeleteTopicsApi, { throttleTimeMs: 0, responses });
+        });
+      }
       const done = new Map<string, DeletedTopic>();
       const responses = refs.map((ref) => {
         const key = `${ref.name ?? ''}/${ref.topicId}`;
@@ -40,15 +56,33 @@ export function deleteTopicsHandler(broker: BrokerContext): Handler<typeof Delet
   };
 }
 
-function deleteOne(broker: BrokerContext, ref: TopicRef, version: number): DeletedTopic {
-  const response = (
-    errorCode: number,
-    errorMessage: string | null,
-    name = ref.name,
-    topicId = ref.topicId,
-  ) => ({
-    name,
-    topicId,
+async function deleteInCluster(
+  broker: BrokerContext,
+  clusterTopics: ClusterTopics,
+  ref: TopicRef,
+  version: number,
+  timeoutMs: number,
+): Promise<DeletedTopic> {
+  const refused = checkRef(broker, ref, version);
+  if (refused) return refused;
+  const name = ref.name ?? broker.topics.store.getById(ref.topicId)?.name;
+  if (name === undefined) {
+    return {
+      name: ref.name,
+      topicId: ref.topicId,
+      errorCode: ErrorCode.UNKNOWN_TOPIC_ID,
+      errorMessage: 'This server does not host this topic ID.',
+    };
+  }
+  const result = await clusterTopics.delete(name, timeoutMs);
+  return { name, topicId: ref.topicId, errorCode: result.errorCode, errorMessage: result.errorMessage };
+}
+
+/** The refusals that do not depend on the topic: both or neither of name and id, deletion disabled. */
+function checkRef(broker: BrokerContext, ref: TopicRef, version: number): DeletedTopic | undefined {
+  const response = (errorCode: number, errorMessage: string): DeletedTopic => ({
+    name: ref.name,
+    topicId: ref.topicId,
     errorCode,
     errorMessage,
   });
@@ -63,6 +97,24 @@ function deleteOne(broker: BrokerContext, ref: TopicRef, version: number): Delet
       'Topic deletion is disabled.',
     );
   }
+  return undefined;
+}
+
+function deleteOne(broker: BrokerContext, ref: TopicRef, version: number): DeletedTopic {
+  const response = (
+    errorCode: number,
+    errorMessage: string | null,
+    name = ref.name,
+    topicId = ref.topicId,
+  ) => ({
+    name,
+    topicId,
+    errorCode,
+    errorMessage,
+  });
+  const refused = checkRef(broker, ref, version);
+  if (refused) return refused;
+  const byId = ref.topicId !== ZERO_UUID;
   const topic = byId ? broker.topics.store.getById(ref.topicId) : broker.topics.store.get(ref.name!);
   if (!topic) {
     return byId

@@ -8,6 +8,7 @@ import { MetadataApi } from '../../../server/protocol/apis/metadata.js';
 import { ProduceApi } from '../../../server/protocol/apis/produce.js';
 import { ErrorCode } from '../../../server/protocol/error-codes.js';
 import { startBroker, type RunningBroker } from '../../helpers/broker-fixture.js';
+import { waitFor } from '../../helpers/wait-for.js';
 import { startZooKeeper, type RunningZooKeeper } from '../../helpers/zookeeper.js';
 
 const run = promisify(execFile);
@@ -149,5 +150,31 @@ describe('topics in a cluster of three brokers', () => {
     }
     expect((await leaders('made-on-the-fly')).size).toBe(1);
     for (const b of brokers) expect(b.broker.cluster!.metadata.partitions('made-on-the-fly')?.size).toBe(1);
+  });
+
+  it("kafkajs's admin deletes a topic: every replica drops its logs, ZooKeeper forgets it, and it can be made again", async () => {
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      await admin.deleteTopics({ topics: ['spread'] });
+      for (const b of brokers) {
+        expect(b.broker.cluster!.metadata.partitions('spread')).toBeUndefined();
+        await waitFor(() => ![...b.broker.logManager!.allLogs()].some((l) => l.topic === 'spread'), {
+          what: `broker ${b.broker.config.brokerId} to drop the logs`,
+        });
+        expect(b.broker.logManager!.getLog('spread', 0)).toBeUndefined();
+      }
+      const zk = brokers[0]!.broker.cluster!.zk;
+      expect(await zk.exists('/brokers/topics/spread')).toBe(false);
+      expect(await zk.exists('/config/topics/spread')).toBe(false);
+      expect(await zk.children('/admin/delete_topics')).toEqual([]);
+      expect(await admin.listTopics()).not.toContain('spread');
+      // Made again, it starts empty.
+      expect(await admin.createTopics({ topics: [{ topic: 'spread', numPartitions: 3 }] })).toBe(true);
+      const offsets = await admin.fetchTopicOffsets('spread');
+      expect(offsets.map((o) => Number(o.high))).toEqual([0, 0, 0]);
+    } finally {
+      await admin.disconnect();
+    }
   });
 });
