@@ -89,6 +89,14 @@ export function alterableResource(
   if (resourceType !== ResourceType.TOPIC) return unsupportedResourceError(resourceType);
   const problem = topicNameProblem(name);
   if (problem) return { errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage: problem };
+  if (broker.metadata) {
+    // A topic's configs in a cluster live in ZooKeeper (/config/topics) and reach every replica
+    // through /config/changes; until that path exists, a change made here alone would diverge.
+    return {
+      errorCode: ErrorCode.INVALID_REQUEST,
+      errorMessage: 'changing topic configs is not supported in cluster mode yet',
+    };
+  }
   const topic = broker.topics.store.get(name);
   if (!topic) return unknownTopicError(name);
   // The broker's own topics keep the configs it relies on: __consumer_offsets made `delete` or

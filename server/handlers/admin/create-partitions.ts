@@ -39,6 +39,15 @@ function result(name: string, errorCode: number, errorMessage: string | null): R
 }
 
 function growOne(broker: BrokerContext, topic: CreatePartitionsTopic, validateOnly: boolean): Result {
+  if (broker.metadata) {
+    // In a cluster the new partitions go to ZooKeeper for the controller to place; until that path
+    // exists, partitions added here alone would exist on this broker only.
+    return result(
+      topic.name,
+      ErrorCode.INVALID_REQUEST,
+      'adding partitions is not supported in cluster mode yet',
+    );
+  }
   const existing = broker.topics.store.get(topic.name);
   if (existing && topic.assignments !== null && topic.count > existing.partitions) {
     const adding = topic.count - existing.partitions;

@@ -40,8 +40,11 @@ function deleteBefore(
 ): DeletedPartition {
   const failed = (errorCode: number): DeletedPartition => ({ partitionIndex, lowWatermark: -1, errorCode });
   const topic = broker.topics.store.get(topicName);
+  // Cluster mode: only the partition's leader deletes records.
+  const leaderError = broker.replicas?.leaderError(topicName, partitionIndex) ?? ErrorCode.NONE;
+  if (leaderError === ErrorCode.NOT_LEADER_OR_FOLLOWER) return failed(leaderError);
   const log =
-    topic && partitionIndex >= 0 && partitionIndex < topic.partitions
+    topic && partitionIndex >= 0 && partitionIndex < topic.partitions && leaderError === ErrorCode.NONE
       ? broker.logs.getLog(topicName, partitionIndex)
       : undefined;
   if (!log) return failed(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);

@@ -1,6 +1,7 @@
 /**
  * DescribeCluster: the cluster as the admin client sees it: the cluster id, this broker as the only
- * broker and as the controller. Behaviours that matter:
+ * broker and as the controller (in cluster mode: every live broker and the controller, as the
+ * controller last told this broker). Behaviours that matter:
  * - v1's endpointType 1 (brokers) and 2 (controllers) both answer with this node, which is both,
  *   and are echoed back; any other type is INVALID_REQUEST;
  * - cluster authorized operations are reported (when asked) as everything a cluster resource
@@ -42,14 +43,29 @@ export function describeClusterHandler(broker: BrokerContext): Handler<typeof De
           brokers: [],
         });
       }
+      const cluster = broker.metadata;
+      const known = cluster && cluster.liveBrokers().size > 0;
       return reply(DescribeClusterApi, {
         ...base,
         errorCode: ErrorCode.NONE,
         errorMessage: null,
-        controllerId: broker.nodeId,
-        brokers: [
-          { brokerId: broker.nodeId, host: broker.advertised.host, port: broker.advertised.port, rack: null },
-        ],
+        // In a cluster: the live brokers and the controller, as the controller last said.
+        controllerId: known ? cluster.controllerId : broker.nodeId,
+        brokers: known
+          ? [...cluster.liveBrokers().values()].map((b) => ({
+              brokerId: b.id,
+              host: b.host,
+              port: b.port,
+              rack: b.rack,
+            }))
+          : [
+              {
+                brokerId: broker.nodeId,
+                host: broker.advertised.host,
+                port: broker.advertised.port,
+                rack: null,
+              },
+            ],
         clusterAuthorizedOperations: request.includeClusterAuthorizedOperations
           ? CLUSTER_OPERATIONS
           : OPERATIONS_NOT_REQUESTED,

@@ -45,8 +45,11 @@ function endOffsetFor(broker: BrokerContext, topicName: string, p: EpochPartitio
     endOffset,
   });
   const topic = broker.topics.store.get(topicName);
+  // Cluster mode: only the partition's leader answers.
+  const leaderError = broker.replicas?.leaderError(topicName, p.partition) ?? ErrorCode.NONE;
+  if (leaderError === ErrorCode.NOT_LEADER_OR_FOLLOWER) return answer(leaderError);
   const log =
-    topic && p.partition >= 0 && p.partition < topic.partitions
+    topic && p.partition >= 0 && p.partition < topic.partitions && leaderError === ErrorCode.NONE
       ? broker.logs.getLog(topicName, p.partition)
       : undefined;
   if (!log) return answer(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);

@@ -177,4 +177,33 @@ describe('topics in a cluster of three brokers', () => {
       await admin.disconnect();
     }
   });
+
+  it('describeCluster lists the three brokers; what is not built for a cluster yet is refused, not done on one broker', async () => {
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const cluster = await admin.describeCluster();
+      expect(cluster.brokers.map((b) => b.nodeId).sort()).toEqual([1, 2, 3]);
+      expect(cluster.controller).toBe(1);
+      const grow = await admin.createPartitions({ topicPartitions: [{ topic: 'spread', count: 6 }] }).then(
+        () => 'done',
+        (err: Error) => err.message,
+      );
+      expect(grow).not.toBe('done');
+      const alter = await admin
+        .alterConfigs({
+          validateOnly: false,
+          resources: [{ type: 2, name: 'spread', configEntries: [{ name: 'retention.ms', value: '1000' }] }],
+        })
+        .then(
+          () => 'done',
+          (err: Error) => err.message,
+        );
+      expect(alter).not.toBe('done');
+      // Nothing changed anywhere.
+      for (const b of brokers) expect(b.broker.cluster!.metadata.partitions('spread')?.size).toBe(3);
+    } finally {
+      await admin.disconnect();
+    }
+  });
 });
