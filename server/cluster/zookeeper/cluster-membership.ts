@@ -134,6 +134,7 @@ export class ClusterMembership {
 
   /** Reads the live brokers and watches /brokers/ids for the next change (again if one came meanwhile). */
   private async watchBrokers(): Promise<void> {
+    if (this.zk.isClosed) return;
     if (this.reading) {
       this.readAgain = true;
       return;
@@ -146,7 +147,7 @@ export class ClusterMembership {
         this.brokers = await liveBrokers(this.zk);
       } while (this.readAgain);
     } catch (err) {
-      this.options.log(`could not read the live brokers: ${(err as Error).message}`);
+      if (!this.zk.isClosed) this.options.log(`could not read the live brokers: ${(err as Error).message}`);
     } finally {
       this.reading = false;
     }
