@@ -96,3 +96,30 @@ export function versionsOf(api: ApiDef): number[] {
 export function uuidOf(seed: number): string {
   return Buffer.alloc(16, seed).toString('base64url');
 }
+
+/** Decodes a message body of `api` at `version`, expecting every byte to be read. */
+export function decodeBody(api: ApiDef, side: Side, version: number, bytes: Buffer): Message {
+  const reader = new ProtocolReader(bytes);
+  const message = decodeMessage(api[side], version, inRange(version, api.flexible), reader);
+  expect(reader.remaining).toBe(0);
+  return message;
+}
+
+/** Kiln's codec writes exactly `bytes` for `message`, and reads `bytes` back as `decoded`. */
+export function expectWire(
+  api: ApiDef,
+  side: Side,
+  version: number,
+  message: Message,
+  bytes: Buffer,
+  decoded: Message,
+): void {
+  expect(encodeBody(api, side, version, message)).toEqual(bytes);
+  expect(decodeBody(api, side, version, bytes)).toEqual(decoded);
+}
+
+/** An int32 array: int32 count, or (flexible) unsigned varint count + 1, then the items. */
+export function int32s(w: ProtocolWriter, values: number[], compact: boolean): void {
+  w.arrayLength(values.length, compact);
+  for (const value of values) w.int32(value);
+}

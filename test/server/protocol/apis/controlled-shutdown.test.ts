@@ -1,26 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ControlledShutdownApi } from '../../../../server/protocol/apis/controlled-shutdown.js';
-import { decodeMessage, type Message } from '../../../../server/protocol/codec.js';
-import { ProtocolReader } from '../../../../server/protocol/reader.js';
-import { inRange } from '../../../../server/protocol/schema.js';
-import { checkEveryVersion, encodeBody, wire, type Side } from '../../../helpers/message-roundtrip.js';
+import { checkEveryVersion, wire, expectWire } from '../../../helpers/message-roundtrip.js';
 
 /** A broker epoch past 2^32, so both halves of the int64 matter. */
 const BROKER_EPOCH = 2 ** 36 + 11;
-
-function decodeBody(side: Side, version: number, bytes: Buffer): Message {
-  const reader = new ProtocolReader(bytes);
-  const flexible = inRange(version, ControlledShutdownApi.flexible);
-  const message = decodeMessage(ControlledShutdownApi[side], version, flexible, reader);
-  expect(reader.remaining).toBe(0);
-  return message;
-}
-
-/** Kiln's codec writes exactly `bytes` for `message`, and reads `bytes` back as `decoded`. */
-function expectWire(side: Side, version: number, message: Message, bytes: Buffer, decoded: Message): void {
-  expect(encodeBody(ControlledShutdownApi, side, version, message)).toEqual(bytes);
-  expect(decodeBody(side, version, bytes)).toEqual(decoded);
-}
 
 const request = { brokerId: 3, brokerEpoch: BROKER_EPOCH };
 
@@ -46,12 +29,13 @@ describe('ControlledShutdown schema', () => {
 
   it('v0 and v1 requests name the broker only; its epoch reads back as -1', () => {
     const bytes = wire((w) => w.int32(3));
-    expectWire('request', 0, request, bytes, { brokerId: 3, brokerEpoch: -1 });
-    expectWire('request', 1, request, bytes, { brokerId: 3, brokerEpoch: -1 });
+    expectWire(ControlledShutdownApi, 'request', 0, request, bytes, { brokerId: 3, brokerEpoch: -1 });
+    expectWire(ControlledShutdownApi, 'request', 1, request, bytes, { brokerId: 3, brokerEpoch: -1 });
   });
 
   it('v2 request adds the broker epoch; v3 is flexible', () => {
     expectWire(
+      ControlledShutdownApi,
       'request',
       2,
       request,
@@ -59,7 +43,7 @@ describe('ControlledShutdown schema', () => {
       request,
     );
     const v3 = wire((w) => w.int32(3).int64(BROKER_EPOCH).unsignedVarint(0));
-    expectWire('request', 3, request, v3, request);
+    expectWire(ControlledShutdownApi, 'request', 3, request, v3, request);
   });
 
   it('v0 and v3 responses: an error code and the partitions the broker still leads', () => {
@@ -68,19 +52,20 @@ describe('ControlledShutdown schema', () => {
       w.string('orders').int32(1);
       w.string('audit').int32(0);
     });
-    expectWire('response', 0, response, v0, response);
+    expectWire(ControlledShutdownApi, 'response', 0, response, v0, response);
     const v3 = wire((w) => {
       w.int16(0).arrayLength(2, true);
       w.compactString('orders').int32(1).unsignedVarint(0);
       w.compactString('audit').int32(0).unsignedVarint(0);
       w.unsignedVarint(0);
     });
-    expectWire('response', 3, response, v3, response);
+    expectWire(ControlledShutdownApi, 'response', 3, response, v3, response);
   });
 
   it('a shutdown refused by a non-controller carries its error and no partitions', () => {
     const refused = { errorCode: 41, remainingPartitions: [] };
     expectWire(
+      ControlledShutdownApi,
       'response',
       3,
       refused,

@@ -1,37 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { LeaderAndIsrApi } from '../../../../server/protocol/apis/leader-and-isr.js';
-import { decodeMessage, type Message } from '../../../../server/protocol/codec.js';
-import { ProtocolReader } from '../../../../server/protocol/reader.js';
-import { inRange } from '../../../../server/protocol/schema.js';
-import type { ProtocolWriter } from '../../../../server/protocol/writer.js';
-import { checkEveryVersion, encodeBody, wire, type Side } from '../../../helpers/message-roundtrip.js';
+import { type Message } from '../../../../server/protocol/codec.js';
+import {
+  checkEveryVersion,
+  encodeBody,
+  wire,
+  decodeBody,
+  expectWire,
+  int32s,
+} from '../../../helpers/message-roundtrip.js';
 
 /** A broker epoch past 2^32, so both halves of the int64 matter. */
 const BROKER_EPOCH = 2 ** 33 + 7;
-
-function decodeBody(side: Side, version: number, bytes: Buffer): Message {
-  const reader = new ProtocolReader(bytes);
-  const message = decodeMessage(
-    LeaderAndIsrApi[side],
-    version,
-    inRange(version, LeaderAndIsrApi.flexible),
-    reader,
-  );
-  expect(reader.remaining).toBe(0);
-  return message;
-}
-
-/** Kiln's codec writes exactly `bytes` for `message`, and reads `bytes` back as `decoded`. */
-function expectWire(side: Side, version: number, message: Message, bytes: Buffer, decoded: Message): void {
-  expect(encodeBody(LeaderAndIsrApi, side, version, message)).toEqual(bytes);
-  expect(decodeBody(side, version, bytes)).toEqual(decoded);
-}
-
-/** An int32 array: int32 count, or (flexible) unsigned varint count + 1, then the items. */
-function int32s(w: ProtocolWriter, values: number[], compact: boolean): void {
-  w.arrayLength(values.length, compact);
-  for (const value of values) w.int32(value);
-}
 
 /** What a sender may set in a partition state, in any version. */
 const state = {
@@ -95,7 +75,7 @@ describe('LeaderAndIsr schema', () => {
       w.arrayLength(1, false).int32(1).string('kiln-1').int32(9092);
     });
     const sent = { ...request(0), ungroupedPartitionStates: [state] };
-    expectWire('request', 0, sent, bytes, {
+    expectWire(LeaderAndIsrApi, 'request', 0, sent, bytes, {
       controllerId: 2,
       controllerEpoch: 9,
       brokerEpoch: -1,
@@ -118,7 +98,7 @@ describe('LeaderAndIsr schema', () => {
     });
     const sent = { ...request(1), ungroupedPartitionStates: [state], liveLeaders: [] };
     expect(encodeBody(LeaderAndIsrApi, 'request', 1, sent)).toEqual(bytes);
-    expect(decodeBody('request', 1, bytes).ungroupedPartitionStates).toEqual([
+    expect(decodeBody(LeaderAndIsrApi, 'request', 1, bytes).ungroupedPartitionStates).toEqual([
       { ...state, addingReplicas: [], removingReplicas: [] },
     ]);
   });
@@ -142,7 +122,7 @@ describe('LeaderAndIsr schema', () => {
       topicStates: [{ topicName, partitionStates: [grouped] }],
       liveLeaders: [],
     };
-    expectWire('request', 2, sent, bytes, {
+    expectWire(LeaderAndIsrApi, 'request', 2, sent, bytes, {
       ...sent,
       ungroupedPartitionStates: [],
       topicStates: [
@@ -180,7 +160,7 @@ describe('LeaderAndIsr schema', () => {
       topicStates: [{ topicName, partitionStates: [state] }],
       liveLeaders,
     };
-    expectWire('request', 4, sent, bytes, {
+    expectWire(LeaderAndIsrApi, 'request', 4, sent, bytes, {
       ...sent,
       ungroupedPartitionStates: [],
       topicStates: [{ topicName, partitionStates: [{ ...grouped, topicName: '' }] }],
@@ -193,13 +173,13 @@ describe('LeaderAndIsr schema', () => {
       w.string('orders').int32(3).int16(0);
       w.string('orders').int32(4).int16(56);
     });
-    expectWire('response', 0, response, v0, response);
+    expectWire(LeaderAndIsrApi, 'response', 0, response, v0, response);
     const v4 = wire((w) => {
       w.int16(0).arrayLength(2, true);
       w.compactString('orders').int32(3).int16(0).unsignedVarint(0);
       w.compactString('orders').int32(4).int16(56).unsignedVarint(0);
       w.unsignedVarint(0);
     });
-    expectWire('response', 4, response, v4, response);
+    expectWire(LeaderAndIsrApi, 'response', 4, response, v4, response);
   });
 });

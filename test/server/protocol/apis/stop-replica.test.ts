@@ -1,30 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { StopReplicaApi } from '../../../../server/protocol/apis/stop-replica.js';
-import { decodeMessage, type Message } from '../../../../server/protocol/codec.js';
-import { ProtocolReader } from '../../../../server/protocol/reader.js';
-import { inRange } from '../../../../server/protocol/schema.js';
-import { checkEveryVersion, encodeBody, wire, type Side } from '../../../helpers/message-roundtrip.js';
+import { checkEveryVersion, wire, expectWire } from '../../../helpers/message-roundtrip.js';
 
 /** A broker epoch past 2^32, so both halves of the int64 matter. */
 const BROKER_EPOCH = 2 ** 40 + 3;
-
-function decodeBody(side: Side, version: number, bytes: Buffer): Message {
-  const reader = new ProtocolReader(bytes);
-  const message = decodeMessage(
-    StopReplicaApi[side],
-    version,
-    inRange(version, StopReplicaApi.flexible),
-    reader,
-  );
-  expect(reader.remaining).toBe(0);
-  return message;
-}
-
-/** Kiln's codec writes exactly `bytes` for `message`, and reads `bytes` back as `decoded`. */
-function expectWire(side: Side, version: number, message: Message, bytes: Buffer, decoded: Message): void {
-  expect(encodeBody(StopReplicaApi, side, version, message)).toEqual(bytes);
-  expect(decodeBody(side, version, bytes)).toEqual(decoded);
-}
 
 /** Both layouts filled in; each version writes only its own. */
 const request = {
@@ -64,7 +43,7 @@ describe('StopReplica schema', () => {
       w.int32(1).int32(4).bool(true);
       w.arrayLength(2, false).string('orders').int32(0).string('orders').int32(2);
     });
-    expectWire('request', 0, request, bytes, { ...request, brokerEpoch: -1, topics: [] });
+    expectWire(StopReplicaApi, 'request', 0, request, bytes, { ...request, brokerEpoch: -1, topics: [] });
   });
 
   it('v1 request: the broker epoch, and partition indexes grouped by topic', () => {
@@ -72,7 +51,7 @@ describe('StopReplica schema', () => {
       w.int32(1).int32(4).int64(BROKER_EPOCH).bool(true);
       w.arrayLength(1, false).string('orders').arrayLength(2, false).int32(0).int32(2);
     });
-    expectWire('request', 1, request, bytes, { ...request, ungroupedPartitions: [] });
+    expectWire(StopReplicaApi, 'request', 1, request, bytes, { ...request, ungroupedPartitions: [] });
   });
 
   it('v2 request: compact forms and tagged-field sections', () => {
@@ -82,7 +61,7 @@ describe('StopReplica schema', () => {
       w.unsignedVarint(0); // topic's tagged fields
       w.unsignedVarint(0); // request's tagged fields
     });
-    expectWire('request', 2, request, bytes, { ...request, ungroupedPartitions: [] });
+    expectWire(StopReplicaApi, 'request', 2, request, bytes, { ...request, ungroupedPartitions: [] });
   });
 
   it('v0 and v2 responses: an error code, then each partition with its own', () => {
@@ -91,13 +70,13 @@ describe('StopReplica schema', () => {
       w.string('orders').int32(0).int16(0);
       w.string('orders').int32(2).int16(3);
     });
-    expectWire('response', 0, response, v0, response);
+    expectWire(StopReplicaApi, 'response', 0, response, v0, response);
     const v2 = wire((w) => {
       w.int16(0).arrayLength(2, true);
       w.compactString('orders').int32(0).int16(0).unsignedVarint(0);
       w.compactString('orders').int32(2).int16(3).unsignedVarint(0);
       w.unsignedVarint(0);
     });
-    expectWire('response', 2, response, v2, response);
+    expectWire(StopReplicaApi, 'response', 2, response, v2, response);
   });
 });

@@ -1,35 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { UpdateMetadataApi } from '../../../../server/protocol/apis/update-metadata.js';
-import { decodeMessage, type Message } from '../../../../server/protocol/codec.js';
-import { ProtocolReader } from '../../../../server/protocol/reader.js';
-import { inRange } from '../../../../server/protocol/schema.js';
-import type { ProtocolWriter } from '../../../../server/protocol/writer.js';
-import { checkEveryVersion, encodeBody, wire, type Side } from '../../../helpers/message-roundtrip.js';
+import { type Message } from '../../../../server/protocol/codec.js';
+import {
+  checkEveryVersion,
+  encodeBody,
+  wire,
+  decodeBody,
+  expectWire,
+  int32s,
+} from '../../../helpers/message-roundtrip.js';
 
 /** A broker epoch past 2^32, so both halves of the int64 matter. */
 const BROKER_EPOCH = 2 ** 34 + 5;
 const PLAINTEXT = 0;
 const SASL_SSL = 3;
-
-function decodeBody(side: Side, version: number, bytes: Buffer): Message {
-  const reader = new ProtocolReader(bytes);
-  const flexible = inRange(version, UpdateMetadataApi.flexible);
-  const message = decodeMessage(UpdateMetadataApi[side], version, flexible, reader);
-  expect(reader.remaining).toBe(0);
-  return message;
-}
-
-/** Kiln's codec writes exactly `bytes` for `message`, and reads `bytes` back as `decoded`. */
-function expectWire(side: Side, version: number, message: Message, bytes: Buffer, decoded: Message): void {
-  expect(encodeBody(UpdateMetadataApi, side, version, message)).toEqual(bytes);
-  expect(decodeBody(side, version, bytes)).toEqual(decoded);
-}
-
-/** An int32 array: int32 count, or (flexible) unsigned varint count + 1, then the items. */
-function int32s(w: ProtocolWriter, values: number[], compact: boolean): void {
-  w.arrayLength(values.length, compact);
-  for (const value of values) w.int32(value);
-}
 
 /** What a sender may set in a partition state, in any version. */
 const state = {
@@ -96,7 +80,7 @@ describe('UpdateMetadata schema', () => {
       w.arrayLength(1, false).int32(2).string('kiln-2').int32(9092);
     });
     const sent = { ...request(0), ungroupedPartitionStates: [state], liveBrokers: [broker] };
-    expectWire('request', 0, sent, bytes, {
+    expectWire(UpdateMetadataApi, 'request', 0, sent, bytes, {
       controllerId: 1,
       controllerEpoch: 6,
       brokerEpoch: -1,
@@ -118,7 +102,7 @@ describe('UpdateMetadata schema', () => {
     const sent = { ...request(1), ungroupedPartitionStates: [], liveBrokers: [broker] };
     const endpoints = broker.endpoints.map((endpoint) => ({ ...endpoint, listener: '' }));
     expect(encodeBody(UpdateMetadataApi, 'request', 1, sent)).toEqual(bytes);
-    expect(decodeBody('request', 1, bytes).liveBrokers).toEqual([
+    expect(decodeBody(UpdateMetadataApi, 'request', 1, bytes).liveBrokers).toEqual([
       { id: 2, v0Host: '', v0Port: 0, endpoints, rack: '' },
     ]);
   });
@@ -138,7 +122,7 @@ describe('UpdateMetadata schema', () => {
       }
     });
     const sent = { ...request(3), ungroupedPartitionStates: [] };
-    expectWire('request', 3, sent, bytes, {
+    expectWire(UpdateMetadataApi, 'request', 3, sent, bytes, {
       ...sent,
       brokerEpoch: -1,
       topicStates: [],
@@ -161,7 +145,7 @@ describe('UpdateMetadata schema', () => {
       w.arrayLength(0, false);
     });
     const sent = { ...request(4), ungroupedPartitionStates: [state], liveBrokers: [] };
-    expectWire('request', 4, sent, bytes, { ...sent, brokerEpoch: -1, topicStates: [] });
+    expectWire(UpdateMetadataApi, 'request', 4, sent, bytes, { ...sent, brokerEpoch: -1, topicStates: [] });
   });
 
   it('v6 request: broker epoch, states grouped by topic, compact forms and tagged-field sections', () => {
@@ -197,7 +181,7 @@ describe('UpdateMetadata schema', () => {
       topicStates: [{ topicName, partitionStates: [state] }],
       liveBrokers: [broker],
     };
-    expectWire('request', 6, sent, bytes, {
+    expectWire(UpdateMetadataApi, 'request', 6, sent, bytes, {
       ...sent,
       ungroupedPartitionStates: [],
       topicStates: [{ topicName, partitionStates: [{ ...grouped, topicName: '' }] }],
@@ -207,6 +191,7 @@ describe('UpdateMetadata schema', () => {
 
   it('v0 and v6 responses: an error code', () => {
     expectWire(
+      UpdateMetadataApi,
       'response',
       0,
       { errorCode: 0 },
@@ -214,6 +199,7 @@ describe('UpdateMetadata schema', () => {
       { errorCode: 0 },
     );
     expectWire(
+      UpdateMetadataApi,
       'response',
       6,
       { errorCode: 41 },
