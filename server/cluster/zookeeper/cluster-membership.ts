@@ -147,7 +147,11 @@ export class ClusterMembership {
         this.brokers = await liveBrokers(this.zk);
       } while (this.readAgain);
     } catch (err) {
-      if (!this.zk.isClosed) this.options.log(`could not read the live brokers: ${(err as Error).message}`);
+      if (!this.zk.isClosed) {
+        // The watch may not be set: read (and watch) again shortly, or this list would go stale.
+        this.options.log(`could not read the live brokers (${(err as Error).message}); trying again`);
+        setTimeout(() => void this.watchBrokers(), 1000).unref();
+      }
     } finally {
       this.reading = false;
     }
