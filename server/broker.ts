@@ -36,6 +36,7 @@ import { leaderAndIsrHandler } from './handlers/inter-broker/leader-and-isr.js';
 import { stopReplicaHandler } from './handlers/inter-broker/stop-replica.js';
 import { ReplicaManager } from './cluster/replica-manager.js';
 import { ClusterTopics } from './cluster/cluster-topics.js';
+import { ZkProducerIds } from './cluster/zookeeper/zk-producer-ids.js';
 import { produceHandler } from './handlers/produce.js';
 import { initProducerIdHandler } from './handlers/init-producer-id.js';
 import { ProducerIdAllocator } from './cluster/producer-ids.js';
@@ -202,6 +203,8 @@ export class Broker {
         coordinator.store.deleteTopic(topic.name);
         for (let p = 0; p < topic.partitions; p++) this.waiters.notify(`${topic.name}-${p}`);
       });
+      // In a cluster the coordinator may hold no replica of a deleted topic: the controller's word goes.
+      membership?.metadata.onTopicDeleted((topic) => coordinator.store.deleteTopic(topic));
       // Every handler is in place before the first connection can arrive.
       const registry = this.buildRegistry(context, this.coordinator);
       const listener = new Listener((frame, connection) => registry.handle(frame, connection), {
@@ -265,7 +268,10 @@ export class Broker {
       .register(
         initProducerIdHandler(
           context,
-          new ProducerIdAllocator(this.config.logDirs[0]!, (message) => this.log.warn(message)),
+          // In a cluster the ids come from ZooKeeper, so no two brokers hand out the same one.
+          this.membership
+            ? new ZkProducerIds(this.membership.zk, this.config.brokerId)
+            : new ProducerIdAllocator(this.config.logDirs[0]!, (message) => this.log.warn(message)),
         ),
       );
   }

@@ -37,6 +37,12 @@ export class MetadataCache {
   private readonly topics = new Map<string, Map<number, CachedPartition>>();
   private controller = -1;
   private epoch = -1;
+  private readonly deletedListeners: ((topic: string) => void)[] = [];
+
+  /** Called with each topic the controller says is deleted (its groups' offsets go with it). */
+  onTopicDeleted(listener: (topic: string) => void): void {
+    this.deletedListeners.push(listener);
+  }
 
   /** The controller epoch of the last update applied, -1 before the first. */
   get controllerEpoch(): number {
@@ -86,7 +92,10 @@ export class MetadataCache {
       let partitions = this.topics.get(p.topicName);
       if (p.leader === LEADER_DURING_DELETE) {
         partitions?.delete(p.partitionIndex);
-        if (partitions?.size === 0) this.topics.delete(p.topicName);
+        if (partitions?.size === 0) {
+          this.topics.delete(p.topicName);
+          for (const listener of this.deletedListeners) listener(p.topicName);
+        }
         continue;
       }
       if (!partitions) this.topics.set(p.topicName, (partitions = new Map()));

@@ -72,14 +72,25 @@ export class GroupOffsets {
     private readonly membership: GroupMembership,
   ) {}
 
+  /**
+   * The topic's partition count as the cluster knows it (0: no such topic): in a cluster the
+   * coordinator often holds no replica of the topics its groups read, so it asks the metadata the
+   * controller sent, not its own topic store.
+   */
+  private partitionCount(topic: string): number {
+    const cluster = this.broker.metadata;
+    if (cluster) return cluster.partitions(topic)?.size ?? 0;
+    return this.broker.topics.store.get(topic)?.partitions ?? 0;
+  }
+
   /** `unavailable`: NONE, or why this coordinator cannot serve the group now (loading, not its coordinator). */
   commit(req: CommitRequest, unavailable: number): CommitTopicResult[] {
     const codes = new Map<CommitPartition, number>();
     const valid: { topic: string; p: CommitPartition }[] = [];
     for (const topic of req.topics) {
-      const info = this.broker.topics.store.get(topic.name);
+      const count = this.partitionCount(topic.name);
       for (const p of topic.partitions) {
-        if (!info || p.partitionIndex < 0 || p.partitionIndex >= info.partitions)
+        if (p.partitionIndex < 0 || p.partitionIndex >= count)
           codes.set(p, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
         else valid.push({ topic: topic.name, p });
       }
@@ -231,7 +242,7 @@ export class GroupOffsets {
         name: t.name,
         partitions: t.partitions.map(({ partitionIndex }) => {
           if (blocked) return { partitionIndex, errorCode: ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC };
-          if (!this.broker.topics.store.get(t.name))
+          if (this.partitionCount(t.name) === 0)
             return { partitionIndex, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
           if (this.store.get(groupId, t.name, partitionIndex))
             doomed.push({ topic: t.name, partition: partitionIndex });

@@ -88,9 +88,11 @@ async function collect(
           records: EMPTY,
         };
         // Cluster mode: only the partition's leader serves it.
-        const leaderError = topic
-          ? (broker.replicas?.leaderError(topic.name, p.partition) ?? ErrorCode.NONE)
-          : ErrorCode.NONE;
+        const name = topic?.name ?? (byId ? undefined : requested.topic);
+        const leaderError =
+          name !== undefined
+            ? (broker.replicas?.leaderError(name, p.partition) ?? ErrorCode.NONE)
+            : ErrorCode.NONE;
         if (leaderError === ErrorCode.NOT_LEADER_OR_FOLLOWER) {
           failed = true;
           partitions.push({ ...base, errorCode: leaderError });

@@ -15,7 +15,6 @@
  * — the second one's first records would be taken for the first one's duplicates and dropped.
  */
 import type { BrokerContext } from '../broker-context.js';
-import type { ProducerIdAllocator } from '../cluster/producer-ids.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { InitProducerIdApi } from '../protocol/apis/init-producer-id.js';
 import { reply, type Handler } from './registry.js';
@@ -25,9 +24,14 @@ export const TRANSACTION_WARNING_INTERVAL_MS = 60_000;
 /** Past this many remembered ids the memory of who was warned starts over. */
 const MAX_REMEMBERED_IDS = 10_000;
 
+/** Hands out producer ids: from a local file on a single node, from ZooKeeper in a cluster. */
+export interface ProducerIds {
+  allocate(): number | Promise<number>;
+}
+
 export function initProducerIdHandler(
   broker: BrokerContext,
-  ids: ProducerIdAllocator,
+  ids: ProducerIds,
 ): Handler<typeof InitProducerIdApi> {
   const warned = new Map<string, number>();
   const warnOnce = (transactionalId: string, clientId: string | null): void => {
@@ -43,7 +47,7 @@ export function initProducerIdHandler(
   };
   return {
     api: InitProducerIdApi,
-    handle(request, _version, context) {
+    async handle(request, _version, context) {
       const { transactionalId } = request;
       if (transactionalId !== null && transactionalId !== '') {
         warnOnce(transactionalId, context.header.clientId);
@@ -58,7 +62,7 @@ export function initProducerIdHandler(
         return reply(InitProducerIdApi, {
           throttleTimeMs: 0,
           errorCode: ErrorCode.NONE,
-          producerId: ids.allocate(),
+          producerId: await ids.allocate(),
           producerEpoch: 0,
         });
       } catch (err) {

@@ -106,15 +106,19 @@ function lookupInCluster(
   }
   const described: DescribedPartition[] = [...partitions]
     .sort((a, b) => a[0] - b[0])
-    .map(([partitionIndex, p]) => ({
-      errorCode: p.leader >= 0 ? ErrorCode.NONE : ErrorCode.LEADER_NOT_AVAILABLE,
-      partitionIndex,
-      leaderId: p.leader,
-      leaderEpoch: p.leaderEpoch,
-      replicaNodes: p.replicas,
-      isrNodes: p.isr,
-      offlineReplicas: p.offlineReplicas,
-    }));
+    .map(([partitionIndex, p]) => {
+      // A leader that is not alive is no leader: the client backs off and asks again, as with Kafka.
+      const led = p.leader >= 0 && cluster.liveBrokers().has(p.leader);
+      return {
+        errorCode: led ? ErrorCode.NONE : ErrorCode.LEADER_NOT_AVAILABLE,
+        partitionIndex,
+        leaderId: led ? p.leader : -1,
+        leaderEpoch: p.leaderEpoch,
+        replicaNodes: p.replicas,
+        isrNodes: p.isr,
+        offlineReplicas: p.offlineReplicas,
+      };
+    });
   return {
     errorCode: ErrorCode.NONE,
     name: name!,

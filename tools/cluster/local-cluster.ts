@@ -62,6 +62,13 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     port: options.zookeeperPort,
   });
   const children = new Map<number, ChildProcess>();
+  // However this process ends, nothing it started may outlive it (ZooKeeper runs in a process
+  // group of its own, so no terminal signal reaches it).
+  const onExit = (): void => {
+    for (const child of children.values()) if (child.exitCode === null) child.kill('SIGKILL');
+    zookeeper.killNow();
+  };
+  process.once('exit', onExit);
   const stop = async (): Promise<void> => {
     await Promise.all(
       [...children.values()].map(
@@ -74,6 +81,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
       ),
     );
     await zookeeper.stop();
+    process.off('exit', onExit);
   };
   try {
     await Promise.all(ids.map((id) => startBroker(id, options, zookeeper.connect, children, write)));

@@ -34,6 +34,8 @@ export interface ZooKeeperProcess {
   stop(): Promise<void>;
   /** The end of its log, for error messages. */
   logTail(): string;
+  /** SIGKILL to its process group at once, without waiting (for a process that is exiting). */
+  killNow(): void;
 }
 
 /** Whether Debian's ZooKeeper is installed here. */
@@ -114,6 +116,14 @@ export async function startZooKeeperProcess(options: ZooKeeperOptions): Promise<
     restart: launch,
     stop: () => end('SIGTERM'),
     logTail: () => tail(logFile),
+    killNow: () => {
+      if (child?.pid === undefined) return;
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    },
   };
 }
 

@@ -13,7 +13,7 @@ Starts Debian's ZooKeeper (the zookeeper package) and N Kiln brokers (default 3)
 127.0.0.1, broker i on port P+i-1 (default 9092, 9093, 9094) and ZooKeeper on its port (default
 2181), with every broker's data under DIR (default ./cluster-data: broker-<id>/ and zookeeper/).
 The brokers' log lines are printed with their id in front. Ctrl-C (or SIGTERM) stops the brokers
-cleanly, then ZooKeeper; the data stays for the next run.`;
+cleanly, then ZooKeeper (SIGHUP too); the data stays for the next run.`;
 
 function int(name: string, text: string | undefined, fallback: number, min: number, max: number): number {
   if (text === undefined) return fallback;
@@ -50,8 +50,8 @@ export const command: Command = {
     let stopping: (() => void) | undefined;
     const stopRequested = new Promise<void>((resolve) => (stopping = resolve));
     const onSignal = (): void => stopping?.();
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
+    // SIGHUP too: a closed terminal must stop the cluster as Ctrl-C does.
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, onSignal);
     try {
       let cluster;
       try {
@@ -75,8 +75,7 @@ export const command: Command = {
       process.stdout.write('[cluster] stopped\n');
       return 0;
     } finally {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(signal, onSignal);
     }
   },
 };

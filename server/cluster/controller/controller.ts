@@ -160,9 +160,13 @@ export class Controller {
   private onBrokersChanged(): void {
     if (!this.active) return;
     void this.enqueue(async () => {
-      const before = new Set(this.brokers.keys());
+      const before = new Map([...this.brokers].map(([id, b]) => [id, b.epoch]));
       await this.refreshBrokers();
-      const joined = new Set([...this.brokers.keys()].filter((id) => !before.has(id)));
+      // A broker that restarted between two reads is back under the same id with a new epoch (its
+      // registration's zxid): it lost its roles and must be told them again, as a new one is.
+      const joined = new Set(
+        [...this.brokers].filter(([id, b]) => before.get(id) !== b.epoch).map(([id]) => id),
+      );
       // Partitions that could not get a leader (no replica alive) may get one now.
       const fresh = await this.refreshTopics();
       this.sendLeaderAndIsr(joined, 'all');

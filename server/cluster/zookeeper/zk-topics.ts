@@ -42,29 +42,33 @@ export async function createTopic(
   assignment: TopicAssignment,
   config: Record<string, string>,
 ): Promise<void> {
-  if (await zk.exists(topicPath(topic))) throw new TopicExistsError(topic);
-  const ops: ZkOp[] = [];
-  const configPath = topicConfigPath(topic);
-  const existingConfig = await zk.get(configPath);
-  // A config left by a topic deleted before (Kafka keeps it until the deletion completes) is replaced.
-  if (existingConfig) {
-    ops.push({
-      op: 'set',
-      path: configPath,
-      data: entityConfigZnode.encode(config),
-      version: existingConfig.version,
-    });
-  } else {
-    ops.push({ op: 'create', path: configPath, data: entityConfigZnode.encode(config) });
-  }
-  ops.push({ op: 'create', path: topicPath(topic), data: topicZnode.encode(assignment) });
-  try {
-    await zk.multi(ops);
-  } catch (err) {
-    if (err instanceof ZkError && err.code === 'NODE_EXISTS' && err.path === topicPath(topic)) {
-      throw new TopicExistsError(topic);
+  for (let attempt = 0; ; attempt++) {
+    if (await zk.exists(topicPath(topic))) throw new TopicExistsError(topic);
+    const ops: ZkOp[] = [];
+    const configPath = topicConfigPath(topic);
+    const existingConfig = await zk.get(configPath);
+    // A config left by a topic deleted before (Kafka keeps it until the deletion completes) is replaced.
+    if (existingConfig) {
+      ops.push({
+        op: 'set',
+        path: configPath,
+        data: entityConfigZnode.encode(config),
+        version: existingConfig.version,
+      });
+    } else {
+      ops.push({ op: 'create', path: configPath, data: entityConfigZnode.encode(config) });
     }
-    throw err;
+    ops.push({ op: 'create', path: topicPath(topic), data: topicZnode.encode(assignment) });
+    try {
+      await zk.multi(ops);
+      return;
+    } catch (err) {
+      const raced = err instanceof ZkError && (err.code === 'NODE_EXISTS' || err.code === 'BAD_VERSION');
+      if (!raced) throw err;
+      // Another broker created it (or its config) meanwhile: whoever wrote the topic node won.
+      if (await zk.exists(topicPath(topic))) throw new TopicExistsError(topic);
+      if (attempt >= 5) throw err;
+    }
   }
 }
 

@@ -6,6 +6,8 @@ import { Connection } from '../../../server/client/connection.js';
 import { buildBatch } from '../../../engine/index.js';
 import { MetadataApi } from '../../../server/protocol/apis/metadata.js';
 import { ProduceApi } from '../../../server/protocol/apis/produce.js';
+import { CreateTopicsApi } from '../../../server/protocol/apis/create-topics.js';
+import { InitProducerIdApi } from '../../../server/protocol/apis/init-producer-id.js';
 import { ErrorCode } from '../../../server/protocol/error-codes.js';
 import { startBroker, type RunningBroker } from '../../helpers/broker-fixture.js';
 import { waitFor } from '../../helpers/wait-for.js';
@@ -205,5 +207,48 @@ describe('topics in a cluster of three brokers', () => {
     } finally {
       await admin.disconnect();
     }
+  });
+
+  it('two CreateTopics for one new name at once: one creates it, the other is told TOPIC_ALREADY_EXISTS (it was UNKNOWN_SERVER_ERROR)', async () => {
+    for (let round = 0; round < 5; round++) {
+      const name = `race-${round}`;
+      const codes = await Promise.all(
+        brokers.slice(0, 2).map(async (b) => {
+          const c = await Connection.open('127.0.0.1', b.broker.port, 'cluster-test');
+          try {
+            const answer = await c.request(CreateTopicsApi, {
+              topics: [{ name, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }],
+              timeoutMs: 10_000,
+              validateOnly: false,
+            });
+            return answer.topics[0]!.errorCode;
+          } finally {
+            c.close();
+          }
+        }),
+      );
+      expect(codes.sort((a, b) => a - b)).toEqual([ErrorCode.NONE, ErrorCode.TOPIC_ALREADY_EXISTS]);
+    }
+  });
+
+  it('every broker hands out different producer ids (each counted from 0 on its own before)', async () => {
+    const ids = await Promise.all(
+      brokers.map(async (b) => {
+        const c = await Connection.open('127.0.0.1', b.broker.port, 'cluster-test');
+        try {
+          const answer = await c.request(InitProducerIdApi, {
+            transactionalId: null,
+            transactionTimeoutMs: 60_000,
+            producerId: -1,
+            producerEpoch: -1,
+          });
+          expect(answer.errorCode).toBe(ErrorCode.NONE);
+          return answer.producerId;
+        } finally {
+          c.close();
+        }
+      }),
+    );
+    expect(new Set(ids).size).toBe(3);
   });
 });

@@ -100,4 +100,51 @@ describe('consumer groups in a cluster: the coordinator is the leader of the gro
     expect(committed[0]!.partitions.map((p) => Number(p.offset)).reduce((a, b) => a + b, 0)).toBe(60);
     await admin.disconnect();
   });
+
+  it('a coordinator that holds no replica of the topic keeps the commits (it answered UNKNOWN_TOPIC_OR_PARTITION)', async () => {
+    const kafka = new Kafka({
+      clientId: 'group-test',
+      brokers: [brokers[0]!.bootstrap],
+      logLevel: logLevel.NOTHING,
+    });
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      // A group whose coordinator is not the leader of the one-partition topic it commits for.
+      await admin.createTopics({ topics: [{ topic: 'single', numPartitions: 1 }] });
+      const leader = (await admin.fetchTopicMetadata({ topics: ['single'] })).topics[0]!.partitions[0]!
+        .leader;
+      let group = '';
+      for (let i = 0; group === ''; i++) {
+        const candidate = `elsewhere-${i}`;
+        await waitFor(
+          async () => (await findCoordinator(brokers[0]!, candidate)).errorCode === ErrorCode.NONE,
+        );
+        if ((await findCoordinator(brokers[0]!, candidate)).nodeId !== leader) group = candidate;
+      }
+      await admin.setOffsets({
+        groupId: group,
+        topic: 'single',
+        partitions: [{ partition: 0, offset: '0' }],
+      });
+      const producer = kafka.producer();
+      await producer.connect();
+      await producer.send({ topic: 'single', messages: [{ value: 'a' }, { value: 'b' }, { value: 'c' }] });
+      await producer.disconnect();
+      const consumer = kafka.consumer({ groupId: group });
+      let seen = 0;
+      try {
+        await consumer.connect();
+        await consumer.subscribe({ topic: 'single', fromBeginning: true });
+        await consumer.run({ eachMessage: async () => void seen++ });
+        await waitFor(() => seen === 3, { timeoutMs: 30_000, what: 'the three records' });
+      } finally {
+        await consumer.disconnect();
+      }
+      const committed = await admin.fetchOffsets({ groupId: group, topics: ['single'] });
+      expect(committed[0]!.partitions[0]!.offset).toBe('3');
+    } finally {
+      await admin.disconnect();
+    }
+  });
 });

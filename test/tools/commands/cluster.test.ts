@@ -70,6 +70,32 @@ describe('kiln cluster (npm run cluster)', () => {
     }
   });
 
+  it('SIGHUP (a closed terminal) stops it too, ZooKeeper included (it was left running)', async () => {
+    const dir = makeTempDir('kiln-local-cluster-');
+    const port = await threeFreePorts();
+    const zookeeperPort = await freePort();
+    const args = ['bin/kiln.js', 'cluster', '--data-dir', dir, '--port', String(port), '--brokers', '1'];
+    args.push('--zookeeper-port', String(zookeeperPort));
+    const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      await waitFor(() => output.includes('[cluster] ready'), {
+        timeoutMs: 60_000,
+        intervalMs: 100,
+        what: 'the cluster',
+      });
+      child.kill('SIGHUP');
+      expect(await exited).toBe(0);
+      for (const p of [port, zookeeperPort]) expect(await isFree(p)).toBe(true);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      removeTempDir(dir);
+    }
+  });
+
   it('a port already taken is a clear error, with nothing left running', async () => {
     const blocker = net.createServer();
     const zookeeperPort = await freePort();

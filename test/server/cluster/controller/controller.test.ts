@@ -142,10 +142,20 @@ describe('the controller tells every broker the cluster (UpdateMetadata)', () =>
       expect(seen.ids).toEqual([2, 3]);
       expect([2, 3]).toContain(seen.controller);
     }
-    // Broker 1's partitions are still led as written: moving leaders is the failover's work.
+    // Broker 1's partitions are still led by it as written (moving leaders is the failover's
+    // work), so Metadata says no leader is available rather than naming a dead one.
     expect(brokers.get(2)!.broker.cluster!.metadata.partition('spread', 0)).toMatchObject({
       leader: 1,
       offlineReplicas: [1],
+    });
+    const c = await connect(brokers.get(2)!);
+    const answer = await c.request(MetadataApi, {
+      ...allTopics,
+      topics: [{ name: 'spread', topicId: 'AAAAAAAAAAAAAAAAAAAAAA' }],
+    });
+    expect(answer.topics[0]!.partitions.find((p) => p.partitionIndex === 0)).toMatchObject({
+      errorCode: ErrorCode.LEADER_NOT_AVAILABLE,
+      leaderId: -1,
     });
   });
 });
