@@ -15,7 +15,7 @@ import { PlacementError, placeReplicas } from './replica-placement.js';
 import type { TopicResult } from './topic-manager.js';
 import { INTERNAL_TOPICS, newTopicId, topicNameProblem } from './topic-store.js';
 import type { ZkClient } from './zookeeper/zk-client.js';
-import { createTopic, markForDeletion, TopicExistsError } from './zookeeper/zk-topics.js';
+import { createTopic, markForDeletion, topicAssignment, TopicExistsError } from './zookeeper/zk-topics.js';
 
 export interface ClusterTopicDefaults {
   numPartitions: number;
@@ -174,6 +174,11 @@ export class ClusterTopics {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     return { errorCode: ErrorCode.NONE, errorMessage: null };
+  }
+
+  /** The topic's partition count as ZooKeeper has it (every partition, led or not), or undefined. */
+  async partitionCount(name: string): Promise<number | undefined> {
+    return (await topicAssignment(this.zk, name))?.partitions.size;
   }
 
   private async leadersKnown(name: string, count: number, timeoutMs: number): Promise<boolean> {

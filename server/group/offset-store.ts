@@ -93,6 +93,9 @@ export class OffsetStore {
     private created: boolean,
   ) {}
 
+  /** Cluster mode: the topic's partition count is being read from ZooKeeper. */
+  private readingCount = false;
+
   /**
    * Replays every partition of __consumer_offsets when it exists; otherwise it is made later, by
    * `ensureTopic()`. Partition directories with no topic entry (a damaged topic store) are made a
@@ -126,12 +129,25 @@ export class OffsetStore {
     if (this.created) return true;
     const cluster = this.broker.metadata;
     if (cluster) {
-      // Cluster mode: the topic is the cluster's, made in ZooKeeper by whichever broker is asked first.
-      const partitions = cluster.partitions(OFFSETS_TOPIC);
-      if (partitions) {
-        this.partitionCount = partitions.size;
-        this.created = true;
-        return true;
+      // Cluster mode: the topic is the cluster's, made in ZooKeeper by whichever broker is asked
+      // first. Its partition count (which places every group) is read from ZooKeeper, where every
+      // partition is counted, led or not; meanwhile clients are told to come back.
+      if (cluster.partitions(OFFSETS_TOPIC)) {
+        if (!this.readingCount) {
+          this.readingCount = true;
+          void this.broker.clusterTopics
+            ?.partitionCount(OFFSETS_TOPIC)
+            .then((count) => {
+              if (count === undefined) return;
+              this.partitionCount = count;
+              this.created = true;
+            })
+            .catch((err: unknown) =>
+              this.broker.log.warn({ err }, `cannot read ${OFFSETS_TOPIC}'s partitions`),
+            )
+            .finally(() => (this.readingCount = false));
+        }
+        return false;
       }
       this.broker.clusterTopics?.autoCreate(
         OFFSETS_TOPIC,

@@ -46,9 +46,11 @@ async function findCoordinator(
 
 describe('consumer groups in a cluster: the coordinator is the leader of the group partition', () => {
   it('every broker names the same coordinator, once __consumer_offsets is made in ZooKeeper', async () => {
-    await waitFor(async () => (await findCoordinator(brokers[0]!, 'g1')).errorCode === ErrorCode.NONE, {
-      what: 'the coordinator',
-    });
+    for (const b of brokers) {
+      await waitFor(async () => (await findCoordinator(b, 'g1')).errorCode === ErrorCode.NONE, {
+        what: 'the coordinator',
+      });
+    }
     const answers = await Promise.all(brokers.map((b) => findCoordinator(b, 'g1')));
     expect(new Set(answers.map((a) => a.nodeId)).size).toBe(1);
     const coordinator = answers[0]!.nodeId;
