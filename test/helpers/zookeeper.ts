@@ -31,12 +31,16 @@ export async function startZooKeeper(): Promise<RunningZooKeeper> {
   const dir = makeTempDir('kiln-zk-');
   try {
     const zk = await startZooKeeperProcess({ dir, port: await freePort(), tickMs: 100 });
+    // A test worker that ends without stopping it (a timed-out hook) must not leave the JVM behind.
+    const onExit = (): void => zk.killNow();
+    process.once('exit', onExit);
     return {
       connect: zk.connect,
       port: zk.port,
       kill: () => zk.kill(),
       restart: () => zk.restart(),
       async stop() {
+        process.off('exit', onExit);
         await zk.kill();
         removeTempDir(dir);
       },

@@ -26,12 +26,20 @@ export class BrokerIdConflictError extends Error {
   constructor(
     readonly brokerId: number,
     holder: BrokerRegistration | null,
+    mine?: BrokerRegistration,
   ) {
     const where = holder?.endpoints.map((e) => `${e.listener}://${e.host}:${e.port}`).join(', ');
+    const same =
+      mine !== undefined &&
+      holder !== null &&
+      holder.endpoints.some((h) => mine.endpoints.some((m) => m.host === h.host && m.port === h.port));
     super(
-      `broker.id ${brokerId} is already registered in ZooKeeper by another broker` +
+      `broker.id ${brokerId} is already registered in ZooKeeper` +
         (where ? ` (${where})` : '') +
-        '; give each broker its own broker.id',
+        (same
+          ? ': most likely by this broker before it stopped uncleanly; its ZooKeeper session ends ' +
+            'after zookeeper.session.timeout.ms, then start it again'
+          : ' by another broker; give each broker its own broker.id'),
     );
     this.name = 'BrokerIdConflictError';
   }
@@ -120,7 +128,7 @@ async function registerOnce(zk: ZkClient, r: BrokerRegistration, patienceMs: num
       await zk.delete(path, held.version).catch(() => {});
       continue;
     }
-    if (Date.now() >= until) throw new BrokerIdConflictError(r.id, decodeOrNull(r.id, held.data));
+    if (Date.now() >= until) throw new BrokerIdConflictError(r.id, decodeOrNull(r.id, held.data), r);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }

@@ -100,7 +100,7 @@ describe('a broker with zookeeper.connect joins the cluster kept in ZooKeeper', 
       await expect(
         startBroker({ 'zookeeper.connect': connect, 'broker.id': '7', 'log.dirs': dataDir }),
       ).rejects.toThrow(
-        /broker\.id 7 is already registered in ZooKeeper by another broker \(PLAINTEXT:\/\/127\.0\.0\.1:\d+\)/,
+        /broker\.id 7 is already registered in ZooKeeper \(PLAINTEXT:\/\/127\.0\.0\.1:\d+\) by another broker; give each broker its own broker\.id/,
       );
       expect(fs.existsSync(dataDir)).toBe(false);
       // The first broker keeps its registration.
@@ -108,6 +108,34 @@ describe('a broker with zookeeper.connect joins the cluster kept in ZooKeeper', 
       expect(brokerZnode.decode(7, node!.data).endpoints[0]!.port).toBe(first.broker.port);
     } finally {
       removeTempDir(path.dirname(dataDir));
+    }
+  });
+
+  it("a broker restarted before its crashed run's session ended is told to wait for it (not to change its id)", async () => {
+    const { connect, chroot } = cluster();
+    const port = await freePort();
+    // What a crashed run leaves: its registration, held by a session that has not expired yet.
+    const stale = await ZkClient.connect(connect, { sessionTimeoutMs: 10_000, connectionTimeoutMs: 10_000 });
+    try {
+      await stale.ensurePath('/brokers/ids');
+      const endpoint = { listener: 'PLAINTEXT', securityProtocol: 'PLAINTEXT', host: '127.0.0.1', port };
+      await stale.create(
+        '/brokers/ids/5',
+        brokerZnode.encode({ id: 5, endpoints: [endpoint], rack: null, timestamp: 1 }),
+        'ephemeral',
+      );
+      await expect(
+        startBroker({
+          'zookeeper.connect': connect,
+          'broker.id': '5',
+          listeners: `PLAINTEXT://127.0.0.1:${port}`,
+        }),
+      ).rejects.toThrow(
+        /most likely by this broker before it stopped uncleanly; .*zookeeper\.session\.timeout\.ms/,
+      );
+      expect(await observer.exists(`${chroot}/brokers/ids/5`)).toBe(true);
+    } finally {
+      stale.close();
     }
   });
 
