@@ -11,11 +11,18 @@
 import { InvalidConfigError, parseLogConfig, type LogConfig } from '../../engine/index.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import type { MetadataCache } from './metadata-cache.js';
-import { PlacementError, placeReplicas } from './replica-placement.js';
+import { PlacementError, placeAdditionalPartitions, placeReplicas } from './replica-placement.js';
 import type { TopicResult } from './topic-manager.js';
 import { INTERNAL_TOPICS, newTopicId, topicNameProblem } from './topic-store.js';
-import type { ZkClient } from './zookeeper/zk-client.js';
-import { createTopic, markForDeletion, topicAssignment, TopicExistsError } from './zookeeper/zk-topics.js';
+import { ZkError, type ZkClient } from './zookeeper/zk-client.js';
+import {
+  createTopic,
+  markForDeletion,
+  setAssignment,
+  topicAssignment,
+  TopicExistsError,
+  versionedAssignment,
+} from './zookeeper/zk-topics.js';
 
 export interface ClusterTopicDefaults {
   numPartitions: number;
@@ -174,6 +181,77 @@ export class ClusterTopics {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     return { errorCode: ErrorCode.NONE, errorMessage: null };
+  }
+
+  /**
+   * Grows the topic to `count` partitions (CreatePartitions): the new ones placed as Kafka places
+   * them (continuing the existing assignment) unless `assignment` gives their replicas, written
+   * to ZooKeeper version-checked; waits up to `timeoutMs` for their leaders to be known here.
+   */
+  async addPartitions(
+    name: string,
+    count: number,
+    options: { validateOnly?: boolean; assignment?: number[][]; timeoutMs?: number } = {},
+  ): Promise<TopicResult> {
+    for (;;) {
+      const current = await versionedAssignment(this.zk, name);
+      if (!current) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `The topic '${name}' does not exist.`);
+      if (INTERNAL_TOPICS.has(name)) return fail(ErrorCode.INVALID_REQUEST, `${name} is an internal topic`);
+      const existing = current.assignment.partitions;
+      if (count <= existing.size) {
+        return fail(
+          ErrorCode.INVALID_PARTITIONS,
+          count === existing.size
+            ? `Topic already has ${existing.size} partitions.`
+            : `Topic currently has ${existing.size} partitions, which is higher than the requested ${count}.`,
+        );
+      }
+      let added: Map<number, number[]>;
+      if (options.assignment) {
+        const live = this.cache.liveBrokers();
+        const width = existing.get(0)?.length ?? 1;
+        if (options.assignment.length !== count - existing.size) {
+          return fail(
+            ErrorCode.INVALID_REPLICA_ASSIGNMENT,
+            `Increasing the number of partitions by ${count - existing.size} but ${options.assignment.length} assignments provided.`,
+          );
+        }
+        const bad = options.assignment.find(
+          (r) => r.length !== width || new Set(r).size !== r.length || r.some((id) => !live.has(id)),
+        );
+        if (bad) {
+          return fail(
+            ErrorCode.INVALID_REPLICA_ASSIGNMENT,
+            `Replica assignment [${bad.join(', ')}] is invalid.`,
+          );
+        }
+        added = new Map(options.assignment.map((replicas, i) => [existing.size + i, [...replicas]]));
+      } else {
+        const brokers = [...this.cache.liveBrokers().values()].map((b) => ({ id: b.id, rack: b.rack }));
+        try {
+          added = placeAdditionalPartitions(brokers, existing, count);
+        } catch (err) {
+          if (err instanceof PlacementError) return fail(ErrorCode[err.kind], err.message);
+          throw err;
+        }
+      }
+      if (options.validateOnly) return { errorCode: ErrorCode.NONE, errorMessage: null };
+      const partitions = new Map([...existing, ...added]);
+      try {
+        await setAssignment(this.zk, name, { ...current.assignment, partitions }, current.version);
+      } catch (err) {
+        if (err instanceof ZkError && err.code === 'BAD_VERSION') continue; // changed meanwhile: again
+        return fail(
+          ErrorCode.UNKNOWN_SERVER_ERROR,
+          `cannot write ${name}'s partitions: ${(err as Error).message}`,
+        );
+      }
+      this.log(`topic ${name} grown to ${count} partitions in ZooKeeper`);
+      if (options.timeoutMs !== undefined && !(await this.leadersKnown(name, count, options.timeoutMs))) {
+        return fail(ErrorCode.REQUEST_TIMED_OUT, 'the partitions are added; their leaders are not known yet');
+      }
+      return { errorCode: ErrorCode.NONE, errorMessage: null };
+    }
   }
 
   /** The topic's partition count as ZooKeeper has it (every partition, led or not), or undefined. */

@@ -226,7 +226,8 @@ export class Controller {
 
   /** Loads one topic's partition states, writing first states for partitions that have none. */
   private async refreshTopic(topic: string, term: number, changed: Set<string>): Promise<void> {
-    const assignment = await topicAssignment(this.zk, topic);
+    // Watched, so partitions added to the topic (CreatePartitions) are set up too.
+    const assignment = await topicAssignment(this.zk, topic, () => this.onTopicsChanged());
     this.stillCurrent(term);
     if (!assignment) return;
     const fresh = new Map<number, PartitionState>();

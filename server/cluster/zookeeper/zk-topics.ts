@@ -77,10 +77,33 @@ export async function topicNames(zk: ZkClient, watch?: () => void): Promise<stri
   return (await zk.children(PATHS.brokerTopics, watch ? () => watch() : undefined)) ?? [];
 }
 
-/** The topic's assignment, or null if it does not exist. */
-export async function topicAssignment(zk: ZkClient, topic: string): Promise<TopicAssignment | null> {
-  const node = await zk.get(topicPath(topic));
-  return node ? topicZnode.decode(topic, node.data) : null;
+/** The topic's assignment, or null if it does not exist; `watch` fires once when it changes. */
+export async function topicAssignment(
+  zk: ZkClient,
+  topic: string,
+  watch?: () => void,
+): Promise<TopicAssignment | null> {
+  return (await versionedAssignment(zk, topic, watch))?.assignment ?? null;
+}
+
+/** The topic's assignment and its znode version (what a change of it must name), or null. */
+export async function versionedAssignment(
+  zk: ZkClient,
+  topic: string,
+  watch?: () => void,
+): Promise<{ assignment: TopicAssignment; version: number } | null> {
+  const node = await zk.get(topicPath(topic), watch ? () => watch() : undefined);
+  return node ? { assignment: topicZnode.decode(topic, node.data), version: node.version } : null;
+}
+
+/** Replaces the topic's assignment read at `version` (CreatePartitions); ZkError BAD_VERSION if it changed since. */
+export async function setAssignment(
+  zk: ZkClient,
+  topic: string,
+  assignment: TopicAssignment,
+  version: number,
+): Promise<void> {
+  await zk.set(topicPath(topic), topicZnode.encode(assignment), version);
 }
 
 /** The topic's config overrides ({} if none are stored). */

@@ -24,6 +24,22 @@ export function createPartitionsHandler(broker: BrokerContext): Handler<typeof C
       const validateOnly = request.validateOnly;
       const counts = new Map<string, number>();
       for (const topic of topics) counts.set(topic.name, (counts.get(topic.name) ?? 0) + 1);
+      const clusterTopics = broker.clusterTopics;
+      if (clusterTopics) {
+        // Cluster mode: the new partitions go to ZooKeeper; the controller gives them leaders.
+        return Promise.all(
+          topics.map(async (topic) => {
+            if ((counts.get(topic.name) ?? 0) > 1)
+              return result(topic.name, ErrorCode.INVALID_REQUEST, 'Duplicate topic in request.');
+            const outcome = await clusterTopics.addPartitions(topic.name, topic.count, {
+              validateOnly,
+              assignment: topic.assignments?.map((a) => a.brokerIds),
+              timeoutMs: request.timeoutMs,
+            });
+            return result(topic.name, outcome.errorCode, outcome.errorMessage);
+          }),
+        ).then((results) => reply(CreatePartitionsApi, { throttleTimeMs: 0, results }));
+      }
       const results = topics.map((topic) =>
         (counts.get(topic.name) ?? 0) > 1
           ? result(topic.name, ErrorCode.INVALID_REQUEST, 'Duplicate topic in request.')
@@ -39,15 +55,6 @@ function result(name: string, errorCode: number, errorMessage: string | null): R
 }
 
 function growOne(broker: BrokerContext, topic: CreatePartitionsTopic, validateOnly: boolean): Result {
-  if (broker.metadata) {
-    // In a cluster the new partitions go to ZooKeeper for the controller to place; until that path
-    // exists, partitions added here alone would exist on this broker only.
-    return result(
-      topic.name,
-      ErrorCode.INVALID_REQUEST,
-      'adding partitions is not supported in cluster mode yet',
-    );
-  }
   const existing = broker.topics.store.get(topic.name);
   if (existing && topic.assignments !== null && topic.count > existing.partitions) {
     const adding = topic.count - existing.partitions;
