@@ -18,6 +18,7 @@ import { ErrorCode } from '../protocol/error-codes.js';
 import { FetchApi } from '../protocol/apis/fetch.js';
 import { errorCodeFor, isClientError } from '../engine-errors.js';
 import type { Connection } from '../network/connection.js';
+import { servedLog } from './served-log.js';
 import { reply, type Handler } from './registry.js';
 
 type FetchTopic = RequestOf<typeof FetchApi>['topics'][number];
@@ -87,29 +88,15 @@ async function collect(
           preferredReadReplica: -1,
           records: EMPTY,
         };
-        // Cluster mode: only the partition's leader serves it.
         const name = topic?.name ?? (byId ? undefined : requested.topic);
-        const leaderError =
-          name !== undefined
-            ? (broker.replicas?.leaderError(name, p.partition) ?? ErrorCode.NONE)
-            : ErrorCode.NONE;
-        if (leaderError === ErrorCode.NOT_LEADER_OR_FOLLOWER) {
+        const served = name === undefined ? undefined : servedLog(broker, name, p.partition);
+        if (!served || 'errorCode' in served) {
           failed = true;
-          partitions.push({ ...base, errorCode: leaderError });
+          const errorCode = served ? served.errorCode : ErrorCode.UNKNOWN_TOPIC_ID;
+          partitions.push({ ...base, errorCode });
           continue;
         }
-        const log =
-          topic && p.partition >= 0 && p.partition < topic.partitions && leaderError === ErrorCode.NONE
-            ? broker.logs.getLog(topic.name, p.partition)
-            : undefined;
-        if (!log) {
-          failed = true;
-          partitions.push({
-            ...base,
-            errorCode: byId && !topic ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
-          });
-          continue;
-        }
+        const { log } = served;
         const offsets = {
           highWatermark: log.highWatermark,
           lastStableOffset: log.highWatermark,

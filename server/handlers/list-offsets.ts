@@ -10,6 +10,7 @@ import type { ResponseOf } from '../protocol/message-types.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { ListOffsetsApi } from '../protocol/apis/list-offsets.js';
 import { errorCodeFor } from '../engine-errors.js';
+import { servedLog } from './served-log.js';
 import { reply, type Handler } from './registry.js';
 
 type ListedTopic = ResponseOf<typeof ListOffsetsApi>['topics'][number];
@@ -21,30 +22,19 @@ export function listOffsetsHandler(broker: BrokerContext): Handler<typeof ListOf
     async handle(request) {
       const topics: ListedTopic[] = [];
       for (const t of request.topics) {
-        const topic = broker.topics.store.get(t.name);
         const partitions: ListedPartition[] = [];
         for (const p of t.partitions) {
-          // Cluster mode: only the partition's leader answers.
-          const leaderError = broker.replicas?.leaderError(t.name, p.partitionIndex) ?? ErrorCode.NONE;
-          const log =
-            topic &&
-            p.partitionIndex >= 0 &&
-            p.partitionIndex < topic.partitions &&
-            leaderError === ErrorCode.NONE
-              ? broker.logs.getLog(t.name, p.partitionIndex)
-              : undefined;
-          if (!log) {
+          const served = servedLog(broker, t.name, p.partitionIndex);
+          if ('errorCode' in served) {
             partitions.push({
               partitionIndex: p.partitionIndex,
-              errorCode:
-                leaderError === ErrorCode.NOT_LEADER_OR_FOLLOWER
-                  ? leaderError
-                  : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+              errorCode: served.errorCode,
               timestamp: -1,
               offset: -1,
             });
             continue;
           }
+          const { log } = served;
           try {
             let found: { offset: number; timestamp: number } | undefined;
             if (p.timestamp === OffsetSpec.Latest) found = { offset: log.highWatermark, timestamp: -1 };

@@ -15,6 +15,7 @@ import { errorCodeFor, isClientError } from '../engine-errors.js';
 import { toTopicCodec } from './recompress.js';
 import { RecordBatch, validateBatch, type LogAppendResult, type PartitionLog } from '../../engine/index.js';
 import { reply, type Handler, type Reply } from './registry.js';
+import { servedLog } from './served-log.js';
 import { TurnAppends, type AppendSink } from './turn-appends.js';
 
 type ProduceRequest = RequestOf<typeof ProduceApi>;
@@ -188,30 +189,21 @@ function queuePartition(
 ): void {
   const failed = (errorCode: number, errorMessage: string | null = null): void =>
     pending.fail(slot, errorCode, errorMessage);
-  const topic = broker.topics.store.get(topicName);
-  // Cluster mode: only the partition's leader takes writes.
-  const leaderError = broker.replicas?.leaderError(topicName, data.index) ?? ErrorCode.NONE;
-  if (leaderError === ErrorCode.NOT_LEADER_OR_FOLLOWER) return failed(leaderError);
-  if (!topic && broker.config.autoCreateTopics && leaderError === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) {
-    // In a cluster the topic is made in ZooKeeper; the client is told to come back.
-    const made = broker.clusterTopics!.autoCreate(topicName);
-    return failed(made.errorCode, made.errorMessage);
+  const served = servedLog(broker, topicName, data.index);
+  if ('errorCode' in served) {
+    const unknown = served.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+    if (unknown && broker.config.autoCreateTopics && !topicKnown(broker, topicName)) {
+      // auto.create.topics.enable covers Produce too: the topic is made now (in a cluster, in
+      // ZooKeeper) and the client, told the leader is not available yet, sends again.
+      const made = autoCreate(broker, topicName);
+      return failed(made.errorCode, made.errorMessage);
+    }
+    return failed(served.errorCode);
   }
-  if (!topic && broker.config.autoCreateTopics && !broker.replicas) {
-    // auto.create.topics.enable covers Produce too: the topic is made now and the client, told the
-    // leader is not available yet, refreshes its metadata and sends again.
-    const created = broker.topics.create(topicName, -1, -1, {});
-    if (created.errorCode !== ErrorCode.NONE) return failed(created.errorCode, created.errorMessage);
-    return failed(ErrorCode.LEADER_NOT_AVAILABLE);
-  }
-  const log =
-    topic && data.index >= 0 && data.index < topic.partitions
-      ? broker.logs.getLog(topicName, data.index)
-      : undefined;
-  if (!log || leaderError !== ErrorCode.NONE) return failed(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  const { log, topic } = served;
   // Internal topics are written by the broker alone: a forged record in __consumer_offsets could
   // move other groups' offsets, or be unreadable to the offset store.
-  if (topic!.internal)
+  if (topic.internal)
     return failed(ErrorCode.INVALID_TOPIC_EXCEPTION, `cannot append to internal topic ${topicName}`);
   const records = data.records;
   if (!records || records.length === 0)
@@ -251,4 +243,17 @@ function queuePartition(
 function validated(records: Buffer): Buffer {
   validateBatch(records, 0);
   return records;
+}
+
+/** Whether the topic exists, here or (in a cluster) anywhere. */
+function topicKnown(broker: BrokerContext, name: string): boolean {
+  return broker.topics.store.get(name) !== undefined || broker.metadata?.partitions(name) !== undefined;
+}
+
+/** Auto-creates a topic (in ZooKeeper in a cluster); LEADER_NOT_AVAILABLE when it goes ahead. */
+function autoCreate(broker: BrokerContext, name: string): { errorCode: number; errorMessage: string | null } {
+  if (broker.clusterTopics) return broker.clusterTopics.autoCreate(name);
+  const created = broker.topics.create(name, -1, -1, {});
+  if (created.errorCode !== ErrorCode.NONE) return created;
+  return { errorCode: ErrorCode.LEADER_NOT_AVAILABLE, errorMessage: null };
 }

@@ -12,6 +12,7 @@ import { ErrorCode } from '../../protocol/error-codes.js';
 import { DeleteRecordsApi } from '../../protocol/apis/delete-records.js';
 import { errorCodeFor, isClientError } from '../../engine-errors.js';
 import type { ResponseOf } from '../../protocol/message-types.js';
+import { servedLog } from '../served-log.js';
 import { reply, type Handler } from '../registry.js';
 
 /** The offset that stands for the high watermark. */
@@ -39,17 +40,11 @@ function deleteBefore(
   offset: number,
 ): DeletedPartition {
   const failed = (errorCode: number): DeletedPartition => ({ partitionIndex, lowWatermark: -1, errorCode });
-  const topic = broker.topics.store.get(topicName);
-  // Cluster mode: only the partition's leader deletes records.
-  const leaderError = broker.replicas?.leaderError(topicName, partitionIndex) ?? ErrorCode.NONE;
-  if (leaderError === ErrorCode.NOT_LEADER_OR_FOLLOWER) return failed(leaderError);
-  const log =
-    topic && partitionIndex >= 0 && partitionIndex < topic.partitions && leaderError === ErrorCode.NONE
-      ? broker.logs.getLog(topicName, partitionIndex)
-      : undefined;
-  if (!log) return failed(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  const served = servedLog(broker, topicName, partitionIndex);
+  if ('errorCode' in served) return failed(served.errorCode);
+  const { log, topic } = served;
   // As Kafka: records of an internal topic (committed offsets) are removed by the broker alone.
-  if (topic!.internal) return failed(ErrorCode.INVALID_TOPIC_EXCEPTION);
+  if (topic.internal) return failed(ErrorCode.INVALID_TOPIC_EXCEPTION);
   const target = offset === HIGH_WATERMARK ? log.highWatermark : offset;
   if (target < 0 || target > log.highWatermark) return failed(ErrorCode.OFFSET_OUT_OF_RANGE);
   try {

@@ -14,6 +14,7 @@ import type { BrokerContext } from '../../broker-context.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { OffsetForLeaderEpochApi } from '../../protocol/apis/offset-for-leader-epoch.js';
 import type { RequestOf, ResponseOf } from '../../protocol/message-types.js';
+import { servedLog } from '../served-log.js';
 import { reply, type Handler } from '../registry.js';
 
 /** The only leader epoch a partition on this node ever has. */
@@ -44,15 +45,9 @@ function endOffsetFor(broker: BrokerContext, topicName: string, p: EpochPartitio
     leaderEpoch,
     endOffset,
   });
-  const topic = broker.topics.store.get(topicName);
-  // Cluster mode: only the partition's leader answers.
-  const leaderError = broker.replicas?.leaderError(topicName, p.partition) ?? ErrorCode.NONE;
-  if (leaderError === ErrorCode.NOT_LEADER_OR_FOLLOWER) return answer(leaderError);
-  const log =
-    topic && p.partition >= 0 && p.partition < topic.partitions && leaderError === ErrorCode.NONE
-      ? broker.logs.getLog(topicName, p.partition)
-      : undefined;
-  if (!log) return answer(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  const served = servedLog(broker, topicName, p.partition);
+  if ('errorCode' in served) return answer(served.errorCode);
+  const { log } = served;
   if (p.currentLeaderEpoch !== UNDEFINED) {
     if (p.currentLeaderEpoch > LEADER_EPOCH) return answer(ErrorCode.UNKNOWN_LEADER_EPOCH);
     if (p.currentLeaderEpoch < LEADER_EPOCH) return answer(ErrorCode.FENCED_LEADER_EPOCH);

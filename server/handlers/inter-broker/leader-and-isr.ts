@@ -10,7 +10,7 @@ import type { ReplicaManager } from '../../cluster/replica-manager.js';
 import { LeaderAndIsrApi } from '../../protocol/apis/leader-and-isr.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { reply, type Handler } from '../registry.js';
-import { isBrokerEpochStale } from './update-metadata.js';
+import { controllerRequestError } from './update-metadata.js';
 
 export function leaderAndIsrHandler(
   replicas: ReplicaManager,
@@ -20,12 +20,9 @@ export function leaderAndIsrHandler(
   return {
     api: LeaderAndIsrApi,
     async handle(request) {
-      if (isBrokerEpochStale(request.brokerEpoch, brokerEpoch())) {
-        return reply(LeaderAndIsrApi, { errorCode: ErrorCode.STALE_BROKER_EPOCH, partitionErrors: [] });
-      }
-      if (cache.isStale(request.controllerEpoch)) {
-        return reply(LeaderAndIsrApi, { errorCode: ErrorCode.STALE_CONTROLLER_EPOCH, partitionErrors: [] });
-      }
+      const refused = controllerRequestError(request, cache, brokerEpoch());
+      if (refused !== ErrorCode.NONE)
+        return reply(LeaderAndIsrApi, { errorCode: refused, partitionErrors: [] });
       cache.heardFrom(request.controllerId, request.controllerEpoch);
       const partitionErrors = await replicas.becomeLeaderOrFollower(request);
       return reply(LeaderAndIsrApi, { errorCode: ErrorCode.NONE, partitionErrors });

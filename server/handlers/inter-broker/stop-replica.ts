@@ -8,7 +8,7 @@ import type { ReplicaManager } from '../../cluster/replica-manager.js';
 import { StopReplicaApi } from '../../protocol/apis/stop-replica.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { reply, type Handler } from '../registry.js';
-import { isBrokerEpochStale } from './update-metadata.js';
+import { controllerRequestError } from './update-metadata.js';
 
 export function stopReplicaHandler(
   replicas: ReplicaManager,
@@ -18,12 +18,9 @@ export function stopReplicaHandler(
   return {
     api: StopReplicaApi,
     handle(request) {
-      if (isBrokerEpochStale(request.brokerEpoch, brokerEpoch())) {
-        return reply(StopReplicaApi, { errorCode: ErrorCode.STALE_BROKER_EPOCH, partitionErrors: [] });
-      }
-      if (cache.isStale(request.controllerEpoch)) {
-        return reply(StopReplicaApi, { errorCode: ErrorCode.STALE_CONTROLLER_EPOCH, partitionErrors: [] });
-      }
+      const refused = controllerRequestError(request, cache, brokerEpoch());
+      if (refused !== ErrorCode.NONE)
+        return reply(StopReplicaApi, { errorCode: refused, partitionErrors: [] });
       cache.heardFrom(request.controllerId, request.controllerEpoch);
       const partitions = [
         ...request.ungroupedPartitions.map((p) => ({ topic: p.topicName, partition: p.partitionIndex })),

@@ -11,9 +11,20 @@ import { UpdateMetadataApi } from '../../protocol/apis/update-metadata.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { reply, type Handler } from '../registry.js';
 
-/** Whether a request's broker epoch is one this broker has outlived (-1: not given, old versions). */
-export function isBrokerEpochStale(requestEpoch: number, current: number): boolean {
-  return requestEpoch !== -1 && requestEpoch < current;
+/**
+ * Why a controller's request must be refused whole, or NONE: STALE_BROKER_EPOCH when it names a
+ * broker epoch this broker has outlived (-1: not given, old versions), STALE_CONTROLLER_EPOCH when
+ * it comes from a controller older than one already heard from. The same for LeaderAndIsr,
+ * UpdateMetadata and StopReplica.
+ */
+export function controllerRequestError(
+  request: { brokerEpoch: number; controllerEpoch: number },
+  cache: MetadataCache,
+  brokerEpoch: number,
+): number {
+  if (request.brokerEpoch !== -1 && request.brokerEpoch < brokerEpoch) return ErrorCode.STALE_BROKER_EPOCH;
+  if (cache.isStale(request.controllerEpoch)) return ErrorCode.STALE_CONTROLLER_EPOCH;
+  return ErrorCode.NONE;
 }
 
 export function updateMetadataHandler(
@@ -23,12 +34,8 @@ export function updateMetadataHandler(
   return {
     api: UpdateMetadataApi,
     handle(request) {
-      if (isBrokerEpochStale(request.brokerEpoch, brokerEpoch())) {
-        return reply(UpdateMetadataApi, { errorCode: ErrorCode.STALE_BROKER_EPOCH });
-      }
-      if (cache.isStale(request.controllerEpoch)) {
-        return reply(UpdateMetadataApi, { errorCode: ErrorCode.STALE_CONTROLLER_EPOCH });
-      }
+      const refused = controllerRequestError(request, cache, brokerEpoch());
+      if (refused !== ErrorCode.NONE) return reply(UpdateMetadataApi, { errorCode: refused });
       cache.update(request);
       return reply(UpdateMetadataApi, { errorCode: ErrorCode.NONE });
     },
