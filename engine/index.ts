@@ -27,6 +27,14 @@ export * from './log/checkpoint-file.js';
 export { DirLock } from './log/dir-lock.js';
 export * from './log/partition-log.js';
 export {
+  LeaderEpochCache,
+  LEADER_EPOCH_CHECKPOINT,
+  UNDEFINED_EPOCH,
+  UNDEFINED_EPOCH_OFFSET,
+  type EpochEntry,
+  type EpochEndOffset,
+} from './log/leader-epoch-cache.js';
+export {
   LogManager,
   CLEAN_SHUTDOWN_FILE,
   CLEANER_CHECKPOINT,

@@ -35,6 +35,7 @@ import { updateMetadataHandler } from './handlers/inter-broker/update-metadata.j
 import { leaderAndIsrHandler } from './handlers/inter-broker/leader-and-isr.js';
 import { stopReplicaHandler } from './handlers/inter-broker/stop-replica.js';
 import { ReplicaManager } from './cluster/replica-manager.js';
+import { writeIsrChange } from './cluster/zookeeper/zk-topics.js';
 import { ClusterTopics } from './cluster/cluster-topics.js';
 import { ZkProducerIds } from './cluster/zookeeper/zk-producer-ids.js';
 import { produceHandler } from './handlers/produce.js';
@@ -45,6 +46,7 @@ import { HandlerRegistry } from './handlers/registry.js';
 import { createLogger, type Logger } from './logger.js';
 import { Listener } from './network/listener.js';
 import { MemoryBudget } from './network/memory-budget.js';
+import { OFFSETS_TOPIC } from './group/offset-store.js';
 
 export { META_PROPERTIES } from './config/data-dirs.js';
 
@@ -53,6 +55,7 @@ export class Broker {
   private logs: LogManager | undefined;
   private coordinator: GroupCoordinator | undefined;
   private membership: ClusterMembership | undefined;
+  private replicas: ReplicaManager | undefined;
   private boundPort = 0;
   private readonly waiters = new AppendWaiters();
   readonly log: Logger;
@@ -159,10 +162,21 @@ export class Broker {
       });
       const membership = this.membership;
       const replicas = membership
-        ? new ReplicaManager(config.brokerId, topics, membership.zk, membership.metadata, (m) =>
-            this.log.info(m),
-          )
+        ? new ReplicaManager({
+            brokerId: config.brokerId,
+            topics,
+            logs,
+            zk: membership.zk,
+            cache: membership.metadata,
+            config: config.replication,
+            brokerEpoch: () => membership.brokerEpoch,
+            waiters: this.waiters,
+            writeIsr: (topic, partition, state, zkVersion) =>
+              writeIsrChange(membership.zk, topic, partition, state, zkVersion),
+            log: (m) => this.log.info(m),
+          })
         : undefined;
+      this.replicas = replicas;
       const listenerConfig = config.listeners[0]!;
       const advertisedConfig = config.advertisedListeners[0]!;
       const context: BrokerContext = {
@@ -202,6 +216,10 @@ export class Broker {
         // Offsets of a deleted topic go with it, and long polls on it answer now.
         coordinator.store.deleteTopic(topic.name);
         for (let p = 0; p < topic.partitions; p++) this.waiters.notify(`${topic.name}-${p}`);
+      });
+      // In a cluster the coordinator of a group is the leader of its __consumer_offsets partition.
+      replicas?.onLeadershipChange((topic, partition, leading) => {
+        if (topic === OFFSETS_TOPIC) void coordinator.offsetsLeadershipChanged(partition, leading);
       });
       // In a cluster the coordinator may hold no replica of a deleted topic: the controller's word goes.
       membership?.metadata.onTopicDeleted((topic) => coordinator.store.deleteTopic(topic));
@@ -280,6 +298,9 @@ export class Broker {
     // Out of the cluster first: another broker takes over as controller at once.
     await this.membership?.leave();
     this.membership = undefined;
+    // No more fetching from leaders, and acks=all requests answered, before the logs close.
+    await this.replicas?.stop();
+    this.replicas = undefined;
     // Held JoinGroup/SyncGroup requests are answered first, or the listener could never drain.
     this.coordinator?.close();
     this.coordinator = undefined;

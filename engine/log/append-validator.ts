@@ -40,6 +40,11 @@ export interface AppendOptions {
   now: number;
   /** Appends by the broker itself (e.g. control batches, internal topics) skip producer-only rules. */
   internal?: boolean;
+  /**
+   * The batches were checked already (a follower's fetcher checks each CRC in its worker thread):
+   * only their framing is read here.
+   */
+  verified?: boolean;
   /** Idempotent producers' state: sequences are checked against it (leader appends only). */
   producers?: ProducerState;
 }
@@ -80,8 +85,10 @@ export function validateAndAssign(
   let expected = nextOffset;
   let maxTimestamp = -1;
   while (pos < buf.length) {
-    const size = validateBatch(buf, pos);
-    if (size > config.maxMessageBytes) throw new RecordTooLargeError(size, config.maxMessageBytes);
+    const size = options.verified ? framedSize(buf, pos) : validateBatch(buf, pos);
+    // A follower keeps what its leader accepted, whatever its own limits say.
+    if (size > config.maxMessageBytes && options.assignOffsets)
+      throw new RecordTooLargeError(size, config.maxMessageBytes);
     const count = buf.readInt32BE(pos + RECORD_COUNT);
     const lastOffsetDelta = buf.readInt32BE(pos + LAST_OFFSET_DELTA);
     const attributes = buf.readInt16BE(pos + ATTRIBUTES);
@@ -116,7 +123,11 @@ export function validateAndAssign(
       }
       expected = base;
     }
-    if (config.messageTimestampType === 'CreateTime' && !(attributes & TIMESTAMP_TYPE_BIT)) {
+    if (
+      options.assignOffsets &&
+      config.messageTimestampType === 'CreateTime' &&
+      !(attributes & TIMESTAMP_TYPE_BIT)
+    ) {
       checkTimestamps(buf, pos, config, options.now);
     }
     maxTimestamp = Math.max(maxTimestamp, readInt64(buf, pos + MAX_TIMESTAMP));
@@ -209,4 +220,14 @@ function checkTimestamps(buf: Buffer, pos: number, config: Readonly<LogConfig>, 
       );
     }
   }
+}
+
+/** The size of the batch at `pos` from its length field, checked to lie within `buf`. */
+function framedSize(buf: Buffer, pos: number): number {
+  if (pos + 12 > buf.length) throw new InvalidRecordError(`a batch at position ${pos} is cut short`);
+  const size = buf.readInt32BE(pos + 8) + 12;
+  if (size < 61 || pos + size > buf.length) {
+    throw new InvalidRecordError(`the batch at position ${pos} claims ${size} bytes`);
+  }
+  return size;
 }

@@ -6,9 +6,10 @@
  *   orders 0 1500         topic, partition, offset — one line per partition
  *   orders 1 42
  *
- * Kiln keeps three per data directory: `recovery-point-offset-checkpoint` (everything below the
- * offset is known to be on disk), `log-start-offset-checkpoint`, and `cleaner-offset-checkpoint`
- * (written by the log cleaner and `kiln compact`: offsets below the entry are clean). A checkpoint is replaced
+ * Kiln keeps these per data directory: `recovery-point-offset-checkpoint` (everything below the
+ * offset is known to be on disk), `log-start-offset-checkpoint`, `cleaner-offset-checkpoint`
+ * (written by the log cleaner and `kiln compact`: offsets below the entry are clean), and
+ * `replication-offset-checkpoint` (the high watermarks of replicated logs). A checkpoint is replaced
  * atomically: written to a temporary file, synced, renamed over the old one, directory synced.
  */
 import fs from 'node:fs';
@@ -18,6 +19,7 @@ import { syncDirectory } from '../segment/log-file.js';
 
 export const RECOVERY_POINT_CHECKPOINT = 'recovery-point-offset-checkpoint';
 export const LOG_START_OFFSET_CHECKPOINT = 'log-start-offset-checkpoint';
+export const REPLICATION_OFFSET_CHECKPOINT = 'replication-offset-checkpoint';
 
 const VERSION = 0;
 

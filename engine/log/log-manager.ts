@@ -7,6 +7,9 @@
  * and checkpoints on timers. At a clean stop it flushes, checkpoints, closes every file and writes
  * the marker that lets the next start skip recovery.
  *
+ * Replicated logs' high watermarks are checkpointed too (high-watermark-checkpoint.ts), for the
+ * server to restore when it makes a log replicated; a log on its own keeps its at its LEO.
+ *
  * Per-topic configuration arrives as Kafka-named overrides on top of the manager's defaults; where
  * they are stored is the broker's business, not the engine's.
  */
@@ -31,6 +34,7 @@ import {
 } from './checkpoint-file.js';
 import { BackgroundTasks, eachOf } from './background-tasks.js';
 import { DirLock } from './dir-lock.js';
+import { HighWatermarkCheckpoints } from './high-watermark-checkpoint.js';
 import { DEFAULT_LOG_CONFIG, parseLogConfig, type LogConfig } from './log-config.js';
 import { CleanerPasses } from '../cleaner/cleaner-passes.js';
 import { PartitionLog } from './partition-log.js';
@@ -74,6 +78,7 @@ export class LogManager {
   private closed = false;
   private readonly tasks: BackgroundTasks;
   private readonly cleaner: CleanerPasses;
+  private readonly highWatermarks: HighWatermarkCheckpoints;
 
   private constructor(
     private readonly dataDirs: DataDir[],
@@ -82,6 +87,7 @@ export class LogManager {
     private readonly say: (message: string) => void,
   ) {
     this.tasks = new BackgroundTasks(say);
+    this.highWatermarks = new HighWatermarkCheckpoints(say);
     this.cleaner = new CleanerPasses({
       logs: this.logs,
       dirOf: (key) => this.logDir.get(key)!.path,
@@ -154,6 +160,7 @@ export class LogManager {
     const recoveryPoints = readOrNothing(RECOVERY_POINT_CHECKPOINT);
     if (!recoveryPoints) dir.cleanShutdown = false;
     const startOffsets = readOrNothing(LOG_START_OFFSET_CHECKPOINT) ?? new Map<string, number>();
+    const highWatermarks = this.highWatermarks.read(dir.path);
     for (const entry of fs.readdirSync(dir.path, { withFileTypes: true })) {
       if (!entry.isDirectory()) continue;
       if (isDeletionDirName(entry.name)) {
@@ -182,6 +189,8 @@ export class LogManager {
       });
       this.logs.set(key, log);
       this.logDir.set(key, dir);
+      const hw = highWatermarks.get(key);
+      if (hw !== undefined) this.highWatermarks.keep(key, hw);
     }
   }
 
@@ -211,6 +220,11 @@ export class LogManager {
 
   topicOverrides(topic: string): Record<string, string> {
     return { ...(this.overrides.get(topic) ?? {}) };
+  }
+
+  /** The high watermark checkpointed for a partition (read at start, or last written), if any. */
+  checkpointedHighWatermark(topic: string, partition: number): number | undefined {
+    return this.highWatermarks.get(checkpointKey(topic, partition));
   }
 
   getLog(topic: string, partition: number): PartitionLog | undefined {
@@ -264,6 +278,7 @@ export class LogManager {
     }
     this.logs.delete(key);
     this.logDir.delete(key);
+    this.highWatermarks.forget(key);
     syncDirectory(dir.path);
     try {
       fs.rmSync(doomed, { recursive: true, force: true });
@@ -294,7 +309,7 @@ export class LogManager {
     eachOf(this.logs.values(), (log) => log.flushIfDue(now));
   }
 
-  /** Writes the recovery-point and log-start-offset checkpoints of every directory. */
+  /** Writes the recovery-point, log-start-offset and replication-offset checkpoints of every directory. */
   checkpoint(): void {
     for (const dir of this.dataDirs) {
       const logs = [...this.logs.entries()]
@@ -308,6 +323,7 @@ export class LogManager {
         path.join(dir.path, LOG_START_OFFSET_CHECKPOINT),
         logs.map((log) => ({ topic: log.topic, partition: log.partition, offset: log.logStartOffset })),
       );
+      this.highWatermarks.write(dir.path, logs);
     }
   }
 

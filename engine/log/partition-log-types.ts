@@ -28,6 +28,8 @@ export interface AppendRequest {
   leaderEpoch?: number;
   now?: number;
   internal?: boolean;
+  /** The batches' CRCs were checked already (a follower's fetcher did, in its worker thread). */
+  verified?: boolean;
 }
 
 /** What an append did; `logEndOffset` is the LEO once it was written (with the rest of its group). */

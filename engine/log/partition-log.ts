@@ -6,6 +6,10 @@
  * Offsets below the log start offset are gone (or about to be); reads outside
  * [logStartOffset, LEO] are OFFSET_OUT_OF_RANGE. The recovery point is the offset below which every
  * byte is known to be on disk; recovery after a crash starts from the segment that holds it.
+ *
+ * On one node the high watermark follows the LEO. A `replicated` log's moves only when replication
+ * says (setHighWatermark), and its leader epoch cache (leader-epoch-cache.ts) records where each
+ * leader's writes begin: from the epoch a leader append names, or from a follower's batch headers.
  */
 import fs from 'node:fs';
 import { LogClosedError, OffsetOutOfRangeError } from '../errors.js';
@@ -16,10 +20,19 @@ import { validateAndAssign, type AppendInfo } from './append-validator.js';
 import { PendingWrite, failRest } from './pending-write.js';
 import type { LogConfig } from './log-config.js';
 import { expiredSegmentCount } from './retention.js';
+import { needsRoll } from './roll-policy.js';
+import { segmentAfter, segmentIndexFor } from './segment-lookup.js';
 import { pruneSnapshots, restoreProducerState, writeSnapshot } from './producer-snapshot.js';
 import { ProducerState } from './producer-state.js';
 import { findMaxTimestampOffset, findOffsetForTimestamp, type TimestampOffset } from './timestamp-lookup.js';
 import { loadLog } from './log-loader.js';
+import {
+  FROM_BATCHES,
+  LeaderEpochCache,
+  type AppendEpoch,
+  type EpochEndOffset,
+  type EpochEntry,
+} from './leader-epoch-cache.js';
 
 export * from './partition-log-types.js';
 import {
@@ -47,6 +60,8 @@ export class PartitionLog {
   /** Segments rolled since the last flushRolledSegments, each with the offset it ends below. */
   private rolledUnflushed: { segment: LogSegment; upTo: number }[] = [];
   private say: (message: string) => void = () => {};
+  /** Whether replication, not appends, moves the high watermark. */
+  private isReplicated = false;
   /** Idempotent producers' sequences (producer-state.ts). */
   readonly producers = new ProducerState();
 
@@ -62,6 +77,7 @@ export class PartitionLog {
     logStartOffset: number,
     recoveryPoint: number,
     now: number,
+    private readonly epochs: LeaderEpochCache,
   ) {
     this.segmentList = segments;
     this.leo = logEndOffset;
@@ -103,9 +119,13 @@ export class PartitionLog {
       loaded.logStartOffset,
       recoveryPoint,
       now,
+      LeaderEpochCache.load(options.dir, options.log),
     );
     if (options.log) log.say = options.log;
     log.loadProducerState();
+    // Epochs recorded for data a crash took back, or that retention has deleted, are trimmed.
+    log.epochs.truncateFromEnd(log.leo);
+    log.epochs.truncateFromStart(log.startOffset);
     return log;
   }
 
@@ -173,6 +193,38 @@ export class PartitionLog {
     this.hw = Math.min(Math.max(offset, this.startOffset), this.leo);
   }
 
+  /**
+   * Told after each write to a replicated log (its leader moves the high watermark: an ISR of the
+   * leader alone follows the LEO). Must not throw.
+   */
+  onAppend: (() => void) | undefined;
+
+  /** Whether replication moves the high watermark; off (one node), it follows the LEO again. */
+  get replicated(): boolean {
+    return this.isReplicated;
+  }
+  set replicated(value: boolean) {
+    this.isReplicated = value;
+    if (!value) this.hw = this.leo;
+  }
+
+  /** The latest leader epoch that wrote here (or was assigned), -1 when none. */
+  get latestEpoch(): number {
+    return this.epochs.latestEpoch;
+  }
+  /** OffsetForLeaderEpoch: the largest epoch <= `epoch` this log has, and its end offset. */
+  endOffsetForEpoch(epoch: number): EpochEndOffset {
+    return this.epochs.endOffsetFor(epoch, this.leo);
+  }
+  /** A new leader's epoch starts at the LEO (Kafka does this when a replica becomes leader). */
+  assignLeaderEpoch(epoch: number): void {
+    this.checkOpen();
+    this.epochs.assign(epoch, this.leo);
+  }
+  epochEntries(): EpochEntry[] {
+    return this.epochs.epochEntries();
+  }
+
   updateConfig(config: LogConfig): void {
     this.cfg = config;
     Object.assign(this.segmentConfig, segmentConfigOf(config));
@@ -181,6 +233,8 @@ export class PartitionLog {
   /**
    * Validates and appends whole batches, patched in place with their offsets. Rolls first when
    * the active segment cannot take them. On a single node the high watermark follows the LEO.
+   * Leader appends are stamped with `leaderEpoch` (a replicated log's latest epoch when none is
+   * named); a follower's keep the epochs the leader stamped.
    */
   append(records: Buffer, request: AppendRequest = {}): LogAppendResult {
     const result = this.appendMany([records], request)[0]!;
@@ -199,11 +253,15 @@ export class PartitionLog {
     this.checkOpen();
     const now = request.now ?? Date.now();
     const assignOffsets = request.assignOffsets ?? true;
+    const leaderEpoch = request.leaderEpoch ?? this.stampedEpoch(assignOffsets);
+    // What writeGroup records in the epoch cache: the leader's epoch, or each batch's own.
+    const epoch = assignOffsets ? leaderEpoch : FROM_BATCHES;
     const options = {
       assignOffsets,
       now,
-      ...(request.leaderEpoch !== undefined ? { leaderEpoch: request.leaderEpoch } : {}),
+      ...(leaderEpoch !== undefined ? { leaderEpoch } : {}),
       ...(request.internal ? { internal: true } : {}),
+      ...(request.verified ? { verified: true } : {}),
       producers: this.producers,
     };
     const results = new Array<LogAppendResult | Error>(items.length);
@@ -233,10 +291,10 @@ export class PartitionLog {
       try {
         if (!assignOffsets && info.firstOffset > next) {
           // A follower that was told to start later than its LEO: the gap is a new segment.
-          this.writeGroup(group, results);
+          this.writeGroup(group, results, epoch);
           this.roll(now, info.firstOffset);
-        } else if (this.needsRoll(group.bytes, records.length, info, now)) {
-          this.writeGroup(group, results);
+        } else if (needsRoll(this.activeSegment, this.cfg, group.bytes, records.length, info, now)) {
+          this.writeGroup(group, results, epoch);
           this.roll(now);
         }
       } catch (err) {
@@ -249,7 +307,7 @@ export class PartitionLog {
       next = info.lastOffset + 1;
     }
     try {
-      this.writeGroup(group, results);
+      this.writeGroup(group, results, epoch);
     } catch {
       // Every batch of the group has its error in results.
     }
@@ -260,18 +318,22 @@ export class PartitionLog {
    * Writes the group's batches in one append and gives each its result (and the duplicates of
    * them their answer); on failure, every one of them gets the error, which is thrown on. A
    * flush.messages fsync that fails after the write fails them too, as a single append's would.
+   * A new epoch goes to the epoch cache first, as in Kafka: an entry ahead of the data is trimmed
+   * when the log opens, whereas data ahead of its entry would be misattributed.
    */
-  private writeGroup(group: PendingWrite, results: (LogAppendResult | Error)[]): void {
+  private writeGroup(group: PendingWrite, results: (LogAppendResult | Error)[], epoch: AppendEpoch): void {
     if (group.indexes.length === 0 && group.duplicates.length === 0) return;
     if (group.indexes.length > 0) {
       try {
+        this.epochs.recordAppend(group.chunks, epoch, group.infos[0]!.firstOffset);
         this.activeSegment.append(group.chunks);
       } catch (err) {
         this.abandon(group, results, err as Error);
         throw err;
       }
       this.leo = group.infos[group.infos.length - 1]!.lastOffset + 1;
-      this.hw = this.leo;
+      if (!this.isReplicated) this.hw = this.leo;
+      else this.onAppend?.();
     }
     group.settle(results, this.leo);
     try {
@@ -284,23 +346,17 @@ export class PartitionLog {
     group.clear();
   }
 
+  /** A replicated leader stamps its latest epoch on appends that name none, as Kafka stamps every one. */
+  private stampedEpoch(assignOffsets: boolean): number | undefined {
+    const latest = this.epochs.latestEpoch;
+    return this.isReplicated && assignOffsets && latest >= 0 ? latest : undefined;
+  }
+
   /** The group's batches were not written: each fails with `err` and the producers' state goes back. */
   private abandon(group: PendingWrite, results: (LogAppendResult | Error)[], err: Error): void {
     this.producers.undo(group.undo);
     group.fail(results, err);
     group.clear();
-  }
-
-  /** Whether `bytes` more, after the `pending` bytes not yet written, need a new segment. */
-  private needsRoll(pending: number, bytes: number, info: AppendInfo, now: number): boolean {
-    const active = this.activeSegment;
-    const rollAfter = this.cfg.segmentMs - active.rollJitterMs;
-    const waited =
-      active.rollingBasedTimestamp !== undefined && active.rollingBasedTimestamp >= 0
-        ? info.maxTimestamp - active.rollingBasedTimestamp
-        : now - active.createdMs;
-    if (active.isFullFor(bytes, info.lastOffset, pending)) return true;
-    return pending === 0 && active.size > 0 && waited > rollAfter;
   }
 
   /** Starts a new active segment at the LEO (or at `baseOffset`, for a follower's gap). */
@@ -373,14 +429,14 @@ export class PartitionLog {
       throw new OffsetOutOfRangeError(offset, this.startOffset, this.leo);
     const upTo = Math.min(options.upTo ?? this.leo, this.leo);
     const minOne = options.minOneBatch ?? true;
-    let segment: LogSegment | undefined = this.segmentList[this.segmentIndexFor(offset)];
+    let segment: LogSegment | undefined = this.segmentList[segmentIndexFor(this.segmentList, offset)];
     let from = offset;
     while (segment && from < upTo) {
       const slice = await segment.read(from, maxBytes, upTo, minOne);
       if (slice) return this.result(slice.records, slice.records.length > 0 ? slice.firstOffset : -1);
       // Nothing at or after `from` in this segment: go on with the next one. Retention may have
       // changed the list during the await, so find it by base offset, not by position.
-      segment = this.segmentAfter(segment.baseOffset);
+      segment = segmentAfter(this.segmentList, segment.baseOffset);
       if (segment) from = Math.max(from, segment.baseOffset);
     }
     return this.result(EMPTY, -1);
@@ -439,6 +495,7 @@ export class PartitionLog {
     for (const segment of this.segmentList.splice(0, count)) segment.delete();
     this.startOffset = Math.max(this.startOffset, this.segmentList[0]!.baseOffset);
     this.flushedTo = Math.max(this.flushedTo, this.startOffset);
+    this.epochs.truncateFromStart(this.startOffset);
     return count;
   }
 
@@ -451,6 +508,7 @@ export class PartitionLog {
     if (offset < 0 || offset > this.hw) throw new OffsetOutOfRangeError(offset, this.startOffset, this.hw);
     if (offset > this.startOffset) this.startOffset = offset;
     this.deleteOldest(Date.now(), false);
+    this.epochs.truncateFromStart(this.startOffset);
     return this.startOffset;
   }
 
@@ -473,6 +531,7 @@ export class PartitionLog {
     this.activeSegment.truncateTo(offset);
     this.leo = this.activeSegment.readNextOffset();
     this.hw = Math.min(this.hw, this.leo);
+    this.epochs.truncateFromEnd(this.leo);
     this.loadProducerState();
     this.startOffset = Math.min(this.startOffset, this.leo);
     this.flushedTo = Math.min(this.flushedTo, this.leo);
@@ -487,6 +546,7 @@ export class PartitionLog {
     this.segmentList = [this.newSegment(offset)];
     pruneSnapshots(this.dir, -1);
     this.producers.clear();
+    this.epochs.clear();
     this.leo = offset;
     this.hw = offset;
     this.startOffset = offset;
@@ -538,24 +598,8 @@ export class PartitionLog {
       for (const segment of this.segmentList) segment.delete();
       this.closed = true;
     }
+    this.epochs.delete();
     fs.rmSync(this.dir, { recursive: true, force: true });
-  }
-
-  private segmentAfter(baseOffset: number): LogSegment | undefined {
-    const index = this.segmentIndexFor(baseOffset);
-    const candidate = this.segmentList[index];
-    return candidate && candidate.baseOffset > baseOffset ? candidate : this.segmentList[index + 1];
-  }
-
-  private segmentIndexFor(offset: number): number {
-    let lo = 0;
-    let hi = this.segmentList.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >>> 1;
-      if (this.segmentList[mid]!.baseOffset <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
   }
 
   private checkOpen(): void {

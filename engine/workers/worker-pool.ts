@@ -40,9 +40,14 @@ export function onWorkerPoolError(report: (name: string, err: Error) => void): v
 
 /**
  * The pool running worker entry `name`, a file beside the module at `besides` (pass that module's
- * import.meta.url), created on first use.
+ * import.meta.url), created on first use. `concurrentTasksPerWorker` lets tasks that mostly wait
+ * (network round trips) share a thread.
  */
-export function getWorkerPool(name: string, besides: string): Piscina {
+export function getWorkerPool(
+  name: string,
+  besides: string,
+  options: { concurrentTasksPerWorker?: number } = {},
+): Piscina {
   let pool = pools.get(name);
   if (pool) return pool;
   const ext = new URL(besides).pathname.endsWith('.ts') ? '.ts' : '.js';
@@ -55,6 +60,8 @@ export function getWorkerPool(name: string, besides: string): Piscina {
     minThreads: 0,
     maxThreads: threads,
     idleTimeout: IDLE_TIMEOUT_MS,
+    // Tasks that mostly wait on the network (replica fetches) share a thread; CPU-bound ones do not.
+    concurrentTasksPerWorker: options.concurrentTasksPerWorker ?? 1,
   });
   // A worker that fails outside any task (piscina has no caller to reject then) is an 'error'
   // event; unheard, it would end the process. The pool replaces the worker; report it and go on.

@@ -157,6 +157,20 @@ export class Connection {
     if (this.pooledFrames.delete(frame)) this.pool.give(frame);
   }
 
+  /**
+   * Whether `frame` (from requestRaw or requestFrame) has memory of its own, taken from this
+   * connection's pool: the caller may then keep it, or transfer its ArrayBuffer, instead of
+   * releasing it. Other frames are views of a read buffer the next read reuses.
+   */
+  ownsFrame(frame: Buffer): boolean {
+    return this.pooledFrames.has(frame);
+  }
+
+  /** Whether the connection has failed (closed by the peer, reset, or a bad frame). */
+  get failed(): boolean {
+    return this.failure !== undefined;
+  }
+
   private failAll(err: Error): void {
     this.failure ??= err;
     for (const waiter of this.pending.values()) waiter.reject(err);

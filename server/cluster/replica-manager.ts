@@ -5,18 +5,37 @@
  * client refreshes its metadata and goes to the leader), one the cluster does not know is
  * UNKNOWN_TOPIC_OR_PARTITION.
  *
+ * Roles: a partition it leads gets a LeaderPartition (replication/leader-partition.ts: followers'
+ * progress, ISR, high watermark, acks=all waiters); one it follows goes to the fetcher of its
+ * leader's broker (replication/replica-fetcher.ts), which first truncates it to what the leader
+ * has. Both logs are `replicated`: their high watermark moves only as replication says, and is
+ * restored from replication-offset-checkpoint when the broker starts.
+ *
+ * The ISR is the leader's to change (Kafka's rule up to 2.6): a follower that caught up joins, one
+ * that has not been caught up for replica.lag.time.max.ms leaves (checked every half of it). The
+ * leader writes the partition's state znode, version-checked against the version the controller
+ * gave (a failed check means the controller changed it: the leader waits to be told), and a
+ * change notification the controller reads to tell every broker.
+ *
  * A LeaderAndIsr for a partition new to this broker makes its log, with the topic's id, partition
  * count and configs read from ZooKeeper (as Kafka's brokers read topic configs there). A state
  * with a leader epoch older than the one held is refused for that partition
  * (STALE_CONTROLLER_EPOCH), so a late request from a deposed controller cannot undo a newer one.
  */
+import type { LogManager, PartitionLog } from '../../engine/index.js';
+import type { ReplicationConfig } from '../config/broker-config.js';
 import type { LeaderAndIsrApi } from '../protocol/apis/leader-and-isr.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import type { RequestOf, ResponseOf } from '../protocol/message-types.js';
+import type { AppendWaiters } from './append-waiters.js';
 import type { MetadataCache } from './metadata-cache.js';
+import { LeaderPartition, type WaitOutcome } from './replication/leader-partition.js';
+import { runFetchTask } from './replication/replica-fetch-pool.js';
+import { ReplicaFetcher } from './replication/replica-fetcher.js';
 import type { TopicManager } from './topic-manager.js';
 import type { ZkClient } from './zookeeper/zk-client.js';
 import { topicAssignment, topicConfig } from './zookeeper/zk-topics.js';
+import type { PartitionState } from './zookeeper/znodes.js';
 
 export interface ReplicaState {
   leader: number;
@@ -30,29 +49,88 @@ export interface ReplicaState {
 type LeaderAndIsrRequest = RequestOf<typeof LeaderAndIsrApi>;
 type PartitionError = ResponseOf<typeof LeaderAndIsrApi>['partitionErrors'][number];
 
+export interface ReplicaManagerOptions {
+  brokerId: number;
+  topics: TopicManager;
+  logs: LogManager;
+  zk: ZkClient;
+  cache: MetadataCache;
+  config: ReplicationConfig;
+  brokerEpoch: () => number;
+  /** Long polls waiting on a partition: woken when its high watermark moves. */
+  waiters: AppendWaiters;
+  /**
+   * Writes a leader's ISR change: the state znode, version-checked against `zkVersion`, and a
+   * change notification for the controller. Resolves with the new version, or null when the
+   * version check failed (the controller changed the state meanwhile).
+   */
+  writeIsr: (
+    topic: string,
+    partition: number,
+    state: PartitionState,
+    zkVersion: number,
+  ) => Promise<number | null>;
+  log: (message: string) => void;
+}
+
 export class ReplicaManager {
   private readonly states = new Map<string, ReplicaState>();
+  private readonly leaders = new Map<string, LeaderPartition>();
+  private readonly fetchers = new Map<number, ReplicaFetcher>();
+  private readonly isrTimer: NodeJS.Timeout;
+  private stopped = false;
+  private leadershipListener: ((topic: string, partition: number, leading: boolean) => void) | undefined;
 
-  constructor(
-    private readonly brokerId: number,
-    private readonly topics: TopicManager,
-    private readonly zk: ZkClient,
-    private readonly cache: MetadataCache,
-    private readonly log: (message: string) => void,
-  ) {}
+  constructor(private readonly options: ReplicaManagerOptions) {
+    const every = Math.max(10, Math.floor(options.config.lagTimeMaxMs / 2));
+    this.isrTimer = setInterval(() => this.shrinkIsrs(), every);
+    this.isrTimer.unref();
+  }
+
+  private get brokerId(): number {
+    return this.options.brokerId;
+  }
+
+  /** Told when this broker starts or stops leading a partition (the group coordinator listens). */
+  onLeadershipChange(listener: (topic: string, partition: number, leading: boolean) => void): void {
+    this.leadershipListener = listener;
+  }
 
   /** This broker's state of a partition it holds, or undefined. */
   stateOf(topic: string, partition: number): ReplicaState | undefined {
     return this.states.get(key(topic, partition));
   }
 
+  /** The leader-side state of a partition this broker leads, or undefined. */
+  leaderOf(topic: string, partition: number): LeaderPartition | undefined {
+    return this.leaders.get(key(topic, partition));
+  }
+
   /** NONE if this broker leads the partition now, else the error a client request gets. */
   leaderError(topic: string, partition: number): number {
     const state = this.states.get(key(topic, partition));
     if (state) return state.leader === this.brokerId ? ErrorCode.NONE : ErrorCode.NOT_LEADER_OR_FOLLOWER;
-    return this.cache.partition(topic, partition)
+    return this.options.cache.partition(topic, partition)
       ? ErrorCode.NOT_LEADER_OR_FOLLOWER
       : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+  }
+
+  /**
+   * A request's current leader epoch against this leader's (-1: the client does not know one):
+   * older is FENCED_LEADER_EPOCH, newer UNKNOWN_LEADER_EPOCH (this broker has not heard yet).
+   */
+  leaderEpochError(topic: string, partition: number, currentLeaderEpoch: number): number {
+    if (currentLeaderEpoch < 0) return ErrorCode.NONE;
+    const state = this.states.get(key(topic, partition));
+    if (!state) return ErrorCode.NONE;
+    if (currentLeaderEpoch < state.leaderEpoch) return ErrorCode.FENCED_LEADER_EPOCH;
+    if (currentLeaderEpoch > state.leaderEpoch) return ErrorCode.UNKNOWN_LEADER_EPOCH;
+    return ErrorCode.NONE;
+  }
+
+  /** The leader epoch this broker holds for the partition (the one it stamps on appends), or -1. */
+  leaderEpochOf(topic: string, partition: number): number {
+    return this.states.get(key(topic, partition))?.leaderEpoch ?? -1;
   }
 
   /** Applies a LeaderAndIsr request (its epochs already checked); one error per partition. */
@@ -60,6 +138,9 @@ export class ReplicaManager {
     const errors: PartitionError[] = [];
     const grouped = request.topicStates.flatMap((t) =>
       t.partitionStates.map((p) => ({ ...p, topicName: t.topicName })),
+    );
+    const endpoints = new Map(
+      request.liveLeaders.map((l) => [l.brokerId, { host: l.hostName, port: l.port }]),
     );
     const topicInfo = new Map<
       string,
@@ -84,27 +165,229 @@ export class ReplicaManager {
         fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
         continue;
       }
-      const failed = this.topics.hostReplica(topicName, info.id, info.count, info.configs, partitionIndex);
-      if (failed) {
-        this.log(failed.errorMessage ?? `cannot host ${topicName}-${partitionIndex}`);
+      const failed = this.options.topics.hostReplica(
+        topicName,
+        info.id,
+        info.count,
+        info.configs,
+        partitionIndex,
+      );
+      const log = failed ? undefined : this.options.logs.getLog(topicName, partitionIndex);
+      if (!log) {
+        this.options.log(failed?.errorMessage ?? `cannot host ${topicName}-${partitionIndex}`);
         fail(ErrorCode.KAFKA_STORAGE_ERROR);
         continue;
       }
       const role = p.leader === this.brokerId ? 'leader' : 'follower';
-      if (!held || held.leader !== p.leader || held.leaderEpoch !== p.leaderEpoch) {
-        this.log(`${topicName}-${partitionIndex}: ${role} at leader epoch ${p.leaderEpoch}`);
-      }
-      this.states.set(key(topicName, partitionIndex), {
-        leader: p.leader,
-        leaderEpoch: p.leaderEpoch,
-        isr: [...p.isr],
-        replicas: [...p.replicas],
-        zkVersion: p.zkVersion,
-        controllerEpoch: p.controllerEpoch,
-      });
+      const changed = !held || held.leader !== p.leader || held.leaderEpoch !== p.leaderEpoch;
+      if (changed)
+        this.options.log(`${topicName}-${partitionIndex}: ${role} at leader epoch ${p.leaderEpoch}`);
+      // The same epoch again (a new controller repeating it): an ISR this leader wrote since
+      // is newer than what the controller read, unless the controller's version says otherwise.
+      const keepOwn = !changed && held && held.zkVersion > p.zkVersion;
+      const state: ReplicaState = keepOwn
+        ? { ...held, replicas: [...p.replicas] }
+        : {
+            leader: p.leader,
+            leaderEpoch: p.leaderEpoch,
+            isr: [...p.isr],
+            replicas: [...p.replicas],
+            zkVersion: p.zkVersion,
+            controllerEpoch: p.controllerEpoch,
+          };
+      this.states.set(key(topicName, partitionIndex), state);
+      this.makeReplicated(topicName, partitionIndex, log);
+      if (role === 'leader') this.makeLeader(topicName, partitionIndex, log, state, changed);
+      else
+        this.makeFollower(topicName, info.id, partitionIndex, log, state, endpoints.get(p.leader), changed);
       fail(ErrorCode.NONE);
     }
     return errors;
+  }
+
+  /** A log that replicates: its high watermark from the checkpoint, then only as replication moves it. */
+  private makeReplicated(topic: string, partition: number, log: PartitionLog): void {
+    if (log.replicated) return;
+    log.replicated = true;
+    log.setHighWatermark(this.options.logs.checkpointedHighWatermark(topic, partition) ?? 0);
+  }
+
+  private makeLeader(
+    topic: string,
+    partition: number,
+    log: PartitionLog,
+    state: ReplicaState,
+    changed: boolean,
+  ): void {
+    this.unfollow(topic, partition);
+    const k = key(topic, partition);
+    const current = this.leaders.get(k);
+    if (current && !changed) {
+      current.update(state);
+    } else {
+      current?.resign();
+      log.assignLeaderEpoch(state.leaderEpoch);
+      this.leaders.set(k, new LeaderPartition(topic, partition, log, this.brokerId, state));
+      // Every append (produce, the group coordinator's) may move the high watermark.
+      log.onAppend = () => this.afterLeaderProgress(topic, partition);
+      this.leadershipListener?.(topic, partition, true);
+    }
+    this.afterLeaderProgress(topic, partition);
+  }
+
+  private makeFollower(
+    topic: string,
+    topicId: string,
+    partition: number,
+    log: PartitionLog,
+    state: ReplicaState,
+    endpoint: { host: string; port: number } | undefined,
+    changed: boolean,
+  ): void {
+    this.resign(topic, partition);
+    log.onAppend = undefined;
+    if (state.leader < 0 || !endpoint) {
+      // No leader now: nothing to fetch from until the controller names one.
+      this.unfollow(topic, partition);
+      return;
+    }
+    const following = this.fetchers.get(state.leader);
+    if (following?.has(topic, partition) && !changed) return;
+    this.unfollow(topic, partition);
+    let fetcher = this.fetchers.get(state.leader);
+    if (!fetcher) {
+      fetcher = new ReplicaFetcher(state.leader, endpoint, {
+        brokerId: this.brokerId,
+        brokerEpoch: this.options.brokerEpoch,
+        config: this.options.config,
+        run: runFetchTask,
+        log: this.options.log,
+      });
+      this.fetchers.set(state.leader, fetcher);
+    } else fetcher.moveTo(endpoint);
+    fetcher.add({ topic, topicId, partition, log, leaderEpoch: state.leaderEpoch });
+  }
+
+  /** Stops leading the partition, if it did: waiting acks=all requests get NOT_LEADER_OR_FOLLOWER. */
+  private resign(topic: string, partition: number): void {
+    const k = key(topic, partition);
+    const leader = this.leaders.get(k);
+    if (!leader) return;
+    leader.resign();
+    this.leaders.delete(k);
+    leader.log.onAppend = undefined;
+    this.leadershipListener?.(topic, partition, false);
+  }
+
+  private unfollow(topic: string, partition: number): void {
+    for (const [id, fetcher] of this.fetchers) {
+      fetcher.remove(topic, partition);
+      if (fetcher.size === 0) {
+        void fetcher.stop();
+        this.fetchers.delete(id);
+      }
+    }
+  }
+
+  /**
+   * A follower fetched `fetchOffset` of a partition this broker leads: its progress is noted, the
+   * high watermark may move, and a follower that caught up may join the ISR. False when the
+   * fetcher is not a replica of it.
+   */
+  recordFollowerFetch(topic: string, partition: number, replicaId: number, fetchOffset: number): boolean {
+    const leader = this.leaders.get(key(topic, partition));
+    if (!leader || !leader.recordFetch(replicaId, fetchOffset)) return false;
+    this.afterLeaderProgress(topic, partition);
+    const joining = leader.joinCandidates();
+    if (joining.length > 0)
+      this.changeIsr(leader, [...leader.isr, ...joining], `${joining.join(', ')} caught up`);
+    return true;
+  }
+
+  /** The leader's log grew (or its ISR shrank): the high watermark may move, waking long polls. */
+  afterLeaderProgress(topic: string, partition: number): void {
+    const leader = this.leaders.get(key(topic, partition));
+    if (leader?.updateHighWatermark()) this.options.waiters.notify(key(topic, partition));
+  }
+
+  /**
+   * acks=all before the append: NOT_ENOUGH_REPLICAS when the ISR is smaller than the topic's
+   * min.insync.replicas, else NONE.
+   */
+  enoughReplicasError(topic: string, partition: number, log: PartitionLog): number {
+    const leader = this.leaders.get(key(topic, partition));
+    if (!leader) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
+    return leader.isrSize < log.config.minInsyncReplicas ? ErrorCode.NOT_ENOUGH_REPLICAS : ErrorCode.NONE;
+  }
+
+  /**
+   * acks=all after the append: resolves with NONE once the high watermark reaches `offset` with
+   * an ISR of at least min.insync.replicas, NOT_ENOUGH_REPLICAS_AFTER_APPEND when it got there with
+   * fewer, REQUEST_TIMED_OUT after `timeoutMs`, NOT_LEADER_OR_FOLLOWER if leadership moved.
+   */
+  async waitForReplication(
+    topic: string,
+    partition: number,
+    offset: number,
+    timeoutMs: number,
+  ): Promise<number> {
+    const leader = this.leaders.get(key(topic, partition));
+    if (!leader) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
+    const outcome: WaitOutcome = await leader.waitFor(offset, timeoutMs);
+    if (outcome === 'not-leader') return ErrorCode.NOT_LEADER_OR_FOLLOWER;
+    if (outcome === 'timed-out') return ErrorCode.REQUEST_TIMED_OUT;
+    return leader.isrSize < leader.log.config.minInsyncReplicas
+      ? ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND
+      : ErrorCode.NONE;
+  }
+
+  /** Drops from the ISR the followers that fell behind for longer than replica.lag.time.max.ms. */
+  private shrinkIsrs(): void {
+    const now = Date.now();
+    for (const leader of this.leaders.values()) {
+      const lagging = leader.laggingFollowers(this.options.config.lagTimeMaxMs, now);
+      if (lagging.length === 0) continue;
+      const isr = leader.isr.filter((id) => !lagging.includes(id));
+      this.changeIsr(leader, isr, `${lagging.join(', ')} fell behind`);
+    }
+  }
+
+  /** Writes a new ISR to ZooKeeper (one write at a time per partition), then applies it. */
+  private changeIsr(leader: LeaderPartition, isr: number[], why: string): void {
+    if (leader.isrWriteInFlight || this.stopped) return;
+    const k = key(leader.topic, leader.partition);
+    const state = this.states.get(k);
+    if (!state || this.leaders.get(k) !== leader) return;
+    leader.isrWriteInFlight = true;
+    const next = [...new Set(isr)].sort((a, b) => a - b);
+    const written: PartitionState = {
+      leader: this.brokerId,
+      leaderEpoch: state.leaderEpoch,
+      isr: next,
+      controllerEpoch: state.controllerEpoch,
+    };
+    this.options
+      .writeIsr(leader.topic, leader.partition, written, state.zkVersion)
+      .then(
+        (version) => {
+          if (this.leaders.get(k) !== leader) return;
+          if (version === null) {
+            this.options.log(
+              `${k}: ISR not changed (the controller changed the partition's state); waiting for it`,
+            );
+            return;
+          }
+          this.options.log(`${k}: ISR ${state.isr.join(',')} -> ${next.join(',')} (${why})`);
+          state.isr = next;
+          state.zkVersion = version;
+          leader.setIsr(next, version);
+          this.afterLeaderProgress(leader.topic, leader.partition);
+        },
+        (err: unknown) => this.options.log(`${k}: cannot write the ISR: ${(err as Error).message}`),
+      )
+      .finally(() => {
+        leader.isrWriteInFlight = false;
+      });
   }
 
   /**
@@ -117,16 +400,19 @@ export class ReplicaManager {
     const deletedTopics = new Map<string, number>();
     for (const { topic, partition } of partitions) {
       this.states.delete(key(topic, partition));
+      this.resign(topic, partition);
+      this.unfollow(topic, partition);
       if (!deleteData) {
         errors.push({ topicName: topic, partitionIndex: partition, errorCode: ErrorCode.NONE });
         continue;
       }
       if (!deletedTopics.has(topic)) {
-        const local = this.topics.store.get(topic);
-        const result = local ? this.topics.delete(topic, { internalToo: true }) : undefined;
+        const topics = this.options.topics;
+        const local = topics.store.get(topic);
+        const result = local ? topics.delete(topic, { internalToo: true }) : undefined;
         if (result && result.errorCode !== ErrorCode.NONE)
-          this.log(result.errorMessage ?? `cannot delete ${topic}`);
-        else if (result) this.log(`deleted topic ${topic} (StopReplica)`);
+          this.options.log(result.errorMessage ?? `cannot delete ${topic}`);
+        else if (result) this.options.log(`deleted topic ${topic} (StopReplica)`);
         deletedTopics.set(topic, result?.errorCode ?? ErrorCode.NONE);
       }
       errors.push({ topicName: topic, partitionIndex: partition, errorCode: deletedTopics.get(topic)! });
@@ -134,16 +420,27 @@ export class ReplicaManager {
     return errors;
   }
 
+  /** Stops every fetcher and answers every waiting acks=all request (the broker is stopping). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.isrTimer);
+    for (const leader of this.leaders.values()) leader.resign();
+    this.leaders.clear();
+    const fetchers = [...this.fetchers.values()];
+    this.fetchers.clear();
+    await Promise.all(fetchers.map((f) => f.stop()));
+  }
+
   /** The topic's id, partition count and configs from ZooKeeper, or null if it is gone. */
   private async readTopic(
     topic: string,
   ): Promise<{ id: string; count: number; configs: Record<string, string> } | null> {
-    const assignment = await topicAssignment(this.zk, topic);
+    const assignment = await topicAssignment(this.options.zk, topic);
     if (!assignment || assignment.topicId === null) return null;
     return {
       id: assignment.topicId,
       count: Math.max(...assignment.partitions.keys()) + 1,
-      configs: await topicConfig(this.zk, topic),
+      configs: await topicConfig(this.options.zk, topic),
     };
   }
 }

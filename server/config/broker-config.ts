@@ -46,6 +46,8 @@ export interface BrokerConfig {
   rack: string | null;
   /** offsets.topic.replication.factor (cluster mode). */
   offsetsTopicReplicationFactor: number;
+  /** replica.* (cluster mode): followers' fetches and the ISR's lag limit. */
+  replication: ReplicationConfig;
   /** queued.max.request.bytes: request bytes being read or waiting, across all connections. */
   queuedMaxRequestBytes: number;
   /** kiln.queued.max.response.bytes: response bytes built but not yet sent, across all connections. */
@@ -104,6 +106,15 @@ export function logDefaultsOf(props: Record<string, string>, base?: Readonly<Log
     config = checked(given.name, () => parseLogConfig({ [topic.name]: value }, config));
   }
   return config;
+}
+
+export interface ReplicationConfig {
+  lagTimeMaxMs: number;
+  fetchMaxBytes: number;
+  fetchResponseMaxBytes: number;
+  fetchWaitMaxMs: number;
+  fetchMinBytes: number;
+  fetchBackoffMs: number;
 }
 
 export interface ZooKeeperConfig {
@@ -186,6 +197,14 @@ export function buildBrokerConfig(properties: Record<string, string>): BrokerCon
     zookeeper: zooKeeperConfig(text('zookeeper.connect'), props, int),
     rack: text('broker.rack') || null,
     offsetsTopicReplicationFactor: int('offsets.topic.replication.factor'),
+    replication: {
+      lagTimeMaxMs: int('replica.lag.time.max.ms'),
+      fetchMaxBytes: int('replica.fetch.max.bytes'),
+      fetchResponseMaxBytes: int('replica.fetch.response.max.bytes'),
+      fetchWaitMaxMs: int('replica.fetch.wait.max.ms'),
+      fetchMinBytes: int('replica.fetch.min.bytes'),
+      fetchBackoffMs: int('replica.fetch.backoff.ms'),
+    },
     queuedMaxRequestBytes: int('queued.max.request.bytes'),
     queuedMaxResponseBytes: int('kiln.queued.max.response.bytes'),
     requestReadTimeoutMs: int('kiln.request.read.timeout.ms'),

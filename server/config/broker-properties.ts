@@ -16,6 +16,7 @@
 import { TOPIC_PROPERTIES, type BrokerSynonym, type TopicProperty } from '../../engine/index.js';
 import type { BrokerProperty } from './broker-property.js';
 import { CLUSTER_PROPERTIES } from './cluster-properties.js';
+import { REPLICATION_PROPERTIES } from './replication-properties.js';
 
 export type { BrokerProperty, UpdateMode } from './broker-property.js';
 
@@ -330,6 +331,7 @@ const IGNORED: BrokerProperty[] = [...IGNORED_NAMES.map((name) => ignored(name))
 export const BROKER_PROPERTIES: readonly BrokerProperty[] = [
   ...SERVER,
   ...CLUSTER_PROPERTIES,
+  ...REPLICATION_PROPERTIES,
   ...TOPIC_PROPERTIES.flatMap(logProperties),
   ...IGNORED,
 ];

@@ -70,6 +70,10 @@ export class GroupCoordinator {
   private readonly membership: GroupMembership;
   private readonly offsets: GroupOffsets;
   private loading = true;
+  /** Cluster mode: __consumer_offsets partitions being loaded after this broker began leading them. */
+  private readonly loadingPartitions = new Set<number>();
+  /** Leadership changes, handled one at a time in order. */
+  private leadership: Promise<void> = Promise.resolve();
   private closed = false;
   private retentionTimer: NodeJS.Timeout | undefined;
 
@@ -150,10 +154,48 @@ export class GroupCoordinator {
   unavailable(groupId: string): number {
     if (this.isLoading) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
     const replicas = this.broker.replicas;
-    if (replicas && replicas.leaderError(OFFSETS_TOPIC, this.partitionFor(groupId)) !== ErrorCode.NONE) {
+    const partition = this.partitionFor(groupId);
+    if (replicas && replicas.leaderError(OFFSETS_TOPIC, partition) !== ErrorCode.NONE) {
       return ErrorCode.NOT_COORDINATOR;
     }
+    if (this.loadingPartitions.has(partition)) return ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
     return ErrorCode.NONE;
+  }
+
+  /**
+   * Cluster mode: this broker started or stopped leading a partition of __consumer_offsets. A
+   * new leader loads the partition's groups and offsets from its replica (requests for them get
+   * COORDINATOR_LOAD_IN_PROGRESS meanwhile); a former one drops them, answering held joins and
+   * syncs with NOT_COORDINATOR so the members find the new coordinator.
+   */
+  offsetsLeadershipChanged(partition: number, leading: boolean): Promise<void> {
+    this.leadership = this.leadership.then(async () => {
+      if (this.closed) return;
+      this.dropGroupsOf(partition);
+      if (!leading) {
+        this.store.unloadPartition(partition);
+        return;
+      }
+      this.loadingPartitions.add(partition);
+      try {
+        await this.store.reloadPartition(partition);
+        this.restore(this.store.takeLoadedGroups());
+        this.broker.log.info(`loaded the groups of ${OFFSETS_TOPIC}-${partition}`);
+      } catch (err) {
+        this.broker.log.error({ err, partition }, `cannot load the groups of ${OFFSETS_TOPIC}-${partition}`);
+      } finally {
+        this.loadingPartitions.delete(partition);
+      }
+    });
+    return this.leadership;
+  }
+
+  private dropGroupsOf(partition: number): void {
+    for (const [groupId, group] of this.groups) {
+      if (this.partitionFor(groupId) !== partition) continue;
+      this.membership.shutdown(group);
+      this.groups.delete(groupId);
+    }
   }
 
   async joinGroup(groupId: string, req: JoinRequest): Promise<JoinResult> {

@@ -302,6 +302,8 @@ export class OffsetStore {
   /** Tombstones every group's offsets for `topic` (the topic was deleted). */
   deleteTopic(topic: string): void {
     for (const groupId of this.groupIds()) {
+      // In a cluster each group's offsets are the leader of its partition's to tombstone.
+      if (!this.leads(groupId)) continue;
       const partitions = this.all(groupId)
         .filter((entry) => entry.topic === topic)
         .map((entry) => ({ topic, partition: entry.partition }));
@@ -329,8 +331,35 @@ export class OffsetStore {
     log.append(buildBatch({ records }), { internal: true });
   }
 
+  /**
+   * Cluster mode: the group's partition was taken over by this broker (it now leads it): what
+   * its replica copied is read again, replacing what was loaded of those groups before.
+   */
+  async reloadPartition(partition: number): Promise<void> {
+    this.unloadPartition(partition);
+    await this.loadPartition(partition);
+  }
+
+  /** Cluster mode: another broker leads the partition now; its groups' offsets are forgotten here. */
+  unloadPartition(partition: number): void {
+    for (const groupId of [...this.offsets.keys()]) {
+      if (this.partitionFor(groupId) === partition) this.offsets.delete(groupId);
+    }
+    for (const groupId of [...this.loaded.keys()]) {
+      if (this.partitionFor(groupId) === partition) this.loaded.delete(groupId);
+    }
+  }
+
+  /** Whether this broker writes the group's partition (always on one node; its leader in a cluster). */
+  leads(groupId: string): boolean {
+    const replicas = this.broker.replicas;
+    return !replicas || replicas.leaderError(OFFSETS_TOPIC, this.partitionFor(groupId)) === ErrorCode.NONE;
+  }
+
   private log(groupId: string): PartitionLog {
     if (!this.ensureTopic()) throw new Error(`${OFFSETS_TOPIC} cannot be created`);
+    // Only a partition's leader writes it: a follower's own append would fork its replica.
+    if (!this.leads(groupId)) throw new Error(`this broker does not lead the partition of group ${groupId}`);
     const partition = this.partitionFor(groupId);
     const log = this.broker.logs.getLog(OFFSETS_TOPIC, partition);
     if (!log) throw new Error(`${OFFSETS_TOPIC}-${partition} is not available`);

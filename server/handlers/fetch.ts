@@ -8,6 +8,11 @@
  * partitions. Consumers read up to the high watermark; with no transactions the last stable
  * offset is the high watermark too, for READ_COMMITTED as for READ_UNCOMMITTED. No fetch
  * sessions are created (session id 0): clients then send full fetches, which Kafka allows.
+ *
+ * In a cluster, a fetch with a replica id (v4-14 replicaId, v15+ replicaState) is a follower's:
+ * it reads up to the log end, not the high watermark, and its fetch offset tells the leader how
+ * far that follower's log reaches (ReplicaManager.recordFollowerFetch: high watermark, ISR). A
+ * current leader epoch older than the leader's is FENCED_LEADER_EPOCH, newer UNKNOWN_LEADER_EPOCH.
  */
 import { OffsetOutOfRangeError } from '../../engine/index.js';
 import type { BrokerContext } from '../broker-context.js';
@@ -39,13 +44,15 @@ export function fetchHandler(broker: BrokerContext, waiters: AppendWaiters): Han
       const readCommitted = request.isolationLevel === READ_COMMITTED;
       const byId = version >= 13;
       const deadline = Date.now() + maxWaitMs;
+      const replicaId = version >= 15 ? (request.replicaState?.replicaId ?? -1) : request.replicaId;
+      const reader = { readCommitted, connection: context.connection, replicaId };
       const keys = topics.flatMap((t) =>
         t.partitions.map((p) => `${resolve(broker, t, byId)?.name ?? t.topic}-${p.partition}`),
       );
-      let result = await collect(broker, topics, byId, maxBytes, readCommitted, context.connection);
+      let result = await collect(broker, topics, byId, maxBytes, reader);
       while (result.bytes < minBytes && !result.failed && !waiters.closed && Date.now() < deadline) {
         await waiters.wait(keys, deadline - Date.now());
-        result = await collect(broker, topics, byId, maxBytes, readCommitted, context.connection);
+        result = await collect(broker, topics, byId, maxBytes, reader);
       }
       return reply(FetchApi, {
         throttleTimeMs: 0,
@@ -61,13 +68,19 @@ function resolve(broker: BrokerContext, topic: FetchTopic, byId: boolean): Topic
   return byId ? broker.topics.store.getById(topic.topicId) : broker.topics.store.get(topic.topic);
 }
 
+interface Reader {
+  readCommitted: boolean;
+  connection: Connection | undefined;
+  /** A follower's broker id; -1 for consumers. */
+  replicaId: number;
+}
+
 async function collect(
   broker: BrokerContext,
   topics: FetchTopic[],
   byId: boolean,
   maxBytes: number,
-  readCommitted: boolean,
-  connection: Connection | undefined,
+  { readCommitted, connection, replicaId }: Reader,
 ): Promise<{ responses: FetchedTopic[]; bytes: number; failed: boolean }> {
   let bytes = 0;
   let failed = false;
@@ -97,6 +110,12 @@ async function collect(
           continue;
         }
         const { log } = served;
+        const refused = replicaError(broker, name!, p, replicaId);
+        if (refused !== ErrorCode.NONE) {
+          failed = true;
+          partitions.push({ ...base, errorCode: refused });
+          continue;
+        }
         const offsets = {
           highWatermark: log.highWatermark,
           lastStableOffset: log.highWatermark,
@@ -113,7 +132,8 @@ async function collect(
           const read =
             budget > 0 || (bytes === 0 && !(memory?.exhausted && connection?.holdsResponses))
               ? await log.read(p.fetchOffset, reading, {
-                  upTo: log.highWatermark,
+                  // Followers copy the whole log; consumers see what the ISR has.
+                  upTo: replicaId >= 0 && broker.replicas ? log.logEndOffset : log.highWatermark,
                   minOneBatch: bytes === 0,
                 })
               : undefined;
@@ -149,6 +169,26 @@ async function collect(
     memory?.release(held);
   }
   return { responses, bytes, failed };
+}
+
+/**
+ * In a cluster: the leader epoch check, and for a follower the note of how far its log reaches
+ * (REPLICA_NOT_AVAILABLE when the fetching broker is no replica of the partition).
+ */
+function replicaError(
+  broker: BrokerContext,
+  topic: string,
+  p: FetchTopic['partitions'][number],
+  replicaId: number,
+): number {
+  const replicas = broker.replicas;
+  if (!replicas) return ErrorCode.NONE;
+  const fenced = replicas.leaderEpochError(topic, p.partition, p.currentLeaderEpoch);
+  if (fenced !== ErrorCode.NONE) return fenced;
+  if (replicaId < 0) return ErrorCode.NONE;
+  return replicas.recordFollowerFetch(topic, p.partition, replicaId, Number(p.fetchOffset))
+    ? ErrorCode.NONE
+    : ErrorCode.REPLICA_NOT_AVAILABLE;
 }
 
 /** When each partition's fetch failure was last logged: a consumer retrying a damaged partition

@@ -1,9 +1,12 @@
 /**
  * Produce: append each partition's record batch to its log. The records stay the Buffer slice of
  * the request they arrived in; the engine validates them (CRC, format, size) and patches offsets in
- * place. acks=0 gets no response at all; acks=1 and acks=-1 are answered once the batch is
- * appended (on one node the leader is the whole in-sync replica set); the appends of one turn to
- * one partition share one write (turn-appends.ts). A topic that does not exist
+ * place. acks=0 gets no response at all; acks=1 is answered once the batch is appended, and so is
+ * acks=-1 on one node (the leader is the whole in-sync replica set). In a cluster acks=-1 is
+ * refused with NOT_ENOUGH_REPLICAS when the ISR is below the topic's min.insync.replicas, and
+ * answered once the high watermark passes the batch (REQUEST_TIMED_OUT after the request's
+ * timeout; NOT_ENOUGH_REPLICAS_AFTER_APPEND if the ISR shrank below the minimum meanwhile).
+ * The appends of one turn to one partition share one write (turn-appends.ts). A topic that does not exist
  * is created when auto.create.topics.enable is on, as through Metadata.
  */
 import type { BrokerContext } from '../broker-context.js';
@@ -32,7 +35,7 @@ export function produceHandler(broker: BrokerContext, waiters: AppendWaiters): H
   // one before it on the connection has queued its own, as Kafka appends them in arrival order: a
   // request that must wait (recompression in the worker pool) holds back the next.
   const start = (request: ProduceRequest): PendingProduce => {
-    const pending = new PendingProduce(broker, waiters, request.acks);
+    const pending = new PendingProduce(broker, waiters, request.acks, request.timeoutMs);
     const valid = request.acks === 0 || request.acks === 1 || request.acks === -1;
     for (const topicData of request.topicData) {
       const partitions: ProducedPartition[] = [];
@@ -104,7 +107,8 @@ class PendingProduce implements AppendSink {
   constructor(
     private readonly broker: BrokerContext,
     private readonly waiters: AppendWaiters,
-    private readonly acks: number,
+    readonly acks: number,
+    private readonly timeoutMs: number,
   ) {}
 
   /** A partition's entry, not yet answered; returns its slot. */
@@ -161,7 +165,23 @@ class PendingProduce implements AppendSink {
       entry.logAppendTimeMs = result.logAppendTime;
       entry.logStartOffset = this.logs[slot]!.logStartOffset;
       this.waiters.notify(`${this.topicNames[slot]}-${entry.index}`);
+      const replicas = this.broker.replicas;
+      if (this.acks === -1 && replicas) {
+        // acks=all in a cluster: answered when the ISR has it.
+        const timeout = Math.max(0, this.timeoutMs);
+        void replicas
+          .waitForReplication(this.topicNames[slot]!, entry.index, result.lastOffset + 1, timeout)
+          .then((errorCode) => {
+            if (errorCode !== ErrorCode.NONE) this.fail(slot, errorCode);
+            this.done();
+          });
+        return;
+      }
     }
+    this.done();
+  }
+
+  private done(): void {
     if (--this.waiting === 0 && this.finish) this.finish();
   }
 
@@ -201,6 +221,10 @@ function queuePartition(
     return failed(served.errorCode);
   }
   const { log, topic } = served;
+  if (pending.acks === -1 && broker.replicas) {
+    const short = broker.replicas.enoughReplicasError(topicName, data.index, log);
+    if (short !== ErrorCode.NONE) return failed(short);
+  }
   // Internal topics are written by the broker alone: a forged record in __consumer_offsets could
   // move other groups' offsets, or be unreadable to the offset store.
   if (topic.internal)

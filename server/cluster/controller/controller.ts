@@ -1,48 +1,61 @@
 /**
- * The controller's work while this broker is the elected controller (controller-election.ts):
- * it keeps a channel to every live broker, gives each new partition its first state (leader: the
- * first live replica of its assignment; ISR: the leader alone until replication exists; leader epoch 0), written to
- * ZooKeeper through the fenced multi, tells each replica its partitions' states with LeaderAndIsr
- * (every replica at election, a broker that joins all of its own, the replicas of new
- * partitions), then every broker the cluster's state with UpdateMetadata.
+ * The controller's work while this broker is the elected controller (controller-election.ts). It
+ * keeps a channel to every live broker (controller-channels.ts) and decides partitions' leaders
+ * and ISRs by Kafka's rules (partition-leader-election.ts), writing each change to ZooKeeper,
+ * fenced by its epoch, from states read fresh (partition-state-updates.ts):
+ *
+ * - a new partition gets its first state: every live replica in the ISR, the first one leading;
+ * - when brokers leave (their registration vanishes) or restart (a new registration epoch), the
+ *   partitions they led get a new leader from the ISR, or none (-1) until an ISR member is back
+ *   (any live replica where the topic allows unclean leader election), and they leave every ISR;
+ *   when brokers join, leaderless partitions whose ISR member is back get it as leader; a new
+ *   controller does the same for whatever changed while there was none;
+ * - leaders change ISRs themselves and say so under /isr_change_notification: the controller
+ *   reads those states again and tells every broker;
+ * - a broker about to stop (ControlledShutdown) has its leaderships moved to other ISR members;
+ * - topics marked for deletion are deleted (topic-deletion.ts).
+ *
+ * Each replica is told its partitions' states with LeaderAndIsr (every replica at election, a
+ * broker that joins all of its own, the live replicas of partitions that changed), then every
+ * broker the cluster's state with UpdateMetadata.
  *
  * Events are handled one at a time in arrival order (a queue, like Kafka's controller event
  * thread), so a broker leaving while topics are being set up cannot interleave with it. A
  * ControllerMovedError (another controller was elected) ends the work at once.
  */
-import { LeaderAndIsrApi } from '../../protocol/apis/leader-and-isr.js';
-import { StopReplicaApi } from '../../protocol/apis/stop-replica.js';
-import { UpdateMetadataApi } from '../../protocol/apis/update-metadata.js';
+import { ErrorCode } from '../../protocol/error-codes.js';
 import { ControllerMovedError, type ControllerElection } from '../zookeeper/controller-election.js';
 import { liveBrokers, type LiveBroker } from '../zookeeper/broker-registration.js';
 import type { ZkClient } from '../zookeeper/zk-client.js';
-import {
-  ensurePartitionParents,
-  partitionState,
-  statesToCreate,
-  topicAssignment,
-  topicNames,
-  topicRemovalOps,
-  topicsToDelete,
-} from '../zookeeper/zk-topics.js';
-import { PATHS, type PartitionState } from '../zookeeper/znodes.js';
-import { BrokerChannel } from './broker-channel.js';
-import {
-  leaderAndIsrRequest,
-  updateMetadataRequest,
-  type KnownPartition,
-  type PartitionFilter,
-} from './controller-requests.js';
-
-/** This controller's term ended while an event was being handled: the event stops there. */
-class TermEndedError extends Error {}
+import { topicNames } from '../zookeeper/zk-topics.js';
+import { PATHS } from '../zookeeper/znodes.js';
+import { ControllerChannels } from './controller-channels.js';
+import type { ControllerView, PartitionFilter } from './controller-requests.js';
+import { deleteIsrChanges, readIsrChanges } from './isr-change-notifications.js';
+import type { Liveness } from './partition-leader-election.js';
+import type { PartitionRef } from './partition-state-updates.js';
+import { partitionKey, PartitionStates, type Term } from './partition-states.js';
+import { TermEndedError } from './term-ended-error.js';
+import { deleteMarkedTopics } from './topic-deletion.js';
 
 export interface ControllerOptions {
   brokerId: number;
   log: (message: string) => void;
   /** Back-off of the channels' retries. */
   retryBackoffMs?: number;
+  /** unclean.leader.election.enable for topics that do not set it (Kafka's default: false). */
+  uncleanLeaderElectionEnable?: boolean;
 }
+
+/** The answer to a broker's ControlledShutdown. */
+export interface ControlledShutdownResult {
+  errorCode: number;
+  /** Replicated partitions it still leads: no other ISR member could take them over. */
+  remaining: PartitionRef[];
+}
+
+/** Kafka's BROKER_NOT_AVAILABLE: a ControlledShutdown from a broker that is not registered. */
+const BROKER_NOT_AVAILABLE = 8;
 
 export class Controller {
   private epoch = -1;
@@ -51,37 +64,60 @@ export class Controller {
   private term = 0;
   private queue: Promise<void> = Promise.resolve();
   private brokers = new Map<number, LiveBroker>();
-  private readonly channels = new Map<number, BrokerChannel>();
+  /** Registered brokers that asked to shut down: they take no new leadership. */
+  private readonly shuttingDown = new Set<number>();
+  private readonly channels: ControllerChannels;
   /** Whether the last refreshTopics found a topic gone. */
   private forgotTopics = false;
   /** Partitions of topics gone from ZooKeeper, for the next UpdateMetadata to drop. */
-  private deleted: { topic: string; partition: number }[] = [];
-  /** Every partition's state as written, by topic then partition. */
-  private readonly partitions = new Map<string, Map<number, KnownPartition>>();
+  private deleted: PartitionRef[] = [];
+  /** Every partition's state as last read or written. */
+  private readonly partitions: PartitionStates;
 
   constructor(
     private readonly zk: ZkClient,
     private readonly election: ControllerElection,
     private readonly options: ControllerOptions,
-  ) {}
+  ) {
+    this.channels = new ControllerChannels({
+      brokerId: options.brokerId,
+      retryBackoffMs: options.retryBackoffMs,
+      log: options.log,
+    });
+    this.partitions = new PartitionStates({
+      zk,
+      fencedMulti: (ops) => election.fencedMulti(ops),
+      log: options.log,
+      uncleanLeaderElectionEnable: options.uncleanLeaderElectionEnable ?? false,
+    });
+  }
 
   /** Whether it is acting as controller now. */
   get isActive(): boolean {
     return this.active;
   }
 
-  /** Starts acting as the controller of `epoch`: loads the cluster and tells every broker. */
+  /** Starts acting as the controller of `epoch`: loads the cluster, repairs it, and tells every broker. */
   activate(epoch: number): Promise<void> {
     this.epoch = epoch;
     this.active = true;
     this.term++;
-    return this.enqueue(async () => {
-      await this.refreshBrokers();
-      await this.refreshTopics();
+    return this.enqueue(async (term) => {
+      await this.refreshBrokers(term);
+      await this.refreshTopics(term);
+      // Notifications left from before: the states were just read, so they only need deleting.
+      await this.handleIsrChanges(term);
+      // What happened while there was no controller: leaders gone, replicas gone from ISRs.
+      const live = this.brokers;
+      await this.partitions.elect(
+        this.partitions.where((p) => !live.has(p.leader) || p.isr.some((r) => !live.has(r))),
+        this.liveness(),
+        term,
+      );
       // A new controller tells every replica its state, whatever an earlier one may have missed.
-      this.sendLeaderAndIsr(new Set(this.brokers.keys()), 'all');
+      this.sendLeaderAndIsr(this.brokers.keys(), 'all');
       this.sendMetadataToAll();
-      await this.processDeletions();
+      await this.processDeletions(term);
     });
   }
 
@@ -89,9 +125,9 @@ export class Controller {
   deactivate(): void {
     this.active = false;
     this.term++;
-    for (const channel of this.channels.values()) channel.close();
-    this.channels.clear();
+    this.channels.closeAll();
     this.partitions.clear();
+    this.shuttingDown.clear();
   }
 
   /** Resolves once every event queued so far has been handled (tests). */
@@ -99,12 +135,39 @@ export class Controller {
     return this.queue;
   }
 
-  private enqueue(event: () => Promise<void>): Promise<void> {
+  /**
+   * A broker asks to shut down (ControlledShutdown): the replicated partitions it leads move to
+   * another live ISR member, it leaves the ISR of those it follows (and stops fetching them:
+   * StopReplica without deletion), and it takes no new leadership. Resolves with the partitions it
+   * still leads; NOT_CONTROLLER if this broker is not (or stops being) the controller meanwhile,
+   * STALE_BROKER_EPOCH for an epoch older than the broker's registration, BROKER_NOT_AVAILABLE for
+   * a broker not registered.
+   */
+  controlledShutdown(brokerId: number, brokerEpoch: number): Promise<ControlledShutdownResult> {
+    let result: ControlledShutdownResult = { errorCode: ErrorCode.NOT_CONTROLLER, remaining: [] };
+    if (!this.active) return Promise.resolve(result);
+    return this.enqueue(async (term) => {
+      try {
+        result = await this.shutDown(brokerId, brokerEpoch, term);
+      } catch (err) {
+        if (!(err instanceof TermEndedError || err instanceof ControllerMovedError)) {
+          result = { errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, remaining: [] };
+        }
+        throw err;
+      }
+    }).then(() => result);
+  }
+
+  /** Queues an event; it runs with the term it started in, and stops at its next step once that ends. */
+  private enqueue(event: (term: Term) => Promise<void>): Promise<void> {
     this.queue = this.queue.then(async () => {
       if (!this.active) return;
       const term = this.term;
+      const stillCurrent = (): void => {
+        if (!this.active || this.term !== term) throw new TermEndedError();
+      };
       try {
-        await event();
+        await event({ controllerEpoch: this.epoch, stillCurrent });
       } catch (err) {
         if (err instanceof TermEndedError) return;
         if (err instanceof ControllerMovedError) {
@@ -115,76 +178,127 @@ export class Controller {
         // A failed read could have left a watch unset: everything is read again shortly.
         this.options.log(`controller event failed (${(err as Error).message}); reloading the cluster`);
         setTimeout(() => {
-          if (this.active && this.term === term) this.onBrokersChanged();
+          if (!this.active || this.term !== term) return;
+          this.onBrokersChanged();
+          this.onIsrChangeNotified();
         }, 500).unref();
       }
     });
     return this.queue;
   }
 
-  /** Throws TermEndedError if this controller was deactivated (or re-activated) since `term`. */
-  private stillCurrent(term: number): void {
-    if (!this.active || this.term !== term) throw new TermEndedError();
-  }
-
   /** Reads the live brokers (watching for the next change) and keeps a channel to each. */
-  private async refreshBrokers(): Promise<void> {
-    const term = this.term;
+  private async refreshBrokers(term: Term): Promise<void> {
     await this.zk.children(PATHS.brokerIds, () => this.onBrokersChanged());
     const brokers = await liveBrokers(this.zk);
-    this.stillCurrent(term);
+    term.stillCurrent();
     this.brokers = brokers;
-    for (const [id, channel] of this.channels) {
-      if (!this.brokers.has(id)) {
-        channel.close();
-        this.channels.delete(id);
-      }
-    }
-    for (const [id, broker] of this.brokers) {
-      const endpoint = { host: broker.endpoints[0]?.host ?? '', port: broker.endpoints[0]?.port ?? 0 };
-      const channel = this.channels.get(id);
-      if (channel) channel.moveTo(endpoint);
-      else {
-        this.channels.set(
-          id,
-          new BrokerChannel(id, endpoint, {
-            clientId: `kiln-controller-${this.options.brokerId}`,
-            retryBackoffMs: this.options.retryBackoffMs,
-            log: this.options.log,
-          }),
-        );
-      }
-    }
+    this.channels.sync(brokers);
   }
 
   private onBrokersChanged(): void {
     if (!this.active) return;
-    void this.enqueue(async () => {
+    void this.enqueue(async (term) => {
       const before = new Map([...this.brokers].map(([id, b]) => [id, b.epoch]));
-      await this.refreshBrokers();
+      await this.refreshBrokers(term);
+      const gone = [...before.keys()].filter((id) => !this.brokers.has(id));
       // A broker that restarted between two reads is back under the same id with a new epoch (its
-      // registration's zxid): it lost its roles and must be told them again, as a new one is.
+      // registration's zxid): it lost its roles, so it is handled as one that left, then joined.
       const joined = new Set(
         [...this.brokers].filter(([id, b]) => before.get(id) !== b.epoch).map(([id]) => id),
       );
-      // Partitions that could not get a leader (no replica alive) may get one now.
-      const fresh = await this.refreshTopics();
+      const bounced = [...joined].filter((id) => before.has(id));
+      for (const id of [...gone, ...bounced]) this.shuttingDown.delete(id);
+      const changed = new Set<string>();
+      if (gone.length + bounced.length > 0) {
+        const down = new Set([...gone, ...bounced]);
+        const candidates = this.partitions.where((p) => p.replicas.some((r) => down.has(r)));
+        for (const k of await this.partitions.elect(candidates, this.liveness(down), term)) changed.add(k);
+      }
+      if (joined.size > 0) {
+        // Leaderless partitions may get a leader from the brokers that are back.
+        const live = this.brokers;
+        const candidates = this.partitions.where((p) => !live.has(p.leader));
+        for (const k of await this.partitions.elect(candidates, this.liveness(), term)) changed.add(k);
+      }
+      // Partitions that could not get a first state (no replica alive) may get one now.
+      for (const k of await this.refreshTopics(term)) changed.add(k);
       this.sendLeaderAndIsr(joined, 'all');
-      this.sendLeaderAndIsr(new Set(this.brokers.keys()), fresh);
+      this.sendLeaderAndIsr(
+        [...this.brokers.keys()].filter((id) => !joined.has(id)),
+        changed,
+      );
       this.sendMetadataToAll();
       // A deletion waiting for a replica to come back may go on now.
-      await this.processDeletions();
+      await this.processDeletions(term);
     });
   }
 
   private onTopicsChanged(): void {
     if (!this.active) return;
-    void this.enqueue(async () => {
-      const fresh = await this.refreshTopics();
+    void this.enqueue(async (term) => {
+      const fresh = await this.refreshTopics(term);
       if (fresh.size === 0 && !this.forgotTopics) return;
-      this.sendLeaderAndIsr(new Set(this.brokers.keys()), fresh);
+      this.sendLeaderAndIsr(this.brokers.keys(), fresh);
       this.sendMetadataToAll();
     });
+  }
+
+  private onIsrChangeNotified(): void {
+    if (!this.active) return;
+    void this.enqueue(async (term) => {
+      if (await this.handleIsrChanges(term)) this.sendMetadataToAll();
+    });
+  }
+
+  /**
+   * Reads leaders' ISR change notifications (watching for the next), reads the states they name
+   * again, and deletes them. Returns whether a known partition's state was read.
+   */
+  private async handleIsrChanges(term: Term): Promise<boolean> {
+    const changes = await readIsrChanges(this.zk, () => this.onIsrChangeNotified(), this.options.log);
+    term.stillCurrent();
+    if (changes.names.length === 0) return false;
+    const known = changes.partitions.filter((p) => this.partitions.get(p) !== undefined);
+    await this.partitions.update(known, () => null, term);
+    await deleteIsrChanges((ops) => this.election.fencedMulti(ops), changes.names);
+    term.stillCurrent();
+    return known.length > 0;
+  }
+
+  private async shutDown(id: number, brokerEpoch: number, term: Term): Promise<ControlledShutdownResult> {
+    const broker = this.brokers.get(id);
+    if (!broker) return { errorCode: BROKER_NOT_AVAILABLE, remaining: [] };
+    // Kafka's rule: an epoch older than the registration is from an earlier life (-1: not sent, v0-1).
+    if (brokerEpoch !== -1 && brokerEpoch < broker.epoch) {
+      return { errorCode: ErrorCode.STALE_BROKER_EPOCH, remaining: [] };
+    }
+    this.shuttingDown.add(id);
+    const { led, followed } = this.partitions.replicatedOn(id);
+    const moved = await this.partitions.moveLeadershipOff(id, led, this.liveness(), term);
+    if (followed.length > 0) {
+      // It stops fetching first (as Kafka has it), so no leader takes it back into the ISR.
+      this.channels.stopReplicas(this.view(), id, followed, false).then(
+        (answer) => {
+          if (answer.errorCode !== 0)
+            this.options.log(`broker ${id} refused StopReplica (${answer.errorCode})`);
+        },
+        () => {},
+      );
+    }
+    const shrunk = await this.partitions.removeFollower(id, followed, term);
+    this.sendLeaderAndIsr(this.brokers.keys(), moved);
+    this.sendLeaderAndIsr(
+      [...this.brokers.keys()].filter((b) => b !== id),
+      shrunk,
+    );
+    this.sendMetadataToAll();
+    const remaining = this.partitions.where((p) => p.replicas.length > 1 && p.leader === id);
+    this.options.log(
+      `controller: broker ${id} is shutting down: ${moved.size} leadership(s) moved, ` +
+        `${remaining.length} it still leads`,
+    );
+    return { errorCode: ErrorCode.NONE, remaining };
   }
 
   /**
@@ -192,16 +306,18 @@ export class Controller {
    * known, and writes first states for those that have none. Returns the partitions that became
    * known ("topic-partition"); `forgotTopics` says whether a topic went.
    */
-  private async refreshTopics(): Promise<Set<string>> {
-    const term = this.term;
+  private async refreshTopics(term: Term): Promise<Set<string>> {
     const changed = new Set<string>();
     this.forgotTopics = false;
     const names = await topicNames(this.zk, () => this.onTopicsChanged());
-    this.stillCurrent(term);
+    term.stillCurrent();
     let failures = 0;
     for (const topic of names) {
       try {
-        await this.refreshTopic(topic, term, changed);
+        const loaded = await this.partitions.loadTopic(topic, this.liveness(), term, () =>
+          this.onTopicsChanged(),
+        );
+        for (const p of loaded) changed.add(partitionKey(p.topic, p.partition));
       } catch (err) {
         if (err instanceof TermEndedError || err instanceof ControllerMovedError) throw err;
         // One bad topic must not keep the others (or the brokers' metadata) waiting.
@@ -209,176 +325,66 @@ export class Controller {
         this.options.log(`controller: cannot set up topic ${topic}: ${(err as Error).message}`);
       }
     }
-    for (const [topic, partitions] of this.partitions) {
-      if (names.includes(topic)) continue;
-      // Gone from ZooKeeper: brokers are told to drop it (leader -2, as Kafka marks a deletion).
-      for (const p of partitions.keys()) this.deleted.push({ topic, partition: p });
-      this.partitions.delete(topic);
-      this.forgotTopics = true;
-    }
+    // Gone from ZooKeeper: brokers are told to drop them (leader -2, as Kafka marks a deletion).
+    const gone = this.partitions.forgetAllBut(names);
+    this.deleted.push(...gone);
+    this.forgotTopics = gone.length > 0;
     if (failures > 0) {
       setTimeout(() => {
-        if (this.active && this.term === term) this.onTopicsChanged();
+        try {
+          term.stillCurrent();
+          this.onTopicsChanged();
+        } catch {
+          // that term is over
+        }
       }, 1000).unref();
     }
     return changed;
   }
 
-  /** Loads one topic's partition states, writing first states for partitions that have none. */
-  private async refreshTopic(topic: string, term: number, changed: Set<string>): Promise<void> {
-    // Watched, so partitions added to the topic (CreatePartitions) are set up too.
-    const assignment = await topicAssignment(this.zk, topic, () => this.onTopicsChanged());
-    this.stillCurrent(term);
-    if (!assignment) return;
-    const fresh = new Map<number, PartitionState>();
-    const stored = new Map<number, KnownPartition>();
-    for (const [p, replicas] of assignment.partitions) {
-      if (this.partitions.get(topic)?.has(p)) continue;
-      const state = await partitionState(this.zk, topic, p);
-      this.stillCurrent(term);
-      if (state) {
-        stored.set(p, { ...state, replicas });
-        continue;
-      }
-      const live = replicas.filter((r) => this.brokers.has(r));
-      if (live.length === 0) continue; // no replica alive: it waits for one
-      // Only the leader is in sync until followers replicate (replication is being built): an ISR
-      // naming replicas that hold nothing would promise what is not there.
-      fresh.set(p, { leader: live[0]!, leaderEpoch: 0, isr: [live[0]!], controllerEpoch: this.epoch });
-    }
-    if (fresh.size > 0) {
-      // The empty parents first (a controller that failed over midway may have left some), then
-      // the states, fenced by this controller's epoch.
-      await ensurePartitionParents(this.zk, topic, [...fresh.keys()]);
-      this.stillCurrent(term);
-      await this.election.fencedMulti(statesToCreate(topic, fresh));
-      this.stillCurrent(term);
-      this.options.log(`controller: ${fresh.size} partition(s) of ${topic} online`);
-    }
-    let known = this.partitions.get(topic);
-    if (!known) this.partitions.set(topic, (known = new Map()));
-    for (const [p, state] of stored) known.set(p, state);
-    for (const [p, state] of fresh)
-      known.set(p, { ...state, replicas: assignment.partitions.get(p)!, zkVersion: 0 });
-    for (const p of [...stored.keys(), ...fresh.keys()]) changed.add(`${topic}-${p}`);
-  }
-
   private onDeletionsChanged(): void {
     if (!this.active) return;
-    void this.enqueue(() => this.processDeletions());
+    void this.enqueue((term) => this.processDeletions(term));
   }
 
-  /**
-   * Deletes the topics marked under /admin/delete_topics, as Kafka's controller does: every
-   * replica stops and deletes its logs (StopReplica), then the topic's znodes go in one fenced
-   * multi (the topics watch then tells every broker to drop it). A topic with a replica on a
-   * broker that is down waits until that broker is back, so no replica keeps the old data.
-   */
-  private async processDeletions(): Promise<void> {
-    const term = this.term;
-    const marked = await topicsToDelete(this.zk, () => this.onDeletionsChanged());
-    this.stillCurrent(term);
-    for (const topic of marked) {
-      try {
-        await this.deleteTopic(topic, term);
-      } catch (err) {
-        if (err instanceof TermEndedError || err instanceof ControllerMovedError) throw err;
-        this.options.log(`controller: cannot delete topic ${topic} yet: ${(err as Error).message}`);
-      }
-    }
+  private processDeletions(term: Term): Promise<void> {
+    return deleteMarkedTopics({
+      zk: this.zk,
+      fencedMulti: (ops) => this.election.fencedMulti(ops),
+      channels: this.channels,
+      view: () => this.view(),
+      stillCurrent: term.stillCurrent,
+      onMarksChanged: () => this.onDeletionsChanged(),
+      log: this.options.log,
+    });
   }
 
-  private async deleteTopic(topic: string, term: number): Promise<void> {
-    const assignment = await topicAssignment(this.zk, topic);
-    this.stillCurrent(term);
-    const replicas = new Set([...(assignment?.partitions.values() ?? [])].flat());
-    const down = [...replicas].filter((id) => !this.channels.has(id));
-    if (down.length > 0) {
-      this.options.log(`controller: deletion of ${topic} waits for broker(s) ${down.join(', ')}`);
-      return;
-    }
-    await Promise.all(
-      [...replicas].map(async (id) => {
-        const partitionIndexes = [...assignment!.partitions]
-          .filter(([, r]) => r.includes(id))
-          .map(([p]) => p);
-        const answer = await this.channels.get(id)!.send(StopReplicaApi, {
-          controllerId: this.options.brokerId,
-          controllerEpoch: this.epoch,
-          brokerEpoch: this.brokers.get(id)?.epoch ?? -1,
-          deletePartitions: true,
-          ungroupedPartitions: [],
-          topics: [{ name: topic, partitionIndexes }],
-        });
-        const failed = answer.partitionErrors.find((e) => e.errorCode !== 0);
-        if (answer.errorCode !== 0 || failed) {
-          throw new Error(
-            `broker ${id} could not delete it (error ${answer.errorCode || failed!.errorCode})`,
-          );
-        }
-      }),
-    );
-    this.stillCurrent(term);
-    await this.election.fencedMulti(await topicRemovalOps(this.zk, topic));
-    this.options.log(`controller: deleted topic ${topic}`);
+  /** The brokers up (less `down`: brokers handled as gone although registered), and those shutting down. */
+  private liveness(down: ReadonlySet<number> = new Set()): Liveness {
+    return {
+      live: new Set([...this.brokers.keys()].filter((id) => !down.has(id))),
+      shuttingDown: this.shuttingDown,
+    };
+  }
+
+  private view(): ControllerView {
+    return {
+      controllerId: this.options.brokerId,
+      controllerEpoch: this.epoch,
+      brokers: this.brokers,
+      partitions: this.partitions.byTopic,
+    };
   }
 
   /** LeaderAndIsr to each of `brokers` for the partitions (of `which`) it is a replica of. */
-  private sendLeaderAndIsr(brokers: Set<number>, which: PartitionFilter): void {
-    if (!this.active || (which !== 'all' && which.size === 0)) return;
-    for (const id of brokers) {
-      const channel = this.channels.get(id);
-      if (!channel) continue;
-      const body = leaderAndIsrRequest(
-        {
-          controllerId: this.options.brokerId,
-          controllerEpoch: this.epoch,
-          brokers: this.brokers,
-          partitions: this.partitions,
-        },
-        id,
-        which,
-      );
-      if (!body) continue;
-      channel.send(LeaderAndIsrApi, body).then(
-        (answer) => {
-          const failed = answer.partitionErrors.filter((e) => e.errorCode !== 0);
-          if (answer.errorCode !== 0 || failed.length > 0) {
-            this.options.log(
-              `broker ${id} answered LeaderAndIsr with error ${answer.errorCode}` +
-                (failed.length > 0
-                  ? ` and ${failed.length} partition error(s), first ${failed[0]!.errorCode}`
-                  : ''),
-            );
-          }
-        },
-        () => {},
-      );
-    }
+  private sendLeaderAndIsr(brokers: Iterable<number>, which: PartitionFilter): void {
+    if (this.active) this.channels.sendLeaderAndIsr(this.view(), brokers, which);
   }
 
   /** UpdateMetadata with every live broker and every partition, to every live broker. */
   private sendMetadataToAll(): void {
     if (!this.active) return;
-    const body = updateMetadataRequest({
-      controllerId: this.options.brokerId,
-      controllerEpoch: this.epoch,
-      brokers: this.brokers,
-      partitions: this.partitions,
-      deleted: this.deleted,
-    });
+    this.channels.sendUpdateMetadata({ ...this.view(), deleted: this.deleted });
     this.deleted = [];
-    for (const channel of this.channels.values()) {
-      // Each broker's copy names its own epoch, so a broker restarted meanwhile refuses it.
-      const brokerEpoch = this.brokers.get(channel.brokerId)?.epoch ?? -1;
-      channel.send(UpdateMetadataApi, { ...body, brokerEpoch }).then(
-        (answer) => {
-          if (answer.errorCode !== 0) {
-            this.options.log(`broker ${channel.brokerId} refused UpdateMetadata (error ${answer.errorCode})`);
-          }
-        },
-        () => {}, // closed channels: the broker left, or this controller stepped down
-      );
-    }
   }
 }

@@ -3,15 +3,18 @@
  * assignment in one atomic multi, as any broker may on CreateTopics), reading the topics, their
  * assignments and their partitions' states, and marking a topic for deletion for the controller.
  *
- * Partition states (`.../partitions/<p>/state`) are the controller's to write: `statesToCreate`
- * and `stateUpdate` build the operations, which the controller applies through its fenced multi.
- * Each state carries the znode version it was read at, the "partition epoch" a later update must
- * name, so two writers can never both think they won.
+ * Partition states (`.../partitions/<p>/state`) are written by the controller (`statesToCreate`
+ * and `stateUpdate` build the operations, which it applies through its fenced multi) and by a
+ * partition's leader, which changes only the ISR (`writeIsrChange`). Each state carries the znode
+ * version it was read at, the "partition epoch" a later update must name, so two writers can
+ * never both think they won.
  */
 import { ZkError, type ZkClient, type ZkOp } from './zk-client.js';
 import {
   deleteTopicPath,
   entityConfigZnode,
+  ISR_CHANGE_PREFIX,
+  isrChangeZnode,
   partitionStatePath,
   partitionStateZnode,
   PATHS,
@@ -158,6 +161,61 @@ export function stateUpdate(
     data: partitionStateZnode.encode(state),
     version: zkVersion,
   };
+}
+
+/**
+ * A leader's change of its partition's ISR: the state znode replaced if its version is still
+ * `zkVersion` (the one the controller's LeaderAndIsr named, or this leader's last write), then a
+ * notification for the controller (`/isr_change_notification/isr_change_<seq>`), which reads the
+ * state again and tells every broker. Resolves with the state's new version, or null when the
+ * version check failed: the controller changed the state meanwhile, and will say what it is now.
+ *
+ * One notification per change: Kafka's leaders batch theirs (at most one every few seconds);
+ * ISR changes are rare enough here that the controller reading a node per change costs little,
+ * and the change reaches the other brokers without that wait.
+ */
+export async function writeIsrChange(
+  zk: ZkClient,
+  topic: string,
+  partition: number,
+  state: PartitionState,
+  zkVersion: number,
+): Promise<number | null> {
+  let version: number;
+  try {
+    version = await zk.set(
+      partitionStatePath(topic, partition),
+      partitionStateZnode.encode(state),
+      zkVersion,
+    );
+  } catch (err) {
+    if (!(err instanceof ZkError && err.code === 'BAD_VERSION')) throw err;
+    // A write that landed but whose answer was lost with the connection fails its resend this way:
+    // it was ours if the state is exactly what we wrote, one version on (Kafka checks the same).
+    const now = await partitionState(zk, topic, partition);
+    if (!now || now.zkVersion !== zkVersion + 1 || !sameState(now, state)) return null;
+    version = now.zkVersion;
+  }
+  const notification = isrChangeZnode.encode([{ topic, partition }]);
+  try {
+    await zk.create(ISR_CHANGE_PREFIX, notification, 'persistent_sequential');
+  } catch (err) {
+    if (!(err instanceof ZkError && err.code === 'NO_NODE')) throw err;
+    // Every broker makes the parent at start; a cluster's ZooKeeper wiped since is the exception.
+    await zk.ensurePath(PATHS.isrChangeNotification);
+    await zk.create(ISR_CHANGE_PREFIX, notification, 'persistent_sequential');
+  }
+  return version;
+}
+
+function sameState(a: PartitionState, b: PartitionState): boolean {
+  return (
+    a.leader === b.leader &&
+    a.leaderEpoch === b.leaderEpoch &&
+    a.controllerEpoch === b.controllerEpoch &&
+    a.isr.length === b.isr.length &&
+    a.isr.every((r, i) => r === b.isr[i])
+  );
 }
 
 /** Marks the topic for deletion (`/admin/delete_topics/<t>`); the controller carries it out. */

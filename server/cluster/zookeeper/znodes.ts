@@ -76,6 +76,9 @@ export const topicConfigPath = (topic: string): string => `${PATHS.configTopics}
 export const brokerConfigPath = (id: number | 'default'): string =>
   `${PATHS.configBrokers}/${id === 'default' ? '<default>' : id}`;
 export const deleteTopicPath = (topic: string): string => `${PATHS.deleteTopics}/${topic}`;
+/** What a leader's ISR change notification is created as; ZooKeeper appends a 10-digit sequence number. */
+export const ISR_CHANGE_PREFIX = `${PATHS.isrChangeNotification}/isr_change_`;
+export const isrChangePath = (name: string): string => `${PATHS.isrChangeNotification}/${name}`;
 
 /** A znode whose bytes are not what its layout says. */
 export class ZnodeFormatError extends Error {

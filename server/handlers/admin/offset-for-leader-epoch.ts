@@ -9,6 +9,10 @@
  * - any other requested epoch (a later one, or -1) answers epoch -1 and offset -1 with no error,
  *   which is what Kafka's epoch cache gives for an epoch it has no end for;
  * - an unknown topic or partition is UNKNOWN_TOPIC_OR_PARTITION.
+ *
+ * In a cluster leader epochs are real: the leader answers from its log's leader epoch cache (the
+ * largest epoch at or below the one asked, and where it ended), after checking the current leader
+ * epoch against its own; followers use it to find where their log and the leader's part.
  */
 import type { BrokerContext } from '../../broker-context.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
@@ -48,6 +52,12 @@ function endOffsetFor(broker: BrokerContext, topicName: string, p: EpochPartitio
   const served = servedLog(broker, topicName, p.partition);
   if ('errorCode' in served) return answer(served.errorCode);
   const { log } = served;
+  if (broker.replicas) {
+    const fenced = broker.replicas.leaderEpochError(topicName, p.partition, p.currentLeaderEpoch);
+    if (fenced !== ErrorCode.NONE) return answer(fenced);
+    const end = log.endOffsetForEpoch(p.leaderEpoch);
+    return answer(ErrorCode.NONE, end.epoch, end.endOffset);
+  }
   if (p.currentLeaderEpoch !== UNDEFINED) {
     if (p.currentLeaderEpoch > LEADER_EPOCH) return answer(ErrorCode.UNKNOWN_LEADER_EPOCH);
     if (p.currentLeaderEpoch < LEADER_EPOCH) return answer(ErrorCode.FENCED_LEADER_EPOCH);

@@ -208,4 +208,86 @@ describe('LogManager', () => {
     expect(said.filter((m) => m.includes('malformed checkpoint'))).toHaveLength(2);
     again.close();
   });
+
+  describe('replication-offset-checkpoint', () => {
+    const hwFile = (): string => path.join(dirs[0]!, 'replication-offset-checkpoint');
+
+    it("holds replicated logs' high watermarks, read back after a restart", () => {
+      const manager = open({ dirs: [dirs[0]!] });
+      const log = manager.getOrCreateLog('t', 0);
+      manager.getOrCreateLog('solo', 0).append(batchOf(2));
+      log.append(batchOf(5));
+      log.replicated = true;
+      log.setHighWatermark(3);
+      log.append(batchOf(1));
+      manager.checkpoint();
+      expect(fs.readFileSync(hwFile(), 'utf8')).toBe('0\n1\nt 0 3\n');
+      expect(manager.checkpointedHighWatermark('t', 0)).toBe(3);
+      expect(manager.checkpointedHighWatermark('solo', 0)).toBeUndefined();
+      log.setHighWatermark(4);
+      manager.close();
+
+      const again = open({ dirs: [dirs[0]!] });
+      expect(again.checkpointedHighWatermark('t', 0)).toBe(4);
+      const reopened = again.getLog('t', 0)!;
+      // Until the server says it replicates, a log is on its own: its high watermark is its LEO.
+      expect(reopened.highWatermark).toBe(6);
+      // What the server does when it learns the log is replicated.
+      reopened.replicated = true;
+      reopened.setHighWatermark(again.checkpointedHighWatermark('t', 0) ?? 0);
+      expect(reopened.highWatermark).toBe(4);
+      again.close();
+    });
+
+    it('keeps the checkpointed value of a log not yet made replicated again', () => {
+      const manager = open({ dirs: [dirs[0]!] });
+      const log = manager.getOrCreateLog('t', 0);
+      log.append(batchOf(5));
+      log.replicated = true;
+      log.setHighWatermark(2);
+      manager.close();
+      const again = open({ dirs: [dirs[0]!] });
+      again.getLog('t', 0)!.append(batchOf(1));
+      again.checkpoint();
+      expect(again.checkpointedHighWatermark('t', 0)).toBe(2);
+      expect(fs.readFileSync(hwFile(), 'utf8')).toBe('0\n1\nt 0 2\n');
+      again.close();
+    });
+
+    it('is not written by a single node, whose logs keep their high watermark at the LEO', () => {
+      const manager = open({ dirs: [dirs[0]!] });
+      manager.getOrCreateLog('t', 0).append(batchOf(5));
+      manager.checkpoint();
+      manager.close();
+      expect(fs.existsSync(hwFile())).toBe(false);
+      fs.writeFileSync(hwFile(), '0\n1\nt 0 1\n');
+      const again = open({ dirs: [dirs[0]!] });
+      expect(again.getLog('t', 0)!.highWatermark).toBe(5);
+      expect(again.checkpointedHighWatermark('t', 0)).toBe(1);
+      again.close();
+    });
+
+    it('forgets a deleted log, and a garbage file does not stop the start', () => {
+      const manager = open({ dirs: [dirs[0]!] });
+      const log = manager.getOrCreateLog('t', 0);
+      log.replicated = true;
+      manager.checkpoint();
+      expect(manager.checkpointedHighWatermark('t', 0)).toBe(0);
+      manager.deleteLog('t', 0);
+      expect(manager.checkpointedHighWatermark('t', 0)).toBeUndefined();
+      manager.checkpoint();
+      expect(fs.readFileSync(hwFile(), 'utf8')).toBe('0\n0\n');
+      manager.getOrCreateLog('u', 0);
+      manager.close();
+
+      fs.writeFileSync(hwFile(), 'garbage');
+      const said: string[] = [];
+      const again = open({ dirs: [dirs[0]!], log: (m) => said.push(m) });
+      expect(again.checkpointedHighWatermark('u', 0)).toBeUndefined();
+      expect(said.join('\n')).toMatch(/malformed checkpoint .*replication-offset-checkpoint/);
+      again.checkpoint();
+      expect(fs.readFileSync(hwFile(), 'utf8')).toBe('0\n0\n');
+      again.close();
+    });
+  });
 });

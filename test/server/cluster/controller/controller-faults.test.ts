@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { Connection } from '../../../../server/client/connection.js';
 import { BrokerChannel, ChannelClosedError } from '../../../../server/cluster/controller/broker-channel.js';
 import { Controller } from '../../../../server/cluster/controller/controller.js';
+import type { ControllerChannels } from '../../../../server/cluster/controller/controller-channels.js';
 import type { ControllerElection } from '../../../../server/cluster/zookeeper/controller-election.js';
 import { ZkClient } from '../../../../server/cluster/zookeeper/zk-client.js';
 import { createTopic, partitionState } from '../../../../server/cluster/zookeeper/zk-topics.js';
@@ -323,8 +324,8 @@ describe("the controller's term and channels", () => {
 
       expect(controller.isActive).toBe(false);
       expect(sent).toEqual([]);
-      const channels = (controller as unknown as { channels: Map<number, BrokerChannel> }).channels;
-      expect([...channels.keys()]).toEqual([]);
+      const channels = (controller as unknown as { channels: ControllerChannels }).channels;
+      expect(channels.ids()).toEqual([]);
     } finally {
       send.mockRestore();
     }

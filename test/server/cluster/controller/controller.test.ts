@@ -98,8 +98,8 @@ describe('the controller tells every broker the cluster (UpdateMetadata)', () =>
     expect(await partitionState(zk, 'spread', 1)).toEqual({
       leader: 2,
       leaderEpoch: 0,
-      // The leader alone: followers do not replicate yet.
-      isr: [2],
+      // Every live replica: none holds anything yet, so all are in sync (Kafka's first ISR).
+      isr: [2, 3],
       controllerEpoch: 1,
       zkVersion: 0,
     });
@@ -108,7 +108,7 @@ describe('the controller tells every broker the cluster (UpdateMetadata)', () =>
       expect(b.broker.cluster!.metadata.partition('spread', 2)).toMatchObject({
         leader: 3,
         replicas: [3, 1],
-        isr: [3],
+        isr: [3, 1],
       });
     }
   });
@@ -142,10 +142,24 @@ describe('the controller tells every broker the cluster (UpdateMetadata)', () =>
       expect(seen.ids).toEqual([2, 3]);
       expect([2, 3]).toContain(seen.controller);
     }
-    // Broker 1's partitions are still led by it as written (moving leaders is the failover's
-    // work), so Metadata says no leader is available rather than naming a dead one.
+    // Broker 1's partitions fail over under the new controller: the other ISR member leads, at the
+    // next leader epoch, and broker 1 is listed offline.
+    const failovers: [number, number][] = [
+      [0, 2],
+      [2, 3],
+    ];
+    for (const [p, leader] of failovers) {
+      await waitFor(async () => (await partitionState(zk, 'spread', p))?.leader === leader, {
+        what: `spread-${p} to fail over`,
+      });
+      expect(await partitionState(zk, 'spread', p)).toMatchObject({ leader, leaderEpoch: 1, isr: [leader] });
+    }
+    await waitFor(() => brokers.get(2)!.broker.cluster!.metadata.partition('spread', 0)?.leader === 2, {
+      what: 'the failover in the cache',
+    });
     expect(brokers.get(2)!.broker.cluster!.metadata.partition('spread', 0)).toMatchObject({
-      leader: 1,
+      leader: 2,
+      isr: [2],
       offlineReplicas: [1],
     });
     const c = await connect(brokers.get(2)!);
@@ -154,8 +168,9 @@ describe('the controller tells every broker the cluster (UpdateMetadata)', () =>
       topics: [{ name: 'spread', topicId: 'AAAAAAAAAAAAAAAAAAAAAA' }],
     });
     expect(answer.topics[0]!.partitions.find((p) => p.partitionIndex === 0)).toMatchObject({
-      errorCode: ErrorCode.LEADER_NOT_AVAILABLE,
-      leaderId: -1,
+      errorCode: ErrorCode.NONE,
+      leaderId: 2,
+      leaderEpoch: 1,
     });
   });
 });

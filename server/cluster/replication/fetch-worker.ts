@@ -1,0 +1,154 @@
+/**
+ * The replica fetchers' worker thread (a piscina pool, replica-fetch-pool.ts): the network side of
+ * replication, off the broker's event loop. A task is one request to one leader broker:
+ *
+ * - `fetch`: a Fetch as a follower (replica id set) — sent, its answer read, each partition's
+ *   records CRC-checked batch by batch and cut to whole batches. The answer goes back as one
+ *   transferred ArrayBuffer (the response frame itself when this thread owns its memory, else one
+ *   copy of it) with each partition's records as an offset and length in it: the broker's thread
+ *   appends them to the log as they are, without copying them again or checking them again.
+ * - `epochs`: an OffsetForLeaderEpoch, for a follower deciding where its log and the leader's
+ *   part (follower-truncation.ts).
+ *
+ * Each thread keeps one connection per leader address, opened on first use and dropped when it
+ * fails (the task then rejects, and the fetcher backs off and tries again).
+ */
+import { Piscina } from 'piscina';
+import { validateBatch } from '../../../engine/record/batch-validate.js';
+import { Connection } from '../../client/connection.js';
+import { FetchApi } from '../../protocol/apis/fetch.js';
+import { OffsetForLeaderEpochApi } from '../../protocol/apis/offset-for-leader-epoch.js';
+import { ErrorCode } from '../../protocol/error-codes.js';
+import type { RequestToSend, ResponseReceived } from '../../protocol/message-types.js';
+
+export type FetchBody = RequestToSend<typeof FetchApi>;
+export type EpochsBody = RequestToSend<typeof OffsetForLeaderEpochApi>;
+export type EpochsAnswer = ResponseReceived<typeof OffsetForLeaderEpochApi>;
+
+interface Target {
+  host: string;
+  port: number;
+  clientId: string;
+}
+
+export type FetchTask =
+  (Target & { kind: 'fetch'; body: FetchBody }) | (Target & { kind: 'epochs'; body: EpochsBody });
+
+/** One partition of a follower's fetch answer; its records are bytes [start, start+length) of the store. */
+export interface FetchedPartition {
+  topic: string;
+  topicId: string;
+  partition: number;
+  errorCode: number;
+  highWatermark: number;
+  logStartOffset: number;
+  start: number;
+  length: number;
+}
+
+export interface FetchAnswer {
+  errorCode: number;
+  /** The response's bytes (null when no partition has records). */
+  store: ArrayBuffer | null;
+  partitions: FetchedPartition[];
+}
+
+const connections = new Map<string, Promise<Connection>>();
+
+function connectionTo(target: Target): Promise<Connection> {
+  const key = `${target.host}:${target.port}:${target.clientId}`;
+  let conn = connections.get(key);
+  if (!conn) {
+    conn = Connection.open(target.host, target.port, target.clientId);
+    connections.set(key, conn);
+    conn.catch(() => connections.delete(key));
+  }
+  return conn;
+}
+
+function forget(target: Target, conn: Connection | undefined): void {
+  const key = `${target.host}:${target.port}:${target.clientId}`;
+  connections.delete(key);
+  conn?.close();
+}
+
+export default async function run(task: FetchTask): Promise<FetchAnswer | EpochsAnswer> {
+  let conn: Connection | undefined;
+  try {
+    conn = await connectionTo(task);
+    if (task.kind === 'epochs') return await conn.request(OffsetForLeaderEpochApi, task.body);
+    return await fetch(conn, task.body);
+  } catch (err) {
+    forget(task, conn);
+    throw err;
+  }
+}
+
+async function fetch(conn: Connection, body: FetchBody): Promise<FetchAnswer> {
+  const frame = await conn.requestRaw(FetchApi, body);
+  const answer = conn.decodeResponse(FetchApi, conn.version(FetchApi.key), frame);
+  const partitions: FetchedPartition[] = [];
+  let withRecords = 0;
+  for (const topic of answer.responses) {
+    for (const p of topic.partitions) {
+      const records = p.records;
+      let length = 0;
+      let errorCode = p.errorCode;
+      if (records && records.length > 0 && errorCode === ErrorCode.NONE) {
+        const checked = wholeBatches(records);
+        length = checked.length;
+        if (checked.corrupt && length === 0) errorCode = ErrorCode.CORRUPT_MESSAGE;
+      }
+      if (length > 0) withRecords++;
+      partitions.push({
+        topic: topic.topic ?? '',
+        topicId: topic.topicId ?? '',
+        partition: p.partitionIndex,
+        errorCode,
+        highWatermark: Number(p.highWatermark),
+        logStartOffset: Number(p.logStartOffset),
+        start: length > 0 ? records!.byteOffset - frame.byteOffset : 0,
+        length,
+      });
+    }
+  }
+  if (withRecords === 0) {
+    conn.release(frame);
+    return { errorCode: answer.errorCode, store: null, partitions };
+  }
+  // The frame's own memory goes to the broker's thread as it is; a view of a shared read buffer
+  // is copied once. Offsets are relative to the frame either way.
+  let store: ArrayBuffer;
+  if (conn.ownsFrame(frame) && frame.byteOffset === 0 && frame.buffer instanceof ArrayBuffer) {
+    store = frame.buffer;
+  } else {
+    const copy = new Uint8Array(frame.length);
+    copy.set(frame);
+    store = copy.buffer;
+  }
+  const result: FetchAnswer = { errorCode: answer.errorCode, store, partitions };
+  // Piscina transfers what the wrapper lists instead of cloning it.
+  return Piscina.move({
+    [Piscina.transferableSymbol]: [store],
+    [Piscina.valueSymbol]: result,
+  } as never) as unknown as FetchAnswer;
+}
+
+/**
+ * How many leading bytes of `records` are whole, valid batches. A batch cut by the fetch size
+ * ends it; a corrupt one ends it too (and is reported: the follower fetches it again).
+ */
+function wholeBatches(records: Buffer): { length: number; corrupt: boolean } {
+  let pos = 0;
+  while (pos + 12 <= records.length) {
+    const size = records.readInt32BE(pos + 8) + 12;
+    if (size < 12 || pos + size > records.length) break;
+    try {
+      validateBatch(records, pos, pos + size);
+    } catch {
+      return { length: pos, corrupt: true };
+    }
+    pos += size;
+  }
+  return { length: pos, corrupt: false };
+}

@@ -1,0 +1,201 @@
+/**
+ * A partition this broker leads, as the leader sees its followers (Kafka's Partition on the
+ * leader): each follower's log end (the offset it last fetched from) and when it was last caught
+ * up, the in-sync replica set, the high watermark, and the produce requests with acks=all waiting
+ * for it.
+ *
+ * - A follower is caught up when it fetched from the leader's log end, or from the log end the
+ *   leader had at its previous fetch (it fetches continuously and reached what was there).
+ * - The high watermark is the smallest log end among the ISR (the leader's own included); it
+ *   only moves up. An ISR of the leader alone follows the leader's log end.
+ * - A follower outside the ISR whose log end reached the high watermark (and this leader epoch's
+ *   first offset) is a candidate to join; one inside that has not been caught up for
+ *   replica.lag.time.max.ms is to leave. The replica manager writes those changes to ZooKeeper
+ *   and then applies them here (setIsr).
+ */
+import type { PartitionLog } from '../../../engine/index.js';
+
+interface FollowerState {
+  logEndOffset: number;
+  lastCaughtUpMs: number;
+  lastFetchMs: number;
+  /** The leader's log end at this follower's previous fetch. */
+  leaderEndAtLastFetch: number;
+}
+
+export type WaitOutcome = 'replicated' | 'timed-out' | 'not-leader';
+
+interface Waiter {
+  offset: number;
+  resolve: (outcome: WaitOutcome) => void;
+  timer: NodeJS.Timeout;
+}
+
+export interface LeaderState {
+  leaderEpoch: number;
+  isr: readonly number[];
+  replicas: readonly number[];
+  zkVersion: number;
+  controllerEpoch: number;
+}
+
+export class LeaderPartition {
+  private isrSet: Set<number>;
+  private readonly followers = new Map<number, FollowerState>();
+  private waiters: Waiter[] = [];
+  /** Where this leader epoch began in the log: a follower must reach it before it joins the ISR. */
+  readonly epochStartOffset: number;
+  /** An ISR change is being written to ZooKeeper (one at a time). */
+  isrWriteInFlight = false;
+  state: LeaderState;
+
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    readonly log: PartitionLog,
+    private readonly brokerId: number,
+    state: LeaderState,
+    now = Date.now(),
+  ) {
+    this.state = { ...state, isr: [...state.isr], replicas: [...state.replicas] };
+    this.isrSet = new Set(state.isr);
+    this.epochStartOffset = log.logEndOffset;
+    for (const id of state.replicas) {
+      if (id === brokerId) continue;
+      // Followers named in the ISR get a full lag period to show they are alive.
+      this.followers.set(id, {
+        logEndOffset: -1,
+        lastCaughtUpMs: this.isrSet.has(id) ? now : 0,
+        lastFetchMs: 0,
+        leaderEndAtLastFetch: -1,
+      });
+    }
+  }
+
+  get isr(): readonly number[] {
+    return this.state.isr;
+  }
+
+  get isrSize(): number {
+    return this.isrSet.size;
+  }
+
+  /** The controller's newer state for this partition (same leader epoch or later). */
+  update(state: LeaderState, now = Date.now()): void {
+    this.state = { ...state, isr: [...state.isr], replicas: [...state.replicas] };
+    this.isrSet = new Set(state.isr);
+    for (const id of state.replicas) {
+      if (id !== this.brokerId && !this.followers.has(id)) {
+        this.followers.set(id, {
+          logEndOffset: -1,
+          lastCaughtUpMs: now,
+          lastFetchMs: 0,
+          leaderEndAtLastFetch: -1,
+        });
+      }
+    }
+    for (const id of this.followers.keys()) if (!state.replicas.includes(id)) this.followers.delete(id);
+  }
+
+  /** A follower's fetch from `fetchOffset`: its log end is there. False if it is not a replica. */
+  recordFetch(replicaId: number, fetchOffset: number, now = Date.now()): boolean {
+    const follower = this.followers.get(replicaId);
+    if (!follower) return false;
+    const leaderEnd = this.log.logEndOffset;
+    if (fetchOffset >= leaderEnd) follower.lastCaughtUpMs = now;
+    else if (fetchOffset >= follower.leaderEndAtLastFetch && follower.leaderEndAtLastFetch >= 0)
+      follower.lastCaughtUpMs = Math.max(follower.lastCaughtUpMs, follower.lastFetchMs);
+    follower.logEndOffset = fetchOffset;
+    follower.lastFetchMs = now;
+    follower.leaderEndAtLastFetch = leaderEnd;
+    return true;
+  }
+
+  /** Followers outside the ISR that have caught up enough to join it. */
+  joinCandidates(): number[] {
+    const hw = this.log.highWatermark;
+    const out: number[] = [];
+    for (const [id, f] of this.followers) {
+      if (this.isrSet.has(id)) continue;
+      if (f.logEndOffset >= hw && f.logEndOffset >= this.epochStartOffset) out.push(id);
+    }
+    return out;
+  }
+
+  /** ISR followers not caught up within `lagMaxMs`. */
+  laggingFollowers(lagMaxMs: number, now = Date.now()): number[] {
+    const out: number[] = [];
+    for (const id of this.isrSet) {
+      if (id === this.brokerId) continue;
+      const f = this.followers.get(id);
+      if (!f || now - f.lastCaughtUpMs > lagMaxMs) out.push(id);
+    }
+    return out;
+  }
+
+  /** The ISR as written to ZooKeeper (with its new version); the high watermark may move. */
+  setIsr(isr: readonly number[], zkVersion: number): void {
+    this.state = { ...this.state, isr: [...isr], zkVersion };
+    this.isrSet = new Set(isr);
+  }
+
+  /**
+   * Moves the high watermark to the smallest log end of the ISR, if that is higher; wakes the
+   * acks=all requests it covers. Returns whether it moved.
+   */
+  updateHighWatermark(): boolean {
+    let hw = this.log.logEndOffset;
+    for (const id of this.isrSet) {
+      if (id === this.brokerId) continue;
+      const f = this.followers.get(id);
+      // A follower in the ISR not heard from since this broker became leader holds it back.
+      hw = Math.min(hw, f ? Math.max(f.logEndOffset, 0) : 0);
+    }
+    if (hw <= this.log.highWatermark) return false;
+    this.log.setHighWatermark(hw);
+    this.wake();
+    return true;
+  }
+
+  /**
+   * Resolves once the high watermark reaches `offset` ('replicated'), after `timeoutMs`
+   * ('timed-out'), or when this broker stops leading ('not-leader').
+   */
+  waitFor(offset: number, timeoutMs: number): Promise<WaitOutcome> {
+    if (this.log.highWatermark >= offset) return Promise.resolve('replicated');
+    return new Promise((resolve) => {
+      const waiter: Waiter = {
+        offset,
+        resolve,
+        timer: setTimeout(() => {
+          this.waiters = this.waiters.filter((w) => w !== waiter);
+          resolve('timed-out');
+        }, timeoutMs),
+      };
+      this.waiters.push(waiter);
+    });
+  }
+
+  /** Every waiting request gets 'not-leader' (leadership moved, or the broker stops). */
+  resign(): void {
+    const all = this.waiters;
+    this.waiters = [];
+    for (const w of all) {
+      clearTimeout(w.timer);
+      w.resolve('not-leader');
+    }
+  }
+
+  private wake(): void {
+    if (this.waiters.length === 0) return;
+    const hw = this.log.highWatermark;
+    const still: Waiter[] = [];
+    for (const w of this.waiters) {
+      if (w.offset <= hw) {
+        clearTimeout(w.timer);
+        w.resolve('replicated');
+      } else still.push(w);
+    }
+    this.waiters = still;
+  }
+}

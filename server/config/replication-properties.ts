@@ -1,0 +1,70 @@
+/**
+ * The broker properties of replication in cluster mode: how followers fetch from leaders and how
+ * long a follower may lag before the leader drops it from the in-sync replica set. Named and
+ * defaulted as Kafka's (2.5+ for replica.lag.time.max.ms). Part of the broker property registry
+ * (broker-properties.ts); a single node ignores them.
+ */
+import type { BrokerProperty } from './broker-property.js';
+
+const group = 'Replication';
+
+type Own = Omit<BrokerProperty, 'group' | 'synonyms'>;
+
+const OWN: Own[] = [
+  {
+    name: 'replica.lag.time.max.ms',
+    type: 'long',
+    min: 1,
+    default: '30000',
+    dynamic: 'read-only',
+    doc:
+      "A follower that has not caught up to the leader's log end for this long (or not fetched at all) " +
+      'leaves the in-sync replica set.',
+  },
+  {
+    name: 'replica.fetch.max.bytes',
+    type: 'int',
+    min: 0,
+    default: '1048576',
+    dynamic: 'read-only',
+    doc: 'Bytes a follower asks for per partition in each fetch (at least one batch comes whatever its size).',
+  },
+  {
+    name: 'replica.fetch.response.max.bytes',
+    type: 'int',
+    min: 0,
+    default: '10485760',
+    dynamic: 'read-only',
+    doc: "Bytes a follower asks for in all of a fetch's partitions together.",
+  },
+  {
+    name: 'replica.fetch.wait.max.ms',
+    type: 'int',
+    min: 0,
+    default: '500',
+    dynamic: 'read-only',
+    doc: "How long a leader may hold a follower's fetch waiting for data (keep it below replica.lag.time.max.ms).",
+  },
+  {
+    name: 'replica.fetch.min.bytes',
+    type: 'int',
+    min: 1,
+    default: '1',
+    dynamic: 'read-only',
+    doc: "Bytes a follower's fetch waits for before the leader answers it.",
+  },
+  {
+    name: 'replica.fetch.backoff.ms',
+    type: 'int',
+    min: 0,
+    default: '1000',
+    dynamic: 'read-only',
+    doc: 'How long a follower waits after a failed fetch before it tries that leader again.',
+  },
+];
+
+export const REPLICATION_PROPERTIES: BrokerProperty[] = OWN.map((p) => ({
+  ...p,
+  group,
+  synonyms: [{ name: p.name }],
+}));
