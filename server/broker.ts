@@ -34,6 +34,8 @@ import { metadataHandler } from './handlers/metadata.js';
 import { updateMetadataHandler } from './handlers/inter-broker/update-metadata.js';
 import { leaderAndIsrHandler } from './handlers/inter-broker/leader-and-isr.js';
 import { stopReplicaHandler } from './handlers/inter-broker/stop-replica.js';
+import { controlledShutdownHandler } from './handlers/inter-broker/controlled-shutdown.js';
+import { requestControlledShutdown } from './cluster/controller/controlled-shutdown-request.js';
 import { ReplicaManager } from './cluster/replica-manager.js';
 import { writeIsrChange } from './cluster/zookeeper/zk-topics.js';
 import { ClusterTopics } from './cluster/cluster-topics.js';
@@ -115,7 +117,12 @@ export class Broker {
     const { config } = this;
     if (!config.zookeeper) return undefined;
     const membership = await ClusterMembership.join(
-      { ...config.zookeeper, brokerId: config.brokerId, log: (message) => this.log.info(message) },
+      {
+        ...config.zookeeper,
+        brokerId: config.brokerId,
+        uncleanLeaderElectionEnable: config.logDefaults.uncleanLeaderElectionEnable,
+        log: (message) => this.log.info(message),
+      },
       config.clusterId ?? existingClusterId(config.logDirs),
     );
     if (config.clusterId !== undefined && config.clusterId !== membership.clusterId) {
@@ -276,6 +283,7 @@ export class Broker {
       registry.register(updateMetadataHandler(membership.metadata, brokerEpoch));
       registry.register(leaderAndIsrHandler(context.replicas, membership.metadata, brokerEpoch));
       registry.register(stopReplicaHandler(context.replicas, membership.metadata, brokerEpoch));
+      registry.register(controlledShutdownHandler(() => membership.controllerWork));
     }
     return registry
       .register(apiVersionsHandler(registry))
@@ -295,6 +303,41 @@ export class Broker {
   }
 
   async stop(): Promise<void> {
+    const membership = this.membership;
+    const shutdown = this.config.replication.controlledShutdown;
+    // (Not while ZooKeeper is out of reach: the controller could not be found, and the stop must
+    // not wait for it beyond the session's end.)
+    if (
+      membership?.zk.isConnected &&
+      this.listener &&
+      this.replicas &&
+      membership.brokerEpoch >= 0 &&
+      shutdown.enable
+    ) {
+      // A controlled shutdown (Kafka's): the controller moves this broker's leaderships to other
+      // in-sync replicas while it still serves, so no partition is left without a leader.
+      const moved = await requestControlledShutdown({
+        zk: membership.zk,
+        brokerId: this.config.brokerId,
+        brokerEpoch: () => membership.brokerEpoch,
+        maxRetries: shutdown.maxRetries,
+        // Half a session at most: the rest of the stop (leaving ZooKeeper) is bounded by one too.
+        timeoutMs: Math.max(1000, Math.min(30_000, membership.zk.sessionTimeoutMs / 2)),
+        retryBackoffMs: shutdown.retryBackoffMs,
+        // Retrying helps only where another replica is alive to take the lead once in sync.
+        worthRetrying: (remaining) =>
+          remaining.some(({ topic, partition }) =>
+            (membership.metadata.partition(topic, partition)?.replicas ?? []).some(
+              (id) => id !== this.config.brokerId && membership.metadata.liveBrokers().has(id),
+            ),
+          ),
+        log: (m) => this.log.info(m),
+      }).catch((err: unknown) => {
+        this.log.warn({ err }, 'controlled shutdown failed');
+        return false;
+      });
+      this.log.info(moved ? 'controlled shutdown done' : 'controlled shutdown incomplete; stopping anyway');
+    }
     // Out of the cluster first: another broker takes over as controller at once.
     await this.membership?.leave();
     this.membership = undefined;

@@ -5,17 +5,11 @@
  * client refreshes its metadata and goes to the leader), one the cluster does not know is
  * UNKNOWN_TOPIC_OR_PARTITION.
  *
- * Roles: a partition it leads gets a LeaderPartition (replication/leader-partition.ts: followers'
- * progress, ISR, high watermark, acks=all waiters); one it follows goes to the fetcher of its
- * leader's broker (replication/replica-fetcher.ts), which first truncates it to what the leader
- * has. Both logs are `replicated`: their high watermark moves only as replication says, and is
- * restored from replication-offset-checkpoint when the broker starts.
- *
- * The ISR is the leader's to change (Kafka's rule up to 2.6): a follower that caught up joins, one
- * that has not been caught up for replica.lag.time.max.ms leaves (checked every half of it). The
- * leader writes the partition's state znode, version-checked against the version the controller
- * gave (a failed check means the controller changed it: the leader waits to be told), and a
- * change notification the controller reads to tell every broker.
+ * Roles: a partition it leads goes to the leaderships (replication/leaderships.ts: followers'
+ * progress, the ISR, which the leader keeps, the high watermark, acks=all); one it follows goes
+ * to the fetcher of its leader's broker (replication/replica-fetcher.ts), which first truncates
+ * it to what the leader has. Both logs are `replicated`: their high watermark moves only as
+ * replication says, and is restored from replication-offset-checkpoint when the broker starts.
  *
  * A LeaderAndIsr for a partition new to this broker makes its log, with the topic's id, partition
  * count and configs read from ZooKeeper (as Kafka's brokers read topic configs there). A state
@@ -29,7 +23,8 @@ import { ErrorCode } from '../protocol/error-codes.js';
 import type { RequestOf, ResponseOf } from '../protocol/message-types.js';
 import type { AppendWaiters } from './append-waiters.js';
 import type { MetadataCache } from './metadata-cache.js';
-import { LeaderPartition, type WaitOutcome } from './replication/leader-partition.js';
+import type { LeaderPartition } from './replication/leader-partition.js';
+import { Leaderships } from './replication/leaderships.js';
 import { runFetchTask } from './replication/replica-fetch-pool.js';
 import { ReplicaFetcher } from './replication/replica-fetcher.js';
 import type { TopicManager } from './topic-manager.js';
@@ -75,16 +70,19 @@ export interface ReplicaManagerOptions {
 
 export class ReplicaManager {
   private readonly states = new Map<string, ReplicaState>();
-  private readonly leaders = new Map<string, LeaderPartition>();
   private readonly fetchers = new Map<number, ReplicaFetcher>();
-  private readonly isrTimer: NodeJS.Timeout;
+  private readonly leaderships: Leaderships;
   private stopped = false;
-  private leadershipListener: ((topic: string, partition: number, leading: boolean) => void) | undefined;
 
   constructor(private readonly options: ReplicaManagerOptions) {
-    const every = Math.max(10, Math.floor(options.config.lagTimeMaxMs / 2));
-    this.isrTimer = setInterval(() => this.shrinkIsrs(), every);
-    this.isrTimer.unref();
+    this.leaderships = new Leaderships({
+      brokerId: options.brokerId,
+      config: options.config,
+      waiters: options.waiters,
+      writeIsr: options.writeIsr,
+      stateOf: (topic, partition) => this.states.get(key(topic, partition)),
+      log: options.log,
+    });
   }
 
   private get brokerId(): number {
@@ -93,7 +91,7 @@ export class ReplicaManager {
 
   /** Told when this broker starts or stops leading a partition (the group coordinator listens). */
   onLeadershipChange(listener: (topic: string, partition: number, leading: boolean) => void): void {
-    this.leadershipListener = listener;
+    this.leaderships.onChange(listener);
   }
 
   /** This broker's state of a partition it holds, or undefined. */
@@ -103,7 +101,7 @@ export class ReplicaManager {
 
   /** The leader-side state of a partition this broker leads, or undefined. */
   leaderOf(topic: string, partition: number): LeaderPartition | undefined {
-    return this.leaders.get(key(topic, partition));
+    return this.leaderships.get(topic, partition);
   }
 
   /** NONE if this broker leads the partition now, else the error a client request gets. */
@@ -136,6 +134,17 @@ export class ReplicaManager {
   /** Applies a LeaderAndIsr request (its epochs already checked); one error per partition. */
   async becomeLeaderOrFollower(request: LeaderAndIsrRequest): Promise<PartitionError[]> {
     const errors: PartitionError[] = [];
+    if (this.stopped) {
+      // The broker is stopping: it takes no role now (a fetcher started now would outlive it).
+      for (const t of request.topicStates)
+        for (const p of t.partitionStates)
+          errors.push({
+            topicName: t.topicName,
+            partitionIndex: p.partitionIndex,
+            errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER,
+          });
+      return errors;
+    }
     const grouped = request.topicStates.flatMap((t) =>
       t.partitionStates.map((p) => ({ ...p, topicName: t.topicName })),
     );
@@ -198,8 +207,7 @@ export class ReplicaManager {
       this.states.set(key(topicName, partitionIndex), state);
       this.makeReplicated(topicName, partitionIndex, log);
       if (role === 'leader') this.makeLeader(topicName, partitionIndex, log, state, changed);
-      else
-        this.makeFollower(topicName, info.id, partitionIndex, log, state, endpoints.get(p.leader), changed);
+      else this.makeFollower(topicName, info.id, partitionIndex, log, state, endpoints.get(p.leader));
       fail(ErrorCode.NONE);
     }
     return errors;
@@ -220,19 +228,7 @@ export class ReplicaManager {
     changed: boolean,
   ): void {
     this.unfollow(topic, partition);
-    const k = key(topic, partition);
-    const current = this.leaders.get(k);
-    if (current && !changed) {
-      current.update(state);
-    } else {
-      current?.resign();
-      log.assignLeaderEpoch(state.leaderEpoch);
-      this.leaders.set(k, new LeaderPartition(topic, partition, log, this.brokerId, state));
-      // Every append (produce, the group coordinator's) may move the high watermark.
-      log.onAppend = () => this.afterLeaderProgress(topic, partition);
-      this.leadershipListener?.(topic, partition, true);
-    }
-    this.afterLeaderProgress(topic, partition);
+    this.leaderships.lead(topic, partition, log, state, changed);
   }
 
   private makeFollower(
@@ -242,17 +238,20 @@ export class ReplicaManager {
     log: PartitionLog,
     state: ReplicaState,
     endpoint: { host: string; port: number } | undefined,
-    changed: boolean,
   ): void {
-    this.resign(topic, partition);
-    log.onAppend = undefined;
+    this.leaderships.resign(topic, partition);
     if (state.leader < 0 || !endpoint) {
       // No leader now: nothing to fetch from until the controller names one.
       this.unfollow(topic, partition);
       return;
     }
     const following = this.fetchers.get(state.leader);
-    if (following?.has(topic, partition) && !changed) return;
+    if (following?.has(topic, partition)) {
+      // The same leader at a new epoch (the controller changed the ISR): go on fetching from it.
+      following.setLeaderEpoch(topic, partition, state.leaderEpoch);
+      following.moveTo(endpoint);
+      return;
+    }
     this.unfollow(topic, partition);
     let fetcher = this.fetchers.get(state.leader);
     if (!fetcher) {
@@ -268,17 +267,6 @@ export class ReplicaManager {
     fetcher.add({ topic, topicId, partition, log, leaderEpoch: state.leaderEpoch });
   }
 
-  /** Stops leading the partition, if it did: waiting acks=all requests get NOT_LEADER_OR_FOLLOWER. */
-  private resign(topic: string, partition: number): void {
-    const k = key(topic, partition);
-    const leader = this.leaders.get(k);
-    if (!leader) return;
-    leader.resign();
-    this.leaders.delete(k);
-    leader.log.onAppend = undefined;
-    this.leadershipListener?.(topic, partition, false);
-  }
-
   private unfollow(topic: string, partition: number): void {
     for (const [id, fetcher] of this.fetchers) {
       fetcher.remove(topic, partition);
@@ -289,105 +277,19 @@ export class ReplicaManager {
     }
   }
 
-  /**
-   * A follower fetched `fetchOffset` of a partition this broker leads: its progress is noted, the
-   * high watermark may move, and a follower that caught up may join the ISR. False when the
-   * fetcher is not a replica of it.
-   */
+  /** See Leaderships.recordFollowerFetch. */
   recordFollowerFetch(topic: string, partition: number, replicaId: number, fetchOffset: number): boolean {
-    const leader = this.leaders.get(key(topic, partition));
-    if (!leader || !leader.recordFetch(replicaId, fetchOffset)) return false;
-    this.afterLeaderProgress(topic, partition);
-    const joining = leader.joinCandidates();
-    if (joining.length > 0)
-      this.changeIsr(leader, [...leader.isr, ...joining], `${joining.join(', ')} caught up`);
-    return true;
+    return this.leaderships.recordFollowerFetch(topic, partition, replicaId, fetchOffset);
   }
 
-  /** The leader's log grew (or its ISR shrank): the high watermark may move, waking long polls. */
-  afterLeaderProgress(topic: string, partition: number): void {
-    const leader = this.leaders.get(key(topic, partition));
-    if (leader?.updateHighWatermark()) this.options.waiters.notify(key(topic, partition));
-  }
-
-  /**
-   * acks=all before the append: NOT_ENOUGH_REPLICAS when the ISR is smaller than the topic's
-   * min.insync.replicas, else NONE.
-   */
+  /** See Leaderships.enoughReplicasError (acks=all before the append). */
   enoughReplicasError(topic: string, partition: number, log: PartitionLog): number {
-    const leader = this.leaders.get(key(topic, partition));
-    if (!leader) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
-    return leader.isrSize < log.config.minInsyncReplicas ? ErrorCode.NOT_ENOUGH_REPLICAS : ErrorCode.NONE;
+    return this.leaderships.enoughReplicasError(topic, partition, log);
   }
 
-  /**
-   * acks=all after the append: resolves with NONE once the high watermark reaches `offset` with
-   * an ISR of at least min.insync.replicas, NOT_ENOUGH_REPLICAS_AFTER_APPEND when it got there with
-   * fewer, REQUEST_TIMED_OUT after `timeoutMs`, NOT_LEADER_OR_FOLLOWER if leadership moved.
-   */
-  async waitForReplication(
-    topic: string,
-    partition: number,
-    offset: number,
-    timeoutMs: number,
-  ): Promise<number> {
-    const leader = this.leaders.get(key(topic, partition));
-    if (!leader) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
-    const outcome: WaitOutcome = await leader.waitFor(offset, timeoutMs);
-    if (outcome === 'not-leader') return ErrorCode.NOT_LEADER_OR_FOLLOWER;
-    if (outcome === 'timed-out') return ErrorCode.REQUEST_TIMED_OUT;
-    return leader.isrSize < leader.log.config.minInsyncReplicas
-      ? ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND
-      : ErrorCode.NONE;
-  }
-
-  /** Drops from the ISR the followers that fell behind for longer than replica.lag.time.max.ms. */
-  private shrinkIsrs(): void {
-    const now = Date.now();
-    for (const leader of this.leaders.values()) {
-      const lagging = leader.laggingFollowers(this.options.config.lagTimeMaxMs, now);
-      if (lagging.length === 0) continue;
-      const isr = leader.isr.filter((id) => !lagging.includes(id));
-      this.changeIsr(leader, isr, `${lagging.join(', ')} fell behind`);
-    }
-  }
-
-  /** Writes a new ISR to ZooKeeper (one write at a time per partition), then applies it. */
-  private changeIsr(leader: LeaderPartition, isr: number[], why: string): void {
-    if (leader.isrWriteInFlight || this.stopped) return;
-    const k = key(leader.topic, leader.partition);
-    const state = this.states.get(k);
-    if (!state || this.leaders.get(k) !== leader) return;
-    leader.isrWriteInFlight = true;
-    const next = [...new Set(isr)].sort((a, b) => a - b);
-    const written: PartitionState = {
-      leader: this.brokerId,
-      leaderEpoch: state.leaderEpoch,
-      isr: next,
-      controllerEpoch: state.controllerEpoch,
-    };
-    this.options
-      .writeIsr(leader.topic, leader.partition, written, state.zkVersion)
-      .then(
-        (version) => {
-          if (this.leaders.get(k) !== leader) return;
-          if (version === null) {
-            this.options.log(
-              `${k}: ISR not changed (the controller changed the partition's state); waiting for it`,
-            );
-            return;
-          }
-          this.options.log(`${k}: ISR ${state.isr.join(',')} -> ${next.join(',')} (${why})`);
-          state.isr = next;
-          state.zkVersion = version;
-          leader.setIsr(next, version);
-          this.afterLeaderProgress(leader.topic, leader.partition);
-        },
-        (err: unknown) => this.options.log(`${k}: cannot write the ISR: ${(err as Error).message}`),
-      )
-      .finally(() => {
-        leader.isrWriteInFlight = false;
-      });
+  /** See Leaderships.waitForReplication (acks=all after the append). */
+  waitForReplication(topic: string, partition: number, offset: number, timeoutMs: number): Promise<number> {
+    return this.leaderships.waitForReplication(topic, partition, offset, timeoutMs);
   }
 
   /**
@@ -400,7 +302,7 @@ export class ReplicaManager {
     const deletedTopics = new Map<string, number>();
     for (const { topic, partition } of partitions) {
       this.states.delete(key(topic, partition));
-      this.resign(topic, partition);
+      this.leaderships.resign(topic, partition);
       this.unfollow(topic, partition);
       if (!deleteData) {
         errors.push({ topicName: topic, partitionIndex: partition, errorCode: ErrorCode.NONE });
@@ -423,9 +325,7 @@ export class ReplicaManager {
   /** Stops every fetcher and answers every waiting acks=all request (the broker is stopping). */
   async stop(): Promise<void> {
     this.stopped = true;
-    clearInterval(this.isrTimer);
-    for (const leader of this.leaders.values()) leader.resign();
-    this.leaders.clear();
+    this.leaderships.stop();
     const fetchers = [...this.fetchers.values()];
     this.fetchers.clear();
     await Promise.all(fetchers.map((f) => f.stop()));

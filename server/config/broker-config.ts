@@ -115,6 +115,8 @@ export interface ReplicationConfig {
   fetchWaitMaxMs: number;
   fetchMinBytes: number;
   fetchBackoffMs: number;
+  /** controlled.shutdown.*: whether and how often a stopping broker asks to hand its leaderships over. */
+  controlledShutdown: { enable: boolean; maxRetries: number; retryBackoffMs: number };
 }
 
 export interface ZooKeeperConfig {
@@ -204,6 +206,11 @@ export function buildBrokerConfig(properties: Record<string, string>): BrokerCon
       fetchWaitMaxMs: int('replica.fetch.wait.max.ms'),
       fetchMinBytes: int('replica.fetch.min.bytes'),
       fetchBackoffMs: int('replica.fetch.backoff.ms'),
+      controlledShutdown: {
+        enable: bool('controlled.shutdown.enable'),
+        maxRetries: int('controlled.shutdown.max.retries'),
+        retryBackoffMs: int('controlled.shutdown.retry.backoff.ms'),
+      },
     },
     queuedMaxRequestBytes: int('queued.max.request.bytes'),
     queuedMaxResponseBytes: int('kiln.queued.max.response.bytes'),

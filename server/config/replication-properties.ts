@@ -61,6 +61,31 @@ const OWN: Own[] = [
     dynamic: 'read-only',
     doc: 'How long a follower waits after a failed fetch before it tries that leader again.',
   },
+  {
+    name: 'controlled.shutdown.enable',
+    type: 'boolean',
+    default: 'true',
+    dynamic: 'read-only',
+    doc:
+      'On a clean stop, ask the controller to move this broker\'s leaderships to other in-sync replicas ' +
+      'first, so no partition is left without a leader.',
+  },
+  {
+    name: 'controlled.shutdown.max.retries',
+    type: 'int',
+    min: 0,
+    default: '3',
+    dynamic: 'read-only',
+    doc: 'Further attempts at a controlled shutdown when partitions are left or the controller cannot be reached.',
+  },
+  {
+    name: 'controlled.shutdown.retry.backoff.ms',
+    type: 'long',
+    min: 0,
+    default: '5000',
+    dynamic: 'read-only',
+    doc: 'Wait between controlled shutdown attempts.',
+  },
 ];
 
 export const REPLICATION_PROPERTIES: BrokerProperty[] = OWN.map((p) => ({

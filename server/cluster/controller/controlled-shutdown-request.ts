@@ -26,6 +26,11 @@ export interface ControlledShutdownRequestOptions {
   /** Bound on the whole exchange, back-offs included (default 30 s). */
   timeoutMs?: number;
   log?: (message: string) => void;
+  /**
+   * Whether another attempt could move any of the partitions the controller could not (some other
+   * replica of one is alive and may catch up); without it every attempt is made.
+   */
+  worthRetrying?: (remaining: { topic: string; partition: number }[]) => boolean;
   /** How a connection is opened (tests replace it). */
   open?: (host: string, port: number, clientId: string, setupTimeoutMs: number) => Promise<Connection>;
 }
@@ -73,6 +78,14 @@ export async function requestControlledShutdown(options: ControlledShutdownReque
           });
         });
         if (succeeded(answer, log)) return true;
+        const remaining = answer.remainingPartitions.map((p) => ({
+          topic: p.topicName,
+          partition: p.partitionIndex,
+        }));
+        if (answer.errorCode === 0 && options.worthRetrying && !options.worthRetrying(remaining)) {
+          log('controlled shutdown: no other replica of the remaining partitions is alive to lead them');
+          break;
+        }
       } catch (err) {
         drop();
         if (err instanceof DeadlinePassedError) break;

@@ -44,7 +44,7 @@ export class LeaderPartition {
   private readonly followers = new Map<number, FollowerState>();
   private waiters: Waiter[] = [];
   /** Where this leader epoch began in the log: a follower must reach it before it joins the ISR. */
-  readonly epochStartOffset: number;
+  epochStartOffset: number;
   /** An ISR change is being written to ZooKeeper (one at a time). */
   isrWriteInFlight = false;
   state: LeaderState;
@@ -80,8 +80,12 @@ export class LeaderPartition {
     return this.isrSet.size;
   }
 
-  /** The controller's newer state for this partition (same leader epoch or later). */
+  /**
+   * The controller's newer state for this partition, this broker still its leader (an ISR change
+   * the controller made bumps the leader epoch too); waiting acks=all requests carry on.
+   */
   update(state: LeaderState, now = Date.now()): void {
+    if (state.leaderEpoch !== this.state.leaderEpoch) this.epochStartOffset = this.log.logEndOffset;
     this.state = { ...state, isr: [...state.isr], replicas: [...state.replicas] };
     this.isrSet = new Set(state.isr);
     for (const id of state.replicas) {
@@ -102,6 +106,9 @@ export class LeaderPartition {
     const follower = this.followers.get(replicaId);
     if (!follower) return false;
     const leaderEnd = this.log.logEndOffset;
+    // Past this log's end, the follower holds records this leader does not (it has yet to
+    // truncate): that is no progress, and must not move the high watermark.
+    if (fetchOffset > leaderEnd) return true;
     if (fetchOffset >= leaderEnd) follower.lastCaughtUpMs = now;
     else if (fetchOffset >= follower.leaderEndAtLastFetch && follower.leaderEndAtLastFetch >= 0)
       follower.lastCaughtUpMs = Math.max(follower.lastCaughtUpMs, follower.lastFetchMs);

@@ -68,6 +68,12 @@ export class ReplicaFetcher {
     this.partitions.delete(key(topic, partition));
   }
 
+  /** The leader's new epoch for a partition this fetcher follows (sent as its current leader epoch). */
+  setLeaderEpoch(topic: string, partition: number, leaderEpoch: number): void {
+    const p = this.partitions.get(key(topic, partition));
+    if (p) p.leaderEpoch = leaderEpoch;
+  }
+
   has(topic: string, partition: number): boolean {
     return this.partitions.has(key(topic, partition));
   }
@@ -96,6 +102,8 @@ export class ReplicaFetcher {
         this.wakeUp = undefined;
         resolve();
       }, ms);
+      // Waiting keeps nothing alive: a stopped broker's process must be free to exit.
+      timer.unref();
       this.wakeUp = () => {
         clearTimeout(timer);
         resolve();

@@ -32,6 +32,8 @@ export interface MembershipOptions {
   sessionTimeoutMs: number;
   connectionTimeoutMs: number;
   brokerId: number;
+  /** unclean.leader.election.enable's broker default (a topic's own setting comes first). */
+  uncleanLeaderElectionEnable?: boolean;
   log: (message: string) => void;
 }
 
@@ -82,7 +84,11 @@ export class ClusterMembership {
       onElected: (epoch) => void this.controller?.activate(epoch),
       onResigned: () => this.controller?.deactivate(),
     });
-    this.controller = new Controller(this.zk, this.election, { brokerId: this.options.brokerId, log });
+    this.controller = new Controller(this.zk, this.election, {
+      brokerId: this.options.brokerId,
+      log,
+      uncleanLeaderElectionEnable: this.options.uncleanLeaderElectionEnable ?? false,
+    });
     await this.election.start();
   }
 

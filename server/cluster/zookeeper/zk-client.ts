@@ -127,6 +127,11 @@ export class ZkClient {
     return sessionId !== undefined && this.expiredSessions.includes(sessionId);
   }
 
+  /** Whether the session is connected to a server now (requests would be answered at once). */
+  get isConnected(): boolean {
+    return this.client.getState() === zookeeper.State.SYNC_CONNECTED;
+  }
+
   /** The session timeout ZooKeeper granted (it may differ from the one asked for). */
   get sessionTimeoutMs(): number {
     return this.client.getSessionTimeout();

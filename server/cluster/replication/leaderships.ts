@@ -1,0 +1,208 @@
+/**
+ * The partitions this broker leads, and what leading means for them: each one's LeaderPartition
+ * (followers' progress, ISR, high watermark, acks=all waiters), the high watermark moved after
+ * every append and every follower fetch, and the ISR kept by the leader — a follower that caught
+ * up joins, one not caught up for replica.lag.time.max.ms leaves (checked every half of it).
+ * Changes are written to ZooKeeper first (the partition's state znode, version-checked against
+ * the version the controller gave, and a change notification for the controller); a failed
+ * version check means the controller changed the state, and the leader waits to be told.
+ * The replica manager (../replica-manager.ts) decides when this broker leads.
+ */
+import type { PartitionLog } from '../../../engine/index.js';
+import type { ReplicationConfig } from '../../config/broker-config.js';
+import { ErrorCode } from '../../protocol/error-codes.js';
+import type { AppendWaiters } from '../append-waiters.js';
+import type { ReplicaState } from '../replica-manager.js';
+import type { PartitionState } from '../zookeeper/znodes.js';
+import { LeaderPartition, type WaitOutcome } from './leader-partition.js';
+
+export interface LeadershipsOptions {
+  brokerId: number;
+  config: ReplicationConfig;
+  waiters: AppendWaiters;
+  writeIsr: (
+    topic: string,
+    partition: number,
+    state: PartitionState,
+    zkVersion: number,
+  ) => Promise<number | null>;
+  /** The partition's state as the controller last gave it (updated here when the ISR changes). */
+  stateOf: (topic: string, partition: number) => ReplicaState | undefined;
+  log: (message: string) => void;
+}
+
+export class Leaderships {
+  private readonly leaders = new Map<string, LeaderPartition>();
+  private readonly isrTimer: NodeJS.Timeout;
+  private stopped = false;
+  private listener: ((topic: string, partition: number, leading: boolean) => void) | undefined;
+
+  constructor(private readonly options: LeadershipsOptions) {
+    const every = Math.max(10, Math.floor(options.config.lagTimeMaxMs / 2));
+    this.isrTimer = setInterval(() => this.shrinkIsrs(), every);
+    this.isrTimer.unref();
+  }
+
+  private get brokerId(): number {
+    return this.options.brokerId;
+  }
+
+  /** Told when this broker starts or stops leading a partition. */
+  onChange(listener: (topic: string, partition: number, leading: boolean) => void): void {
+    this.listener = listener;
+  }
+
+  get(topic: string, partition: number): LeaderPartition | undefined {
+    return this.leaders.get(key(topic, partition));
+  }
+
+  /**
+   * Leads the partition as `state` says: a new leadership starts at the log end with the new
+   * epoch; one held already (an ISR change the controller made, at a new epoch or the same one)
+   * takes the new state, and its waiting acks=all requests carry on.
+   */
+  lead(topic: string, partition: number, log: PartitionLog, state: ReplicaState, newEpoch: boolean): void {
+    const k = key(topic, partition);
+    const current = this.leaders.get(k);
+    if (current) {
+      if (newEpoch) log.assignLeaderEpoch(state.leaderEpoch);
+      current.update(state);
+    } else {
+      log.assignLeaderEpoch(state.leaderEpoch);
+      this.leaders.set(k, new LeaderPartition(topic, partition, log, this.brokerId, state));
+      // Every append (produce, the group coordinator's) may move the high watermark.
+      log.onAppend = () => this.afterLeaderProgress(topic, partition);
+      this.listener?.(topic, partition, true);
+    }
+    this.afterLeaderProgress(topic, partition);
+  }
+
+  /** Stops leading the partition, if it did: waiting acks=all requests get NOT_LEADER_OR_FOLLOWER. */
+  resign(topic: string, partition: number): void {
+    const k = key(topic, partition);
+    const leader = this.leaders.get(k);
+    if (!leader) return;
+    leader.resign();
+    this.leaders.delete(k);
+    leader.log.onAppend = undefined;
+    this.listener?.(topic, partition, false);
+  }
+
+  /**
+   * A follower fetched `fetchOffset` of a partition this broker leads: its progress is noted, the
+   * high watermark may move, and a follower that caught up may join the ISR. False when the
+   * fetcher is not a replica of it.
+   */
+  recordFollowerFetch(topic: string, partition: number, replicaId: number, fetchOffset: number): boolean {
+    const leader = this.leaders.get(key(topic, partition));
+    if (!leader || !leader.recordFetch(replicaId, fetchOffset)) return false;
+    this.afterLeaderProgress(topic, partition);
+    const joining = leader.joinCandidates();
+    if (joining.length > 0)
+      this.changeIsr(leader, [...leader.isr, ...joining], `${joining.join(', ')} caught up`);
+    return true;
+  }
+
+  /** The leader's log grew (or its ISR shrank): the high watermark may move, waking long polls. */
+  afterLeaderProgress(topic: string, partition: number): void {
+    const leader = this.leaders.get(key(topic, partition));
+    if (leader?.updateHighWatermark()) {
+      this.options.waiters.notify(key(topic, partition));
+    }
+  }
+
+  /**
+   * acks=all before the append: NOT_ENOUGH_REPLICAS when the ISR is smaller than the topic's
+   * min.insync.replicas, else NONE.
+   */
+  enoughReplicasError(topic: string, partition: number, log: PartitionLog): number {
+    const leader = this.leaders.get(key(topic, partition));
+    if (!leader) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
+    return leader.isrSize < log.config.minInsyncReplicas ? ErrorCode.NOT_ENOUGH_REPLICAS : ErrorCode.NONE;
+  }
+
+  /**
+   * acks=all after the append: resolves with NONE once the high watermark reaches `offset` with
+   * an ISR of at least min.insync.replicas, NOT_ENOUGH_REPLICAS_AFTER_APPEND when it got there with
+   * fewer, REQUEST_TIMED_OUT after `timeoutMs`, NOT_LEADER_OR_FOLLOWER if leadership moved.
+   */
+  async waitForReplication(
+    topic: string,
+    partition: number,
+    offset: number,
+    timeoutMs: number,
+  ): Promise<number> {
+    const leader = this.leaders.get(key(topic, partition));
+    if (!leader) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
+    const outcome: WaitOutcome = await leader.waitFor(offset, timeoutMs);
+    if (outcome === 'not-leader') return ErrorCode.NOT_LEADER_OR_FOLLOWER;
+    if (outcome === 'timed-out') return ErrorCode.REQUEST_TIMED_OUT;
+    return leader.isrSize < leader.log.config.minInsyncReplicas
+      ? ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND
+      : ErrorCode.NONE;
+  }
+
+  /** Drops from the ISR the followers that fell behind for longer than replica.lag.time.max.ms. */
+  private shrinkIsrs(): void {
+    const now = Date.now();
+    for (const leader of this.leaders.values()) {
+      const lagging = leader.laggingFollowers(this.options.config.lagTimeMaxMs, now);
+      if (lagging.length === 0) continue;
+      const isr = leader.isr.filter((id) => !lagging.includes(id));
+      this.changeIsr(leader, isr, `${lagging.join(', ')} fell behind`);
+    }
+  }
+
+  /** Writes a new ISR to ZooKeeper (one write at a time per partition), then applies it. */
+  private changeIsr(leader: LeaderPartition, isr: number[], why: string): void {
+    if (leader.isrWriteInFlight || this.stopped) return;
+    const k = key(leader.topic, leader.partition);
+    const state = this.options.stateOf(leader.topic, leader.partition);
+    if (!state || this.leaders.get(k) !== leader) return;
+    leader.isrWriteInFlight = true;
+    const next = [...new Set(isr)].sort((a, b) => a - b);
+    const written: PartitionState = {
+      leader: this.brokerId,
+      leaderEpoch: state.leaderEpoch,
+      isr: next,
+      controllerEpoch: state.controllerEpoch,
+    };
+    this.options
+      .writeIsr(leader.topic, leader.partition, written, state.zkVersion)
+      .then(
+        (version) => {
+          if (this.leaders.get(k) !== leader) return;
+          if (version === null) {
+            this.options.log(
+              `${k}: ISR not changed (the controller changed the partition's state); waiting for it`,
+            );
+            return;
+          }
+          this.options.log(`${k}: ISR ${state.isr.join(',')} -> ${next.join(',')} (${why})`);
+          state.isr = next;
+          state.zkVersion = version;
+          leader.setIsr(next, version);
+          this.afterLeaderProgress(leader.topic, leader.partition);
+        },
+        (err: unknown) => this.options.log(`${k}: cannot write the ISR: ${(err as Error).message}`),
+      )
+      .finally(() => {
+        leader.isrWriteInFlight = false;
+      });
+  }
+
+  /** Answers every waiting acks=all request and stops the ISR checks (the broker is stopping). */
+  stop(): void {
+    this.stopped = true;
+    clearInterval(this.isrTimer);
+    for (const leader of this.leaders.values()) {
+      leader.resign();
+      leader.log.onAppend = undefined;
+    }
+    this.leaders.clear();
+  }
+}
+
+function key(topic: string, partition: number): string {
+  return `${topic}-${partition}`;
+}
