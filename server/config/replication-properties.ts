@@ -67,7 +67,7 @@ const OWN: Own[] = [
     default: 'true',
     dynamic: 'read-only',
     doc:
-      'On a clean stop, ask the controller to move this broker\'s leaderships to other in-sync replicas ' +
+      "On a clean stop, ask the controller to move this broker's leaderships to other in-sync replicas " +
       'first, so no partition is left without a leader.',
   },
   {
