@@ -184,6 +184,9 @@ export class Broker {
           })
         : undefined;
       this.replicas = replicas;
+      // A broker whose session expired is no longer in the cluster: it leads and follows nothing
+      // until the controller, seeing it registered again, says what to do.
+      if (replicas) membership!.zk.onExpired(() => replicas.suspend());
       const listenerConfig = config.listeners[0]!;
       const advertisedConfig = config.advertisedListeners[0]!;
       const context: BrokerContext = {

@@ -24,22 +24,15 @@ import type { RequestOf, ResponseOf } from '../protocol/message-types.js';
 import type { AppendWaiters } from './append-waiters.js';
 import type { MetadataCache } from './metadata-cache.js';
 import type { LeaderPartition } from './replication/leader-partition.js';
-import { Leaderships } from './replication/leaderships.js';
+import { Leaderships, type ReplicaState } from './replication/leaderships.js';
+
+export type { ReplicaState };
 import { runFetchTask } from './replication/replica-fetch-pool.js';
 import { ReplicaFetcher } from './replication/replica-fetcher.js';
 import type { TopicManager } from './topic-manager.js';
 import type { ZkClient } from './zookeeper/zk-client.js';
 import { topicAssignment, topicConfig } from './zookeeper/zk-topics.js';
 import type { PartitionState } from './zookeeper/znodes.js';
-
-export interface ReplicaState {
-  leader: number;
-  leaderEpoch: number;
-  isr: number[];
-  replicas: number[];
-  zkVersion: number;
-  controllerEpoch: number;
-}
 
 type LeaderAndIsrRequest = RequestOf<typeof LeaderAndIsrApi>;
 type PartitionError = ResponseOf<typeof LeaderAndIsrApi>['partitionErrors'][number];
@@ -320,6 +313,25 @@ export class ReplicaManager {
       errors.push({ topicName: topic, partitionIndex: partition, errorCode: deletedTopics.get(topic)! });
     }
     return errors;
+  }
+
+  /**
+   * The broker's ZooKeeper session expired: the controller counts it as gone and has moved its
+   * leaderships. It drops every role at once — waiting acks=all requests get NOT_LEADER_OR_FOLLOWER,
+   * fetchers stop — and takes them up again only when the controller, seeing it registered anew,
+   * tells it (LeaderAndIsr).
+   */
+  suspend(): void {
+    if (this.stopped) return;
+    const held = this.states.size;
+    this.leaderships.resignAll();
+    for (const fetcher of this.fetchers.values()) void fetcher.stop();
+    this.fetchers.clear();
+    this.states.clear();
+    if (held > 0)
+      this.options.log(
+        `ZooKeeper session expired: dropped the roles of ${held} partition(s) until the controller says again`,
+      );
   }
 
   /** Stops every fetcher and answers every waiting acks=all request (the broker is stopping). */

@@ -12,9 +12,18 @@ import type { PartitionLog } from '../../../engine/index.js';
 import type { ReplicationConfig } from '../../config/broker-config.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import type { AppendWaiters } from '../append-waiters.js';
-import type { ReplicaState } from '../replica-manager.js';
 import type { PartitionState } from '../zookeeper/znodes.js';
 import { LeaderPartition, type WaitOutcome } from './leader-partition.js';
+
+/** A partition's state as the controller gave it (LeaderAndIsr), as this broker holds it. */
+export interface ReplicaState {
+  leader: number;
+  leaderEpoch: number;
+  isr: number[];
+  replicas: number[];
+  zkVersion: number;
+  controllerEpoch: number;
+}
 
 export interface LeadershipsOptions {
   brokerId: number;
@@ -189,6 +198,11 @@ export class Leaderships {
       .finally(() => {
         leader.isrWriteInFlight = false;
       });
+  }
+
+  /** Stops leading every partition (the broker's session expired). */
+  resignAll(): void {
+    for (const leader of [...this.leaders.values()]) this.resign(leader.topic, leader.partition);
   }
 
   /** Answers every waiting acks=all request and stops the ISR checks (the broker is stopping). */
