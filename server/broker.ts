@@ -341,12 +341,13 @@ export class Broker {
       });
       this.log.info(moved ? 'controlled shutdown done' : 'controlled shutdown incomplete; stopping anyway');
     }
-    // Out of the cluster first: another broker takes over as controller at once.
-    await this.membership?.leave();
-    this.membership = undefined;
-    // No more fetching from leaders, and acks=all requests answered, before the logs close.
+    // It leads and follows nothing from here (clients are sent elsewhere, no more fetching,
+    // waiting acks=all requests answered); then out of the cluster: another broker takes over
+    // as controller at once.
     await this.replicas?.stop();
     this.replicas = undefined;
+    await this.membership?.leave();
+    this.membership = undefined;
     // Held JoinGroup/SyncGroup requests are answered first, or the listener could never drain.
     this.coordinator?.close();
     this.coordinator = undefined;

@@ -30,8 +30,17 @@ const BY_ENGINE_CODE: Record<EngineErrorCode, number> = {
   INVALID_PRODUCER_EPOCH: ErrorCode.INVALID_PRODUCER_EPOCH,
 };
 
+/** An append refused because this broker stopped leading the partition after it was queued. */
+export class NotLeaderError extends Error {
+  constructor(topic: string, partition: number) {
+    super(`this broker no longer leads ${topic}-${partition}`);
+    this.name = 'NotLeaderError';
+  }
+}
+
 export function errorCodeFor(err: unknown): number {
   if (err instanceof EngineError) return BY_ENGINE_CODE[err.code];
+  if (err instanceof NotLeaderError) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
   return ErrorCode.UNKNOWN_SERVER_ERROR;
 }
 

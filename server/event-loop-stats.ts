@@ -8,10 +8,14 @@
  * With the environment variable KILN_STATS_FILE set, each SIGUSR2 appends one JSON line to that
  * file covering the time since the previous SIGUSR2 (or the start), then starts a new interval:
  *   {"at":"<ISO time>","eventLoopDelayMs":{"max":..,"p99":..,"mean":..},"rssBytes":..}
- * so a benchmark can bracket one phase of load with two signals and read the last line.
+ * so a benchmark can bracket one phase of load with two signals and read the last line. When
+ * acks=all requests waited for followers in the interval (a cluster leader), the line also has
+ *   "replicationLatencyMs":{"count":..,"p50":..,"p99":..,"max":..}
+ * (cluster/replication/replication-latency.ts), which is reset with it.
  */
 import fs from 'node:fs';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { replicationLatency, resetReplicationLatency } from './cluster/replication/replication-latency.js';
 
 export interface EventLoopDelay {
   max: number;
@@ -45,12 +49,15 @@ export class EventLoopStats {
 
   /** Appends the interval's figures to `file` and starts a new interval. */
   writeTo(file: string): void {
+    const replication = replicationLatency();
     const line = {
       at: new Date().toISOString(),
       eventLoopDelayMs: this.snapshot(),
       rssBytes: process.memoryUsage.rss(),
+      ...(replication.count > 0 ? { replicationLatencyMs: replication } : {}),
     };
     this.reset();
+    resetReplicationLatency();
     fs.appendFileSync(file, JSON.stringify(line) + '\n');
   }
 }

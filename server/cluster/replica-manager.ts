@@ -31,7 +31,7 @@ import { runFetchTask } from './replication/replica-fetch-pool.js';
 import { ReplicaFetcher } from './replication/replica-fetcher.js';
 import type { TopicManager } from './topic-manager.js';
 import type { ZkClient } from './zookeeper/zk-client.js';
-import { topicAssignment, topicConfig } from './zookeeper/zk-topics.js';
+import { partitionState, topicAssignment, topicConfig } from './zookeeper/zk-topics.js';
 import type { PartitionState } from './zookeeper/znodes.js';
 
 type LeaderAndIsrRequest = RequestOf<typeof LeaderAndIsrApi>;
@@ -66,6 +66,7 @@ export class ReplicaManager {
   private readonly fetchers = new Map<number, ReplicaFetcher>();
   private readonly leaderships: Leaderships;
   private stopped = false;
+  private applying: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: ReplicaManagerOptions) {
     this.leaderships = new Leaderships({
@@ -74,6 +75,7 @@ export class ReplicaManager {
       waiters: options.waiters,
       writeIsr: options.writeIsr,
       stateOf: (topic, partition) => this.states.get(key(topic, partition)),
+      readState: (topic, partition) => partitionState(options.zk, topic, partition),
       log: options.log,
     });
   }
@@ -125,7 +127,17 @@ export class ReplicaManager {
   }
 
   /** Applies a LeaderAndIsr request (its epochs already checked); one error per partition. */
-  async becomeLeaderOrFollower(request: LeaderAndIsrRequest): Promise<PartitionError[]> {
+  becomeLeaderOrFollower(request: LeaderAndIsrRequest): Promise<PartitionError[]> {
+    // One at a time, in arrival order: each checks epochs against what the one before applied.
+    const applied = this.applying.then(() => this.applyLeaderAndIsr(request));
+    this.applying = applied.then(
+      () => undefined,
+      () => undefined,
+    );
+    return applied;
+  }
+
+  private async applyLeaderAndIsr(request: LeaderAndIsrRequest): Promise<PartitionError[]> {
     const errors: PartitionError[] = [];
     if (this.stopped) {
       // The broker is stopping: it takes no role now (a fetcher started now would outlive it).
@@ -239,9 +251,8 @@ export class ReplicaManager {
       return;
     }
     const following = this.fetchers.get(state.leader);
-    if (following?.has(topic, partition)) {
-      // The same leader at a new epoch (the controller changed the ISR): go on fetching from it.
-      following.setLeaderEpoch(topic, partition, state.leaderEpoch);
+    if (following?.setLeaderEpoch(topic, partition, state.leaderEpoch)) {
+      // The same leader at its next epoch (the controller changed the ISR): go on fetching.
       following.moveTo(endpoint);
       return;
     }
@@ -338,6 +349,8 @@ export class ReplicaManager {
   async stop(): Promise<void> {
     this.stopped = true;
     this.leaderships.stop();
+    // Nothing is led or followed from now on: clients get NOT_LEADER_OR_FOLLOWER.
+    this.states.clear();
     const fetchers = [...this.fetchers.values()];
     this.fetchers.clear();
     await Promise.all(fetchers.map((f) => f.stop()));

@@ -169,6 +169,9 @@ export class GroupCoordinator {
    * syncs with NOT_COORDINATOR so the members find the new coordinator.
    */
   offsetsLeadershipChanged(partition: number, leading: boolean): Promise<void> {
+    // Marked at once, not when its turn in the queue comes: until loaded, the partition's groups
+    // are COORDINATOR_LOAD_IN_PROGRESS (an OffsetFetch answered "no offset" would reset consumers).
+    if (leading) this.loadingPartitions.add(partition);
     this.leadership = this.leadership.then(async () => {
       if (this.closed) return;
       this.dropGroupsOf(partition);
@@ -176,7 +179,6 @@ export class GroupCoordinator {
         this.store.unloadPartition(partition);
         return;
       }
-      this.loadingPartitions.add(partition);
       try {
         await this.store.reloadPartition(partition);
         this.restore(this.store.takeLoadedGroups());

@@ -44,7 +44,8 @@ export function listOffsetsHandler(broker: BrokerContext): Handler<typeof ListOf
               errorCode: ErrorCode.NONE,
               timestamp: found?.timestamp ?? -1,
               offset: found?.offset ?? -1,
-              leaderEpoch: 0,
+              // In a cluster, the leader's epoch (clients validate their position with it).
+              leaderEpoch: broker.replicas ? broker.replicas.leaderEpochOf(t.name, p.partitionIndex) : 0,
             });
           } catch (err) {
             partitions.push({

@@ -14,7 +14,7 @@ import type { AppendWaiters } from '../cluster/append-waiters.js';
 import type { RequestOf, ResponseOf } from '../protocol/message-types.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { ProduceApi } from '../protocol/apis/produce.js';
-import { errorCodeFor, isClientError } from '../engine-errors.js';
+import { NotLeaderError, errorCodeFor, isClientError } from '../engine-errors.js';
 import { toTopicCodec } from './recompress.js';
 import { RecordBatch, validateBatch, type LogAppendResult, type PartitionLog } from '../../engine/index.js';
 import { reply, type Handler, type Reply } from './registry.js';
@@ -27,7 +27,14 @@ type ProducedTopic = ResponseOf<typeof ProduceApi>['responses'][number];
 type ProducedPartition = ProducedTopic['partitionResponses'][number];
 
 export function produceHandler(broker: BrokerContext, waiters: AppendWaiters): Handler<typeof ProduceApi> {
-  const appends = new TurnAppends((err) => broker.log.error({ err }, 'answering a produce failed'));
+  const appends = new TurnAppends(
+    (err) => broker.log.error({ err }, 'answering a produce failed'),
+    // Leadership may have moved between the check at queue time and the write.
+    (log) =>
+      broker.replicas && broker.replicas.leaderError(log.topic, log.partition) !== ErrorCode.NONE
+        ? new NotLeaderError(log.topic, log.partition)
+        : undefined,
+  );
   /** Per connection: set while its last request still has appends to queue (recompression). */
   const queuing = new WeakMap<object, Promise<unknown>>();
   // Each partition's append is queued in request order, and all of a turn's appends to one

@@ -26,8 +26,15 @@ export class TurnAppends {
   private scheduled = false;
   private readonly flushBound = (): void => this.flush();
 
-  /** `onSinkError` hears of a sink that threw while taking its result (a bug, logged). */
-  constructor(private readonly onSinkError: (err: Error) => void = () => {}) {}
+  /**
+   * `onSinkError` hears of a sink that threw while taking its result (a bug, logged). `refusal`,
+   * asked just before a partition's appends are written, may refuse them all with an error (in a
+   * cluster: the broker stopped leading the partition since they were queued).
+   */
+  constructor(
+    private readonly onSinkError: (err: Error) => void = () => {},
+    private readonly refusal: (log: PartitionLog) => Error | undefined = () => undefined,
+  ) {}
 
   /** Queues `records` for `log`; `sink` hears of it once they are written (or refused). */
   append(log: PartitionLog, records: Buffer, sink: AppendSink, slot: number): void {
@@ -53,9 +60,9 @@ export class TurnAppends {
     this.pending = new Map();
     for (const [log, { batches, sinks, slots }] of all) {
       let results: (LogAppendResult | Error)[] | undefined;
-      let failure: Error | undefined;
+      let failure = this.refusal(log);
       try {
-        results = log.appendMany(batches);
+        if (!failure) results = log.appendMany(batches);
       } catch (err) {
         failure = err as Error;
       }

@@ -29,6 +29,8 @@ interface Target {
   host: string;
   port: number;
   clientId: string;
+  /** How long the leader may take; then the connection is dropped and the task fails. */
+  deadlineMs?: number;
 }
 
 export type FetchTask =
@@ -74,13 +76,29 @@ function forget(target: Target, conn: Connection | undefined): void {
 
 export default async function run(task: FetchTask): Promise<FetchAnswer | EpochsAnswer> {
   let conn: Connection | undefined;
+  let timer: NodeJS.Timeout | undefined;
   try {
-    conn = await connectionTo(task);
-    if (task.kind === 'epochs') return await conn.request(OffsetForLeaderEpochApi, task.body);
-    return await fetch(conn, task.body);
+    const work = (async () => {
+      conn = await connectionTo(task);
+      if (task.kind === 'epochs') return await conn.request(OffsetForLeaderEpochApi, task.body);
+      return await fetch(conn, task.body);
+    })();
+    if (task.deadlineMs === undefined) return await work;
+    work.catch(() => {}); // abandoned when late
+    return await Promise.race([
+      work,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`${task.host}:${task.port} did not answer within ${task.deadlineMs} ms`)),
+          task.deadlineMs,
+        );
+      }),
+    ]);
   } catch (err) {
     forget(task, conn);
     throw err;
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -14,6 +14,7 @@
  *   and then applies them here (setIsr).
  */
 import type { PartitionLog } from '../../../engine/index.js';
+import { recordReplicationLatency } from './replication-latency.js';
 
 interface FollowerState {
   logEndOffset: number;
@@ -45,8 +46,12 @@ export class LeaderPartition {
   private waiters: Waiter[] = [];
   /** Where this leader epoch began in the log: a follower must reach it before it joins the ISR. */
   epochStartOffset: number;
-  /** An ISR change is being written to ZooKeeper (one at a time). */
-  isrWriteInFlight = false;
+  /**
+   * The ISR being written to ZooKeeper, if a change is in flight (one at a time). Until the write
+   * is answered the high watermark counts the members of both (Kafka's "maximal ISR"): ZooKeeper
+   * may already name a joining follower, which the controller could elect.
+   */
+  private pendingIsr: Set<number> | undefined;
   state: LeaderState;
 
   constructor(
@@ -140,6 +145,20 @@ export class LeaderPartition {
     return out;
   }
 
+  get isrWriteInFlight(): boolean {
+    return this.pendingIsr !== undefined;
+  }
+
+  /** An ISR change is being written: its members count for the high watermark from now. */
+  beginIsrChange(isr: readonly number[]): void {
+    this.pendingIsr = new Set(isr);
+  }
+
+  /** The write ended (applied with setIsr, or refused): only the ISR in effect counts again. */
+  endIsrChange(): void {
+    this.pendingIsr = undefined;
+  }
+
   /** The ISR as written to ZooKeeper (with its new version); the high watermark may move. */
   setIsr(isr: readonly number[], zkVersion: number): void {
     this.state = { ...this.state, isr: [...isr], zkVersion };
@@ -152,7 +171,8 @@ export class LeaderPartition {
    */
   updateHighWatermark(): boolean {
     let hw = this.log.logEndOffset;
-    for (const id of this.isrSet) {
+    const members = this.pendingIsr ? new Set([...this.isrSet, ...this.pendingIsr]) : this.isrSet;
+    for (const id of members) {
       if (id === this.brokerId) continue;
       const f = this.followers.get(id);
       // A follower in the ISR not heard from since this broker became leader holds it back.
@@ -170,10 +190,15 @@ export class LeaderPartition {
    */
   waitFor(offset: number, timeoutMs: number): Promise<WaitOutcome> {
     if (this.log.highWatermark >= offset) return Promise.resolve('replicated');
+    const created = performance.now();
     return new Promise((resolve) => {
       const waiter: Waiter = {
         offset,
-        resolve,
+        resolve: (outcome) => {
+          // Only waits that ended replicated (replication-latency.ts; the immediate path above is not one).
+          if (outcome === 'replicated') recordReplicationLatency(performance.now() - created);
+          resolve(outcome);
+        },
         timer: setTimeout(() => {
           this.waiters = this.waiters.filter((w) => w !== waiter);
           resolve('timed-out');

@@ -35,6 +35,8 @@ export interface LeadershipsOptions {
     state: PartitionState,
     zkVersion: number,
   ) => Promise<number | null>;
+  /** The partition's state znode as it is now, with its version (null if gone). */
+  readState: (topic: string, partition: number) => Promise<(PartitionState & { zkVersion: number }) | null>;
   /** The partition's state as the controller last gave it (updated here when the ISR changes). */
   stateOf: (topic: string, partition: number) => ReplicaState | undefined;
   log: (message: string) => void;
@@ -168,41 +170,61 @@ export class Leaderships {
     const k = key(leader.topic, leader.partition);
     const state = this.options.stateOf(leader.topic, leader.partition);
     if (!state || this.leaders.get(k) !== leader) return;
-    leader.isrWriteInFlight = true;
     const next = [...new Set(isr)].sort((a, b) => a - b);
+    leader.beginIsrChange(next);
     const written: PartitionState = {
       leader: this.brokerId,
       leaderEpoch: state.leaderEpoch,
       isr: next,
       controllerEpoch: state.controllerEpoch,
     };
+    const zkVersion = state.zkVersion;
     this.options
-      .writeIsr(leader.topic, leader.partition, written, state.zkVersion)
+      .writeIsr(leader.topic, leader.partition, written, zkVersion)
       .then(
         (version) => {
+          // Only onto the state it was based on: the controller may have replaced it meanwhile.
+          const now = this.options.stateOf(leader.topic, leader.partition);
           if (this.leaders.get(k) !== leader) return;
-          if (version === null) {
-            this.options.log(
-              `${k}: ISR not changed (the controller changed the partition's state); waiting for it`,
-            );
-            return;
+          if (version === null || now !== state || now.zkVersion !== zkVersion) {
+            this.options.log(`${k}: the partition's state changed under the ISR write; reading it again`);
+            return this.adoptStoredState(leader);
           }
           this.options.log(`${k}: ISR ${state.isr.join(',')} -> ${next.join(',')} (${why})`);
           state.isr = next;
           state.zkVersion = version;
           leader.setIsr(next, version);
-          this.afterLeaderProgress(leader.topic, leader.partition);
         },
         (err: unknown) => this.options.log(`${k}: cannot write the ISR: ${(err as Error).message}`),
       )
+      .catch((err: unknown) =>
+        this.options.log(`${k}: cannot read the partition's state: ${(err as Error).message}`),
+      )
       .finally(() => {
-        leader.isrWriteInFlight = false;
+        leader.endIsrChange();
+        this.afterLeaderProgress(leader.topic, leader.partition);
       });
   }
 
   /** Stops leading every partition (the broker's session expired). */
   resignAll(): void {
     for (const leader of [...this.leaders.values()]) this.resign(leader.topic, leader.partition);
+  }
+
+  /**
+   * Takes the ISR and version ZooKeeper holds when they are still this leadership's (same leader,
+   * same epoch): an ISR write raced with the controller or a repeated LeaderAndIsr, and without
+   * the current version every later change would be refused. A newer epoch is the controller's to
+   * announce; this waits for it.
+   */
+  private async adoptStoredState(leader: LeaderPartition): Promise<void> {
+    const stored = await this.options.readState(leader.topic, leader.partition);
+    const state = this.options.stateOf(leader.topic, leader.partition);
+    if (!stored || !state || this.leaders.get(key(leader.topic, leader.partition)) !== leader) return;
+    if (stored.leader !== this.brokerId || stored.leaderEpoch !== state.leaderEpoch) return;
+    state.isr = [...stored.isr];
+    state.zkVersion = stored.zkVersion;
+    leader.setIsr(stored.isr, stored.zkVersion);
   }
 
   /** Answers every waiting acks=all request and stops the ISR checks (the broker is stopping). */

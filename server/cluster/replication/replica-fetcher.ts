@@ -16,6 +16,9 @@ import type { ReplicationConfig } from '../../config/broker-config.js';
 import type { EpochsAnswer, FetchAnswer, FetchBody, FetchTask } from './fetch-worker.js';
 import { truncationFor, truncationWithoutEpochs } from './follower-truncation.js';
 
+/** How long past replica.fetch.wait.max.ms a leader may take to answer before the fetcher gives up on it. */
+const ROUND_TRIP_GRACE_MS = 15_000;
+
 export interface FollowedPartition {
   topic: string;
   topicId: string;
@@ -68,10 +71,16 @@ export class ReplicaFetcher {
     this.partitions.delete(key(topic, partition));
   }
 
-  /** The leader's new epoch for a partition this fetcher follows (sent as its current leader epoch). */
-  setLeaderEpoch(topic: string, partition: number, leaderEpoch: number): void {
+  /**
+   * The same leader at a new epoch, sent from now on as the current leader epoch. Only the next
+   * epoch can be taken so (an ISR change the controller made); after a gap, leadership may have
+   * been elsewhere meanwhile, and the log must be checked again: false, the caller re-adds it.
+   */
+  setLeaderEpoch(topic: string, partition: number, leaderEpoch: number): boolean {
     const p = this.partitions.get(key(topic, partition));
-    if (p) p.leaderEpoch = leaderEpoch;
+    if (!p || leaderEpoch > p.leaderEpoch + 1) return false;
+    p.leaderEpoch = Math.max(p.leaderEpoch, leaderEpoch);
+    return true;
   }
 
   has(topic: string, partition: number): boolean {
@@ -82,12 +91,31 @@ export class ReplicaFetcher {
     this.endpoint = endpoint;
   }
 
-  /** Stops fetching; resolves once the loop has ended (a round trip in flight is abandoned). */
+  /**
+   * Stops fetching. A round trip in flight is abandoned, not awaited (a leader that stopped
+   * answering would hold the stop forever): what it brings is dropped.
+   */
   stop(): Promise<void> {
     this.stopped = true;
     this.partitions.clear();
     this.wake();
-    return this.done;
+    return Promise.resolve();
+  }
+
+  /** Runs a task in the pool, failing it when the leader has not answered in good time. */
+  private run(task: FetchTask): Promise<FetchAnswer | EpochsAnswer> {
+    const deadlineMs = this.options.config.fetchWaitMaxMs + ROUND_TRIP_GRACE_MS;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`broker ${this.leaderId} did not answer within ${deadlineMs} ms`)),
+        deadlineMs,
+      );
+      timer.unref();
+    });
+    const running = this.options.run(task);
+    running.catch(() => {}); // abandoned when late
+    return Promise.race([running, late]).finally(() => clearTimeout(timer));
   }
 
   private wake(): void {
@@ -137,8 +165,12 @@ export class ReplicaFetcher {
     }
   }
 
-  private target(): { host: string; port: number; clientId: string } {
-    return { ...this.endpoint, clientId: `kiln-replica-fetcher-${this.options.brokerId}` };
+  private target(): { host: string; port: number; clientId: string; deadlineMs: number } {
+    return {
+      ...this.endpoint,
+      clientId: `kiln-replica-fetcher-${this.options.brokerId}`,
+      deadlineMs: this.options.config.fetchWaitMaxMs + ROUND_TRIP_GRACE_MS - 1000,
+    };
   }
 
   /** One OffsetForLeaderEpoch for the partitions still to truncate, and the cuts it calls for. */
@@ -160,7 +192,7 @@ export class ReplicaFetcher {
       if (!list) byTopic.set(p.topic, (list = []));
       list.push({ partition: p.partition, currentLeaderEpoch: p.leaderEpoch, leaderEpoch: epoch });
     }
-    const answer = (await this.options.run({
+    const answer = (await this.run({
       kind: 'epochs',
       ...this.target(),
       body: {
@@ -217,7 +249,7 @@ export class ReplicaFetcher {
       });
     }
     const idToName = new Map([...byTopic.values()].map((t) => [t.topicId, t.topic]));
-    const answer = (await this.options.run({
+    const answer = (await this.run({
       kind: 'fetch',
       ...this.target(),
       body: {
@@ -236,6 +268,15 @@ export class ReplicaFetcher {
       },
     })) as FetchAnswer;
     if (this.stopped) return;
+    // Those just fetched go to the back: a leader gives its oversized first batch only to the
+    // first partition with data, and a fixed order would starve the ones behind.
+    for (const p of parts) {
+      const k = key(p.topic, p.partition);
+      if (this.partitions.get(k) === p) {
+        this.partitions.delete(k);
+        this.partitions.set(k, p);
+      }
+    }
     for (const fetched of answer.partitions) {
       const topic = fetched.topic || idToName.get(fetched.topicId) || '';
       const entry = sent.get(key(topic, fetched.partition));
@@ -266,6 +307,12 @@ export class ReplicaFetcher {
     }
     if (fetched.length > 0 && store && log.logEndOffset === offset) {
       const records = Buffer.from(store, fetched.start, fetched.length);
+      const firstBase = records.readBigInt64BE(0);
+      if (log.logEndOffset === log.logStartOffset && Number(firstBase) < log.logEndOffset) {
+        // An empty log that starts inside the leader's first batch (the leader's log start is
+        // mid-batch, after DeleteRecords): start at the batch, as Kafka's followers do.
+        log.truncateFullyAndStartAt(Number(firstBase));
+      }
       const result = log.appendMany([records], { assignOffsets: false, verified: true })[0]!;
       if (result instanceof Error) {
         this.options.log(

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Connection } from '../../../../server/client/connection.js';
 import { MetadataApi } from '../../../../server/protocol/apis/metadata.js';
 import { spawnChildBroker, type ChildBroker } from '../../../fault/child-broker.js';
+import { waitForBrokers } from '../../../helpers/cluster-ready.js';
 import { makeTempDir, removeTempDir } from '../../../helpers/temp-dir.js';
 import { waitFor } from '../../../helpers/wait-for.js';
 import { freePort, startZooKeeper, type RunningZooKeeper } from '../../../helpers/zookeeper.js';
@@ -44,6 +45,7 @@ beforeAll(async () => {
   zookeeper = await startZooKeeper();
   for (const id of [1, 2, 3]) ports.set(id, await freePort());
   await Promise.all([1, 2, 3].map((id) => startBroker(id)));
+  await waitForBrokers([...ports.values()]);
 }, 60_000);
 
 afterAll(async () => {

@@ -12,6 +12,7 @@ import { MetadataApi } from '../../../../server/protocol/apis/metadata.js';
 import { ProduceApi } from '../../../../server/protocol/apis/produce.js';
 import { ErrorCode } from '../../../../server/protocol/error-codes.js';
 import { spawnChildBroker, type ChildBroker } from '../../../fault/child-broker.js';
+import { waitForBrokers } from '../../../helpers/cluster-ready.js';
 import { makeTempDir, removeTempDir } from '../../../helpers/temp-dir.js';
 import { waitFor } from '../../../helpers/wait-for.js';
 import { freePort, startZooKeeper, type RunningZooKeeper } from '../../../helpers/zookeeper.js';
@@ -43,6 +44,7 @@ beforeAll(async () => {
   zookeeper = await startZooKeeper();
   for (const id of [1, 2, 3]) ports.set(id, await freePort());
   await Promise.all([1, 2, 3].map((id) => startBroker(id)));
+  await waitForBrokers([...ports.values()]);
 }, 60_000);
 
 afterAll(async () => {

@@ -8,6 +8,7 @@ import { MetadataApi } from '../../../../server/protocol/apis/metadata.js';
 import { ProduceApi } from '../../../../server/protocol/apis/produce.js';
 import { ErrorCode } from '../../../../server/protocol/error-codes.js';
 import { startBroker, type RunningBroker } from '../../../helpers/broker-fixture.js';
+import { waitForBrokers } from '../../../helpers/cluster-ready.js';
 import { waitFor } from '../../../helpers/wait-for.js';
 import { startZooKeeper, type RunningZooKeeper } from '../../../helpers/zookeeper.js';
 
@@ -32,6 +33,7 @@ async function start(id: number): Promise<RunningBroker> {
 beforeAll(async () => {
   zookeeper = await startZooKeeper();
   for (const id of [1, 2, 3]) await start(id);
+  await waitForBrokers([...brokers.values()].map((b) => b.broker.port));
   kafka = new Kafka({
     clientId: 'replication-test',
     brokers: [...brokers.values()].map((b) => b.bootstrap),

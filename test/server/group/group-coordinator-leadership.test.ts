@@ -1,0 +1,82 @@
+// The group coordinator following __consumer_offsets leadership (cluster mode), with a stand-in
+// replica manager saying which partitions this broker leads.
+import { afterEach, describe, expect, it } from 'vitest';
+import { GroupCoordinator } from '../../../server/group/group-coordinator.js';
+import { OFFSETS_TOPIC, partitionForGroup } from '../../../server/group/offset-store.js';
+import { ErrorCode } from '../../../server/protocol/error-codes.js';
+import { openTestBroker, type TestBroker } from '../../helpers/group-context.js';
+import { makeTempDir, removeTempDir } from '../../helpers/temp-dir.js';
+
+describe('the group coordinator across leadership changes', () => {
+  let dir: string;
+  let broker: TestBroker;
+  let coordinator: GroupCoordinator;
+  afterEach(() => {
+    coordinator.close();
+    broker.close();
+    removeTempDir(dir);
+  });
+
+  it('a partition whose load waited behind another answered OffsetFetch with "no offset" instead of COORDINATOR_LOAD_IN_PROGRESS', async () => {
+    dir = makeTempDir('kiln-coordinator-');
+    broker = openTestBroker(dir);
+    coordinator = await GroupCoordinator.open(broker.context);
+    broker.context.topics.create('t', 1, 1, {});
+    coordinator.store.ensureTopic();
+    const group = 'g';
+    const mine = partitionForGroup(group, coordinator.store.partitions);
+    const other = (mine + 1) % coordinator.store.partitions;
+    const commit = coordinator.commitOffsets({
+      groupId: group,
+      generationId: -1,
+      memberId: '',
+      groupInstanceId: null,
+      topics: [
+        {
+          name: 't',
+          partitions: [
+            {
+              partitionIndex: 0,
+              committedOffset: 42,
+              committedLeaderEpoch: -1,
+              commitTimestamp: -1,
+              committedMetadata: '',
+            },
+          ],
+        },
+      ],
+    });
+    expect(commit[0]!.partitions[0]!.errorCode).toBe(ErrorCode.NONE);
+    const leading = new Set<number>();
+    (broker.context as { replicas?: unknown }).replicas = {
+      leaderError: (topic: string, p: number) =>
+        topic === OFFSETS_TOPIC && !leading.has(p) ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.NONE,
+    };
+    await coordinator.offsetsLeadershipChanged(other, false);
+    await coordinator.offsetsLeadershipChanged(mine, false);
+    expect(coordinator.fetchOffsets(group, [{ name: 't', partitionIndexes: [0] }]).errorCode).toBe(
+      ErrorCode.NOT_COORDINATOR,
+    );
+    // Both come back in one LeaderAndIsr; the first one's load takes a while.
+    const store = coordinator.store;
+    const reload = store.reloadPartition.bind(store);
+    store.reloadPartition = async (p: number) => {
+      if (p === other) await new Promise((resolve) => setTimeout(resolve, 200));
+      return reload(p);
+    };
+    leading.add(other);
+    leading.add(mine);
+    const loads = [
+      coordinator.offsetsLeadershipChanged(other, true),
+      coordinator.offsetsLeadershipChanged(mine, true),
+    ];
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(coordinator.fetchOffsets(group, [{ name: 't', partitionIndexes: [0] }]).errorCode).toBe(
+      ErrorCode.COORDINATOR_LOAD_IN_PROGRESS,
+    );
+    await Promise.all(loads);
+    const loaded = coordinator.fetchOffsets(group, [{ name: 't', partitionIndexes: [0] }]);
+    expect(loaded.errorCode).toBe(ErrorCode.NONE);
+    expect(loaded.topics[0]!.partitions[0]!.committedOffset).toBe(42);
+  });
+});
