@@ -123,15 +123,15 @@ export class LeaderPartition {
     return true;
   }
 
-  /** Followers outside the ISR that have caught up enough to join it. */
-  joinCandidates(): number[] {
-    const hw = this.log.highWatermark;
-    const out: number[] = [];
-    for (const [id, f] of this.followers) {
-      if (this.isrSet.has(id)) continue;
-      if (f.logEndOffset >= hw && f.logEndOffset >= this.epochStartOffset) out.push(id);
-    }
-    return out;
+  /**
+   * Whether `replicaId`, outside the ISR, has caught up enough to join it (asked when it fetches:
+   * only a follower's own fetch shows it is alive — a dead one's last offsets must not bring it
+   * back after the controller took it out).
+   */
+  canJoin(replicaId: number): boolean {
+    const f = this.followers.get(replicaId);
+    if (!f || this.isrSet.has(replicaId)) return false;
+    return f.logEndOffset >= this.log.highWatermark && f.logEndOffset >= this.epochStartOffset;
   }
 
   /** ISR followers not caught up within `lagMaxMs`. */

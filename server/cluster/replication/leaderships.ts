@@ -108,9 +108,8 @@ export class Leaderships {
     const leader = this.leaders.get(key(topic, partition));
     if (!leader || !leader.recordFetch(replicaId, fetchOffset)) return false;
     this.afterLeaderProgress(topic, partition);
-    const joining = leader.joinCandidates();
-    if (joining.length > 0)
-      this.changeIsr(leader, [...leader.isr, ...joining], `${joining.join(', ')} caught up`);
+    if (leader.canJoin(replicaId))
+      this.changeIsr(leader, [...leader.isr, replicaId], `${replicaId} caught up`);
     return true;
   }
 

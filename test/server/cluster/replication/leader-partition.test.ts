@@ -63,9 +63,10 @@ describe('LeaderPartition', () => {
     const leader = new LeaderPartition('t', 0, log.asLog, 1, state([1]), 0);
     leader.recordFetch(2, 10, 1);
     leader.recordFetch(3, 7, 1);
-    expect(leader.joinCandidates()).toEqual([2]);
+    expect(leader.canJoin(2)).toBe(true);
+    expect(leader.canJoin(3)).toBe(false);
     leader.setIsr([1, 2], 1);
-    expect(leader.joinCandidates()).toEqual([]);
+    expect(leader.canJoin(2)).toBe(false);
     expect(leader.isrSize).toBe(2);
   });
 

@@ -131,6 +131,43 @@ describe('replication regressions', () => {
     leaderships.stop();
   });
 
+  it('a dead follower the controller took out of the ISR was put back by its last offsets when another follower fetched', () => {
+    const states = new Map<string, ReplicaState>();
+    const written: number[][] = [];
+    const leaderships = new Leaderships({
+      brokerId: 1,
+      config,
+      waiters,
+      log: () => {},
+      stateOf: (t, p) => states.get(`${t}-${p}`),
+      readState: () => Promise.resolve(null),
+      writeIsr: (_t, _p, state: PartitionState) => {
+        written.push(state.isr);
+        return new Promise(() => {});
+      },
+    });
+    const log = fakeLog(10);
+    const first: ReplicaState = {
+      leader: 1,
+      leaderEpoch: 1,
+      isr: [1, 2, 3],
+      replicas: [1, 2, 3],
+      zkVersion: 0,
+      controllerEpoch: 1,
+    };
+    states.set('t-0', first);
+    leaderships.lead('t', 0, log as unknown as PartitionLog, first, true);
+    leaderships.recordFollowerFetch('t', 0, 2, 10);
+    leaderships.recordFollowerFetch('t', 0, 3, 10);
+    // Broker 2 dies: the controller takes it out, at the next epoch.
+    const shrunk: ReplicaState = { ...first, leaderEpoch: 2, isr: [1, 3], zkVersion: 1 };
+    states.set('t-0', shrunk);
+    leaderships.lead('t', 0, log as unknown as PartitionLog, shrunk, true);
+    leaderships.recordFollowerFetch('t', 0, 3, 10);
+    expect(written).toEqual([]);
+    leaderships.stop();
+  });
+
   it("a fetcher's stop waited forever on a round trip to a leader that never answers", async () => {
     let sent = 0;
     const fetcher = new ReplicaFetcher(
