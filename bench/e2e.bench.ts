@@ -2,8 +2,9 @@
  * `npm run bench:e2e` — Kiln's end-to-end throughput against real clients. In one run: the
  * machine's limits (disk write + fdatasync, loopback TCP), a matrix of cases (client ×
  * record size × partitions × acks × codec; each a produce then a consume of everything written, on
- * a fresh broker child process), a latency run at half the peak rate, and PERFORMANCE.md's targets
- * checked against the figures. Prints a table; writes bench/results/e2e-<date>.json and .svg (and
+ * a fresh broker child process), cluster cases (three brokers and ZooKeeper, replication factor 3,
+ * leader and follower CPU apart), a latency run at half the peak rate, and PERFORMANCE.md's
+ * targets checked against the figures. Prints a table; writes bench/results/e2e-<date>.json and .svg (and
  * e2e-latest.*). With --baseline DIR every case also runs on another checkout's broker, alternating
  * with this one's, and a comparison of the two follows the table. `npm run bench:e2e -- --help`
  * lists the options; the pieces live in bench/e2e/.
@@ -18,6 +19,7 @@ import { writeResults } from './e2e/results-file.js';
 import {
   caseHeaders,
   caseRows,
+  formatCluster,
   formatErrors,
   formatLatency,
   formatLimits,
@@ -63,6 +65,7 @@ async function main(argv: string[]): Promise<number> {
   out.push(formatTable(caseHeaders(report.cases), caseRows(report.cases)), '');
   const errors = formatErrors(report.cases);
   if (errors) out.push(errors, '');
+  if (report.clusterCases.length > 0) out.push(formatCluster(report.clusterCases), '');
   if (report.baseline) out.push(formatComparison(report.comparison, report.baseline, report.git), '');
   out.push(formatLatency(report.latency), '');
   const quickNote = options.quick ? ' — with --quick the counts are too small for these to mean much' : '';

@@ -12,9 +12,16 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Tail, removeTempDir, track, trackTempDir } from './child-processes.js';
-import { catchesSignal, cpuSeconds, readProcStatus, type ProcStatus } from './process-stats.js';
+import {
+  catchesSignal,
+  cpuSeconds,
+  mainThreadCpuSeconds,
+  readProcStatus,
+  type ProcStatus,
+} from './process-stats.js';
 
 const SIGUSR2 = os.constants.signals.SIGUSR2;
+const TITLE_OPTION = '--title=kiln-e2e-broker';
 
 /** Each checkout's compiled entry point, by the checkout's root. */
 const compiled = new Map<string, string>();
@@ -68,18 +75,52 @@ export interface EventLoopDelay {
   mean: number;
 }
 
+/**
+ * A cluster leader's acks=all requests, from their append to the high watermark covering it, in
+ * ms (server/cluster/replication/replication-latency.ts): only requests that waited for followers.
+ */
+export interface ReplicationLatency {
+  count: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+/** One line of the broker's stats file (server/event-loop-stats.ts). */
+export interface BrokerStats {
+  eventLoopDelayMs: EventLoopDelay;
+  /** Null when the line has none: no acks=all request waited for followers in the interval. */
+  replicationLatencyMs: ReplicationLatency | null;
+}
+
 /** The last line of the broker's stats file, or null if there is none (yet). */
-export function parseLastStatsLine(text: string): EventLoopDelay | null {
+export function parseLastStats(text: string): BrokerStats | null {
   const lines = text.trim().split('\n').filter(Boolean);
   const last = lines[lines.length - 1];
   if (!last) return null;
   try {
-    const delay = (JSON.parse(last) as { eventLoopDelayMs?: Partial<EventLoopDelay> }).eventLoopDelayMs;
+    const line = JSON.parse(last) as {
+      eventLoopDelayMs?: Partial<EventLoopDelay>;
+      replicationLatencyMs?: Partial<ReplicationLatency>;
+    };
+    const delay = line.eventLoopDelayMs;
     if (!delay || typeof delay.max !== 'number') return null;
-    return { max: delay.max, p99: delay.p99 ?? NaN, mean: delay.mean ?? NaN };
+    const r = line.replicationLatencyMs;
+    return {
+      eventLoopDelayMs: { max: delay.max, p99: delay.p99 ?? NaN, mean: delay.mean ?? NaN },
+      replicationLatencyMs:
+        r && typeof r.count === 'number' && r.count > 0
+          ? { count: r.count, p50: r.p50 ?? NaN, p99: r.p99 ?? NaN, max: r.max ?? NaN }
+          : null,
+    };
   } catch {
     return null;
   }
+}
+
+/** The event-loop delay of the last line of the broker's stats file, or null. */
+export function parseLastStatsLine(text: string): EventLoopDelay | null {
+  return parseLastStats(text)?.eventLoopDelayMs ?? null;
 }
 
 export interface BrokerOptions {
@@ -91,6 +132,19 @@ export interface BrokerOptions {
   startTimeoutMs?: number;
   /** The name of this broker's CPU profile, when profiling is on (profileBrokersInto). */
   profileName?: string;
+  /**
+   * A profile per thread (worker threads included) in a folder named profileName, under Node's
+   * own file names, instead of one file (which the main thread's profile overwrites last).
+   */
+  profileEachThread?: boolean;
+}
+
+/** Where --cpu-prof writes this broker's profile(s): its flags, or none when not profiling. */
+function profileFlags(options: BrokerOptions): string[] {
+  if (!profileDir) return [];
+  const name = options.profileName ?? 'broker';
+  if (options.profileEachThread) return ['--cpu-prof', `--cpu-prof-dir=${path.join(profileDir, name)}`];
+  return ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${name}.cpuprofile`];
 }
 
 export class BrokerProcess {
@@ -126,23 +180,19 @@ export class BrokerProcess {
       ...options.overrides,
     };
     const args = [
-      // A name of its own in ps and top (Node rewrites the command line with it), which also keeps
-      // the benchmark's brokers out of reach of a `pkill -f server/main.ts` meant for other brokers.
-      '--title=kiln-e2e-broker',
-      ...(profileDir
-        ? [
-            '--cpu-prof',
-            `--cpu-prof-dir=${profileDir}`,
-            `--cpu-prof-name=${options.profileName ?? 'broker'}.cpuprofile`,
-          ]
-        : []),
+      ...profileFlags(options),
       compiledBroker(options.repoRoot),
       ...Object.entries(properties).flatMap(([k, v]) => ['--override', `${k}=${v}`]),
     ];
+    // A name of its own in ps and top (Node rewrites the command line with it), which also keeps
+    // the benchmark's brokers out of reach of a `pkill -f server/main.ts` meant for other brokers.
+    // Given in NODE_OPTIONS, not on the command line: the broker's worker pools start their
+    // threads with process.execArgv, and a Worker refuses --title there (ERR_WORKER_INVALID_EXEC_ARGV).
+    const nodeOptions = [process.env.NODE_OPTIONS, TITLE_OPTION].filter(Boolean).join(' ');
     const child = track(
       spawn(process.execPath, args, {
         cwd: options.repoRoot,
-        env: { ...process.env, KILN_STATS_FILE: statsFile },
+        env: { ...process.env, KILN_STATS_FILE: statsFile, NODE_OPTIONS: nodeOptions },
         stdio: ['ignore', 'pipe', 'pipe'],
       }),
     );
@@ -174,7 +224,7 @@ export class BrokerProcess {
       });
     });
     const pid = child.pid ?? 0;
-    const command = `KILN_STATS_FILE=${statsFile} node ${args.join(' ')}`;
+    const command = `KILN_STATS_FILE=${statsFile} NODE_OPTIONS='${nodeOptions}' node ${args.join(' ')}`;
     const broker = new BrokerProcess(child, pid, port, dataDir, workDir, statsFile, output, command);
     try {
       await ready;
@@ -203,16 +253,26 @@ export class BrokerProcess {
     return this.exited ? null : cpuSeconds(this.pid);
   }
 
+  /** The CPU seconds of its main thread, the event loop's (the rest went to other threads). */
+  mainThreadCpuSeconds(): number | null {
+    return this.exited ? null : mainThreadCpuSeconds(this.pid);
+  }
+
   status(): ProcStatus | null {
     return this.exited ? null : readProcStatus(this.pid);
   }
 
-  /**
-   * Asks the broker for its event-loop delay since the previous mark (SIGUSR2) and returns it, or
-   * null if this broker has no such report. The signal is sent only if the broker handles it:
-   * SIGUSR2's default action would kill it.
-   */
+  /** The event-loop delay since the previous mark (markStats), or null. */
   async markEventLoop(timeoutMs = 1000): Promise<EventLoopDelay | null> {
+    return (await this.markStats(timeoutMs))?.eventLoopDelayMs ?? null;
+  }
+
+  /**
+   * Asks the broker for its stats since the previous mark (SIGUSR2: event-loop delay, and a
+   * leader's replication latency) and returns them, or null if this broker has no such report.
+   * The signal is sent only if the broker handles it: SIGUSR2's default action would kill it.
+   */
+  async markStats(timeoutMs = 1000): Promise<BrokerStats | null> {
     const status = this.status();
     if (!status || !catchesSignal(status, SIGUSR2)) return null;
     const before = this.statsLines;
@@ -232,7 +292,7 @@ export class BrokerProcess {
       const count = text.split('\n').filter(Boolean).length;
       if (count > before) {
         this.statsLines = count;
-        return parseLastStatsLine(text);
+        return parseLastStats(text);
       }
       await new Promise((r) => setTimeout(r, 10));
     }

@@ -9,6 +9,7 @@ import { reapedChildrenCpuSeconds } from './process-stats.js';
 
 const children = new Set<ChildProcess>();
 const tempDirs = new Set<string>();
+const killers = new Set<() => void>();
 
 /** Remembers a child until it exits, so killAll() can reach it. */
 export function track(child: ChildProcess): ChildProcess {
@@ -22,17 +23,28 @@ export function trackTempDir(dir: string): void {
   tempDirs.add(dir);
 }
 
+/**
+ * Remembers how to kill something that is not a tracked child (ZooKeeper's process group) if the
+ * run is cut short; `kill` must be synchronous. Returns the undo, for once it has been stopped.
+ */
+export function trackKiller(kill: () => void): () => void {
+  killers.add(kill);
+  return () => void killers.delete(kill);
+}
+
 export function removeTempDir(dir: string): void {
   fs.rmSync(dir, { recursive: true, force: true });
   tempDirs.delete(dir);
 }
 
-/** SIGKILLs every live child and removes every tracked directory, synchronously (safe in 'exit'). */
+/** SIGKILLs every live child (and what trackKiller named) and removes every tracked directory, synchronously (safe in 'exit'). */
 export function killAll(): void {
   for (const child of children) {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   }
   children.clear();
+  for (const kill of killers) kill();
+  killers.clear();
   for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
   tempDirs.clear();
 }

@@ -2,7 +2,8 @@
  * The cases the end-to-end benchmark runs: client × record size × partitions × acks × codec, each
  * with its record count. The full run moves 2,000,000 records of 100 B (PERFORMANCE.md's anchor
  * workload) or 500,000 of 1 KiB per case; --scale multiplies the counts and --quick keeps a small
- * subset with small counts, for smoke tests.
+ * subset with small counts, for smoke tests. The cluster cases (buildClusterMatrix) are their own
+ * list: record size × acks on three brokers with replication factor 3.
  */
 
 export type ClientKind = 'rdkafka' | 'kiln';
@@ -93,4 +94,63 @@ export function isHeadlineCase(c: BenchCase): boolean {
     c.acks === '1' &&
     c.compression === 'none'
   );
+}
+
+/**
+ * A cluster case (bench/e2e/cluster-case.ts): three brokers on this machine and one ZooKeeper, a
+ * topic of `partitions` partitions replicated `replicationFactor` times, written by kiln perf
+ * with no compression. Leader and follower CPU are what it is about, so there is no consume phase.
+ */
+export interface ClusterCase {
+  /** e.g. cluster-1k-p1-rf3-acksall; also what --only matches (`--only cluster` runs them all). */
+  id: string;
+  /** Broker processes, ids 1 to brokerCount. */
+  brokerCount: number;
+  replicationFactor: number;
+  recordSize: number;
+  partitions: number;
+  acks: Acks;
+  records: number;
+}
+
+export const CLUSTER_BROKERS = 3;
+export const CLUSTER_REPLICATION_FACTOR = 3;
+export const CLUSTER_PARTITIONS = 1;
+/**
+ * A cluster case moves this share of a single-node case's records (1 M of 100 B, 250 k of
+ * 1 KiB): three brokers and the client share the machine's cores, so the rates are lower, and the
+ * four cases should add no more than two or three minutes to a run.
+ */
+export const CLUSTER_SCALE = 0.5;
+
+export function clusterCaseId(c: Omit<ClusterCase, 'id' | 'records' | 'brokerCount'>): string {
+  const size = c.recordSize >= 1024 ? `${c.recordSize / 1024}k` : `${c.recordSize}b`;
+  return `cluster-${size}-p${c.partitions}-rf${c.replicationFactor}-acks${c.acks}`;
+}
+
+/**
+ * The cluster cases to run: 100 B and 1 KiB × acks=1 and acks=all; with --quick only 100 B
+ * acks=1 and 1 KiB acks=all, with --quick's small counts.
+ */
+export function buildClusterMatrix(options: MatrixOptions = {}): ClusterCase[] {
+  const scale = (options.scale ?? 1) * (options.quick ? QUICK_SCALE : 1) * CLUSTER_SCALE;
+  if (!(scale > 0)) throw new Error(`scale must be a positive number, got ${options.scale}`);
+  const only = options.only ? new RegExp(options.only, 'i') : null;
+  const cases: ClusterCase[] = [];
+  for (const recordSize of RECORD_SIZES) {
+    for (const acks of ACKS) {
+      const quickCase = (recordSize === 100 && acks === '1') || (recordSize === 1024 && acks === 'all');
+      if (options.quick && !quickCase) continue;
+      const shape = {
+        replicationFactor: CLUSTER_REPLICATION_FACTOR,
+        recordSize,
+        partitions: CLUSTER_PARTITIONS,
+        acks,
+      };
+      const id = clusterCaseId(shape);
+      if (only && !only.test(id)) continue;
+      cases.push({ id, brokerCount: CLUSTER_BROKERS, ...shape, records: recordsFor(recordSize, scale) });
+    }
+  }
+  return cases;
 }

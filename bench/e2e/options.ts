@@ -9,26 +9,36 @@ export const USAGE = `usage: npm run bench:e2e -- [options]
 
 End-to-end throughput of Kiln against real clients (rdkafka_performance and kiln perf): the
 machine's disk and loopback limits, a matrix of produce + consume cases, each on a fresh broker,
-and a latency run at half the peak rate. Prints a table; writes bench/results/e2e-<date>.json/.svg.
+cluster cases (three brokers and ZooKeeper on this machine, a topic with replication factor 3:
+acks=1 and acks=all, 100 B and 1 KiB, produce only, leader and follower CPU measured apart), and
+a latency run at half the peak rate. Prints a table; writes bench/results/e2e-<date>.json/.svg.
 
 options:
-  --quick           small counts and two cases per client (a smoke test of a minute or two)
+  --quick           small counts, two cases per client and two cluster cases (a smoke test of
+                    a minute or two, and half a minute more for the cluster cases)
   --scale F         multiply every case's record count by F (default 1)
   --only REGEX      run only the cases whose id matches, e.g. 'rdkafka-100b' or 'p8-acksall'
-                    (ids look like rdkafka-100b-p1-acks1-none, kiln-1k-p8-acksall-lz4)
+                    (ids look like rdkafka-100b-p1-acks1-none, kiln-1k-p8-acksall-lz4, and
+                    cluster-1k-p1-rf3-acksall for the cluster cases: '--only cluster' runs only
+                    those, '--only cluster|kiln-1k-p1-acksall-none' adds their single-node
+                    baseline)
+  --no-cluster      skip the cluster cases (they need Debian's zookeeper package)
   --out DIR         where the results go (default bench/results)
   --no-latency      skip the latency run
   --latency-seconds N  length of the latency run (default 10; 3 with --quick)
   --cpu-prof        run every broker under node --cpu-prof, one profile per case in
                     <out>/profiles/<case>.cpuprofile (open in Chrome DevTools or speedscope
-                    for a flame graph; <case>-<base|new>-r<round> with --baseline or --rounds)
+                    for a flame graph; <case>-<base|new>-r<round> with --baseline or --rounds,
+                    and for each broker of a cluster case a folder <case>-broker<id>/ with a
+                    profile per thread, worker threads included)
   --baseline DIR    another checkout of Kiln (git worktree, or a clone with this checkout's
                     node_modules linked in) to compare with: every case runs on its broker and
                     on this checkout's, alternately (base, new, base, new ...), with the same
                     clients (this checkout's), and a comparison prints best-of-rounds records/s
-                    and median broker CPU s/GB with the ratios new/base. The latency run and the
-                    targets use this checkout's broker only
+                    and median broker CPU s/GB with the ratios new/base. The latency run, the
+                    cluster cases and the targets use this checkout's broker only
   --rounds N        run every case N times (on each broker); default 2 with --baseline, else 1
+                    (the cluster cases run once)
   -h, --help        this text`;
 
 export interface E2eOptions {
@@ -38,6 +48,8 @@ export interface E2eOptions {
   outDir: string;
   latency: boolean;
   latencySeconds: number;
+  /** Run the cluster cases (those --only leaves). */
+  cluster: boolean;
   cpuProf: boolean;
   /** The checkout to compare with (absolute), or null. */
   baseline: string | null;
@@ -58,6 +70,7 @@ export function parseOptions(argv: string[], repoRoot: string): E2eOptions {
       out: { type: 'string' },
       'no-latency': { type: 'boolean', default: false },
       'latency-seconds': { type: 'string' },
+      'no-cluster': { type: 'boolean', default: false },
       'cpu-prof': { type: 'boolean', default: false },
       baseline: { type: 'string' },
       rounds: { type: 'string' },
@@ -91,6 +104,7 @@ export function parseOptions(argv: string[], repoRoot: string): E2eOptions {
     outDir: path.resolve(values.out ?? path.join(repoRoot, 'bench', 'results')),
     latency: !values['no-latency'],
     latencySeconds,
+    cluster: !values['no-cluster'],
     cpuProf: values['cpu-prof'] ?? false,
     baseline,
     rounds,

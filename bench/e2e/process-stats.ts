@@ -119,6 +119,20 @@ export function cpuSeconds(pid: number): number | null {
 }
 
 /**
+ * User + system CPU seconds of a live process's main thread (the thread whose id is the pid:
+ * Node's event loop), or null. The rest of its CPU went to its other threads: worker pools, the
+ * libuv pool, V8's compiler and GC helpers.
+ */
+export function mainThreadCpuSeconds(pid: number): number | null {
+  try {
+    const stat = parseProcStat(fs.readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8'));
+    return (stat.utimeTicks + stat.stimeTicks) / clockTicksPerSecond();
+  } catch {
+    return null;
+  }
+}
+
+/**
  * CPU seconds of this process's children that have exited and been reaped. A child's own /proc
  * entry vanishes the moment Node reaps it, so the delta of this figure across a child's life is
  * the only complete count of that child's CPU (its last 100 ms included).

@@ -1,8 +1,9 @@
 /**
- * The benchmark's printed report: one row per case and phase, the machine limits, the latency run
- * and the targets with met / not met. Plain fixed-width text, so it reads the same in a terminal, a
+ * The benchmark's printed report: one row per case and phase, the machine limits, the cluster
+ * cases (one row per case, then one per broker), the latency run and the targets with met / not met. Plain fixed-width text, so it reads the same in a terminal, a
  * CI log and a pasted issue comment. MB is 10^6 bytes throughout, GB 10^9.
  */
+import { leaderReplicationLatency, type ClusterCaseResult } from './cluster-case.js';
 import type { LatencyRunResult } from './latency-run.js';
 import type { LimitsReport, MachineLimits } from './machine-limits.js';
 import type { LatencySummary } from './phase-report.js';
@@ -154,4 +155,109 @@ export function formatErrors(cases: CaseResult[]): string {
   if (failed.length === 0) return '';
   const run = (c: CaseResult): string => (c.run ? ` (${c.run.broker}, round ${c.run.round})` : '');
   return ['failed cases:', ...failed.map((c) => `  ${c.id}${run(c)}: ${c.error}`)].join('\n');
+}
+
+export const CLUSTER_HEADERS = [
+  'size',
+  'acks',
+  'records/s',
+  'MB/s',
+  'leader',
+  'leader CPU s/GB',
+  'followers',
+  'follower CPU s/GB',
+  'catch-up ms',
+  'append→HW p50 ms',
+  'p99 ms',
+  'waits',
+  'ack p50 ms',
+  'ack p99 ms',
+];
+
+/** One row per cluster case: rate, leader and follower CPU per GB, replication latency. */
+export function clusterRows(cases: ClusterCaseResult[]): string[][] {
+  return cases.map((c) => {
+    const shape = [sizeLabel(c.recordSize), c.acks];
+    const ok = !c.error && c.client;
+    if (!ok) return [...shape, 'FAILED', ...CLUSTER_HEADERS.slice(3).map(() => dash)];
+    const leaders = c.brokers.filter((b) => b.role === 'leader');
+    const followers = c.brokers.filter((b) => b.role === 'follower');
+    const ids = (list: typeof leaders): string => list.map((b) => String(b.brokerId)).join(', ') || dash;
+    const perGb = (list: typeof leaders): string =>
+      list.map((b) => num(b.cpuSecondsPerGb, 2)).join(', ') || dash;
+    const hw = leaderReplicationLatency(c);
+    return [
+      ...shape,
+      count(c.client?.recordsPerSec),
+      num(c.client?.mbPerSec, 1),
+      ids(leaders),
+      perGb(leaders),
+      ids(followers),
+      perGb(followers),
+      num(c.catchUpMs, 0),
+      num(hw?.p50, 2),
+      num(hw?.p99, 2),
+      count(hw?.count),
+      num(c.client?.latencyMs?.p50, 2),
+      num(c.client?.latencyMs?.p99, 2),
+    ];
+  });
+}
+
+export const CLUSTER_BROKER_HEADERS = [
+  'case',
+  'broker',
+  'role',
+  'CPU s',
+  'CPU s/GB',
+  'main thread CPU s',
+  'other threads CPU s',
+  'peak RSS MB',
+  'loop max ms',
+];
+
+/** One row per broker of each cluster case: where its CPU went (event loop or other threads). */
+export function clusterBrokerRows(cases: ClusterCaseResult[]): string[][] {
+  return cases.flatMap((c) =>
+    c.brokers.map((b) => {
+      const other =
+        b.cpuSeconds !== null && b.mainThreadCpuSeconds !== null
+          ? b.cpuSeconds - b.mainThreadCpuSeconds
+          : null;
+      return [
+        c.id,
+        String(b.brokerId),
+        b.role,
+        num(b.cpuSeconds, 2),
+        num(b.cpuSecondsPerGb, 2),
+        num(b.mainThreadCpuSeconds, 2),
+        num(other, 2),
+        megabytes(b.vmHwm),
+        num(b.eventLoopDelayMs?.max, 1),
+      ];
+    }),
+  );
+}
+
+/** The cluster section: its explanation, the two tables and the failures. */
+export function formatCluster(cases: ClusterCaseResult[]): string {
+  const first = cases[0];
+  if (!first) return 'cluster cases: none ran';
+  const lines = [
+    `cluster cases (${first.brokerCount} brokers and ZooKeeper on this machine, topic with replication factor ${first.replicationFactor}`,
+    `and ${first.partitions} partition${first.partitions === 1 ? '' : 's'}, kiln perf produce with every broker as bootstrap, no compression; CPU s/GB = that`,
+    "broker's CPU s per 10^9 payload bytes, over the produce and the wait until the high watermark",
+    'covers every record ("catch-up ms" after the client exits, the followers\' lag); append→HW = how',
+    "long the leader's acks=all requests waited for their followers, from its stats line (acks=all only);",
+    "ack = the client's produce latency)",
+    formatTable(CLUSTER_HEADERS, clusterRows(cases)),
+    '',
+    'cluster brokers (main thread = the event loop; other threads = the replica fetch and other worker',
+    'pools, libuv, V8 compiler and GC)',
+    formatTable(CLUSTER_BROKER_HEADERS, clusterBrokerRows(cases)),
+  ];
+  const failed = cases.filter((c) => c.error);
+  if (failed.length > 0)
+    lines.push('', 'failed cluster cases:', ...failed.map((c) => `  ${c.id}: ${c.error}`));
+  return lines.join('\n');
 }

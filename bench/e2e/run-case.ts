@@ -79,6 +79,7 @@ export async function createTopic(
   bootstrap: string,
   topic: string,
   partitions: number,
+  replicationFactor?: number,
 ): Promise<void> {
   const args = [
     '--bootstrap-server',
@@ -89,6 +90,7 @@ export async function createTopic(
     '--partitions',
     String(partitions),
   ];
+  if (replicationFactor !== undefined) args.push('--replication-factor', String(replicationFactor));
   const result = await runCommand(process.execPath, kilnArgs(repoRoot, ['topics', ...args]), {
     cwd: repoRoot,
     timeoutMs: 60_000,

@@ -1,7 +1,7 @@
 /**
  * The end-to-end benchmark's run, in order: build the client, measure the machine's limits, run
- * every case of the matrix on its own broker, run the latency test at half the peak rate, and check
- * the targets. Returns everything as one report; printing and files are the caller's (so a test
+ * every case of the matrix on its own broker, run the cluster cases (three brokers and ZooKeeper,
+ * cluster-case.ts), run the latency test at half the peak rate, and check the targets. Returns everything as one report; printing and files are the caller's (so a test
  * can drive the same machinery with small counts). With --baseline (and --rounds) every case runs
  * several times, alternating between the baseline's broker and this checkout's (baseline-compare.ts).
  */
@@ -26,12 +26,13 @@ import {
   type LimitsReport,
   type MachineLimits,
 } from './machine-limits.js';
-import { buildMatrix, isHeadlineCase, type BenchCase } from './matrix.js';
+import { runClusterCases, type ClusterCaseResult } from './cluster-case.js';
+import { buildClusterMatrix, buildMatrix, isHeadlineCase, type BenchCase } from './matrix.js';
 import type { E2eOptions } from './options.js';
 import { clockTicksPerSecond } from './process-stats.js';
 import { ensureRdkafkaPerformance } from './rdkafka-performance.js';
 import { applyLimits, runCase, type CaseResult, type RunContext } from './run-case.js';
-import { evaluateTargets, type TargetResult } from './targets.js';
+import { evaluateClusterTargets, evaluateTargets, type TargetResult } from './targets.js';
 
 export interface MachineInfo {
   hostname: string;
@@ -63,6 +64,8 @@ export interface E2eReport {
   limits: LimitsReport;
   /** Every run of every case, in the order they ran (`run` tells them apart with --baseline/--rounds). */
   cases: CaseResult[];
+  /** The cluster cases, run once each on this checkout's brokers; empty with --no-cluster. */
+  clusterCases: ClusterCaseResult[];
   /** Baseline against this checkout per case and phase; empty without --baseline. */
   comparison: ComparisonRow[];
   latency: LatencyRunResult | null;
@@ -117,8 +120,11 @@ export async function runE2e(options: E2eOptions, repoRoot: string, hooks: Runne
   const startedMs = performance.now();
   const machine = machineInfo();
   const dataRoot = os.tmpdir();
-  const cases = buildMatrix({ quick: options.quick, scale: options.scale, only: options.only });
-  if (cases.length === 0) log('no case matches --only; only the limits (and latency run) will be measured');
+  const matrixOptions = { quick: options.quick, scale: options.scale, only: options.only };
+  const cases = buildMatrix(matrixOptions);
+  const clusterCases = options.cluster ? buildClusterMatrix(matrixOptions) : [];
+  if (cases.length === 0 && clusterCases.length === 0)
+    log('no case matches --only; only the limits (and latency run) will be measured');
 
   let rdkafkaPerformance: E2eReport['rdkafkaPerformance'] = null;
   let rdkafkaBinary: string | null = null;
@@ -169,6 +175,9 @@ export async function runE2e(options: E2eOptions, repoRoot: string, hooks: Runne
     results.push(result);
   }
 
+  // This checkout's brokers only, once: their figures are leader and follower CPU, not a comparison.
+  const clusterResults = await runClusterCases(clusterCases, ctx);
+
   let latency: LatencyRunResult | null = null;
   if (options.latency) {
     const peak = latencyPeak(newRuns(results));
@@ -213,8 +222,12 @@ export async function runE2e(options: E2eOptions, repoRoot: string, hooks: Runne
     rdkafkaPerformance,
     limits,
     cases: results,
+    clusterCases: clusterResults,
     comparison: compareRuns(results),
     latency,
-    targets: evaluateTargets(newRuns(results), latency),
+    targets: [
+      ...evaluateTargets(newRuns(results), latency),
+      ...(clusterCases.length > 0 ? evaluateClusterTargets(clusterResults, newRuns(results)) : []),
+    ],
   };
 }

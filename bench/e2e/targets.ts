@@ -4,10 +4,13 @@
  * partition, acks=1, no compression), the bandwidth target on its 1 KiB twin, the latency target on
  * the latency run, the memory target over every case. When the rdkafka_performance case is missing
  * (--only, or it failed) the kiln perf twin stands in, and the source column says so. A case that
- * ran several times (--rounds) counts with its round of the best rate in that phase.
+ * ran several times (--rounds) counts with its round of the best rate in that phase. The cluster
+ * targets (evaluateClusterTargets) are checked on the cluster cases, the rate against the
+ * single-node kiln perf case of the same shape from the same run.
  */
+import type { ClusterCaseResult } from './cluster-case.js';
 import type { LatencyRunResult } from './latency-run.js';
-import type { BenchCase } from './matrix.js';
+import { caseId, type BenchCase } from './matrix.js';
 import type { CaseResult, PhaseResult } from './run-case.js';
 
 export interface TargetResult {
@@ -175,6 +178,86 @@ export function evaluateTargets(cases: CaseResult[], latency: LatencyRunResult |
       anon?.value ?? null,
       mb,
       anon?.id ?? 'no case ran',
+    ),
+  ];
+}
+
+/** PERFORMANCE.md's cluster targets. */
+export const FOLLOWER_CPU_TARGET_S_PER_GB = 0.6;
+export const CLUSTER_RATE_TARGET_RATIO = 0.5;
+
+/**
+ * The cluster targets: every follower of every cluster case within the CPU per GB target (the
+ * worst one is the figure), and the 1 KiB acks=all cluster case's produce rate at least half the
+ * rate of its single-node twin (kiln perf, same record size, partitions and acks, no compression)
+ * from `cases`, the same run's single-node results. Without that twin there is no verdict.
+ */
+export function evaluateClusterTargets(
+  clusterCases: ClusterCaseResult[],
+  cases: CaseResult[],
+): TargetResult[] {
+  const ok = clusterCases.filter((c) => !c.error && c.client);
+  let worst: { value: number; source: string } | null = null;
+  let followers = 0;
+  for (const c of ok) {
+    for (const b of c.brokers) {
+      if (b.role !== 'follower' || b.cpuSecondsPerGb === null) continue;
+      followers++;
+      if (!worst || b.cpuSecondsPerGb > worst.value)
+        worst = { value: b.cpuSecondsPerGb, source: `${c.id} broker ${b.brokerId}` };
+    }
+  }
+  const followerTarget = check(
+    'cluster: follower CPU per GB replicated (worst follower)',
+    `≤ ${FOLLOWER_CPU_TARGET_S_PER_GB} s/GB`,
+    FOLLOWER_CPU_TARGET_S_PER_GB,
+    false,
+    worst?.value ?? null,
+    fixed(2, ' s/GB'),
+    worst ? `${worst.source} (of ${followers} followers)` : 'no cluster case ran',
+  );
+
+  const name = 'cluster: RF=3 acks=all 1 KiB produce rate vs single node';
+  const wanted = `≥ ${CLUSTER_RATE_TARGET_RATIO * 100}% of single node`;
+  const cluster = ok.find((c) => c.recordSize === 1024 && c.acks === 'all' && c.replicationFactor === 3);
+  if (!cluster?.client)
+    return [followerTarget, check(name, wanted, 0, true, null, fixed(0), 'no such cluster case ran')];
+  const twinId = caseId({
+    client: 'kiln',
+    recordSize: 1024,
+    partitions: cluster.partitions,
+    acks: 'all',
+    compression: 'none',
+  });
+  let twinRate: number | null = null;
+  for (const c of cases) {
+    const rate = c.id === twinId && !c.produce?.error ? c.produce?.client?.recordsPerSec : undefined;
+    if (rate && rate > (twinRate ?? 0)) twinRate = rate;
+  }
+  if (twinRate === null) {
+    const measured = `${Math.round(cluster.client.recordsPerSec).toLocaleString('en-US')} records/s; no baseline in this run`;
+    return [
+      followerTarget,
+      {
+        name,
+        target: wanted,
+        measured,
+        value: null,
+        met: null,
+        source: `${cluster.id} (no ${twinId} case ran)`,
+      },
+    ];
+  }
+  return [
+    followerTarget,
+    check(
+      name,
+      wanted,
+      CLUSTER_RATE_TARGET_RATIO,
+      true,
+      cluster.client.recordsPerSec / twinRate,
+      (v) => `${(v * 100).toFixed(0)}%`,
+      `${cluster.id} vs ${twinId}`,
     ),
   ];
 }

@@ -4,7 +4,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { BrokerProcess, freePort, parseLastStatsLine } from '../../bench/e2e/broker-process.js';
+import {
+  BrokerProcess,
+  freePort,
+  parseLastStats,
+  parseLastStatsLine,
+} from '../../bench/e2e/broker-process.js';
 import { createTopic } from '../../bench/e2e/run-case.js';
 
 const repoRoot = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -18,6 +23,19 @@ describe('parseLastStatsLine', () => {
     expect(parseLastStatsLine('')).toBeNull();
     expect(parseLastStatsLine('{"other":1}\n')).toBeNull();
     expect(parseLastStatsLine('not json\n')).toBeNull();
+  });
+
+  it("reads a leader's replication latency when the line has one", () => {
+    const line =
+      '{"at":"x","eventLoopDelayMs":{"max":5,"p99":2,"mean":1},"rssBytes":1,' +
+      '"replicationLatencyMs":{"count":12,"p50":1.5,"p99":7.25,"max":9}}\n';
+    expect(parseLastStats(line)).toEqual({
+      eventLoopDelayMs: { max: 5, p99: 2, mean: 1 },
+      replicationLatencyMs: { count: 12, p50: 1.5, p99: 7.25, max: 9 },
+    });
+    expect(
+      parseLastStats('{"eventLoopDelayMs":{"max":5,"p99":2,"mean":1}}')?.replicationLatencyMs,
+    ).toBeNull();
   });
 });
 

@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parseOptions } from '../../bench/e2e/options.js';
 import { writeResults } from '../../bench/e2e/results-file.js';
 import { runE2e } from '../../bench/e2e/runner.js';
+import { zooKeeperInstalled } from '../../tools/cluster/zookeeper-process.js';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
 
 const repoRoot = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -43,6 +44,9 @@ describe('runE2e with kiln perf', () => {
     expect(report.latency?.peakSource).toBe('kiln-100b-p1-acks1-none produce');
     expect(report.latency?.endToEndLatencyMs?.p99).toBeGreaterThanOrEqual(0);
     expect(report.targets.length).toBeGreaterThan(0);
+    // --only left no cluster case: no ZooKeeper was started and no cluster target checked.
+    expect(report.clusterCases).toEqual([]);
+    expect(report.targets.some((t) => t.name.startsWith('cluster'))).toBe(false);
 
     const files = writeResults(report, outDir);
     const saved = JSON.parse(fs.readFileSync(files.latestJson, 'utf8')) as typeof report;
@@ -92,5 +96,41 @@ describe('runE2e with a baseline', () => {
     expect(report.comparison[0]?.base.ok).toBe(2);
     expect(report.comparison[0]?.rateRatio).toBeGreaterThan(0);
     expect(report.latency).toBeNull();
+  });
+});
+
+describe.skipIf(!zooKeeperInstalled())('runE2e with a cluster case', () => {
+  it('runs three brokers on ZooKeeper, measures leader and followers, and leaves nothing behind', async () => {
+    const log: string[] = [];
+    const options = parseOptions(
+      ['--quick', '--scale', '0.25', '--only', '^cluster-100b', '--no-latency', '--out', outDir],
+      repoRoot,
+    );
+    const report = await runE2e(options, repoRoot, {
+      log: (m) => log.push(m),
+      limitSizes: { diskBytes: 4 * 1024 * 1024, loopbackBytes: 8e6 },
+    });
+    expect(report.cases).toEqual([]);
+    expect(report.clusterCases.map((c) => c.id)).toEqual(['cluster-100b-p1-rf3-acks1']);
+    const c = report.clusterCases[0]!;
+    expect(c.error, log.join('\n')).toBeNull();
+    expect(c.client?.records).toBe(5000);
+    expect(c.catchUpMs).toBeGreaterThanOrEqual(0);
+    expect(c.brokers.map((b) => b.role).sort()).toEqual(['follower', 'follower', 'leader']);
+    for (const b of c.brokers) {
+      expect(b.cpuSeconds).toBeGreaterThanOrEqual(0);
+      expect(b.mainThreadCpuSeconds).toBeLessThanOrEqual(b.cpuSeconds! + 0.02);
+      expect(b.vmHwm).toBeGreaterThan(1e6);
+      // acks=1: nothing waited for the followers.
+      expect(b.replicationLatencyMs).toBeNull();
+    }
+    const names = report.targets.map((t) => t.name).filter((n) => n.startsWith('cluster'));
+    expect(names).toHaveLength(2);
+    // The brokers' directories are gone.
+    for (const b of c.brokers) {
+      const dataDir = /log\.dirs=(\S+)/.exec(b.command)?.[1];
+      expect(dataDir).toBeDefined();
+      expect(fs.existsSync(path.dirname(dataDir!))).toBe(false);
+    }
   });
 });

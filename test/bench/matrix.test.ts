@@ -1,6 +1,13 @@
 // The benchmark matrix: every combination once, the --quick subset, --only and --scale.
 import { describe, expect, it } from 'vitest';
-import { buildMatrix, caseId, isHeadlineCase, recordsFor } from '../../bench/e2e/matrix.js';
+import {
+  buildClusterMatrix,
+  buildMatrix,
+  caseId,
+  clusterCaseId,
+  isHeadlineCase,
+  recordsFor,
+} from '../../bench/e2e/matrix.js';
 
 describe('buildMatrix', () => {
   it('has every combination of client, size, partitions, acks and codec once', () => {
@@ -47,6 +54,37 @@ describe('buildMatrix', () => {
   it('names cases readably', () => {
     expect(caseId({ client: 'kiln', recordSize: 1024, partitions: 8, acks: 'all', compression: 'lz4' })).toBe(
       'kiln-1k-p8-acksall-lz4',
+    );
+  });
+});
+
+describe('buildClusterMatrix', () => {
+  it('has 100 B and 1 KiB at acks=1 and acks=all, three brokers, RF=3, one partition, half the counts', () => {
+    const cases = buildClusterMatrix();
+    expect(cases.map((c) => c.id)).toEqual([
+      'cluster-100b-p1-rf3-acks1',
+      'cluster-100b-p1-rf3-acksall',
+      'cluster-1k-p1-rf3-acks1',
+      'cluster-1k-p1-rf3-acksall',
+    ]);
+    expect(cases.every((c) => c.brokerCount === 3 && c.replicationFactor === 3 && c.partitions === 1)).toBe(
+      true,
+    );
+    expect(cases[0]?.records).toBe(1_000_000);
+    expect(cases[3]?.records).toBe(250_000);
+    expect(buildClusterMatrix({ scale: 2 })[3]?.records).toBe(500_000);
+  });
+
+  it('keeps two small cases with --quick and follows --only, which no single-node id matches as "cluster"', () => {
+    const quick = buildClusterMatrix({ quick: true });
+    expect(quick.map((c) => c.id)).toEqual(['cluster-100b-p1-rf3-acks1', 'cluster-1k-p1-rf3-acksall']);
+    expect(quick[0]?.records).toBe(20_000);
+    expect(buildClusterMatrix({ only: 'cluster' })).toHaveLength(4);
+    expect(buildClusterMatrix({ only: 'acksall' })).toHaveLength(2);
+    expect(buildClusterMatrix({ only: '^kiln-100b' })).toHaveLength(0);
+    expect(buildMatrix({ only: 'cluster' })).toHaveLength(0);
+    expect(clusterCaseId({ replicationFactor: 3, recordSize: 1024, partitions: 1, acks: 'all' })).toBe(
+      'cluster-1k-p1-rf3-acksall',
     );
   });
 });

@@ -26,7 +26,8 @@ describe('bench:e2e options', () => {
     const o = parseOptions([], '/repo');
     expect(o).toMatchObject({ quick: false, scale: 1, latency: true, latencySeconds: 10, cpuProf: false });
     expect(o.outDir).toBe('/repo/bench/results');
-    expect(o).toMatchObject({ baseline: null, rounds: 1 });
+    expect(o).toMatchObject({ baseline: null, rounds: 1, cluster: true });
+    expect(parseOptions(['--no-cluster'], '/repo')).toMatchObject({ cluster: false });
   });
 
   it('takes --baseline DIR as an absolute path, with two rounds unless --rounds says otherwise', () => {

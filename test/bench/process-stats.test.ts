@@ -5,6 +5,7 @@ import {
   catchesSignal,
   clockTicksPerSecond,
   cpuSeconds,
+  mainThreadCpuSeconds,
   parseProcStat,
   parseProcStatus,
 } from '../../bench/e2e/process-stats.js';
@@ -83,6 +84,10 @@ describe('live /proc', () => {
   it('reads this process', () => {
     expect(clockTicksPerSecond()).toBeGreaterThan(0);
     expect(cpuSeconds(process.pid)).toBeGreaterThan(0);
+    // The main thread's share: some, and never more than the whole process's.
+    const main = mainThreadCpuSeconds(process.pid);
+    expect(main).toBeGreaterThan(0);
+    expect(main).toBeLessThanOrEqual(cpuSeconds(process.pid)!);
     const sampler = new MemorySampler(process.pid, 10).start();
     const peaks = sampler.stop();
     expect(peaks.samples).toBeGreaterThanOrEqual(2);
@@ -92,5 +97,6 @@ describe('live /proc', () => {
 
   it('gives null for a process that is gone', () => {
     expect(cpuSeconds(2 ** 22 + 1)).toBeNull();
+    expect(mainThreadCpuSeconds(2 ** 22 + 1)).toBeNull();
   });
 });

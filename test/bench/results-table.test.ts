@@ -2,16 +2,20 @@
 import { describe, expect, it } from 'vitest';
 import {
   CASE_HEADERS,
+  CLUSTER_HEADERS,
   caseRows,
+  clusterBrokerRows,
+  clusterRows,
+  formatCluster,
   formatErrors,
   formatLatency,
   formatTable,
   formatTargets,
 } from '../../bench/e2e/results-table.js';
 import { applyLimits } from '../../bench/e2e/run-case.js';
-import { evaluateTargets } from '../../bench/e2e/targets.js';
+import { evaluateClusterTargets, evaluateTargets } from '../../bench/e2e/targets.js';
 import type { LatencyRunResult } from '../../bench/e2e/latency-run.js';
-import { sampleCases } from './sample-results.js';
+import { clusterResult, result, sampleCases } from './sample-results.js';
 
 const latency: LatencyRunResult = {
   peakRecordsPerSec: 1_300_000,
@@ -142,5 +146,90 @@ describe('applyLimits', () => {
     expect(cases[3]?.consume?.ratioToLimit).toBeNull(); // failed
     applyLimits(cases, null, 4);
     expect(cases[0]?.produce?.ratioToLimit).toBeNull();
+  });
+});
+
+describe('the cluster section', () => {
+  const cases = () => [
+    clusterResult(100, '1', 500_000, [0.5, 0.55]),
+    clusterResult(1024, 'all', 60_000, [0.7, 0.45]),
+  ];
+
+  it('has a row per case with leader and follower CPU per GB and the append → HW latency', () => {
+    const rows = clusterRows(cases());
+    expect(rows).toHaveLength(2);
+    const at = (name: string): number => CLUSTER_HEADERS.indexOf(name);
+    expect(rows[1]?.[at('records/s')]).toBe('60,000');
+    expect(rows[1]?.[at('leader')]).toBe('1');
+    expect(rows[1]?.[at('leader CPU s/GB')]).toBe('2.50');
+    expect(rows[1]?.[at('followers')]).toBe('2, 3');
+    expect(rows[1]?.[at('follower CPU s/GB')]).toBe('0.70, 0.45');
+    expect(rows[1]?.[at('append→HW p50 ms')]).toBe('1.25');
+    expect(rows[1]?.[at('waits')]).toBe('1,234');
+    // acks=1: no request waits for the followers.
+    expect(rows[0]?.[at('append→HW p50 ms')]).toBe('-');
+    expect(rows.every((r) => r.length === CLUSTER_HEADERS.length)).toBe(true);
+  });
+
+  it('has a row per broker, its CPU split into the main thread and the others', () => {
+    const rows = clusterBrokerRows(cases());
+    expect(rows).toHaveLength(6);
+    expect(rows[4]?.slice(0, 3)).toEqual(['cluster-1k-p1-rf3-acksall', '2', 'follower']);
+    // 0.7 s/GB of 102.4 MB: 0.072 s, half of it on the main thread.
+    expect(rows[4]?.slice(3, 7)).toEqual(['0.07', '0.70', '0.04', '0.04']);
+  });
+
+  it('prints both tables and the failures, and a failed case as FAILED', () => {
+    const failed = clusterResult(100, 'all', 1, [1, 1]);
+    failed.error = 'the ISR of e2e-x did not reach 3';
+    failed.client = null;
+    failed.brokers = [];
+    const text = formatCluster([...cases(), failed]);
+    expect(text).toMatch(/^cluster cases \(3 brokers and ZooKeeper/);
+    expect(text).toContain('follower CPU s/GB');
+    expect(text).toContain('main thread CPU s');
+    expect(text).toMatch(/100 B\s+all\s+FAILED/);
+    expect(text).toContain('cluster-100b-p1-rf3-acksall: the ISR of e2e-x did not reach 3');
+    expect(formatCluster([])).toBe('cluster cases: none ran');
+  });
+});
+
+describe('evaluateClusterTargets', () => {
+  const single = (rate: number) =>
+    result({ client: 'kiln', recordSize: 1024, partitions: 1, acks: 'all', compression: 'none' }, rate, 1);
+
+  it('takes the worst follower, and the 1 KiB acks=all rate over its single-node twin', () => {
+    const cluster = [
+      clusterResult(100, '1', 500_000, [0.5, 0.55]),
+      clusterResult(1024, 'all', 60_000, [0.7, 0.45]),
+    ];
+    const [follower, rate] = evaluateClusterTargets(cluster, [single(100_000), single(150_000)]);
+    expect(follower).toMatchObject({
+      met: false,
+      value: 0.7,
+      measured: '0.70 s/GB',
+      source: 'cluster-1k-p1-rf3-acksall broker 2 (of 4 followers)',
+    });
+    // The best of the twin's rounds: 60 k of 150 k.
+    expect(rate).toMatchObject({
+      met: false,
+      measured: '40%',
+      source: 'cluster-1k-p1-rf3-acksall vs kiln-1k-p1-acksall-none',
+    });
+    expect(evaluateClusterTargets(cluster, [single(100_000)])[1]).toMatchObject({
+      met: true,
+      measured: '60%',
+    });
+  });
+
+  it('says when the run has no single-node baseline or no such cluster case', () => {
+    const [follower, rate] = evaluateClusterTargets([clusterResult(1024, 'all', 60_000, [0.4, 0.5])], []);
+    expect(follower).toMatchObject({ met: true, value: 0.5 });
+    expect(rate).toMatchObject({ met: null, value: null });
+    expect(rate?.measured).toContain('no baseline in this run');
+    expect(evaluateClusterTargets([], [single(1)])).toMatchObject([
+      { met: null, source: 'no cluster case ran' },
+      { met: null, measured: 'not measured' },
+    ]);
   });
 });

@@ -1,5 +1,6 @@
 // Made-up case results for the tests of the table, the chart and the targets: one shape per case,
 // with figures chosen so that some targets are met and some are not.
+import type { ClusterBrokerResult, ClusterCaseResult } from '../../bench/e2e/cluster-case.js';
 import type { BenchCase } from '../../bench/e2e/matrix.js';
 import type { CaseResult, PhaseResult } from '../../bench/e2e/run-case.js';
 
@@ -72,4 +73,59 @@ export function sampleCases(): CaseResult[] {
     result({ ...anchor, client: 'kiln' }, 400_000, 1_000_000),
     failed,
   ];
+}
+
+/** A made-up cluster case: broker 1 leads, 2 and 3 follow at the given CPU s/GB. */
+export function clusterResult(
+  recordSize: number,
+  acks: '1' | 'all',
+  recordsPerSec: number,
+  followerCpuPerGb: [number, number],
+): ClusterCaseResult {
+  const size = recordSize >= 1024 ? '1k' : `${recordSize}b`;
+  const id = `cluster-${size}-p1-rf3-acks${acks}`;
+  const records = 100_000;
+  const payloadBytes = records * recordSize;
+  const broker = (brokerId: number, perGb: number): ClusterBrokerResult => ({
+    brokerId,
+    role: brokerId === 1 ? 'leader' : 'follower',
+    leads: brokerId === 1 ? 1 : 0,
+    command: `node server/main.js --override broker.id=${brokerId}`,
+    cpuSeconds: (perGb * payloadBytes) / 1e9,
+    cpuSecondsPerGb: perGb,
+    mainThreadCpuSeconds: (perGb * payloadBytes) / 2e9,
+    vmHwm: 100e6 + brokerId * 1e6,
+    eventLoopDelayMs: { max: 5 + brokerId, p99: 2, mean: 1 },
+    replicationLatencyMs:
+      brokerId === 1 && acks === 'all' ? { count: 1234, p50: 1.25, p99: 8.5, max: 20 } : null,
+  });
+  return {
+    id,
+    brokerCount: 3,
+    replicationFactor: 3,
+    recordSize,
+    partitions: 1,
+    acks,
+    records,
+    topic: `e2e-${id}`,
+    error: null,
+    brokerDied: false,
+    zookeeperConnect: `127.0.0.1:2181/${id}-1`,
+    produceCommand: 'kiln perf produce',
+    client: {
+      records,
+      bytes: payloadBytes,
+      seconds: records / recordsPerSec,
+      recordsPerSec,
+      mbPerSec: (recordsPerSec * recordSize) / 1e6,
+      latencyMs: { avg: 2, p50: 1.5, p99: 9, p999: 12, max: 15 },
+      summary: '{}',
+    },
+    clientCpuSeconds: 1,
+    clientWallSeconds: records / recordsPerSec,
+    payloadBytes,
+    catchUpMs: 3,
+    brokers: [broker(1, 2.5), broker(2, followerCpuPerGb[0]), broker(3, followerCpuPerGb[1])],
+    wallSeconds: 10,
+  };
 }

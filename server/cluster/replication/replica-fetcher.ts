@@ -105,6 +105,9 @@ export class ReplicaFetcher {
   /** Runs a task in the pool, failing it when the leader has not answered in good time. */
   private run(task: FetchTask): Promise<FetchAnswer | EpochsAnswer> {
     const deadlineMs = this.options.config.fetchWaitMaxMs + ROUND_TRIP_GRACE_MS;
+    // A pool that cannot start throws at once: that is this round trip's failure, not the process's.
+    const running = Promise.resolve().then(() => this.options.run(task));
+    running.catch(() => {}); // abandoned when late
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<never>((_, reject) => {
       timer = setTimeout(
@@ -113,8 +116,7 @@ export class ReplicaFetcher {
       );
       timer.unref();
     });
-    const running = this.options.run(task);
-    running.catch(() => {}); // abandoned when late
+    late.catch(() => {}); // heard through the race below
     return Promise.race([running, late]).finally(() => clearTimeout(timer));
   }
 

@@ -207,6 +207,43 @@ describe('replication regressions', () => {
     expect(outcome).toBe('stopped');
   });
 
+  it('a fetch pool that threw at once left a deadline timer that ended the process 15 s later', async () => {
+    const unhandled: unknown[] = [];
+    const listener = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', listener);
+    const fetcher = new ReplicaFetcher(
+      2,
+      { host: 'x', port: 1 },
+      {
+        brokerId: 1,
+        brokerEpoch: () => 1,
+        config: { ...config, fetchWaitMaxMs: -14_990 }, // a deadline of 10 ms
+        log: () => {},
+        run: () => {
+          throw new Error('the pool cannot start a worker');
+        },
+      },
+    );
+    const log = {
+      latestEpoch: -1,
+      logEndOffset: 0,
+      highWatermark: 0,
+      logStartOffset: 0,
+      truncateTo: () => false,
+    };
+    fetcher.add({
+      topic: 't',
+      topicId: 'id',
+      partition: 0,
+      log: log as unknown as PartitionLog,
+      leaderEpoch: 1,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await fetcher.stop();
+    process.off('unhandledRejection', listener);
+    expect(unhandled).toEqual([]);
+  });
+
   it('the same leader at an epoch after a gap was followed on without truncating', () => {
     const fetcher = new ReplicaFetcher(
       2,
