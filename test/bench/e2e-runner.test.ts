@@ -8,7 +8,6 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parseOptions } from '../../bench/e2e/options.js';
 import { writeResults } from '../../bench/e2e/results-file.js';
 import { runE2e } from '../../bench/e2e/runner.js';
-import { zooKeeperInstalled } from '../../tools/cluster/zookeeper-process.js';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
 
 const repoRoot = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -99,7 +98,7 @@ describe('runE2e with a baseline', () => {
   });
 });
 
-describe.skipIf(!zooKeeperInstalled())('runE2e with a cluster case', () => {
+describe('runE2e with a cluster case', () => {
   it('runs three brokers on ZooKeeper, measures leader and followers, and leaves nothing behind', async () => {
     const log: string[] = [];
     const options = parseOptions(
