@@ -5,10 +5,13 @@
  * controller is looked up in ZooKeeper for each attempt (/controller, then its registration for
  * the address), since it may move meanwhile. The request is sent again after a back-off while
  * partitions remain or on an error (NOT_CONTROLLER, a lost connection, no controller elected),
- * at most `maxRetries` more times and within `timeoutMs` overall. Resolves true once the
+ * at most `maxRetries` more times and within `timeoutMs` overall; after an error that says the
+ * controller is moving, the next attempt goes out as soon as another one is registered (brokers
+ * stopping together hand the controller on between them) rather than after the whole back-off. Resolves true once the
  * controller answers that nothing is left to move; false otherwise (the broker stops anyway).
  */
 import { Connection } from '../../client/connection.js';
+import { ErrorCode } from '../../protocol/error-codes.js';
 import { ControlledShutdownApi } from '../../protocol/apis/controlled-shutdown.js';
 import type { ResponseReceived } from '../../protocol/message-types.js';
 import type { ZkClient } from '../zookeeper/zk-client.js';
@@ -50,6 +53,8 @@ export async function requestControlledShutdown(options: ControlledShutdownReque
   const log = options.log ?? ((): void => {});
   let open: { controllerId: number; address: string; connection: Connection } | undefined;
   let finished = false;
+  // The controller last asked, when the attempt failed because of it (NOT_CONTROLLER, gone, silent).
+  let failedController: number | undefined;
   const drop = (): void => {
     open?.connection.close();
     open = undefined;
@@ -58,7 +63,9 @@ export async function requestControlledShutdown(options: ControlledShutdownReque
     for (let attempt = 1; attempt <= attempts; attempt++) {
       try {
         const answer = await beforeDeadline(deadline, async () => {
+          failedController = undefined;
           const { controllerId, host, port } = await findController(options.zk);
+          failedController = controllerId;
           const address = `${host}:${port}`;
           if (open && (open.controllerId !== controllerId || open.address !== address)) drop();
           if (!open) {
@@ -78,6 +85,7 @@ export async function requestControlledShutdown(options: ControlledShutdownReque
           });
         });
         if (succeeded(answer, log)) return true;
+        if (answer.errorCode !== ErrorCode.NOT_CONTROLLER) failedController = undefined;
         const remaining = answer.remainingPartitions.map((p) => ({
           topic: p.topicName,
           partition: p.partitionIndex,
@@ -93,13 +101,29 @@ export async function requestControlledShutdown(options: ControlledShutdownReque
       }
       const wait = Math.min(options.retryBackoffMs ?? 5_000, deadline - Date.now());
       if (attempt === attempts || wait <= 0) break;
-      await new Promise((resolve) => setTimeout(resolve, wait));
+      await untilControllerMoves(options.zk, failedController, wait);
     }
     log('controlled shutdown did not complete; stopping without it');
     return false;
   } finally {
     finished = true;
     drop();
+  }
+}
+
+/**
+ * Waits `ms`, or less once a controller other than `from` is registered (`from` undefined: the
+ * whole wait). A broker that is not there yet counts as moved only when its registration is.
+ */
+async function untilControllerMoves(zk: ZkClient, from: number | undefined, ms: number): Promise<void> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const left = until - Date.now();
+    if (left <= 0) return;
+    await new Promise((resolve) => setTimeout(resolve, Math.min(left, from === undefined ? left : 100)));
+    if (from === undefined) continue;
+    const now = await findController(zk).catch(() => undefined);
+    if (now && now.controllerId !== from) return;
   }
 }
 

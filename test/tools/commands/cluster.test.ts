@@ -61,14 +61,20 @@ describe('kiln cluster (npm run cluster)', () => {
       expect(await exited).toBe(0);
       expect(output).toContain('[cluster] stopped');
       for (const p of [port, port + 1, port + 2, zookeeperPort]) expect(await isFree(p)).toBe(true);
+      // Every broker's controlled shutdown finished (they hand the controller on as they stop).
+      expect(output.match(/controlled shutdown done/g)).toHaveLength(3);
       // Each broker's data is under the one folder.
       for (const id of [1, 2, 3])
         expect(fs.existsSync(path.join(dir, `broker-${id}`, 'meta.properties'))).toBe(true);
+    } catch (err) {
+      // What the cluster printed says where the time went.
+      (err as Error).message += `\n--- kiln cluster printed ---\n${output}`;
+      throw err;
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
       removeTempDir(dir);
     }
-  });
+  }, 150_000);
 
   it('SIGHUP (a closed terminal) stops it too, ZooKeeper included (it was left running)', async () => {
     const dir = makeTempDir('kiln-local-cluster-');
@@ -94,7 +100,7 @@ describe('kiln cluster (npm run cluster)', () => {
       if (child.exitCode === null) child.kill('SIGKILL');
       removeTempDir(dir);
     }
-  });
+  }, 120_000);
 
   it('a port already taken is a clear error, with nothing left running', async () => {
     const blocker = net.createServer();

@@ -2,6 +2,7 @@
 // asks again while partitions remain, and gives up within its bounds.
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Connection } from '../../../../server/client/connection.js';
 import { requestControlledShutdown } from '../../../../server/cluster/controller/controlled-shutdown-request.js';
 import { ZkClient } from '../../../../server/cluster/zookeeper/zk-client.js';
 import {
@@ -117,6 +118,64 @@ describe('requestControlledShutdown', () => {
     } finally {
       bare.close();
       silent.close();
+    }
+  });
+
+  it('asks the new controller as soon as it is registered after NOT_CONTROLLER, not after the back-off (brokers stopping together waited 5 s each)', async () => {
+    const bare = await ZkClient.connect(`${zookeeper.connect}/shutdown-moving`, {
+      sessionTimeoutMs: 10_000,
+      connectionTimeoutMs: 10_000,
+    });
+    const register = (id: number): Promise<unknown> =>
+      bare.create(
+        brokerPath(id),
+        brokerZnode.encode({
+          id,
+          endpoints: [
+            { listener: 'PLAINTEXT', securityProtocol: 'PLAINTEXT', host: '127.0.0.1', port: 9000 + id },
+          ],
+          rack: null,
+          timestamp: 0,
+        }),
+      );
+    try {
+      await bare.ensurePath(PATHS.brokerIds);
+      await register(7);
+      await register(8);
+      await bare.create(PATHS.controller, controllerZnode.encode({ brokerId: 7, timestamp: 0 }));
+      const asked: number[] = [];
+      // Broker 7 has just lost the controller; broker 8 takes over a moment after its answer.
+      const fake = (port: number): Connection =>
+        ({
+          request: async () => {
+            asked.push(port - 9000);
+            if (port === 9008) return { errorCode: 0, remainingPartitions: [] };
+            setTimeout(() => {
+              void bare
+                .delete(PATHS.controller)
+                .then(() =>
+                  bare.create(PATHS.controller, controllerZnode.encode({ brokerId: 8, timestamp: 0 })),
+                );
+            }, 200);
+            return { errorCode: 41, remainingPartitions: [] };
+          },
+          close: () => {},
+        }) as unknown as Connection;
+      const started = Date.now();
+      const done = await requestControlledShutdown({
+        zk: bare,
+        brokerId: 5,
+        brokerEpoch: () => 1,
+        retryBackoffMs: 60_000,
+        timeoutMs: 120_000,
+        open: async (_host, port) => fake(port),
+      });
+      expect(done).toBe(true);
+      expect(asked).toEqual([7, 8]);
+      // Well inside the minute-long back-off.
+      expect(Date.now() - started).toBeLessThan(30_000);
+    } finally {
+      bare.close();
     }
   });
 });
