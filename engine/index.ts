@@ -19,6 +19,7 @@ export { TimeIndex } from './segment/time-index.js';
 export { MappingBudget, defaultMappingBudget } from './segment/mapping-budget.js';
 export { OpenFileBudget, defaultOpenFileBudget, descriptorLimit } from './segment/open-file-budget.js';
 export { isMapped, releasePages } from './segment/mapped-file.js';
+export { releaseSentPages, RELEASE_CHUNK_BYTES } from './segment/sent-pages.js';
 export * from './segment/segment-files.js';
 export * from './log/log-config.js';
 export * from './log/property-value.js';

@@ -8,7 +8,7 @@
  * ApiVersions, which answers UNSUPPORTED_VERSION (35) in the v0 format listing ApiVersions' own
  * range only, as Kafka does (KIP-511), so a client can fall back to a version both sides speak.
  */
-import { isMapped, releasePages } from '../../engine/index.js';
+import { isMapped, releaseSentPages } from '../../engine/index.js';
 import type { Connection, ResponseFrame } from '../network/connection.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { decodeMessage, encodeMessage, type Message } from '../protocol/codec.js';
@@ -148,7 +148,8 @@ export class HandlerRegistry {
 
 /**
  * A response whose record sets are slices of mapped segments (Fetch): those bytes are not on the
- * heap, and once sent their pages leave the process's page tables (the page cache keeps them).
+ * heap, and once sent their pages leave the process's page tables in chunks (engine/segment/
+ * sent-pages.ts; the page cache keeps them).
  */
 function withMappedPages(buffers: Buffer[]): ResponseFrame {
   let mapped: Buffer[] | undefined;
@@ -163,7 +164,7 @@ function withMappedPages(buffers: Buffer[]): ResponseFrame {
     buffers,
     heapBytes,
     afterSend: () => {
-      for (const buffer of sent) releasePages(buffer);
+      for (const buffer of sent) releaseSentPages(buffer);
     },
   };
 }
