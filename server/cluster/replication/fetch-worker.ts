@@ -1,6 +1,6 @@
 /**
  * The replica fetchers' worker thread (a piscina pool, replica-fetch-pool.ts): the network side of
- * replication, off the broker's event loop. A task is one request to one leader broker:
+ * replication, off the broker's event loop. A request is one round trip to one leader broker:
  *
  * - `fetch`: a Fetch as a follower (replica id set) — sent, its answer read, each partition's
  *   records CRC-checked batch by batch and cut to whole batches. The answer goes back as one
@@ -10,9 +10,18 @@
  * - `epochs`: an OffsetForLeaderEpoch, for a follower deciding where its log and the leader's
  *   part (follower-truncation.ts).
  *
+ * Requests come through a session (the usual way): one piscina task per fetcher that carries a
+ * MessagePort and lasts until the port closes. Each message on it is
+ * `{ id, task }` (a FetchTask) and is answered `{ id, answer }` or `{ id, error }` (a message),
+ * the fetch's ArrayBuffer transferred; a `null` message ends the session. A follower makes a
+ * round trip per produce request it follows, and a piscina task each time cost more than the
+ * round trip itself (structured clones, async resources, the pool's bookkeeping on both sides).
+ * A single FetchTask may still be run as a task of its own.
+ *
  * Each thread keeps one connection per leader address, opened on first use and dropped when it
- * fails (the task then rejects, and the fetcher backs off and tries again).
+ * fails (the request then fails, and the fetcher backs off and tries again).
  */
+import type { MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { validateBatch } from '../../../engine/record/batch-validate.js';
 import { Connection } from '../../client/connection.js';
@@ -35,6 +44,19 @@ interface Target {
 
 export type FetchTask =
   (Target & { kind: 'fetch'; body: FetchBody }) | (Target & { kind: 'epochs'; body: EpochsBody });
+
+/** A session: requests come and go on `port` until a null message or the port closing. */
+export interface SessionTask {
+  kind: 'session';
+  port: MessagePort;
+}
+
+/** A request on a session's port (null ends the session). */
+export type SessionRequest = { id: number; task: FetchTask } | null;
+/** Its answer. */
+export type SessionReply =
+  | { id: number; answer: FetchAnswer | EpochsAnswer; error?: undefined }
+  | { id: number; error: string; answer?: undefined };
 
 /** One partition of a follower's fetch answer; its records are bytes [start, start+length) of the store. */
 export interface FetchedPartition {
@@ -74,7 +96,41 @@ function forget(target: Target, conn: Connection | undefined): void {
   conn?.close();
 }
 
-export default async function run(task: FetchTask): Promise<FetchAnswer | EpochsAnswer> {
+export default async function run(task: FetchTask | SessionTask): Promise<FetchAnswer | EpochsAnswer | void> {
+  if (task.kind === 'session') return serve(task.port);
+  const answer = await roundTrip(task);
+  if (!('store' in answer) || !answer.store) return answer;
+  // Piscina transfers what the wrapper lists instead of cloning it.
+  return Piscina.move({
+    [Piscina.transferableSymbol]: [answer.store],
+    [Piscina.valueSymbol]: answer,
+  } as never) as unknown as FetchAnswer;
+}
+
+/** Answers the requests that come on `port`; resolves when the session ends. */
+function serve(port: MessagePort): Promise<void> {
+  return new Promise((resolve) => {
+    port.on('close', () => resolve());
+    port.on('message', (request: SessionRequest) => {
+      if (request === null) {
+        port.close();
+        return;
+      }
+      const { id, task } = request;
+      roundTrip(task).then(
+        (answer) => {
+          const store = 'store' in answer ? answer.store : null;
+          port.postMessage({ id, answer } satisfies SessionReply, store ? [store] : []);
+        },
+        (err: unknown) =>
+          port.postMessage({ id, error: (err as Error).message ?? String(err) } satisfies SessionReply),
+      );
+    });
+  });
+}
+
+/** One request to a leader, failed when it has not answered within the task's deadline. */
+async function roundTrip(task: FetchTask): Promise<FetchAnswer | EpochsAnswer> {
   let conn: Connection | undefined;
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -144,12 +200,7 @@ async function fetch(conn: Connection, body: FetchBody): Promise<FetchAnswer> {
     copy.set(frame);
     store = copy.buffer;
   }
-  const result: FetchAnswer = { errorCode: answer.errorCode, store, partitions };
-  // Piscina transfers what the wrapper lists instead of cloning it.
-  return Piscina.move({
-    [Piscina.transferableSymbol]: [store],
-    [Piscina.valueSymbol]: result,
-  } as never) as unknown as FetchAnswer;
+  return { errorCode: answer.errorCode, store, partitions };
 }
 
 /**

@@ -2,16 +2,96 @@
  * The replica fetch pool: the worker threads that do followers' round trips to leaders
  * (fetch-worker.ts), a piscina pool like the engine's codec pool. A fetch mostly waits on the
  * network (a leader holds it up to replica.fetch.wait.max.ms), so several share a thread.
+ *
+ * Round trips go through sessions, one per leader address and client id (that is, per fetcher):
+ * a session is one long piscina task holding a MessagePort, and each round trip is a message each
+ * way on it, which costs a fraction of a task per round trip. A session that fails (its worker
+ * died, the pool was destroyed at a broker's stop) fails what it carried and is opened again on
+ * the next round trip; one unused for SESSION_IDLE_MS ends, freeing its place on the thread.
  */
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { getWorkerPool } from '../../../engine/index.js';
-import type { EpochsAnswer, FetchAnswer, FetchTask } from './fetch-worker.js';
+import type { EpochsAnswer, FetchAnswer, FetchTask, SessionReply, SessionRequest } from './fetch-worker.js';
 
-/** Fetches waiting on leaders that one thread carries at once. */
+/** Fetches waiting on leaders that one thread carries at once (each session takes one place). */
 const FETCHES_PER_THREAD = 16;
+/** A session without a round trip for this long ends. */
+const SESSION_IDLE_MS = 60_000;
 
-export function runFetchTask(task: FetchTask): Promise<FetchAnswer | EpochsAnswer> {
-  const pool = getWorkerPool('fetch-worker', import.meta.url, {
-    concurrentTasksPerWorker: FETCHES_PER_THREAD,
-  });
-  return pool.run(task) as Promise<FetchAnswer | EpochsAnswer>;
+type Answer = FetchAnswer | EpochsAnswer;
+
+class FetchSession {
+  private readonly port: MessagePort;
+  private readonly waiting = new Map<number, { resolve: (a: Answer) => void; reject: (e: Error) => void }>();
+  private nextId = 0;
+  private lastUsed = Date.now();
+  private readonly idleTimer: NodeJS.Timeout;
+  ended = false;
+
+  constructor(private readonly onEnd: () => void) {
+    const pool = getWorkerPool('fetch-worker', import.meta.url, {
+      concurrentTasksPerWorker: FETCHES_PER_THREAD,
+    });
+    const { port1, port2 } = new MessageChannel();
+    this.port = port1;
+    port1.on('message', (reply: SessionReply) => {
+      const waiter = this.waiting.get(reply.id);
+      if (!waiter) return; // its fetcher gave up on it
+      this.waiting.delete(reply.id);
+      if (reply.error !== undefined) waiter.reject(new Error(reply.error));
+      else waiter.resolve(reply.answer);
+    });
+    // Only a round trip in flight keeps the process alive (its caller waits on it).
+    port1.unref();
+    pool.run({ kind: 'session', port: port2 }, { transferList: [port2] }).then(
+      () => this.end(new Error('the replica fetch session ended')),
+      (err: unknown) => this.end(err instanceof Error ? err : new Error(String(err))),
+    );
+    this.idleTimer = setInterval(() => {
+      if (this.waiting.size === 0 && Date.now() - this.lastUsed >= SESSION_IDLE_MS) this.close();
+    }, SESSION_IDLE_MS / 2);
+    this.idleTimer.unref();
+  }
+
+  run(task: FetchTask): Promise<Answer> {
+    this.lastUsed = Date.now();
+    const id = this.nextId++;
+    return new Promise<Answer>((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      this.port.postMessage({ id, task } satisfies SessionRequest);
+    });
+  }
+
+  /** Ends the session (the worker's task ends when its port closes). */
+  close(): void {
+    if (this.ended) return;
+    this.port.postMessage(null satisfies SessionRequest);
+    this.end(new Error('the replica fetch session was closed'));
+  }
+
+  private end(err: Error): void {
+    if (!this.ended) {
+      this.ended = true;
+      clearInterval(this.idleTimer);
+      this.port.close();
+      this.onEnd();
+    }
+    for (const waiter of this.waiting.values()) waiter.reject(err);
+    this.waiting.clear();
+  }
+}
+
+const sessions = new Map<string, FetchSession>();
+
+/** Runs a round trip on its fetcher's session (opened on first use). */
+export function runFetchTask(task: FetchTask): Promise<Answer> {
+  const key = `${task.host}:${task.port}:${task.clientId}`;
+  let session = sessions.get(key);
+  if (!session || session.ended) {
+    const opened: FetchSession = new FetchSession(() => {
+      if (sessions.get(key) === opened) sessions.delete(key);
+    });
+    sessions.set(key, (session = opened));
+  }
+  return session.run(task);
 }

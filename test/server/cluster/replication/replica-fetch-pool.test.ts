@@ -1,0 +1,85 @@
+// Round trips to leaders go through one long session per fetcher in the replica fetch pool (a
+// piscina task each cost more than the round trip); a session that fails is opened again.
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { destroyWorkerPools } from '../../../../engine/index.js';
+import type { EpochsAnswer } from '../../../../server/cluster/replication/fetch-worker.js';
+import { runFetchTask } from '../../../../server/cluster/replication/replica-fetch-pool.js';
+import { startBroker, type RunningBroker } from '../../../helpers/broker-fixture.js';
+
+let leader: RunningBroker;
+let port: number;
+
+beforeAll(async () => {
+  leader = await startBroker({ 'num.partitions': '1' });
+  port = leader.broker.port;
+});
+
+afterAll(async () => {
+  await leader?.stop();
+  await destroyWorkerPools();
+});
+
+const epochs = (clientId: string, topic: string) =>
+  runFetchTask({
+    kind: 'epochs',
+    host: '127.0.0.1',
+    port,
+    clientId,
+    deadlineMs: 10_000,
+    body: {
+      replicaId: 1,
+      topics: [{ topic, partitions: [{ partition: 0, currentLeaderEpoch: -1, leaderEpoch: 0 }] }],
+    },
+  }) as Promise<EpochsAnswer>;
+
+describe('the replica fetch pool', () => {
+  it('answers many round trips, several at once, on one session', async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, () => epochs('kiln-replica-fetcher-9', 'nope')),
+    );
+    for (const a of answers) expect(a.topics[0]!.partitions[0]!.errorCode).toBe(3); // UNKNOWN_TOPIC_OR_PARTITION
+  });
+
+  it('reports a leader that does not answer within the deadline, and goes on serving', async () => {
+    const silent = net.createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const late = runFetchTask({
+        kind: 'epochs',
+        host: '127.0.0.1',
+        port: (silent.address() as net.AddressInfo).port,
+        clientId: 'kiln-replica-fetcher-9',
+        deadlineMs: 200,
+        body: { replicaId: 1, topics: [] },
+      });
+      await expect(late).rejects.toThrow(/did not answer within 200 ms/);
+      expect((await epochs('kiln-replica-fetcher-9', 'nope')).topics).toHaveLength(1);
+    } finally {
+      silent.close();
+    }
+  });
+
+  it('a session whose pool was destroyed (another broker of this process stopped) fails its round trip, and the next one opens a new session', async () => {
+    await epochs('kiln-replica-fetcher-8', 'nope');
+    const silent = net.createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const inFlight = runFetchTask({
+        kind: 'epochs',
+        host: '127.0.0.1',
+        port: (silent.address() as net.AddressInfo).port,
+        clientId: 'kiln-replica-fetcher-8',
+        deadlineMs: 60_000,
+        body: { replicaId: 1, topics: [] },
+      });
+      const failed = expect(inFlight).rejects.toThrow();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await destroyWorkerPools();
+      await failed;
+    } finally {
+      silent.close();
+    }
+    expect((await epochs('kiln-replica-fetcher-8', 'nope')).topics).toHaveLength(1);
+  });
+});
