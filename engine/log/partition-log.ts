@@ -289,13 +289,11 @@ export class PartitionLog {
         continue;
       }
       try {
-        if (!assignOffsets && info.firstOffset > next) {
-          // A follower that was told to start later than its LEO: the gap is a new segment.
+        if (needsRoll(this.activeSegment, this.cfg, group.bytes, records.length, info, now)) {
           this.writeGroup(group, results, epoch);
-          this.roll(now, info.firstOffset);
-        } else if (needsRoll(this.activeSegment, this.cfg, group.bytes, records.length, info, now)) {
-          this.writeGroup(group, results, epoch);
-          this.roll(now);
+          // A follower's batch past a gap in the leader's offsets (a compacted log) starts the
+          // new segment itself; a gap alone stays inside the segment, as compaction leaves them.
+          this.roll(now, !assignOffsets && info.firstOffset > next ? info.firstOffset : this.leo);
         }
       } catch (err) {
         // A roll that failed: what the group still holds was never written.
@@ -359,7 +357,7 @@ export class PartitionLog {
     group.clear();
   }
 
-  /** Starts a new active segment at the LEO (or at `baseOffset`, for a follower's gap). */
+  /** Starts a new active segment at the LEO (or at `baseOffset`, a follower's batch past a gap). */
   roll(now = Date.now(), baseOffset = this.leo): LogSegment {
     this.checkOpen();
     const active = this.activeSegment;

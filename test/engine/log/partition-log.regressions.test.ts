@@ -139,6 +139,7 @@ describe('partition log regressions', () => {
   it('a read in flight while DeleteRecords removes segments does not skip the next live segment', async () => {
     const log = open();
     log.append(batch(10));
+    log.roll(Date.now(), 100);
     const gap = batch(10);
     setBaseOffset(gap, 0, 100);
     log.append(gap, { assignOffsets: false });

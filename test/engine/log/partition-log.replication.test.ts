@@ -91,6 +91,22 @@ describe('PartitionLog replication', () => {
     log.close();
   });
 
+  it("a follower copying a compacted leader's batches keeps their gaps inside one segment (it rolled a segment per gap)", async () => {
+    const log = open();
+    for (const base of [0, 5, 9, 20, 1000]) log.append(fetched(base, 1), { assignOffsets: false });
+    expect(log.segments().map((s) => s.baseOffset)).toEqual([0]);
+    expect(log.logEndOffset).toBe(1002);
+    // A read from inside a gap starts at the next batch.
+    const read = await log.read(12, 1 << 20);
+    expect(read.firstOffset).toBe(20);
+    // A gap past what 32-bit relative offsets reach still starts a segment, at the batch.
+    const far = 1000 + 2 ** 31 + 7;
+    log.append(fetched(far, 1), { assignOffsets: false });
+    expect(log.segments().map((s) => s.baseOffset)).toEqual([0, far]);
+    expect(log.logEndOffset).toBe(far + 2);
+    log.close();
+  });
+
   it('a leader append with a leaderEpoch stamps it and starts the epoch at its first offset', async () => {
     const log = open();
     log.appendMany([batchOf(2, 'a'), batchOf(3, 'b')], { leaderEpoch: 3 });
