@@ -3,6 +3,7 @@
  * this node presents itself to clients. Handlers never touch files; they go through these.
  */
 import type { LogManager } from '../engine/index.js';
+import type { ClusterConfigs } from './cluster/cluster-configs.js';
 import type { ClusterTopics } from './cluster/cluster-topics.js';
 import type { MetadataCache } from './cluster/metadata-cache.js';
 import type { ReplicaManager } from './cluster/replica-manager.js';
@@ -37,4 +38,9 @@ export interface BrokerContext {
   replicas?: ReplicaManager;
   /** Cluster mode only: topics are created in ZooKeeper, for the whole cluster. */
   clusterTopics?: ClusterTopics;
+  /**
+   * Cluster mode only: topic configs and dynamic broker configs live in ZooKeeper; handlers read
+   * and change them there (every broker applies changes through its ConfigSync).
+   */
+  clusterConfigs?: ClusterConfigs;
 }

@@ -7,7 +7,8 @@
  * Each data directory holds Kafka's `meta.properties` (version, broker.id, cluster.id); the cluster
  * id is made once and kept. A start that fails removes the data directories it created.
  * Dynamic broker configs (AlterConfigs on a broker resource) are loaded before the logs open, so
- * every log starts with the defaults in effect.
+ * every log starts with the defaults in effect (in a cluster from ZooKeeper, where a ConfigSync
+ * then keeps them and the topics' configs current).
  */
 import { LogManager, destroyWorkerPools } from '../engine/index.js';
 import type { BrokerContext } from './broker-context.js';
@@ -39,6 +40,9 @@ import { requestControlledShutdown } from './cluster/controller/controlled-shutd
 import { ReplicaManager } from './cluster/replica-manager.js';
 import { writeIsrChange } from './cluster/zookeeper/zk-topics.js';
 import { ClusterTopics } from './cluster/cluster-topics.js';
+import { ClusterConfigs } from './cluster/cluster-configs.js';
+import { ConfigSync } from './cluster/config-sync.js';
+import { applyDynamicConfigs } from './handlers/admin/config-changes.js';
 import { ZkProducerIds } from './cluster/zookeeper/zk-producer-ids.js';
 import { produceHandler } from './handlers/produce.js';
 import { initProducerIdHandler } from './handlers/init-producer-id.js';
@@ -58,6 +62,7 @@ export class Broker {
   private coordinator: GroupCoordinator | undefined;
   private membership: ClusterMembership | undefined;
   private replicas: ReplicaManager | undefined;
+  private configSync: ConfigSync | undefined;
   private boundPort = 0;
   private readonly waiters = new AppendWaiters();
   readonly log: Logger;
@@ -137,7 +142,11 @@ export class Broker {
 
   private async open(clusterId: string, warn: (message: string) => void): Promise<void> {
     const { config } = this;
-    const dynamic = DynamicBrokerConfigs.open(config.logDirs[0]!, config.brokerId, warn);
+    // In a cluster they live in ZooKeeper (and a ConfigSync keeps them current once the topics are open).
+    const clusterConfigs = this.membership ? new ClusterConfigs(this.membership.zk) : undefined;
+    const dynamic = clusterConfigs
+      ? await clusterConfigs.dynamicConfigsOf(config.brokerId, warn)
+      : DynamicBrokerConfigs.open(config.logDirs[0]!, config.brokerId, warn);
     let logs: LogManager;
     try {
       logs = LogManager.open({
@@ -181,6 +190,7 @@ export class Broker {
             writeIsr: (topic, partition, state, zkVersion) =>
               writeIsrChange(membership.zk, topic, partition, state, zkVersion),
             log: (m) => this.log.info(m),
+            onTopicsRead: (topics) => this.configSync?.refreshTopics(topics),
           })
         : undefined;
       this.replicas = replicas;
@@ -218,7 +228,21 @@ export class Broker {
               (m) => this.log.info(m),
             )
           : undefined,
+        clusterConfigs,
       };
+      if (membership) {
+        this.configSync = new ConfigSync({
+          zk: membership.zk,
+          brokerId: config.brokerId,
+          topics,
+          logs,
+          dynamic,
+          applyDynamic: () => applyDynamicConfigs(context, dynamic),
+          log: (m) => this.log.info(m),
+          warn,
+        });
+        await this.configSync.start();
+      }
       // Committed offsets are loaded from __consumer_offsets before the first request.
       const coordinator = await GroupCoordinator.open(context);
       this.coordinator = coordinator;
@@ -346,6 +370,8 @@ export class Broker {
     // as controller at once.
     await this.replicas?.stop();
     this.replicas = undefined;
+    this.configSync?.stop();
+    this.configSync = undefined;
     await this.membership?.leave();
     this.membership = undefined;
     // Held JoinGroup/SyncGroup requests are answered first, or the listener could never drain.

@@ -59,6 +59,12 @@ export interface ReplicaManagerOptions {
     zkVersion: number,
   ) => Promise<number | null>;
   log: (message: string) => void;
+  /**
+   * The topics whose configs a LeaderAndIsr read from ZooKeeper to host their replicas: a config
+   * change made between that read and the hosting found no replica to apply to, so the broker's
+   * config sync reads them again now.
+   */
+  onTopicsRead?: (topics: string[]) => void;
 }
 
 export class ReplicaManager {
@@ -215,6 +221,8 @@ export class ReplicaManager {
       else this.makeFollower(topicName, info.id, partitionIndex, log, state, endpoints.get(p.leader));
       fail(ErrorCode.NONE);
     }
+    const read = [...topicInfo].filter(([, info]) => info !== null).map(([topic]) => topic);
+    if (read.length > 0) this.options.onTopicsRead?.(read);
     return errors;
   }
 

@@ -15,6 +15,10 @@
  * damaged file never stops a start: it is reported and ignored, as is any entry no longer valid.
  * Nothing is written at start; the first change after a damaged file moves it aside, to
  * `dynamic-broker-configs.json.damaged-<ms>` (named in the warning), so what it held stays readable.
+ *
+ * In cluster mode they live in ZooKeeper instead, as Kafka keeps them (/config/brokers/<id> and
+ * /config/brokers/<default>, server/cluster/zookeeper/zk-configs.ts): a `detached` set has no
+ * file, and holds what the broker last read there (server/cluster/config-sync.ts loads it).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -51,7 +55,8 @@ export class DynamicBrokerConfigs {
   private readonly levels: Record<DynamicLevel, Props>;
 
   private constructor(
-    private readonly file: string,
+    /** Where they are saved; undefined for a detached set (cluster mode). */
+    private readonly file: string | undefined,
     private readonly brokerId: number,
     broker: Props,
     clusterDefault: Props,
@@ -71,25 +76,47 @@ export class DynamicBrokerConfigs {
       warn(`${file}: per-broker configs of broker ${loaded.brokerId} ignored, this is broker ${brokerId}`);
       broker = {};
     }
-    const keep = (props: Props, level: DynamicLevel): Props => {
-      const kept: Props = {};
-      for (const [name, value] of Object.entries(props)) {
-        try {
-          DynamicBrokerConfigs.validate({ [name]: value }, level);
-          kept[name] = value;
-        } catch (err) {
-          warn(`${file}: ${level} config ${name}=${value} ignored: ${(err as Error).message}`);
-        }
-      }
-      return kept;
-    };
     return new DynamicBrokerConfigs(
       file,
       brokerId,
-      keep(broker, 'broker'),
-      keep(loaded.default, 'default'),
+      validEntries(broker, 'broker', file, warn),
+      validEntries(loaded.default, 'default', file, warn),
       loaded.damaged ? damagedCopy : undefined,
     );
+  }
+
+  /**
+   * A set saved nowhere (cluster mode: ZooKeeper holds them), starting with `levels`; entries that
+   * are not valid are left out and reported to `warn`, each named with `source`.
+   */
+  static detached(
+    brokerId: number,
+    levels: Partial<Record<DynamicLevel, Props>> = {},
+    warn: (message: string) => void = () => {},
+    source = 'ZooKeeper',
+  ): DynamicBrokerConfigs {
+    return new DynamicBrokerConfigs(
+      undefined,
+      brokerId,
+      validEntries(levels.broker ?? {}, 'broker', source, warn),
+      validEntries(levels.default ?? {}, 'default', source, warn),
+      undefined,
+    );
+  }
+
+  /**
+   * Detached sets only: takes the values stored elsewhere as the whole set at `level`, leaving out
+   * (and reporting) entries that are not valid. Returns whether anything changed.
+   */
+  load(level: DynamicLevel, props: Props, warn: (message: string) => void, source = 'ZooKeeper'): boolean {
+    if (this.file !== undefined) throw new Error('load() is for detached dynamic configs');
+    const kept = validEntries(props, level, source, warn);
+    const before = this.levels[level];
+    const same =
+      Object.keys(before).length === Object.keys(kept).length &&
+      Object.entries(kept).every(([name, value]) => before[name] === value);
+    this.levels[level] = kept;
+    return !same;
   }
 
   /** The values set at `level`. */
@@ -141,13 +168,19 @@ export class DynamicBrokerConfigs {
     return text === undefined ? base : Number(text.trim());
   }
 
+  /** Values as they are kept: trimmed, as server.properties values are (' 5000 ' was shown as is). */
+  static trimmed(given: Props): Props {
+    return Object.fromEntries(Object.entries(given).map(([name, value]) => [name, value.trim()]));
+  }
+
   /** Makes `props` the whole set at `level` (validated first), saved before it takes effect. */
   replace(level: DynamicLevel, given: Props): void {
-    // Values are kept trimmed, as server.properties values are (' 5000 ' was stored and shown as is).
-    const props: Props = Object.fromEntries(
-      Object.entries(given).map(([name, value]) => [name, value.trim()]),
-    );
+    const props = DynamicBrokerConfigs.trimmed(given);
     DynamicBrokerConfigs.validate(props, level);
+    if (this.file === undefined) {
+      this.levels[level] = { ...props };
+      return;
+    }
     const next = { ...this.levels, [level]: { ...props } };
     const body = {
       version: FORMAT_VERSION,
@@ -167,6 +200,25 @@ export class DynamicBrokerConfigs {
   logDefaults(base: Readonly<LogConfig>): LogConfig {
     return logDefaultsOf(this.levels.broker, logDefaultsOf(this.levels.default, base));
   }
+}
+
+/** The entries of `props` valid at `level`; each other one is reported to `warn`, named with `source`. */
+function validEntries(
+  props: Props,
+  level: DynamicLevel,
+  source: string,
+  warn: (message: string) => void,
+): Props {
+  const kept: Props = {};
+  for (const [name, value] of Object.entries(props)) {
+    try {
+      DynamicBrokerConfigs.validate({ [name]: value }, level);
+      kept[name] = value;
+    } catch (err) {
+      warn(`${source}: ${level} config ${name}=${value} ignored: ${(err as Error).message}`);
+    }
+  }
+  return kept;
 }
 
 interface Loaded {

@@ -21,6 +21,9 @@
  *   /config/brokers/<id|<default>>
  *   /config/changes/config_change_<seq10>
  *                                    {"version":2,"entity_path":"topics/<topic>"}          sequential
+ *                                    (entity paths: topics/<t>, brokers/<id>, brokers/<default>;
+ *                                     Kafka's older v1 {"version":1,"entity_type":"topics",
+ *                                     "entity_name":"<t>"} is read too)
  *   /admin/delete_topics/<topic>     empty                                                  persistent
  *   /isr_change_notification/isr_change_<seq10>
  *                                    {"version":1,"partitions":[{"topic":"t","partition":0}]} sequential
@@ -76,6 +79,11 @@ export const topicConfigPath = (topic: string): string => `${PATHS.configTopics}
 export const brokerConfigPath = (id: number | 'default'): string =>
   `${PATHS.configBrokers}/${id === 'default' ? '<default>' : id}`;
 export const deleteTopicPath = (topic: string): string => `${PATHS.deleteTopics}/${topic}`;
+/** The config znode of an entity path (`topics/<t>` -> `/config/topics/<t>`). */
+export const entityConfigPath = (entityPath: string): string => `/config/${entityPath}`;
+/** What a config change notification is created as; ZooKeeper appends a 10-digit sequence number. */
+export const CONFIG_CHANGE_PREFIX = `${PATHS.configChanges}/config_change_`;
+export const configChangePath = (name: string): string => `${PATHS.configChanges}/${name}`;
 /** What a leader's ISR change notification is created as; ZooKeeper appends a 10-digit sequence number. */
 export const ISR_CHANGE_PREFIX = `${PATHS.isrChangeNotification}/isr_change_`;
 export const isrChangePath = (name: string): string => `${PATHS.isrChangeNotification}/${name}`;
@@ -305,6 +313,8 @@ export const configChangeZnode = {
   encode: (entityPath: string): Buffer => json({ version: 2, entity_path: entityPath }),
   decode(path: string, data: Buffer): string {
     const o = parse(path, data);
+    if (o.version === 1 && typeof o.entity_type === 'string' && typeof o.entity_name === 'string')
+      return `${o.entity_type}/${o.entity_name}`;
     if (typeof o.entity_path !== 'string') throw new ZnodeFormatError(path, 'entity_path is missing');
     return o.entity_path;
   },

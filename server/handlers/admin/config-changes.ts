@@ -1,16 +1,23 @@
 /**
  * What AlterConfigs and IncrementalAlterConfigs share: which resource a request may change, and
  * making a new set of values take effect.
- * - a topic: its overrides, validated by the engine (INVALID_CONFIG with its reason), saved in the
- *   topic store (so they survive a restart), then applied to the open logs;
- * - a broker (resource name = this broker's id, or "" for the cluster-wide default): its dynamic
+ * - a topic: its overrides, validated by the engine (INVALID_CONFIG with its reason). On a single
+ *   node they are saved in the topic store (so they survive a restart), then applied to the open
+ *   logs. In a cluster they are written to ZooKeeper (/config/topics/<topic>, version-checked,
+ *   with a change notification: server/cluster/cluster-configs.ts), and every broker holding the
+ *   topic applies them when it hears of it (server/cluster/config-sync.ts), this one included;
+ * - a broker (resource name = a broker id, or "" for the cluster-wide default): its dynamic
  *   configs. Only properties that can change at run time are accepted; any other refuses the
- *   whole resource with INVALID_REQUEST, as Kafka does. They are saved in the data directory, then
- *   every log without its own override takes the new defaults at once.
+ *   whole resource with INVALID_REQUEST, as Kafka does. A single node takes only its own id and
+ *   saves them in the data directory, then every log without its own override takes the new
+ *   defaults at once; in a cluster any broker id is taken (as Kafka's ZooKeeper tools do), and they
+ *   go to /config/brokers/<id> or /config/brokers/<default> and reach the brokers as topic configs do.
  */
 import { InvalidConfigError, parseLogConfig } from '../../../engine/index.js';
 import type { BrokerContext } from '../../broker-context.js';
-import { topicNameProblem } from '../../cluster/topic-store.js';
+import type { ClusterConfigs } from '../../cluster/cluster-configs.js';
+import { INTERNAL_TOPICS, topicNameProblem } from '../../cluster/topic-store.js';
+import { entityPath, type ConfigEntity } from '../../cluster/zookeeper/zk-configs.js';
 import {
   DynamicBrokerConfigs,
   DynamicConfigError,
@@ -66,14 +73,26 @@ export function unknownTopicError(name: string): ResourceError {
   };
 }
 
-/** The level a broker resource name stands for, or why it is not this broker's. */
-export function brokerLevel(broker: BrokerContext, name: string): DynamicLevel | ResourceError {
-  if (name === '') return 'default';
-  if (name === String(broker.nodeId)) return 'broker';
+/** Which dynamic configs a broker resource names: a broker's (by id) or the cluster default. */
+export type BrokerTarget = { level: 'broker'; id: number } | { level: 'default' };
+
+/**
+ * The dynamic configs a broker resource name stands for, or why it names none: on a single node
+ * only this broker's id (or ""), in a cluster any broker id.
+ */
+export function brokerTarget(broker: BrokerContext, name: string): BrokerTarget | ResourceError {
+  if (name === '') return { level: 'default' };
+  if (name === String(broker.nodeId)) return { level: 'broker', id: broker.nodeId };
+  if (broker.clusterConfigs && /^\d{1,9}$/.test(name)) return { level: 'broker', id: Number(name) };
+  const expected = broker.clusterConfigs ? 'a broker id' : String(broker.nodeId);
   return {
     errorCode: ErrorCode.INVALID_REQUEST,
-    errorMessage: `Unexpected broker id, expected ${broker.nodeId} or empty string, but received ${name}`,
+    errorMessage: `Unexpected broker id, expected ${expected} or empty string, but received ${name}`,
   };
+}
+
+export function isResourceError(value: object): value is ResourceError {
+  return typeof (value as Partial<ResourceError>).errorCode === 'number';
 }
 
 /** Why the resource an Alter request names cannot be altered, or undefined when it can. */
@@ -83,57 +102,84 @@ export function alterableResource(
   name: string,
 ): ResourceError | undefined {
   if (resourceType === ResourceType.BROKER) {
-    const level = brokerLevel(broker, name);
-    return typeof level === 'string' ? undefined : level;
+    const target = brokerTarget(broker, name);
+    return isResourceError(target) ? target : undefined;
   }
   if (resourceType !== ResourceType.TOPIC) return unsupportedResourceError(resourceType);
   const problem = topicNameProblem(name);
   if (problem) return { errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage: problem };
-  if (broker.metadata) {
-    // A topic's configs in a cluster live in ZooKeeper (/config/topics) and reach every replica
-    // through /config/changes; until that path exists, a change made here alone would diverge.
-    return {
-      errorCode: ErrorCode.INVALID_REQUEST,
-      errorMessage: 'changing topic configs is not supported in cluster mode yet',
-    };
-  }
-  const topic = broker.topics.store.get(name);
-  if (!topic) return unknownTopicError(name);
+  // In a cluster whether the topic exists is for ZooKeeper to say (when the change is made).
+  const topic = broker.clusterConfigs ? undefined : broker.topics.store.get(name);
+  if (!broker.clusterConfigs && !topic) return unknownTopicError(name);
   // The broker's own topics keep the configs it relies on: __consumer_offsets made `delete` or
   // given a short retention would lose committed offsets.
-  if (topic.internal)
+  if (topic?.internal || INTERNAL_TOPICS.has(name))
     return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `${name} is an internal topic` };
   return undefined;
 }
 
-/** The values a resource has now: a topic's overrides or a broker level's dynamic configs. */
-export function currentValues(
+/** What a change makes of a resource's current values: its new whole set, or why it is refused. */
+export type Change = (current: Readonly<Record<string, string>>) => Record<string, string> | ResourceError;
+
+/**
+ * Makes the resource's values what `change` makes of them (checked first; validateOnly changes
+ * nothing): at once on a single node, through ZooKeeper in a cluster. The resource must have
+ * passed alterableResource.
+ */
+export function changeValues(
   broker: BrokerContext,
   resourceType: number,
   name: string,
-): Record<string, string> {
-  if (resourceType === ResourceType.BROKER)
-    return { ...dynamicConfigsOf(broker).get(brokerLevel(broker, name) as DynamicLevel) };
-  return { ...broker.topics.store.get(name)!.configs };
+  change: Change,
+  validateOnly: boolean,
+): ResourceError | undefined | Promise<ResourceError | undefined> {
+  if (broker.clusterConfigs)
+    return changeInCluster(broker, broker.clusterConfigs, resourceType, name, change, validateOnly);
+  const target =
+    resourceType === ResourceType.BROKER ? (brokerTarget(broker, name) as BrokerTarget) : undefined;
+  const current = target
+    ? dynamicConfigsOf(broker).get(target.level)
+    : broker.topics.store.get(name)!.configs;
+  const next = change({ ...current });
+  if (isResourceError(next)) return next;
+  return target
+    ? replaceBrokerConfigs(broker, target.level, next, validateOnly)
+    : replaceTopicOverrides(broker, name, next, validateOnly);
 }
 
-/** Makes `values` the resource's whole set (checked first; validateOnly changes nothing). */
-export function replaceValues(
+/** Why `overrides` cannot be a topic's (the engine's reason, INVALID_CONFIG), or undefined. */
+function topicOverridesProblem(
   broker: BrokerContext,
-  resourceType: number,
-  name: string,
-  values: Record<string, string>,
-  validateOnly: boolean,
+  overrides: Record<string, string>,
 ): ResourceError | undefined {
-  return resourceType === ResourceType.BROKER
-    ? replaceBrokerConfigs(broker, brokerLevel(broker, name) as DynamicLevel, values, validateOnly)
-    : replaceTopicOverrides(broker, name, values, validateOnly);
+  try {
+    parseLogConfig(overrides, broker.logs.defaults);
+    return undefined;
+  } catch (err) {
+    if (err instanceof InvalidConfigError)
+      return { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: err.message };
+    throw err;
+  }
+}
+
+/** Why `values` cannot be the dynamic configs at `level`, or undefined. */
+function brokerConfigsProblem(
+  values: Record<string, string>,
+  level: DynamicLevel,
+): ResourceError | undefined {
+  try {
+    DynamicBrokerConfigs.validate(values, level);
+    return undefined;
+  } catch (err) {
+    if (!(err instanceof DynamicConfigError)) throw err;
+    const errorCode = err.kind === 'request' ? ErrorCode.INVALID_REQUEST : ErrorCode.INVALID_CONFIG;
+    return { errorCode, errorMessage: err.message };
+  }
 }
 
 /**
- * Makes `overrides` the topic's whole override set: validated by the engine, then saved in the
- * topic store and applied to the open logs. The store goes first: if saving fails nothing has
- * changed yet.
+ * Single node: makes `overrides` the topic's whole override set, saved in the topic store, then
+ * applied to the open logs. The store goes first: if saving fails nothing has changed yet.
  */
 function replaceTopicOverrides(
   broker: BrokerContext,
@@ -141,41 +187,92 @@ function replaceTopicOverrides(
   overrides: Record<string, string>,
   validateOnly: boolean,
 ): ResourceError | undefined {
-  try {
-    parseLogConfig(overrides, broker.logs.defaults);
-  } catch (err) {
-    if (err instanceof InvalidConfigError)
-      return { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: err.message };
-    throw err;
-  }
-  if (validateOnly) return undefined;
+  const problem = topicOverridesProblem(broker, overrides);
+  if (problem || validateOnly) return problem;
   broker.topics.store.setConfigs(topic, overrides);
   broker.logs.setTopicConfig(topic, overrides);
   broker.log.info({ topic, configs: overrides }, 'topic configs changed');
   return undefined;
 }
 
-/** Makes `values` the dynamic configs at `level`: saved, then applied to every log at once. */
+/** Single node: makes `values` the dynamic configs at `level`, saved, then applied to every log. */
 function replaceBrokerConfigs(
   broker: BrokerContext,
   level: DynamicLevel,
   values: Record<string, string>,
   validateOnly: boolean,
 ): ResourceError | undefined {
+  const problem = brokerConfigsProblem(values, level);
+  if (problem || validateOnly) return problem;
   const dynamic = dynamicConfigsOf(broker);
-  try {
-    if (validateOnly) DynamicBrokerConfigs.validate(values, level);
-    else dynamic.replace(level, values);
-  } catch (err) {
-    if (!(err instanceof DynamicConfigError)) throw err;
-    const errorCode = err.kind === 'request' ? ErrorCode.INVALID_REQUEST : ErrorCode.INVALID_CONFIG;
-    return { errorCode, errorMessage: err.message };
-  }
-  if (validateOnly) return undefined;
+  dynamic.replace(level, values);
   applyDynamicConfigs(broker, dynamic);
   const resource = level === 'broker' ? `broker ${broker.nodeId}` : 'cluster default';
   broker.log.info({ resource, configs: values }, 'dynamic broker configs changed');
   return undefined;
+}
+
+/**
+ * Cluster mode: the change made to the values ZooKeeper holds, checked as on a single node and
+ * written there (version-checked, with a change notification) unless validateOnly. An unknown
+ * topic is UNKNOWN_TOPIC_OR_PARTITION; a failure of ZooKeeper is that resource's error.
+ */
+async function changeInCluster(
+  broker: BrokerContext,
+  configs: ClusterConfigs,
+  resourceType: number,
+  name: string,
+  change: Change,
+  validateOnly: boolean,
+): Promise<ResourceError | undefined> {
+  const target =
+    resourceType === ResourceType.BROKER ? (brokerTarget(broker, name) as BrokerTarget) : undefined;
+  const entity: ConfigEntity = target
+    ? { kind: 'broker', id: target.level === 'default' ? 'default' : target.id }
+    : { kind: 'topic', topic: name };
+  let refused: ResourceError | undefined;
+  let written: Record<string, string> = {};
+  try {
+    const outcome = await configs.change(entity, (current) => {
+      const next = change({ ...current });
+      if (isResourceError(next)) refused = next;
+      else if (target) {
+        written = DynamicBrokerConfigs.trimmed(next);
+        refused = brokerConfigsProblem(written, target.level);
+      } else {
+        written = next;
+        refused = topicOverridesProblem(broker, next);
+      }
+      return refused || validateOnly ? null : written;
+    });
+    if (outcome === 'unknown-topic') return unknownTopicError(name);
+  } catch (err) {
+    broker.log.warn({ err, resource: entityPath(entity) }, 'config change failed');
+    return { errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, errorMessage: (err as Error).message };
+  }
+  if (refused || validateOnly) return refused;
+  broker.log.info({ resource: entityPath(entity), configs: written }, 'configs changed in ZooKeeper');
+  return undefined;
+}
+
+/**
+ * Runs `each` over `items` in order, one after the other: synchronously while every answer is
+ * (a single node), else as a promise of all the answers.
+ */
+export function inOrder<T, R>(items: readonly T[], each: (item: T) => R | Promise<R>): R[] | Promise<R[]> {
+  const out: R[] = [];
+  for (let i = 0; i < items.length; i++) {
+    const answer = each(items[i]!);
+    if (answer instanceof Promise) {
+      return (async () => {
+        out.push(await answer);
+        for (const item of items.slice(i + 1)) out.push(await each(item));
+        return out;
+      })();
+    }
+    out.push(answer);
+  }
+  return out;
 }
 
 /** Config names given more than once in one resource (Kafka refuses those with INVALID_REQUEST). */

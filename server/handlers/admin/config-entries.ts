@@ -16,6 +16,7 @@ import {
   type PropertyType,
 } from '../../../engine/index.js';
 import type { BrokerContext } from '../../broker-context.js';
+import type { DynamicBrokerConfigs } from '../../config/dynamic-broker-configs.js';
 import { BROKER_PROPERTIES, BROKER_PROPERTY } from '../../config/broker-properties.js';
 import type { DescribeConfigsApi } from '../../protocol/apis/describe-configs.js';
 import type { ResponseOf } from '../../protocol/message-types.js';
@@ -68,9 +69,16 @@ function defaults(): Record<string, string> {
   return builtInDefaults;
 }
 
-/** The broker-level sources, most specific first; `perBroker` false leaves this broker's out. */
-function brokerLevels(broker: BrokerContext, perBroker: boolean): Level[] {
-  const dynamic = dynamicConfigsOf(broker);
+/**
+ * The broker-level sources, most specific first; `perBroker` false leaves this broker's out.
+ * `dynamic` is the dynamic configs to show (cluster mode: as ZooKeeper has them now), else the
+ * broker's own.
+ */
+function brokerLevels(
+  broker: BrokerContext,
+  perBroker: boolean,
+  dynamic: DynamicBrokerConfigs = dynamicConfigsOf(broker),
+): Level[] {
   const levels: Level[] = [];
   if (perBroker) levels.push([ConfigSource.DYNAMIC_BROKER_CONFIG, dynamic.get('broker')]);
   levels.push(
@@ -89,11 +97,28 @@ function synonymsAt(levels: Level[], names: readonly BrokerSynonym[]): ConfigSyn
   return out;
 }
 
-/** Every topic config Kiln knows, with its effective value for a topic that has `overrides`. */
-export function topicConfigEntries(broker: BrokerContext, overrides: Record<string, string>): ConfigEntry[] {
+/**
+ * The topic defaults with `dynamic` in effect (the broker's own when not given: its logs have them).
+ */
+function topicDefaults(
+  broker: BrokerContext,
+  dynamic: DynamicBrokerConfigs | undefined,
+): Readonly<LogConfig> {
+  return dynamic ? dynamic.logDefaults(broker.config.logDefaults) : broker.logs.defaults;
+}
+
+/**
+ * Every topic config Kiln knows, with its effective value for a topic that has `overrides`;
+ * `dynamic` as in brokerLevels.
+ */
+export function topicConfigEntries(
+  broker: BrokerContext,
+  overrides: Record<string, string>,
+  dynamic?: DynamicBrokerConfigs,
+): ConfigEntry[] {
   // The levels first: a context without dynamic configs loaded loads (and applies) them here.
-  const levels = brokerLevels(broker, true);
-  const effective = effectiveTopicProperties(broker.logs.defaults, overrides);
+  const levels = brokerLevels(broker, true, dynamic);
+  const effective = effectiveTopicProperties(topicDefaults(broker, dynamic), overrides);
   return TOPIC_PROPERTIES.map((property) => {
     const { name } = property;
     const synonyms: ConfigSynonym[] = [];
@@ -126,10 +151,11 @@ function effectiveTopicProperties(
 /**
  * The broker's properties (resource name = its id): every one Kiln uses, read-only unless it may
  * change at run time. A log.* property that sets a topic default shows the default in effect.
+ * `dynamic` as in brokerLevels.
  */
-export function brokerConfigEntries(broker: BrokerContext): ConfigEntry[] {
-  const levels = brokerLevels(broker, true);
-  const topicDefaults = logConfigToProperties(broker.logs.defaults);
+export function brokerConfigEntries(broker: BrokerContext, dynamic?: DynamicBrokerConfigs): ConfigEntry[] {
+  const levels = brokerLevels(broker, true, dynamic);
+  const defaultValues = logConfigToProperties(topicDefaults(broker, dynamic));
   const entries: ConfigEntry[] = [];
   for (const property of BROKER_PROPERTIES) {
     const synonyms = synonymsAt(levels, property.synonyms);
@@ -137,17 +163,36 @@ export function brokerConfigEntries(broker: BrokerContext): ConfigEntry[] {
     if (property.ignored && !synonyms.some((s) => s.source !== ConfigSource.DEFAULT_CONFIG)) continue;
     const primaryOfTopic = property.topic !== undefined && property.synonyms[0]!.name === property.name;
     const value = primaryOfTopic
-      ? topicDefaults[property.topic!]!
+      ? defaultValues[property.topic!]!
       : (synonyms.find((s) => s.name === property.name)?.value ?? null);
     entries.push(entry(property.name, value, synonyms));
   }
   return entries;
 }
 
-/** The cluster-wide dynamic defaults (resource name ""): only those that are set, as in Kafka. */
-export function clusterDefaultEntries(broker: BrokerContext): ConfigEntry[] {
-  const levels = brokerLevels(broker, false);
-  return Object.entries(dynamicConfigsOf(broker).get('default')).map(([name, value]) =>
+/**
+ * The cluster-wide dynamic defaults (resource name ""): only those that are set, as in Kafka.
+ * `dynamic` as in brokerLevels.
+ */
+export function clusterDefaultEntries(broker: BrokerContext, dynamic?: DynamicBrokerConfigs): ConfigEntry[] {
+  const levels = brokerLevels(broker, false, dynamic);
+  return Object.entries((dynamic ?? dynamicConfigsOf(broker)).get('default')).map(([name, value]) =>
+    entry(name, value, synonymsAt(levels, BROKER_PROPERTY.get(name)!.synonyms)),
+  );
+}
+
+/**
+ * Cluster mode: another broker's dynamic configs (resource name = its id), only those set for it,
+ * as `dynamic` (ZooKeeper's) holds them. Its server.properties are its own, not known here: the
+ * synonyms are its dynamic value, the cluster default and the built-in default.
+ */
+export function otherBrokerEntries(dynamic: DynamicBrokerConfigs): ConfigEntry[] {
+  const levels: Level[] = [
+    [ConfigSource.DYNAMIC_BROKER_CONFIG, dynamic.get('broker')],
+    [ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG, dynamic.get('default')],
+    [ConfigSource.DEFAULT_CONFIG, defaults()],
+  ];
+  return Object.entries(dynamic.get('broker')).map(([name, value]) =>
     entry(name, value, synonymsAt(levels, BROKER_PROPERTY.get(name)!.synonyms)),
   );
 }

@@ -1,5 +1,5 @@
 /**
- * IncrementalAlterConfigs: changes single config keys of topics, of this broker (resource name =
+ * IncrementalAlterConfigs: changes single config keys of topics, of a broker (resource name =
  * its id) or of the cluster-wide broker default (""), each with its own operation, leaving the
  * resource's other values alone. Behaviours that matter:
  * - SET (0) sets a key, DELETE (1) removes it (back to the next level: broker default, server
@@ -11,7 +11,10 @@
  *   with INVALID_REQUEST; nothing of a failed resource changes;
  * - a key given twice, a null value for SET/APPEND/SUBTRACT or an unknown operation is
  *   INVALID_REQUEST;
- * - changes are saved and applied to the open logs at once; validateOnly changes nothing.
+ * - changes are saved and applied to the open logs at once on a single node; in a cluster the
+ *   operations are applied to the values ZooKeeper holds and written back version-checked (done
+ *   again on the newer values if another writer got there first), and every broker applies them
+ *   (config-changes.ts); validateOnly changes nothing.
  */
 import {
   InvalidConfigError,
@@ -27,9 +30,9 @@ import type { RequestOf, ResponseOf } from '../../protocol/message-types.js';
 import { reply, type Handler } from '../registry.js';
 import {
   alterableResource,
-  currentValues,
+  changeValues,
   duplicateKeysError,
-  replaceValues,
+  inOrder,
   ResourceType,
   type ResourceError,
 } from './config-changes.js';
@@ -48,19 +51,24 @@ export function incrementalAlterConfigsHandler(
     api: IncrementalAlterConfigsApi,
     handle(request) {
       const validateOnly = request.validateOnly;
-      const responses = request.resources.map((resource): AlteredResource => {
-        const error =
+      const answer = (errors: (ResourceError | undefined)[]) =>
+        reply(IncrementalAlterConfigsApi, {
+          throttleTimeMs: 0,
+          responses: request.resources.map((resource, i): AlteredResource => ({
+            errorCode: errors[i]?.errorCode ?? ErrorCode.NONE,
+            errorMessage: errors[i]?.errorMessage ?? null,
+            resourceType: resource.resourceType,
+            resourceName: resource.resourceName,
+          })),
+        });
+      const errors = inOrder(
+        request.resources,
+        (resource) =>
           alterableResource(broker, resource.resourceType, resource.resourceName) ??
           duplicateKeysError(resource.configs.map((c) => c.name)) ??
-          alter(broker, resource, validateOnly);
-        return {
-          errorCode: error?.errorCode ?? ErrorCode.NONE,
-          errorMessage: error?.errorMessage ?? null,
-          resourceType: resource.resourceType,
-          resourceName: resource.resourceName,
-        };
-      });
-      return reply(IncrementalAlterConfigsApi, { throttleTimeMs: 0, responses });
+          alter(broker, resource, validateOnly),
+      );
+      return errors instanceof Promise ? errors.then(answer) : answer(errors);
     },
   };
 }
@@ -69,15 +77,18 @@ function alter(
   broker: BrokerContext,
   resource: AlterResource,
   validateOnly: boolean,
-): ResourceError | undefined {
+): ResourceError | undefined | Promise<ResourceError | undefined> {
   const { resourceType, resourceName } = resource;
-  const values = currentValues(broker, resourceType, resourceName);
   const isBroker = resourceType === ResourceType.BROKER;
-  for (const config of resource.configs) {
-    const error = applyOperation(broker, isBroker, values, config);
-    if (error) return error;
-  }
-  return replaceValues(broker, resourceType, resourceName, values, validateOnly);
+  const apply = (current: Readonly<Record<string, string>>): Record<string, string> | ResourceError => {
+    const values = { ...current };
+    for (const config of resource.configs) {
+      const error = applyOperation(broker, isBroker, values, config);
+      if (error) return error;
+    }
+    return values;
+  };
+  return changeValues(broker, resourceType, resourceName, apply, validateOnly);
 }
 
 function invalidRequest(errorMessage: string): ResourceError {

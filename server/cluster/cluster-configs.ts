@@ -1,0 +1,52 @@
+/**
+ * Configs in cluster mode as the config handlers see them, the way Kafka's brokers handle them in
+ * ZooKeeper mode: a topic's overrides and the dynamic broker configs live in ZooKeeper
+ * (zookeeper/zk-configs.ts), any broker reads them there (so what one broker wrote, every broker
+ * describes at once) and changes them there, version-checked, with a change notification; every
+ * broker then applies the change it hears of (config-sync.ts), the one that wrote it included.
+ */
+import { DynamicBrokerConfigs } from '../config/dynamic-broker-configs.js';
+import type { ZkClient } from './zookeeper/zk-client.js';
+import { readEntityConfig, updateEntityConfig, type ConfigEntity } from './zookeeper/zk-configs.js';
+import { topicPath } from './zookeeper/znodes.js';
+
+type Props = Record<string, string>;
+
+export type ChangeOutcome = 'written' | 'not-written' | 'unknown-topic';
+
+export class ClusterConfigs {
+  constructor(private readonly zk: ZkClient) {}
+
+  /** A topic's overrides, or null when the cluster has no such topic. */
+  async topicConfig(topic: string): Promise<Props | null> {
+    if (!(await this.zk.exists(topicPath(topic)))) return null;
+    return (await readEntityConfig(this.zk, { kind: 'topic', topic })).config;
+  }
+
+  /** Broker `id`'s dynamic configs and the cluster-wide defaults, as ZooKeeper has them now. */
+  async brokerLevels(id: number): Promise<{ broker: Props; default: Props }> {
+    const [broker, clusterDefault] = await Promise.all([
+      readEntityConfig(this.zk, { kind: 'broker', id }),
+      readEntityConfig(this.zk, { kind: 'broker', id: 'default' }),
+    ]);
+    return { broker: broker.config, default: clusterDefault.config };
+  }
+
+  /** Broker `id`'s dynamic configs as a detached set (what it would apply), invalid entries left out. */
+  async dynamicConfigsOf(id: number, warn?: (message: string) => void): Promise<DynamicBrokerConfigs> {
+    return DynamicBrokerConfigs.detached(id, await this.brokerLevels(id), warn);
+  }
+
+  /**
+   * Changes an entity's config: `decide` gets the current one and returns the new whole set, or
+   * null to write nothing (refused, or only validated). Read and decided again if another writer
+   * got there first (ConfigContentionError after a few tries). A topic must exist.
+   */
+  async change(
+    entity: ConfigEntity,
+    decide: (current: Readonly<Props>) => Props | null,
+  ): Promise<ChangeOutcome> {
+    if (entity.kind === 'topic' && !(await this.zk.exists(topicPath(entity.topic)))) return 'unknown-topic';
+    return (await updateEntityConfig(this.zk, entity, decide)) ? 'written' : 'not-written';
+  }
+}
