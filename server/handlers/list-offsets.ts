@@ -2,7 +2,9 @@
  * ListOffsets: an offset for a time. -1 gives the latest offset a consumer can read (the high
  * watermark, which is also the last stable offset here), -2 the log start offset, -3 (v7+) the
  * record with the largest timestamp; any other value the first record whose timestamp is at least
- * that, or offset -1 when there is none.
+ * that, or offset -1 when there is none. As in Kafka, a consumer (replica id -1) is never given an
+ * offset found by time that it could not fetch yet (at or past the high watermark, which in a
+ * cluster trails the log end until followers have the records): -1 instead.
  */
 import { OffsetSpec } from '../../engine/index.js';
 import type { BrokerContext } from '../broker-context.js';
@@ -38,7 +40,16 @@ export function listOffsetsHandler(broker: BrokerContext): Handler<typeof ListOf
           try {
             let found: { offset: number; timestamp: number } | undefined;
             if (p.timestamp === OffsetSpec.Latest) found = { offset: log.highWatermark, timestamp: -1 };
-            else found = await log.offsetForTimestamp(p.timestamp);
+            else {
+              found = await log.offsetForTimestamp(p.timestamp);
+              if (
+                found &&
+                request.replicaId < 0 &&
+                p.timestamp !== OffsetSpec.Earliest &&
+                found.offset >= log.highWatermark
+              )
+                found = undefined;
+            }
             partitions.push({
               partitionIndex: p.partitionIndex,
               errorCode: ErrorCode.NONE,
