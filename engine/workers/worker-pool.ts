@@ -52,7 +52,10 @@ export function getWorkerPool(
   if (pool) return pool;
   const ext = new URL(besides).pathname.endsWith('.ts') ? '.ts' : '.js';
   const filename = new URL(`./${name}${ext}`, besides).href;
-  const execArgv = ext === '.ts' ? [...process.execArgv, '--import', tsxPreload()] : process.execArgv;
+  // Compiled, a worker inherits the process's flags as Node passes them on (left undefined):
+  // handed over explicitly, flags a worker cannot take (--trace-gc, --title, ...) would make
+  // every worker fail to start, and with it replication or compression.
+  const execArgv = ext === '.ts' ? [...process.execArgv, '--import', tsxPreload()] : undefined;
   const threads = poolThreads();
   pool = new Piscina({
     filename,

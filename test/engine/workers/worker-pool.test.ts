@@ -1,4 +1,10 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { makeTempDir, removeTempDir } from '../../helpers/temp-dir.js';
 import { CorruptRecordError } from '../../../engine/errors.js';
 import { compressSync } from '../../../engine/record/compression.js';
 import { Codec } from '../../../engine/record/record-batch.js';
@@ -98,5 +104,29 @@ describe('transferableBytes', () => {
     // What piscina does when a worker dies with no task to reject (an idle worker's uncaught error).
     expect(() => codecPool().emit('error', new Error('worker died'))).not.toThrow();
     expect(reported).toEqual(['codec-worker: worker died']);
+  });
+
+  it('a compiled worker starts when the process runs with flags a worker cannot be given (node --trace-gc stopped every replica fetch)', async () => {
+    const dir = makeTempDir('kiln-pool-flags-');
+    try {
+      fs.writeFileSync(path.join(dir, 'double-worker.js'), 'export default (n) => n * 2;\n');
+      const pool = pathToFileURL(path.resolve('engine/workers/worker-pool.ts')).href;
+      const besides = pathToFileURL(path.join(dir, 'main.js')).href;
+      const script = path.join(dir, 'main.mjs');
+      fs.writeFileSync(
+        script,
+        `import { getWorkerPool, destroyWorkerPools } from ${JSON.stringify(pool)};\n` +
+          `console.log('answer', await getWorkerPool('double-worker', ${JSON.stringify(besides)}).run(21));\n` +
+          'await destroyWorkerPools();\n',
+      );
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        ['--trace-gc', '--title=kiln-flags', '--import', 'tsx', script],
+        { timeout: 30_000 },
+      );
+      expect(stdout).toContain('answer 42');
+    } finally {
+      removeTempDir(dir);
+    }
   });
 });
