@@ -5,15 +5,16 @@
  * rules (partition-leader-election.ts): leader elections, and a controlled shutdown's moves. Every write is fenced by the
  * controller's epoch; the caller's `Term` stops the work once its term has ended.
  */
+import { newTopicId } from '../topic-store.js';
 import type { ZkClient, ZkOp } from '../zookeeper/zk-client.js';
 import {
   ensurePartitionParents,
   partitionState,
   statesToCreate,
-  topicAssignment,
   topicConfig,
+  versionedAssignment,
 } from '../zookeeper/zk-topics.js';
-import type { PartitionState } from '../zookeeper/znodes.js';
+import { topicPath, topicZnode, type PartitionState } from '../zookeeper/znodes.js';
 import type { KnownPartition } from './controller-requests.js';
 import {
   firstState,
@@ -81,9 +82,21 @@ export class PartitionStates {
    * that became known.
    */
   async loadTopic(topic: string, liveness: Liveness, term: Term, watch: () => void): Promise<PartitionRef[]> {
-    const assignment = await topicAssignment(this.options.zk, topic, watch);
+    const read = await versionedAssignment(this.options.zk, topic, watch);
     term.stillCurrent();
-    if (!assignment) return [];
+    if (!read) return [];
+    const { assignment } = read;
+    if (assignment.topicId === null) {
+      // Written without an id (by Kafka before 2.8, or its tools writing ZooKeeper directly):
+      // it gets one, as Kafka's controller gives one, so brokers can host it. The write changes
+      // the znode, and its watch brings the topic back here with the id.
+      const withId = { ...assignment, topicId: newTopicId() };
+      await this.options.fencedMulti([
+        { op: 'set', path: topicPath(topic), data: topicZnode.encode(withId), version: read.version },
+      ]);
+      term.stillCurrent();
+      this.options.log(`controller: topic ${topic} had no topic id; it is ${withId.topicId}`);
+    }
     const fresh = new Map<number, PartitionState>();
     const stored = new Map<number, KnownPartition>();
     for (const [p, replicas] of assignment.partitions) {

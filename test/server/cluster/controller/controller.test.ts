@@ -3,7 +3,11 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Connection } from '../../../../server/client/connection.js';
 import { ZkClient } from '../../../../server/cluster/zookeeper/zk-client.js';
-import { createTopic, partitionState } from '../../../../server/cluster/zookeeper/zk-topics.js';
+import {
+  createTopic,
+  partitionState,
+  topicAssignment,
+} from '../../../../server/cluster/zookeeper/zk-topics.js';
 import { MetadataApi } from '../../../../server/protocol/apis/metadata.js';
 import { UpdateMetadataApi } from '../../../../server/protocol/apis/update-metadata.js';
 import { ErrorCode } from '../../../../server/protocol/error-codes.js';
@@ -109,6 +113,30 @@ describe('the controller tells every broker the cluster (UpdateMetadata)', () =>
         leader: 3,
         replicas: [3, 1],
         isr: [3, 1],
+      });
+    }
+  });
+
+  it('gives a topic written without a topic id (as Kafka 2.4 writes them) an id, and its replicas are hosted (they were refused)', async () => {
+    // Kafka 2.4's own format, written directly: no topic_id.
+    await zk.create(
+      '/brokers/topics/legacy',
+      Buffer.from(JSON.stringify({ version: 1, partitions: { '0': [1, 2], '1': [2, 3] } })),
+    );
+    await waitFor(async () => (await topicAssignment(zk, 'legacy'))?.topicId != null, {
+      what: 'a topic id written',
+    });
+    const { topicId, partitions } = (await topicAssignment(zk, 'legacy'))!;
+    expect(topicId).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(partitions.get(1)).toEqual([2, 3]);
+    for (const [id, partition] of [
+      [1, 0],
+      [2, 0],
+      [2, 1],
+      [3, 1],
+    ] as const) {
+      await waitFor(() => brokers.get(id)!.broker.logManager?.getLog('legacy', partition) !== undefined, {
+        what: `legacy-${partition} hosted on broker ${id}`,
       });
     }
   });
