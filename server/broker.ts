@@ -145,7 +145,7 @@ export class Broker {
     // In a cluster they live in ZooKeeper (and a ConfigSync keeps them current once the topics are open).
     const clusterConfigs = this.membership ? new ClusterConfigs(this.membership.zk) : undefined;
     const dynamic = clusterConfigs
-      ? await clusterConfigs.dynamicConfigsOf(config.brokerId, warn)
+      ? await clusterConfigs.dynamicConfigsOf(config.brokerId, warn, config.logDirs[0]!)
       : DynamicBrokerConfigs.open(config.logDirs[0]!, config.brokerId, warn);
     let logs: LogManager;
     try {

@@ -5,7 +5,9 @@
  * describes at once) and changes them there, version-checked, with a change notification; every
  * broker then applies the change it hears of (config-sync.ts), the one that wrote it included.
  */
-import { DynamicBrokerConfigs } from '../config/dynamic-broker-configs.js';
+import fs from 'node:fs';
+import path from 'node:path';
+import { DYNAMIC_CONFIG_FILE, DynamicBrokerConfigs } from '../config/dynamic-broker-configs.js';
 import type { ZkClient } from './zookeeper/zk-client.js';
 import { readEntityConfig, updateEntityConfig, type ConfigEntity } from './zookeeper/zk-configs.js';
 import { topicPath } from './zookeeper/znodes.js';
@@ -33,7 +35,17 @@ export class ClusterConfigs {
   }
 
   /** Broker `id`'s dynamic configs as a detached set (what it would apply), invalid entries left out. */
-  async dynamicConfigsOf(id: number, warn?: (message: string) => void): Promise<DynamicBrokerConfigs> {
+  async dynamicConfigsOf(
+    id: number,
+    warn?: (message: string) => void,
+    dataDir?: string,
+  ): Promise<DynamicBrokerConfigs> {
+    // What the broker had saved as a single node stays where it is, unused: say so.
+    if (dataDir && warn && fs.existsSync(path.join(dataDir, DYNAMIC_CONFIG_FILE)))
+      warn(
+        `${DYNAMIC_CONFIG_FILE} in ${dataDir} (dynamic configs saved as a single node) is ignored in a ` +
+          'cluster, where they live in ZooKeeper (/config/brokers); set them again with AlterConfigs',
+      );
     return DynamicBrokerConfigs.detached(id, await this.brokerLevels(id), warn);
   }
 

@@ -1,10 +1,13 @@
 // Topic configs and dynamic broker configs in a cluster of three in-process brokers on a real
 // ZooKeeper: changed through any broker, written to ZooKeeper in Kafka's layout with a change
 // notification, described by every broker at once, and applied by every broker that holds them.
+import fs from 'node:fs';
+import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LogManager, PartitionLog } from '../../../engine/index.js';
 import { Connection } from '../../../server/client/connection.js';
+import { ClusterConfigs } from '../../../server/cluster/cluster-configs.js';
 import { ConfigSync } from '../../../server/cluster/config-sync.js';
 import type { TopicManager } from '../../../server/cluster/topic-manager.js';
 import { ZkClient } from '../../../server/cluster/zookeeper/zk-client.js';
@@ -14,7 +17,7 @@ import {
   writeEntityConfig,
 } from '../../../server/cluster/zookeeper/zk-configs.js';
 import { PERSISTENT_PATHS } from '../../../server/cluster/zookeeper/znodes.js';
-import { DynamicBrokerConfigs } from '../../../server/config/dynamic-broker-configs.js';
+import { DYNAMIC_CONFIG_FILE, DynamicBrokerConfigs } from '../../../server/config/dynamic-broker-configs.js';
 import { AlterConfigsApi } from '../../../server/protocol/apis/alter-configs.js';
 import { DescribeConfigsApi } from '../../../server/protocol/apis/describe-configs.js';
 import { IncrementalAlterConfigsApi } from '../../../server/protocol/apis/incremental-alter-configs.js';
@@ -454,6 +457,28 @@ describe('ConfigSync on its own', () => {
       expect(saved.at(-1)).toEqual({ 'retention.ms': '5000' });
     } finally {
       sync.stop();
+      own.close();
+    }
+  });
+
+  it('a broker joining a cluster with dynamic configs saved as a single node is told they are ignored (it said nothing)', async () => {
+    const own = await ZkClient.connect(`${zookeeper.connect}/config-sync-local-file`, {
+      sessionTimeoutMs: 10_000,
+      connectionTimeoutMs: 10_000,
+    });
+    const dir = makeTempDir('kiln-local-dynamic-');
+    try {
+      for (const p of PERSISTENT_PATHS) await own.ensurePath(p);
+      const warnings: string[] = [];
+      await new ClusterConfigs(own).dynamicConfigsOf(5, (m) => warnings.push(m), dir);
+      expect(warnings).toEqual([]);
+      fs.writeFileSync(path.join(dir, DYNAMIC_CONFIG_FILE), '{}');
+      await new ClusterConfigs(own).dynamicConfigsOf(5, (m) => warnings.push(m), dir);
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toContain(`${DYNAMIC_CONFIG_FILE} in ${dir}`);
+      expect(warnings[0]).toContain('ignored');
+    } finally {
+      removeTempDir(dir);
       own.close();
     }
   });
