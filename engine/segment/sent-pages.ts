@@ -10,10 +10,11 @@
  * once they span RELEASE_CHUNK_BYTES: one madvise per MiB read instead of one per response.
  *
  * What stays mapped meanwhile is bounded: under one chunk per mapping read from (plus the pages
- * still being read). A gathered range may cover pages another reader still needs; those fault
+ * still being read), and the mapping budget's trim of recently read segments, four times a
+ * second, drops the rest. A gathered range may cover pages another reader still needs; those fault
  * back in from the page cache (a minor fault, no I/O). The bytes are the file's either way.
  */
-import { isMapped, releasePages } from './mapped-file.js';
+import { PAGE_SIZE, isMapped, releasePages } from './mapped-file.js';
 
 /** Sent bytes of one mapping gathered before they are released together. */
 export const RELEASE_CHUNK_BYTES = 1024 * 1024;
@@ -30,9 +31,15 @@ export function releaseSentPages(buf: Buffer): void {
   const low = buf.byteOffset;
   const high = buf.byteOffset + buf.length;
   const range = pending.get(buf.buffer);
-  if (!range) {
-    if (buf.length >= RELEASE_CHUNK_BYTES) releasePages(buf);
-    else pending.set(buf.buffer, { low, high });
+  // Only sends that touch or overlap the gathered range extend it: readers far apart (a follower
+  // at the tail, a consumer catching up) must not make it span, and release, what lies between.
+  // A range left behind so is dropped unreleased; the mapping budget's periodic trim of recently
+  // read segments takes those pages out soon after (mapping-budget.ts).
+  if (!range || high < range.low - PAGE_SIZE || low > range.high + PAGE_SIZE) {
+    if (buf.length >= RELEASE_CHUNK_BYTES) {
+      pending.delete(buf.buffer);
+      releasePages(buf);
+    } else pending.set(buf.buffer, { low, high });
     return;
   }
   range.low = Math.min(range.low, low);

@@ -55,4 +55,16 @@ describe('releaseSentPages', () => {
     expect(before - rssFileBytes()).toBeGreaterThanOrEqual(2 * RELEASE_CHUNK_BYTES - 2 * PAGE_SIZE);
     expect(() => releaseSentPages(Buffer.alloc(2 * RELEASE_CHUNK_BYTES))).not.toThrow();
   });
+
+  it('readers far apart do not make one range of everything between them (each pair of responses released hundreds of MB)', () => {
+    const map = touchedMapping(8 * RELEASE_CHUNK_BYTES);
+    const before = rssFileBytes();
+    const slice = 64 * 1024;
+    const far = 6 * RELEASE_CHUNK_BYTES;
+    for (let i = 0; i < 8; i++) {
+      releaseSentPages(map.subarray(i * slice, (i + 1) * slice)); // a follower at one place
+      releaseSentPages(map.subarray(far + i * slice, far + (i + 1) * slice)); // a consumer at another
+    }
+    expect(before - rssFileBytes()).toBeLessThan(RELEASE_CHUNK_BYTES);
+  });
 });
