@@ -53,7 +53,8 @@ export async function requestControlledShutdown(options: ControlledShutdownReque
   const log = options.log ?? ((): void => {});
   let open: { controllerId: number; address: string; connection: Connection } | undefined;
   let finished = false;
-  // The controller last asked, when the attempt failed because of it (NOT_CONTROLLER, gone, silent).
+  // The controller last asked, when the attempt failed because of it (NOT_CONTROLLER, gone,
+  // silent), or NO_CONTROLLER when none was registered: the next attempt waits for a change.
   let failedController: number | undefined;
   const drop = (): void => {
     open?.connection.close();
@@ -63,7 +64,7 @@ export async function requestControlledShutdown(options: ControlledShutdownReque
     for (let attempt = 1; attempt <= attempts; attempt++) {
       try {
         const answer = await beforeDeadline(deadline, async () => {
-          failedController = undefined;
+          failedController = NO_CONTROLLER;
           const { controllerId, host, port } = await findController(options.zk);
           failedController = controllerId;
           const address = `${host}:${port}`;
@@ -101,7 +102,7 @@ export async function requestControlledShutdown(options: ControlledShutdownReque
       }
       const wait = Math.min(options.retryBackoffMs ?? 5_000, deadline - Date.now());
       if (attempt === attempts || wait <= 0) break;
-      await untilControllerMoves(options.zk, failedController, wait);
+      await untilControllerMoves(options.zk, failedController, Date.now() + wait);
     }
     log('controlled shutdown did not complete; stopping without it');
     return false;
@@ -111,18 +112,21 @@ export async function requestControlledShutdown(options: ControlledShutdownReque
   }
 }
 
+/** Stands for "no controller was registered" where a controller id is expected. */
+const NO_CONTROLLER = -1;
+
 /**
- * Waits `ms`, or less once a controller other than `from` is registered (`from` undefined: the
- * whole wait). A broker that is not there yet counts as moved only when its registration is.
+ * Waits until `until`, or less once a controller other than `from` is registered (`from`
+ * undefined: the whole wait). Each look at ZooKeeper is bounded by `until` too: a read retries
+ * for as long as ZooKeeper is out of reach, and a stopping broker must not wait on it forever.
  */
-async function untilControllerMoves(zk: ZkClient, from: number | undefined, ms: number): Promise<void> {
-  const until = Date.now() + ms;
+async function untilControllerMoves(zk: ZkClient, from: number | undefined, until: number): Promise<void> {
   for (;;) {
     const left = until - Date.now();
     if (left <= 0) return;
     await new Promise((resolve) => setTimeout(resolve, Math.min(left, from === undefined ? left : 100)));
     if (from === undefined) continue;
-    const now = await findController(zk).catch(() => undefined);
+    const now = await beforeDeadline(until, () => findController(zk)).catch(() => undefined);
     if (now && now.controllerId !== from) return;
   }
 }

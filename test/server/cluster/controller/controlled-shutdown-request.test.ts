@@ -17,6 +17,7 @@ import {
   PATHS,
   type TopicAssignment,
 } from '../../../../server/cluster/zookeeper/znodes.js';
+import { startTcpProxy } from '../../../helpers/tcp-proxy.js';
 import { waitFor } from '../../../helpers/wait-for.js';
 import { startZooKeeper, type RunningZooKeeper } from '../../../helpers/zookeeper.js';
 import { startTestBroker, type TestBroker } from './controller-cluster.js';
@@ -176,6 +177,47 @@ describe('requestControlledShutdown', () => {
       expect(Date.now() - started).toBeLessThan(30_000);
     } finally {
       bare.close();
+    }
+  });
+
+  it('is bounded by its timeout when ZooKeeper goes away while it waits for a new controller (a stopping broker hung forever)', async () => {
+    const proxy = await startTcpProxy(zookeeper.port);
+    const bare = await ZkClient.connect(`${proxy.address}/shutdown-zk-gone`, {
+      sessionTimeoutMs: 30_000,
+      connectionTimeoutMs: 30_000,
+    });
+    try {
+      await bare.ensurePath(PATHS.brokerIds);
+      await bare.create(PATHS.controller, controllerZnode.encode({ brokerId: 7, timestamp: 0 }));
+      await bare.create(
+        brokerPath(7),
+        brokerZnode.encode({
+          id: 7,
+          endpoints: [
+            { listener: 'PLAINTEXT', securityProtocol: 'PLAINTEXT', host: '127.0.0.1', port: 9007 },
+          ],
+          rack: null,
+          timestamp: 0,
+        }),
+      );
+      const started = Date.now();
+      const done = await requestControlledShutdown({
+        zk: bare,
+        brokerId: 5,
+        brokerEpoch: () => 1,
+        retryBackoffMs: 60_000,
+        timeoutMs: 2_000,
+        // The controller has just gone, and so has ZooKeeper.
+        open: async () => {
+          proxy.cut();
+          throw new Error('connection refused');
+        },
+      });
+      expect(done).toBe(false);
+      expect(Date.now() - started).toBeLessThan(20_000);
+    } finally {
+      bare.close();
+      await proxy.close();
     }
   });
 });
