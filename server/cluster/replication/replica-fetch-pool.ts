@@ -3,20 +3,25 @@
  * (fetch-worker.ts), a piscina pool like the engine's codec pool. A fetch mostly waits on the
  * network (a leader holds it up to replica.fetch.wait.max.ms), so several share a thread.
  *
- * Round trips go through sessions, one per leader address and client id (that is, per fetcher):
- * a session is one long piscina task holding a MessagePort, and each round trip is a message each
- * way on it, which costs a fraction of a task per round trip. A session that fails (its worker
- * died, the pool was destroyed at a broker's stop) fails what it carried and is opened again on
- * the next round trip; one unused for SESSION_IDLE_MS ends, freeing its place on the thread.
+ * Round trips go through sessions: a session is one long piscina task holding a MessagePort,
+ * and each round trip is a message each way on it, which costs a fraction of a task per round
+ * trip. There are as many sessions as the pool has threads at most (each task holds one of a
+ * thread's FETCHES_PER_THREAD places, so they can never run out of places and wait unstarted),
+ * and a leader's round trips always go through the same one, where its connection lives. A
+ * session that fails (its worker died, the pool was destroyed at a broker's stop) fails what it
+ * carried and is opened again on the next round trip; one unused for SESSION_IDLE_MS ends. A
+ * round trip the worker has not answered by its deadline (plus a grace) fails here too.
  */
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
-import { getWorkerPool } from '../../../engine/index.js';
+import { getWorkerPool, poolThreads } from '../../../engine/index.js';
 import type { EpochsAnswer, FetchAnswer, FetchTask, SessionReply, SessionRequest } from './fetch-worker.js';
 
 /** Fetches waiting on leaders that one thread carries at once (each session takes one place). */
 const FETCHES_PER_THREAD = 16;
 /** A session without a round trip for this long ends. */
 const SESSION_IDLE_MS = 60_000;
+/** How long past its own deadline a round trip may go unanswered by the worker. */
+const ANSWER_GRACE_MS = 5_000;
 
 type Answer = FetchAnswer | EpochsAnswer;
 
@@ -57,7 +62,19 @@ class FetchSession {
     this.lastUsed = Date.now();
     const id = this.nextId++;
     return new Promise<Answer>((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject });
+      let timer: NodeJS.Timeout | undefined;
+      if (task.deadlineMs !== undefined) {
+        timer = setTimeout(() => {
+          if (!this.waiting.delete(id)) return;
+          reject(new Error(`the replica fetch worker did not answer within ${task.deadlineMs} ms`));
+        }, task.deadlineMs + ANSWER_GRACE_MS);
+        timer.unref();
+      }
+      const settled = (): void => clearTimeout(timer);
+      this.waiting.set(id, {
+        resolve: (a) => (settled(), resolve(a)),
+        reject: (e) => (settled(), reject(e)),
+      });
       this.port.postMessage({ id, task } satisfies SessionRequest);
     });
   }
@@ -81,17 +98,24 @@ class FetchSession {
   }
 }
 
-const sessions = new Map<string, FetchSession>();
+const sessions = new Map<number, FetchSession>();
 
-/** Runs a round trip on its fetcher's session (opened on first use). */
+/** Which session carries a leader's round trips: the same one each time (its connection is there). */
+function sessionSlot(key: string): number {
+  let hash = 0;
+  for (let i = 0; i < key.length; i++) hash = (hash * 31 + key.charCodeAt(i)) | 0;
+  return Math.abs(hash) % poolThreads();
+}
+
+/** Runs a round trip on its leader's session (opened on first use). */
 export function runFetchTask(task: FetchTask): Promise<Answer> {
-  const key = `${task.host}:${task.port}:${task.clientId}`;
-  let session = sessions.get(key);
+  const slot = sessionSlot(`${task.host}:${task.port}:${task.clientId}`);
+  let session = sessions.get(slot);
   if (!session || session.ended) {
     const opened: FetchSession = new FetchSession(() => {
-      if (sessions.get(key) === opened) sessions.delete(key);
+      if (sessions.get(slot) === opened) sessions.delete(slot);
     });
-    sessions.set(key, (session = opened));
+    sessions.set(slot, (session = opened));
   }
   return session.run(task);
 }

@@ -2,7 +2,7 @@
 // piscina task each cost more than the round trip); a session that fails is opened again.
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { destroyWorkerPools } from '../../../../engine/index.js';
+import { destroyWorkerPools, poolThreads } from '../../../../engine/index.js';
 import type { EpochsAnswer } from '../../../../server/cluster/replication/fetch-worker.js';
 import { runFetchTask } from '../../../../server/cluster/replication/replica-fetch-pool.js';
 import { startBroker, type RunningBroker } from '../../../helpers/broker-fixture.js';
@@ -39,6 +39,15 @@ describe('the replica fetch pool', () => {
       Array.from({ length: 50 }, () => epochs('kiln-replica-fetcher-9', 'nope')),
     );
     for (const a of answers) expect(a.topics[0]!.partitions[0]!.errorCode).toBe(3); // UNKNOWN_TOPIC_OR_PARTITION
+  });
+
+  it('serves more leaders than the pool has task places (a session per leader beyond them never started, and its partitions stopped replicating)', async () => {
+    const leaders = 16 * poolThreads() + 8;
+    const answers = await Promise.all(
+      Array.from({ length: leaders }, (_, i) => epochs(`kiln-replica-fetcher-${100 + i}`, 'nope')),
+    );
+    expect(answers).toHaveLength(leaders);
+    for (const a of answers) expect(a.topics[0]!.partitions[0]!.errorCode).toBe(3);
   });
 
   it('reports a leader that does not answer within the deadline, and goes on serving', async () => {
