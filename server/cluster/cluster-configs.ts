@@ -6,6 +6,7 @@
  * broker then applies the change it hears of (config-sync.ts), the one that wrote it included.
  */
 import fs from 'node:fs';
+import { InvalidConfigError, parseLogConfig } from '../../engine/index.js';
 import path from 'node:path';
 import { DYNAMIC_CONFIG_FILE, DynamicBrokerConfigs } from '../config/dynamic-broker-configs.js';
 import type { ZkClient } from './zookeeper/zk-client.js';
@@ -61,4 +62,29 @@ export class ClusterConfigs {
     if (entity.kind === 'topic' && !(await this.zk.exists(topicPath(entity.topic)))) return 'unknown-topic';
     return (await updateEntityConfig(this.zk, entity, decide)) ? 'written' : 'not-written';
   }
+}
+
+/**
+ * The entries of a topic's configs in ZooKeeper that this broker can apply: Kafka's tools write
+ * keys Kiln does not have (kafka-reassign-partitions' `*.replication.throttled.replicas`), and a
+ * hand-written value may not parse. Those are left out, each reported to `warn`; the rest apply.
+ */
+export function usableTopicConfigs(config: Readonly<Props>, warn: (message: string) => void): Props {
+  try {
+    parseLogConfig(config);
+    return { ...config };
+  } catch (err) {
+    if (!(err instanceof InvalidConfigError)) throw err;
+  }
+  const usable: Props = {};
+  for (const [name, value] of Object.entries(config)) {
+    try {
+      parseLogConfig({ [name]: value });
+      usable[name] = value;
+    } catch (err) {
+      if (!(err instanceof InvalidConfigError)) throw err;
+      warn(`${name}=${value} left out: ${err.message}`);
+    }
+  }
+  return usable;
 }

@@ -25,12 +25,14 @@
  */
 import { InvalidConfigError, type LogManager } from '../../engine/index.js';
 import type { DynamicBrokerConfigs, DynamicLevel } from '../config/dynamic-broker-configs.js';
+import { usableTopicConfigs } from './cluster-configs.js';
 import type { TopicManager } from './topic-manager.js';
 import type { ZkClient } from './zookeeper/zk-client.js';
 import {
   changedEntityPath,
   configChanges,
   deleteConfigChange,
+  entityPath,
   parseEntityPath,
   readEntityConfig,
   type ConfigChange,
@@ -108,10 +110,20 @@ export class ConfigSync {
     const changes = await configChanges(this.options.zk, this.onChanges);
     this.lastSequence = changes.at(-1)?.sequence ?? -1;
     this.noteSeen(changes);
-    await this.apply({ kind: 'broker', id: this.options.brokerId });
-    await this.apply({ kind: 'broker', id: 'default' });
+    await this.applyOrWarn({ kind: 'broker', id: this.options.brokerId });
+    await this.applyOrWarn({ kind: 'broker', id: 'default' });
     for (const topic of this.options.topics.store.list())
-      await this.apply({ kind: 'topic', topic: topic.name });
+      await this.applyOrWarn({ kind: 'topic', topic: topic.name });
+  }
+
+  /** apply(), with a failure to read the entity's znode reported rather than thrown. */
+  private async applyOrWarn(entity: ConfigEntity): Promise<void> {
+    try {
+      await this.apply(entity);
+    } catch (err) {
+      if (!this.stopped)
+        this.options.warn(`configs of ${entityPath(entity)} not applied: ${(err as Error).message}`);
+    }
   }
 
   /** The notifications newer than the last handled, in order; then the expired ones purged. */
@@ -126,7 +138,8 @@ export class ConfigSync {
         return null;
       });
       const entity = path === null ? undefined : parseEntityPath(path);
-      if (entity) await this.apply(entity);
+      // One entity that cannot be read (a malformed znode) must not hold up every later change.
+      if (entity) await this.applyOrWarn(entity);
       this.lastSequence = change.sequence;
     }
     this.noteSeen(changes);
@@ -180,8 +193,9 @@ export class ConfigSync {
     if (!this.stopped) this.applyBroker(level, config);
   }
 
-  private applyTopic(topic: string, config: Props): void {
+  private applyTopic(topic: string, stored: Props): void {
     const { logs, topics } = this.options;
+    const config = usableTopicConfigs(stored, (m) => this.options.warn(`configs of topic ${topic}: ${m}`));
     // Gone meanwhile (a StopReplica of a deleted topic), or nothing new (the same change read again).
     if (!topics.store.get(topic) || sameProps(logs.topicOverrides(topic), config)) return;
     try {

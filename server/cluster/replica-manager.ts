@@ -31,6 +31,7 @@ import { runFetchTask } from './replication/replica-fetch-pool.js';
 import { ReplicaFetcher } from './replication/replica-fetcher.js';
 import type { TopicManager } from './topic-manager.js';
 import type { ZkClient } from './zookeeper/zk-client.js';
+import { usableTopicConfigs } from './cluster-configs.js';
 import { partitionState, topicAssignment, topicConfig } from './zookeeper/zk-topics.js';
 import type { PartitionState } from './zookeeper/znodes.js';
 
@@ -373,7 +374,10 @@ export class ReplicaManager {
     return {
       id: assignment.topicId,
       count: Math.max(...assignment.partitions.keys()) + 1,
-      configs: await topicConfig(this.options.zk, topic),
+      // What Kiln can apply of them (Kafka's tools write keys it does not have).
+      configs: usableTopicConfigs(await topicConfig(this.options.zk, topic), (m) =>
+        this.options.log(`configs of topic ${topic}: ${m}`),
+      ),
     };
   }
 }

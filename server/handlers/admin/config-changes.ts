@@ -13,8 +13,9 @@
  *   defaults at once; in a cluster any broker id is taken (as Kafka's ZooKeeper tools do), and they
  *   go to /config/brokers/<id> or /config/brokers/<default> and reach the brokers as topic configs do.
  */
-import { InvalidConfigError, parseLogConfig } from '../../../engine/index.js';
+import { InvalidConfigError, parseLogConfig, TOPIC_PROPERTY } from '../../../engine/index.js';
 import type { BrokerContext } from '../../broker-context.js';
+import { BROKER_PROPERTY } from '../../config/broker-properties.js';
 import type { ClusterConfigs } from '../../cluster/cluster-configs.js';
 import { INTERNAL_TOPICS, topicNameProblem } from '../../cluster/topic-store.js';
 import { entityPath, type ConfigEntity } from '../../cluster/zookeeper/zk-configs.js';
@@ -238,10 +239,10 @@ async function changeInCluster(
       if (isResourceError(next)) refused = next;
       else if (target) {
         written = DynamicBrokerConfigs.trimmed(next);
-        refused = brokerConfigsProblem(written, target.level);
+        refused = brokerConfigsProblem(withoutForeign(written, current, BROKER_PROPERTY), target.level);
       } else {
         written = next;
-        refused = topicOverridesProblem(broker, next);
+        refused = topicOverridesProblem(broker, withoutForeign(next, current, TOPIC_PROPERTY));
       }
       return refused || validateOnly ? null : written;
     });
@@ -253,6 +254,21 @@ async function changeInCluster(
   if (refused || validateOnly) return refused;
   broker.log.info({ resource: entityPath(entity), configs: written }, 'configs changed in ZooKeeper');
   return undefined;
+}
+
+/**
+ * `values` without the keys Kiln does not have that were already stored as they are: Kafka's
+ * tools write such keys (kafka-reassign-partitions' throttles) to ZooKeeper, and a change of
+ * other keys must neither be refused for them nor drop them. New ones are still refused.
+ */
+function withoutForeign(
+  values: Readonly<Record<string, string>>,
+  stored: Readonly<Record<string, string>>,
+  known: ReadonlyMap<string, unknown>,
+): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(values).filter(([name, value]) => known.has(name) || stored[name] !== value),
+  );
 }
 
 /**

@@ -102,6 +102,11 @@ function applyOperation(
   { name, configOperation, value }: AlterableConfig,
 ): ResourceError | undefined {
   const known = isBroker ? BROKER_PROPERTY.get(name) : TOPIC_PROPERTY.get(name);
+  if (!known && configOperation === ConfigOperation.DELETE && name in values) {
+    // A key Kiln does not have but something wrote (Kafka's tools, into ZooKeeper): it may go.
+    delete values[name];
+    return undefined;
+  }
   if (!known) {
     const error = new InvalidConfigError(name, `unknown ${isBroker ? 'broker' : 'topic'} configuration`);
     return { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: error.message };

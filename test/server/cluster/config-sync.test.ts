@@ -363,6 +363,41 @@ describe('dynamic broker configs in a cluster', () => {
     expect((await alter(1, TOPIC, 'plain', { 'retention.ms': '6000' })).errorCode).toBe(ErrorCode.NONE);
     await waitFor(() => logOf(3, 'plain')!.config.retentionMs === 6000, { what: 'the next change on 3' });
   });
+
+  it("keys Kiln does not have in a topic's ZooKeeper config (Kafka's tools write them) neither block the rest nor a later change, and may be deleted; a malformed config znode holds up no other change", async () => {
+    await updateEntityConfig(zk, { kind: 'topic', topic: 'plain' }, (current) => ({
+      ...current,
+      'leader.replication.throttled.replicas': '0:1,0:2',
+      'retention.ms': '777777',
+    }));
+    for (const id of [1, 2, 3])
+      await waitFor(() => logOf(id, 'plain')!.config.retentionMs === 777777, { what: `777777 on ${id}` });
+    expect(await incremental(2, TOPIC, 'plain', [['retention.ms', SET, '888888']])).toMatchObject({
+      errorCode: ErrorCode.NONE,
+    });
+    expect(JSON.parse((await text('/config/topics/plain'))!).config).toMatchObject({
+      'leader.replication.throttled.replicas': '0:1,0:2',
+      'retention.ms': '888888',
+    });
+    for (const id of [1, 2, 3])
+      await waitFor(() => logOf(id, 'plain')!.config.retentionMs === 888888, { what: `888888 on ${id}` });
+    expect(
+      await incremental(1, TOPIC, 'plain', [['leader.replication.throttled.replicas', DELETE, null]]),
+    ).toMatchObject({ errorCode: ErrorCode.NONE });
+    expect(JSON.parse((await text('/config/topics/plain'))!).config).not.toHaveProperty(
+      'leader.replication.throttled.replicas',
+    );
+    // A value that is not a string: that change is skipped, the next one applies.
+    await zk.set('/config/topics/orders', Buffer.from('{"version":1,"config":{"retention.ms":5}}'), -1);
+    await zk.create(
+      '/config/changes/config_change_',
+      Buffer.from('{"version":2,"entity_path":"topics/orders"}'),
+      'persistent_sequential',
+    );
+    expect((await alter(3, TOPIC, 'plain', { 'retention.ms': '999999' })).errorCode).toBe(ErrorCode.NONE);
+    for (const id of [1, 2, 3])
+      await waitFor(() => logOf(id, 'plain')!.config.retentionMs === 999999, { what: `999999 on ${id}` });
+  });
 });
 
 describe('ConfigSync on its own', () => {
