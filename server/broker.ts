@@ -79,6 +79,11 @@ export class Broker {
     return this.logs;
   }
 
+  /** The partitions this broker holds while it runs in cluster mode (for tests). */
+  get replicaManager(): ReplicaManager | undefined {
+    return this.replicas;
+  }
+
   /** The broker's view of its cluster while it runs in cluster mode (for tools and tests). */
   get cluster(): ClusterMembership | undefined {
     return this.membership;
@@ -246,6 +251,8 @@ export class Broker {
       // Committed offsets are loaded from __consumer_offsets before the first request.
       const coordinator = await GroupCoordinator.open(context);
       this.coordinator = coordinator;
+      // A commit waits for followers: their long polls on its partition answer at once.
+      coordinator.store.appended = (partition) => this.waiters.notify(`${OFFSETS_TOPIC}-${partition}`);
       topics.onDelete((topic) => {
         // Offsets of a deleted topic go with it, and long polls on it answer now.
         coordinator.store.deleteTopic(topic.name);

@@ -35,6 +35,10 @@ export interface BrokerConfig {
   checkpointIntervalMs: number;
   offsetsTopicPartitions: number;
   offsetsRetentionMs: number;
+  /** offsets.commit.timeout.ms (cluster mode): how long a commit waits for the ISR. */
+  offsetsCommitTimeoutMs: number;
+  /** offsets.commit.required.acks (cluster mode): -1 waits for the ISR, 1 or 0 for the leader only. */
+  offsetsCommitRequiredAcks: number;
   groupInitialRebalanceDelayMs: number;
   groupMinSessionTimeoutMs: number;
   groupMaxSessionTimeoutMs: number;
@@ -191,6 +195,8 @@ export function buildBrokerConfig(properties: Record<string, string>): BrokerCon
     checkpointIntervalMs: int('log.flush.offset.checkpoint.interval.ms'),
     offsetsTopicPartitions: int('offsets.topic.num.partitions'),
     offsetsRetentionMs: int('offsets.retention.ms'),
+    offsetsCommitTimeoutMs: int('offsets.commit.timeout.ms'),
+    offsetsCommitRequiredAcks: int('offsets.commit.required.acks'),
     groupInitialRebalanceDelayMs: int('group.initial.rebalance.delay.ms'),
     groupMinSessionTimeoutMs: int('group.min.session.timeout.ms'),
     groupMaxSessionTimeoutMs: int('group.max.session.timeout.ms'),

@@ -214,6 +214,27 @@ const SERVER: BrokerProperty[] = [
       synonyms: [{ name: 'offsets.retention.ms' }, { name: 'offsets.retention.minutes', unitMs: 60_000 }],
     },
     {
+      name: 'offsets.commit.timeout.ms',
+      type: 'int',
+      min: 1,
+      default: '5000',
+      dynamic: readOnly,
+      doc:
+        'In a cluster, how long an offset commit or the group metadata of a rebalance may wait for the ' +
+        "in-sync replicas of its __consumer_offsets partition before it fails (a single node doesn't wait).",
+    },
+    {
+      name: 'offsets.commit.required.acks',
+      type: 'int',
+      min: -1,
+      max: 1,
+      default: '-1',
+      dynamic: readOnly,
+      doc:
+        'In a cluster, the acks of offset commits and group metadata written to __consumer_offsets: -1 waits ' +
+        'for its in-sync replicas (at least min.insync.replicas of them), 1 or 0 only for the leader; keep -1.',
+    },
+    {
       name: 'group.initial.rebalance.delay.ms',
       type: 'int',
       min: 0,

@@ -22,8 +22,10 @@ import {
   type FetchTopic,
 } from './group-offsets.js';
 import { joinError, syncError, type JoinResult, type LeaveResult, type SyncResult } from './group-results.js';
-import { Group, Member, type GroupStateName } from './group-state.js';
+import { Group, type GroupStateName } from './group-state.js';
 import { OFFSETS_TOPIC, OffsetStore, type StoredGroup } from './offset-store.js';
+import { groupErrorCode } from './offsets-replication.js';
+import { fromStored, toStored } from './stored-groups.js';
 
 export type {
   CommitPartition,
@@ -34,6 +36,7 @@ export type {
   FetchTopic,
 };
 export type { JoinRequest, SyncRequest } from './group-membership.js';
+export { toStored } from './stored-groups.js';
 export type { JoinResult, LeaveResult, SyncResult } from './group-results.js';
 
 /** How often offsets past offsets.retention.ms are looked for (Kafka's offsets.retention.check.interval.ms). */
@@ -83,7 +86,13 @@ export class GroupCoordinator {
   ) {
     this.membership = new GroupMembership({
       initialRebalanceDelayMs: broker.config.groupInitialRebalanceDelayMs,
-      persist: (group) => store.storeGroup(toStored(group)),
+      persist: (group) =>
+        store.storeGroup(toStored(group))?.then((written) => {
+          const answer = groupErrorCode(written);
+          if (answer !== ErrorCode.NONE)
+            broker.log.warn({ group: group.groupId, written, answer }, 'group metadata not replicated');
+          return answer;
+        }),
       onError: (err, group) => broker.log.error({ err, group: group.groupId }, 'cannot write group metadata'),
     });
     this.offsets = new GroupOffsets(broker, store, this.groups, this.membership);
@@ -110,21 +119,7 @@ export class GroupCoordinator {
   private restore(stored: StoredGroup[]): void {
     const now = Date.now();
     for (const s of stored) {
-      const group = new Group(s.groupId, s.members.length > 0 ? 'Stable' : 'Empty', s.stateTimestamp);
-      if (s.stateTimestamp < 0) group.stateTimestamp = now;
-      for (const m of s.members) {
-        const member = new Member({
-          ...m,
-          protocolType: s.protocolType,
-          protocols: s.protocolName === null ? [] : [{ name: s.protocolName, metadata: m.subscription }],
-        });
-        member.assignment = m.assignment;
-        group.add(member);
-      }
-      group.generationId = s.generationId;
-      group.protocolType = s.protocolType === '' ? null : s.protocolType;
-      group.protocolName = s.protocolName;
-      group.leaderId = s.members.length > 0 ? s.leaderId : null;
+      const group = fromStored(s, now);
       // Restored members must heartbeat within their session timeout, or they are dropped.
       for (const member of group.members.values()) this.membership.scheduleHeartbeat(group, member);
       this.groups.set(s.groupId, group);
@@ -195,9 +190,18 @@ export class GroupCoordinator {
   private dropGroupsOf(partition: number): void {
     for (const [groupId, group] of this.groups) {
       if (this.partitionFor(groupId) !== partition) continue;
-      this.membership.shutdown(group);
+      this.unload(group);
       this.groups.delete(groupId);
     }
+  }
+
+  /**
+   * The group is no longer served here: held requests are answered, timers stop, and it is Dead
+   * (as Kafka unloads a group), so a write of its metadata finishing later changes nothing.
+   */
+  private unload(group: Group): void {
+    this.membership.shutdown(group);
+    group.transitionTo('Dead');
   }
 
   async joinGroup(groupId: string, req: JoinRequest): Promise<JoinResult> {
@@ -253,7 +257,8 @@ export class GroupCoordinator {
     return { errorCode: ErrorCode.NONE, members: this.membership.leave(group, members) };
   }
 
-  commitOffsets(req: CommitRequest): CommitTopicResult[] {
+  /** Answered at once on one node; in a cluster once replicated (offsets-replication.ts). */
+  commitOffsets(req: CommitRequest): CommitTopicResult[] | Promise<CommitTopicResult[]> {
     return this.offsets.commit(req, this.unavailable(req.groupId));
   }
 
@@ -359,28 +364,6 @@ export class GroupCoordinator {
     this.closed = true;
     if (this.retentionTimer) clearInterval(this.retentionTimer);
     this.retentionTimer = undefined;
-    for (const group of this.groups.values()) this.membership.shutdown(group);
+    for (const group of this.groups.values()) this.unload(group);
   }
-}
-
-/** The group as stored in __consumer_offsets. */
-export function toStored(group: Group): StoredGroup {
-  return {
-    groupId: group.groupId,
-    protocolType: group.protocolType ?? '',
-    generationId: group.generationId,
-    protocolName: group.protocolName,
-    leaderId: group.leaderId,
-    stateTimestamp: group.stateTimestamp,
-    members: [...group.members.values()].map((m) => ({
-      memberId: m.memberId,
-      groupInstanceId: m.groupInstanceId,
-      clientId: m.clientId,
-      clientHost: m.clientHost,
-      rebalanceTimeoutMs: m.rebalanceTimeoutMs,
-      sessionTimeoutMs: m.sessionTimeoutMs,
-      subscription: m.metadataFor(group.protocolName),
-      assignment: m.assignment,
-    })),
-  };
 }

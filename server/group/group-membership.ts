@@ -10,7 +10,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ErrorCode } from '../protocol/error-codes.js';
-import { joinError, syncError, type JoinResult, type LeaveResult, type SyncResult } from './group-results.js';
+import {
+  joinError,
+  joinSuccess,
+  syncError,
+  syncSuccess,
+  type JoinResult,
+  type LeaveResult,
+  type SyncResult,
+} from './group-results.js';
 import { Member, type Group, type Protocol } from './group-state.js';
 import type { SyncGroupApi } from '../protocol/apis/sync-group.js';
 import type { RequestOf } from '../protocol/message-types.js';
@@ -33,8 +41,11 @@ export type SyncRequest = Omit<RequestOf<typeof SyncGroupApi>, 'groupId'>;
 
 export interface MembershipOptions {
   initialRebalanceDelayMs: number;
-  /** Writes the group's metadata to __consumer_offsets; throws when it cannot. */
-  persist(group: Group): void;
+  /**
+   * Writes the group's metadata to __consumer_offsets. On one node at once: throws when it
+   * cannot. In a cluster, a promise of the code the waiting members get once it is replicated.
+   */
+  persist(group: Group): Promise<number> | undefined;
   onError(err: unknown, group: Group): void;
 }
 
@@ -83,13 +94,13 @@ export class GroupMembership {
         return this.updateMemberAndRebalance(group, member, req, resolve);
       case 'CompletingRebalance':
         // The member missed its JoinGroup response: same protocols, same answer again.
-        if (member.matches(req.protocols)) return resolve(this.joinResponse(group, member));
+        if (member.matches(req.protocols)) return resolve(joinSuccess(group, member));
         return this.updateMemberAndRebalance(group, member, req, resolve);
       case 'Stable':
         if (member.memberId === group.leaderId || !member.matches(req.protocols))
           return this.updateMemberAndRebalance(group, member, req, resolve);
         this.scheduleHeartbeat(group, member);
-        return resolve(this.joinResponse(group, member));
+        return resolve(joinSuccess(group, member));
       default:
         return resolve(joinError(ErrorCode.UNKNOWN_MEMBER_ID, req.memberId));
     }
@@ -117,7 +128,7 @@ export class GroupMembership {
     // rebalance — the point of static membership (KIP-345).
     if (group.is('Stable') && member.matches(req.protocols) && group.leaderId !== newId) {
       this.scheduleHeartbeat(group, member);
-      return resolve(this.joinResponse(group, member));
+      return resolve(joinSuccess(group, member));
     }
     this.updateMemberAndRebalance(group, member, req, resolve);
   }
@@ -213,20 +224,8 @@ export class GroupMembership {
       const resolve = member.awaitingJoin;
       member.awaitingJoin = undefined;
       this.scheduleHeartbeat(group, member);
-      resolve?.(this.joinResponse(group, member));
+      resolve?.(joinSuccess(group, member));
     }
-  }
-
-  private joinResponse(group: Group, member: Member): JoinResult {
-    return {
-      errorCode: ErrorCode.NONE,
-      generationId: group.generationId,
-      protocolType: group.protocolType,
-      protocolName: group.protocolName,
-      leader: group.leaderId ?? '',
-      memberId: member.memberId,
-      members: member.memberId === group.leaderId ? group.joinMembers() : [],
-    };
   }
 
   sync(group: Group, req: SyncRequest): SyncResult | Promise<SyncResult> {
@@ -246,7 +245,7 @@ export class GroupMembership {
         return syncError(ErrorCode.REBALANCE_IN_PROGRESS);
       case 'Stable':
         this.scheduleHeartbeat(group, member);
-        return this.syncResponse(group, member.assignment);
+        return syncSuccess(group, member.assignment);
       case 'CompletingRebalance':
         return new Promise((resolve) => {
           member.awaitingSync?.(syncError(ErrorCode.REBALANCE_IN_PROGRESS));
@@ -263,11 +262,30 @@ export class GroupMembership {
   private completeSync(group: Group, assignments: SyncRequest['assignments']): void {
     const given = new Map(assignments.map((a) => [a.memberId, a.assignment]));
     for (const member of group.members.values()) member.assignment = given.get(member.memberId) ?? EMPTY;
+    let replicated: Promise<number> | undefined;
     try {
-      this.options.persist(group);
+      replicated = this.options.persist(group);
     } catch (err) {
       this.options.onError(err, group);
       this.propagateAssignment(group, ErrorCode.COORDINATOR_NOT_AVAILABLE);
+      return;
+    }
+    if (!replicated) return this.assignmentStored(group, group.generationId, ErrorCode.NONE);
+    const generation = group.generationId;
+    void replicated.then((errorCode) => this.assignmentStored(group, generation, errorCode));
+  }
+
+  /**
+   * The assignment's write ended. As Kafka's coordinator: only a group still completing the same
+   * generation is answered (a member leaving or joining meanwhile started another rebalance, which
+   * answered the waiting members); a failed write drops the assignment, answers the members with
+   * its error and starts another rebalance.
+   */
+  private assignmentStored(group: Group, generation: number, errorCode: number): void {
+    if (!group.is('CompletingRebalance') || group.generationId !== generation) return;
+    if (errorCode !== ErrorCode.NONE) {
+      this.propagateAssignment(group, errorCode);
+      this.prepareRebalance(group);
       return;
     }
     group.transitionTo('Stable');
@@ -281,20 +299,9 @@ export class GroupMembership {
       const resolve = member.awaitingSync;
       member.awaitingSync = undefined;
       if (!resolve) continue;
-      resolve(
-        errorCode === ErrorCode.NONE ? this.syncResponse(group, member.assignment) : syncError(errorCode),
-      );
+      resolve(errorCode === ErrorCode.NONE ? syncSuccess(group, member.assignment) : syncError(errorCode));
       this.scheduleHeartbeat(group, member);
     }
-  }
-
-  private syncResponse(group: Group, assignment: Buffer): SyncResult {
-    return {
-      errorCode: ErrorCode.NONE,
-      protocolType: group.protocolType,
-      protocolName: group.protocolName,
-      assignment,
-    };
   }
 
   heartbeat(group: Group, memberId: string, groupInstanceId: string | null, generationId: number): number {
@@ -372,9 +379,10 @@ export class GroupMembership {
     }
   }
 
+  /** A write nobody waits for (the group became Empty): the coordinator logs a failed one. */
   private persist(group: Group): void {
     try {
-      this.options.persist(group);
+      void this.options.persist(group);
     } catch (err) {
       this.options.onError(err, group);
     }

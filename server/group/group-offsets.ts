@@ -9,6 +9,7 @@ import { ErrorCode } from '../protocol/error-codes.js';
 import type { GroupMembership } from './group-membership.js';
 import { Group, subscribedTopics } from './group-state.js';
 import type { OffsetStore, TopicPartitionOffset } from './offset-store.js';
+import { commitErrorCode } from './offsets-replication.js';
 import type { OffsetCommitApi } from '../protocol/apis/offset-commit.js';
 import type { OffsetFetchApi } from '../protocol/apis/offset-fetch.js';
 import type { RequestOf } from '../protocol/message-types.js';
@@ -83,8 +84,12 @@ export class GroupOffsets {
     return this.broker.topics.store.get(topic)?.partitions ?? 0;
   }
 
-  /** `unavailable`: NONE, or why this coordinator cannot serve the group now (loading, not its coordinator). */
-  commit(req: CommitRequest, unavailable: number): CommitTopicResult[] {
+  /**
+   * `unavailable`: NONE, or why this coordinator cannot serve the group now (loading, not its
+   * coordinator). On one node answered at once; in a cluster once the commit is replicated, with
+   * Kafka's codes for a write that failed (offsets-replication.ts).
+   */
+  commit(req: CommitRequest, unavailable: number): CommitTopicResult[] | Promise<CommitTopicResult[]> {
     const codes = new Map<CommitPartition, number>();
     const valid: { topic: string; p: CommitPartition }[] = [];
     for (const topic of req.topics) {
@@ -122,21 +127,24 @@ export class GroupOffsets {
         stored.push(p);
       }
       let code: number = ErrorCode.NONE;
+      let replicated: Promise<number> | undefined;
       try {
-        this.store.commit(req.groupId, entries);
+        replicated = this.store.commit(req.groupId, entries);
       } catch (err) {
         code = storeErrorCode(err);
         this.broker.log.warn({ err, group: req.groupId }, 'offset commit failed');
       }
+      if (replicated)
+        return replicated.then((written) => {
+          const answer = commitErrorCode(written);
+          if (answer !== ErrorCode.NONE)
+            this.broker.log.warn({ group: req.groupId, written, answer }, 'offset commit not replicated');
+          for (const p of stored) codes.set(p, answer);
+          return commitResults(req, codes);
+        });
       for (const p of stored) codes.set(p, code);
     }
-    return req.topics.map((topic) => ({
-      name: topic.name,
-      partitions: topic.partitions.map((p) => ({
-        partitionIndex: p.partitionIndex,
-        errorCode: codes.get(p) ?? ErrorCode.NONE,
-      })),
-    }));
+    return commitResults(req, codes);
   }
 
   /**
@@ -244,7 +252,8 @@ export class GroupOffsets {
           if (blocked) return { partitionIndex, errorCode: ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC };
           if (this.partitionCount(t.name) === 0)
             return { partitionIndex, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
-          if (this.store.get(groupId, t.name, partitionIndex))
+          // (A commit still being written is tombstoned too: it must not come back at a reload.)
+          if (this.store.has(groupId, t.name, partitionIndex))
             doomed.push({ topic: t.name, partition: partitionIndex });
           return { partitionIndex, errorCode: ErrorCode.NONE };
         }),
@@ -288,6 +297,17 @@ export class GroupOffsets {
     }
     return expired;
   }
+}
+
+/** Every partition of the request with its code (NONE when none was set). */
+function commitResults(req: CommitRequest, codes: Map<CommitPartition, number>): CommitTopicResult[] {
+  return req.topics.map((topic) => ({
+    name: topic.name,
+    partitions: topic.partitions.map((p) => ({
+      partitionIndex: p.partitionIndex,
+      errorCode: codes.get(p) ?? ErrorCode.NONE,
+    })),
+  }));
 }
 
 function missing(partitionIndex: number, errorCode: number): FetchedPartition {

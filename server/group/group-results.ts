@@ -2,6 +2,9 @@
  * What the coordinator answers JoinGroup and SyncGroup with, before the handlers shape it for a
  * version: field names follow the response schemas so a handler can pass them straight through.
  */
+import { ErrorCode } from '../protocol/error-codes.js';
+import type { Group, Member } from './group-state.js';
+
 export interface JoinMember {
   memberId: string;
   groupInstanceId: string | null;
@@ -47,4 +50,26 @@ export function joinError(errorCode: number, memberId = ''): JoinResult {
 
 export function syncError(errorCode: number): SyncResult {
   return { errorCode, protocolType: null, protocolName: null, assignment: EMPTY };
+}
+
+/** A member's JoinGroup answer for the group's new generation (the leader gets every member). */
+export function joinSuccess(group: Group, member: Member): JoinResult {
+  return {
+    errorCode: ErrorCode.NONE,
+    generationId: group.generationId,
+    protocolType: group.protocolType,
+    protocolName: group.protocolName,
+    leader: group.leaderId ?? '',
+    memberId: member.memberId,
+    members: member.memberId === group.leaderId ? group.joinMembers() : [],
+  };
+}
+
+export function syncSuccess(group: Group, assignment: Buffer): SyncResult {
+  return {
+    errorCode: ErrorCode.NONE,
+    protocolType: group.protocolType,
+    protocolName: group.protocolName,
+    assignment,
+  };
 }

@@ -21,23 +21,16 @@
  *   (v0 lacks the rebalance timeout, state timestamp and instance id; v1 adds the rebalance
  *   timeout, v2 the state timestamp, v3 the instance id)
  *
- * A group lives in partition abs(javaStringHashCode(groupId)) % partitions, as in Kafka; every
- * write for a group is one batch appended to that partition.
- *
- * The topic is made when the first group needs it (FindCoordinator for a group, or the first
- * write), as Kafka does, with offsets.topic.num.partitions partitions: a broker that never sees a
- * group has no 50 empty directories. A topic that exists is loaded at open and keeps its count.
+ * A group lives in one partition of the topic (offsets-topic.ts: where, and when the topic is
+ * made); every write for a group is one batch appended to that partition. A topic that exists is
+ * loaded at open. In a cluster, commits and group metadata are acknowledged once replicated
+ * (offsets-replication.ts); tombstones are written at once, as Kafka writes them.
  */
-import {
-  buildBatch,
-  iterateBatches,
-  readRecords,
-  type PartitionLog,
-  type RecordInput,
-} from '../../engine/index.js';
+import { buildBatch, type PartitionLog, type RecordInput } from '../../engine/index.js';
 import type { BrokerContext } from '../broker-context.js';
-import type { TopicInfo } from '../cluster/topic-store.js';
+import { NotLeaderError } from '../engine-errors.js';
 import { ErrorCode } from '../protocol/error-codes.js';
+import { replayOffsetsPartition } from './offset-loader.js';
 import {
   decodeGroupValue,
   decodeKey,
@@ -49,29 +42,21 @@ import {
   type CommittedOffset,
   type StoredGroup,
 } from './offset-records.js';
+import {
+  appendErrorCode,
+  appendReplicated,
+  OffsetsPartitionUnavailableError,
+  type OffsetsReplicas,
+} from './offsets-replication.js';
+import { OFFSETS_TOPIC, OffsetsTopic } from './offsets-topic.js';
 
 export type { CommittedOffset, StoredGroup, StoredMember } from './offset-records.js';
-
-export const OFFSETS_TOPIC = '__consumer_offsets';
-export const OFFSETS_TOPIC_CONFIGS: Readonly<Record<string, string>> = {
-  'cleanup.policy': 'compact',
-  'segment.bytes': '104857600',
-};
-const READ_CHUNK_BYTES = 1 << 20;
-
-/** Java's String.hashCode: over UTF-16 code units, wrapping at 32 bits. */
-export function javaStringHashCode(text: string): number {
-  let hash = 0;
-  for (let i = 0; i < text.length; i++) hash = (Math.imul(hash, 31) + text.charCodeAt(i)) | 0;
-  return hash;
-}
-
-/** Kafka's partitionFor: Utils.abs (MIN_VALUE maps to 0) of the hash, modulo the count. */
-export function partitionForGroup(groupId: string, partitions: number): number {
-  const hash = javaStringHashCode(groupId);
-  const abs = hash === -2147483648 ? 0 : Math.abs(hash);
-  return abs % partitions;
-}
+export {
+  OFFSETS_TOPIC,
+  OFFSETS_TOPIC_CONFIGS,
+  javaStringHashCode,
+  partitionForGroup,
+} from './offsets-topic.js';
 
 export interface TopicPartitionOffset {
   topic: string;
@@ -79,158 +64,62 @@ export interface TopicPartitionOffset {
   value: CommittedOffset;
 }
 
+/** Cluster mode: a commit written and waiting for replicas (Kafka's pending offset commit). */
+interface PendingCommit {
+  groupId: string;
+  /** What enters the cache if the write succeeds: tombstones and unloads meanwhile take theirs out. */
+  entries: TopicPartitionOffset[];
+}
+
 export class OffsetStore {
   /** group -> topic -> partition -> committed offset. */
   private readonly offsets = new Map<string, Map<string, Map<number, CommittedOffset>>>();
+  /** Cluster mode: commits waiting for replicas. */
+  private readonly pending = new Set<PendingCommit>();
+  /**
+   * Cluster mode: told after each write to a partition, so followers' long polls on it answer
+   * at once (the broker wires it to its append waiters).
+   */
+  appended: ((partition: number) => void) | undefined;
   /** Group metadata found while loading; handed to the coordinator once. */
   private readonly loaded = new Map<string, StoredGroup>();
-  /** When a failure to create the topic was last logged: clients retry FindCoordinator often. */
-  private lastCreateFailureLogged = 0;
 
   private constructor(
     private readonly broker: BrokerContext,
-    private partitionCount: number,
-    private created: boolean,
+    private readonly topic: OffsetsTopic,
   ) {}
-
-  /** Cluster mode: the topic's partition count is being read from ZooKeeper. */
-  private readingCount = false;
 
   /**
    * Replays every partition of __consumer_offsets when it exists; otherwise it is made later, by
-   * `ensureTopic()`. Partition directories with no topic entry (a damaged topic store) are made a
-   * topic again now, with its own configs, so the offsets in them are loaded.
+   * `ensureTopic()`. In a cluster only the partitions this broker leads are loaded, and it leads
+   * none before the controller says so (LeaderAndIsr, after the broker registers): each is loaded
+   * then (`reloadPartition`), and a replica it only follows is never read into memory.
    */
   static async open(broker: BrokerContext): Promise<OffsetStore> {
-    let topic = broker.topics.store.get(OFFSETS_TOPIC);
-    // (In a cluster the topic is the cluster's: never made here from directories.)
-    if (!topic && !broker.metadata && hasPartitionDirectories(broker)) topic = createTopic(broker);
-    // An existing topic keeps its partition count: moving groups between partitions would lose them.
-    const store = new OffsetStore(
-      broker,
-      topic?.partitions ?? broker.config.offsetsTopicPartitions,
-      topic !== undefined,
-    );
-    if (topic) for (let p = 0; p < topic.partitions; p++) await store.loadPartition(p);
+    const store = new OffsetStore(broker, OffsetsTopic.find(broker));
+    if (store.topicCreated)
+      for (let p = 0; p < store.partitions; p++) if (store.leadsPartition(p)) await store.loadPartition(p);
     return store;
   }
 
   /** Whether __consumer_offsets exists (made at open, or since by `ensureTopic()`). */
   get topicCreated(): boolean {
-    return this.created;
+    return this.topic.exists;
   }
 
-  /**
-   * Makes __consumer_offsets if it is not there yet (a topic of that name made by someone else
-   * is taken as it is). False when it cannot be made — logged, at most once a minute — and the
-   * group request is answered COORDINATOR_NOT_AVAILABLE, which clients retry.
-   */
+  /** See OffsetsTopic.ensure: false when the topic is not there (yet). */
   ensureTopic(): boolean {
-    if (this.created) return true;
-    const cluster = this.broker.metadata;
-    if (cluster) {
-      // Cluster mode: the topic is the cluster's, made in ZooKeeper by whichever broker is asked
-      // first. Its partition count (which places every group) is read from ZooKeeper, where every
-      // partition is counted, led or not; meanwhile clients are told to come back.
-      if (cluster.partitions(OFFSETS_TOPIC)) {
-        if (!this.readingCount) {
-          this.readingCount = true;
-          void this.broker.clusterTopics
-            ?.partitionCount(OFFSETS_TOPIC)
-            .then((count) => {
-              if (count === undefined) return;
-              this.partitionCount = count;
-              this.created = true;
-            })
-            .catch((err: unknown) =>
-              this.broker.log.warn({ err }, `cannot read ${OFFSETS_TOPIC}'s partitions`),
-            )
-            .finally(() => (this.readingCount = false));
-        }
-        return false;
-      }
-      this.broker.clusterTopics?.autoCreate(
-        OFFSETS_TOPIC,
-        this.broker.config.offsetsTopicPartitions,
-        this.broker.config.offsetsTopicReplicationFactor,
-        { ...OFFSETS_TOPIC_CONFIGS },
-      );
-      return false;
-    }
-    try {
-      const topic = this.broker.topics.store.get(OFFSETS_TOPIC) ?? createTopic(this.broker);
-      this.partitionCount = topic.partitions;
-      this.created = true;
-      this.broker.log.info({ partitions: topic.partitions }, `created ${OFFSETS_TOPIC}`);
-      return true;
-    } catch (err) {
-      const now = Date.now();
-      if (now - this.lastCreateFailureLogged >= 60_000) {
-        this.lastCreateFailureLogged = now;
-        this.broker.log.error({ err }, `cannot create ${OFFSETS_TOPIC}: groups cannot be coordinated`);
-      }
-      return false;
-    }
+    return this.topic.ensure();
   }
 
   get partitions(): number {
-    return this.partitionCount;
+    return this.topic.partitions;
   }
 
-  /**
-   * Replays one partition. A record the store cannot parse (damage, or a format it does not know)
-   * is skipped with a warning, never fatal: one bad record must not keep the broker from starting.
-   * A read that fails ends this partition's load with an error logged; what was read stays.
-   */
+  /** Replays one partition (offset-loader.ts), if this broker holds it. */
   private async loadPartition(partition: number): Promise<void> {
     const log = this.broker.logs.getLog(OFFSETS_TOPIC, partition);
-    if (!log) return;
-    let position = log.logStartOffset;
-    let skipped = 0;
-    let firstSkipped = -1;
-    const skip = (offset: number, err: unknown): void => {
-      if (skipped++ === 0) {
-        firstSkipped = offset;
-        this.broker.log.warn(
-          { partition, offset, err },
-          `skipping a record of ${OFFSETS_TOPIC} that cannot be parsed`,
-        );
-      }
-    };
-    try {
-      while (position < log.logEndOffset) {
-        const read = await log.read(position, READ_CHUNK_BYTES);
-        if (read.records.length === 0) break;
-        for (const batch of iterateBatches(read.records)) {
-          position = batch.lastOffset + 1;
-          if (batch.isControl) continue;
-          try {
-            let offset = batch.baseOffset;
-            for (const record of readRecords(batch)) {
-              offset = record.offset;
-              if (!record.key) continue;
-              try {
-                this.replay(record.key, record.value);
-              } catch (err) {
-                skip(offset, err);
-              }
-            }
-          } catch (err) {
-            skip(batch.baseOffset, err);
-          }
-        }
-      }
-    } catch (err) {
-      this.broker.log.error(
-        { partition, offset: position, err },
-        `cannot read ${OFFSETS_TOPIC} past this offset: committed offsets after it are not loaded`,
-      );
-    }
-    if (skipped > 1)
-      this.broker.log.warn(
-        { partition, skipped, firstOffset: firstSkipped },
-        `skipped records of ${OFFSETS_TOPIC} that cannot be parsed`,
-      );
+    if (log) await replayOffsetsPartition(log, (key, value) => this.replay(key, value), this.broker.log);
   }
 
   /** Applies one record: the latest value per key wins, a null value deletes. */
@@ -256,11 +145,16 @@ export class OffsetStore {
   }
 
   partitionFor(groupId: string): number {
-    return partitionForGroup(groupId, this.partitions);
+    return this.topic.partitionFor(groupId);
   }
 
   get(groupId: string, topic: string, partition: number): CommittedOffset | undefined {
     return this.offsets.get(groupId)?.get(topic)?.get(partition);
+  }
+
+  /** Whether the partition has a committed offset, or one being written (cluster mode). */
+  has(groupId: string, topic: string, partition: number): boolean {
+    return this.get(groupId, topic, partition) !== undefined || this.pendingOf(groupId, topic, partition);
   }
 
   /** Every committed offset of a group. */
@@ -279,14 +173,35 @@ export class OffsetStore {
     return [...this.offsets.keys()];
   }
 
-  /** Stores offsets of one group (one batch, so all or none); throws when the log refuses. */
-  commit(groupId: string, entries: TopicPartitionOffset[]): void {
-    if (entries.length === 0) return;
-    this.append(
-      groupId,
-      entries.map((e) => ({ key: offsetKey(groupId, e.topic, e.partition), value: offsetValue(e.value) })),
-    );
-    for (const e of entries) this.set(groupId, e.topic, e.partition, e.value);
+  /**
+   * Stores offsets of one group (one batch, so all or none). On one node they are written and
+   * visible at once, and it throws when the log refuses. In a cluster it resolves with the
+   * write's produce error code once replicated (offsets-replication.ts), and only a write that
+   * succeeded enters what `get` returns — as Kafka 2.4 puts a commit in its cache from the append's
+   * callback, so OffsetFetch never shows a commit the next leader may not have.
+   */
+  commit(groupId: string, entries: TopicPartitionOffset[]): Promise<number> | undefined {
+    if (entries.length === 0) return undefined;
+    const records = entries.map((e) => ({
+      key: offsetKey(groupId, e.topic, e.partition),
+      value: offsetValue(e.value),
+    }));
+    const replicas = this.broker.replicas;
+    if (!replicas) {
+      this.append(groupId, records);
+      for (const e of entries) this.set(groupId, e.topic, e.partition, e.value);
+      return undefined;
+    }
+    // Waits end in log order (the high watermark only moves up; every wait has the same
+    // timeout), so commits of one partition enter the cache in the order they were written.
+    const pending: PendingCommit = { groupId, entries };
+    this.pending.add(pending);
+    return this.appendReplicated(groupId, records, replicas).then((code) => {
+      this.pending.delete(pending);
+      if (code === ErrorCode.NONE)
+        for (const e of pending.entries) this.set(groupId, e.topic, e.partition, e.value);
+      return code;
+    });
   }
 
   /** Deletes offsets with tombstones. */
@@ -297,6 +212,10 @@ export class OffsetStore {
       partitions.map((tp) => ({ key: offsetKey(groupId, tp.topic, tp.partition), value: null })),
     );
     for (const tp of partitions) this.remove(groupId, tp.topic, tp.partition);
+    if (this.pending.size > 0)
+      this.forgetPending(groupId, (e) =>
+        partitions.some((tp) => tp.topic === e.topic && tp.partition === e.partition),
+      );
   }
 
   /** Tombstones every group's offsets for `topic` (the topic was deleted). */
@@ -311,24 +230,81 @@ export class OffsetStore {
     }
   }
 
-  storeGroup(group: StoredGroup): void {
-    this.append(group.groupId, [{ key: groupKey(group.groupId), value: groupValue(group) }]);
+  /**
+   * Writes the group's metadata: on one node at once (throws when the log refuses); in a cluster
+   * it resolves with the write's produce error code once replicated (offsets-replication.ts).
+   */
+  storeGroup(group: StoredGroup): Promise<number> | undefined {
+    const records = [{ key: groupKey(group.groupId), value: groupValue(group) }];
+    const replicas = this.broker.replicas;
+    if (replicas) return this.appendReplicated(group.groupId, records, replicas);
+    this.append(group.groupId, records);
+    return undefined;
   }
 
-  /** Tombstones the group's metadata and every offset it has. */
+  /** Tombstones the group's metadata and every offset it has (those being written too). */
   deleteGroup(groupId: string): void {
     const records: RecordInput[] = this.all(groupId).map((e) => ({
       key: offsetKey(groupId, e.topic, e.partition),
       value: null,
     }));
+    if (this.pending.size > 0)
+      for (const commit of this.pending)
+        if (commit.groupId === groupId)
+          for (const e of commit.entries)
+            records.push({ key: offsetKey(groupId, e.topic, e.partition), value: null });
     records.push({ key: groupKey(groupId), value: null });
     this.append(groupId, records);
     this.offsets.delete(groupId);
+    this.forgetPending(groupId);
   }
 
+  /** Written at once, not waiting for replicas (tombstones, as Kafka writes them; a single node). */
   private append(groupId: string, records: RecordInput[]): void {
     const log = this.log(groupId);
     log.append(buildBatch({ records }), { internal: true });
+    if (this.broker.replicas) this.appended?.(log.partition);
+  }
+
+  /** Cluster mode: written, then acknowledged as offsets.commit.required.acks asks. */
+  private appendReplicated(
+    groupId: string,
+    records: RecordInput[],
+    replicas: OffsetsReplicas,
+  ): Promise<number> {
+    let log: PartitionLog;
+    try {
+      log = this.log(groupId);
+    } catch (err) {
+      return Promise.resolve(appendErrorCode(err));
+    }
+    return appendReplicated(replicas, log, buildBatch({ records }), {
+      requiredAcks: this.broker.config.offsetsCommitRequiredAcks,
+      timeoutMs: this.broker.config.offsetsCommitTimeoutMs,
+      logger: this.broker.log,
+      appended: (partition) => this.appended?.(partition),
+    });
+  }
+
+  private pendingOf(groupId: string, topic: string, partition: number): boolean {
+    if (this.pending.size === 0) return false;
+    for (const commit of this.pending)
+      if (
+        commit.groupId === groupId &&
+        commit.entries.some((e) => e.topic === topic && e.partition === partition)
+      )
+        return true;
+    return false;
+  }
+
+  /**
+   * Commits still waiting for replicas lose the partitions a tombstone or an unload removed (all
+   * when `which` is not given): their late success must not bring them back into the cache.
+   */
+  private forgetPending(groupId: string, which?: (entry: TopicPartitionOffset) => boolean): void {
+    if (this.pending.size === 0) return;
+    for (const commit of this.pending)
+      if (commit.groupId === groupId) commit.entries = which ? commit.entries.filter((e) => !which(e)) : [];
   }
 
   /**
@@ -348,21 +324,27 @@ export class OffsetStore {
     for (const groupId of [...this.loaded.keys()]) {
       if (this.partitionFor(groupId) === partition) this.loaded.delete(groupId);
     }
+    for (const commit of this.pending)
+      if (this.partitionFor(commit.groupId) === partition) commit.entries = [];
   }
 
   /** Whether this broker writes the group's partition (always on one node; its leader in a cluster). */
   leads(groupId: string): boolean {
+    return this.leadsPartition(this.partitionFor(groupId));
+  }
+
+  private leadsPartition(partition: number): boolean {
     const replicas = this.broker.replicas;
-    return !replicas || replicas.leaderError(OFFSETS_TOPIC, this.partitionFor(groupId)) === ErrorCode.NONE;
+    return !replicas || replicas.leaderError(OFFSETS_TOPIC, partition) === ErrorCode.NONE;
   }
 
   private log(groupId: string): PartitionLog {
-    if (!this.ensureTopic()) throw new Error(`${OFFSETS_TOPIC} cannot be created`);
-    // Only a partition's leader writes it: a follower's own append would fork its replica.
-    if (!this.leads(groupId)) throw new Error(`this broker does not lead the partition of group ${groupId}`);
+    if (!this.ensureTopic()) throw new OffsetsPartitionUnavailableError(`${OFFSETS_TOPIC} cannot be created`);
     const partition = this.partitionFor(groupId);
+    // Only a partition's leader writes it: a follower's own append would fork its replica.
+    if (!this.leadsPartition(partition)) throw new NotLeaderError(OFFSETS_TOPIC, partition);
     const log = this.broker.logs.getLog(OFFSETS_TOPIC, partition);
-    if (!log) throw new Error(`${OFFSETS_TOPIC}-${partition} is not available`);
+    if (!log) throw new OffsetsPartitionUnavailableError(`${OFFSETS_TOPIC}-${partition} is not available`);
     return log;
   }
 
@@ -382,19 +364,4 @@ export class OffsetStore {
     if (partitions.size === 0) topics.delete(topic);
     if (topics.size === 0) this.offsets.delete(groupId);
   }
-}
-
-/** Creates the topic with Kafka's internal configs; throws with the reason when it cannot. */
-function createTopic(broker: BrokerContext): TopicInfo {
-  const created = broker.topics.create(OFFSETS_TOPIC, broker.config.offsetsTopicPartitions, -1, {
-    ...OFFSETS_TOPIC_CONFIGS,
-  });
-  if (created.errorCode !== ErrorCode.NONE || !created.topic)
-    throw new Error(`cannot create ${OFFSETS_TOPIC}: ${created.errorMessage ?? created.errorCode}`);
-  return created.topic;
-}
-
-function hasPartitionDirectories(broker: BrokerContext): boolean {
-  for (const log of broker.logs.allLogs()) if (log.topic === OFFSETS_TOPIC) return true;
-  return false;
 }

@@ -44,3 +44,9 @@ export function openTestBroker(dir: string, properties: Record<string, string> =
   };
   return { context, close: () => logs.close() };
 }
+
+/** An answer of the coordinator that a single node gives at once (a cluster's waits for replicas). */
+export function atOnce<T>(answer: T | Promise<T>): T {
+  if (answer instanceof Promise) throw new Error('a single node answers at once');
+  return answer;
+}

@@ -4,7 +4,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { GroupCoordinator } from '../../../server/group/group-coordinator.js';
 import { OFFSETS_TOPIC, partitionForGroup } from '../../../server/group/offset-store.js';
 import { ErrorCode } from '../../../server/protocol/error-codes.js';
-import { openTestBroker, type TestBroker } from '../../helpers/group-context.js';
+import { FakeOffsetsReplicas } from '../../helpers/fake-offsets-replicas.js';
+import { atOnce, openTestBroker, type TestBroker } from '../../helpers/group-context.js';
 import { makeTempDir, removeTempDir } from '../../helpers/temp-dir.js';
 
 describe('the group coordinator across leadership changes', () => {
@@ -46,7 +47,7 @@ describe('the group coordinator across leadership changes', () => {
         },
       ],
     });
-    expect(commit[0]!.partitions[0]!.errorCode).toBe(ErrorCode.NONE);
+    expect(atOnce(commit)[0]!.partitions[0]!.errorCode).toBe(ErrorCode.NONE);
     const leading = new Set<number>();
     (broker.context as { replicas?: unknown }).replicas = {
       leaderError: (topic: string, p: number) =>
@@ -78,5 +79,54 @@ describe('the group coordinator across leadership changes', () => {
     const loaded = coordinator.fetchOffsets(group, [{ name: 't', partitionIndexes: [0] }]);
     expect(loaded.errorCode).toBe(ErrorCode.NONE);
     expect(loaded.topics[0]!.partitions[0]!.committedOffset).toBe(42);
+  });
+
+  it('at start in a cluster loads only the partitions this broker leads: none until the controller says', async () => {
+    dir = makeTempDir('kiln-coordinator-');
+    broker = openTestBroker(dir);
+    coordinator = await GroupCoordinator.open(broker.context);
+    broker.context.topics.create('t', 1, 1, {});
+    coordinator.store.ensureTopic();
+    const count = coordinator.store.partitions;
+    // Two groups in two partitions, both with offsets in the data directory.
+    const groups = ['a', 'b', 'c', 'd', 'e'];
+    const led = groups[0]!;
+    const followed = groups.find((g) => partitionForGroup(g, count) !== partitionForGroup(led, count))!;
+    for (const groupId of [led, followed]) {
+      const commit = coordinator.commitOffsets({
+        groupId,
+        generationId: -1,
+        memberId: '',
+        groupInstanceId: null,
+        topics: [
+          {
+            name: 't',
+            partitions: [
+              {
+                partitionIndex: 0,
+                committedOffset: 5,
+                committedLeaderEpoch: -1,
+                commitTimestamp: -1,
+                committedMetadata: '',
+              },
+            ],
+          },
+        ],
+      });
+      expect(atOnce(commit)[0]!.partitions[0]!.errorCode).toBe(ErrorCode.NONE);
+    }
+    coordinator.close();
+    broker.close();
+    // Restarted as a cluster broker that leads the first group's partition only.
+    broker = openTestBroker(dir);
+    const replicas = new FakeOffsetsReplicas().install(broker.context);
+    replicas.leading = new Set([partitionForGroup(led, count)]);
+    coordinator = await GroupCoordinator.open(broker.context);
+    expect(coordinator.store.hasOffsets(led)).toBe(true);
+    expect(coordinator.store.hasOffsets(followed)).toBe(false);
+    // Told to lead the other one, it loads it then.
+    replicas.leading.add(partitionForGroup(followed, count));
+    await coordinator.offsetsLeadershipChanged(partitionForGroup(followed, count), true);
+    expect(coordinator.store.hasOffsets(followed)).toBe(true);
   });
 });

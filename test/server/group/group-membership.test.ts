@@ -5,7 +5,7 @@ import {
   type JoinResult,
 } from '../../../server/group/group-coordinator.js';
 import { ErrorCode } from '../../../server/protocol/error-codes.js';
-import { openTestBroker, type TestBroker } from '../../helpers/group-context.js';
+import { atOnce, openTestBroker, type TestBroker } from '../../helpers/group-context.js';
 import { makeTempDir, removeTempDir } from '../../helpers/temp-dir.js';
 
 const meta = Buffer.from('subscription');
@@ -130,7 +130,7 @@ describe('join and sync', () => {
         },
       ],
     });
-    expect(commit[0]!.partitions[0]!.errorCode).toBe(ErrorCode.NONE);
+    expect(atOnce(commit)[0]!.partitions[0]!.errorCode).toBe(ErrorCode.NONE);
     const aRejoin = await coordinator.joinGroup('g', joinReq({ memberId: a.memberId }));
     const b = await bJoin;
     expect([aRejoin.generationId, b.generationId]).toEqual([2, 2]);
@@ -158,7 +158,7 @@ describe('join and sync', () => {
         },
       ],
     });
-    expect(refused[0]!.partitions[0]!.errorCode).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
+    expect(atOnce(refused)[0]!.partitions[0]!.errorCode).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
     const bSync = coordinator.syncGroup('g', {
       generationId: 2,
       memberId: b.memberId,

@@ -4,7 +4,7 @@ import { GroupCoordinator, type CommitPartition } from '../../../server/group/gr
 import { OFFSETS_TOPIC, partitionForGroup } from '../../../server/group/offset-store.js';
 import { decodeKey, decodeOffsetValue } from '../../../server/group/offset-records.js';
 import { ErrorCode } from '../../../server/protocol/error-codes.js';
-import { openTestBroker, type TestBroker } from '../../helpers/group-context.js';
+import { atOnce, openTestBroker, type TestBroker } from '../../helpers/group-context.js';
 import { makeTempDir, removeTempDir } from '../../helpers/temp-dir.js';
 
 const part = (
@@ -44,7 +44,7 @@ function commit(groupId: string, partitions: CommitPartition[]): number[] {
     groupInstanceId: null,
     topics: [{ name: 't', partitions }],
   });
-  return result[0]!.partitions.map((p) => p.errorCode);
+  return atOnce(result)[0]!.partitions.map((p) => p.errorCode);
 }
 
 beforeEach(() => {
@@ -189,7 +189,7 @@ describe('offset store', () => {
   it('refuses member commits with a wrong generation or from strangers', async () => {
     await open();
     const base = { groupInstanceId: null, topics: [{ name: 't', partitions: [part(0, 1)] }] };
-    const code = (r: ReturnType<GroupCoordinator['commitOffsets']>) => r[0]!.partitions[0]!.errorCode;
+    const code = (r: ReturnType<GroupCoordinator['commitOffsets']>) => atOnce(r)[0]!.partitions[0]!.errorCode;
     expect(
       code(coordinator.commitOffsets({ ...base, groupId: 'none', generationId: 3, memberId: 'x' })),
     ).toBe(ErrorCode.ILLEGAL_GENERATION);
