@@ -33,6 +33,19 @@ const assignment = (partitions: Record<number, number[]>): TopicAssignment => ({
   removingReplicas: new Map(),
 });
 
+/** Registers broker `id` at 127.0.0.1:`port` through `zk` (a bare registration, no broker behind it). */
+function register(zk: ZkClient, id: number, port: number): Promise<unknown> {
+  return zk.create(
+    brokerPath(id),
+    brokerZnode.encode({
+      id,
+      endpoints: [{ listener: 'PLAINTEXT', securityProtocol: 'PLAINTEXT', host: '127.0.0.1', port }],
+      rack: null,
+      timestamp: 0,
+    }),
+  );
+}
+
 beforeAll(async () => {
   zookeeper = await startZooKeeper();
   const connect = `${zookeeper.connect}/shutdown-request`;
@@ -96,15 +109,7 @@ describe('requestControlledShutdown', () => {
     try {
       await bare.ensurePath(PATHS.brokerIds);
       await bare.create(PATHS.controller, controllerZnode.encode({ brokerId: 7, timestamp: 0 }));
-      await bare.create(
-        brokerPath(7),
-        brokerZnode.encode({
-          id: 7,
-          endpoints: [{ listener: 'PLAINTEXT', securityProtocol: 'PLAINTEXT', host: '127.0.0.1', port }],
-          rack: null,
-          timestamp: 0,
-        }),
-      );
+      await register(bare, 7, port);
       const started = Date.now();
       const done = await requestControlledShutdown({
         zk: bare,
@@ -127,22 +132,10 @@ describe('requestControlledShutdown', () => {
       sessionTimeoutMs: 10_000,
       connectionTimeoutMs: 10_000,
     });
-    const register = (id: number): Promise<unknown> =>
-      bare.create(
-        brokerPath(id),
-        brokerZnode.encode({
-          id,
-          endpoints: [
-            { listener: 'PLAINTEXT', securityProtocol: 'PLAINTEXT', host: '127.0.0.1', port: 9000 + id },
-          ],
-          rack: null,
-          timestamp: 0,
-        }),
-      );
     try {
       await bare.ensurePath(PATHS.brokerIds);
-      await register(7);
-      await register(8);
+      await register(bare, 7, 9007);
+      await register(bare, 8, 9008);
       await bare.create(PATHS.controller, controllerZnode.encode({ brokerId: 7, timestamp: 0 }));
       const asked: number[] = [];
       // Broker 7 has just lost the controller; broker 8 takes over a moment after its answer.
@@ -189,17 +182,7 @@ describe('requestControlledShutdown', () => {
     try {
       await bare.ensurePath(PATHS.brokerIds);
       await bare.create(PATHS.controller, controllerZnode.encode({ brokerId: 7, timestamp: 0 }));
-      await bare.create(
-        brokerPath(7),
-        brokerZnode.encode({
-          id: 7,
-          endpoints: [
-            { listener: 'PLAINTEXT', securityProtocol: 'PLAINTEXT', host: '127.0.0.1', port: 9007 },
-          ],
-          rack: null,
-          timestamp: 0,
-        }),
-      );
+      await register(bare, 7, 9007);
       const started = Date.now();
       const done = await requestControlledShutdown({
         zk: bare,

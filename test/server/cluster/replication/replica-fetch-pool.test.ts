@@ -33,6 +33,28 @@ const epochs = (clientId: string, topic: string) =>
     },
   }) as Promise<EpochsAnswer>;
 
+/** A "leader" that accepts connections and never answers; `ask` sends it an OffsetForLeaderEpoch. */
+async function silentLeader(): Promise<{
+  ask: (clientId: string, deadlineMs: number) => ReturnType<typeof runFetchTask>;
+  close: () => void;
+}> {
+  const silent = net.createServer(() => {});
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  const port = (silent.address() as net.AddressInfo).port;
+  return {
+    ask: (clientId, deadlineMs) =>
+      runFetchTask({
+        kind: 'epochs',
+        host: '127.0.0.1',
+        port,
+        clientId,
+        deadlineMs,
+        body: { replicaId: 1, topics: [] },
+      }),
+    close: () => silent.close(),
+  };
+}
+
 describe('the replica fetch pool', () => {
   it('answers many round trips, several at once, on one session', async () => {
     const answers = await Promise.all(
@@ -51,17 +73,9 @@ describe('the replica fetch pool', () => {
   });
 
   it('reports a leader that does not answer within the deadline, and goes on serving', async () => {
-    const silent = net.createServer(() => {});
-    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const silent = await silentLeader();
     try {
-      const late = runFetchTask({
-        kind: 'epochs',
-        host: '127.0.0.1',
-        port: (silent.address() as net.AddressInfo).port,
-        clientId: 'kiln-replica-fetcher-9',
-        deadlineMs: 200,
-        body: { replicaId: 1, topics: [] },
-      });
+      const late = silent.ask('kiln-replica-fetcher-9', 200);
       await expect(late).rejects.toThrow(/did not answer within 200 ms/);
       expect((await epochs('kiln-replica-fetcher-9', 'nope')).topics).toHaveLength(1);
     } finally {
@@ -71,17 +85,9 @@ describe('the replica fetch pool', () => {
 
   it('a session whose pool was destroyed (another broker of this process stopped) fails its round trip, and the next one opens a new session', async () => {
     await epochs('kiln-replica-fetcher-8', 'nope');
-    const silent = net.createServer(() => {});
-    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const silent = await silentLeader();
     try {
-      const inFlight = runFetchTask({
-        kind: 'epochs',
-        host: '127.0.0.1',
-        port: (silent.address() as net.AddressInfo).port,
-        clientId: 'kiln-replica-fetcher-8',
-        deadlineMs: 60_000,
-        body: { replicaId: 1, topics: [] },
-      });
+      const inFlight = silent.ask('kiln-replica-fetcher-8', 60_000);
       const failed = expect(inFlight).rejects.toThrow();
       await new Promise((resolve) => setTimeout(resolve, 100));
       await destroyWorkerPools();
