@@ -3,7 +3,6 @@
  * version: field names follow the response schemas so a handler can pass them straight through.
  */
 import { ErrorCode } from '../protocol/error-codes.js';
-import type { Group, Member } from './group-state.js';
 
 export interface JoinMember {
   memberId: string;
@@ -52,8 +51,20 @@ export function syncError(errorCode: number): SyncResult {
   return { errorCode, protocolType: null, protocolName: null, assignment: EMPTY };
 }
 
+/**
+ * What the answers read of a group (group-state.ts's Group has it; named here, not imported,
+ * so that this file and group-state.ts do not import each other).
+ */
+export interface GenerationOf {
+  readonly generationId: number;
+  readonly protocolType: string | null;
+  readonly protocolName: string | null;
+  readonly leaderId: string | null;
+  joinMembers(): JoinMember[];
+}
+
 /** A member's JoinGroup answer for the group's new generation (the leader gets every member). */
-export function joinSuccess(group: Group, member: Member): JoinResult {
+export function joinSuccess(group: GenerationOf, member: { readonly memberId: string }): JoinResult {
   return {
     errorCode: ErrorCode.NONE,
     generationId: group.generationId,
@@ -65,7 +76,7 @@ export function joinSuccess(group: Group, member: Member): JoinResult {
   };
 }
 
-export function syncSuccess(group: Group, assignment: Buffer): SyncResult {
+export function syncSuccess(group: GenerationOf, assignment: Buffer): SyncResult {
   return {
     errorCode: ErrorCode.NONE,
     protocolType: group.protocolType,
