@@ -280,9 +280,11 @@ export class GroupOffsets {
       const group = this.groups.get(groupId);
       if (group && (!group.is('Empty') || group.pendingMembers.size > 0)) continue;
       const usesStateTime = group !== undefined && group.protocolType !== null;
+      // A partition whose new commit is waiting for replicas is not expired (Kafka skips those).
       const old = this.store
         .all(groupId)
-        .filter((e) => now - (usesStateTime ? group.stateTimestamp : e.value.commitTimestamp) >= retentionMs);
+        .filter((e) => now - (usesStateTime ? group.stateTimestamp : e.value.commitTimestamp) >= retentionMs)
+        .filter((e) => !this.store.isPending(groupId, e.topic, e.partition));
       try {
         this.store.deleteOffsets(groupId, old);
         expired += old.length;

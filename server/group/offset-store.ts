@@ -165,8 +165,18 @@ export class OffsetStore {
     return out;
   }
 
+  /** Whether the group has offsets, counting commits still waiting for replicas (Kafka's too). */
   hasOffsets(groupId: string): boolean {
-    return this.offsets.has(groupId);
+    if (this.offsets.has(groupId)) return true;
+    if (this.pending.size === 0) return false;
+    for (const commit of this.pending)
+      if (commit.groupId === groupId && commit.entries.length > 0) return true;
+    return false;
+  }
+
+  /** Whether a commit of the group's offset for the partition is waiting for replicas. */
+  isPending(groupId: string, topic: string, partition: number): boolean {
+    return this.pendingOf(groupId, topic, partition);
   }
 
   groupIds(): string[] {
@@ -220,13 +230,21 @@ export class OffsetStore {
 
   /** Tombstones every group's offsets for `topic` (the topic was deleted). */
   deleteTopic(topic: string): void {
-    for (const groupId of this.groupIds()) {
+    // Groups with written offsets, and those with commits still waiting for replicas: a late
+    // success must not bring a deleted topic's offsets back (Kafka drops pending ones too).
+    const groupIds = new Set(this.groupIds());
+    for (const commit of this.pending) groupIds.add(commit.groupId);
+    for (const groupId of groupIds) {
       // In a cluster each group's offsets are the leader of its partition's to tombstone.
       if (!this.leads(groupId)) continue;
-      const partitions = this.all(groupId)
-        .filter((entry) => entry.topic === topic)
-        .map((entry) => ({ topic, partition: entry.partition }));
-      if (partitions.length > 0) this.deleteOffsets(groupId, partitions);
+      const partitions = new Map<number, { topic: string; partition: number }>();
+      for (const entry of this.all(groupId))
+        if (entry.topic === topic) partitions.set(entry.partition, { topic, partition: entry.partition });
+      for (const commit of this.pending)
+        if (commit.groupId === groupId)
+          for (const e of commit.entries)
+            if (e.topic === topic) partitions.set(e.partition, { topic, partition: e.partition });
+      if (partitions.size > 0) this.deleteOffsets(groupId, [...partitions.values()]);
     }
   }
 

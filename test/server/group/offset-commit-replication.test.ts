@@ -223,3 +223,25 @@ async function settle(offset: number): Promise<CommitTopicResult[]> {
   replicas.waits.at(-1)!.resolve(ErrorCode.NONE);
   return pending;
 }
+
+describe('offset commits in a cluster, with expiry and topic deletion', () => {
+  it('expiry leaves a partition whose new commit is waiting, and the group with it (an acknowledged commit was tombstoned)', async () => {
+    await open({ 'offsets.retention.minutes': '1' });
+    expect(codeOf(await settle(10))).toBe(ErrorCode.NONE);
+    const second = commit(20);
+    // Long after the first commit: it is old enough to expire, but its replacement is on its way.
+    expect(coordinator.expireOffsets(Date.now() + 10 * 60_000)).toBe(0);
+    replicas.waits.at(-1)!.resolve(ErrorCode.NONE);
+    expect(codeOf(await second)).toBe(ErrorCode.NONE);
+    expect(fetched()).toBe(20);
+  });
+
+  it("a deleted topic's commits still waiting do not come back when they complete", async () => {
+    await open();
+    const pending = commit(42);
+    coordinator.store.deleteTopic('t');
+    replicas.waits.at(-1)!.resolve(ErrorCode.NONE);
+    expect(codeOf(await pending)).toBe(ErrorCode.NONE);
+    expect(fetched()).toBe(-1);
+  });
+});
