@@ -45,6 +45,8 @@ export const partitionKey = (topic: string, partition: number): string => `${top
 export class PartitionStates {
   /** By topic, then partition. */
   readonly byTopic = new Map<string, Map<number, KnownPartition>>();
+  /** Each topic's id as last read or given: a rewrite without one (an old tool) gets it back. */
+  private readonly topicIds = new Map<string, string>();
 
   constructor(private readonly options: PartitionStatesOptions) {}
 
@@ -69,11 +71,13 @@ export class PartitionStates {
       for (const partition of partitions.keys()) gone.push({ topic, partition });
       this.byTopic.delete(topic);
     }
+    for (const topic of this.topicIds.keys()) if (!names.includes(topic)) this.topicIds.delete(topic);
     return gone;
   }
 
   clear(): void {
     this.byTopic.clear();
+    this.topicIds.clear();
   }
 
   /**
@@ -86,16 +90,20 @@ export class PartitionStates {
     term.stillCurrent();
     if (!read) return [];
     const { assignment } = read;
-    if (assignment.topicId === null) {
+    if (assignment.topicId !== null) this.topicIds.set(topic, assignment.topicId);
+    else {
       // Written without an id (by Kafka before 2.8, or its tools writing ZooKeeper directly):
-      // it gets one, as Kafka's controller gives one, so brokers can host it. The write changes
-      // the znode, and its watch brings the topic back here with the id.
-      const withId = { ...assignment, topicId: newTopicId() };
+      // it gets one, as Kafka's controller gives one, so brokers can host it — the one it had if
+      // an old tool rewrote a known topic (adding partitions), or brokers would disagree on it.
+      // The write changes the znode, and its watch brings the topic back here with the id.
+      const topicId = this.topicIds.get(topic) ?? newTopicId();
+      this.topicIds.set(topic, topicId);
+      const withId = { ...assignment, topicId };
       await this.options.fencedMulti([
         { op: 'set', path: topicPath(topic), data: topicZnode.encode(withId), version: read.version },
       ]);
       term.stillCurrent();
-      this.options.log(`controller: topic ${topic} had no topic id; it is ${withId.topicId}`);
+      this.options.log(`controller: topic ${topic} was written without its topic id; it is ${topicId}`);
     }
     const fresh = new Map<number, PartitionState>();
     const stored = new Map<number, KnownPartition>();

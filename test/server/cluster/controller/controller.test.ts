@@ -139,6 +139,18 @@ describe('the controller tells every broker the cluster (UpdateMetadata)', () =>
         what: `legacy-${partition} hosted on broker ${id}`,
       });
     }
+    // An old tool adds a partition, writing the znode again without the id: the id stays (a new
+    // one made the brokers disagree on it, and follower fetches failed UNKNOWN_TOPIC_ID).
+    await zk.set(
+      '/brokers/topics/legacy',
+      Buffer.from(JSON.stringify({ version: 1, partitions: { '0': [1, 2], '1': [2, 3], '2': [3, 1] } })),
+      -1,
+    );
+    await waitFor(async () => (await topicAssignment(zk, 'legacy'))?.topicId != null, {
+      what: 'the topic id written back',
+    });
+    expect((await topicAssignment(zk, 'legacy'))!.topicId).toBe(topicId);
+    await waitFor(async () => (await partitionState(zk, 'legacy', 2)) !== null, { what: 'legacy-2 online' });
   });
 
   it('refuses UpdateMetadata from an older controller or for an earlier life of the broker', async () => {
