@@ -15,6 +15,9 @@ import { errorCodeFor } from '../engine-errors.js';
 import { servedLog } from './served-log.js';
 import { reply, type Handler } from './registry.js';
 
+/** A consumer's replica id; -2 (a debugging tool's) sees the whole log, as a replica does. */
+const CONSUMER_REPLICA_ID = -1;
+
 type ListedTopic = ResponseOf<typeof ListOffsetsApi>['topics'][number];
 type ListedPartition = ListedTopic['partitions'][number];
 
@@ -44,7 +47,7 @@ export function listOffsetsHandler(broker: BrokerContext): Handler<typeof ListOf
               found = await log.offsetForTimestamp(p.timestamp);
               if (
                 found &&
-                request.replicaId < 0 &&
+                request.replicaId === CONSUMER_REPLICA_ID &&
                 p.timestamp !== OffsetSpec.Earliest &&
                 found.offset >= log.highWatermark
               )

@@ -67,6 +67,9 @@ class FetchSession {
         timer = setTimeout(() => {
           if (!this.waiting.delete(id)) return;
           reject(new Error(`the replica fetch worker did not answer within ${task.deadlineMs} ms`));
+          // The worker keeps its own deadline: one that did not answer is stuck, and every
+          // leader of this session with it. The next round trip opens a new session.
+          this.close();
         }, task.deadlineMs + ANSWER_GRACE_MS);
         timer.unref();
       }

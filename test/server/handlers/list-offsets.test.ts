@@ -46,7 +46,8 @@ describe('ListOffsets and the high watermark', () => {
     expect((await list(-2)).offset).toBe(0);
   });
 
-  it('answers a replica (replica id set) from the whole log', async () => {
+  it('answers a replica (replica id set) and a debugging tool (-2) from the whole log', async () => {
     expect(await list(T + 15, 2)).toEqual({ offset: 2, timestamp: T + 20 });
+    expect(await list(T + 15, -2)).toEqual({ offset: 2, timestamp: T + 20 });
   });
 });
