@@ -142,13 +142,19 @@ export class LocalLog {
    */
   roll(now: number, baseOffset: number): LogSegment {
     const active = this.activeSegment;
-    if (active.size === 0) {
-      this.segmentList.pop();
-      active.delete();
-    } else {
-      active.onBecomeInactive();
-    }
+    // The new segment first: on a full disk its creation fails with the log as it was (the
+    // active segment still active and writable), not with an active segment made read-only or
+    // an empty list.
     const segment = this.newSegment(baseOffset, now);
+    const empty = active.size === 0;
+    try {
+      if (empty) active.delete();
+      else active.onBecomeInactive();
+    } catch (err) {
+      segment.delete();
+      throw err;
+    }
+    if (empty) this.segmentList.pop();
     this.segmentList.push(segment);
     if (baseOffset > this.leo) this.leo = baseOffset;
     return segment;

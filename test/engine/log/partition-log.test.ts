@@ -296,6 +296,24 @@ describe('PartitionLog', () => {
     log.close();
   });
 
+  it('a roll whose new segment cannot be made leaves the log as it was, still taking appends (its active segment was left read-only)', async () => {
+    const log = open();
+    log.append(batchOf(3, 'a'));
+    // The new segment's index cannot be created (a directory is in the way), as on a full disk.
+    fs.mkdirSync(path.join(dir, '00000000000000000003.index'));
+    expect(() => log.roll()).toThrow();
+    expect(log.segments().map((s) => s.baseOffset)).toEqual([0]);
+    log.append(batchOf(2, 'b'));
+    expect(log.logEndOffset).toBe(5);
+    fs.rmdirSync(path.join(dir, '00000000000000000003.index'));
+    log.roll();
+    log.append(batchOf(1, 'c'));
+    expect(log.segments().map((s) => s.baseOffset)).toEqual([0, 5]);
+    expect(decodeRecords((await log.read(0, 1 << 20)).records)).toHaveLength(5);
+    expect(decodeRecords((await log.read(5, 1 << 20)).records).map((r) => r.key)).toEqual(['c-k0']);
+    log.close();
+  });
+
   it('fails an append on a full disk with DiskFullError and keeps serving what it has', async () => {
     const log = open();
     log.append(batchOf(3, 'kept'));
