@@ -74,7 +74,8 @@ export class GroupCoordinator {
   private readonly offsets: GroupOffsets;
   private loading = true;
   /** Cluster mode: __consumer_offsets partitions being loaded after this broker began leading them. */
-  private readonly loadingPartitions = new Set<number>();
+  /** Loads queued or running per partition (their groups are COORDINATOR_LOAD_IN_PROGRESS). */
+  private readonly loadingPartitions = new Map<number, number>();
   /** Leadership changes, handled one at a time in order. */
   private leadership: Promise<void> = Promise.resolve();
   private closed = false;
@@ -166,7 +167,9 @@ export class GroupCoordinator {
   offsetsLeadershipChanged(partition: number, leading: boolean): Promise<void> {
     // Marked at once, not when its turn in the queue comes: until loaded, the partition's groups
     // are COORDINATOR_LOAD_IN_PROGRESS (an OffsetFetch answered "no offset" would reset consumers).
-    if (leading) this.loadingPartitions.add(partition);
+    // Counted: lead, lose, lead again queue two loads, and the first one's end must not unmark
+    // the partition while the second has still to run.
+    if (leading) this.loadingPartitions.set(partition, (this.loadingPartitions.get(partition) ?? 0) + 1);
     this.leadership = this.leadership.then(async () => {
       if (this.closed) return;
       this.dropGroupsOf(partition);
@@ -181,7 +184,9 @@ export class GroupCoordinator {
       } catch (err) {
         this.broker.log.error({ err, partition }, `cannot load the groups of ${OFFSETS_TOPIC}-${partition}`);
       } finally {
-        this.loadingPartitions.delete(partition);
+        const left = (this.loadingPartitions.get(partition) ?? 1) - 1;
+        if (left > 0) this.loadingPartitions.set(partition, left);
+        else this.loadingPartitions.delete(partition);
       }
     });
     return this.leadership;

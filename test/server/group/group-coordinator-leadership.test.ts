@@ -81,6 +81,41 @@ describe('the group coordinator across leadership changes', () => {
     expect(loaded.topics[0]!.partitions[0]!.committedOffset).toBe(42);
   });
 
+  it('lead, lose, lead again: the second load is still marked after the first one ends (its OffsetFetch said "no offset")', async () => {
+    dir = makeTempDir('kiln-coordinator-');
+    broker = openTestBroker(dir);
+    coordinator = await GroupCoordinator.open(broker.context);
+    broker.context.topics.create('t', 1, 1, {});
+    coordinator.store.ensureTopic();
+    const group = 'g';
+    const mine = partitionForGroup(group, coordinator.store.partitions);
+    (broker.context as { replicas?: unknown }).replicas = {
+      leaderError: () => ErrorCode.NONE,
+    };
+    const store = coordinator.store;
+    const reload = store.reloadPartition.bind(store);
+    let loads = 0;
+    store.reloadPartition = async (p: number) => {
+      // The second load takes a while.
+      if (++loads === 2) await new Promise((resolve) => setTimeout(resolve, 300));
+      return reload(p);
+    };
+    const queued = [
+      coordinator.offsetsLeadershipChanged(mine, true),
+      coordinator.offsetsLeadershipChanged(mine, false),
+      coordinator.offsetsLeadershipChanged(mine, true),
+    ];
+    await queued[0];
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(coordinator.fetchOffsets(group, [{ name: 't', partitionIndexes: [0] }]).errorCode).toBe(
+      ErrorCode.COORDINATOR_LOAD_IN_PROGRESS,
+    );
+    await Promise.all(queued);
+    expect(coordinator.fetchOffsets(group, [{ name: 't', partitionIndexes: [0] }]).errorCode).toBe(
+      ErrorCode.NONE,
+    );
+  });
+
   it('at start in a cluster loads only the partitions this broker leads: none until the controller says', async () => {
     dir = makeTempDir('kiln-coordinator-');
     broker = openTestBroker(dir);
