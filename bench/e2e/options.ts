@@ -20,7 +20,7 @@ options:
   --only REGEX      run only the cases whose id matches, e.g. 'rdkafka-100b' or 'p8-acksall'
                     (ids look like rdkafka-100b-p1-acks1-none, kiln-1k-p8-acksall-lz4, and
                     cluster-1k-p1-rf3-acksall for the cluster cases: '--only cluster' runs only
-                    those, '--only cluster|kiln-1k-p1-acksall-none' adds their single-node
+                    those, '--only cluster|kiln-1k-p1-acks1-none' adds their single-node
                     baseline)
   --no-cluster      skip the cluster cases (they need Debian's zookeeper package)
   --out DIR         where the results go (default bench/results)

@@ -158,6 +158,14 @@ export class Connection {
   }
 
   /**
+   * Takes back the memory of an owned frame whose ArrayBuffer was transferred to another thread
+   * and has come back from it, for reuse by a later response (kept only when the pool wants it).
+   */
+  giveBack(memory: ArrayBuffer): void {
+    this.pool.give(Buffer.from(memory));
+  }
+
+  /**
    * Whether `frame` (from requestRaw or requestFrame) has memory of its own, taken from this
    * connection's pool: the caller may then keep it, or transfer its ArrayBuffer, instead of
    * releasing it. Other frames are views of a read buffer the next read reuses.

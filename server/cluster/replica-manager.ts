@@ -295,6 +295,11 @@ export class ReplicaManager {
     return this.leaderships.recordFollowerFetch(topic, partition, replicaId, fetchOffset);
   }
 
+  /** See Leaderships.awaited (a leader's fetch answers to followers do not linger then). */
+  awaitsReplication(topic: string, partition: number): boolean {
+    return this.leaderships.awaited(topic, partition);
+  }
+
   /** See Leaderships.enoughReplicasError (acks=all before the append). */
   enoughReplicasError(topic: string, partition: number, log: PartitionLog): number {
     return this.leaderships.enoughReplicasError(topic, partition, log);

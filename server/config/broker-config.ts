@@ -119,6 +119,8 @@ export interface ReplicationConfig {
   fetchWaitMaxMs: number;
   fetchMinBytes: number;
   fetchBackoffMs: number;
+  /** kiln.replica.linger.*: how long and up to how many bytes a leader gathers a follower's answer. */
+  linger: { ms: number; bytes: number };
   /** controlled.shutdown.*: whether and how often a stopping broker asks to hand its leaderships over. */
   controlledShutdown: { enable: boolean; maxRetries: number; retryBackoffMs: number };
 }
@@ -212,6 +214,7 @@ export function buildBrokerConfig(properties: Record<string, string>): BrokerCon
       fetchWaitMaxMs: int('replica.fetch.wait.max.ms'),
       fetchMinBytes: int('replica.fetch.min.bytes'),
       fetchBackoffMs: int('replica.fetch.backoff.ms'),
+      linger: { ms: int('kiln.replica.linger.ms'), bytes: int('kiln.replica.linger.bytes') },
       controlledShutdown: {
         enable: bool('controlled.shutdown.enable'),
         maxRetries: int('controlled.shutdown.max.retries'),

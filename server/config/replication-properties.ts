@@ -54,6 +54,26 @@ const OWN: Own[] = [
     doc: "Bytes a follower's fetch waits for before the leader answers it.",
   },
   {
+    name: 'kiln.replica.linger.ms',
+    type: 'int',
+    min: 0,
+    default: '5',
+    dynamic: 'read-only',
+    doc:
+      "How long a leader may hold a follower's fetch that found records, but fewer than " +
+      'kiln.replica.linger.bytes, to answer it with more: fewer, larger round trips cost the leader and ' +
+      'its followers less CPU. Never while an acks=all request or an offset commit waits for the ' +
+      'followers; consumers see acks=1 records up to this much later. 0 answers at once, as Kafka does.',
+  },
+  {
+    name: 'kiln.replica.linger.bytes',
+    type: 'int',
+    min: 0,
+    default: '1048576',
+    dynamic: 'read-only',
+    doc: "A follower's fetch holding this many bytes of records is answered without lingering (kiln.replica.linger.ms).",
+  },
+  {
     name: 'replica.fetch.backoff.ms',
     type: 'int',
     min: 0,

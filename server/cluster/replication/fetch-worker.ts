@@ -43,7 +43,17 @@ interface Target {
 }
 
 export type FetchTask =
-  (Target & { kind: 'fetch'; body: FetchBody }) | (Target & { kind: 'epochs'; body: EpochsBody });
+  | (Target & {
+      kind: 'fetch';
+      body: FetchBody;
+      /**
+       * The store of an earlier answer from the same leader, appended and no longer used,
+       * transferred back (on a session) so the connection reads the next answers into it
+       * instead of into new memory each time.
+       */
+      returned?: ArrayBuffer;
+    })
+  | (Target & { kind: 'epochs'; body: EpochsBody });
 
 /** A session: requests come and go on `port` until a null message or the port closing. */
 export interface SessionTask {
@@ -79,8 +89,12 @@ export interface FetchAnswer {
 
 const connections = new Map<string, Promise<Connection>>();
 
+function connectionKey(target: Target): string {
+  return `${target.host}:${target.port}:${target.clientId}`;
+}
+
 function connectionTo(target: Target): Promise<Connection> {
-  const key = `${target.host}:${target.port}:${target.clientId}`;
+  const key = connectionKey(target);
   let conn = connections.get(key);
   if (!conn) {
     conn = Connection.open(target.host, target.port, target.clientId);
@@ -91,8 +105,7 @@ function connectionTo(target: Target): Promise<Connection> {
 }
 
 function forget(target: Target, conn: Connection | undefined): void {
-  const key = `${target.host}:${target.port}:${target.clientId}`;
-  connections.delete(key);
+  connections.delete(connectionKey(target));
   conn?.close();
 }
 
@@ -117,6 +130,13 @@ function serve(port: MessagePort): Promise<void> {
         return;
       }
       const { id, task } = request;
+      if (task.kind === 'fetch' && task.returned) {
+        const memory = task.returned;
+        void connections.get(connectionKey(task))?.then(
+          (conn) => conn.giveBack(memory),
+          () => {},
+        );
+      }
       roundTrip(task).then(
         (answer) => {
           const store = 'store' in answer ? answer.store : null;

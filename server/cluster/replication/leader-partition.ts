@@ -145,6 +145,11 @@ export class LeaderPartition {
     return out;
   }
 
+  /** Whether an acks=all request (or an offset commit) waits for the high watermark to move. */
+  get awaited(): boolean {
+    return this.waiters.length > 0;
+  }
+
   get isrWriteInFlight(): boolean {
     return this.pendingIsr !== undefined;
   }

@@ -121,6 +121,11 @@ export class Leaderships {
     }
   }
 
+  /** Whether an acks=all request or an offset commit waits for this partition's followers. */
+  awaited(topic: string, partition: number): boolean {
+    return this.leaders.get(key(topic, partition))?.awaited ?? false;
+  }
+
   /**
    * acks=all before the append: NOT_ENOUGH_REPLICAS when the ISR is smaller than the topic's
    * min.insync.replicas, else NONE.
@@ -144,7 +149,10 @@ export class Leaderships {
   ): Promise<number> {
     const leader = this.leaders.get(key(topic, partition));
     if (!leader) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
-    const outcome: WaitOutcome = await leader.waitFor(offset, timeoutMs);
+    const waiting = leader.waitFor(offset, timeoutMs);
+    // A follower's fetch held to gather more (kiln.replica.linger.ms) is answered now: it is awaited.
+    if (leader.awaited) this.options.waiters.notify(key(topic, partition));
+    const outcome: WaitOutcome = await waiting;
     if (outcome === 'not-leader') return ErrorCode.NOT_LEADER_OR_FOLLOWER;
     if (outcome === 'timed-out') return ErrorCode.REQUEST_TIMED_OUT;
     return leader.isrSize < leader.log.config.minInsyncReplicas

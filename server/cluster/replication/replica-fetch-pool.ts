@@ -78,7 +78,8 @@ class FetchSession {
         resolve: (a) => (settled(), resolve(a)),
         reject: (e) => (settled(), reject(e)),
       });
-      this.port.postMessage({ id, task } satisfies SessionRequest);
+      const returned = task.kind === 'fetch' ? task.returned : undefined;
+      this.port.postMessage({ id, task } satisfies SessionRequest, returned ? [returned] : []);
     });
   }
 

@@ -47,6 +47,8 @@ export class ReplicaFetcher {
   private stopped = false;
   private wakeUp: (() => void) | undefined;
   private failingSince = 0;
+  /** The last answer's memory, appended: it goes back with the next fetch (FetchTask.returned). */
+  private spare: ArrayBuffer | undefined;
   readonly done: Promise<void>;
 
   constructor(
@@ -251,9 +253,12 @@ export class ReplicaFetcher {
       });
     }
     const idToName = new Map([...byTopic.values()].map((t) => [t.topicId, t.topic]));
+    const returned = this.spare;
+    this.spare = undefined;
     const answer = (await this.run({
       kind: 'fetch',
       ...this.target(),
+      returned,
       body: {
         clusterId: null,
         replicaId: this.options.brokerId,
@@ -285,6 +290,8 @@ export class ReplicaFetcher {
       if (!entry || this.partitions.get(key(topic, fetched.partition)) !== entry.p) continue;
       this.apply(entry.p, entry.offset, fetched, answer.store);
     }
+    // The log copied what it kept: the memory can carry the next answer.
+    if (answer.store) this.spare = answer.store;
   }
 
   private apply(

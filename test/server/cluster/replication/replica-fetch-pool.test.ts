@@ -3,7 +3,15 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { destroyWorkerPools, poolThreads } from '../../../../engine/index.js';
-import type { EpochsAnswer } from '../../../../server/cluster/replication/fetch-worker.js';
+import { Kafka, logLevel } from 'kafkajs';
+import type {
+  EpochsAnswer,
+  FetchAnswer,
+  FetchBody as FetchTaskBody,
+} from '../../../../server/cluster/replication/fetch-worker.js';
+import { Connection } from '../../../../server/client/connection.js';
+import { FetchApi } from '../../../../server/protocol/apis/fetch.js';
+import { MetadataApi } from '../../../../server/protocol/apis/metadata.js';
 import { runFetchTask } from '../../../../server/cluster/replication/replica-fetch-pool.js';
 import { startBroker, type RunningBroker } from '../../../helpers/broker-fixture.js';
 
@@ -55,6 +63,38 @@ async function silentLeader(): Promise<{
   };
 }
 
+function fetchBody(topicId: string) {
+  return {
+    clusterId: null,
+    replicaId: 1,
+    replicaState: { replicaId: 1, replicaEpoch: -1 },
+    maxWaitMs: 0,
+    minBytes: 1,
+    maxBytes: 1 << 20,
+    isolationLevel: 0,
+    sessionId: 0,
+    sessionEpoch: -1,
+    topics: [
+      {
+        topic: 'returned',
+        topicId,
+        partitions: [
+          {
+            partition: 0,
+            currentLeaderEpoch: -1,
+            fetchOffset: 0,
+            lastFetchedEpoch: -1,
+            logStartOffset: -1,
+            partitionMaxBytes: 1 << 20,
+          },
+        ],
+      },
+    ],
+    forgottenTopicsData: [],
+    rackId: '',
+  } satisfies FetchTaskBody;
+}
+
 describe('the replica fetch pool', () => {
   it('answers many round trips, several at once, on one session', async () => {
     const answers = await Promise.all(
@@ -96,5 +136,54 @@ describe('the replica fetch pool', () => {
       silent.close();
     }
     expect((await epochs('kiln-replica-fetcher-8', 'nope')).topics).toHaveLength(1);
+  });
+
+  it("sends an answer's memory back to the worker with the next fetch, transferred rather than copied", async () => {
+    const kafka = new Kafka({ brokers: [leader.bootstrap], logLevel: logLevel.NOTHING });
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({
+      topic: 'returned',
+      messages: Array.from({ length: 40 }, (_, i) => ({ value: Buffer.alloc(4096, i) })),
+    });
+    await producer.disconnect();
+    const c = await Connection.open('127.0.0.1', port, 'pool-test');
+    const meta = await c.request(MetadataApi, {
+      topics: [{ name: 'returned', topicId: 'AAAAAAAAAAAAAAAAAAAAAA' }],
+      allowAutoTopicCreation: false,
+      includeClusterAuthorizedOperations: false,
+      includeTopicAuthorizedOperations: false,
+    });
+    c.close();
+    const topicId = meta.topics[0]!.topicId;
+    const fetch = (returned?: ArrayBuffer) =>
+      runFetchTask({
+        kind: 'fetch',
+        host: '127.0.0.1',
+        port,
+        clientId: 'returned-test',
+        deadlineMs: 10_000,
+        returned,
+        body: fetchBody(topicId),
+      }) as Promise<FetchAnswer>;
+    // A connection takes memory given back for its next large answer (the worker does so with it).
+    const direct = await Connection.open('127.0.0.1', port, 'pool-test');
+    try {
+      const body = fetchBody(topicId);
+      const frame = await direct.requestRaw(FetchApi, body);
+      expect(direct.ownsFrame(frame)).toBe(true);
+      const given = frame.buffer as ArrayBuffer;
+      direct.giveBack(given);
+      expect((await direct.requestRaw(FetchApi, body)).buffer).toBe(given);
+    } finally {
+      direct.close();
+    }
+    const first = await fetch();
+    const memory = first.store!;
+    expect(first.partitions[0]!.length).toBeGreaterThan(100_000);
+    const second = await fetch(memory);
+    // Transferred: this thread no longer holds it (a clone would have left it whole).
+    expect(memory.byteLength).toBe(0);
+    expect(second.partitions[0]!.length).toBe(first.partitions[0]!.length);
   });
 });

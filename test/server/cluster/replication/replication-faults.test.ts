@@ -21,6 +21,7 @@ const config = {
   fetchWaitMaxMs: 1,
   fetchMinBytes: 1,
   fetchBackoffMs: 5,
+  linger: { ms: 0, bytes: 0 },
   controlledShutdown: { enable: false, maxRetries: 0, retryBackoffMs: 0 },
 };
 const waiters = { notify() {} } as unknown as AppendWaiters;

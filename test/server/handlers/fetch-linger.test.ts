@@ -1,0 +1,188 @@
+// kiln.replica.linger.*: a leader holds a follower's fetch that found a few records, to answer it
+// with more, but never while an acks=all request or an offset commit waits for that follower.
+// Two in-process brokers on a real ZooKeeper, lingering set far longer than any test waits, so a
+// fetch that lingered when it should not shows as a request that times out.
+import { Kafka, logLevel } from 'kafkajs';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { PartitionLog } from '../../../engine/index.js';
+import { Connection } from '../../../server/client/connection.js';
+import { FindCoordinatorApi } from '../../../server/protocol/apis/find-coordinator.js';
+import { OffsetCommitApi } from '../../../server/protocol/apis/offset-commit.js';
+import { ErrorCode } from '../../../server/protocol/error-codes.js';
+import { startBroker, type RunningBroker } from '../../helpers/broker-fixture.js';
+import { waitForBrokers } from '../../helpers/cluster-ready.js';
+import { waitFor } from '../../helpers/wait-for.js';
+import { startZooKeeper, type RunningZooKeeper } from '../../helpers/zookeeper.js';
+
+let zookeeper: RunningZooKeeper;
+let brokers = new Map<number, RunningBroker>();
+let kafka: Kafka;
+let cluster = 0;
+const LINGER_BYTES = 64 * 1024;
+
+beforeAll(async () => {
+  zookeeper = await startZooKeeper();
+});
+
+afterAll(async () => {
+  await zookeeper?.stop();
+});
+
+// Each test gets two fresh brokers: a follower adds a new partition to its fetch only once the
+// fetch in flight comes back (up to replica.fetch.wait.max.ms, long here), so partitions of an
+// earlier test would hold up the next one's.
+beforeEach(async () => {
+  brokers = new Map();
+  cluster++;
+  for (const id of [1, 2]) {
+    const b = await startBroker({
+      'zookeeper.connect': `${zookeeper.connect}/linger-${cluster}`,
+      'broker.id': String(id),
+      'offsets.topic.replication.factor': '2',
+      'offsets.topic.num.partitions': '4',
+      'replica.fetch.wait.max.ms': '20000',
+      'kiln.replica.linger.ms': '60000',
+      'kiln.replica.linger.bytes': String(LINGER_BYTES),
+    });
+    brokers.set(id, b);
+  }
+  await waitForBrokers([...brokers.values()].map((b) => b.broker.port));
+  kafka = new Kafka({
+    clientId: 'fetch-linger-test',
+    brokers: [...brokers.values()].map((b) => b.bootstrap),
+    logLevel: logLevel.NOTHING,
+  });
+}, 60_000);
+
+afterEach(async () => {
+  for (const b of brokers.values()) await b.stop().catch(() => {});
+});
+
+async function on<T>(id: number, use: (c: Connection) => Promise<T>): Promise<T> {
+  const c = await Connection.open('127.0.0.1', brokers.get(id)!.broker.port, 'fetch-linger-test');
+  try {
+    return await use(c);
+  } finally {
+    c.close();
+  }
+}
+
+function logOf(id: number, topic: string): PartitionLog | undefined {
+  return brokers.get(id)?.broker.logManager?.getLog(topic, 0);
+}
+
+/** Creates a one-partition topic on both brokers and returns [leader id, follower id]. */
+async function createTopic(topic: string, replicas?: [number, number]): Promise<[number, number]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [
+        replicas
+          ? { topic, replicaAssignment: [{ partition: 0, replicas }] }
+          : { topic, numPartitions: 1, replicationFactor: 2 },
+      ],
+    });
+    let leader = -1;
+    await waitFor(
+      async () => {
+        const meta = await admin.fetchTopicMetadata({ topics: [topic] });
+        const p = meta.topics[0]!.partitions[0]!;
+        leader = p.leader;
+        return p.isr.length === 2;
+      },
+      { timeoutMs: 15_000, intervalMs: 100 },
+    );
+    return [leader, leader === 1 ? 2 : 1];
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+describe('a leader lingering over a follower fetch', () => {
+  it('holds back a small acks=1 write from the follower until enough bytes came', async () => {
+    const [leader, follower] = await createTopic('linger-acks1');
+    const producer = kafka.producer();
+    await producer.connect();
+    try {
+      await producer.send({ topic: 'linger-acks1', acks: 1, messages: [{ value: 'small' }] });
+      const leaderLog = logOf(leader, 'linger-acks1')!;
+      const followerLog = logOf(follower, 'linger-acks1')!;
+      expect(leaderLog.logEndOffset).toBe(1);
+      // Lingering: a second later the follower still has nothing (answered at once, it would).
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(followerLog.logEndOffset).toBe(0);
+      // Past kiln.replica.linger.bytes the fetch is answered, with everything written meanwhile.
+      const big = Array.from({ length: 80 }, (_, i) => ({ value: Buffer.alloc(1024, i) }));
+      await producer.send({ topic: 'linger-acks1', acks: 1, messages: big });
+      await waitFor(() => followerLog.logEndOffset === 81, { timeoutMs: 10_000, intervalMs: 20 });
+    } finally {
+      await producer.disconnect();
+    }
+  });
+
+  it('answers at once when an acks=all request waits for the follower', async () => {
+    const [, follower] = await createTopic('linger-acksall');
+    const producer = kafka.producer();
+    await producer.connect();
+    try {
+      // Were the follower's fetch held for kiln.replica.linger.ms, this would time out.
+      for (let i = 0; i < 3; i++) {
+        await producer.send({
+          topic: 'linger-acksall',
+          acks: -1,
+          timeout: 10_000,
+          messages: [{ value: `v${i}` }],
+        });
+      }
+      expect(logOf(follower, 'linger-acksall')!.logEndOffset).toBe(3);
+    } finally {
+      await producer.disconnect();
+    }
+  }, 30_000);
+
+  it('answers at once when an offset commit waits for the follower', async () => {
+    // Each commit waits for the follower (offsets.commit.timeout.ms, 5 s) as acks=all does; had
+    // the follower's fetch lingered, it would have been answered REQUEST_TIMED_OUT.
+    let coordinator = -1;
+    await waitFor(
+      async () => {
+        const answer = await on(1, (c) =>
+          c.request(FindCoordinatorApi, {
+            key: 'linger-group',
+            keyType: 0,
+            coordinatorKeys: ['linger-group'],
+          }),
+        );
+        const found = answer.coordinators[0] ?? answer;
+        coordinator = found.errorCode === ErrorCode.NONE ? found.nodeId : -1;
+        return brokers.has(coordinator);
+      },
+      { timeoutMs: 30_000, intervalMs: 100 },
+    );
+    // The topic is led by the other broker: the coordinator's follower adds nothing to its fetch
+    // from the coordinator (a partition added to a fetch in flight waits for it to come back).
+    const other = coordinator === 1 ? 2 : 1;
+    await createTopic('linger-commits', [other, coordinator]);
+    for (let offset = 1; offset <= 3; offset++) {
+      const body = {
+        groupId: 'linger-group',
+        generationIdOrMemberEpoch: -1,
+        memberId: '',
+        groupInstanceId: null,
+        retentionTimeMs: -1,
+        topics: [
+          {
+            name: 'linger-commits',
+            partitions: [
+              { partitionIndex: 0, committedOffset: offset, committedLeaderEpoch: -1, committedMetadata: '' },
+            ],
+          },
+        ],
+      };
+      const answer = await on(coordinator, (c) => c.request(OffsetCommitApi, body));
+      expect(answer.topics[0]!.partitions[0]!.errorCode).toBe(ErrorCode.NONE);
+    }
+  }, 30_000);
+});
