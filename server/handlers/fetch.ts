@@ -60,7 +60,7 @@ export function fetchHandler(broker: BrokerContext, waiters: AppendWaiters): Han
       while (!result.failed && !waiters.closed) {
         let until = deadline;
         if (result.bytes >= minBytes) {
-          if (!linger || result.bytes >= linger.bytes || linger.awaited()) break;
+          if (!linger || result.behind || result.bytes >= linger.bytes || linger.awaited()) break;
           lingerUntil ||= Math.min(deadline, performance.now() + linger.ms);
           until = lingerUntil;
         }
@@ -90,7 +90,8 @@ export function fetchHandler(broker: BrokerContext, waiters: AppendWaiters): Han
  * trips: each one costs the leader and the follower tens of microseconds of wakeups and system
  * calls whatever it carries. Not while an acks=all request or an offset commit waits for the high
  * watermark of a partition it fetches (they get it at once: waiting for replication wakes a
- * lingering fetch), nor on a single node, nor for consumers.
+ * lingering fetch), nor for a follower that is behind (a read cut short of a log's end by max
+ * bytes: more is there already), nor on a single node, nor for consumers.
  */
 function lingering(
   broker: BrokerContext,
@@ -129,9 +130,11 @@ async function collect(
   byId: boolean,
   maxBytes: number,
   { readCommitted, connection, replicaId }: Reader,
-): Promise<{ responses: FetchedTopic[]; bytes: number; failed: boolean }> {
+): Promise<{ responses: FetchedTopic[]; bytes: number; failed: boolean; behind: boolean }> {
   let bytes = 0;
   let failed = false;
+  /** A follower's read stopped short of a log's end (max bytes): it is behind, not to linger over. */
+  let behind = false;
   const responses: FetchedTopic[] = [];
   const memory = broker.responseMemory;
   let held = 0;
@@ -186,6 +189,8 @@ async function collect(
                 })
               : undefined;
           const records = read?.records ?? EMPTY;
+          if (replicaId >= 0 && records.length > 0 && !behind)
+            behind = endOffsetOf(records) < log.logEndOffset;
           bytes += records.length;
           kept = records.length;
           partitions.push({ ...base, ...offsets, errorCode: ErrorCode.NONE, records });
@@ -216,7 +221,18 @@ async function collect(
   } finally {
     memory?.release(held);
   }
-  return { responses, bytes, failed };
+  return { responses, bytes, failed, behind };
+}
+
+/** The offset after the last batch of `records` (whole batches): its base offset plus last offset delta, plus one. */
+function endOffsetOf(records: Buffer): number {
+  let pos = 0;
+  let last = 0;
+  while (pos + 12 <= records.length) {
+    last = pos;
+    pos += records.readInt32BE(pos + 8) + 12;
+  }
+  return Number(records.readBigInt64BE(last)) + records.readInt32BE(last + 23) + 1;
 }
 
 /**

@@ -41,6 +41,8 @@ beforeEach(async () => {
       'offsets.topic.replication.factor': '2',
       'offsets.topic.num.partitions': '4',
       'replica.fetch.wait.max.ms': '20000',
+      // A follower's read stops after 8 KiB (or the first batch): more than that is catching up.
+      'replica.fetch.max.bytes': '8192',
       'kiln.replica.linger.ms': '60000',
       'kiln.replica.linger.bytes': String(LINGER_BYTES),
     });
@@ -117,6 +119,35 @@ describe('a leader lingering over a follower fetch', () => {
       const big = Array.from({ length: 80 }, (_, i) => ({ value: Buffer.alloc(1024, i) }));
       await producer.send({ topic: 'linger-acks1', acks: 1, messages: big });
       await waitFor(() => followerLog.logEndOffset === 81, { timeoutMs: 10_000, intervalMs: 20 });
+    } finally {
+      await producer.disconnect();
+    }
+  });
+
+  it('answers at once a follower that is behind (a lingering follower read cut by max bytes never caught up)', async () => {
+    const [leader, follower] = await createTopic('linger-behind');
+    const producer = kafka.producer();
+    await producer.connect();
+    try {
+      // Ten batches of 6 KiB, each under kiln.replica.linger.bytes, the follower reading one per
+      // fetch: lingering over each for kiln.replica.linger.ms, it would take minutes to copy them.
+      for (let i = 0; i < 10; i++) {
+        await producer.send({
+          topic: 'linger-behind',
+          acks: 1,
+          messages: [{ value: Buffer.alloc(6 * 1024, i) }],
+        });
+      }
+      expect(logOf(leader, 'linger-behind')!.logEndOffset).toBe(10);
+      const followerLog = logOf(follower, 'linger-behind')!;
+      // The last batch reaches the log's end: that one lingers, until a big write ends it.
+      await waitFor(() => followerLog.logEndOffset >= 9, { timeoutMs: 10_000, intervalMs: 20 });
+      await producer.send({
+        topic: 'linger-behind',
+        acks: 1,
+        messages: Array.from({ length: 80 }, (_, i) => ({ value: Buffer.alloc(1024, i) })),
+      });
+      await waitFor(() => followerLog.logEndOffset === 90, { timeoutMs: 10_000, intervalMs: 20 });
     } finally {
       await producer.disconnect();
     }
