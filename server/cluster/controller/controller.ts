@@ -88,6 +88,7 @@ export class Controller {
       zk,
       fencedMulti: (ops) => election.fencedMulti(ops),
       log: options.log,
+      brokerId: options.brokerId,
       uncleanLeaderElectionEnable: options.uncleanLeaderElectionEnable ?? false,
     });
   }

@@ -7,6 +7,7 @@
  */
 import { newTopicId } from '../topic-store.js';
 import type { ZkClient, ZkOp } from '../zookeeper/zk-client.js';
+import { readEntityConfig } from '../zookeeper/zk-configs.js';
 import {
   ensurePartitionParents,
   partitionState,
@@ -30,7 +31,9 @@ export interface PartitionStatesOptions {
   zk: ZkClient;
   fencedMulti: (ops: ZkOp[]) => Promise<void>;
   log: (message: string) => void;
-  /** unclean.leader.election.enable for topics that do not set it. */
+  /** The controller's own broker id: its dynamic broker config counts for unclean elections. */
+  brokerId: number;
+  /** unclean.leader.election.enable in server.properties, for topics and dynamic configs that do not set it. */
   uncleanLeaderElectionEnable: boolean;
 }
 
@@ -220,13 +223,32 @@ export class PartitionStates {
     return written;
   }
 
-  /** The topic's unclean.leader.election.enable: its override, else the broker default. */
+  /**
+   * The topic's unclean.leader.election.enable, as Kafka's controller finds it: the topic's
+   * override, else this broker's dynamic config, else the cluster-wide dynamic default
+   * (`/config/brokers/<id>`, `/config/brokers/<default>`), else server.properties. Read when an
+   * election needs it, so a change made a moment ago counts.
+   */
   private async uncleanEnabled(topic: string): Promise<boolean> {
-    try {
-      const value = (await topicConfig(this.options.zk, topic))['unclean.leader.election.enable'];
-      if (value !== undefined) return value.trim().toLowerCase() === 'true';
-    } catch (err) {
-      this.options.log(`controller: cannot read the config of ${topic}: ${(err as Error).message}`);
+    const { zk, brokerId } = this.options;
+    const sources: Array<[string, () => Promise<Record<string, string>>]> = [
+      [`the config of ${topic}`, () => topicConfig(zk, topic)],
+      [
+        `broker ${brokerId}'s dynamic config`,
+        async () => (await readEntityConfig(zk, { kind: 'broker', id: brokerId })).config,
+      ],
+      [
+        'the dynamic broker default',
+        async () => (await readEntityConfig(zk, { kind: 'broker', id: 'default' })).config,
+      ],
+    ];
+    for (const [what, read] of sources) {
+      try {
+        const value = (await read())['unclean.leader.election.enable'];
+        if (value !== undefined) return value.trim().toLowerCase() === 'true';
+      } catch (err) {
+        this.options.log(`controller: cannot read ${what}: ${(err as Error).message}`);
+      }
     }
     return this.options.uncleanLeaderElectionEnable;
   }

@@ -4,6 +4,7 @@
 // here: what is checked is the controller's decisions.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ZkClient } from '../../../../server/cluster/zookeeper/zk-client.js';
+import { writeEntityConfig } from '../../../../server/cluster/zookeeper/zk-configs.js';
 import {
   createTopic,
   partitionState,
@@ -251,6 +252,42 @@ describe('partitions with no live ISR member', () => {
       },
     );
     expect(await partitionState(zk, 'dirty', 0)).toMatchObject({ leader: 3, leaderEpoch: 1, isr: [3] });
+  });
+});
+
+describe('unclean leader election from dynamic broker configs', () => {
+  it('a cluster-wide dynamic default enables it for topics without their own setting (it was read from server.properties only)', async () => {
+    const { zk, b } = await cluster([1, 2, 3]);
+    await writeEntityConfig(
+      zk,
+      { kind: 'broker', id: 'default' },
+      { 'unclean.leader.election.enable': 'true' },
+      -1,
+    );
+    await createTopic(zk, 'follows-default', assignment({ 0: [2, 3] }), {});
+    await createTopic(zk, 'own-false', assignment({ 0: [2, 3] }), {
+      'unclean.leader.election.enable': 'false',
+    });
+    for (const topic of ['follows-default', 'own-false']) {
+      await stateWhen(zk, topic, 0, () => true, `${topic}-0 online`);
+      expect(
+        await writeIsrChange(zk, topic, 0, { leader: 2, leaderEpoch: 0, isr: [2], controllerEpoch: 1 }, 0),
+      ).toBe(1);
+    }
+    await waitFor(async () => (await described(b.get(3)!, 'own-false', 0))?.isrNodes.length === 1, {
+      timeoutMs: 20_000,
+      what: 'the ISR changes in Metadata',
+    });
+    await stop(b.get(2)!);
+    expect(
+      await stateWhen(zk, 'follows-default', 0, (s) => s.leader !== 2, 'follows-default-0 to move'),
+    ).toMatchObject({ leader: 3, isr: [3] });
+    expect(
+      await stateWhen(zk, 'own-false', 0, (s) => s.leader !== 2, 'own-false-0 to lose its leader'),
+    ).toMatchObject({
+      leader: -1,
+      isr: [2],
+    });
   });
 });
 
