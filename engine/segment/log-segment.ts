@@ -7,23 +7,27 @@
  * nearest index entry), cuts itself at a batch boundary, and keeps the running max timestamp that
  * retention and segment.ms go by. The bytes are validated by the partition log before `append`,
  * and by recovery (segment-recovery.ts) when loaded after a crash.
+ *
+ * Its parts live beside it: the indexes and the running max timestamp (segment-indexes.ts),
+ * reads (segment-read.ts), synchronous header walks (segment-header-walk.ts), and the index
+ * checks at load (segment-index-check.ts).
  */
 import {
-  BATCH_HEADER_SIZE,
   BASE_OFFSET,
   LAST_OFFSET_DELTA,
   MAX_TIMESTAMP,
   batchSizeAt,
   readInt64,
 } from '../record/record-batch.js';
-import { SCAN_HEADER_BYTES } from './batch-scan.js';
 import { findSegmentBatchByTimestamp, readSegment } from './segment-read.js';
 import { LogFile } from './log-file.js';
 import type { MappingBudget } from './mapping-budget.js';
-import { OffsetIndex } from './offset-index.js';
+import type { OffsetIndex } from './offset-index.js';
 import { segmentFilePath } from './segment-files.js';
-import { TimeIndex } from './time-index.js';
-import fs from 'node:fs';
+import { HeaderWalker } from './segment-header-walk.js';
+import { segmentIndexProblem } from './segment-index-check.js';
+import { SegmentIndexes } from './segment-indexes.js';
+import type { TimeIndex } from './time-index.js';
 import { StorageError } from '../errors.js';
 
 export interface SegmentConfig {
@@ -39,12 +43,10 @@ export type { SegmentSlice } from './segment-read.js';
 import type { SegmentSlice } from './segment-read.js';
 
 export class LogSegment {
-  private offsetIdx: OffsetIndex | undefined;
-  private timeIdx: TimeIndex | undefined;
-  private bytesSinceLastIndexEntry = 0;
-  private maxTs: number | undefined;
-  private offsetOfMaxTs = -1;
-  private readonly header = Buffer.allocUnsafe(SCAN_HEADER_BYTES);
+  /** The .index and .timeindex, the running max timestamp, and whether appends are allowed. */
+  private readonly indexes: SegmentIndexes;
+  /** Reads batch headers of the .log; `headers.header` holds the one read last. */
+  private readonly headers: HeaderWalker;
   /** Max timestamp of the first batch: what segment.ms rolls by (undefined: no batch yet). */
   rollingBasedTimestamp: number | undefined;
   /**
@@ -59,10 +61,13 @@ export class LogSegment {
     readonly config: SegmentConfig,
     /** The .log file; segment-read.ts reads through it. */
     readonly file: LogFile,
-    private writable: boolean,
+    writable: boolean,
     /** When the segment was created or loaded; segment.ms counts from here while it is empty. */
     readonly createdMs: number,
-  ) {}
+  ) {
+    this.indexes = new SegmentIndexes(dir, baseOffset, config, writable);
+    this.headers = new HeaderWalker(file);
+  }
 
   /** Creates a new, empty, active segment. Stale index files with the same base are replaced. */
   static create(
@@ -90,9 +95,9 @@ export class LogSegment {
   ): LogSegment {
     const file = LogFile.open(segmentFilePath(dir, baseOffset, 'log'), budget);
     const segment = new LogSegment(dir, baseOffset, config, file, writable, now);
-    if (writable && segment.readHeader(0)) {
+    if (writable && segment.headers.read(0)) {
       // segment.ms counts from the first batch's timestamp, as before the restart.
-      segment.rollingBasedTimestamp = readInt64(segment.header, MAX_TIMESTAMP);
+      segment.rollingBasedTimestamp = readInt64(segment.headers.header, MAX_TIMESTAMP);
     }
     return segment;
   }
@@ -104,31 +109,15 @@ export class LogSegment {
     return this.file.path;
   }
   get isWritable(): boolean {
-    return this.writable;
+    return this.indexes.isWritable;
   }
-
+  /** Opened on first use. */
   get offsetIndex(): OffsetIndex {
-    this.offsetIdx ??= OffsetIndex.open(
-      segmentFilePath(this.dir, this.baseOffset, 'index'),
-      this.baseOffset,
-      {
-        maxIndexBytes: this.config.maxIndexBytes,
-        writable: this.writable,
-      },
-    );
-    return this.offsetIdx;
+    return this.indexes.offsetIndex;
   }
-
+  /** Opened on first use. */
   get timeIndex(): TimeIndex {
-    this.timeIdx ??= TimeIndex.open(
-      segmentFilePath(this.dir, this.baseOffset, 'timeindex'),
-      this.baseOffset,
-      {
-        maxIndexBytes: this.config.maxIndexBytes,
-        writable: this.writable,
-      },
-    );
-    return this.timeIdx;
+    return this.indexes.timeIndex;
   }
 
   /**
@@ -145,38 +134,12 @@ export class LogSegment {
    * last), the last position inside the .log; with `full`, every entry in order as well.
    */
   indexProblem(full: boolean, endOffset = Number.POSITIVE_INFINITY): string | undefined {
-    try {
-      const offsets = this.offsetIndex;
-      const times = this.timeIndex;
-      if (offsets.entries > 0) {
-        if (offsets.lastOffset < this.baseOffset || offsets.lastOffset >= endOffset)
-          return `offset index ends at offset ${offsets.lastOffset}, outside [${this.baseOffset}, ${endOffset})`;
-        if (offsets.lastPosition >= this.size)
-          return `offset index points at position ${offsets.lastPosition} of a ${this.size}-byte log`;
-      }
-      // A batch that starts more than index.interval.bytes into the log always gets an entry: an
-      // empty index over such a log was lost (emptied), and every read would scan from the start.
-      if (offsets.entries === 0 && !this.writable && this.size > this.config.indexIntervalBytes) {
-        const start = this.batchStartPast(this.config.indexIntervalBytes);
-        if (start !== undefined)
-          return `the offset index is empty, yet a batch starts at position ${start} of the log`;
-      }
-      if (times.entries > 0 && (times.lastOffset < this.baseOffset || times.lastOffset >= endOffset))
-        return `time index ends at offset ${times.lastOffset}, outside [${this.baseOffset}, ${endOffset})`;
-      if (full) {
-        offsets.sanityCheck();
-        times.sanityCheck();
-      }
-      return undefined;
-    } catch (err) {
-      return (err as Error).message;
-    }
+    return segmentIndexProblem(this, this.headers, full, endOffset);
   }
 
   /** Largest timestamp in the segment, -1 when unknown (from the time index after a restart). */
   get maxTimestamp(): number {
-    this.loadMaxTimestamp();
-    return this.maxTs ?? -1;
+    return this.indexes.maxTimestamp;
   }
 
   /** Retention age basis: the largest record timestamp, or the file's mtime when none is known. */
@@ -185,27 +148,16 @@ export class LogSegment {
     return ts >= 0 ? ts : this.file.mtimeMs();
   }
 
-  private loadMaxTimestamp(): void {
-    if (this.maxTs !== undefined) return;
-    const last = this.timeIndex.lastEntry;
-    this.maxTs = last.timestamp;
-    this.offsetOfMaxTs = last.timestamp >= 0 ? last.offset : -1;
-  }
-
   /**
    * Appends whole batches that already carry their final offsets, in one write. On failure nothing
    * becomes visible: the size and indexes move only after the bytes are written.
    */
   append(chunks: Buffer | readonly Buffer[]): void {
-    if (!this.writable) throw new StorageError(`segment ${this.logPath} is not the active segment`);
+    if (!this.isWritable) throw new StorageError(`segment ${this.logPath} is not the active segment`);
     const list = Buffer.isBuffer(chunks) ? [chunks] : chunks;
     const start = this.file.append(list);
-    const before = [
-      this.maxTs,
-      this.offsetOfMaxTs,
-      this.bytesSinceLastIndexEntry,
-      this.rollingBasedTimestamp,
-    ] as const;
+    const before = this.indexes.save();
+    const rollingBefore = this.rollingBasedTimestamp;
     let firstOffset = -1;
     try {
       let position = start;
@@ -228,9 +180,9 @@ export class LogSegment {
       // An index that cannot grow (a full disk) fails the append: take it all back. The bytes were
       // never readable, so cutting them in place is safe; a copy could not be made on a full disk.
       this.file.rollback(start);
-      this.offsetIndex.truncateTo(firstOffset);
-      this.timeIndex.truncateTo(firstOffset);
-      [this.maxTs, this.offsetOfMaxTs, this.bytesSinceLastIndexEntry, this.rollingBasedTimestamp] = before;
+      this.indexes.truncateTo(firstOffset);
+      this.indexes.restore(before);
+      this.rollingBasedTimestamp = rollingBefore;
       throw err;
     }
   }
@@ -240,20 +192,9 @@ export class LogSegment {
    * indexIntervalBytes, and the running max timestamp. Used by append and by recovery.
    */
   indexBatch(position: number, lastOffset: number, maxTimestamp: number, size: number): void {
-    this.loadMaxTimestamp();
+    this.indexes.loadMaxTimestamp();
     if (this.rollingBasedTimestamp === undefined && position === 0) this.rollingBasedTimestamp = maxTimestamp;
-    if (maxTimestamp > (this.maxTs ?? -1)) {
-      this.maxTs = maxTimestamp;
-      this.offsetOfMaxTs = lastOffset;
-    }
-    if (this.bytesSinceLastIndexEntry > this.config.indexIntervalBytes) {
-      // A full index takes no more entries: the index is sparse, a missing entry only makes a scan
-      // longer, and the next append rolls the segment (isFullFor).
-      if (!this.offsetIndex.isFull) this.offsetIndex.append(lastOffset, position);
-      if (!this.timeIndex.isFull) this.timeIndex.maybeAppend(this.maxTs ?? -1, this.offsetOfMaxTs);
-      this.bytesSinceLastIndexEntry = 0;
-    }
-    this.bytesSinceLastIndexEntry += size;
+    this.indexes.addBatch(position, lastOffset, maxTimestamp, size);
   }
 
   /**
@@ -283,50 +224,13 @@ export class LogSegment {
     return findSegmentBatchByTimestamp(this, timestamp, startOffset);
   }
 
-  /** Reads the batch header at `position` into `this.header`; false past the end. */
-  /** The position of the first batch that starts past `bytes`, walking headers from 0; undefined if none. */
-  private batchStartPast(bytes: number): number | undefined {
-    let position = 0;
-    while (position <= bytes) {
-      if (!this.readHeader(position)) return undefined;
-      const size = batchSizeAt(this.header, 0);
-      if (size <= 0) return undefined;
-      position += size;
-    }
-    return position + SCAN_HEADER_BYTES <= this.size ? position : undefined;
-  }
-
-  private readHeader(position: number): boolean {
-    if (position + SCAN_HEADER_BYTES > this.size) return false;
-    return this.file.readSync(position, this.header) === SCAN_HEADER_BYTES;
-  }
-
-  /**
-   * From the batch boundary `position`, walks batch headers while `keepGoing(lastOffset)` holds and
-   * stops at `limit`. Returns where it stopped and the offset after the last batch passed.
-   */
-  private walkHeaders(
-    position: number,
-    limit: number,
-    keepGoing: (lastOffset: number) => boolean,
-  ): [number, number] {
-    let next = -1;
-    while (position < limit && this.readHeader(position)) {
-      const last = readInt64(this.header, BASE_OFFSET) + this.header.readInt32BE(LAST_OFFSET_DELTA);
-      if (!keepGoing(last)) break;
-      next = last + 1;
-      position += batchSizeAt(this.header, 0);
-    }
-    return [position, next];
-  }
-
   /**
    * The offset after the last batch, found from the last index entry and a short scan — what a
    * cleanly closed segment needs at load, without reading the whole file.
    */
   readNextOffset(): number {
     const from = this.offsetIndex.lookupPosition(Number.MAX_SAFE_INTEGER);
-    const [, next] = this.walkHeaders(from, this.size, () => true);
+    const [, next] = this.headers.walk(from, this.size, () => true);
     return next >= 0
       ? next
       : this.offsetIndex.lastOffset > this.baseOffset
@@ -339,15 +243,7 @@ export class LogSegment {
    * `fromOffset`, in order — how producer state is rebuilt from the log after a snapshot.
    */
   forEachBatchHeader(fromOffset: number, visit: (header: Buffer) => void): void {
-    const header = Buffer.allocUnsafe(BATCH_HEADER_SIZE);
-    let position = this.offsetIndex.lookupPosition(fromOffset);
-    while (
-      position + BATCH_HEADER_SIZE <= this.size &&
-      this.file.readSync(position, header) === BATCH_HEADER_SIZE
-    ) {
-      if (readInt64(header, BASE_OFFSET) + header.readInt32BE(LAST_OFFSET_DELTA) >= fromOffset) visit(header);
-      position += batchSizeAt(header, 0);
-    }
+    this.headers.forEachFullHeader(this.offsetIndex.lookupPosition(fromOffset), fromOffset, visit);
   }
 
   /** Synchronous read, for recovery. */
@@ -368,18 +264,13 @@ export class LogSegment {
     this.indexTrusted = false;
     // The active segment's index files go on taking entries (they are opened by path to grow);
     // a sealed one's are removed so the next start rebuilds them.
-    if (this.writable) return;
-    for (const kind of ['index', 'timeindex'] as const)
-      fs.rmSync(segmentFilePath(this.dir, this.baseOffset, kind), { force: true });
+    if (this.isWritable) return;
+    this.indexes.removeFiles();
   }
 
   /** Drops every index entry and the running timestamps; recovery re-adds them batch by batch. */
   resetIndexes(): void {
-    this.offsetIndex.reset();
-    this.timeIndex.reset();
-    this.bytesSinceLastIndexEntry = 0;
-    this.maxTs = -1;
-    this.offsetOfMaxTs = -1;
+    this.indexes.reset();
     this.rollingBasedTimestamp = undefined;
   }
 
@@ -389,7 +280,7 @@ export class LogSegment {
    */
   truncateTo(offset: number): number {
     const from = this.offsetIndex.lookupPosition(offset);
-    const [position] = this.walkHeaders(from, this.size, (last) => last < offset);
+    const [position] = this.headers.walk(from, this.size, (last) => last < offset);
     return this.truncateToPosition(position);
   }
 
@@ -407,52 +298,12 @@ export class LogSegment {
   truncateToPosition(position: number): number {
     const removed = this.size - position;
     if (removed <= 0) return 0;
-    const nextOffset = this.offsetAt(position);
+    const nextOffset = this.headers.offsetAt(this.offsetIndex, position, this.baseOffset);
     this.file.truncate(position);
     // Index entries at or past the cut describe batches that are gone.
-    this.offsetIndex.truncateTo(nextOffset);
-    this.timeIndex.truncateTo(nextOffset);
-    this.recomputeMaxTimestamp();
-    this.bytesSinceLastIndexEntry = 0;
+    this.indexes.afterCut(nextOffset, this.headers, this.size);
     if (position === 0) this.rollingBasedTimestamp = undefined;
     return removed;
-  }
-
-  /**
-   * The max timestamp after a cut: the last time index entry, then every batch after it — the
-   * batches past the last entry may hold a later timestamp than the entry does.
-   */
-  private recomputeMaxTimestamp(): void {
-    const last = this.timeIndex.lastEntry;
-    this.maxTs = last.timestamp;
-    this.offsetOfMaxTs = last.timestamp >= 0 ? last.offset : -1;
-    this.walkHeaders(
-      this.offsetIndex.lookupPosition(Math.max(last.offset, this.baseOffset)),
-      this.size,
-      (lastOffset) => {
-        const ts = readInt64(this.header, MAX_TIMESTAMP);
-        if (ts > (this.maxTs ?? -1)) {
-          this.maxTs = ts;
-          this.offsetOfMaxTs = lastOffset;
-        }
-        return true;
-      },
-    );
-  }
-
-  /** The offset of the batch that starts at the boundary `position` (the next offset at the end). */
-  private offsetAt(position: number): number {
-    let from = 0;
-    const idx = this.offsetIndex;
-    for (let i = idx.entries - 1; i >= 0; i--) {
-      const entry = idx.entryAt(i);
-      if (entry.position < position) {
-        from = entry.position;
-        break;
-      }
-    }
-    const [, next] = this.walkHeaders(from, position, () => true);
-    return next >= 0 ? next : this.baseOffset;
   }
 
   /**
@@ -460,12 +311,7 @@ export class LogSegment {
    * retention knows its age after a restart), indexes trimmed to their entries, read-only from now.
    */
   onBecomeInactive(): void {
-    this.loadMaxTimestamp();
-    const maxTs = this.maxTs ?? -1;
-    if (maxTs >= 0 && !this.timeIndex.isFull) this.timeIndex.maybeAppend(maxTs, this.offsetOfMaxTs);
-    this.offsetIndex.trimToValidSize();
-    this.timeIndex.trimToValidSize();
-    this.writable = false;
+    this.indexes.seal();
     // The next read maps the file at its exact size instead of the roll size.
     this.file.unmap();
   }
@@ -475,45 +321,33 @@ export class LogSegment {
    * .log file stays open; the indexes reopen for appends.
    */
   makeWritable(): void {
-    if (this.writable) return;
-    this.offsetIdx?.close();
-    this.timeIdx?.close();
-    this.offsetIdx = undefined;
-    this.timeIdx = undefined;
-    this.writable = true;
-    this.recomputeMaxTimestamp();
-    this.bytesSinceLastIndexEntry = 0;
+    if (this.isWritable) return;
+    this.indexes.reopenForAppends(this.headers, this.size);
   }
 
   /** Writes the log and indexes to disk (fdatasync + msync). */
   flush(): void {
     this.file.flush();
-    this.offsetIdx?.flush();
-    this.timeIdx?.flush();
+    this.indexes.flush();
   }
 
   /** The same as flush, with the log's fdatasync off the event loop. */
   async flushAsync(): Promise<void> {
     await this.file.flushAsync();
-    this.offsetIdx?.flush();
-    this.timeIdx?.flush();
+    this.indexes.flush();
   }
 
   /** Closes the files; a clean close trims indexes and records the last timestamp entry. */
   close(): void {
-    if (this.writable) this.onBecomeInactive();
-    this.offsetIdx?.close();
-    this.timeIdx?.close();
+    if (this.isWritable) this.onBecomeInactive();
+    this.indexes.close();
     this.file.close();
   }
 
   /** Closes and removes all of the segment's files. Mapped slices still held stay readable. */
   delete(): void {
-    this.offsetIdx?.close();
-    this.timeIdx?.close();
-    for (const kind of ['index', 'timeindex'] as const) {
-      fs.rmSync(segmentFilePath(this.dir, this.baseOffset, kind), { force: true });
-    }
+    this.indexes.close();
+    this.indexes.removeFiles();
     this.file.delete();
   }
 }

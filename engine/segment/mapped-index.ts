@@ -3,9 +3,10 @@
  * sorted by offset, memory-mapped, binary-searched. Subclasses own the byte layouts; this class
  * owns the file, the mapping and the entry count.
  *
- * - Writable (active segment): mapped read-write once at `maxIndexBytes`; the file itself grows
- *   with real zero blocks in chunks just ahead of the next entry, so opening is cheap and a full
- *   disk fails an append (DiskFullError) instead of SIGBUS. Slots past the last entry stay zero.
+ * - Writable (active segment): mapped read-write, the mapping starting small and doubling as
+ *   entries come (up to `maxIndexBytes`); the file itself grows with real zero blocks in chunks
+ *   just ahead of the next entry, so opening is cheap and a full disk fails an append
+ *   (DiskFullError) instead of SIGBUS. Slots past the last entry stay zero.
  * - Read-only (older segments): opening reads one entry; the mapping is made on first lookup.
  * - `trimToValidSize()` cuts the file to its entries when the segment stops being active.
  * - No descriptor is kept: appends write through the mapping, flushes msync it, and the file is
@@ -15,10 +16,8 @@
  * Nothing here touches a mapped byte at or past `entries * entrySize`, and no view of the mapping
  * leaves this class, so shrinking the file under a live mapping is safe.
  *
- * Entry count on open: a trimmed file (last slot not all-zero) counts every slot. A file with an
- * all-zero last slot kept a crash's preallocated tail: the leading valid slots count, up to the
- * first all-zero slot after slot 0 (slot 0 may be zero; if slot 1 is zero too it is dropped — a
- * missing entry only lengthens a scan, a phantom one could reject a valid append).
+ * Which entries count on open, and the sanity check: index-validation.ts. The warm-section
+ * search: index-search.ts.
  */
 import fs from 'node:fs';
 import {
@@ -28,10 +27,12 @@ import {
   LogClosedError,
   StorageError,
 } from '../errors.js';
+import { type EntryKey, WARM_SECTION_BYTES, findLargestLowerBound } from './index-search.js';
+import { type EntryProblem, checkIndexFile, countValidEntries } from './index-validation.js';
 import { MAX_MAPPING_BYTES, adviseRandom, extendWithZeros, mapFile, syncMapped } from './mapped-file.js';
 
-/** Lookups first search the entries in the last 8 KiB: recent offsets are hot, older pages may be cold. */
-export const WARM_SECTION_BYTES = 8192;
+export { WARM_SECTION_BYTES } from './index-search.js';
+export type { EntryKey } from './index-search.js';
 
 /** How far ahead of the last entry a writable index file is grown with real blocks. */
 export const DEFAULT_PREALLOCATE_CHUNK_BYTES = 64 * 1024;
@@ -45,16 +46,13 @@ export interface IndexOptions {
   preallocateChunkBytes?: number;
 }
 
-/** Reads one number from the entry at byte `pos`. */
-export type EntryKey = (buf: Buffer, pos: number) => number;
-
 /** What the base class needs to know about a subclass's byte layout. */
 export interface IndexLayout {
   readonly entrySize: number;
   /** The entry's offset relative to the base offset; non-decreasing over the entries. */
   readonly relativeOffset: EntryKey;
   /** Why the entry at `pos` is invalid after the one at `prevPos` (-1 for entry 0), or undefined. */
-  readonly problem: (buf: Buffer, pos: number, prevPos: number) => string | undefined;
+  readonly problem: EntryProblem;
 }
 
 const INT32_MAX = 2 ** 31 - 1;
@@ -103,7 +101,7 @@ export abstract class MappedIndex {
     const fd = openFile(path, options.writable ? 'r+' : 'r', options.writable);
     try {
       this.fileBytes = fs.fstatSync(fd).size;
-      this.count = this.countEntries(fd, Math.floor(this.fileBytes / es));
+      this.count = countValidEntries(fd, Math.floor(this.fileBytes / es), layout, this.lastEntryBytes);
       if (options.writable) this.becomeWritable(fd);
     } catch (err) {
       throw err instanceof CorruptIndexError || err instanceof StorageError
@@ -263,28 +261,7 @@ export abstract class MappedIndex {
   /** Throws CorruptIndexError unless the file length is whole entries and every entry follows the last. */
   sanityCheck(): void {
     this.checkOpen();
-    const es = this.entrySize;
-    let length: number;
-    try {
-      length = fs.statSync(this.filePath).size;
-    } catch (err) {
-      throw new StorageError(`cannot stat index ${this.filePath}`, err);
-    }
-    if (length % es !== 0) {
-      throw new CorruptIndexError(
-        this.filePath,
-        `file length ${length} is not a multiple of the entry size ${es}`,
-      );
-    }
-    if (length < this.count * es) {
-      throw new CorruptIndexError(this.filePath, `file length ${length} is short of ${this.count} entries`);
-    }
-    if (this.count === 0) return;
-    const buf = this.mapped();
-    for (let i = 0; i < this.count; i++) {
-      const problem = this.layout.problem(buf, i * es, i === 0 ? -1 : (i - 1) * es);
-      if (problem !== undefined) throw new CorruptIndexError(this.filePath, `entry ${i}: ${problem}`);
-    }
+    checkIndexFile(this.filePath, this.count, this.layout, () => this.mapped());
   }
 
   /**
@@ -293,25 +270,8 @@ export abstract class MappedIndex {
    */
   protected largestLowerBound(target: number, key: EntryKey): number {
     this.checkOpen();
-    const n = this.count;
-    if (n === 0) return -1;
-    const buf = this.mapped();
-    const es = this.entrySize;
-    const warmStart = n > this.warmEntries ? n - this.warmEntries : 0;
-    let lo = warmStart;
-    let hi = n - 1;
-    if (key(buf, warmStart * es) > target) {
-      if (warmStart === 0 || key(buf, 0) > target) return -1;
-      lo = 0;
-      hi = warmStart - 1;
-    }
-    // Invariant: key(lo) <= target, and the answer lies in [lo, hi].
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >>> 1;
-      if (key(buf, mid * es) <= target) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
+    if (this.count === 0) return -1;
+    return findLargestLowerBound(this.mapped(), this.count, this.entrySize, this.warmEntries, target, key);
   }
 
   /** Byte position of entry `i`; throws RangeError outside [0, entries). */
@@ -413,32 +373,6 @@ export abstract class MappedIndex {
     this.mapCapacity = capacity;
   }
 
-  /** The valid entries among the file's first `slots` slots (see the top of this file). */
-  private countEntries(fd: number, slots: number): number {
-    const es = this.entrySize;
-    const last = this.lastEntryBytes;
-    if (slots === 0) return 0;
-    readFully(fd, last, (slots - 1) * es);
-    if (slots === 1 || !isZero(last, 0, es)) return slots;
-    // A zero last slot: the preallocated tail of a crash. Read the file once and count the valid prefix.
-    const buf = Buffer.allocUnsafe(slots * es);
-    readFully(fd, buf, 0);
-    let n = 0;
-    if (!(isZero(buf, 0, es) && isZero(buf, es, es)) && this.layout.problem(buf, 0, -1) === undefined) {
-      n = 1;
-      while (
-        n < slots &&
-        !isZero(buf, n * es, es) &&
-        this.layout.problem(buf, n * es, (n - 1) * es) === undefined
-      ) {
-        n++;
-      }
-    }
-    if (n > 0) buf.copy(last, 0, (n - 1) * es, n * es);
-    else last.fill(0);
-    return n;
-  }
-
   private release(): void {
     this.writable = false;
     // No unmap exists: dropping the reference lets GC unmap it (see ARCHITECTURE.md).
@@ -462,18 +396,4 @@ function closeQuietly(fd: number): void {
   } catch {
     // Closing is best effort; the fd is gone either way.
   }
-}
-
-function readFully(fd: number, buf: Buffer, position: number): void {
-  let done = 0;
-  while (done < buf.length) {
-    const n = fs.readSync(fd, buf, done, buf.length - done, position + done);
-    if (n === 0) throw new StorageError(`unexpected end of index file at ${position + done}`);
-    done += n;
-  }
-}
-
-function isZero(buf: Buffer, pos: number, length: number): boolean {
-  for (let i = pos; i < pos + length; i++) if (buf[i] !== 0) return false;
-  return true;
 }
