@@ -53,7 +53,13 @@ export function fetchHandler(broker: BrokerContext, waiters: AppendWaiters): Han
         })),
       );
       const keys = named.map((p) => `${p.topic}-${p.partition}`);
-      const linger = replicaId >= 0 ? lingering(broker, named) : undefined;
+      // No more than the fetch can carry: growth past the smallest partition budget may have
+      // filled a partition's share, and only a fresh read tells.
+      const carries = topics.reduce(
+        (least, t) => t.partitions.reduce((l, p) => Math.min(l, p.partitionMaxBytes), least),
+        maxBytes,
+      );
+      const linger = replicaId >= 0 ? lingering(broker, named, carries) : undefined;
       let lingerUntil = 0;
       let result = await collect(broker, topics, byId, maxBytes, reader);
       let sizeThen = linger?.size() ?? 0;
@@ -86,7 +92,7 @@ export function fetchHandler(broker: BrokerContext, waiters: AppendWaiters): Han
 
 /**
  * A follower's fetch that found records may linger (kiln.replica.linger.ms) for more, up to
- * kiln.replica.linger.bytes, so that a stream of small appends replicates in fewer, larger round
+ * kiln.replica.linger.bytes (or what the fetch can carry, if less), so that a stream of small appends replicates in fewer, larger round
  * trips: each one costs the leader and the follower tens of microseconds of wakeups and system
  * calls whatever it carries. Not while an acks=all request or an offset commit waits for the high
  * watermark of a partition it fetches (they get it at once: waiting for replication wakes a
@@ -96,9 +102,11 @@ export function fetchHandler(broker: BrokerContext, waiters: AppendWaiters): Han
 function lingering(
   broker: BrokerContext,
   partitions: { topic: string; partition: number }[],
+  carries: number,
 ): { ms: number; bytes: number; awaited: () => boolean; size: () => number } | undefined {
   const replicas = broker.replicas;
-  const { ms, bytes } = broker.config.replication.linger;
+  const { ms } = broker.config.replication.linger;
+  const bytes = Math.min(broker.config.replication.linger.bytes, carries);
   if (!replicas || ms <= 0 || bytes <= 0) return undefined;
   const logs = partitions.flatMap((p) => {
     const served = servedLog(broker, p.topic, p.partition);
