@@ -14,7 +14,14 @@
  * far that follower's log reaches (ReplicaManager.recordFollowerFetch: high watermark, ISR). A
  * current leader epoch older than the leader's is FENCED_LEADER_EPOCH, newer UNKNOWN_LEADER_EPOCH.
  */
-import { OffsetOutOfRangeError } from '../../engine/index.js';
+import {
+  BASE_OFFSET,
+  LAST_OFFSET_DELTA,
+  LOG_OVERHEAD,
+  OffsetOutOfRangeError,
+  batchSizeAt,
+  readInt64,
+} from '../../engine/index.js';
 import type { BrokerContext } from '../broker-context.js';
 import type { AppendWaiters } from '../cluster/append-waiters.js';
 import type { TopicInfo } from '../cluster/topic-store.js';
@@ -61,12 +68,20 @@ export function fetchHandler(broker: BrokerContext, waiters: AppendWaiters): Han
       );
       const linger = replicaId >= 0 ? lingering(broker, named, carries) : undefined;
       let lingerUntil = 0;
-      let result = await collect(broker, topics, byId, maxBytes, reader);
+      // Taken before each read: what comes during it counts as growth, never as already answered.
       let sizeThen = linger?.size() ?? 0;
+      let result = await collect(broker, topics, byId, maxBytes, reader);
       while (!result.failed && !waiters.closed) {
         let until = deadline;
         if (result.bytes >= minBytes) {
-          if (!linger || result.behind || result.bytes >= linger.bytes || linger.awaited()) break;
+          if (
+            !linger ||
+            result.bytes === 0 ||
+            result.behind ||
+            result.bytes >= linger.bytes ||
+            linger.awaited()
+          )
+            break;
           lingerUntil ||= Math.min(deadline, performance.now() + linger.ms);
           until = lingerUntil;
         }
@@ -77,8 +92,8 @@ export function fetchHandler(broker: BrokerContext, waiters: AppendWaiters): Han
         const lingering = lingerUntil > 0 && performance.now() < lingerUntil;
         if (lingering && !linger!.awaited() && result.bytes + linger!.size() - sizeThen < linger!.bytes)
           continue;
-        result = await collect(broker, topics, byId, maxBytes, reader);
         sizeThen = linger?.size() ?? 0;
+        result = await collect(broker, topics, byId, maxBytes, reader);
       }
       return reply(FetchApi, {
         throttleTimeMs: 0,
@@ -92,8 +107,8 @@ export function fetchHandler(broker: BrokerContext, waiters: AppendWaiters): Han
 
 /**
  * A follower's fetch that found records may linger (kiln.replica.linger.ms) for more, up to
- * kiln.replica.linger.bytes (or what the fetch can carry, if less), so that a stream of small appends replicates in fewer, larger round
- * trips: each one costs the leader and the follower tens of microseconds of wakeups and system
+ * kiln.replica.linger.bytes (or what the fetch can carry, if less), so that a stream of small
+ * appends replicates in fewer, larger round trips: each one costs the leader and the follower tens of microseconds of wakeups and system
  * calls whatever it carries. Not while an acks=all request or an offset commit waits for the high
  * watermark of a partition it fetches (they get it at once: waiting for replication wakes a
  * lingering fetch), nor for a follower that is behind (a read cut short of a log's end by max
@@ -232,15 +247,11 @@ async function collect(
   return { responses, bytes, failed, behind };
 }
 
-/** The offset after the last batch of `records` (whole batches): its base offset plus last offset delta, plus one. */
+/** The offset after the last of the whole batches in `records`. */
 function endOffsetOf(records: Buffer): number {
-  let pos = 0;
   let last = 0;
-  while (pos + 12 <= records.length) {
-    last = pos;
-    pos += records.readInt32BE(pos + 8) + 12;
-  }
-  return Number(records.readBigInt64BE(last)) + records.readInt32BE(last + 23) + 1;
+  for (let pos = 0; pos + LOG_OVERHEAD <= records.length; pos += batchSizeAt(records, pos)) last = pos;
+  return readInt64(records, last + BASE_OFFSET) + records.readInt32BE(last + LAST_OFFSET_DELTA) + 1;
 }
 
 /**
