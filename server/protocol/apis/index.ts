@@ -18,6 +18,10 @@ import { DeleteTopicsApi } from './delete-topics.js';
 import { DescribeClusterApi } from './describe-cluster.js';
 import { DescribeConfigsApi } from './describe-configs.js';
 import { DescribeLogDirsApi } from './describe-log-dirs.js';
+import { ElectLeadersApi } from './elect-leaders.js';
+import { AlterReplicaLogDirsApi } from './alter-replica-log-dirs.js';
+import { AlterPartitionReassignmentsApi } from './alter-partition-reassignments.js';
+import { ListPartitionReassignmentsApi } from './list-partition-reassignments.js';
 import { IncrementalAlterConfigsApi } from './incremental-alter-configs.js';
 import { DeleteGroupsApi } from './delete-groups.js';
 import { DescribeGroupsApi } from './describe-groups.js';
@@ -45,6 +49,10 @@ export const API_SCHEMAS: readonly ApiDef[] = [
   DescribeClusterApi,
   DescribeConfigsApi,
   DescribeLogDirsApi,
+  ElectLeadersApi,
+  AlterReplicaLogDirsApi,
+  AlterPartitionReassignmentsApi,
+  ListPartitionReassignmentsApi,
   IncrementalAlterConfigsApi,
   ProduceApi,
   FetchApi,
