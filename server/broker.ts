@@ -36,6 +36,10 @@ import { updateMetadataHandler } from './handlers/inter-broker/update-metadata.j
 import { leaderAndIsrHandler } from './handlers/inter-broker/leader-and-isr.js';
 import { stopReplicaHandler } from './handlers/inter-broker/stop-replica.js';
 import { controlledShutdownHandler } from './handlers/inter-broker/controlled-shutdown.js';
+import { alterPartitionReassignmentsHandler } from './handlers/admin/alter-partition-reassignments.js';
+import { electLeadersHandler } from './handlers/admin/elect-leaders.js';
+import { listPartitionReassignmentsHandler } from './handlers/admin/list-partition-reassignments.js';
+import { singleNodeAdmin, type PartitionAdmin } from './handlers/admin/partition-admin.js';
 import { requestControlledShutdown } from './cluster/controller/controlled-shutdown-request.js';
 import { ReplicaManager } from './cluster/replica-manager.js';
 import { writeIsrChange } from './cluster/zookeeper/zk-topics.js';
@@ -131,6 +135,7 @@ export class Broker {
         ...config.zookeeper,
         brokerId: config.brokerId,
         uncleanLeaderElectionEnable: config.logDefaults.uncleanLeaderElectionEnable,
+        leaderBalance: config.leaderBalance,
         log: (message) => this.log.info(message),
       },
       config.clusterId ?? existingClusterId(config.logDirs),
@@ -312,6 +317,12 @@ export class Broker {
     for (const handler of adminHandlers(context)) registry.register(handler);
     for (const handler of groupHandlers(context, coordinator)) registry.register(handler);
     const membership = this.membership;
+    // Partition moves and leader elections: the controller's in a cluster, the node's own alone.
+    const single = singleNodeAdmin(context.topics, this.config.brokerId);
+    const admin = (): PartitionAdmin | undefined => (membership ? membership.controllerWork : single);
+    registry.register(electLeadersHandler(admin));
+    registry.register(alterPartitionReassignmentsHandler(admin));
+    registry.register(listPartitionReassignmentsHandler(admin));
     if (membership && context.replicas) {
       const brokerEpoch = (): number => membership.brokerEpoch;
       registry.register(updateMetadataHandler(membership.metadata, brokerEpoch));

@@ -33,7 +33,7 @@ import type { TopicManager } from './topic-manager.js';
 import type { ZkClient } from './zookeeper/zk-client.js';
 import { usableTopicConfigs } from './cluster-configs.js';
 import { partitionState, topicAssignment, topicConfig } from './zookeeper/zk-topics.js';
-import type { PartitionState } from './zookeeper/znodes.js';
+import { deleteTopicPath, topicPath, type PartitionState } from './zookeeper/znodes.js';
 
 type LeaderAndIsrRequest = RequestOf<typeof LeaderAndIsrApi>;
 type PartitionError = ResponseOf<typeof LeaderAndIsrApi>['partitionErrors'][number];
@@ -311,19 +311,40 @@ export class ReplicaManager {
   }
 
   /**
-   * Stops being a replica of these partitions (StopReplica); with `deleteData`, whole topics being
-   * deleted lose their logs here and leave the topic store (the controller deletes a topic on
-   * every replica at once). One error per partition.
+   * Stops being a replica of these partitions (StopReplica). With `deleteData`, a topic being
+   * deleted (marked under /admin/delete_topics, or gone) loses its logs here and leaves the topic
+   * store (the controller deletes a topic on every replica at once); a replica a partition move
+   * removed loses only its own log, and the topic leaves the store once no partition of it is
+   * left here (its committed offsets stay: the topic lives on elsewhere). One error per partition.
    */
-  stopReplicas(partitions: { topic: string; partition: number }[], deleteData: boolean): PartitionError[] {
+  async stopReplicas(
+    partitions: { topic: string; partition: number }[],
+    deleteData: boolean,
+  ): Promise<PartitionError[]> {
     const errors: PartitionError[] = [];
+    const deleting = new Map<string, boolean>();
+    if (deleteData) {
+      for (const topic of new Set(partitions.map((p) => p.topic))) {
+        const marked = await this.options.zk.exists(deleteTopicPath(topic));
+        deleting.set(topic, marked || !(await this.options.zk.exists(topicPath(topic))));
+      }
+    }
     const deletedTopics = new Map<string, number>();
     for (const { topic, partition } of partitions) {
       this.states.delete(key(topic, partition));
       this.leaderships.resign(topic, partition);
       this.unfollow(topic, partition);
+      const fail = (errorCode: number): number =>
+        errors.push({ topicName: topic, partitionIndex: partition, errorCode });
       if (!deleteData) {
-        errors.push({ topicName: topic, partitionIndex: partition, errorCode: ErrorCode.NONE });
+        fail(ErrorCode.NONE);
+        continue;
+      }
+      if (!deleting.get(topic)) {
+        const failed = this.options.topics.dropReplica(topic, partition);
+        if (failed) this.options.log(failed.errorMessage ?? `cannot delete ${topic}-${partition}`);
+        else this.options.log(`deleted the replica of ${topic}-${partition} (moved away)`);
+        fail(failed?.errorCode ?? ErrorCode.NONE);
         continue;
       }
       if (!deletedTopics.has(topic)) {
@@ -335,7 +356,7 @@ export class ReplicaManager {
         else if (result) this.options.log(`deleted topic ${topic} (StopReplica)`);
         deletedTopics.set(topic, result?.errorCode ?? ErrorCode.NONE);
       }
-      errors.push({ topicName: topic, partitionIndex: partition, errorCode: deletedTopics.get(topic)! });
+      fail(deletedTopics.get(topic)!);
     }
     return errors;
   }

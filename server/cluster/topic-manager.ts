@@ -244,6 +244,28 @@ export class TopicManager {
     return ok(topic);
   }
 
+  /**
+   * Deletes this broker's replica of one partition (a partition move took it elsewhere): its log
+   * goes; the topic leaves the store, without telling the delete listeners (the topic lives on
+   * elsewhere, and so do its committed offsets), once no partition of it is left here.
+   */
+  dropReplica(name: string, partition: number): TopicResult | undefined {
+    const topic = this.store.get(name);
+    if (!topic) return undefined;
+    try {
+      this.logs.deleteLog(name, partition);
+    } catch (err) {
+      return storageFailure(`cannot delete partition ${partition} of ${name}`, err);
+    }
+    for (let p = 0; p < topic.partitions; p++) if (this.logs.getLog(name, p)) return undefined;
+    try {
+      this.store.delete(name);
+    } catch (err) {
+      return storageFailure(`cannot save the topics without ${name}`, err);
+    }
+    return undefined;
+  }
+
   /** Grows a topic to `count` partitions (CreatePartitions). */
   addPartitions(name: string, count: number, validateOnly = false): TopicResult {
     const topic = this.store.get(name);

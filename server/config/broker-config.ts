@@ -48,6 +48,8 @@ export interface BrokerConfig {
   zookeeper: ZooKeeperConfig | null;
   /** broker.rack, or null. */
   rack: string | null;
+  /** auto.leader.rebalance.enable, leader.imbalance.per.broker.percentage, leader.imbalance.check.interval.seconds (ms). */
+  leaderBalance: { enable: boolean; imbalancePercentage: number; checkIntervalMs: number };
   /** offsets.topic.replication.factor (cluster mode). */
   offsetsTopicReplicationFactor: number;
   /** replica.* (cluster mode): followers' fetches and the ISR's lag limit. */
@@ -203,6 +205,11 @@ export function buildBrokerConfig(properties: Record<string, string>): BrokerCon
     groupMinSessionTimeoutMs: int('group.min.session.timeout.ms'),
     groupMaxSessionTimeoutMs: int('group.max.session.timeout.ms'),
     logCleanerEnable: bool('log.cleaner.enable'),
+    leaderBalance: {
+      enable: bool('auto.leader.rebalance.enable'),
+      imbalancePercentage: int('leader.imbalance.per.broker.percentage'),
+      checkIntervalMs: int('leader.imbalance.check.interval.seconds') * 1000,
+    },
     clusterId: text('cluster.id') ?? undefined,
     zookeeper: zooKeeperConfig(text('zookeeper.connect'), props, int),
     rack: text('broker.rack') || null,

@@ -47,6 +47,34 @@ const OWN: Own[] = [
       'topic is not made and group requests get COORDINATOR_NOT_AVAILABLE (a single node ignores it).',
   },
   {
+    name: 'auto.leader.rebalance.enable',
+    type: 'boolean',
+    default: 'true',
+    dynamic: 'read-only',
+    doc:
+      'The controller moves leadership back to preferred replicas (each partition\'s first replica) ' +
+      'when a broker leads too few of the partitions it is preferred for.',
+  },
+  {
+    name: 'leader.imbalance.per.broker.percentage',
+    type: 'int',
+    min: 0,
+    max: 100,
+    default: '10',
+    dynamic: 'read-only',
+    doc:
+      'How much of a broker\'s preferred partitions may be led elsewhere before auto leader balancing ' +
+      'moves them back (percent).',
+  },
+  {
+    name: 'leader.imbalance.check.interval.seconds',
+    type: 'long',
+    min: 1,
+    default: '300',
+    dynamic: 'read-only',
+    doc: 'How often the controller checks the leader balance (seconds).',
+  },
+  {
     name: 'broker.rack',
     type: 'string',
     default: null,

@@ -137,4 +137,31 @@ export class ControllerChannels {
       topics: [...byTopic].map(([name, partitionIndexes]) => ({ name, partitionIndexes })),
     });
   }
+
+  /**
+   * StopReplica with deletion of `partitions` to broker `id` (a replica a move removed); failures
+   * are logged, never thrown. A broker that is down keeps its copy (as Kafka's do).
+   */
+  async deleteReplicas(
+    view: ControllerView,
+    id: number,
+    partitions: readonly PartitionRef[],
+    log: (message: string) => void,
+  ): Promise<void> {
+    const names = partitions.map((p) => `${p.topic}-${p.partition}`).join(', ');
+    if (!this.channels.has(id)) {
+      log(`controller: broker ${id} is down; its copy of ${names} stays until it is deleted by hand`);
+      return;
+    }
+    try {
+      const answer = await this.stopReplicas(view, id, partitions, true);
+      const failed = answer.partitionErrors.find((e) => e.errorCode !== 0);
+      if (answer.errorCode !== 0 || failed)
+        log(
+          `controller: broker ${id} could not delete its copy of ${names} (error ${answer.errorCode || failed!.errorCode})`,
+        );
+    } catch (err) {
+      log(`controller: broker ${id} could not delete its copy of ${names}: ${(err as Error).message}`);
+    }
+  }
 }

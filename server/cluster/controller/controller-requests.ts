@@ -10,9 +10,15 @@ import { LEADER_DURING_DELETE } from '../metadata-cache.js';
 import type { LiveBroker } from '../zookeeper/broker-registration.js';
 import type { PartitionState } from '../zookeeper/znodes.js';
 
-/** A partition as the controller knows it: its state, replicas and state znode version. */
+/**
+ * A partition as the controller knows it: its state, replicas (all of them while it moves: see
+ * reassignment-rules.ts), the replicas a move in progress adds and removes, and the state
+ * znode's version.
+ */
 export interface KnownPartition extends PartitionState {
   replicas: number[];
+  adding: number[];
+  removing: number[];
   zkVersion: number;
 }
 
@@ -54,8 +60,8 @@ export function leaderAndIsrRequest(
         isr: p.isr,
         zkVersion: p.zkVersion,
         replicas: p.replicas,
-        addingReplicas: [],
-        removingReplicas: [],
+        addingReplicas: p.adding,
+        removingReplicas: p.removing,
         isNew: false,
       });
       const leader = view.brokers.get(p.leader);

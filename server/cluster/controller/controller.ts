@@ -13,7 +13,9 @@
  * - leaders change ISRs themselves and say so under /isr_change_notification: the controller
  *   reads those states again and tells every broker;
  * - a broker about to stop (ControlledShutdown) has its leaderships moved to other ISR members;
- * - topics marked for deletion are deleted (topic-deletion.ts).
+ * - topics marked for deletion are deleted (topic-deletion.ts);
+ * - partitions move to new replicas (partition-reassignments.ts), and leaders are elected on
+ *   request or moved back to preferred replicas (leader-balance.ts).
  *
  * Each replica is told its partitions' states with LeaderAndIsr (every replica at election, a
  * broker that joins all of its own, the live replicas of partitions that changed), then every
@@ -24,7 +26,7 @@
  * ControllerMovedError (another controller was elected) ends the work at once.
  */
 import { ErrorCode } from '../../protocol/error-codes.js';
-import { ControllerMovedError, type ControllerElection } from '../zookeeper/controller-election.js';
+import type { ControllerElection } from '../zookeeper/controller-election.js';
 import { liveBrokers, type LiveBroker } from '../zookeeper/broker-registration.js';
 import type { ZkClient } from '../zookeeper/zk-client.js';
 import { topicNames } from '../zookeeper/zk-topics.js';
@@ -34,9 +36,22 @@ import type { ControllerView, PartitionFilter } from './controller-requests.js';
 import { deleteIsrChanges, readIsrChanges } from './isr-change-notifications.js';
 import type { Liveness } from './partition-leader-election.js';
 import type { PartitionRef } from './partition-state-updates.js';
-import { partitionKey, PartitionStates, type Term } from './partition-states.js';
-import { TermEndedError } from './term-ended-error.js';
+import { PartitionStates, type Term } from './partition-states.js';
+import { ControllerQueue } from './controller-queue.js';
 import { deleteMarkedTopics } from './topic-deletion.js';
+import { shutDownBroker, type ControlledShutdownResult } from './broker-shutdown.js';
+import {
+  electLeaders,
+  imbalancedPartitions,
+  type ElectionResult,
+  type LeaderBalanceOptions,
+} from './leader-balance.js';
+import {
+  PartitionReassignments,
+  type ListedMove,
+  type MoveRequest,
+  type MoveResult,
+} from './partition-reassignments.js';
 
 export interface ControllerOptions {
   brokerId: number;
@@ -45,24 +60,14 @@ export interface ControllerOptions {
   retryBackoffMs?: number;
   /** unclean.leader.election.enable for topics that do not set it (Kafka's default: false). */
   uncleanLeaderElectionEnable?: boolean;
+  /** auto.leader.rebalance.enable and its settings (Kafka's defaults: on, 10%, 300 s). */
+  leaderBalance?: LeaderBalanceOptions;
 }
 
-/** The answer to a broker's ControlledShutdown. */
-export interface ControlledShutdownResult {
-  errorCode: number;
-  /** Replicated partitions it still leads: no other ISR member could take them over. */
-  remaining: PartitionRef[];
-}
-
-/** Kafka's BROKER_NOT_AVAILABLE: a ControlledShutdown from a broker that is not registered. */
-const BROKER_NOT_AVAILABLE = 8;
+export type { ControlledShutdownResult };
 
 export class Controller {
-  private epoch = -1;
-  private active = false;
-  /** Bumped at each activation and deactivation: an event of an earlier term stops at its next step. */
-  private term = 0;
-  private queue: Promise<void> = Promise.resolve();
+  private readonly events: ControllerQueue;
   private brokers = new Map<number, LiveBroker>();
   /** Registered brokers that asked to shut down: they take no new leadership. */
   private readonly shuttingDown = new Set<number>();
@@ -73,12 +78,23 @@ export class Controller {
   private deleted: PartitionRef[] = [];
   /** Every partition's state as last read or written. */
   private readonly partitions: PartitionStates;
+  private readonly reassignments: PartitionReassignments;
+  private balanceTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly zk: ZkClient,
     private readonly election: ControllerElection,
     private readonly options: ControllerOptions,
   ) {
+    this.events = new ControllerQueue({
+      log: options.log,
+      onMoved: () => this.deactivate(),
+      onFailed: () => {
+        this.onBrokersChanged();
+        this.onIsrChangeNotified();
+        this.onRequestedMovesChanged();
+      },
+    });
     this.channels = new ControllerChannels({
       brokerId: options.brokerId,
       retryBackoffMs: options.retryBackoffMs,
@@ -91,19 +107,30 @@ export class Controller {
       brokerId: options.brokerId,
       uncleanLeaderElectionEnable: options.uncleanLeaderElectionEnable ?? false,
     });
+    this.reassignments = new PartitionReassignments({
+      zk,
+      fencedMulti: (ops) => election.fencedMulti(ops),
+      partitions: this.partitions,
+      liveness: () => this.liveness(),
+      sendLeaderAndIsr: (brokers, which) => this.sendLeaderAndIsr(brokers, which),
+      sendMetadataToAll: () => this.sendMetadataToAll(),
+      deleteReplicas: (id, partitions) =>
+        this.channels.deleteReplicas(this.view(), id, partitions, options.log),
+      onRequestedMovesChanged: () => this.onRequestedMovesChanged(),
+      log: options.log,
+    });
   }
 
   /** Whether it is acting as controller now. */
   get isActive(): boolean {
-    return this.active;
+    return this.events.isActive;
   }
 
   /** Starts acting as the controller of `epoch`: loads the cluster, repairs it, and tells every broker. */
   activate(epoch: number): Promise<void> {
-    this.epoch = epoch;
-    this.active = true;
-    this.term++;
-    return this.enqueue(async (term) => {
+    this.events.start(epoch);
+    this.startLeaderBalance();
+    return this.events.enqueue(async (term) => {
       await this.refreshBrokers(term);
       await this.refreshTopics(term);
       // Notifications left from before: the states were just read, so they only need deleting.
@@ -119,13 +146,15 @@ export class Controller {
       this.sendLeaderAndIsr(this.brokers.keys(), 'all');
       this.sendMetadataToAll();
       await this.processDeletions(term);
+      await this.reassignments.resume(term);
     });
   }
 
   /** Stops acting (resigned or deposed): pending requests to brokers are dropped. */
   deactivate(): void {
-    this.active = false;
-    this.term++;
+    this.events.stop();
+    clearInterval(this.balanceTimer);
+    this.balanceTimer = undefined;
     this.channels.closeAll();
     this.partitions.clear();
     this.shuttingDown.clear();
@@ -133,7 +162,7 @@ export class Controller {
 
   /** Resolves once every event queued so far has been handled (tests). */
   settled(): Promise<void> {
-    return this.queue;
+    return this.events.settled();
   }
 
   /**
@@ -145,47 +174,82 @@ export class Controller {
    * a broker not registered.
    */
   controlledShutdown(brokerId: number, brokerEpoch: number): Promise<ControlledShutdownResult> {
-    let result: ControlledShutdownResult = { errorCode: ErrorCode.NOT_CONTROLLER, remaining: [] };
-    if (!this.active) return Promise.resolve(result);
-    return this.enqueue(async (term) => {
-      try {
-        result = await this.shutDown(brokerId, brokerEpoch, term);
-      } catch (err) {
-        if (!(err instanceof TermEndedError || err instanceof ControllerMovedError)) {
-          result = { errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, remaining: [] };
-        }
-        throw err;
-      }
-    }).then(() => result);
+    return this.events.answer(
+      (term) =>
+        shutDownBroker(
+          {
+            brokers: this.brokers,
+            shuttingDown: this.shuttingDown,
+            partitions: this.partitions,
+            channels: this.channels,
+            view: () => this.view(),
+            liveness: () => this.liveness(),
+            sendLeaderAndIsr: (brokers, which) => this.sendLeaderAndIsr(brokers, which),
+            sendMetadataToAll: () => this.sendMetadataToAll(),
+            log: this.options.log,
+          },
+          brokerId,
+          brokerEpoch,
+          term,
+        ),
+      { errorCode: ErrorCode.NOT_CONTROLLER, remaining: [] },
+      { errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, remaining: [] },
+    );
   }
 
-  /** Queues an event; it runs with the term it started in, and stops at its next step once that ends. */
-  private enqueue(event: (term: Term) => Promise<void>): Promise<void> {
-    this.queue = this.queue.then(async () => {
-      if (!this.active) return;
-      const term = this.term;
-      const stillCurrent = (): void => {
-        if (!this.active || this.term !== term) throw new TermEndedError();
-      };
-      try {
-        await event({ controllerEpoch: this.epoch, stillCurrent });
-      } catch (err) {
-        if (err instanceof TermEndedError) return;
-        if (err instanceof ControllerMovedError) {
-          this.options.log(err.message);
-          this.deactivate();
-          return;
-        }
-        // A failed read could have left a watch unset: everything is read again shortly.
-        this.options.log(`controller event failed (${(err as Error).message}); reloading the cluster`);
-        setTimeout(() => {
-          if (!this.active || this.term !== term) return;
-          this.onBrokersChanged();
-          this.onIsrChangeNotified();
-        }, 500).unref();
-      }
-    });
-    return this.queue;
+  /**
+   * Starts, changes or cancels partition moves (AlterPartitionReassignments); null if this broker
+   * is not (or stops being) the controller meanwhile.
+   */
+  alterReassignments(requests: MoveRequest[]): Promise<MoveResult[] | null> {
+    return this.events.answer((term) => this.reassignments.alter(requests, term), null);
+  }
+
+  /** The partition moves in progress among `refs` (all when null); null if not the controller. */
+  listReassignments(refs: PartitionRef[] | null): Promise<ListedMove[] | null> {
+    return this.events.answer(async () => this.reassignments.list(refs), null);
+  }
+
+  /** Leader elections asked for (ElectLeaders: 0 preferred, 1 unclean); null if not the controller. */
+  electLeaders(type: number, refs: PartitionRef[] | null): Promise<ElectionResult[] | null> {
+    return this.events.answer(async (term) => {
+      const { results, written } = await electLeaders(this.partitions, type, refs, this.liveness(), term);
+      this.afterElections(written);
+      return results;
+    }, null);
+  }
+
+  /** Every leader.imbalance.check.interval.seconds: preferred leaders take their partitions back. */
+  private startLeaderBalance(): void {
+    const balance = this.options.leaderBalance;
+    clearInterval(this.balanceTimer);
+    if (!balance?.enable) return;
+    this.balanceTimer = setInterval(() => {
+      void this.events.enqueue(async (term) => {
+        const imbalanced = imbalancedPartitions(
+          this.partitions.byTopic,
+          this.liveness(),
+          balance.imbalancePercentage,
+        );
+        if (imbalanced.length === 0) return;
+        this.options.log(`controller: moving ${imbalanced.length} leadership(s) back to preferred replicas`);
+        const { written } = await electLeaders(this.partitions, 0, imbalanced, this.liveness(), term);
+        this.afterElections(written);
+      });
+    }, balance.checkIntervalMs);
+    this.balanceTimer.unref();
+  }
+
+  /** Tells every replica of the partitions elected, then every broker the cluster. */
+  private afterElections(written: ReadonlySet<string>): void {
+    if (written.size === 0) return;
+    this.sendLeaderAndIsr(this.brokers.keys(), written);
+    this.sendMetadataToAll();
+  }
+
+  private onRequestedMovesChanged(): void {
+    if (!this.events.isActive) return;
+    void this.events.enqueue((term) => this.reassignments.startRequested(term));
   }
 
   /** Reads the live brokers (watching for the next change) and keeps a channel to each. */
@@ -198,8 +262,8 @@ export class Controller {
   }
 
   private onBrokersChanged(): void {
-    if (!this.active) return;
-    void this.enqueue(async (term) => {
+    if (!this.events.isActive) return;
+    void this.events.enqueue(async (term) => {
       const before = new Map([...this.brokers].map(([id, b]) => [id, b.epoch]));
       await this.refreshBrokers(term);
       const gone = [...before.keys()].filter((id) => !this.brokers.has(id));
@@ -232,12 +296,14 @@ export class Controller {
       this.sendMetadataToAll();
       // A deletion waiting for a replica to come back may go on now.
       await this.processDeletions(term);
+      // A move waiting for a target replica that could lead may complete now.
+      await this.reassignments.checkProgress('all', term);
     });
   }
 
   private onTopicsChanged(): void {
-    if (!this.active) return;
-    void this.enqueue(async (term) => {
+    if (!this.events.isActive) return;
+    void this.events.enqueue(async (term) => {
       const fresh = await this.refreshTopics(term);
       if (fresh.size === 0 && !this.forgotTopics) return;
       this.sendLeaderAndIsr(this.brokers.keys(), fresh);
@@ -246,8 +312,8 @@ export class Controller {
   }
 
   private onIsrChangeNotified(): void {
-    if (!this.active) return;
-    void this.enqueue(async (term) => {
+    if (!this.events.isActive) return;
+    void this.events.enqueue(async (term) => {
       if (await this.handleIsrChanges(term)) this.sendMetadataToAll();
     });
   }
@@ -264,42 +330,9 @@ export class Controller {
     await this.partitions.update(known, () => null, term);
     await deleteIsrChanges((ops) => this.election.fencedMulti(ops), changes.names);
     term.stillCurrent();
+    // A moving partition whose new replicas are all in sync now completes its move.
+    await this.reassignments.checkProgress(known, term);
     return known.length > 0;
-  }
-
-  private async shutDown(id: number, brokerEpoch: number, term: Term): Promise<ControlledShutdownResult> {
-    const broker = this.brokers.get(id);
-    if (!broker) return { errorCode: BROKER_NOT_AVAILABLE, remaining: [] };
-    // Kafka's rule: an epoch older than the registration is from an earlier life (-1: not sent, v0-1).
-    if (brokerEpoch !== -1 && brokerEpoch < broker.epoch) {
-      return { errorCode: ErrorCode.STALE_BROKER_EPOCH, remaining: [] };
-    }
-    this.shuttingDown.add(id);
-    const { led, followed } = this.partitions.replicatedOn(id);
-    const moved = await this.partitions.moveLeadershipOff(id, led, this.liveness(), term);
-    if (followed.length > 0) {
-      // It stops fetching first (as Kafka has it), so no leader takes it back into the ISR.
-      this.channels.stopReplicas(this.view(), id, followed, false).then(
-        (answer) => {
-          if (answer.errorCode !== 0)
-            this.options.log(`broker ${id} refused StopReplica (${answer.errorCode})`);
-        },
-        () => {},
-      );
-    }
-    const shrunk = await this.partitions.removeFollower(id, followed, term);
-    this.sendLeaderAndIsr(this.brokers.keys(), moved);
-    this.sendLeaderAndIsr(
-      [...this.brokers.keys()].filter((b) => b !== id),
-      shrunk,
-    );
-    this.sendMetadataToAll();
-    const remaining = this.partitions.where((p) => p.replicas.length > 1 && p.leader === id);
-    this.options.log(
-      `controller: broker ${id} is shutting down: ${moved.size} leadership(s) moved, ` +
-        `${remaining.length} it still leads`,
-    );
-    return { errorCode: ErrorCode.NONE, remaining };
   }
 
   /**
@@ -308,44 +341,21 @@ export class Controller {
    * known ("topic-partition"); `forgotTopics` says whether a topic went.
    */
   private async refreshTopics(term: Term): Promise<Set<string>> {
-    const changed = new Set<string>();
-    this.forgotTopics = false;
-    const names = await topicNames(this.zk, () => this.onTopicsChanged());
+    const watch = (): void => this.onTopicsChanged();
+    const names = await topicNames(this.zk, watch);
     term.stillCurrent();
-    let failures = 0;
-    for (const topic of names) {
-      try {
-        const loaded = await this.partitions.loadTopic(topic, this.liveness(), term, () =>
-          this.onTopicsChanged(),
-        );
-        for (const p of loaded) changed.add(partitionKey(p.topic, p.partition));
-      } catch (err) {
-        if (err instanceof TermEndedError || err instanceof ControllerMovedError) throw err;
-        // One bad topic must not keep the others (or the brokers' metadata) waiting.
-        failures++;
-        this.options.log(`controller: cannot set up topic ${topic}: ${(err as Error).message}`);
-      }
-    }
+    const { changed, gone, failures } = await this.partitions.loadTopics(names, this.liveness(), term, watch);
     // Gone from ZooKeeper: brokers are told to drop them (leader -2, as Kafka marks a deletion).
-    const gone = this.partitions.forgetAllBut(names);
     this.deleted.push(...gone);
     this.forgotTopics = gone.length > 0;
-    if (failures > 0) {
-      setTimeout(() => {
-        try {
-          term.stillCurrent();
-          this.onTopicsChanged();
-        } catch {
-          // that term is over
-        }
-      }, 1000).unref();
-    }
+    // A topic that could not be set up is tried again shortly.
+    if (failures > 0) setTimeout(() => this.events.isActive && this.onTopicsChanged(), 1000).unref();
     return changed;
   }
 
   private onDeletionsChanged(): void {
-    if (!this.active) return;
-    void this.enqueue((term) => this.processDeletions(term));
+    if (!this.events.isActive) return;
+    void this.events.enqueue((term) => this.processDeletions(term));
   }
 
   private processDeletions(term: Term): Promise<void> {
@@ -371,7 +381,7 @@ export class Controller {
   private view(): ControllerView {
     return {
       controllerId: this.options.brokerId,
-      controllerEpoch: this.epoch,
+      controllerEpoch: this.events.epoch,
       brokers: this.brokers,
       partitions: this.partitions.byTopic,
     };
@@ -379,12 +389,12 @@ export class Controller {
 
   /** LeaderAndIsr to each of `brokers` for the partitions (of `which`) it is a replica of. */
   private sendLeaderAndIsr(brokers: Iterable<number>, which: PartitionFilter): void {
-    if (this.active) this.channels.sendLeaderAndIsr(this.view(), brokers, which);
+    if (this.events.isActive) this.channels.sendLeaderAndIsr(this.view(), brokers, which);
   }
 
   /** UpdateMetadata with every live broker and every partition, to every live broker. */
   private sendMetadataToAll(): void {
-    if (!this.active) return;
+    if (!this.events.isActive) return;
     this.channels.sendUpdateMetadata({ ...this.view(), deleted: this.deleted });
     this.deleted = [];
   }

@@ -154,3 +154,40 @@ function changed(state: PartitionState, next: LeaderAndIsr, controllerEpoch: num
   if (same) return null;
   return { leader: next.leader, leaderEpoch: state.leaderEpoch + 1, isr: next.isr, controllerEpoch };
 }
+
+/** Why a preferred or unclean election (ElectLeaders) leaves a partition as it is. */
+export type ElectionRefusal = 'not-needed' | 'unavailable';
+
+/**
+ * A preferred replica election: the first replica in assignment order leads, if it is up, in
+ * the ISR and not shutting down; the ISR stays. 'not-needed' when it leads already.
+ */
+export function preferredState(
+  replicas: readonly number[],
+  state: PartitionState,
+  liveness: Liveness,
+  controllerEpoch: number,
+): PartitionState | ElectionRefusal {
+  const preferred = replicas[0];
+  if (preferred === undefined) return 'unavailable';
+  if (state.leader === preferred) return 'not-needed';
+  if (!state.isr.includes(preferred) || !canLead(preferred, liveness)) return 'unavailable';
+  return { leader: preferred, leaderEpoch: state.leaderEpoch + 1, isr: [...state.isr], controllerEpoch };
+}
+
+/**
+ * An unclean election asked for (ElectLeaders type 1) for a partition whose leader is down: an
+ * ISR member if one can lead, else the first live replica, alone in the ISR (what it lacks is
+ * lost). 'not-needed' while its leader is up.
+ */
+export function uncleanState(
+  replicas: readonly number[],
+  state: PartitionState,
+  liveness: Liveness,
+  controllerEpoch: number,
+): PartitionState | ElectionRefusal {
+  if (liveness.live.has(state.leader)) return 'not-needed';
+  const next = electOfflineLeader(replicas, state.isr, liveness, true);
+  if (!next) return 'unavailable';
+  return changed(state, next, controllerEpoch) ?? 'not-needed';
+}

@@ -6,6 +6,8 @@
  * controller's epoch; the caller's `Term` stops the work once its term has ended.
  */
 import { newTopicId } from '../topic-store.js';
+import { ControllerMovedError } from '../zookeeper/controller-election.js';
+import { TermEndedError } from './term-ended-error.js';
 import type { ZkClient, ZkOp } from '../zookeeper/zk-client.js';
 import { readEntityConfig } from '../zookeeper/zk-configs.js';
 import {
@@ -57,6 +59,12 @@ export class PartitionStates {
     return this.byTopic.get(ref.topic)?.get(ref.partition);
   }
 
+  /** Records a partition's new replica assignment (a move started, changed or completed). */
+  setAssignment(ref: PartitionRef, a: { replicas: number[]; adding: number[]; removing: number[] }): void {
+    const known = this.get(ref);
+    if (known) this.byTopic.get(ref.topic)!.set(ref.partition, { ...known, ...a });
+  }
+
   /** The known partitions matching `test`. */
   where(test: (p: KnownPartition) => boolean): PartitionRef[] {
     const out: PartitionRef[] = [];
@@ -81,6 +89,32 @@ export class PartitionStates {
   clear(): void {
     this.byTopic.clear();
     this.topicIds.clear();
+  }
+
+  /**
+   * Loads the partitions of `names` not yet known (loadTopic; one topic that cannot be set up does
+   * not hold up the others: it is counted in `failures` and logged) and forgets the topics not
+   * among them. Returns the partitions that became known ("topic-partition") and those forgotten.
+   */
+  async loadTopics(
+    names: readonly string[],
+    liveness: Liveness,
+    term: Term,
+    watch: () => void,
+  ): Promise<{ changed: Set<string>; gone: PartitionRef[]; failures: number }> {
+    const changed = new Set<string>();
+    let failures = 0;
+    for (const topic of names) {
+      try {
+        for (const p of await this.loadTopic(topic, liveness, term, watch))
+          changed.add(partitionKey(p.topic, p.partition));
+      } catch (err) {
+        if (err instanceof TermEndedError || err instanceof ControllerMovedError) throw err;
+        failures++;
+        this.options.log(`controller: cannot set up topic ${topic}: ${(err as Error).message}`);
+      }
+    }
+    return { changed, gone: this.forgetAllBut(names), failures };
   }
 
   /**
@@ -114,8 +148,10 @@ export class PartitionStates {
       if (this.byTopic.get(topic)?.has(p)) continue;
       const state = await partitionState(this.options.zk, topic, p);
       term.stillCurrent();
+      const adding = assignment.addingReplicas.get(p) ?? [];
+      const removing = assignment.removingReplicas.get(p) ?? [];
       if (state) {
-        stored.set(p, { ...state, replicas });
+        stored.set(p, { ...state, replicas, adding, removing });
         continue;
       }
       // Every live replica is in sync (none holds anything yet), as Kafka starts a partition; a
@@ -136,7 +172,13 @@ export class PartitionStates {
     if (!known) this.byTopic.set(topic, (known = new Map()));
     for (const [p, state] of stored) known.set(p, state);
     for (const [p, state] of fresh)
-      known.set(p, { ...state, replicas: assignment.partitions.get(p)!, zkVersion: 0 });
+      known.set(p, {
+        ...state,
+        replicas: assignment.partitions.get(p)!,
+        adding: assignment.addingReplicas.get(p) ?? [],
+        removing: assignment.removingReplicas.get(p) ?? [],
+        zkVersion: 0,
+      });
     return [...stored.keys(), ...fresh.keys()].map((partition) => ({ topic, partition }));
   }
 
@@ -211,7 +253,12 @@ export class PartitionStates {
     for (const u of updated) {
       const known = this.get(u);
       if (!known) continue; // its topic went meanwhile
-      this.byTopic.get(u.topic)!.set(u.partition, { ...u.state, replicas: known.replicas });
+      this.byTopic.get(u.topic)!.set(u.partition, {
+        ...u.state,
+        replicas: known.replicas,
+        adding: known.adding,
+        removing: known.removing,
+      });
       if (!u.written) continue;
       const name = partitionKey(u.topic, u.partition);
       written.add(name);

@@ -34,6 +34,8 @@ export interface MembershipOptions {
   brokerId: number;
   /** unclean.leader.election.enable's broker default (a topic's own setting comes first). */
   uncleanLeaderElectionEnable?: boolean;
+  /** Auto leader balancing, while this broker is the controller. */
+  leaderBalance?: { enable: boolean; imbalancePercentage: number; checkIntervalMs: number };
   log: (message: string) => void;
 }
 
@@ -88,6 +90,7 @@ export class ClusterMembership {
       brokerId: this.options.brokerId,
       log,
       uncleanLeaderElectionEnable: this.options.uncleanLeaderElectionEnable ?? false,
+      leaderBalance: this.options.leaderBalance,
     });
     await this.election.start();
   }

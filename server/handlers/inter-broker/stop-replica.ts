@@ -1,6 +1,7 @@
 /**
  * StopReplica (cluster mode): the controller tells this broker to stop being a replica of some
- * partitions, deleting their data when `deletePartitions` is set (a topic being deleted). Refused
+ * partitions, deleting their data when `deletePartitions` is set (a topic being deleted, or a
+ * replica a partition move removed). Refused
  * whole, as LeaderAndIsr is, with STALE_BROKER_EPOCH or STALE_CONTROLLER_EPOCH.
  */
 import type { MetadataCache } from '../../cluster/metadata-cache.js';
@@ -17,7 +18,7 @@ export function stopReplicaHandler(
 ): Handler<typeof StopReplicaApi> {
   return {
     api: StopReplicaApi,
-    handle(request) {
+    async handle(request) {
       const refused = controllerRequestError(request, cache, brokerEpoch());
       if (refused !== ErrorCode.NONE)
         return reply(StopReplicaApi, { errorCode: refused, partitionErrors: [] });
@@ -28,7 +29,7 @@ export function stopReplicaHandler(
           t.partitionIndexes.map((partition) => ({ topic: t.name, partition })),
         ),
       ];
-      const partitionErrors = replicas.stopReplicas(partitions, request.deletePartitions);
+      const partitionErrors = await replicas.stopReplicas(partitions, request.deletePartitions);
       return reply(StopReplicaApi, { errorCode: ErrorCode.NONE, partitionErrors });
     },
   };

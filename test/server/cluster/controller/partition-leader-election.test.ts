@@ -8,8 +8,10 @@ import {
   needsUncleanChoice,
   NO_LEADER,
   onlineState,
+  preferredState,
   removeFromIsr,
   shutdownState,
+  uncleanState,
   type Liveness,
 } from '../../../../server/cluster/controller/partition-leader-election.js';
 
@@ -150,5 +152,37 @@ describe('controlled shutdown', () => {
       controllerEpoch: 9,
     });
     expect(followerLeavingState(state(1, [1]), 2, 9)).toBeNull();
+  });
+});
+
+describe('elections asked for (ElectLeaders)', () => {
+  it('preferred: the first replica leads if it is up and in sync; not needed when it leads', () => {
+    expect(preferredState([1, 2, 3], state(2, [1, 2, 3]), up([1, 2, 3]), 9)).toEqual({
+      leader: 1,
+      leaderEpoch: 5,
+      isr: [1, 2, 3],
+      controllerEpoch: 9,
+    });
+    expect(preferredState([1, 2, 3], state(1, [1, 2, 3]), up([1, 2, 3]), 9)).toBe('not-needed');
+    expect(preferredState([1, 2, 3], state(2, [2, 3]), up([1, 2, 3]), 9)).toBe('unavailable');
+    expect(preferredState([1, 2, 3], state(2, [1, 2, 3]), up([2, 3]), 9)).toBe('unavailable');
+    expect(preferredState([1, 2, 3], state(2, [1, 2, 3]), up([1, 2, 3], [1]), 9)).toBe('unavailable');
+  });
+
+  it('unclean: not needed while the leader is up; else an ISR member, else any live replica alone', () => {
+    expect(uncleanState([1, 2, 3], state(2, [2]), up([1, 2, 3]), 9)).toBe('not-needed');
+    expect(uncleanState([1, 2, 3], state(NO_LEADER, [2, 3]), up([1, 3]), 9)).toEqual({
+      leader: 3,
+      leaderEpoch: 5,
+      isr: [3],
+      controllerEpoch: 9,
+    });
+    expect(uncleanState([1, 2, 3], state(NO_LEADER, [2]), up([1, 3]), 9)).toEqual({
+      leader: 1,
+      leaderEpoch: 5,
+      isr: [1],
+      controllerEpoch: 9,
+    });
+    expect(uncleanState([1, 2, 3], state(NO_LEADER, [2]), up([]), 9)).toBe('unavailable');
   });
 });
