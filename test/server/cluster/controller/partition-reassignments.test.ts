@@ -3,7 +3,9 @@
 // a cluster of four in-process brokers on a real ZooKeeper, with data: what moves, what the
 // removed replicas keep, and what a client sees meanwhile.
 import fs from 'node:fs';
+import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FindCoordinatorApi } from '../../../../server/protocol/apis/find-coordinator.js';
 import { Connection } from '../../../../server/client/connection.js';
 import { ZkClient } from '../../../../server/cluster/zookeeper/zk-client.js';
 import {
@@ -158,6 +160,29 @@ async function listMoves() {
   return withController((c) => c.request(ListPartitionReassignmentsApi, { timeoutMs: 10_000, topics: null }));
 }
 
+async function findCoordinator(group: string): Promise<{ coordinator: number }> {
+  const c = await connect();
+  try {
+    let found = -1;
+    await waitFor(
+      async () => {
+        const answer = await c.request(FindCoordinatorApi, {
+          key: group,
+          keyType: 0,
+          coordinatorKeys: [group],
+        });
+        found = answer.coordinators?.[0]?.nodeId ?? answer.nodeId;
+        const code = answer.coordinators?.[0]?.errorCode ?? answer.errorCode;
+        return code === ErrorCode.NONE && found >= 0;
+      },
+      { what: 'a group coordinator' },
+    );
+    return { coordinator: found };
+  } finally {
+    c.close();
+  }
+}
+
 function logEnd(id: number, topic: string, partition: number): number | undefined {
   return brokers.get(id)?.broker.logManager?.getLog(topic, partition)?.logEndOffset;
 }
@@ -172,6 +197,9 @@ describe('moving a partition (AlterPartitionReassignments)', () => {
     await waitFor(async () => (await listMoves()).topics.length === 0, {
       timeoutMs: 20_000,
       what: 'the move to finish',
+    });
+    await waitFor(async () => (await partitionsOf('move-me')).get(0)!.replicas.join() === '3,2', {
+      what: 'metadata without broker 1',
     });
     const p = (await partitionsOf('move-me')).get(0)!;
     expect(p.replicas).toEqual([3, 2]);
@@ -205,7 +233,7 @@ describe('moving a partition (AlterPartitionReassignments)', () => {
     const cancelled = await alter('cancel-me', 0, null);
     expect(cancelled.responses[0]!.partitions[0]!.errorCode).toBe(ErrorCode.NONE);
     await waitFor(async () => (await listMoves()).topics.length === 0, { what: 'no move in progress' });
-    await waitFor(async () => (await partitionsOf('cancel-me')).get(0)!.replicas.length === 2, {
+    await waitFor(async () => (await partitionsOf('cancel-me')).get(0)!.replicas.join() === '1,2', {
       what: 'metadata without broker 4',
     });
     expect((await partitionsOf('cancel-me')).get(0)!.replicas).toEqual([1, 2]);
@@ -214,6 +242,65 @@ describe('moving a partition (AlterPartitionReassignments)', () => {
     await brokers.get(4)!.stop();
     await start(4);
     await waitForBrokers([...brokers.values()].map((b) => b.broker.port));
+  });
+
+  it('a move in progress when the controller fails is completed by the next one', async () => {
+    await createTopic('resume-me', [[2, 3]]);
+    await produce('resume-me', 0, 30, 'r');
+    await brokers.get(4)!.broker.replicaManager!.stop();
+    expect((await alter('resume-me', 0, [2, 4])).responses[0]!.partitions[0]!.errorCode).toBe(ErrorCode.NONE);
+    const controller = [...brokers.entries()].find(([, b]) => b.broker.cluster?.isController)![0];
+    await brokers.get(controller)!.stop();
+    brokers.delete(controller);
+    // Broker 4 replicates again (a fresh start on its data): the new controller sees it catch up.
+    if (controller !== 4) {
+      await brokers.get(4)!.stop();
+      await start(4);
+    }
+    await waitFor(
+      async () => {
+        const p = (await partitionsOf('resume-me')).get(0);
+        return p !== undefined && p.replicas.join() === '2,4';
+      },
+      { timeoutMs: 20_000, what: 'the move completed by the next controller' },
+    );
+    await waitFor(() => logEnd(4, 'resume-me', 0) === 30, { what: 'broker 4 holding every record' });
+    await start(controller);
+    if (controller === 4)
+      await waitFor(() => logEnd(4, 'resume-me', 0) === 30, { what: 'broker 4 caught up' });
+    await waitForBrokers([...brokers.values()].map((b) => b.broker.port));
+    await waitFor(() => logEnd(3, 'resume-me', 0) === undefined, { what: "broker 3's copy deleted" });
+  });
+
+  it("a replica moved off the group coordinator keeps the group's committed offsets (only a deleted topic loses them)", async () => {
+    const kafka = new Kafka({
+      clientId: 'reassign-offsets',
+      brokers: [...brokers.values()].map((b) => b.bootstrap),
+      logLevel: logLevel.NOTHING,
+    });
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const { coordinator } = await findCoordinator('keep-offsets-group');
+      const others = [...brokers.keys()].filter((id) => id !== coordinator).slice(0, 2);
+      await createTopic('keep-offsets', [[coordinator, others[0]!]]);
+      await admin.setOffsets({
+        groupId: 'keep-offsets-group',
+        topic: 'keep-offsets',
+        partitions: [{ partition: 0, offset: '0' }],
+      });
+      expect((await alter('keep-offsets', 0, others)).responses[0]!.partitions[0]!.errorCode).toBe(
+        ErrorCode.NONE,
+      );
+      await waitFor(() => logEnd(coordinator, 'keep-offsets', 0) === undefined, {
+        timeoutMs: 20_000,
+        what: "the coordinator's copy deleted",
+      });
+      const fetched = await admin.fetchOffsets({ groupId: 'keep-offsets-group', topics: ['keep-offsets'] });
+      expect(fetched[0]!.partitions[0]!.offset).toBe('0');
+    } finally {
+      await admin.disconnect();
+    }
   });
 
   it('refuses bad replica lists, unknown partitions, and answers NOT_CONTROLLER off the controller', async () => {
@@ -273,7 +360,7 @@ describe('/admin/reassign_partitions (moves asked for the old way)', () => {
     } finally {
       zk.close();
     }
-    await waitFor(async () => (await partitionsOf('old-way')).get(0)!.replicas.length === 2, {
+    await waitFor(async () => (await partitionsOf('old-way')).get(0)!.replicas.join() === '3,4', {
       what: 'metadata of the moves',
     });
     const parts = await partitionsOf('old-way');
