@@ -25,21 +25,7 @@ import {
 import { ClusterMembership } from './cluster/zookeeper/cluster-membership.js';
 import { DynamicBrokerConfigs } from './config/dynamic-broker-configs.js';
 import { kilnVersion } from './config/kiln-version.js';
-import { apiVersionsHandler } from './handlers/api-versions.js';
-import { adminHandlers } from './handlers/admin/index.js';
-import { groupHandlers } from './handlers/groups/index.js';
 import { GroupCoordinator } from './group/group-coordinator.js';
-import { fetchHandler } from './handlers/fetch.js';
-import { listOffsetsHandler } from './handlers/list-offsets.js';
-import { metadataHandler } from './handlers/metadata.js';
-import { updateMetadataHandler } from './handlers/inter-broker/update-metadata.js';
-import { leaderAndIsrHandler } from './handlers/inter-broker/leader-and-isr.js';
-import { stopReplicaHandler } from './handlers/inter-broker/stop-replica.js';
-import { controlledShutdownHandler } from './handlers/inter-broker/controlled-shutdown.js';
-import { alterPartitionReassignmentsHandler } from './handlers/admin/alter-partition-reassignments.js';
-import { electLeadersHandler } from './handlers/admin/elect-leaders.js';
-import { listPartitionReassignmentsHandler } from './handlers/admin/list-partition-reassignments.js';
-import { singleNodeAdmin, type PartitionAdmin } from './handlers/admin/partition-admin.js';
 import { requestControlledShutdown } from './cluster/controller/controlled-shutdown-request.js';
 import { ReplicaManager } from './cluster/replica-manager.js';
 import { writeIsrChange } from './cluster/zookeeper/zk-topics.js';
@@ -47,14 +33,10 @@ import { ClusterTopics } from './cluster/cluster-topics.js';
 import { ClusterConfigs } from './cluster/cluster-configs.js';
 import { ConfigSync } from './cluster/config-sync.js';
 import { applyDynamicConfigs } from './handlers/admin/config-changes.js';
-import { ZkProducerIds } from './cluster/zookeeper/zk-producer-ids.js';
-import { produceHandler } from './handlers/produce.js';
-import { initProducerIdHandler } from './handlers/init-producer-id.js';
-import { ProducerIdAllocator } from './cluster/producer-ids.js';
 import { AppendWaiters } from './cluster/append-waiters.js';
-import { HandlerRegistry } from './handlers/registry.js';
 import { createLogger, type Logger } from './logger.js';
 import { Listener } from './network/listener.js';
+import { buildBrokerRegistry } from './broker-handlers.js';
 import { MemoryBudget } from './network/memory-budget.js';
 import { OFFSETS_TOPIC } from './group/offset-store.js';
 
@@ -270,7 +252,13 @@ export class Broker {
       // In a cluster the coordinator may hold no replica of a deleted topic: the controller's word goes.
       membership?.metadata.onTopicDeleted((topic) => coordinator.store.deleteTopic(topic));
       // Every handler is in place before the first connection can arrive.
-      const registry = this.buildRegistry(context, this.coordinator);
+      const registry = buildBrokerRegistry({
+        context,
+        coordinator,
+        waiters: this.waiters,
+        membership: this.membership,
+        warn: (message) => this.log.warn(message),
+      });
       const listener = new Listener((frame, connection) => registry.handle(frame, connection), {
         maxFrameBytes: config.socketRequestMaxBytes,
         frameReusable: (frame) => registry.frameReusable(frame),
@@ -309,42 +297,6 @@ export class Broker {
       await this.stop();
       throw err;
     }
-  }
-
-  private buildRegistry(context: BrokerContext, coordinator: GroupCoordinator): HandlerRegistry {
-    const registry = new HandlerRegistry();
-    const waiters = this.waiters;
-    for (const handler of adminHandlers(context)) registry.register(handler);
-    for (const handler of groupHandlers(context, coordinator)) registry.register(handler);
-    const membership = this.membership;
-    // Partition moves and leader elections: the controller's in a cluster, the node's own alone.
-    const single = singleNodeAdmin(context.topics, this.config.brokerId);
-    const admin = (): PartitionAdmin | undefined => (membership ? membership.controllerWork : single);
-    registry.register(electLeadersHandler(admin));
-    registry.register(alterPartitionReassignmentsHandler(admin));
-    registry.register(listPartitionReassignmentsHandler(admin));
-    if (membership && context.replicas) {
-      const brokerEpoch = (): number => membership.brokerEpoch;
-      registry.register(updateMetadataHandler(membership.metadata, brokerEpoch));
-      registry.register(leaderAndIsrHandler(context.replicas, membership.metadata, brokerEpoch));
-      registry.register(stopReplicaHandler(context.replicas, membership.metadata, brokerEpoch));
-      registry.register(controlledShutdownHandler(() => membership.controllerWork));
-    }
-    return registry
-      .register(apiVersionsHandler(registry))
-      .register(metadataHandler(context))
-      .register(produceHandler(context, waiters))
-      .register(fetchHandler(context, waiters))
-      .register(listOffsetsHandler(context))
-      .register(
-        initProducerIdHandler(
-          context,
-          // In a cluster the ids come from ZooKeeper, so no two brokers hand out the same one.
-          this.membership
-            ? new ZkProducerIds(this.membership.zk, this.config.brokerId)
-            : new ProducerIdAllocator(this.config.logDirs[0]!, (message) => this.log.warn(message)),
-        ),
-      );
   }
 
   async stop(): Promise<void> {

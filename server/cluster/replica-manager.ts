@@ -33,7 +33,8 @@ import type { TopicManager } from './topic-manager.js';
 import type { ZkClient } from './zookeeper/zk-client.js';
 import { usableTopicConfigs } from './cluster-configs.js';
 import { partitionState, topicAssignment, topicConfig } from './zookeeper/zk-topics.js';
-import { deleteTopicPath, topicPath, type PartitionState } from './zookeeper/znodes.js';
+import type { PartitionState } from './zookeeper/znodes.js';
+import { removeReplicaData } from './replica-removal.js';
 
 type LeaderAndIsrRequest = RequestOf<typeof LeaderAndIsrApi>;
 type PartitionError = ResponseOf<typeof LeaderAndIsrApi>['partitionErrors'][number];
@@ -311,54 +312,25 @@ export class ReplicaManager {
   }
 
   /**
-   * Stops being a replica of these partitions (StopReplica). With `deleteData`, a topic being
-   * deleted (marked under /admin/delete_topics, or gone) loses its logs here and leaves the topic
-   * store (the controller deletes a topic on every replica at once); a replica a partition move
-   * removed loses only its own log, and the topic leaves the store once no partition of it is
-   * left here (its committed offsets stay: the topic lives on elsewhere). One error per partition.
+   * Stops being a replica of these partitions (StopReplica), deleting their data with
+   * `deleteData` (replica-removal.ts: a topic deleted, or a replica a partition move removed).
+   * One error per partition.
    */
   async stopReplicas(
     partitions: { topic: string; partition: number }[],
     deleteData: boolean,
   ): Promise<PartitionError[]> {
-    const errors: PartitionError[] = [];
-    const deleting = new Map<string, boolean>();
-    if (deleteData) {
-      for (const topic of new Set(partitions.map((p) => p.topic))) {
-        const marked = await this.options.zk.exists(deleteTopicPath(topic));
-        deleting.set(topic, marked || !(await this.options.zk.exists(topicPath(topic))));
-      }
-    }
-    const deletedTopics = new Map<string, number>();
     for (const { topic, partition } of partitions) {
       this.states.delete(key(topic, partition));
       this.leaderships.resign(topic, partition);
       this.unfollow(topic, partition);
-      const fail = (errorCode: number): number =>
-        errors.push({ topicName: topic, partitionIndex: partition, errorCode });
-      if (!deleteData) {
-        fail(ErrorCode.NONE);
-        continue;
-      }
-      if (!deleting.get(topic)) {
-        const failed = this.options.topics.dropReplica(topic, partition);
-        if (failed) this.options.log(failed.errorMessage ?? `cannot delete ${topic}-${partition}`);
-        else this.options.log(`deleted the replica of ${topic}-${partition} (moved away)`);
-        fail(failed?.errorCode ?? ErrorCode.NONE);
-        continue;
-      }
-      if (!deletedTopics.has(topic)) {
-        const topics = this.options.topics;
-        const local = topics.store.get(topic);
-        const result = local ? topics.delete(topic, { internalToo: true }) : undefined;
-        if (result && result.errorCode !== ErrorCode.NONE)
-          this.options.log(result.errorMessage ?? `cannot delete ${topic}`);
-        else if (result) this.options.log(`deleted topic ${topic} (StopReplica)`);
-        deletedTopics.set(topic, result?.errorCode ?? ErrorCode.NONE);
-      }
-      fail(deletedTopics.get(topic)!);
     }
-    return errors;
+    if (deleteData) return removeReplicaData(this.options, partitions);
+    return partitions.map((p) => ({
+      topicName: p.topic,
+      partitionIndex: p.partition,
+      errorCode: ErrorCode.NONE,
+    }));
   }
 
   /**
