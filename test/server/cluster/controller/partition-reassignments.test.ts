@@ -1,191 +1,41 @@
 // Partition moves (AlterPartitionReassignments, ListPartitionReassignments and the older
-// /admin/reassign_partitions znode) and leader elections (ElectLeaders, auto leader balancing) in
-// a cluster of four in-process brokers on a real ZooKeeper, with data: what moves, what the
-// removed replicas keep, and what a client sees meanwhile.
-import fs from 'node:fs';
+// /admin/reassign_partitions znode) in a cluster of four in-process brokers with data: what
+// moves, what the removed replicas keep, and what a client sees meanwhile.
+import {
+  alterPartitionReassignmentsV0,
+  Connection as PlatformaticConnection,
+  listPartitionReassignmentsV0,
+} from '@platformatic/kafka';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FindCoordinatorApi } from '../../../../server/protocol/apis/find-coordinator.js';
-import { Connection } from '../../../../server/client/connection.js';
 import { ZkClient } from '../../../../server/cluster/zookeeper/zk-client.js';
 import {
   REASSIGN_PARTITIONS_PATH,
   reassignPartitionsZnode,
 } from '../../../../server/cluster/zookeeper/zk-reassignments.js';
 import { AlterPartitionReassignmentsApi } from '../../../../server/protocol/apis/alter-partition-reassignments.js';
-import { CreateTopicsApi } from '../../../../server/protocol/apis/create-topics.js';
-import { ElectLeadersApi } from '../../../../server/protocol/apis/elect-leaders.js';
 import { ListPartitionReassignmentsApi } from '../../../../server/protocol/apis/list-partition-reassignments.js';
-import { MetadataApi } from '../../../../server/protocol/apis/metadata.js';
-import { ProduceApi } from '../../../../server/protocol/apis/produce.js';
 import { ErrorCode } from '../../../../server/protocol/error-codes.js';
-import { buildBatch } from '../../../../engine/index.js';
-import { startBroker, type RunningBroker } from '../../../helpers/broker-fixture.js';
 import { waitForBrokers } from '../../../helpers/cluster-ready.js';
 import { waitFor } from '../../../helpers/wait-for.js';
-import { startZooKeeper, type RunningZooKeeper } from '../../../helpers/zookeeper.js';
+import { dataCluster } from './data-cluster.js';
 
-let zookeeper: RunningZooKeeper;
-const brokers = new Map<number, RunningBroker>();
-const chroot = '/reassignments';
-const dataDirs = new Map<number, string>();
+const cluster = dataCluster('/reassignments');
+const {
+  brokers,
+  start,
+  connect,
+  partitionsOf,
+  createTopic,
+  produce,
+  alter,
+  listMoves,
+  findCoordinator,
+  logEnd,
+} = cluster;
 
-async function start(id: number): Promise<RunningBroker> {
-  const b = await startBroker({
-    'zookeeper.connect': `${zookeeper.connect}${chroot}`,
-    'broker.id': String(id),
-    'zookeeper.session.timeout.ms': '6000',
-    'replica.lag.time.max.ms': '1500',
-    'replica.fetch.wait.max.ms': '200',
-    'replica.fetch.backoff.ms': '100',
-    'offsets.topic.replication.factor': '1',
-    'leader.imbalance.check.interval.seconds': '1',
-    ...(dataDirs.has(id) ? { 'log.dirs': dataDirs.get(id)! } : {}),
-  });
-  dataDirs.set(id, b.dataDir);
-  brokers.set(id, b);
-  return b;
-}
-
-beforeAll(async () => {
-  zookeeper = await startZooKeeper();
-  for (const id of [1, 2, 3, 4]) await start(id);
-  await waitForBrokers([...brokers.values()].map((b) => b.broker.port));
-}, 60_000);
-
-afterAll(async () => {
-  for (const b of brokers.values()) await b.stop().catch(() => {});
-  for (const dir of dataDirs.values()) fs.rmSync(dir, { recursive: true, force: true });
-  await zookeeper?.stop();
-});
-
-async function connect(id?: number): Promise<Connection> {
-  const b = id === undefined ? [...brokers.values()][0]! : brokers.get(id)!;
-  return Connection.open('127.0.0.1', b.broker.port, 'reassign-test');
-}
-
-async function withController<T>(work: (c: Connection) => Promise<T>): Promise<T> {
-  const id = [...brokers.entries()].find(([, b]) => b.broker.cluster?.isController)?.[0];
-  if (id === undefined) throw new Error('no controller');
-  const c = await connect(id);
-  try {
-    return await work(c);
-  } finally {
-    c.close();
-  }
-}
-
-async function partitionsOf(
-  topic: string,
-): Promise<Map<number, { leader: number; replicas: number[]; isr: number[] }>> {
-  const c = await connect();
-  try {
-    const answer = await c.request(MetadataApi, {
-      topics: [{ name: topic, topicId: 'AAAAAAAAAAAAAAAAAAAAAA' }],
-      allowAutoTopicCreation: false,
-      includeClusterAuthorizedOperations: false,
-      includeTopicAuthorizedOperations: false,
-    });
-    return new Map(
-      (answer.topics[0]?.partitions ?? []).map((p) => [
-        p.partitionIndex,
-        { leader: p.leaderId, replicas: p.replicaNodes, isr: [...p.isrNodes].sort() },
-      ]),
-    );
-  } finally {
-    c.close();
-  }
-}
-
-async function createTopic(name: string, assignment: number[][]): Promise<void> {
-  const c = await connect();
-  try {
-    const answer = await c.request(CreateTopicsApi, {
-      topics: [
-        {
-          name,
-          numPartitions: -1,
-          replicationFactor: -1,
-          assignments: assignment.map((brokerIds, partitionIndex) => ({ partitionIndex, brokerIds })),
-          configs: [],
-        },
-      ],
-      timeoutMs: 10_000,
-      validateOnly: false,
-    });
-    expect(answer.topics[0]!.errorCode).toBe(ErrorCode.NONE);
-  } finally {
-    c.close();
-  }
-  await waitFor(
-    async () => {
-      const parts = await partitionsOf(name);
-      return (
-        parts.size === assignment.length &&
-        [...parts.values()].every((p) => p.isr.length === p.replicas.length)
-      );
-    },
-    { timeoutMs: 20_000, what: `${name} online and in sync` },
-  );
-}
-
-/** Produces `count` records (acks=all) to partition `partition`'s leader. */
-async function produce(topic: string, partition: number, count: number, tag: string): Promise<void> {
-  const leader = (await partitionsOf(topic)).get(partition)!.leader;
-  const c = await connect(leader);
-  try {
-    const records = Array.from({ length: count }, (_, i) => ({ value: Buffer.from(`${tag}-${i}`) }));
-    const answer = await c.request(ProduceApi, {
-      transactionalId: null,
-      acks: -1,
-      timeoutMs: 10_000,
-      topicData: [{ name: topic, partitionData: [{ index: partition, records: buildBatch({ records }) }] }],
-    });
-    expect(answer.responses[0]!.partitionResponses[0]!.errorCode).toBe(ErrorCode.NONE);
-  } finally {
-    c.close();
-  }
-}
-
-async function alter(topic: string, partition: number, replicas: number[] | null) {
-  return withController((c) =>
-    c.request(AlterPartitionReassignmentsApi, {
-      timeoutMs: 10_000,
-      topics: [{ name: topic, partitions: [{ partitionIndex: partition, replicas }] }],
-    }),
-  );
-}
-
-async function listMoves() {
-  return withController((c) => c.request(ListPartitionReassignmentsApi, { timeoutMs: 10_000, topics: null }));
-}
-
-async function findCoordinator(group: string): Promise<{ coordinator: number }> {
-  const c = await connect();
-  try {
-    let found = -1;
-    await waitFor(
-      async () => {
-        const answer = await c.request(FindCoordinatorApi, {
-          key: group,
-          keyType: 0,
-          coordinatorKeys: [group],
-        });
-        found = answer.coordinators?.[0]?.nodeId ?? answer.nodeId;
-        const code = answer.coordinators?.[0]?.errorCode ?? answer.errorCode;
-        return code === ErrorCode.NONE && found >= 0;
-      },
-      { what: 'a group coordinator' },
-    );
-    return { coordinator: found };
-  } finally {
-    c.close();
-  }
-}
-
-function logEnd(id: number, topic: string, partition: number): number | undefined {
-  return brokers.get(id)?.broker.logManager?.getLog(topic, partition)?.logEndOffset;
-}
+beforeAll(cluster.setup, 60_000);
+afterAll(cluster.teardown);
 
 describe('moving a partition (AlterPartitionReassignments)', () => {
   it('copies every record to the new replicas, then removes the old one and deletes its copy', async () => {
@@ -303,6 +153,36 @@ describe('moving a partition (AlterPartitionReassignments)', () => {
     }
   });
 
+  it("@platformatic/kafka's own AlterPartitionReassignments and ListPartitionReassignments v0 move a partition", async () => {
+    await createTopic('by-platformatic', [[1, 2]]);
+    await produce('by-platformatic', 0, 40, 'p');
+    const id = [...brokers.entries()].find(([, b]) => b.broker.cluster?.isController)![0];
+    const connection = new PlatformaticConnection('reassign-platformatic');
+    await connection.connect('127.0.0.1', brokers.get(id)!.broker.port);
+    try {
+      const answer = await alterPartitionReassignmentsV0.api.async(connection, 10_000, false, [
+        { name: 'by-platformatic', partitions: [{ partitionIndex: 0, replicas: [2, 3] }] },
+      ]);
+      expect(answer.errorCode).toBe(ErrorCode.NONE);
+      expect(answer.responses[0]!.partitions[0]!.errorCode).toBe(ErrorCode.NONE);
+      await waitFor(
+        async () =>
+          (
+            await listPartitionReassignmentsV0.api.async(connection, 10_000, [
+              { name: 'by-platformatic', partitionIndexes: [0] },
+            ])
+          ).topics.length === 0,
+        { timeoutMs: 20_000, what: 'the move listed as done' },
+      );
+    } finally {
+      await connection.close();
+    }
+    await waitFor(async () => (await partitionsOf('by-platformatic')).get(0)!.replicas.join() === '2,3', {
+      what: 'metadata of the move',
+    });
+    await waitFor(() => logEnd(3, 'by-platformatic', 0) === 40, { what: 'broker 3 holding every record' });
+  });
+
   it('refuses bad replica lists, unknown partitions, and answers NOT_CONTROLLER off the controller', async () => {
     await createTopic('bad-moves', [[1, 2]]);
     const dup = await alter('bad-moves', 0, [2, 2]);
@@ -339,7 +219,7 @@ describe('/admin/reassign_partitions (moves asked for the old way)', () => {
       [2, 3],
     ]);
     await produce('old-way', 1, 20, 'y');
-    const zk = await ZkClient.connect(`${zookeeper.connect}${chroot}`, {
+    const zk = await ZkClient.connect(cluster.zkConnect(), {
       sessionTimeoutMs: 6000,
       connectionTimeoutMs: 6000,
       log: () => {},
@@ -367,64 +247,5 @@ describe('/admin/reassign_partitions (moves asked for the old way)', () => {
     expect(parts.get(0)!.replicas).toEqual([3, 4]);
     expect(parts.get(1)!.replicas).toEqual([1, 2, 3]);
     await waitFor(() => logEnd(1, 'old-way', 1) === 20, { what: 'the added replica caught up' });
-  });
-});
-
-describe('leader elections', () => {
-  it('auto leader balancing gives a bounced broker its preferred leadership back, unasked', async () => {
-    await createTopic('elect-me', [[1, 2, 3]]);
-    expect((await partitionsOf('elect-me')).get(0)!.leader).toBe(1);
-    // Broker 1 bounces: broker 2 leads meanwhile.
-    await brokers.get(1)!.stop();
-    brokers.delete(1);
-    await waitFor(async () => (await partitionsOf('elect-me')).get(0)!.leader === 2, {
-      what: 'broker 2 leading',
-    });
-    await start(1);
-    // Checked every second here: once broker 1 is in sync again it leads again.
-    await waitFor(async () => (await partitionsOf('elect-me')).get(0)!.leader === 1, {
-      timeoutMs: 20_000,
-      what: 'broker 1 leading again',
-    });
-  });
-
-  it('ElectLeaders answers each partition: no election needed, unknown, and NOT_CONTROLLER off the controller', async () => {
-    await createTopic('elect-answers', [[2, 3]]);
-    for (const electionType of [0, 1]) {
-      const answer = await withController((c) =>
-        c.request(ElectLeadersApi, {
-          electionType,
-          topicPartitions: [{ topic: 'elect-answers', partitions: [0, 9] }],
-          timeoutMs: 5000,
-        }),
-      );
-      expect(answer.errorCode).toBe(ErrorCode.NONE);
-      const results = new Map(
-        answer.replicaElectionResults[0]!.partitionResult.map((r) => [r.partitionId, r.errorCode]),
-      );
-      expect(results.get(0)).toBe(ErrorCode.ELECTION_NOT_NEEDED);
-      expect(results.get(9)).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-    }
-    // Every partition (a null list): those needing no election are left out.
-    const all = await withController((c) =>
-      c.request(ElectLeadersApi, { electionType: 0, topicPartitions: null, timeoutMs: 5000 }),
-    );
-    const listed = all.replicaElectionResults.flatMap((t) =>
-      t.partitionResult.map((r) => ({ topic: t.topic, ...r })),
-    );
-    expect(listed.filter((r) => r.errorCode === ErrorCode.ELECTION_NOT_NEEDED)).toEqual([]);
-    expect(listed.filter((r) => r.topic === 'elect-answers')).toEqual([]);
-    const other = [...brokers.entries()].find(([, b]) => !b.broker.cluster?.isController)![0];
-    const c = await connect(other);
-    try {
-      const answer = await c.request(ElectLeadersApi, {
-        electionType: 0,
-        topicPartitions: [{ topic: 'elect-answers', partitions: [0] }],
-        timeoutMs: 1000,
-      });
-      expect(answer.errorCode).toBe(ErrorCode.NOT_CONTROLLER);
-    } finally {
-      c.close();
-    }
   });
 });
