@@ -43,6 +43,7 @@ import { shutDownBroker, type ControlledShutdownResult } from './broker-shutdown
 import {
   electLeaders,
   imbalancedPartitions,
+  scheduleLeaderBalance,
   type ElectionResult,
   type LeaderBalanceOptions,
 } from './leader-balance.js';
@@ -80,6 +81,14 @@ export class Controller {
   private readonly partitions: PartitionStates;
   private readonly reassignments: PartitionReassignments;
   private balanceTimer: NodeJS.Timeout | undefined;
+  /** ZooKeeper watches, one function each: set again before firing, ZooKeeper's client keeps one. */
+  private readonly watch = {
+    brokers: (): void => this.onBrokersChanged(),
+    topics: (): void => this.onTopicsChanged(),
+    isrChanges: (): void => this.onIsrChangeNotified(),
+    deletions: (): void => this.onDeletionsChanged(),
+    moves: (): void => this.onRequestedMovesChanged(),
+  };
 
   constructor(
     private readonly zk: ZkClient,
@@ -116,7 +125,7 @@ export class Controller {
       sendMetadataToAll: () => this.sendMetadataToAll(),
       deleteReplicas: (id, partitions) =>
         this.channels.deleteReplicas(this.view(), id, partitions, options.log),
-      onRequestedMovesChanged: () => this.onRequestedMovesChanged(),
+      onRequestedMovesChanged: this.watch.moves,
       log: options.log,
     });
   }
@@ -221,23 +230,17 @@ export class Controller {
 
   /** Every leader.imbalance.check.interval.seconds: preferred leaders take their partitions back. */
   private startLeaderBalance(): void {
-    const balance = this.options.leaderBalance;
     clearInterval(this.balanceTimer);
-    if (!balance?.enable) return;
-    this.balanceTimer = setInterval(() => {
-      void this.events.enqueue(async (term) => {
-        const imbalanced = imbalancedPartitions(
-          this.partitions.byTopic,
-          this.liveness(),
-          balance.imbalancePercentage,
-        );
+    this.balanceTimer = scheduleLeaderBalance(this.options.leaderBalance, () =>
+      this.events.enqueue(async (term) => {
+        const liveness = this.liveness();
+        const pct = this.options.leaderBalance!.imbalancePercentage;
+        const imbalanced = imbalancedPartitions(this.partitions.byTopic, liveness, pct);
         if (imbalanced.length === 0) return;
         this.options.log(`controller: moving ${imbalanced.length} leadership(s) back to preferred replicas`);
-        const { written } = await electLeaders(this.partitions, 0, imbalanced, this.liveness(), term);
-        this.afterElections(written);
-      });
-    }, balance.checkIntervalMs);
-    this.balanceTimer.unref();
+        this.afterElections((await electLeaders(this.partitions, 0, imbalanced, liveness, term)).written);
+      }),
+    );
   }
 
   /** Tells every replica of the partitions elected, then every broker the cluster. */
@@ -254,7 +257,7 @@ export class Controller {
 
   /** Reads the live brokers (watching for the next change) and keeps a channel to each. */
   private async refreshBrokers(term: Term): Promise<void> {
-    await this.zk.children(PATHS.brokerIds, () => this.onBrokersChanged());
+    await this.zk.children(PATHS.brokerIds, this.watch.brokers);
     const brokers = await liveBrokers(this.zk);
     term.stillCurrent();
     this.brokers = brokers;
@@ -323,7 +326,7 @@ export class Controller {
    * again, and deletes them. Returns whether a known partition's state was read.
    */
   private async handleIsrChanges(term: Term): Promise<boolean> {
-    const changes = await readIsrChanges(this.zk, () => this.onIsrChangeNotified(), this.options.log);
+    const changes = await readIsrChanges(this.zk, this.watch.isrChanges, this.options.log);
     term.stillCurrent();
     if (changes.names.length === 0) return false;
     const known = changes.partitions.filter((p) => this.partitions.get(p) !== undefined);
@@ -341,10 +344,14 @@ export class Controller {
    * known ("topic-partition"); `forgotTopics` says whether a topic went.
    */
   private async refreshTopics(term: Term): Promise<Set<string>> {
-    const watch = (): void => this.onTopicsChanged();
-    const names = await topicNames(this.zk, watch);
+    const names = await topicNames(this.zk, this.watch.topics);
     term.stillCurrent();
-    const { changed, gone, failures } = await this.partitions.loadTopics(names, this.liveness(), term, watch);
+    const { changed, gone, failures } = await this.partitions.loadTopics(
+      names,
+      this.liveness(),
+      term,
+      this.watch.topics,
+    );
     // Gone from ZooKeeper: brokers are told to drop them (leader -2, as Kafka marks a deletion).
     this.deleted.push(...gone);
     this.forgotTopics = gone.length > 0;
@@ -365,7 +372,7 @@ export class Controller {
       channels: this.channels,
       view: () => this.view(),
       stillCurrent: term.stillCurrent,
-      onMarksChanged: () => this.onDeletionsChanged(),
+      onMarksChanged: this.watch.deletions,
       log: this.options.log,
     });
   }

@@ -23,11 +23,11 @@ export async function readIsrChanges(
   watch: () => void,
   log: (message: string) => void,
 ): Promise<IsrChanges> {
-  let names = await zk.children(PATHS.isrChangeNotification, () => watch());
+  let names = await zk.children(PATHS.isrChangeNotification, watch);
   if (names === null) {
     // No parent, no watch: every broker makes it at start, but a watch on nothing would never fire.
     await zk.ensurePath(PATHS.isrChangeNotification);
-    names = (await zk.children(PATHS.isrChangeNotification, () => watch())) ?? [];
+    names = (await zk.children(PATHS.isrChangeNotification, watch)) ?? [];
   }
   const partitions = new Map<string, PartitionRef>();
   const read: string[] = [];

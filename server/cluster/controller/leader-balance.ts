@@ -130,3 +130,14 @@ export function imbalancedPartitions(
   }
   return out;
 }
+
+/** Runs `check` every checkIntervalMs while balancing is enabled; the timer keeps nothing alive. */
+export function scheduleLeaderBalance(
+  options: LeaderBalanceOptions | undefined,
+  check: () => unknown,
+): NodeJS.Timeout | undefined {
+  if (!options?.enable) return undefined;
+  const timer = setInterval(check, options.checkIntervalMs);
+  timer.unref();
+  return timer;
+}

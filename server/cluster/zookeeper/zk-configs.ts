@@ -131,7 +131,7 @@ const CHANGE_NAME = /^config_change_(\d+)$/;
 
 /** The change notifications there are, oldest first; `watch` fires once when the list changes. */
 export async function configChanges(zk: ZkClient, watch?: () => void): Promise<ConfigChange[]> {
-  const names = (await zk.children(PATHS.configChanges, watch ? () => watch() : undefined)) ?? [];
+  const names = (await zk.children(PATHS.configChanges, watch)) ?? [];
   const changes: ConfigChange[] = [];
   for (const name of names) {
     const match = CHANGE_NAME.exec(name);

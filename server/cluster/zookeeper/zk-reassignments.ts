@@ -70,7 +70,7 @@ export async function requestedMoves(
   zk: ZkClient,
   watch: () => void,
 ): Promise<{ moves: RequestedMove[]; version: number } | null> {
-  const exists = await zk.exists(REASSIGN_PARTITIONS_PATH, () => watch());
+  const exists = await zk.exists(REASSIGN_PARTITIONS_PATH, watch);
   if (!exists) return null;
   const node = await zk.get(REASSIGN_PARTITIONS_PATH);
   if (!node) return null;

@@ -77,7 +77,7 @@ export async function createTopic(
 
 /** Every topic's name (children of /brokers/topics); `watch` fires once on the next change. */
 export async function topicNames(zk: ZkClient, watch?: () => void): Promise<string[]> {
-  return (await zk.children(PATHS.brokerTopics, watch ? () => watch() : undefined)) ?? [];
+  return (await zk.children(PATHS.brokerTopics, watch)) ?? [];
 }
 
 /** The topic's assignment, or null if it does not exist; `watch` fires once when it changes. */
@@ -95,7 +95,7 @@ export async function versionedAssignment(
   topic: string,
   watch?: () => void,
 ): Promise<{ assignment: TopicAssignment; version: number } | null> {
-  const node = await zk.get(topicPath(topic), watch ? () => watch() : undefined);
+  const node = await zk.get(topicPath(topic), watch);
   return node ? { assignment: topicZnode.decode(topic, node.data), version: node.version } : null;
 }
 
@@ -251,5 +251,5 @@ export async function topicRemovalOps(zk: ZkClient, topic: string): Promise<ZkOp
 
 /** The topics marked for deletion; `watch` fires once on the next change. */
 export async function topicsToDelete(zk: ZkClient, watch?: () => void): Promise<string[]> {
-  return (await zk.children(PATHS.deleteTopics, watch ? () => watch() : undefined)) ?? [];
+  return (await zk.children(PATHS.deleteTopics, watch)) ?? [];
 }
