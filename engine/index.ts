@@ -39,7 +39,10 @@ export {
   LogManager,
   CLEAN_SHUTDOWN_FILE,
   CLEANER_CHECKPOINT,
+  type FutureLog,
   type LogManagerOptions,
+  type MoveOutcome,
+  type MoveStep,
 } from './log/log-manager.js';
 export { cleanLog, CLEANING_DIR, type CleanOptions, type CleanResult } from './cleaner/log-cleaner.js';
 export { OffsetMap } from './cleaner/offset-map.js';

@@ -10,6 +10,9 @@
  * Replicated logs' high watermarks are checkpointed too (high-watermark-checkpoint.ts), for the
  * server to restore when it makes a log replicated; a log on its own keeps its at its LEO.
  *
+ * A log can move to another data directory while it serves (moveLog, log-dir-move.ts); the
+ * cleaner leaves it alone meanwhile, and a start first settles what a crash left of a move.
+ *
  * Per-topic configuration arrives as Kafka-named overrides on top of the manager's defaults; where
  * they are stored is the broker's business, not the engine's.
  */
@@ -18,29 +21,28 @@ import path from 'node:path';
 import { LogClosedError, StorageError } from '../errors.js';
 import { syncDirectory } from '../segment/log-file.js';
 import { defaultMappingBudget, type MappingBudget } from '../segment/mapping-budget.js';
-import {
-  deletionDirName,
-  isDeletionDirName,
-  parsePartitionDirName,
-  partitionDirName,
-} from '../segment/segment-files.js';
+import { deletionDirName, partitionDirName } from '../segment/segment-files.js';
 import {
   LOG_START_OFFSET_CHECKPOINT,
   RECOVERY_POINT_CHECKPOINT,
   checkpointKey,
-  readCheckpoint,
   writeCheckpoint,
   writeFileAtomically,
 } from './checkpoint-file.js';
 import { BackgroundTasks, eachOf } from './background-tasks.js';
-import { DirLock } from './dir-lock.js';
+import { leastLoaded, loadDataDir, lockDataDirs, type DataDir } from './data-dir-loader.js';
 import { HighWatermarkCheckpoints } from './high-watermark-checkpoint.js';
 import { DEFAULT_LOG_CONFIG, parseLogConfig, type LogConfig } from './log-config.js';
+import type { MoveStep } from './log-dir-commit.js';
+import type { MoveOutcome } from './log-dir-move.js';
+import { finishMovesAtStart, type ResumedMove } from './log-dir-move-recovery.js';
+import { LogDirMoves, type FutureLog } from './log-dir-moves.js';
 import { CleanerPasses } from '../cleaner/cleaner-passes.js';
 import { PartitionLog } from './partition-log.js';
 
 export const CLEAN_SHUTDOWN_FILE = '.kafka_cleanshutdown';
 export { CLEANER_CHECKPOINT } from '../cleaner/cleaner-passes.js';
+export type { FutureLog, MoveOutcome, MoveStep };
 
 export interface LogManagerOptions {
   /** Data directories; new partitions go to the one holding the fewest. */
@@ -63,12 +65,8 @@ export interface LogManagerOptions {
   cleanerEnabled?: boolean;
   /** Pause between cleaner passes (log.cleaner.backoff.ms). */
   cleanerIntervalMs?: number;
-}
-
-interface DataDir {
-  path: string;
-  lock: DirLock;
-  cleanShutdown: boolean;
+  /** Told each step of a move between data directories (for tests and logs). */
+  onMoveStep?: (step: MoveStep, topic: string, partition: number) => void;
 }
 
 export class LogManager {
@@ -78,18 +76,35 @@ export class LogManager {
   private closed = false;
   private readonly tasks: BackgroundTasks;
   private readonly cleaner: CleanerPasses;
+  /** The cleaner pass under way, if any (a move waits for it before copying). */
+  private cleaning: Promise<unknown> | undefined;
   private readonly highWatermarks: HighWatermarkCheckpoints;
+  private readonly moves: LogDirMoves;
 
   private constructor(
     private readonly dataDirs: DataDir[],
     private currentDefaults: LogConfig,
     private readonly budget: MappingBudget,
     private readonly say: (message: string) => void,
+    onMoveStep: LogManagerOptions['onMoveStep'],
   ) {
     this.tasks = new BackgroundTasks(say);
     this.highWatermarks = new HighWatermarkCheckpoints(say);
+    const { logs } = this;
+    const moves = (this.moves = new LogDirMoves({
+      configFor: (topic) => this.configFor(topic),
+      budget,
+      say,
+      checkpointWith: (dir, log) => this.checkpointDir(dir, [...this.logsIn(this.dataDir(dir)!), log]),
+      relocated: (log, dir) => this.logDir.set(checkpointKey(log.topic, log.partition), this.dataDir(dir)!),
+      cleanerIdle: async () => void (await this.cleaning?.catch(() => undefined)),
+      onStep: onMoveStep,
+    }));
     this.cleaner = new CleanerPasses({
-      logs: this.logs,
+      // A moving log is left alone: a pass would rewrite segments under the copy.
+      get logs() {
+        return moves.notMoving(logs);
+      },
       dirOf: (key) => this.logDir.get(key)!.path,
       isClosed: () => this.closed,
       say,
@@ -103,24 +118,15 @@ export class LogManager {
     if (options.maxMappedSegments) budget.setLimit(options.maxMappedSegments);
     // Reject bad overrides before anything is locked or opened.
     for (const props of Object.values(options.topicConfigs ?? {})) parseLogConfig(props, defaults);
-    const locked: DataDir[] = [];
-    try {
-      for (const dir of options.dirs) {
-        fs.mkdirSync(dir, { recursive: true });
-        const lock = DirLock.acquire(dir);
-        const marker = path.join(dir, CLEAN_SHUTDOWN_FILE);
-        const cleanShutdown = fs.existsSync(marker);
-        locked.push({ path: dir, lock, cleanShutdown });
-      }
-    } catch (err) {
-      for (const dir of locked) dir.lock.release();
-      throw err;
-    }
-    const manager = new LogManager(locked, defaults, budget, options.log ?? (() => {}));
+    const locked = lockDataDirs(options.dirs, CLEAN_SHUTDOWN_FILE);
+    const say = options.log ?? (() => {});
+    const manager = new LogManager(locked, defaults, budget, say, options.onMoveStep);
     for (const [topic, props] of Object.entries(options.topicConfigs ?? {})) {
       manager.overrides.set(topic, { ...props });
     }
+    let resumed: ResumedMove[];
     try {
+      resumed = finishMovesAtStart(options.dirs, say);
       for (const dir of locked) manager.loadDir(dir);
     } catch (err) {
       for (const log of manager.logs.values()) log.close();
@@ -142,56 +148,27 @@ export class LogManager {
     );
     if (options.cleanerEnabled)
       manager.tasks.every(options.cleanerIntervalMs ?? 15_000, 'cleaner', () => manager.runCleaner());
+    for (const { topic, partition, dir } of resumed) {
+      try {
+        manager.moveLog(topic, partition, dir);
+      } catch (err) {
+        say(`${topic}-${partition}: cannot begin its move again: ${(err as Error).message}`);
+      }
+    }
     return manager;
   }
 
   private loadDir(dir: DataDir): void {
-    // A checkpoint that cannot be read is treated as absent, never as a reason not to start: with
-    // no recovery points the directory is recovered as after an unclean stop, and with no log
-    // start offsets each log starts at its first segment.
-    const readOrNothing = (name: string): Map<string, number> | undefined => {
-      try {
-        return readCheckpoint(path.join(dir.path, name));
-      } catch (err) {
-        this.say(`${(err as Error).message}: ignored`);
-        return undefined;
-      }
-    };
-    const recoveryPoints = readOrNothing(RECOVERY_POINT_CHECKPOINT);
-    if (!recoveryPoints) dir.cleanShutdown = false;
-    const startOffsets = readOrNothing(LOG_START_OFFSET_CHECKPOINT) ?? new Map<string, number>();
-    const highWatermarks = this.highWatermarks.read(dir.path);
-    for (const entry of fs.readdirSync(dir.path, { withFileTypes: true })) {
-      if (!entry.isDirectory()) continue;
-      if (isDeletionDirName(entry.name)) {
-        // A topic deletion that was cut short. One that cannot be removed now is left for the next
-        // start: its name is no partition's, so it never comes back as a topic, nor stops a start.
-        try {
-          fs.rmSync(path.join(dir.path, entry.name), { recursive: true, force: true });
-        } catch (err) {
-          this.say(`cannot remove ${entry.name} (tried again at the next start): ${(err as Error).message}`);
-        }
-        continue;
-      }
-      const tp = parsePartitionDirName(entry.name);
-      if (!tp) continue;
-      const key = checkpointKey(tp.topic, tp.partition);
-      const log = PartitionLog.open({
-        dir: path.join(dir.path, entry.name),
-        topic: tp.topic,
-        partition: tp.partition,
-        config: this.configFor(tp.topic),
-        budget: this.budget,
-        cleanShutdown: dir.cleanShutdown,
-        recoveryPoint: recoveryPoints?.get(key) ?? 0,
-        logStartOffset: startOffsets.get(key) ?? 0,
-        log: this.say,
-      });
-      this.logs.set(key, log);
-      this.logDir.set(key, dir);
-      const hw = highWatermarks.get(key);
-      if (hw !== undefined) this.highWatermarks.keep(key, hw);
-    }
+    loadDataDir(dir.path, dir.cleanShutdown, {
+      budget: this.budget,
+      configFor: (topic) => this.configFor(topic),
+      highWatermarks: this.highWatermarks,
+      say: this.say,
+      opened: (key, log) => {
+        this.logs.set(key, log);
+        this.logDir.set(key, dir);
+      },
+    });
   }
 
   /** Defaults for every log (the broker's log.* settings, as topic-level values). */
@@ -237,7 +214,7 @@ export class LogManager {
     const key = checkpointKey(topic, partition);
     const existing = this.logs.get(key);
     if (existing) return existing;
-    const dir = this.leastLoadedDir();
+    const dir = leastLoaded(this.dataDirs, this.logDir.values());
     const log = this.openCleanly(path.join(dir.path, partitionDirName(topic, partition)), topic, partition);
     this.logs.set(key, log);
     this.logDir.set(key, dir);
@@ -266,6 +243,7 @@ export class LogManager {
     const key = checkpointKey(topic, partition);
     const log = this.logs.get(key);
     if (!log) return false;
+    this.moves.cancel(key);
     const dir = this.logDir.get(key)!;
     log.close();
     const doomed = path.join(path.dirname(log.dir), deletionDirName(topic, partition));
@@ -311,20 +289,52 @@ export class LogManager {
 
   /** Writes the recovery-point, log-start-offset and replication-offset checkpoints of every directory. */
   checkpoint(): void {
-    for (const dir of this.dataDirs) {
-      const logs = [...this.logs.entries()]
-        .filter(([key]) => this.logDir.get(key) === dir)
-        .map(([, log]) => log);
-      writeCheckpoint(
-        path.join(dir.path, RECOVERY_POINT_CHECKPOINT),
-        logs.map((log) => ({ topic: log.topic, partition: log.partition, offset: log.recoveryPoint })),
-      );
-      writeCheckpoint(
-        path.join(dir.path, LOG_START_OFFSET_CHECKPOINT),
-        logs.map((log) => ({ topic: log.topic, partition: log.partition, offset: log.logStartOffset })),
-      );
-      this.highWatermarks.write(dir.path, logs);
-    }
+    for (const dir of this.dataDirs) this.checkpointDir(dir.path, this.logsIn(dir));
+  }
+
+  private checkpointDir(dir: string, logs: readonly PartitionLog[]): void {
+    const recoveryPoints = logs.map((log) => entryOf(log, log.recoveryPoint));
+    const startOffsets = logs.map((log) => entryOf(log, log.logStartOffset));
+    writeCheckpoint(path.join(dir, RECOVERY_POINT_CHECKPOINT), recoveryPoints);
+    writeCheckpoint(path.join(dir, LOG_START_OFFSET_CHECKPOINT), startOffsets);
+    this.highWatermarks.write(dir, logs);
+  }
+
+  private logsIn(dir: DataDir): PartitionLog[] {
+    return [...this.logs.entries()].filter(([key]) => this.logDir.get(key) === dir).map(([, log]) => log);
+  }
+
+  /** The data directory of a log, as the manager was given it. */
+  logDirOf(topic: string, partition: number): string | undefined {
+    return this.logDir.get(checkpointKey(topic, partition))?.path;
+  }
+
+  /**
+   * Moves a log to data directory `dir` (one of `dirs`) in the background, serving all along
+   * (log-dir-moves.ts). A StorageError when it cannot begin: the log stays where it is.
+   */
+  moveLog(topic: string, partition: number, dir: string): 'moving' | 'in-place' {
+    this.checkOpen();
+    const key = checkpointKey(topic, partition);
+    const log = this.logs.get(key);
+    if (!log) throw new Error(`no log for ${key}`);
+    const target = this.dataDir(dir);
+    if (!target) throw new Error(`${dir} is not one of the data directories`);
+    return this.moves.start(key, log, this.logDir.get(key)!.path, target.path) ? 'moving' : 'in-place';
+  }
+
+  /** How a partition's move ends, while one is under way. */
+  moveOutcome(topic: string, partition: number): Promise<MoveOutcome> | undefined {
+    return this.moves.outcome(checkpointKey(topic, partition));
+  }
+
+  /** The copies being made by moves under way (Kafka's future replicas). */
+  futureLogs(): FutureLog[] {
+    return this.moves.futures();
+  }
+
+  private dataDir(dir: string): DataDir | undefined {
+    return this.dataDirs.find((d) => path.resolve(d.path) === path.resolve(dir));
   }
 
   /**
@@ -346,7 +356,7 @@ export class LogManager {
 
   /** One background cleaner pass over every compacted log; returns the logs that were cleaned. */
   runCleaner(now = Date.now()): Promise<number> {
-    return this.cleaner.run(now);
+    return (this.cleaning = this.cleaner.run(now));
   }
 
   /**
@@ -358,6 +368,7 @@ export class LogManager {
     if (this.closed) return;
     this.closed = true;
     this.tasks.stop();
+    this.moves.abandonAll();
     let clean = true;
     const attempt = (what: string, step: () => void): void => {
       try {
@@ -379,21 +390,11 @@ export class LogManager {
     this.logs.clear();
   }
 
-  private leastLoadedDir(): DataDir {
-    let best = this.dataDirs[0]!;
-    let bestCount = Number.POSITIVE_INFINITY;
-    for (const dir of this.dataDirs) {
-      let count = 0;
-      for (const owner of this.logDir.values()) if (owner === dir) count++;
-      if (count < bestCount) {
-        best = dir;
-        bestCount = count;
-      }
-    }
-    return best;
-  }
-
   private checkOpen(): void {
     if (this.closed) throw new LogClosedError('the log manager');
   }
+}
+
+function entryOf(log: PartitionLog, offset: number): { topic: string; partition: number; offset: number } {
+  return { topic: log.topic, partition: log.partition, offset };
 }

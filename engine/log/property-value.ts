@@ -2,7 +2,9 @@
  * One property value as text (server.properties, a CreateTopics or AlterConfigs request) checked
  * against its type and range, the way Kafka's config types read them: int and long are whole
  * numbers within Java's int or long, double a finite number, boolean `true`/`false`, string any
- * text (or one of `values`), list comma-separated items (each one of `values`, at least one).
+ * text (or one of `values`), list comma-separated items (each one of `values`, at least one). A
+ * `format` replaces those checks with a pattern the whole text must match (the throttled replica
+ * lists: empty, `*`, or `partition:broker` items), named in the error when it does not.
  *
  * Kafka's "no limit" for longs is 9223372036854775807; it is read as Number.MAX_SAFE_INTEGER and
  * written back as Kafka's text by `propertyText`. The topic and broker registries both use this,
@@ -19,6 +21,11 @@ export interface ValueSpec {
   max?: number;
   /** The allowed values (string) or items (list); any when absent. */
   values?: readonly string[];
+  /**
+   * A pattern the whole value (trimmed) must match instead, and what it describes (errors and docs
+   * say "expected <description>"). Written so that it cannot backtrack: it is run on client input.
+   */
+  format?: { pattern: RegExp; description: string };
 }
 
 export type PropertyValue = number | string | boolean;
@@ -30,6 +37,10 @@ const INT_MAX = 0x7fff_ffff;
 /** Reads `text` as `spec` says; throws InvalidConfigError naming `name` and saying why. */
 export function parsePropertyValue(name: string, spec: ValueSpec, raw: string): PropertyValue {
   const text = raw.trim();
+  if (spec.format) {
+    if (spec.format.pattern.test(text)) return text;
+    throw new InvalidConfigError(name, `expected ${spec.format.description}, got '${raw}'`);
+  }
   switch (spec.type) {
     case 'boolean': {
       const lower = text.toLowerCase();
@@ -72,6 +83,7 @@ export function propertyText(value: PropertyValue): string {
 
 /** The range of `spec` in words, for documentation: "at least 1", "one of a, b". */
 export function describeRange(spec: ValueSpec): string {
+  if (spec.format) return spec.format.description;
   if (spec.values) return `${spec.type === 'list' ? 'any of' : 'one of'} ${spec.values.join(', ')}`;
   if (spec.min !== undefined && spec.max !== undefined) return `${spec.min} to ${spec.max}`;
   if (spec.min !== undefined) return `at least ${spec.min}`;

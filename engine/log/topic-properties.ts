@@ -8,7 +8,8 @@
  * over `log.retention.minutes`, which wins over `log.retention.hours`. The first synonym is the one
  * that may be changed while the broker runs (a dynamic broker config, cluster-wide); the others
  * are read only at start. A synonym in minutes or hours carries its unit; Kafka writes the
- * built-in default under one of them (log.retention.hours=168), marked `default`.
+ * built-in default under one of them (log.retention.hours=168), marked `default`. A few have no
+ * broker synonym at all (the throttled replica lists, as in Kafka): only a topic sets them.
  */
 import { LONG_MAX_TEXT, type ValueSpec } from './property-value.js';
 
@@ -38,6 +39,10 @@ export interface LogConfig {
   fileDeleteDelayMs: number;
   minInsyncReplicas: number;
   uncleanLeaderElectionEnable: boolean;
+  /** leader.replication.throttled.replicas as given: "", "*" or "partition:broker,...". */
+  leaderReplicationThrottledReplicas: string;
+  /** follower.replication.throttled.replicas, the same way. */
+  followerReplicationThrottledReplicas: string;
 }
 
 export interface BrokerSynonym {
@@ -60,6 +65,20 @@ export interface TopicProperty extends ValueSpec {
 }
 
 const HOUR_MS = 3_600_000;
+
+/**
+ * A throttled replica list, as Kafka checks it: empty, the literal `*` (every partition on every
+ * broker), or `partition:broker` items separated by commas (empty items and spaces around the
+ * commas allowed). Each space belongs to one place in the pattern, so a value that fails fails
+ * in linear time.
+ */
+const THROTTLED_REPLICAS: ValueSpec = {
+  type: 'list',
+  format: {
+    pattern: /^(\*|(\d+:\d+\s*)?(,\s*(\d+:\d+\s*)?)*)$/,
+    description: "'*' or a comma-separated list of partition:broker pairs, such as 0:1,0:2,1:3",
+  },
+};
 const MINUTE_MS = 60_000;
 
 function property(
@@ -125,12 +144,30 @@ export const TOPIC_PROPERTIES: readonly TopicProperty[] = [
     'fsync a partition when its oldest unflushed message is this old.',
   ),
   property(
+    'follower.replication.throttled.replicas',
+    'followerReplicationThrottledReplicas',
+    THROTTLED_REPLICAS,
+    '',
+    [],
+    "Replicas (partition:broker, or * for all) that fetch no faster than their broker's " +
+      'follower.replication.throttled.rate while they are not caught up, as a partition move copies them.',
+  ),
+  property(
     'index.interval.bytes',
     'indexIntervalBytes',
     { type: 'int', min: 0 },
     '4096',
     'log.index.interval.bytes',
     'Log bytes between two offset index entries: smaller finds positions faster, larger indexes less.',
+  ),
+  property(
+    'leader.replication.throttled.replicas',
+    'leaderReplicationThrottledReplicas',
+    THROTTLED_REPLICAS,
+    '',
+    [],
+    "Replicas (partition:broker, or * for all) whose leader sends followers outside the ISR no more than its broker's " +
+      'leader.replication.throttled.rate, as a partition move copies them.',
   ),
   property(
     'max.compaction.lag.ms',
@@ -255,9 +292,13 @@ export const TOPIC_PROPERTY: ReadonlyMap<string, TopicProperty> = new Map(
   TOPIC_PROPERTIES.map((p) => [p.name, p]),
 );
 
-/** The broker synonym that Kafka writes the built-in default under (e.g. log.retention.hours). */
-export function defaultSynonym(property: TopicProperty): BrokerSynonym & { default: string } {
+/**
+ * The broker synonym that Kafka writes the built-in default under (e.g. log.retention.hours), or
+ * undefined for a property no broker property sets.
+ */
+export function defaultSynonym(property: TopicProperty): (BrokerSynonym & { default: string }) | undefined {
   const marked = property.synonyms.find((s) => s.default !== undefined);
   if (marked) return marked as BrokerSynonym & { default: string };
-  return { ...property.synonyms[0]!, default: property.default };
+  const first = property.synonyms[0];
+  return first && { ...first, default: property.default };
 }

@@ -65,9 +65,10 @@ export class ClusterConfigs {
 }
 
 /**
- * The entries of a topic's configs in ZooKeeper that this broker can apply: Kafka's tools write
- * keys Kiln does not have (kafka-reassign-partitions' `*.replication.throttled.replicas`), and a
- * hand-written value may not parse. Those are left out, each reported to `warn`; the rest apply.
+ * The entries of a topic's configs in ZooKeeper that this broker can apply: Kafka's tools may
+ * write keys Kiln does not have (a newer Kafka's topic configs), and a hand-written value may not
+ * parse. Those are left out, each reported to `warn`; the rest apply (kafka-reassign-partitions'
+ * `*.replication.throttled.replicas` among them: they are topic configs Kiln has).
  */
 export function usableTopicConfigs(config: Readonly<Props>, warn: (message: string) => void): Props {
   try {

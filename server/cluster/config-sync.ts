@@ -15,7 +15,9 @@
  *     brokers/<id>        for this broker's id, and brokers/<default>: the dynamic configs, put in
  *                         effect as a single node does (new defaults on every log, partition limits).
  *   Anything else (another broker's id, clients, users) is not this broker's concern. A value this
- *   broker cannot use is reported and the previous configs stay.
+ *   broker cannot use is reported and the previous configs stay. The first full read puts the
+ *   dynamic configs in effect even when they are what the broker opened them with: what lives
+ *   outside the logs (the replication throttles' rates, held by the replica manager) is set so.
  * - Notifications it first saw more than `changeExpirationMs` ago (15 minutes, Kafka's) are deleted
  *   as it handles newer ones; any broker may delete them, and one already gone is no error. A
  *   broker away for longer reads every config when it starts anyway.
@@ -68,6 +70,8 @@ export class ConfigSync {
   private queue: Promise<void> = Promise.resolve();
   private stopped = false;
   private handlingQueued = false;
+  /** Times the dynamic configs were put in effect (the first full read makes sure of once). */
+  private dynamicApplied = 0;
 
   constructor(private readonly options: ConfigSyncOptions) {}
 
@@ -112,6 +116,7 @@ export class ConfigSync {
     this.noteSeen(changes);
     await this.applyOrWarn({ kind: 'broker', id: this.options.brokerId });
     await this.applyOrWarn({ kind: 'broker', id: 'default' });
+    if (this.dynamicApplied === 0 && !this.stopped) this.applyDynamic();
     for (const topic of this.options.topics.store.list())
       await this.applyOrWarn({ kind: 'topic', topic: topic.name });
   }
@@ -217,9 +222,14 @@ export class ConfigSync {
   private applyBroker(level: DynamicLevel, config: Props): void {
     const { dynamic, brokerId } = this.options;
     if (!dynamic.load(level, config, this.options.warn)) return;
-    this.options.applyDynamic();
+    this.applyDynamic();
     const resource = level === 'broker' ? `broker ${brokerId}` : 'cluster default';
     this.options.log(`dynamic broker configs (${resource}) are now ${JSON.stringify(dynamic.get(level))}`);
+  }
+
+  private applyDynamic(): void {
+    this.dynamicApplied++;
+    this.options.applyDynamic();
   }
 }
 

@@ -15,6 +15,9 @@
  * count and configs read from ZooKeeper (as Kafka's brokers read topic configs there). A state
  * with a leader epoch older than the one held is refused for that partition
  * (STALE_CONTROLLER_EPOCH), so a late request from a deposed controller cannot undo a newer one.
+ *
+ * It keeps the broker's replication throttles (`quotas`, replication/replication-quota.ts): the
+ * follower one goes to its fetchers, the Fetch handler asks the leader one.
  */
 import type { LogManager, PartitionLog } from '../../engine/index.js';
 import type { ReplicationConfig } from '../config/broker-config.js';
@@ -29,6 +32,7 @@ import { Leaderships, type ReplicaState } from './replication/leaderships.js';
 export type { ReplicaState };
 import { runFetchTask } from './replication/replica-fetch-pool.js';
 import { ReplicaFetcher } from './replication/replica-fetcher.js';
+import { NO_THROTTLE, ReplicationQuotas } from './replication/replication-quota.js';
 import type { TopicManager } from './topic-manager.js';
 import type { ZkClient } from './zookeeper/zk-client.js';
 import { usableTopicConfigs } from './cluster-configs.js';
@@ -75,8 +79,15 @@ export class ReplicaManager {
   private readonly leaderships: Leaderships;
   private stopped = false;
   private applying: Promise<void> = Promise.resolve();
+  /** The replication throttles; their rates follow the dynamic broker configs (applyDynamicConfigs). */
+  readonly quotas: ReplicationQuotas;
 
   constructor(private readonly options: ReplicaManagerOptions) {
+    this.quotas = new ReplicationQuotas(
+      options.brokerId,
+      options.config.throttle ?? NO_THROTTLE,
+      (topic, partition) => options.logs.getLog(topic, partition)?.config,
+    );
     this.leaderships = new Leaderships({
       brokerId: options.brokerId,
       config: options.config,
@@ -275,6 +286,7 @@ export class ReplicaManager {
         config: this.options.config,
         run: runFetchTask,
         log: this.options.log,
+        quota: this.quotas.follower,
       });
       this.fetchers.set(state.leader, fetcher);
     } else fetcher.moveTo(endpoint);

@@ -125,6 +125,18 @@ export interface ReplicationConfig {
   linger: { ms: number; bytes: number };
   /** controlled.shutdown.*: whether and how often a stopping broker asks to hand its leaderships over. */
   controlledShutdown: { enable: boolean; maxRetries: number; retryBackoffMs: number };
+  /** The replication throttles as server.properties sets them (absent: no throttle, Kafka's window). */
+  throttle?: ReplicationThrottleConfig;
+}
+
+/** *.replication.throttled.rate and replication.quota.window.*: see replication-properties.ts. */
+export interface ReplicationThrottleConfig {
+  /** Bytes per second; LONG_MAX (Kafka's Long.MAX_VALUE) is no limit. */
+  leaderRate: number;
+  followerRate: number;
+  /** replication.quota.window.num samples of replication.quota.window.size.seconds each. */
+  windowNum: number;
+  windowMs: number;
 }
 
 export interface ZooKeeperConfig {
@@ -226,6 +238,12 @@ export function buildBrokerConfig(properties: Record<string, string>): BrokerCon
         enable: bool('controlled.shutdown.enable'),
         maxRetries: int('controlled.shutdown.max.retries'),
         retryBackoffMs: int('controlled.shutdown.retry.backoff.ms'),
+      },
+      throttle: {
+        leaderRate: int('leader.replication.throttled.rate'),
+        followerRate: int('follower.replication.throttled.rate'),
+        windowNum: int('replication.quota.window.num'),
+        windowMs: int('replication.quota.window.size.seconds') * 1000,
       },
     },
     queuedMaxRequestBytes: int('queued.max.request.bytes'),

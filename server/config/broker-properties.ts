@@ -279,9 +279,13 @@ const SERVER: BrokerProperty[] = [
   ]),
 ];
 
-/** The log.* properties, one per broker synonym of each topic property. */
+/**
+ * The log.* properties, one per broker synonym of each topic property (none for a topic property
+ * without broker synonyms, such as the throttled replica lists).
+ */
 function logProperties(topic: TopicProperty): BrokerProperty[] {
-  const primary = topic.synonyms[0]!;
+  const primary = topic.synonyms[0];
+  if (!primary) return [];
   const marked = topic.synonyms.some((s) => s.default !== undefined);
   return topic.synonyms.map((synonym, index) => ({
     name: synonym.name,
@@ -362,7 +366,10 @@ export const BROKER_PROPERTY: ReadonlyMap<string, BrokerProperty> = new Map(
   BROKER_PROPERTIES.map((p) => [p.name, p]),
 );
 
-/** The broker property that sets the default of topic property `topic` at run time. */
+/**
+ * The broker property that sets the default of topic property `topic` at run time; undefined when
+ * none does (an unknown name, or a topic-only property such as leader.replication.throttled.replicas).
+ */
 export function brokerSynonymOf(topic: string): string | undefined {
   return TOPIC_PROPERTIES.find((p) => p.name === topic)?.synonyms[0]?.name;
 }

@@ -23,4 +23,9 @@ export interface BrokerProperty extends ValueSpec {
   extension?: boolean;
   /** Accepted so Kafka's server.properties works, but Kiln does not use it. */
   ignored?: boolean;
+  /**
+   * Described only where something sets it, as Kafka 2.x describes its dynamic-only broker
+   * configs (the replication throttles' rates are not among its static properties).
+   */
+  describedWhenSet?: boolean;
 }

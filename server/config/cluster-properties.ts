@@ -52,7 +52,7 @@ const OWN: Own[] = [
     default: 'true',
     dynamic: 'read-only',
     doc:
-      'The controller moves leadership back to preferred replicas (each partition\'s first replica) ' +
+      "The controller moves leadership back to preferred replicas (each partition's first replica) " +
       'when a broker leads too few of the partitions it is preferred for.',
   },
   {
@@ -63,7 +63,7 @@ const OWN: Own[] = [
     default: '10',
     dynamic: 'read-only',
     doc:
-      'How much of a broker\'s preferred partitions may be led elsewhere before auto leader balancing ' +
+      "How much of a broker's preferred partitions may be led elsewhere before auto leader balancing " +
       'moves them back (percent).',
   },
   {

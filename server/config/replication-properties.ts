@@ -3,7 +3,13 @@
  * long a follower may lag before the leader drops it from the in-sync replica set. Named and
  * defaulted as Kafka's (2.5+ for replica.lag.time.max.ms). Part of the broker property registry
  * (broker-properties.ts); a single node ignores them.
+ *
+ * The replication throttles (Kafka's replication quotas, KIP-73) are here too: how fast this
+ * broker copies the replicas a topic names in its *.replication.throttled.replicas configs, which
+ * a partition move sets (server/cluster/replication/replication-quota.ts). Their rates change at
+ * run time, per broker, as in Kafka; the window they are measured over is read at start.
  */
+import { LONG_MAX_TEXT } from '../../engine/index.js';
 import type { BrokerProperty } from './broker-property.js';
 
 const group = 'Replication';
@@ -80,6 +86,44 @@ const OWN: Own[] = [
     default: '1000',
     dynamic: 'read-only',
     doc: 'How long a follower waits after a failed fetch before it tries that leader again.',
+  },
+  {
+    name: 'leader.replication.throttled.rate',
+    type: 'long',
+    min: 0,
+    default: LONG_MAX_TEXT,
+    dynamic: 'per-broker',
+    describedWhenSet: true,
+    doc:
+      'Bytes per second this broker, as leader, sends of its throttled replicas ' +
+      '(leader.replication.throttled.replicas) to followers outside the ISR; the default is no limit.',
+  },
+  {
+    name: 'follower.replication.throttled.rate',
+    type: 'long',
+    min: 0,
+    default: LONG_MAX_TEXT,
+    dynamic: 'per-broker',
+    describedWhenSet: true,
+    doc:
+      'Bytes per second this broker, as follower, fetches of its throttled replicas ' +
+      '(follower.replication.throttled.replicas) that are not caught up; the default is no limit.',
+  },
+  {
+    name: 'replication.quota.window.num',
+    type: 'int',
+    min: 1,
+    default: '11',
+    dynamic: 'read-only',
+    doc: 'How many samples the replication throttles measure their rate over.',
+  },
+  {
+    name: 'replication.quota.window.size.seconds',
+    type: 'int',
+    min: 1,
+    default: '1',
+    dynamic: 'read-only',
+    doc: 'How long each sample of the replication throttles lasts, in seconds.',
   },
   {
     name: 'controlled.shutdown.enable',

@@ -25,6 +25,7 @@ import {
 import type { BrokerContext } from '../broker-context.js';
 import type { AppendWaiters } from '../cluster/append-waiters.js';
 import type { TopicInfo } from '../cluster/topic-store.js';
+import { recordLeaderSent, shouldLeaderThrottle } from '../cluster/replication/leader-throttle.js';
 import type { RequestOf, ResponseOf } from '../protocol/message-types.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { FetchApi } from '../protocol/apis/fetch.js';
@@ -195,6 +196,16 @@ async function collect(
           lastStableOffset: log.highWatermark,
           logStartOffset: log.logStartOffset,
         };
+        // A follower outside the ISR on a throttled partition gets no records while this leader's
+        // leader.replication.throttled.rate is exceeded (replication/leader-throttle.ts).
+        const quota = replicaId >= 0 ? broker.replicas?.quotas.leader : undefined;
+        if (quota?.limited) {
+          const isr = broker.replicas!.leaderOf(name!, p.partition)?.isr ?? [];
+          if (shouldLeaderThrottle(quota, name!, p.partition, replicaId, isr)) {
+            partitions.push({ ...base, ...offsets, errorCode: ErrorCode.NONE, records: EMPTY });
+            continue;
+          }
+        }
         // What is read stays in memory until the socket sends it: the bytes of this fetch are held
         // from the response budget until it is answered (the connection counts them from there), and
         // no more is read than the budget has left — one batch when it is spent.
@@ -212,6 +223,7 @@ async function collect(
                 })
               : undefined;
           const records = read?.records ?? EMPTY;
+          if (quota) recordLeaderSent(quota, name!, p.partition, records.length);
           if (replicaId >= 0 && records.length > 0 && !behind)
             behind = endOffsetOf(records) < log.logEndOffset;
           bytes += records.length;

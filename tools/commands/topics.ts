@@ -6,7 +6,8 @@
  *   Topic: orders	TopicId: ...	PartitionCount: 3	ReplicationFactor: 1	Configs: retention.ms=60000
  *   	Topic: orders	Partition: 0	Leader: 0	Replicas: 0	Isr: 0
  *
- * `--json` gives the same as JSON.
+ * `--json` gives the same as JSON. --describe is in tools/topics/describe-topics.ts, with its
+ * partition reports (--under-replicated-partitions and the others, tools/topics/partition-filters.ts).
  */
 import { parseArgs } from 'node:util';
 import type { Command } from '../kiln.js';
@@ -19,11 +20,14 @@ import {
   printJson,
   withClient,
 } from '../client/cli.js';
-import { KafkaError, checkError, type KafkaClient } from '../client/kafka-client.js';
+import { checkError, type KafkaClient } from '../client/kafka-client.js';
 import { ErrorCode } from '../../server/protocol/error-codes.js';
 import { CreatePartitionsApi } from '../../server/protocol/apis/create-partitions.js';
 import { CreateTopicsApi } from '../../server/protocol/apis/create-topics.js';
 import { DeleteTopicsApi } from '../../server/protocol/apis/delete-topics.js';
+import { describeTopics } from '../topics/describe-topics.js';
+import { matchingTopics } from '../topics/matching-topics.js';
+import { PARTITION_REPORTS } from '../topics/partition-filters.js';
 
 const USAGE = `usage: kiln topics --bootstrap-server HOST:PORT (--create|--list|--describe|--alter|--delete) [options]
 
@@ -32,6 +36,11 @@ const USAGE = `usage: kiln topics --bootstrap-server HOST:PORT (--create|--list|
   --list [--topic REGEX] [--exclude-internal] [--json]
   --describe [--topic REGEX] [--exclude-internal] [--topics-with-overrides] [--if-exists] [--json]
                                     partitions, leader, replicas, isr and the overrides
+             [--under-replicated-partitions | --unavailable-partitions |
+              --under-min-isr-partitions | --at-min-isr-partitions]
+                                    only the partitions with fewer in-sync replicas than
+                                    replicas / without a live leader / with fewer in-sync
+                                    replicas than min.insync.replicas / with exactly that many
   --alter --topic REGEX [--partitions N] [--config k=v]... [--delete-config k]... [--if-exists]
                                     more partitions (CreatePartitions) and/or configs
                                     (IncrementalAlterConfigs)
@@ -68,6 +77,10 @@ export const command: Command = {
         'if-not-exists': { type: 'boolean' },
         'exclude-internal': { type: 'boolean' },
         'topics-with-overrides': { type: 'boolean' },
+        'under-replicated-partitions': { type: 'boolean' },
+        'unavailable-partitions': { type: 'boolean' },
+        'under-min-isr-partitions': { type: 'boolean' },
+        'at-min-isr-partitions': { type: 'boolean' },
         json: { type: 'boolean' },
       },
     });
@@ -82,6 +95,12 @@ export const command: Command = {
       throw new UsageError('--if-not-exists goes with --create');
     if (values['if-exists'] && (action === 'create' || action === 'list'))
       throw new UsageError('--if-exists goes with --alter, --delete or --describe');
+    const reports = PARTITION_REPORTS.filter((r) => values[r]);
+    if (reports.length > 0 && action !== 'describe')
+      throw new UsageError(`--${reports[0]} goes with --describe`);
+    if (reports.length > 1) throw new UsageError(`give one of ${reports.map((r) => `--${r}`).join(', ')}`);
+    if (reports.length > 0 && values['topics-with-overrides'])
+      throw new UsageError(`--${reports[0]} and --topics-with-overrides do not go together`);
     const partitions = parseInteger(values.partitions, '--partitions');
     const replication = parseInteger(values['replication-factor'], '--replication-factor');
     const assignment =
@@ -110,20 +129,21 @@ export const command: Command = {
         case 'list':
           return list(client, pattern, values['exclude-internal'] ?? false, values.json ?? false);
         case 'describe':
-          return describe(client, pattern, topic, ifExists, {
+          return describeTopics(client, pattern, topic, ifExists, {
             excludeInternal: values['exclude-internal'] ?? false,
             overridesOnly: values['topics-with-overrides'] ?? false,
             json: values.json ?? false,
+            report: reports[0],
           });
         case 'alter': {
           if (partitions === undefined && configs.size === 0 && deleted.length === 0)
             throw new UsageError('--alter needs --partitions, --config and/or --delete-config');
-          const names = await matching(client, pattern!, topic!, ifExists, false);
+          const names = await matchingTopics(client, pattern!, topic!, ifExists, false);
           for (const name of names) await alter(client, name, partitions, configs, deleted);
           return 0;
         }
         case 'delete': {
-          const names = await matching(client, pattern!, topic!, ifExists, false);
+          const names = await matchingTopics(client, pattern!, topic!, ifExists, false);
           for (const name of names) await remove(client, name);
           return 0;
         }
@@ -148,24 +168,6 @@ function parseReplicaAssignment(text: string): number[][] {
       `--replica-assignment '${text}': expected broker ids like 0:1,1:2 (one list per partition)`,
     );
   return text.split(',').map((replicas) => replicas.split(':').map(Number));
-}
-
-/** The existing topics `pattern` matches; none is an error unless `ifExists`. */
-async function matching(
-  client: KafkaClient,
-  pattern: RegExp,
-  given: string,
-  ifExists: boolean,
-  excludeInternal: boolean,
-): Promise<string[]> {
-  const meta = await client.metadata(null);
-  const names = meta.topics
-    .filter((t) => pattern.test(t.name) && !(excludeInternal && t.isInternal))
-    .map((t) => t.name)
-    .sort();
-  if (names.length === 0 && !ifExists)
-    throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${given}' does not exist as expected`);
-  return names;
 }
 
 async function create(
@@ -214,63 +216,6 @@ async function list(
     .sort();
   if (json) printJson(names);
   else if (names.length) process.stdout.write(names.join('\n') + '\n');
-  return 0;
-}
-
-async function describe(
-  client: KafkaClient,
-  pattern: RegExp | undefined,
-  given: string | undefined,
-  ifExists: boolean,
-  options: { excludeInternal: boolean; overridesOnly: boolean; json: boolean },
-): Promise<number> {
-  const names = pattern
-    ? await matching(client, pattern, given!, ifExists, options.excludeInternal)
-    : (await client.metadata(null)).topics
-        .filter((t) => !(options.excludeInternal && t.isInternal))
-        .map((t) => t.name)
-        .sort();
-  const meta = names.length > 0 ? await client.metadata(names) : { topics: [] };
-  const described = [];
-  for (const topic of meta.topics.sort((a, b) => a.name.localeCompare(b.name))) {
-    checkError(topic.errorCode, `topic ${topic.name}`);
-    const configs = (await client.describeConfigs(TOPIC_RESOURCE, topic.name)).filter(
-      (c) => c.source === 'DYNAMIC_TOPIC_CONFIG',
-    );
-    if (options.overridesOnly && configs.length === 0) continue;
-    described.push({
-      name: topic.name,
-      topicId: topic.topicId,
-      partitionCount: topic.partitions.length,
-      replicationFactor: topic.partitions[0]?.replicas.length ?? 0,
-      configs: Object.fromEntries(configs.map((c) => [c.name, c.isSensitive ? null : c.value])),
-      partitions: topic.partitions.map((p) => ({
-        partition: p.partition,
-        leader: p.leader,
-        replicas: p.replicas,
-        isr: p.isr,
-      })),
-    });
-  }
-  if (options.json) {
-    printJson(described);
-    return 0;
-  }
-  for (const t of described) {
-    const configText = Object.entries(t.configs)
-      .map(([k, v]) => `${k}=${v ?? '(sensitive)'}`)
-      .join(',');
-    process.stdout.write(
-      `Topic: ${t.name}\tTopicId: ${t.topicId}\tPartitionCount: ${t.partitionCount}\tReplicationFactor: ${t.replicationFactor}\tConfigs: ${configText}\n`,
-    );
-    // --topics-with-overrides prints the topic lines only, as Kafka's tool does.
-    if (options.overridesOnly) continue;
-    for (const p of t.partitions) {
-      process.stdout.write(
-        `\tTopic: ${t.name}\tPartition: ${p.partition}\tLeader: ${p.leader}\tReplicas: ${p.replicas.join(',')}\tIsr: ${p.isr.join(',')}\n`,
-      );
-    }
-  }
   return 0;
 }
 

@@ -9,12 +9,20 @@
  * A partition new to the fetcher first truncates (follower-truncation.ts, OffsetForLeaderEpoch
  * to the leader), then fetches. Partition errors back off that partition (the controller will
  * say who leads now); a failed round trip backs off them all (replica.fetch.backoff.ms).
+ *
+ * Follower throttle (replication-quota.ts): a partition the follower quota throttles on this
+ * broker that is not caught up (its lag, the leader's high watermark less this log's end after
+ * the last answer, is unknown or above 0) is left out of the fetch while the quota is exceeded;
+ * a caught-up one never is, so the ISR is not disturbed. Bytes appended of throttled partitions
+ * are counted (while a rate is set). When every partition due is held back, the fetcher sleeps until the quota's rate
+ * is back within its bound (or a partition is added), not in a loop.
  */
 import type { PartitionLog } from '../../../engine/index.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import type { ReplicationConfig } from '../../config/broker-config.js';
 import type { EpochsAnswer, FetchAnswer, FetchBody, FetchTask } from './fetch-worker.js';
 import { truncationFor, truncationWithoutEpochs } from './follower-truncation.js';
+import type { ReplicationQuota } from './replication-quota.js';
 
 /** How long past replica.fetch.wait.max.ms a leader may take to answer before the fetcher gives up on it. */
 const ROUND_TRIP_GRACE_MS = 15_000;
@@ -29,6 +37,8 @@ export interface FollowedPartition {
   /** Until its log has been cut to what the leader has, it does not fetch. */
   truncating: boolean;
   delayedUntil: number;
+  /** The leader's high watermark less this log's end after the last answer; undefined before one. */
+  lag: number | undefined;
 }
 
 export interface FetcherOptions {
@@ -40,6 +50,8 @@ export interface FetcherOptions {
   log: (message: string) => void;
   /** A follower's log got records (tests, metrics). */
   onAppended?: (p: FollowedPartition) => void;
+  /** The follower throttle (follower.replication.throttled.*); none when absent. */
+  quota?: Pick<ReplicationQuota, 'limited' | 'isThrottled' | 'exceeded' | 'record' | 'msUntilWithin'>;
 }
 
 export class ReplicaFetcher {
@@ -64,8 +76,13 @@ export class ReplicaFetcher {
   }
 
   /** Starts following `p` (replacing an earlier entry for the same partition). */
-  add(p: Omit<FollowedPartition, 'truncating' | 'delayedUntil'>): void {
-    this.partitions.set(key(p.topic, p.partition), { ...p, truncating: true, delayedUntil: 0 });
+  add(p: Omit<FollowedPartition, 'truncating' | 'delayedUntil' | 'lag'>): void {
+    this.partitions.set(key(p.topic, p.partition), {
+      ...p,
+      truncating: true,
+      delayedUntil: 0,
+      lag: undefined,
+    });
     this.wake();
   }
 
@@ -153,9 +170,18 @@ export class ReplicaFetcher {
         continue;
       }
       const truncating = due.filter((p) => p.truncating);
+      const sending = truncating.length > 0 ? [] : due.filter((p) => !this.heldBack(p, now));
+      if (truncating.length === 0 && sending.length === 0) {
+        // All held back by the follower throttle: until its rate allows again (or one is added).
+        const next = Math.min(
+          ...[...this.partitions.values()].map((p) => p.delayedUntil).filter((t) => t > now),
+        );
+        await this.sleep(Math.min(this.options.quota!.msUntilWithin(now), next - now));
+        continue;
+      }
       try {
         if (truncating.length > 0) await this.truncate(truncating);
-        else await this.fetch(due);
+        else await this.fetch(sending);
         this.failingSince = 0;
       } catch (err) {
         if (this.stopped) break;
@@ -167,6 +193,14 @@ export class ReplicaFetcher {
         for (const p of due) p.delayedUntil = until;
       }
     }
+  }
+
+  /** Kafka's shouldFollowerThrottle: throttled here, not caught up, and the quota exceeded. */
+  private heldBack(p: FollowedPartition, now: number): boolean {
+    const quota = this.options.quota;
+    return (
+      quota !== undefined && p.lag !== 0 && quota.exceeded(now) && quota.isThrottled(p.topic, p.partition)
+    );
   }
 
   private target(): { host: string; port: number; clientId: string; deadlineMs: number } {
@@ -331,9 +365,12 @@ export class ReplicaFetcher {
         p.delayedUntil = Date.now() + this.options.config.fetchBackoffMs;
         return;
       }
+      const quota = this.options.quota;
+      if (quota?.limited && quota.isThrottled(p.topic, p.partition)) quota.record(fetched.length);
       this.options.onAppended?.(p);
     }
     log.setHighWatermark(Math.min(fetched.highWatermark, log.logEndOffset));
+    p.lag = Math.max(0, fetched.highWatermark - log.logEndOffset);
     if (fetched.logStartOffset > log.logStartOffset && log.highWatermark > log.logStartOffset) {
       try {
         log.deleteRecordsBefore(Math.min(fetched.logStartOffset, log.highWatermark));

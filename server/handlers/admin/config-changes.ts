@@ -48,7 +48,10 @@ export function dynamicConfigsOf(broker: BrokerContext): DynamicBrokerConfigs {
   return broker.dynamic;
 }
 
-/** Puts the dynamic configs in effect: topic defaults on every open log, partition limits. */
+/**
+ * Puts the dynamic configs in effect: topic defaults on every open log, partition limits, and in
+ * a cluster the replication throttles' rates (this broker's own values only: they are per-broker).
+ */
 export function applyDynamicConfigs(broker: BrokerContext, dynamic: DynamicBrokerConfigs): void {
   broker.logs.setDefaults(dynamic.logDefaults(broker.config.logDefaults));
   broker.topics.setLimits({
@@ -58,6 +61,13 @@ export function applyDynamicConfigs(broker: BrokerContext, dynamic: DynamicBroke
     ),
     maxPartitions: dynamic.intValue('kiln.max.partitions', broker.config.maxPartitions),
   });
+  const throttle = broker.config.replication.throttle;
+  if (broker.replicas && throttle) {
+    broker.replicas.quotas.setRates({
+      leader: dynamic.intValue('leader.replication.throttled.rate', throttle.leaderRate),
+      follower: dynamic.intValue('follower.replication.throttled.rate', throttle.followerRate),
+    });
+  }
 }
 
 export function unsupportedResourceError(resourceType: number): ResourceError {

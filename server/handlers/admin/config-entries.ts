@@ -159,8 +159,9 @@ export function brokerConfigEntries(broker: BrokerContext, dynamic?: DynamicBrok
   const entries: ConfigEntry[] = [];
   for (const property of BROKER_PROPERTIES) {
     const synonyms = synonymsAt(levels, property.synonyms);
-    // One Kiln does not use is shown only where something sets it.
-    if (property.ignored && !synonyms.some((s) => s.source !== ConfigSource.DEFAULT_CONFIG)) continue;
+    // One Kiln does not use, or one Kafka describes only when set, is shown only where something sets it.
+    const hidden = property.ignored || property.describedWhenSet;
+    if (hidden && !synonyms.some((s) => s.source !== ConfigSource.DEFAULT_CONFIG)) continue;
     const primaryOfTopic = property.topic !== undefined && property.synonyms[0]!.name === property.name;
     const value = primaryOfTopic
       ? defaultValues[property.topic!]!

@@ -2,13 +2,14 @@
  * DescribeLogDirs: each data directory (log.dirs) with the partitions it holds and their sizes on
  * disk. Behaviours that matter:
  * - a null topic list means every partition; listed partitions this broker lacks are left out;
- * - offsetLag is 0 and isFutureKey false: there are no replicas to catch up and no moves between
- *   directories;
+ * - a replica being moved to another directory (AlterReplicaLogDirs) is listed twice: where it is,
+ *   and as its copy (isFutureKey) in the directory it goes to, with the copy's size and offsetLag
+ *   the offsets the copy still lacks; a replica's own offsetLag is 0, as Kafka's (its high
+ *   watermark never passes its log end);
  * - v4 adds each directory's filesystem size and free space (fs.statfsSync); -1 when unknown.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { PartitionLog } from '../../../engine/index.js';
 import type { BrokerContext } from '../../broker-context.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { DescribeLogDirsApi } from '../../protocol/apis/describe-log-dirs.js';
@@ -24,11 +25,25 @@ export function describeLogDirsHandler(broker: BrokerContext): Handler<typeof De
     handle(request) {
       const requested = request.topics;
       const wanted = requested === null ? null : wantedSet(requested);
-      const byDir = new Map<string, PartitionLog[]>();
-      for (const log of broker.logs.allLogs()) {
-        if (wanted !== null && !wanted.has(`${log.topic}\u0000${log.partition}`)) continue;
-        const dir = path.resolve(path.dirname(log.dir));
-        byDir.set(dir, [...(byDir.get(dir) ?? []), log]);
+      const byDir = new Map<string, Replica[]>();
+      const add = (dir: string, replica: Replica): void => {
+        if (wanted !== null && !wanted.has(`${replica.topic}\u0000${replica.partition}`)) return;
+        const key = path.resolve(dir);
+        byDir.set(key, [...(byDir.get(key) ?? []), replica]);
+      };
+      for (const log of broker.logs.allLogs())
+        add(path.dirname(log.dir), {
+          topic: log.topic,
+          partition: log.partition,
+          size: log.size,
+          lag: 0,
+          future: false,
+        });
+      for (const copy of broker.logs.futureLogs()) {
+        const log = broker.logs.getLog(copy.topic, copy.partition);
+        if (!log) continue;
+        const lag = Math.max(0, log.logEndOffset - copy.logEndOffset);
+        add(copy.dir, { topic: copy.topic, partition: copy.partition, size: copy.size, lag, future: true });
       }
       const results = broker.logs.dirs.map((dir) => {
         const absolute = path.resolve(dir);
@@ -52,18 +67,30 @@ function wantedSet(topics: DescribableTopic[]): Set<string> {
   return out;
 }
 
-function describeTopics(logs: PartitionLog[]): DescribedTopic[] {
+/** A partition replica in a directory: the log itself, or the copy a move is making. */
+interface Replica {
+  topic: string;
+  partition: number;
+  size: number;
+  lag: number;
+  future: boolean;
+}
+
+function describeTopics(replicas: Replica[]): DescribedTopic[] {
   const topics = new Map<string, DescribedTopic['partitions']>();
-  const sorted = [...logs].sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
-  for (const log of sorted) {
-    const partitions = topics.get(log.topic) ?? [];
+  const sorted = [...replicas].sort(
+    (a, b) =>
+      a.topic.localeCompare(b.topic) || a.partition - b.partition || Number(a.future) - Number(b.future),
+  );
+  for (const replica of sorted) {
+    const partitions = topics.get(replica.topic) ?? [];
     partitions.push({
-      partitionIndex: log.partition,
-      partitionSize: log.size,
-      offsetLag: 0,
-      isFutureKey: false,
+      partitionIndex: replica.partition,
+      partitionSize: replica.size,
+      offsetLag: replica.lag,
+      isFutureKey: replica.future,
     });
-    topics.set(log.topic, partitions);
+    topics.set(replica.topic, partitions);
   }
   return [...topics].map(([name, partitions]) => ({ name, partitions }));
 }

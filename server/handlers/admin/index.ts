@@ -1,10 +1,12 @@
 /**
- * The admin APIs: topic and partition management, configs, record deletion and cluster and
- * log-directory descriptions. One factory for the broker to register them all.
+ * The admin APIs: topic and partition management, configs, record deletion, cluster and
+ * log-directory descriptions, and moves between log directories. One factory for the broker to
+ * register them all.
  */
 import type { BrokerContext } from '../../broker-context.js';
 import type { AnyHandler } from '../registry.js';
 import { alterConfigsHandler } from './alter-configs.js';
+import { alterReplicaLogDirsHandler } from './alter-replica-log-dirs.js';
 import { createPartitionsHandler } from './create-partitions.js';
 import { createTopicsHandler } from './create-topics.js';
 import { deleteRecordsHandler } from './delete-records.js';
@@ -26,12 +28,14 @@ export function adminHandlers(broker: BrokerContext): AnyHandler[] {
     deleteRecordsHandler(broker),
     describeClusterHandler(broker),
     describeLogDirsHandler(broker),
+    alterReplicaLogDirsHandler(broker),
     offsetForLeaderEpochHandler(broker),
   ];
 }
 
 export {
   alterConfigsHandler,
+  alterReplicaLogDirsHandler,
   createPartitionsHandler,
   createTopicsHandler,
   deleteRecordsHandler,

@@ -43,10 +43,12 @@ describe('the property registries', () => {
       if (property.default !== null && !property.ignored)
         expect(() => parsePropertyValue(property.name, property, property.default!)).not.toThrow();
     }
-    for (const property of TOPIC_PROPERTIES) {
-      expect(property.doc.length, property.name).toBeGreaterThan(10);
-      expect(property.synonyms.length, property.name).toBeGreaterThan(0);
-    }
+    for (const property of TOPIC_PROPERTIES) expect(property.doc.length, property.name).toBeGreaterThan(10);
+    // Every topic property has a broker default but the throttled replica lists, as in Kafka.
+    expect(TOPIC_PROPERTIES.filter((p) => p.synonyms.length === 0).map((p) => p.name)).toEqual([
+      'follower.replication.throttled.replicas',
+      'leader.replication.throttled.replicas',
+    ]);
   });
 
   it("the topic registry's defaults are the engine's defaults", () => {
@@ -59,7 +61,10 @@ describe('the property registries', () => {
   it("only the first broker synonym of a topic property is dynamic, as in Kafka (and Kiln's limits)", () => {
     const dynamic = BROKER_PROPERTIES.filter((p) => p.dynamic !== 'read-only').map((p) => p.name);
     const expected = [
-      ...TOPIC_PROPERTIES.map((p) => p.synonyms[0]!.name),
+      ...TOPIC_PROPERTIES.flatMap((p) => p.synonyms.slice(0, 1).map((s) => s.name)),
+      // The replication throttles' rates, per broker as in Kafka.
+      'leader.replication.throttled.rate',
+      'follower.replication.throttled.rate',
       'kiln.max.partitions',
       'kiln.max.partitions.per.topic',
       // Not used by Kiln, accepted as Kafka accepts them.

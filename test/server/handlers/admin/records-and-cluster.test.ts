@@ -215,6 +215,7 @@ describe('adminHandlers', () => {
       { apiKey: 23, minVersion: 0, maxVersion: 4 },
       { apiKey: 32, minVersion: 0, maxVersion: 4 },
       { apiKey: 33, minVersion: 0, maxVersion: 2 },
+      { apiKey: 34, minVersion: 0, maxVersion: 1 },
       { apiKey: 35, minVersion: 0, maxVersion: 4 },
       { apiKey: 37, minVersion: 0, maxVersion: 3 },
       { apiKey: 44, minVersion: 0, maxVersion: 1 },
