@@ -13,9 +13,11 @@
  * can stop acting on what it no longer holds (a controller, a broker's registration).
  *
  * Watches are one-shot, as in ZooKeeper: a callback fires at most once, and not at all after the
- * session that set it has expired.
+ * session that set it has expired. A connection that goes silent is dropped and made again
+ * (zk-connection-watchdog.ts: node-zookeeper-client would wait on it forever).
  */
 import zookeeper, { type Client, type Event, type Stat, type Transaction } from 'node-zookeeper-client';
+import { closeClient, watchConnection } from './zk-connection-watchdog.js';
 
 /** ZooKeeper's error names the broker acts on; any other comes through as its own name. */
 export type ZkCode =
@@ -308,7 +310,7 @@ export class ZkClient {
   /** Ends the session (its ephemeral nodes go at once). */
   close(): void {
     this.closed = true;
-    this.client.close();
+    closeClient(this.client);
   }
 
   private watchExpiry(client: Client): void {
@@ -318,7 +320,7 @@ export class ZkClient {
       this.expiredSessions.push(id);
       this.options.log?.(`ZooKeeper session ${id} expired`);
       for (const callback of this.expiredCallbacks) callback();
-      client.close();
+      closeClient(client);
       void this.renewSession();
     });
   }
@@ -329,7 +331,7 @@ export class ZkClient {
       try {
         const client = await openSession(this.connectString, this.options);
         if (this.closed) {
-          client.close();
+          closeClient(client);
           return;
         }
         this.client = client;
@@ -355,9 +357,10 @@ function openSession(connectString: string, options: ZkClientOptions): Promise<C
     spinDelay: 200,
     retries: 0,
   });
+  watchConnection(client, options.log);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
-      client.close();
+      closeClient(client);
       reject(
         new ZkConnectError(
           `could not connect to ZooKeeper at ${connectString} (zookeeper.connect) within ` +

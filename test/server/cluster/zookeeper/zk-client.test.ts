@@ -142,6 +142,71 @@ describe('ZkClient against a real ZooKeeper', () => {
   });
 });
 
+describe('ZkClient on a connection that goes silent', () => {
+  /** A session through a proxy, with one ephemeral node, and its observer on a direct link. */
+  async function throughProxy(sessionTimeoutMs: number) {
+    const proxy = await startTcpProxy(zookeeper.port);
+    const root = `/zk-client-${++chroots}`;
+    const logs: string[] = [];
+    const zk = await session({
+      connect: `${proxy.address}${root}`,
+      sessionTimeoutMs,
+      log: (m) => logs.push(m),
+    });
+    await zk.create('/registered', Buffer.alloc(0), 'ephemeral');
+    return { proxy, zk, logs };
+  }
+
+  it('a connection whose pings go unanswered is dropped and the session goes on (node-zookeeper-client waited on it forever)', async () => {
+    const { proxy, zk, logs } = await throughProxy(9000);
+    try {
+      const session = zk.sessionId;
+      // The server hangs for this connection only: new connections get through.
+      proxy.hold();
+      proxy.release();
+      const started = Date.now();
+      expect(await zk.exists('/registered')).toBe(true);
+      expect(Date.now() - started).toBeLessThan(9000);
+      expect(zk.sessionId).toBe(session);
+      expect(logs.some((m) => m.includes('went silent'))).toBe(true);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('a handshake a server accepted and never answered is given up and another connection made (node-zookeeper-client hung in CONNECTING)', async () => {
+    const { proxy, zk, logs } = await throughProxy(9000);
+    try {
+      const session = zk.sessionId;
+      // As a ZooKeeper that restarts: the connection drops, the next one is accepted but never
+      // answered; the server answers again a moment later (the held connection stays silent).
+      proxy.hold();
+      proxy.drop();
+      await waitFor(() => !zk.isConnected, { what: 'the drop' });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      proxy.release();
+      expect(await zk.exists('/registered')).toBe(true);
+      expect(zk.sessionId).toBe(session);
+      expect(logs.some((m) => m.includes('did not answer the handshake'))).toBe(true);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('close() ends a client that is not connected: its socket does not keep the process alive', async () => {
+    const { proxy, zk } = await throughProxy(9000);
+    try {
+      proxy.hold();
+      proxy.drop();
+      await waitFor(() => proxy.connections() === 1, { what: 'the held handshake' });
+      zk.close();
+      await waitFor(() => proxy.connections() === 0, { timeoutMs: 5000, what: 'the socket closed' });
+    } finally {
+      await proxy.close();
+    }
+  });
+});
+
 describe('ZkClient multi with version 0', () => {
   it('a version 0 in a multi means version 0, not any version (node-zookeeper-client read 0 as -1)', async () => {
     const zk = await session();
