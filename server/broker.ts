@@ -313,6 +313,8 @@ export class Broker {
     ) {
       // A controlled shutdown (Kafka's): the controller moves this broker's leaderships to other
       // in-sync replicas while it still serves, so no partition is left without a leader.
+      // Followers get every acks=1 record at once from here: no fetch lingers for more.
+      this.waiters.stopLingering();
       const moved = await requestControlledShutdown({
         zk: membership.zk,
         brokerId: this.config.brokerId,

@@ -13,6 +13,7 @@
  * it reads up to the log end, not the high watermark, and its fetch offset tells the leader how
  * far that follower's log reaches (ReplicaManager.recordFollowerFetch: high watermark, ISR). A
  * current leader epoch older than the leader's is FENCED_LEADER_EPOCH, newer UNKNOWN_LEADER_EPOCH.
+ * A follower's fetch that found a few records may be held a moment for more (Linger, below).
  */
 import {
   BASE_OFFSET,
@@ -21,9 +22,12 @@ import {
   OffsetOutOfRangeError,
   batchSizeAt,
   readInt64,
+  type LogSegment,
+  type PartitionLog,
 } from '../../engine/index.js';
 import type { BrokerContext } from '../broker-context.js';
 import type { AppendWaiters } from '../cluster/append-waiters.js';
+import type { LeaderPartition } from '../cluster/replication/leader-partition.js';
 import type { TopicInfo } from '../cluster/topic-store.js';
 import { recordLeaderSent, shouldLeaderThrottle } from '../cluster/replication/leader-throttle.js';
 import type { RequestOf, ResponseOf } from '../protocol/message-types.js';
@@ -31,6 +35,7 @@ import { ErrorCode } from '../protocol/error-codes.js';
 import { FetchApi } from '../protocol/apis/fetch.js';
 import { errorCodeFor, isClientError } from '../engine-errors.js';
 import type { Connection } from '../network/connection.js';
+import type { MemoryBudget } from '../network/memory-budget.js';
 import { servedLog } from './served-log.js';
 import { reply, type Handler } from './registry.js';
 
@@ -54,87 +59,161 @@ export function fetchHandler(broker: BrokerContext, waiters: AppendWaiters): Han
       const deadline = performance.now() + maxWaitMs;
       const replicaId = version >= 15 ? (request.replicaState?.replicaId ?? -1) : request.replicaId;
       const reader = { readCommitted, connection: context.connection, replicaId };
-      const named = topics.flatMap((t) =>
-        t.partitions.map((p) => ({
-          topic: resolve(broker, t, byId)?.name ?? t.topic,
-          partition: p.partition,
-        })),
-      );
-      const keys = named.map((p) => `${p.topic}-${p.partition}`);
-      // No more than the fetch can carry: growth past the smallest partition budget may have
-      // filled a partition's share, and only a fresh read tells.
-      const carries = topics.reduce(
-        (least, t) => t.partitions.reduce((l, p) => Math.min(l, p.partitionMaxBytes), least),
-        maxBytes,
-      );
-      const linger = replicaId >= 0 ? lingering(broker, named, carries) : undefined;
+      const linger = replicaId >= 0 ? Linger.forFetch(broker, topics, maxBytes) : undefined;
+      const memory = broker.responseMemory;
+      /** Made only for a fetch that waits. */
+      let keys: string[] | undefined;
       let lingerUntil = 0;
-      // Taken before each read: what comes during it counts as growth, never as already answered.
-      let sizeThen = linger?.size() ?? 0;
-      let result = await collect(broker, topics, byId, maxBytes, reader);
-      while (!result.failed && !waiters.closed) {
-        let until = deadline;
-        if (result.bytes >= minBytes) {
-          if (
-            !linger ||
-            result.bytes === 0 ||
-            result.behind ||
-            result.bytes >= linger.bytes ||
-            linger.awaited()
-          )
-            break;
-          lingerUntil ||= Math.min(deadline, performance.now() + linger.ms);
-          until = lingerUntil;
+      /** Woken since `result` was read: an answer given now must be read again first. */
+      let stale = false;
+      let result = await collect(broker, topics, byId, maxBytes, reader, linger);
+      try {
+        while (!result.failed && !waiters.closed) {
+          let until = deadline;
+          // Enough for min bytes: only a linger holds it (a long poll otherwise).
+          const lingering = result.bytes >= minBytes;
+          if (lingering) {
+            if (!linger?.holds(result, waiters)) break;
+            lingerUntil ||= Math.min(deadline, performance.now() + linger.ms);
+            until = lingerUntil;
+          }
+          const left = until - performance.now();
+          if (left <= 0) break;
+          keys ??= waitKeys(broker, topics, byId);
+          await waiters.wait(keys, left, lingering);
+          stale = true;
+          // Lingering, an append that cannot have brought enough is not worth reading the logs
+          // for; anything else that woke it (see Linger.holds) ends the linger at the loop's top.
+          if (lingering && performance.now() < lingerUntil && result.bytes + linger!.growth() < linger!.bytes)
+            continue;
+          letGo(result, memory);
+          result = await collect(broker, topics, byId, maxBytes, reader, linger);
+          stale = false;
         }
-        const left = until - performance.now();
-        if (left <= 0) break;
-        await waiters.wait(keys, left);
-        // Lingering, an append that cannot have brought enough is not worth reading the logs for.
-        const lingering = lingerUntil > 0 && performance.now() < lingerUntil;
-        if (lingering && !linger!.awaited() && result.bytes + linger!.size() - sizeThen < linger!.bytes)
-          continue;
-        sizeThen = linger?.size() ?? 0;
-        result = await collect(broker, topics, byId, maxBytes, reader);
+        // Whatever ended the wait (the linger's end among them), the answer says how things are now.
+        if (stale) {
+          letGo(result, memory);
+          result = await collect(broker, topics, byId, maxBytes, reader, linger);
+        }
+        return reply(FetchApi, {
+          throttleTimeMs: 0,
+          errorCode: ErrorCode.NONE,
+          sessionId: 0,
+          responses: result.responses,
+        });
+      } finally {
+        letGo(result, memory);
       }
-      return reply(FetchApi, {
-        throttleTimeMs: 0,
-        errorCode: ErrorCode.NONE,
-        sessionId: 0,
-        responses: result.responses,
-      });
     },
   };
+}
+
+/** Gives back what `result` held of the response budget: it is answered, or read again. */
+function letGo(result: Collected, memory: MemoryBudget | undefined): void {
+  memory?.release(result.held);
+  result.held = 0;
+}
+
+/** The long-poll keys of the fetch's partitions (`${topic}-${partition}`, as AppendWaiters has them). */
+function waitKeys(broker: BrokerContext, topics: FetchTopic[], byId: boolean): string[] {
+  const keys: string[] = [];
+  for (const t of topics) {
+    const name = resolve(broker, t, byId)?.name ?? t.topic;
+    for (const p of t.partitions) keys.push(`${name}-${p.partition}`);
+  }
+  return keys;
 }
 
 /**
  * A follower's fetch that found records may linger (kiln.replica.linger.ms) for more, up to
  * kiln.replica.linger.bytes (or what the fetch can carry, if less), so that a stream of small
- * appends replicates in fewer, larger round trips: each one costs the leader and the follower tens of microseconds of wakeups and system
- * calls whatever it carries. Not while an acks=all request or an offset commit waits for the high
- * watermark of a partition it fetches (they get it at once: waiting for replication wakes a
- * lingering fetch), nor for a follower that is behind (a read cut short of a log's end by max
- * bytes: more is there already), nor on a single node, nor for consumers.
+ * appends replicates in fewer, larger round trips: each one costs the leader and the follower
+ * tens of microseconds of wakeups and system calls whatever it carries. Not for a follower that
+ * is behind (a read stopped short of a log's end: more is there already), nor on a single node,
+ * nor for consumers; and it stops — the fetch answered at once, after a fresh read — as soon as
+ * an acks=all request or an offset commit waits for a partition it fetches (waiting for
+ * replication wakes it), a partition's leadership ends (resigning wakes it) or its topic is
+ * deleted, or the broker begins a controlled shutdown (AppendWaiters.stopLingering): whatever
+ * acks=1 data followers lack when a leadership moves is lost, and lingering must not add to it.
+ *
+ * Kept per partition of the fetch (in request order) as its last read left it: the log, its
+ * active segment and that segment's size, so that growth since is a few property reads per
+ * wake (a roll counts as enough); the leaderships are looked up once, when the fetch first
+ * lingers. Allocated once per follower fetch; nothing per wake.
  */
-function lingering(
-  broker: BrokerContext,
-  partitions: { topic: string; partition: number }[],
-  carries: number,
-): { ms: number; bytes: number; awaited: () => boolean; size: () => number } | undefined {
-  const replicas = broker.replicas;
-  const { ms } = broker.config.replication.linger;
-  const bytes = Math.min(broker.config.replication.linger.bytes, carries);
-  if (!replicas || ms <= 0 || bytes <= 0) return undefined;
-  const logs = partitions.flatMap((p) => {
-    const served = servedLog(broker, p.topic, p.partition);
-    return served && 'log' in served ? [served.log] : [];
-  });
-  return {
-    ms,
-    bytes,
-    awaited: () => partitions.some((p) => replicas.awaitsReplication(p.topic, p.partition)),
-    // The logs' bytes on disk: what they grew by while lingering bounds what an answer would gain.
-    size: () => logs.reduce((sum, log) => sum + log.size, 0),
-  };
+class Linger {
+  private readonly logs: (PartitionLog | undefined)[] = [];
+  private readonly topics: (TopicInfo | undefined)[] = [];
+  private readonly segments: (LogSegment | undefined)[] = [];
+  private readonly sizes: number[] = [];
+  private leaders: (LeaderPartition | undefined)[] | undefined;
+
+  private constructor(
+    private readonly broker: BrokerContext,
+    readonly ms: number,
+    readonly bytes: number,
+  ) {}
+
+  /** The linger of a follower's fetch, or undefined when it cannot linger (see above). */
+  static forFetch(broker: BrokerContext, topics: FetchTopic[], maxBytes: number): Linger | undefined {
+    const { ms, bytes } = broker.config.replication.linger;
+    if (!broker.replicas || ms <= 0 || bytes <= 0) return undefined;
+    // No more than the fetch can carry: growth past the smallest partition budget may have
+    // filled a partition's share, and only a fresh read tells.
+    let carries = maxBytes;
+    for (const t of topics) for (const p of t.partitions) carries = Math.min(carries, p.partitionMaxBytes);
+    const most = Math.min(bytes, carries);
+    return most > 0 ? new Linger(broker, ms, most) : undefined;
+  }
+
+  /** The `index`th partition of the fetch was just read from `log` (collect calls this). */
+  mark(index: number, log: PartitionLog, topic: TopicInfo): void {
+    const active = log.activeSegment;
+    this.logs[index] = log;
+    this.topics[index] = topic;
+    this.segments[index] = active;
+    this.sizes[index] = active.size;
+  }
+
+  /** Whether a fetch that read `result` is worth holding for more. */
+  holds(result: Collected, waiters: AppendWaiters): boolean {
+    return (
+      result.bytes > 0 &&
+      !result.behind &&
+      result.bytes < this.bytes &&
+      waiters.lingerAllowed &&
+      !this.wanted()
+    );
+  }
+
+  /** Bytes appended to the fetch's logs since their last read (Infinity once one rolled). */
+  growth(): number {
+    let grown = 0;
+    for (let i = 0; i < this.logs.length; i++) {
+      const active = this.logs[i]?.activeSegment;
+      if (active !== this.segments[i]) return Infinity;
+      if (active) grown += active.size - this.sizes[i]!;
+    }
+    return grown;
+  }
+
+  /**
+   * Whether what the fetch would carry is wanted now (an acks=all request or an offset commit
+   * waits for it), or the fetch cannot be served as it was (a leadership ended, a topic deleted).
+   */
+  private wanted(): boolean {
+    const leaders = (this.leaders ??= this.logs.map((log) =>
+      log ? this.broker.replicas?.leaderOf(log.topic, log.partition) : undefined,
+    ));
+    const store = this.broker.topics.store;
+    for (let i = 0; i < leaders.length; i++) {
+      const leader = leaders[i];
+      const topic = this.topics[i];
+      if (!leader || leader.resigned || leader.awaited) return true;
+      if (!topic || store.get(topic.name)?.id !== topic.id) return true;
+    }
+    return false;
+  }
 }
 
 function resolve(broker: BrokerContext, topic: FetchTopic, byId: boolean): TopicInfo | undefined {
@@ -148,25 +227,38 @@ interface Reader {
   replicaId: number;
 }
 
+/** What one read of the fetch's partitions gave. */
+interface Collected {
+  responses: FetchedTopic[];
+  bytes: number;
+  failed: boolean;
+  /** A follower's read stopped short of a log's end (max bytes, or appends during it). */
+  behind: boolean;
+  /** Bytes of `responses` held from the response budget until the fetch is answered or read again. */
+  held: number;
+}
+
 async function collect(
   broker: BrokerContext,
   topics: FetchTopic[],
   byId: boolean,
   maxBytes: number,
   { readCommitted, connection, replicaId }: Reader,
-): Promise<{ responses: FetchedTopic[]; bytes: number; failed: boolean; behind: boolean }> {
+  linger: Linger | undefined,
+): Promise<Collected> {
   let bytes = 0;
   let failed = false;
-  /** A follower's read stopped short of a log's end (max bytes): it is behind, not to linger over. */
   let behind = false;
   const responses: FetchedTopic[] = [];
   const memory = broker.responseMemory;
   let held = 0;
+  let index = 0;
   try {
     for (const requested of topics) {
       const topic = resolve(broker, requested, byId);
       const partitions: FetchedPartition[] = [];
       for (const p of requested.partitions) {
+        const at = index++;
         const base = {
           partitionIndex: p.partition,
           highWatermark: -1,
@@ -207,8 +299,9 @@ async function collect(
           }
         }
         // What is read stays in memory until the socket sends it: the bytes of this fetch are held
-        // from the response budget until it is answered (the connection counts them from there), and
-        // no more is read than the budget has left — one batch when it is spent.
+        // from the response budget until it is answered or read again (the connection counts them
+        // from there), lingering included, and no more is read than the budget has left — one
+        // batch when it is spent.
         const budget = Math.min(p.partitionMaxBytes, maxBytes - bytes, memory ? memory.available : Infinity);
         const reading = Math.max(budget, 0);
         memory?.reserve(reading);
@@ -224,8 +317,11 @@ async function collect(
               : undefined;
           const records = read?.records ?? EMPTY;
           if (quota) recordLeaderSent(quota, name!, p.partition, records.length);
-          if (replicaId >= 0 && records.length > 0 && !behind)
-            behind = endOffsetOf(records) < log.logEndOffset;
+          // Checked as the read ends, with the mark: what comes after it is growth, what came
+          // during it (or was there and did not fit) makes the follower behind.
+          if (replicaId >= 0 && !behind)
+            behind = (records.length > 0 ? endOffsetOf(records) : p.fetchOffset) < log.logEndOffset;
+          linger?.mark(at, log, served.topic);
           bytes += records.length;
           kept = records.length;
           partitions.push({ ...base, ...offsets, errorCode: ErrorCode.NONE, records });
@@ -253,10 +349,11 @@ async function collect(
         partitions,
       });
     }
-  } finally {
+  } catch (err) {
     memory?.release(held);
+    throw err;
   }
-  return { responses, bytes, failed, behind };
+  return { responses, bytes, failed, behind, held };
 }
 
 /** The offset after the last of the whole batches in `records`. */

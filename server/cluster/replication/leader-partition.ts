@@ -52,6 +52,7 @@ export class LeaderPartition {
    * may already name a joining follower, which the controller could elect.
    */
   private pendingIsr: Set<number> | undefined;
+  private ended = false;
   state: LeaderState;
 
   constructor(
@@ -150,6 +151,11 @@ export class LeaderPartition {
     return this.waiters.length > 0;
   }
 
+  /** Whether this leadership has ended (resign): a new one of the partition is another object. */
+  get resigned(): boolean {
+    return this.ended;
+  }
+
   get isrWriteInFlight(): boolean {
     return this.pendingIsr !== undefined;
   }
@@ -215,6 +221,7 @@ export class LeaderPartition {
 
   /** Every waiting request gets 'not-leader' (leadership moved, or the broker stops). */
   resign(): void {
+    this.ended = true;
     const all = this.waiters;
     this.waiters = [];
     for (const w of all) {

@@ -88,7 +88,11 @@ export class Leaderships {
     this.afterLeaderProgress(topic, partition);
   }
 
-  /** Stops leading the partition, if it did: waiting acks=all requests get NOT_LEADER_OR_FOLLOWER. */
+  /**
+   * Stops leading the partition, if it did: waiting acks=all requests get NOT_LEADER_OR_FOLLOWER,
+   * and fetches waiting on it (followers' long polls and lingering fetches, consumers' long polls)
+   * are woken to get theirs now rather than when their wait ends.
+   */
   resign(topic: string, partition: number): void {
     const k = key(topic, partition);
     const leader = this.leaders.get(k);
@@ -96,6 +100,7 @@ export class Leaderships {
     leader.resign();
     this.leaders.delete(k);
     leader.log.onAppend = undefined;
+    this.options.waiters.notify(k);
     this.listener?.(topic, partition, false);
   }
 
@@ -149,9 +154,11 @@ export class Leaderships {
   ): Promise<number> {
     const leader = this.leaders.get(key(topic, partition));
     if (!leader) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
+    const pending = leader.log.highWatermark < offset;
     const waiting = leader.waitFor(offset, timeoutMs);
-    // A follower's fetch held to gather more (kiln.replica.linger.ms) is answered now: it is awaited.
-    if (leader.awaited) this.options.waiters.notify(key(topic, partition));
+    // A follower's fetch held to gather more (kiln.replica.linger.ms) is answered now: it is
+    // awaited. Not when the high watermark is there already: nobody waits, nothing to hurry.
+    if (pending) this.options.waiters.notify(key(topic, partition));
     const outcome: WaitOutcome = await waiting;
     if (outcome === 'not-leader') return ErrorCode.NOT_LEADER_OR_FOLLOWER;
     if (outcome === 'timed-out') return ErrorCode.REQUEST_TIMED_OUT;
@@ -213,7 +220,7 @@ export class Leaderships {
       });
   }
 
-  /** Stops leading every partition (the broker's session expired). */
+  /** Stops leading every partition (the broker's session expired), each as resign does. */
   resignAll(): void {
     for (const leader of [...this.leaders.values()]) this.resign(leader.topic, leader.partition);
   }
@@ -234,15 +241,20 @@ export class Leaderships {
     leader.setIsr(stored.isr, stored.zkVersion);
   }
 
-  /** Answers every waiting acks=all request and stops the ISR checks (the broker is stopping). */
+  /**
+   * Answers every waiting acks=all request, wakes the fetches waiting on what it led, and stops
+   * the ISR checks (the broker is stopping).
+   */
   stop(): void {
     this.stopped = true;
     clearInterval(this.isrTimer);
-    for (const leader of this.leaders.values()) {
+    const led = [...this.leaders];
+    this.leaders.clear();
+    for (const [k, leader] of led) {
       leader.resign();
       leader.log.onAppend = undefined;
+      this.options.waiters.notify(k);
     }
-    this.leaders.clear();
   }
 }
 

@@ -6,11 +6,14 @@ import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { PartitionLog } from '../../../engine/index.js';
 import { Connection } from '../../../server/client/connection.js';
+import { FetchApi } from '../../../server/protocol/apis/fetch.js';
 import { FindCoordinatorApi } from '../../../server/protocol/apis/find-coordinator.js';
+import { MetadataApi } from '../../../server/protocol/apis/metadata.js';
 import { OffsetCommitApi } from '../../../server/protocol/apis/offset-commit.js';
 import { ErrorCode } from '../../../server/protocol/error-codes.js';
 import { startBroker, type RunningBroker } from '../../helpers/broker-fixture.js';
 import { waitForBrokers } from '../../helpers/cluster-ready.js';
+import { decodeRecords } from '../../helpers/log-fixtures.js';
 import { waitFor } from '../../helpers/wait-for.js';
 import { startZooKeeper, type RunningZooKeeper } from '../../helpers/zookeeper.js';
 
@@ -100,6 +103,63 @@ async function createTopic(topic: string, replicas?: [number, number]): Promise<
   } finally {
     await admin.disconnect();
   }
+}
+
+/**
+ * A fetch of `topic`-0 from `fetchOffset`, sent to `leader` as its follower `follower` sends them
+ * (the test plays that follower beside the real one); resolves with the partition's answer.
+ */
+function followerFetch(leader: number, follower: number, topic: string, fetchOffset: number) {
+  return on(leader, async (c) => {
+    const meta = await c.request(MetadataApi, {
+      topics: [{ name: topic, topicId: 'AAAAAAAAAAAAAAAAAAAAAA' }],
+      allowAutoTopicCreation: false,
+      includeClusterAuthorizedOperations: false,
+      includeTopicAuthorizedOperations: false,
+    });
+    const answer = await c.request(FetchApi, {
+      clusterId: null,
+      replicaId: follower,
+      replicaState: { replicaId: follower, replicaEpoch: -1 },
+      maxWaitMs: 60_000,
+      minBytes: 1,
+      maxBytes: 1 << 20,
+      isolationLevel: 0,
+      sessionId: 0,
+      sessionEpoch: -1,
+      topics: [
+        {
+          topic,
+          topicId: meta.topics[0]!.topicId,
+          partitions: [
+            {
+              partition: 0,
+              currentLeaderEpoch: -1,
+              fetchOffset,
+              lastFetchedEpoch: -1,
+              logStartOffset: -1,
+              partitionMaxBytes: 1 << 20,
+            },
+          ],
+        },
+      ],
+      forgottenTopicsData: [],
+      rackId: '',
+    });
+    return answer.responses[0]!.partitions[0]!;
+  });
+}
+
+/** Starts `fetch` and shows it still unanswered half a second later (lingering, here). */
+async function stillWaiting<T>(fetch: Promise<T>): Promise<{ answer: Promise<T> }> {
+  let answered = false;
+  void fetch.then(
+    () => (answered = true),
+    () => (answered = true),
+  );
+  await new Promise((r) => setTimeout(r, 500));
+  expect(answered).toBe(false);
+  return { answer: fetch };
 }
 
 describe('a leader lingering over a follower fetch', () => {
@@ -219,5 +279,47 @@ describe('a leader lingering over a follower fetch', () => {
       const answer = await on(coordinator, (c) => c.request(OffsetCommitApi, body));
       expect(answer.topics[0]!.partitions[0]!.errorCode).toBe(ErrorCode.NONE);
     }
+  }, 30_000);
+  it('a fetch already lingering over acks=1 data when an acks=all request came was answered without that request’s records', async () => {
+    const [leader, follower] = await createTopic('linger-then-acksall');
+    const producer = kafka.producer();
+    await producer.connect();
+    try {
+      await producer.send({ topic: 'linger-then-acksall', acks: 1, messages: [{ value: 'small' }] });
+      const { answer } = await stillWaiting(followerFetch(leader, follower, 'linger-then-acksall', 0));
+      // Waiting for replication wakes the lingering fetch: it reads again, and takes this along.
+      await producer.send({
+        topic: 'linger-then-acksall',
+        acks: -1,
+        timeout: 10_000,
+        messages: [{ value: 'acks-all' }],
+      });
+      const fetched = await answer;
+      expect(fetched.errorCode).toBe(ErrorCode.NONE);
+      expect(decodeRecords(fetched.records!).map((r) => r.offset)).toEqual([0, 1]);
+    } finally {
+      await producer.disconnect();
+    }
+  }, 30_000);
+
+  it('a fetch lingering on a partition whose topic was deleted waited out its window', async () => {
+    const [leader, follower] = await createTopic('linger-deleted');
+    const producer = kafka.producer();
+    await producer.connect();
+    try {
+      await producer.send({ topic: 'linger-deleted', acks: 1, messages: [{ value: 'small' }] });
+    } finally {
+      await producer.disconnect();
+    }
+    const { answer } = await stillWaiting(followerFetch(leader, follower, 'linger-deleted', 0));
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      await admin.deleteTopics({ topics: ['linger-deleted'], timeout: 10_000 });
+    } finally {
+      await admin.disconnect();
+    }
+    // Answered now, with the error of a partition the leader no longer serves (not after 60 s).
+    expect((await answer).errorCode).not.toBe(ErrorCode.NONE);
   }, 30_000);
 });

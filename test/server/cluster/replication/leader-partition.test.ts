@@ -102,7 +102,9 @@ describe('LeaderPartition', () => {
     leader.updateHighWatermark();
     await expect(first).resolves.toBe('replicated');
     await expect(third).resolves.toBe('timed-out');
+    expect(leader.resigned).toBe(false);
     leader.resign();
+    expect(leader.resigned).toBe(true); // a lingering follower fetch reads this to answer now
     await expect(second).resolves.toBe('not-leader');
     await expect(leader.waitFor(3, 10)).resolves.toBe('replicated');
   });

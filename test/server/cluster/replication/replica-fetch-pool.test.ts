@@ -63,7 +63,7 @@ async function silentLeader(): Promise<{
   };
 }
 
-function fetchBody(topicId: string) {
+function fetchBody(topicId: string, topic = 'returned') {
   return {
     clusterId: null,
     replicaId: 1,
@@ -76,7 +76,7 @@ function fetchBody(topicId: string) {
     sessionEpoch: -1,
     topics: [
       {
-        topic: 'returned',
+        topic,
         topicId,
         partitions: [
           {
@@ -93,6 +93,30 @@ function fetchBody(topicId: string) {
     forgottenTopicsData: [],
     rackId: '',
   } satisfies FetchTaskBody;
+}
+
+/** Writes 40 records of 4 KiB to `topic` (made on the way) and returns its topic id. */
+async function producedTo(topic: string): Promise<string> {
+  const kafka = new Kafka({ brokers: [leader.bootstrap], logLevel: logLevel.NOTHING });
+  const producer = kafka.producer();
+  await producer.connect();
+  await producer.send({
+    topic,
+    messages: Array.from({ length: 40 }, (_, i) => ({ value: Buffer.alloc(4096, i) })),
+  });
+  await producer.disconnect();
+  const c = await Connection.open('127.0.0.1', port, 'pool-test');
+  try {
+    const meta = await c.request(MetadataApi, {
+      topics: [{ name: topic, topicId: 'AAAAAAAAAAAAAAAAAAAAAA' }],
+      allowAutoTopicCreation: false,
+      includeClusterAuthorizedOperations: false,
+      includeTopicAuthorizedOperations: false,
+    });
+    return meta.topics[0]!.topicId;
+  } finally {
+    c.close();
+  }
 }
 
 describe('the replica fetch pool', () => {
@@ -139,23 +163,7 @@ describe('the replica fetch pool', () => {
   });
 
   it("sends an answer's memory back to the worker with the next fetch, transferred rather than copied", async () => {
-    const kafka = new Kafka({ brokers: [leader.bootstrap], logLevel: logLevel.NOTHING });
-    const producer = kafka.producer();
-    await producer.connect();
-    await producer.send({
-      topic: 'returned',
-      messages: Array.from({ length: 40 }, (_, i) => ({ value: Buffer.alloc(4096, i) })),
-    });
-    await producer.disconnect();
-    const c = await Connection.open('127.0.0.1', port, 'pool-test');
-    const meta = await c.request(MetadataApi, {
-      topics: [{ name: 'returned', topicId: 'AAAAAAAAAAAAAAAAAAAAAA' }],
-      allowAutoTopicCreation: false,
-      includeClusterAuthorizedOperations: false,
-      includeTopicAuthorizedOperations: false,
-    });
-    c.close();
-    const topicId = meta.topics[0]!.topicId;
+    const topicId = await producedTo('returned');
     const fetch = (returned?: ArrayBuffer) =>
       runFetchTask({
         kind: 'fetch',
@@ -185,5 +193,33 @@ describe('the replica fetch pool', () => {
     // Transferred: this thread no longer holds it (a clone would have left it whole).
     expect(memory.byteLength).toBe(0);
     expect(second.partitions[0]!.length).toBe(first.partitions[0]!.length);
+  });
+  it('the worker reads the next answer into the memory given back (a mark past the first answer is still there in the second)', async () => {
+    const topicId = await producedTo('reused');
+    const fetch = (returned?: ArrayBuffer) =>
+      runFetchTask({
+        kind: 'fetch',
+        host: '127.0.0.1',
+        port,
+        clientId: 'reuse-test',
+        deadlineMs: 10_000,
+        returned,
+        body: fetchBody(topicId, 'reused'),
+      }) as Promise<FetchAnswer>;
+    const first = await fetch();
+    const memory = first.store!;
+    const records = first.partitions[0]!;
+    const answerEnd = records.start + records.length;
+    // The answer was read into pooled memory larger than it (a power of two): mark what lies past it.
+    expect(memory.byteLength - answerEnd).toBeGreaterThan(4096);
+    const mark = Buffer.from(`kiln: memory given back ${Date.now()} `.repeat(4));
+    mark.copy(Buffer.from(memory), memory.byteLength - mark.length);
+    const capacity = memory.byteLength;
+    const second = await fetch(memory);
+    // Same answer, read into the same memory: the bytes past it are the mark this thread wrote.
+    expect(second.partitions[0]!.length).toBe(records.length);
+    const reused = Buffer.from(second.store!);
+    expect(reused.length).toBe(capacity);
+    expect(reused.subarray(capacity - mark.length).equals(mark)).toBe(true);
   });
 });
