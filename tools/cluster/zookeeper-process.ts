@@ -11,6 +11,12 @@ import path from 'node:path';
 
 export const ZK_SERVER = '/usr/share/zookeeper/bin/zkServer.sh';
 const LOG4J = '/etc/zookeeper/conf/log4j.properties';
+/**
+ * Debian's ZooKeeper jar names no SLF4J binding, so it logs nothing at all (SLF4J's no-op
+ * logger); SLF4J's simple binding (libslf4j-java, which the package depends on) writes its log to
+ * zookeeper.out. The script puts JVMFLAGS after its own -cp, so a -cp there replaces the class path.
+ */
+const ZK_CLASS_PATH = ['/usr/share/java/zookeeper.jar', '/usr/share/java/slf4j-simple.jar'];
 
 export interface ZooKeeperOptions {
   /** Where its config, data and log go (created if missing). */
@@ -75,7 +81,7 @@ export async function startZooKeeperProcess(options: ZooKeeperOptions): Promise<
         ...process.env,
         ZOOCFGDIR: dir,
         ZOO_LOG_DIR: dir,
-        JVMFLAGS: '-Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1',
+        JVMFLAGS: ['-Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1', ...logFlags()].join(' '),
       },
       stdio: ['ignore', out, out],
       // Its own process group, so the JVM the script starts goes with it.
@@ -174,4 +180,14 @@ function tail(file: string): string {
   } catch {
     return '(no output)';
   }
+}
+
+/** JVM flags that make ZooKeeper log through SLF4J's simple binding, if it is installed. */
+function logFlags(): string[] {
+  if (!ZK_CLASS_PATH.every((jar) => fs.existsSync(jar))) return [];
+  return [
+    `-cp ${ZK_CLASS_PATH.join(':')}`,
+    '-Dorg.slf4j.simpleLogger.showDateTime=true',
+    "-Dorg.slf4j.simpleLogger.dateTimeFormat=yyyy-MM-dd'T'HH:mm:ss.SSS",
+  ];
 }
