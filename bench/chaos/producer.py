@@ -1,0 +1,141 @@
+"""The chaos run's load: one idempotent confluent-kafka-python producer (librdkafka, acks=all)
+writing numbered records at a steady rate until its stdin closes, then flushing. Run with
+/usr/bin/python3 (Debian's python3-confluent-kafka) by bench/chaos/load-generator.ts.
+
+usage: producer.py BOOTSTRAP TOPIC[,TOPIC...] PRODUCER_INDEX RATE VALUE_BYTES MESSAGE_TIMEOUT_MS FLUSH_S
+
+Record values follow bench/chaos/record-value.ts: "<producer>-<seq> <incarnation> <padding>". Record
+seq goes to topic number seq % len(topics), keyed by seq (librdkafka's partitioner picks the
+partition). A record librdkafka refuses at once (produce() raising, e.g. _UNKNOWN_TOPIC) is
+offered again a moment later, under the same id. If librdkafka reports a fatal error (the idempotent producer cannot go on), this
+process reports it, fails what was outstanding and starts a new producer instance (incarnation + 1).
+
+stdout carries one JSON object per line:
+  {"kind":"ack","topic":T,"partition":P,"offset":O,"id":ID}   a record the cluster acknowledged
+  {"kind":"fail","topic":T,"id":ID,"error":NAME}                a record whose delivery failed
+  {"kind":"error","error":NAME,"reason":TEXT,"fatal":BOOL}      librdkafka's error callback
+  {"kind":"restart","incarnation":N,"reason":TEXT}              a new producer instance
+  {"kind":"end","sent":N,"acked":N,"failed":N,"unflushed":N}    the last line, after the flush
+                                        (unflushed: records still waiting when the flush gave up)
+"""
+import json
+import sys
+import threading
+import time
+
+from confluent_kafka import KafkaException, Producer
+
+bootstrap, topics_arg, index_arg, rate_arg, size_arg, timeout_arg, flush_arg = sys.argv[1:8]
+topics = topics_arg.split(",")
+index, rate, size = int(index_arg), float(rate_arg), int(size_arg)
+flush_s = float(flush_arg)
+MAX_OUTSTANDING = 20000
+# At most one second's worth is sent late in a burst after the cluster stalled the producer.
+BURST = max(1, int(rate))
+
+out = []
+counts = {"sent": 0, "acked": 0, "failed": 0}
+fatal = []
+
+
+def emit(obj):
+    out.append(json.dumps(obj, separators=(",", ":")))
+
+
+def delivered(err, msg):
+    record_id = msg.value().split(b" ", 1)[0].decode()
+    if err is not None:
+        counts["failed"] += 1
+        emit({"kind": "fail", "topic": msg.topic(), "id": record_id, "error": err.name()})
+        return
+    counts["acked"] += 1
+    emit({"kind": "ack", "topic": msg.topic(), "partition": msg.partition(), "offset": msg.offset(),
+          "id": record_id})
+
+
+def on_error(err):
+    emit({"kind": "error", "error": err.name(), "reason": err.str(), "fatal": err.fatal()})
+    if err.fatal():
+        fatal.append(err.str())
+
+
+def new_producer(incarnation):
+    return Producer({
+        "bootstrap.servers": bootstrap,
+        "client.id": f"chaos-producer-{index}",
+        "enable.idempotence": True,
+        "acks": "all",
+        "linger.ms": 5,
+        "message.timeout.ms": int(timeout_arg),
+        "reconnect.backoff.ms": 50,
+        "reconnect.backoff.max.ms": 1000,
+        "topic.metadata.refresh.interval.ms": 5000,
+        "error_cb": on_error,
+    })
+
+
+def write_out():
+    if out:
+        sys.stdout.write("\n".join(out) + "\n")
+        sys.stdout.flush()
+        out.clear()
+
+
+stopping = threading.Event()
+
+
+def wait_for_eof():
+    sys.stdin.read()
+    stopping.set()
+
+
+threading.Thread(target=wait_for_eof, daemon=True).start()
+
+incarnation = 0
+producer = new_producer(incarnation)
+seq = 0
+refused_until = 0.0
+start = time.monotonic()
+while not stopping.is_set():
+    if fatal:
+        reason = fatal[0]
+        fatal.clear()
+        producer.purge(in_queue=True, in_flight=True, blocking=False)
+        deadline = time.monotonic() + 5
+        while len(producer) > 0 and time.monotonic() < deadline:
+            producer.poll(0.1)
+        incarnation += 1
+        emit({"kind": "restart", "incarnation": incarnation, "reason": reason})
+        producer = new_producer(incarnation)
+    owed = int((time.monotonic() - start) * rate) - seq
+    if owed > BURST:
+        start += (owed - BURST) / rate
+        owed = BURST
+    sent_now = 0
+    while sent_now < min(owed, 500) and len(producer) < MAX_OUTSTANDING and time.monotonic() >= refused_until:
+        head = f"{index}-{seq} {incarnation}"
+        value = head + " " + "x" * (size - len(head) - 1) if size > len(head) + 1 else head
+        try:
+            producer.produce(topics[seq % len(topics)], key=str(seq), value=value, on_delivery=delivered)
+        except BufferError:
+            break
+        except KafkaException as e:
+            # librdkafka refused it at once (e.g. _UNKNOWN_TOPIC after a broker's Metadata answer
+            # left the topic out): nothing was sent; the same record is offered again shortly.
+            err = e.args[0]
+            emit({"kind": "error", "error": err.name(), "reason": "produce(): " + err.str(), "fatal": False})
+            refused_until = time.monotonic() + 0.1
+            break
+        seq += 1
+        sent_now += 1
+    counts["sent"] = seq
+    producer.poll(0 if sent_now > 0 else 0.005)
+    write_out()
+
+remaining = producer.flush(flush_s)
+if remaining > 0:
+    producer.purge(in_queue=True, in_flight=True, blocking=False)
+    producer.flush(5)
+write_out()
+emit({"kind": "end", "unflushed": remaining, **counts})
+write_out()
