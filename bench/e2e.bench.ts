@@ -3,8 +3,9 @@
  * machine's limits (disk write + fdatasync, loopback TCP), a matrix of cases (client ×
  * record size × partitions × acks × codec; each a produce then a consume of everything written, on
  * a fresh broker child process), cluster cases (three brokers and ZooKeeper, replication factor 3,
- * leader and follower CPU apart), a latency run at half the peak rate, and PERFORMANCE.md's
- * targets checked against the figures. Prints a table; writes bench/results/e2e-<date>.json and .svg (and
+ * leader and follower CPU apart), a reassignment run (a partition moved with and without a
+ * replication throttle: copy MB/s, produce p99 before and during), a latency run at half the peak
+ * rate, and PERFORMANCE.md's targets checked against the figures. Prints a table; writes bench/results/e2e-<date>.json and .svg (and
  * e2e-latest.*). With --baseline DIR every case also runs on another checkout's broker, alternating
  * with this one's, and a comparison of the two follows the table. `npm run bench:e2e -- --help`
  * lists the options; the pieces live in bench/e2e/.
@@ -23,6 +24,7 @@ import {
   formatErrors,
   formatLatency,
   formatLimits,
+  formatReassign,
   formatTable,
   formatTargets,
 } from './e2e/results-table.js';
@@ -66,6 +68,7 @@ async function main(argv: string[]): Promise<number> {
   const errors = formatErrors(report.cases);
   if (errors) out.push(errors, '');
   if (report.clusterCases.length > 0) out.push(formatCluster(report.clusterCases), '');
+  if (report.reassignments.length > 0) out.push(formatReassign(report.reassignments), '');
   if (report.baseline) out.push(formatComparison(report.comparison, report.baseline, report.git), '');
   out.push(formatLatency(report.latency), '');
   const quickNote = options.quick ? ' — with --quick the counts are too small for these to mean much' : '';

@@ -1,12 +1,15 @@
 /**
  * The benchmark's printed report: one row per case and phase, the machine limits, the cluster
- * cases (one row per case, then one per broker), the latency run and the targets with met / not met. Plain fixed-width text, so it reads the same in a terminal, a
- * CI log and a pasted issue comment. MB is 10^6 bytes throughout, GB 10^9.
+ * cases (one row per case, then one per broker), the reassignment run (one row per variant), the
+ * latency run and the targets with met / not met. Plain fixed-width text, so it reads the same in
+ * a terminal, a CI log and a pasted issue comment. MB is 10^6 bytes throughout, GB 10^9.
  */
 import { leaderReplicationLatency, type ClusterCaseResult } from './cluster-case.js';
 import type { LatencyRunResult } from './latency-run.js';
 import type { LimitsReport, MachineLimits } from './machine-limits.js';
 import type { LatencySummary } from './phase-report.js';
+import { THROTTLE_BURST_SECONDS, throttleBurstBytes } from './reassign-plan.js';
+import type { ReassignResult } from './reassign-run.js';
 import type { CaseResult, PhaseResult } from './run-case.js';
 import type { TargetResult } from './targets.js';
 
@@ -259,5 +262,73 @@ export function formatCluster(cases: ClusterCaseResult[]): string {
   const failed = cases.filter((c) => c.error);
   if (failed.length > 0)
     lines.push('', 'failed cluster cases:', ...failed.map((c) => `  ${c.id}: ${c.error}`));
+  return lines.join('\n');
+}
+
+export const REASSIGN_HEADERS = [
+  'throttle',
+  'MB copied',
+  'seconds',
+  'MB/s',
+  'produce p99 before ms',
+  'during ms',
+  'windows',
+  'covered',
+  'retries',
+  'result',
+];
+
+/** "10 MB/s", or "none". */
+export function throttleLabel(bytesPerSec: number | null): string {
+  return bytesPerSec === null ? 'none' : `${Number((bytesPerSec / 1e6).toPrecision(6))} MB/s`;
+}
+
+/** One row per reassignment variant: the copy and the producer's p99 around it. */
+export function reassignRows(results: ReassignResult[]): string[][] {
+  return results.map((r) => {
+    const retries = r.during.reduce<number | null>(
+      (sum, w) => (w.retries === null ? sum : (sum ?? 0) + w.retries),
+      null,
+    );
+    return [
+      throttleLabel(r.throttleBytesPerSec),
+      num(r.bytesToCopy === null ? null : r.bytesToCopy / 1e6, 1),
+      num(r.moveSeconds, 2),
+      num(r.copyMbPerSec, 1),
+      num(r.produceP99BeforeMs, 2),
+      num(r.produceP99DuringMs, 2),
+      r.during.length > 0 ? String(r.during.length) : dash,
+      r.duringCoverage === null ? dash : `${(r.duringCoverage * 100).toFixed(0)}%`,
+      count(retries),
+      r.error ? 'FAILED' : 'ok',
+    ];
+  });
+}
+
+/** The reassignment section: what the figures are, the table and the failures. */
+export function formatReassign(results: ReassignResult[]): string {
+  const first = results[0];
+  if (!first) return 'reassignment: none ran';
+  const lines = [
+    `reassignment (a partition of ${((first.fillRecords * first.recordSize) / 1e6).toFixed(0)} MB moved from brokers [${first.from.join(',')}] to [${first.to.join(',')}], ${first.brokerCount} fresh`,
+    "brokers and a ZooKeeper chroot per variant; MB copied = the leader's partition size (DescribeLogDirs)",
+    'when the move was asked for; seconds = from the accepted AlterPartitionReassignments to the first',
+    `ListPartitionReassignments (every ${first.pollIntervalMs} ms) no longer listing it; MB/s = the two over each other;`,
+    `produce p99 = the worst of the windows of kiln perf produce --throughput ${first.produceRecordsPerSec} (${first.recordSize} B, acks=all,`,
+    `${first.windowSeconds} s each) before the move and while it lasted; windows = how many produced during it, covered =`,
+    'the share of its seconds they produced in; retries = requests they retried after a moved leader)',
+    formatTable(REASSIGN_HEADERS, reassignRows(results)),
+  ];
+  for (const r of results) {
+    const burst = r.throttleBytesPerSec === null ? null : throttleBurstBytes(r.throttleBytesPerSec);
+    if (burst !== null && r.bytesToCopy !== null && r.bytesToCopy <= burst)
+      lines.push(
+        `note: ${r.id} copied ${megabytes(r.bytesToCopy)} MB, no more than the ${megabytes(burst)} MB a ${throttleLabel(r.throttleBytesPerSec)} throttle`,
+        `lets through before it binds (its rate is measured over at least ${THROTTLE_BURST_SECONDS} s): it could not slow this move`,
+      );
+  }
+  const failed = results.filter((r) => r.error);
+  if (failed.length > 0)
+    lines.push('', 'failed reassignment variants:', ...failed.map((r) => `  ${r.id}: ${r.error}`));
   return lines.join('\n');
 }

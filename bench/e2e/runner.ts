@@ -1,7 +1,8 @@
 /**
  * The end-to-end benchmark's run, in order: build the client, measure the machine's limits, run
  * every case of the matrix on its own broker, run the cluster cases (three brokers and ZooKeeper,
- * cluster-case.ts), run the latency test at half the peak rate, and check the targets. Returns everything as one report; printing and files are the caller's (so a test
+ * cluster-case.ts), run the reassignment run (a partition moved with and without a throttle,
+ * reassign-run.ts), run the latency test at half the peak rate, and check the targets. Returns everything as one report; printing and files are the caller's (so a test
  * can drive the same machinery with small counts). With --baseline (and --rounds) every case runs
  * several times, alternating between the baseline's broker and this checkout's (baseline-compare.ts).
  */
@@ -31,6 +32,8 @@ import { buildClusterMatrix, buildMatrix, isHeadlineCase, type BenchCase } from 
 import type { E2eOptions } from './options.js';
 import { clockTicksPerSecond } from './process-stats.js';
 import { ensureRdkafkaPerformance } from './rdkafka-performance.js';
+import { buildReassignPlan } from './reassign-plan.js';
+import { runReassignments, type ReassignResult } from './reassign-run.js';
 import { applyLimits, runCase, type CaseResult, type RunContext } from './run-case.js';
 import { evaluateClusterTargets, evaluateTargets, type TargetResult } from './targets.js';
 
@@ -66,6 +69,8 @@ export interface E2eReport {
   cases: CaseResult[];
   /** The cluster cases, run once each on this checkout's brokers; empty with --no-cluster. */
   clusterCases: ClusterCaseResult[];
+  /** The reassignment run's variants, on this checkout's brokers; empty with --no-reassign. */
+  reassignments: ReassignResult[];
   /** Baseline against this checkout per case and phase; empty without --baseline. */
   comparison: ComparisonRow[];
   latency: LatencyRunResult | null;
@@ -123,7 +128,14 @@ export async function runE2e(options: E2eOptions, repoRoot: string, hooks: Runne
   const matrixOptions = { quick: options.quick, scale: options.scale, only: options.only };
   const cases = buildMatrix(matrixOptions);
   const clusterCases = options.cluster ? buildClusterMatrix(matrixOptions) : [];
-  if (cases.length === 0 && clusterCases.length === 0)
+  const reassignVariants = options.reassign
+    ? buildReassignPlan({
+        ...matrixOptions,
+        throttleMbPerSec: options.reassignThrottleMbPerSec,
+        produceRecordsPerSec: options.reassignProduceRate,
+      })
+    : [];
+  if (cases.length === 0 && clusterCases.length === 0 && reassignVariants.length === 0)
     log('no case matches --only; only the limits (and latency run) will be measured');
 
   let rdkafkaPerformance: E2eReport['rdkafkaPerformance'] = null;
@@ -177,6 +189,7 @@ export async function runE2e(options: E2eOptions, repoRoot: string, hooks: Runne
 
   // This checkout's brokers only, once: their figures are leader and follower CPU, not a comparison.
   const clusterResults = await runClusterCases(clusterCases, ctx);
+  const reassignments = await runReassignments(reassignVariants, ctx);
 
   let latency: LatencyRunResult | null = null;
   if (options.latency) {
@@ -223,6 +236,7 @@ export async function runE2e(options: E2eOptions, repoRoot: string, hooks: Runne
     limits,
     cases: results,
     clusterCases: clusterResults,
+    reassignments,
     comparison: compareRuns(results),
     latency,
     targets: [

@@ -111,6 +111,8 @@ describe('runE2e with a cluster case', () => {
     });
     expect(report.cases).toEqual([]);
     expect(report.clusterCases.map((c) => c.id)).toEqual(['cluster-100b-p1-rf3-acks1']);
+    // --only cluster leaves the reassignment run out.
+    expect(report.reassignments).toEqual([]);
     const c = report.clusterCases[0]!;
     expect(c.error, log.join('\n')).toBeNull();
     expect(c.client?.records).toBe(5000);

@@ -28,6 +28,30 @@ describe('bench:e2e options', () => {
     expect(o.outDir).toBe('/repo/bench/results');
     expect(o).toMatchObject({ baseline: null, rounds: 1, cluster: true });
     expect(parseOptions(['--no-cluster'], '/repo')).toMatchObject({ cluster: false });
+    expect(o).toMatchObject({ reassign: true, reassignThrottleMbPerSec: 10, reassignProduceRate: 1000 });
+  });
+
+  it('takes --no-reassign, --reassign-throttle and --reassign-produce-rate', () => {
+    expect(parseOptions(['--no-reassign'], '/repo')).toMatchObject({ reassign: false, cluster: true });
+    expect(
+      parseOptions(['--reassign-throttle', '2.5', '--reassign-produce-rate', '500'], '/repo'),
+    ).toMatchObject({ reassign: true, reassignThrottleMbPerSec: 2.5, reassignProduceRate: 500 });
+  });
+
+  it('refuses a bad throttle or produce rate, and a produce the throttled copy cannot catch up with', () => {
+    for (const bad of ['0', '-5', 'x', 'Infinity']) {
+      expect(() => parseOptions([`--reassign-throttle=${bad}`], '/repo')).toThrow(OptionsError);
+      expect(() => parseOptions([`--reassign-throttle=${bad}`], '/repo')).toThrow(/--reassign-throttle/);
+    }
+    for (const bad of ['0', '1.5', 'fast']) {
+      expect(() => parseOptions([`--reassign-produce-rate=${bad}`], '/repo')).toThrow(
+        /--reassign-produce-rate wants a whole number/,
+      );
+    }
+    // 1000 records/s of 1 KiB is 1.02 MB/s: more than a 1 MB/s throttle copies.
+    expect(() => parseOptions(['--reassign-throttle', '1'], '/repo')).toThrow(
+      /--reassign-produce-rate: .* must stay below the throttle \(1 MB\/s\)/,
+    );
   });
 
   it('takes --baseline DIR as an absolute path, with two rounds unless --rounds says otherwise', () => {

@@ -3,19 +3,23 @@ import { describe, expect, it } from 'vitest';
 import {
   CASE_HEADERS,
   CLUSTER_HEADERS,
+  REASSIGN_HEADERS,
   caseRows,
   clusterBrokerRows,
   clusterRows,
   formatCluster,
   formatErrors,
   formatLatency,
+  formatReassign,
   formatTable,
   formatTargets,
+  reassignRows,
+  throttleLabel,
 } from '../../bench/e2e/results-table.js';
 import { applyLimits } from '../../bench/e2e/run-case.js';
 import { evaluateClusterTargets, evaluateTargets } from '../../bench/e2e/targets.js';
 import type { LatencyRunResult } from '../../bench/e2e/latency-run.js';
-import { clusterResult, result, sampleCases } from './sample-results.js';
+import { clusterResult, reassignResult, result, sampleCases } from './sample-results.js';
 
 const latency: LatencyRunResult = {
   peakRecordsPerSec: 1_300_000,
@@ -236,5 +240,56 @@ describe('evaluateClusterTargets', () => {
       { met: null, source: 'no cluster case ran' },
       { met: null, measured: 'not measured' },
     ]);
+  });
+});
+
+describe('the reassignment section', () => {
+  const results = () => [
+    reassignResult(null, 150_123_456, 2.5, { before: [4.5, 6.25], during: [120, 80.5] }),
+    reassignResult(10e6, 150_000_000, 15.2, { before: [5, 5.5], during: [7, 9, 8] }),
+  ];
+
+  it('has a row per variant: throttle, MB copied, seconds, MB/s, p99 before and during', () => {
+    const rows = reassignRows(results());
+    expect(rows.every((r) => r.length === REASSIGN_HEADERS.length)).toBe(true);
+    expect(rows[0]).toEqual(['none', '150.1', '2.50', '60.0', '6.25', '120.00', '2', '90%', '1', 'ok']);
+    // 150 MB over 15.2 s; the three windows retried 0 + 1 + 2 requests.
+    expect(rows[1]).toEqual(['10 MB/s', '150.0', '15.20', '9.9', '5.50', '9.00', '3', '90%', '3', 'ok']);
+  });
+
+  it('prints what the figures are, the table and the failures; a refused throttle shows as FAILED', () => {
+    const refused = reassignResult(2.5e6, 0, 1, { before: [5], during: [6] });
+    Object.assign(refused, {
+      error: 'the throttle was not set: broker 1 refused leader.replication.throttled.rate (INVALID_CONFIG)',
+      bytesToCopy: null,
+      moveSeconds: null,
+      copyMbPerSec: null,
+      during: [],
+      duringCoverage: null,
+      produceP99DuringMs: null,
+    });
+    const text = formatReassign([...results(), refused]);
+    expect(text).toMatch(/^reassignment \(a partition of 15 MB moved from brokers \[1,2\] to \[3,2\]/);
+    expect(text).toContain('kiln perf produce --throughput 1000 (1024 B, acks=all,');
+    expect(text).toMatch(/throttle\s+MB copied\s+seconds\s+MB\/s\s+produce p99 before ms\s+during ms/);
+    expect(text).toMatch(/2\.5 MB\/s\s+-\s+-\s+-\s+5\.00\s+-\s+-\s+-\s+-\s+FAILED/);
+    expect(text).toContain(
+      'reassign-throttle-2.5mbps: the throttle was not set: broker 1 refused leader.replication.throttled.rate',
+    );
+    expect(formatReassign([])).toBe('reassignment: none ran');
+  });
+
+  it('notes a throttled move too small for the throttle to bind', () => {
+    expect(formatReassign(results())).not.toContain('note:');
+    const small = reassignResult(10e6, 80e6, 2, { before: [5], during: [6] });
+    expect(formatReassign([small])).toContain(
+      'note: reassign-throttle-10mbps copied 80 MB, no more than the 100 MB a 10 MB/s throttle\nlets through',
+    );
+  });
+
+  it('labels throttles in MB/s', () => {
+    expect(throttleLabel(null)).toBe('none');
+    expect(throttleLabel(10e6)).toBe('10 MB/s');
+    expect(throttleLabel(1_234_567)).toBe('1.23457 MB/s');
   });
 });

@@ -2,6 +2,8 @@
 // with figures chosen so that some targets are met and some are not.
 import type { ClusterBrokerResult, ClusterCaseResult } from '../../bench/e2e/cluster-case.js';
 import type { BenchCase } from '../../bench/e2e/matrix.js';
+import type { ProduceWindow } from '../../bench/e2e/reassign-produce.js';
+import type { ReassignResult } from '../../bench/e2e/reassign-run.js';
 import type { CaseResult, PhaseResult } from '../../bench/e2e/run-case.js';
 
 export function phase(
@@ -127,5 +129,68 @@ export function clusterResult(
     catchUpMs: 3,
     brokers: [broker(1, 2.5), broker(2, followerCpuPerGb[0]), broker(3, followerCpuPerGb[1])],
     wallSeconds: 10,
+  };
+}
+
+/** A made-up reassignment variant: `bytes` copied in `seconds`, the producer's p99 per window. */
+export function reassignResult(
+  throttleBytesPerSec: number | null,
+  bytes: number,
+  seconds: number,
+  p99: { before: number[]; during: number[] },
+): ReassignResult {
+  const latency = (value: number) => ({
+    avg: value / 4,
+    p50: value / 5,
+    p99: value,
+    p999: value,
+    max: value,
+  });
+  const window = (value: number, i: number, start: number): ProduceWindow => ({
+    startMs: start + i * 1000 - 800,
+    producingMs: start + i * 1000,
+    endMs: start + (i + 1) * 1000,
+    records: 1000,
+    retries: i,
+    latencyMs: latency(value),
+    command: 'kiln perf produce',
+    error: null,
+  });
+  return {
+    id:
+      throttleBytesPerSec === null
+        ? 'reassign-no-throttle'
+        : `reassign-throttle-${throttleBytesPerSec / 1e6}mbps`,
+    throttleBytesPerSec,
+    brokerCount: 3,
+    from: [1, 2],
+    to: [3, 2],
+    fillRecords: 14_648,
+    recordSize: 1024,
+    produceRecordsPerSec: 1000,
+    windowSeconds: 1,
+    beforeWindows: p99.before.length,
+    topic: 'e2e-reassign',
+    error: null,
+    brokerDied: false,
+    zookeeperConnect: '127.0.0.1:2181/reassign-1',
+    brokerCommands: [],
+    fillCommand: 'kiln perf produce',
+    fill: null,
+    throttle: null,
+    before: p99.before.map((v, i) => window(v, i, -1000 * p99.before.length - 500)),
+    during: p99.during.map((v, i) => window(v, i, -200)),
+    afterMove: [],
+    duringCoverage: 0.9,
+    produceP99BeforeMs: Math.max(...p99.before),
+    produceP99DuringMs: Math.max(...p99.during),
+    bytesToCopy: bytes,
+    bytesAtEnd: bytes + 1e6,
+    moveSeconds: seconds,
+    copyMbPerSec: bytes / 1e6 / seconds,
+    pollIntervalMs: 100,
+    polls: Math.ceil(seconds * 10),
+    after: { replicas: [3, 2], isr: [2, 3], leader: 3 },
+    wallSeconds: 20,
   };
 }
