@@ -14,7 +14,7 @@
  *   3. `.move-committed` is made in the copy (and its directory synced: the file's being there is
  *      what counts). This is the commit point: from now on the copy is the partition's log;
  *   4. the copy is renamed `<topic>-<partition>` and opened, and the PartitionLog switches to it in
- *      place (partition-log-relocation.ts), so every holder of the log object goes on with it;
+ *      place (PartitionLog.relocate), so every holder of the log object goes on with it;
  *   5. over the next turns of the event loop (retireOldCopy), the old files are closed one segment
  *      at a time (closing one syncs its indexes, a disk wait each), the old directory is renamed
  *      for deletion, `.move-committed` is removed, and the old files are removed off the event
@@ -35,7 +35,6 @@ import { deletionDirName, partitionDirName } from '../segment/segment-files.js';
 import { LEADER_EPOCH_CHECKPOINT, LeaderEpochCache } from './leader-epoch-cache.js';
 import type { LocalLog } from './local-log.js';
 import type { PartitionLog } from './partition-log.js';
-import { relocate } from './partition-log-relocation.js';
 import { listSnapshots, snapshotPath, writeSnapshot } from './producer-snapshot.js';
 
 export const FUTURE_SUFFIX = '-future';
@@ -117,7 +116,7 @@ export function switchToCopy(ctx: SwitchContext): OldCopy {
     throw err;
   }
   const dir = log.dir;
-  const old = relocate(log, finalDir, local, epochs);
+  const old = log.relocate(finalDir, local, epochs);
   ctx.switched();
   ctx.step('switched');
   return { local: old, dir };

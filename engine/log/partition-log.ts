@@ -40,7 +40,8 @@ import {
 
 export class PartitionLog {
   /** The segments, the LEO and the recovery point, with rolling and flushing (local-log.ts). */
-  private readonly local: LocalLog;
+  private local: LocalLog;
+  private where: string;
   private startOffset: number;
   private hw: number;
   private say: (message: string) => void = () => {};
@@ -50,16 +51,36 @@ export class PartitionLog {
   readonly producers = new ProducerState();
 
   private constructor(
-    readonly dir: string,
+    dir: string,
     readonly topic: string,
     readonly partition: number,
     local: LocalLog,
     logStartOffset: number,
-    private readonly epochs: LeaderEpochCache,
+    private epochs: LeaderEpochCache,
   ) {
+    this.where = dir;
     this.local = local;
     this.startOffset = logStartOffset;
     this.hw = local.logEndOffset;
+  }
+
+  /** The directory of the log's files (another one after a move between log.dirs). */
+  get dir(): string {
+    return this.where;
+  }
+
+  /**
+   * Points this log at its copy in another directory, in place: the end of a move between
+   * log.dirs (log-dir-commit.ts). The object stays, since the server holds it in many places, and
+   * so does what is not in the files (high watermark, log start, producers). Returns the old
+   * LocalLog for the caller to close.
+   */
+  relocate(dir: string, local: LocalLog, epochs: LeaderEpochCache): LocalLog {
+    const old = this.local;
+    this.where = dir;
+    this.local = local;
+    this.epochs = epochs;
+    return old;
   }
 
   /** Opens (or creates) the log in `dir`, recovering it when the last stop was not clean. */
