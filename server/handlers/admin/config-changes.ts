@@ -267,9 +267,9 @@ async function changeInCluster(
 }
 
 /**
- * `values` without the keys Kiln does not have that were already stored as they are: Kafka's
- * tools write such keys (kafka-reassign-partitions' throttles) to ZooKeeper, and a change of
- * other keys must neither be refused for them nor drop them. New ones are still refused.
+ * `values` without the keys Kiln does not have that were already stored as they are: a Kafka
+ * broker or tool sharing the ZooKeeper may have written such keys (a newer Kafka's, say), and a
+ * change of other keys must neither be refused for them nor drop them. New ones are still refused.
  */
 function withoutForeign(
   values: Readonly<Record<string, string>>,

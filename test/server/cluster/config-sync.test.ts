@@ -364,10 +364,10 @@ describe('dynamic broker configs in a cluster', () => {
     await waitFor(() => logOf(3, 'plain')!.config.retentionMs === 6000, { what: 'the next change on 3' });
   });
 
-  it("keys Kiln does not have in a topic's ZooKeeper config (Kafka's tools write them) neither block the rest nor a later change, and may be deleted; a malformed config znode holds up no other change", async () => {
+  it("keys Kiln does not have in a topic's ZooKeeper config (Kafka 3's tiered storage, say) neither block the rest nor a later change, and may be deleted; a malformed config znode holds up no other change", async () => {
     await updateEntityConfig(zk, { kind: 'topic', topic: 'plain' }, (current) => ({
       ...current,
-      'leader.replication.throttled.replicas': '0:1,0:2',
+      'remote.storage.enable': 'false',
       'retention.ms': '777777',
     }));
     for (const id of [1, 2, 3])
@@ -376,16 +376,16 @@ describe('dynamic broker configs in a cluster', () => {
       errorCode: ErrorCode.NONE,
     });
     expect(JSON.parse((await text('/config/topics/plain'))!).config).toMatchObject({
-      'leader.replication.throttled.replicas': '0:1,0:2',
+      'remote.storage.enable': 'false',
       'retention.ms': '888888',
     });
     for (const id of [1, 2, 3])
       await waitFor(() => logOf(id, 'plain')!.config.retentionMs === 888888, { what: `888888 on ${id}` });
-    expect(
-      await incremental(1, TOPIC, 'plain', [['leader.replication.throttled.replicas', DELETE, null]]),
-    ).toMatchObject({ errorCode: ErrorCode.NONE });
+    expect(await incremental(1, TOPIC, 'plain', [['remote.storage.enable', DELETE, null]])).toMatchObject({
+      errorCode: ErrorCode.NONE,
+    });
     expect(JSON.parse((await text('/config/topics/plain'))!).config).not.toHaveProperty(
-      'leader.replication.throttled.replicas',
+      'remote.storage.enable',
     );
     // A value that is not a string: that change is skipped, the next one applies.
     await zk.set('/config/topics/orders', Buffer.from('{"version":1,"config":{"retention.ms":5}}'), -1);
