@@ -41,6 +41,7 @@ export function profileBrokersInto(dir: string): void {
 export function compiledBroker(repoRoot: string): string {
   const done = compiled.get(repoRoot);
   if (done) return done;
+  removeOrphanBuilds(path.join(repoRoot, 'dist'));
   const outDir = path.join(repoRoot, 'dist', `.bench-${process.pid}`);
   const tsc = path.join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc');
   execFileSync(
@@ -54,6 +55,31 @@ export function compiledBroker(repoRoot: string): string {
   const entry = path.join(outDir, 'server', 'main.js');
   compiled.set(repoRoot, entry);
   return entry;
+}
+
+/** Removes the builds of processes that are gone (killed before their exit hook could run). */
+export function removeOrphanBuilds(dist: string): void {
+  let entries: string[];
+  try {
+    entries = fs.readdirSync(dist);
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    const pid = /^\.bench-(\d+)$/.exec(entry)?.[1];
+    if (pid === undefined || Number(pid) === process.pid || isAlive(Number(pid))) continue;
+    fs.rmSync(path.join(dist, entry), { recursive: true, force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists, under another user.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** A port nobody listens on right now: bind port 0 on loopback, read it, let it go. */

@@ -1,6 +1,8 @@
 // A broker child process as the benchmark starts it: ready on a free loopback port, measurable
 // through /proc, reporting its event-loop delay on SIGUSR2, and gone with its directory on stop.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -9,6 +11,7 @@ import {
   freePort,
   parseLastStats,
   parseLastStatsLine,
+  removeOrphanBuilds,
 } from '../../bench/e2e/broker-process.js';
 import { createTopic } from '../../bench/e2e/run-case.js';
 
@@ -36,6 +39,23 @@ describe('parseLastStatsLine', () => {
     expect(
       parseLastStats('{"eventLoopDelayMs":{"max":5,"p99":2,"mean":1}}')?.replicationLatencyMs,
     ).toBeNull();
+  });
+});
+
+describe('removeOrphanBuilds', () => {
+  it("removes the broker builds of processes that are gone (a killed vitest worker's dist/.bench-<pid> stayed for good)", () => {
+    const dist = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-dist-'));
+    try {
+      const gone = spawnSync(process.execPath, ['-e', '']).pid!;
+      for (const name of [`.bench-${gone}`, `.bench-${process.pid}`, `.bench-${process.ppid}`, 'server'])
+        fs.mkdirSync(path.join(dist, name));
+      removeOrphanBuilds(dist);
+      expect(fs.readdirSync(dist).sort()).toEqual(
+        [`.bench-${process.pid}`, `.bench-${process.ppid}`, 'server'].sort(),
+      );
+    } finally {
+      fs.rmSync(dist, { recursive: true, force: true });
+    }
   });
 });
 
