@@ -1,8 +1,11 @@
 /**
  * What a cluster broker knows of the cluster, as the controller last told it (UpdateMetadata):
  * the live brokers with their endpoints and racks, the controller, and every partition's leader,
- * leader epoch, replicas, ISR and offline replicas. Metadata requests are answered from it, as in
- * Kafka: a broker never reads ZooKeeper to answer a client.
+ * leader epoch, replicas, ISR and offline replicas, and every topic's id (UpdateMetadata v7+).
+ * Metadata requests are answered from it, as in Kafka: a broker never reads ZooKeeper to answer a
+ * client. The ids matter to brokers that hold no replica of a topic: their topic store does not
+ * know it, and an answer without the id sends consumers that fetch by id (Fetch v13+) to its
+ * leaders with the zero id, which no broker knows.
  *
  * Requests from a controller whose epoch is older than one already heard from are refused
  * (STALE_CONTROLLER_EPOCH), so a deposed controller cannot roll a broker's view back.
@@ -32,12 +35,20 @@ export const LEADER_DURING_DELETE = -2;
 
 type UpdateMetadataRequest = RequestOf<typeof UpdateMetadataApi>;
 
+/** The id of no topic (UpdateMetadata before v7 sends no ids: they read as this). */
+const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
+
 export class MetadataCache {
   private brokers = new Map<number, CachedBroker>();
   private readonly topics = new Map<string, Map<number, CachedPartition>>();
+  /** Topic ids by topic name, and names by id. */
+  private readonly ids = new Map<string, string>();
+  private readonly names = new Map<string, string>();
   private controller = -1;
   private epoch = -1;
   private readonly deletedListeners: ((topic: string) => void)[] = [];
+  private described = false;
+  private describedWaiters: (() => void)[] = [];
 
   /** Called with each topic the controller says is deleted (its groups' offsets go with it). */
   onTopicDeleted(listener: (topic: string) => void): void {
@@ -51,6 +62,24 @@ export class MetadataCache {
 
   get controllerId(): number {
     return this.controller;
+  }
+
+  /** Whether an UpdateMetadata has come since the start (before it, the cache knows nothing). */
+  get hasBeenDescribed(): boolean {
+    return this.described;
+  }
+
+  /** Resolves at the first UpdateMetadata (at once if one came), or after `timeoutMs`. */
+  firstDescription(timeoutMs: number): Promise<void> {
+    if (this.described) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, timeoutMs);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.describedWaiters.push(done);
+    });
   }
 
   /** Whether a request of this controller epoch is older than what was already heard. */
@@ -85,6 +114,7 @@ export class MetadataCache {
       });
     }
     this.brokers = brokers;
+    for (const t of request.topicStates) this.setTopicId(t.topicName, t.topicId);
     const grouped = request.topicStates.flatMap((t) =>
       t.partitionStates.map((p) => ({ ...p, topicName: t.topicName })),
     );
@@ -94,6 +124,7 @@ export class MetadataCache {
         partitions?.delete(p.partitionIndex);
         if (partitions?.size === 0) {
           this.topics.delete(p.topicName);
+          this.forgetTopicId(p.topicName);
           for (const listener of this.deletedListeners) listener(p.topicName);
         }
         continue;
@@ -108,6 +139,42 @@ export class MetadataCache {
         zkVersion: p.zkVersion,
       });
     }
+    if (!this.described) {
+      this.described = true;
+      const waiting = this.describedWaiters;
+      this.describedWaiters = [];
+      for (const done of waiting) done();
+    }
+  }
+
+  /**
+   * Records a topic's id. The zero id (a controller before v7, or a topic being deleted) says
+   * nothing: an id already known stays. A new id for a name (the topic was deleted and made again)
+   * replaces the old one.
+   */
+  private setTopicId(topic: string, id: string | undefined): void {
+    if (id === undefined || id === ZERO_UUID || this.ids.get(topic) === id) return;
+    this.forgetTopicId(topic);
+    this.ids.set(topic, id);
+    this.names.set(id, topic);
+  }
+
+  private forgetTopicId(topic: string): void {
+    const id = this.ids.get(topic);
+    if (id === undefined) return;
+    this.ids.delete(topic);
+    if (this.names.get(id) === topic) this.names.delete(id);
+  }
+
+  /** The topic's id as the controller gave it, or undefined (not told yet, or no such topic). */
+  topicId(topic: string): string | undefined {
+    return this.topics.has(topic) ? this.ids.get(topic) : undefined;
+  }
+
+  /** The name of the topic with this id, or undefined. */
+  topicName(id: string): string | undefined {
+    const name = this.names.get(id);
+    return name !== undefined && this.topics.has(name) ? name : undefined;
   }
 
   /** The live brokers, by id. */

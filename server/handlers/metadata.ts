@@ -5,6 +5,13 @@
  * exist is created when the request allows it and auto.create.topics.enable is on; its first answer
  * is LEADER_NOT_AVAILABLE, as Kafka's is while the new topic's leaders are elected. A partition
  * whose log is missing (offline since start) is LEADER_NOT_AVAILABLE with this node offline.
+ *
+ * A cluster broker that has just started knows nothing of the cluster until the controller's
+ * first UpdateMetadata (a moment after it registers): an answer then would list no topics, and
+ * clients take that as "the topic has no partitions" (librdkafka fails the records it holds for
+ * them). So a Metadata request waits for that first description, at most
+ * FIRST_DESCRIPTION_WAIT_MS (no controller may be there to give it), and is answered with what
+ * is known then.
  */
 import type { BrokerContext } from '../broker-context.js';
 import type { MetadataCache } from '../cluster/metadata-cache.js';
@@ -16,6 +23,9 @@ import { reply, type Handler } from './registry.js';
 
 const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
 
+/** How long a Metadata request waits for a new cluster broker's first UpdateMetadata. */
+export const FIRST_DESCRIPTION_WAIT_MS = 5000;
+
 type RequestedTopic = NonNullable<RequestOf<typeof MetadataApi>['topics']>[number];
 type DescribedTopic = ResponseOf<typeof MetadataApi>['topics'][number];
 type DescribedPartition = DescribedTopic['partitions'][number];
@@ -23,11 +33,12 @@ type DescribedPartition = DescribedTopic['partitions'][number];
 export function metadataHandler(broker: BrokerContext): Handler<typeof MetadataApi> {
   return {
     api: MetadataApi,
-    handle(request, version) {
+    async handle(request, version) {
       const requested = request.topics;
       const all = requested === null || (version === 0 && requested.length === 0);
       const topics: DescribedTopic[] = [];
       const cluster = broker.metadata;
+      if (cluster && !cluster.hasBeenDescribed) await cluster.firstDescription(FIRST_DESCRIPTION_WAIT_MS);
       if (cluster) {
         const names = all ? cluster.topicNames() : requested.map((entry) => entry);
         for (const entry of names)
@@ -82,7 +93,7 @@ function lookupInCluster(
 ): DescribedTopic {
   const byId = typeof entry !== 'string' && entry.name === null && entry.topicId !== ZERO_UUID;
   const name =
-    typeof entry === 'string' ? entry : byId ? broker.topics.store.getById(entry.topicId)?.name : entry.name;
+    typeof entry === 'string' ? entry : byId ? clusterTopicName(broker, cluster, entry.topicId) : entry.name;
   const partitions = name === undefined || name === null ? undefined : cluster.partitions(name);
   if (!partitions) {
     if (byId)
@@ -122,11 +133,28 @@ function lookupInCluster(
   return {
     errorCode: ErrorCode.NONE,
     name: name!,
-    // The id is known here only for topics this broker holds a replica of.
-    topicId: broker.topics.store.get(name!)?.id ?? ZERO_UUID,
+    topicId: clusterTopicId(broker, cluster, name!),
     isInternal: INTERNAL_TOPICS.has(name!),
     partitions: described,
   };
+}
+
+/**
+ * A topic's id in cluster mode: the one the controller gave (UpdateMetadata v7+), which every
+ * broker has, whether it holds a replica or not. The topic store knows only the topics held here;
+ * it answers only when the controller named no id (an older controller).
+ */
+function clusterTopicId(broker: BrokerContext, cluster: MetadataCache, name: string): string {
+  return cluster.topicId(name) ?? broker.topics.store.get(name)?.id ?? ZERO_UUID;
+}
+
+/** The name of the topic with this id in cluster mode (see clusterTopicId), or undefined. */
+function clusterTopicName(broker: BrokerContext, cluster: MetadataCache, id: string): string | undefined {
+  const name = cluster.topicName(id);
+  if (name !== undefined) return name;
+  const stored = broker.topics.store.getById(id)?.name;
+  // A stored id counts only for a topic the controller named no id for (else it is a stale one).
+  return stored !== undefined && cluster.topicId(stored) === undefined ? stored : undefined;
 }
 
 function lookup(broker: BrokerContext, entry: RequestedTopic, allowCreate: boolean): DescribedTopic {

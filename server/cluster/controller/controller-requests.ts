@@ -1,7 +1,8 @@
 /**
  * The controller's requests to brokers, built from what it knows: LeaderAndIsr for one broker's
  * replicas, and UpdateMetadata describing every live broker and every partition (with the
- * partitions of deleted topics marked by leader -2 so brokers drop them).
+ * partitions of deleted topics marked by leader -2 so brokers drop them). UpdateMetadata names each
+ * topic's id, so every broker answers Metadata with the id ZooKeeper holds, replica or not.
  */
 import type { LeaderAndIsrApi } from '../../protocol/apis/leader-and-isr.js';
 import type { UpdateMetadataApi } from '../../protocol/apis/update-metadata.js';
@@ -28,7 +29,12 @@ export interface ControllerView {
   brokers: ReadonlyMap<number, LiveBroker>;
   /** Partitions by topic, then index. */
   partitions: ReadonlyMap<string, ReadonlyMap<number, KnownPartition>>;
+  /** Each known topic's id, as /brokers/topics/<topic> holds it. */
+  topicIds: ReadonlyMap<string, string>;
 }
+
+/** The id of no topic: what a topic whose id is not known is sent with. */
+const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
 
 /** Which partitions a LeaderAndIsr round covers: all, or these "topic-partition" keys. */
 export type PartitionFilter = 'all' | ReadonlySet<string>;
@@ -103,6 +109,7 @@ export function updateMetadataRequest(
   for (const d of view.deleted) gone.set(d.topic, [...(gone.get(d.topic) ?? []), d.partition]);
   const deletions = [...gone].map(([topicName, partitions]) => ({
     topicName,
+    topicId: ZERO_UUID,
     partitionStates: partitions.map((partitionIndex) => ({
       topicName,
       partitionIndex,
@@ -117,6 +124,7 @@ export function updateMetadataRequest(
   }));
   const topicStates = [...view.partitions].map(([topicName, partitions]) => ({
     topicName,
+    topicId: view.topicIds.get(topicName) ?? ZERO_UUID,
     partitionStates: [...partitions].map(([partitionIndex, p]) => ({
       topicName,
       partitionIndex,

@@ -391,6 +391,7 @@ export class Controller {
       controllerEpoch: this.events.epoch,
       brokers: this.brokers,
       partitions: this.partitions.byTopic,
+      topicIds: this.partitions.ids,
     };
   }
 

@@ -55,6 +55,11 @@ export class PartitionStates {
 
   constructor(private readonly options: PartitionStatesOptions) {}
 
+  /** Each known topic's id, as its assignment znode holds it (UpdateMetadata tells brokers). */
+  get ids(): ReadonlyMap<string, string> {
+    return this.topicIds;
+  }
+
   get(ref: PartitionRef): KnownPartition | undefined {
     return this.byTopic.get(ref.topic)?.get(ref.partition);
   }

@@ -65,7 +65,10 @@ async function deleteInCluster(
 ): Promise<DeletedTopic> {
   const refused = checkRef(broker, ref, version);
   if (refused) return refused;
-  const name = ref.name ?? broker.topics.store.getById(ref.topicId)?.name;
+  // By id: the id the controller gave, known to every broker (the topic store knows only the
+  // topics held here).
+  const name =
+    ref.name ?? broker.metadata?.topicName(ref.topicId) ?? broker.topics.store.getById(ref.topicId)?.name;
   if (name === undefined) {
     return {
       name: ref.name,

@@ -4,8 +4,9 @@
  * answer Metadata requests. A v0 broker is one host and port; from v1 a list of endpoints, each
  * with its security protocol; the rack from v2; each endpoint's listener name from v3; the offline
  * replicas of each partition from v4; from v5 the broker epoch, and partition states are grouped
- * under their topic (v0-4 list them flat, each naming its topic); flexible from v6. The response
- * is an error code in every version.
+ * under their topic (v0-4 list them flat, each naming its topic); flexible from v6; from v7 each
+ * topic carries its id, so a broker holding no replica of a topic still answers Metadata with the
+ * id the cluster gave it. The response is an error code in every version.
  */
 import { arrayOf, defineApi, field, struct } from '../schema.js';
 
@@ -25,7 +26,7 @@ const partitionState = struct([
 export const UpdateMetadataApi = defineApi({
   key: 6,
   name: 'UpdateMetadata',
-  versions: '0-6',
+  versions: '0-7',
   flexible: '6+',
   request: [
     field('controllerId', 'int32', '0+'),
@@ -35,7 +36,11 @@ export const UpdateMetadataApi = defineApi({
     field(
       'topicStates',
       arrayOf(
-        struct([field('topicName', 'string', '5+'), field('partitionStates', arrayOf(partitionState), '5+')]),
+        struct([
+          field('topicName', 'string', '5+'),
+          field('topicId', 'uuid', '7+'),
+          field('partitionStates', arrayOf(partitionState), '5+'),
+        ]),
       ),
       '5+',
     ),

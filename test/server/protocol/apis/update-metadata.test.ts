@@ -10,6 +10,9 @@ import {
   int32s,
 } from '../../../helpers/message-roundtrip.js';
 
+/** A topic id (v7+): 16 bytes, URL-safe base64 without padding. */
+const TOPIC_ID = 'AAECAwQFBgcICQoLDA0ODw';
+
 /** A broker epoch past 2^32, so both halves of the int64 matter. */
 const BROKER_EPOCH = 2 ** 34 + 5;
 const PLAINTEXT = 0;
@@ -48,15 +51,23 @@ function request(version: number): Message {
     brokerEpoch: BROKER_EPOCH,
     ungroupedPartitionStates: version <= 4 ? [state, { ...state, partitionIndex: 0 }] : [],
     topicStates:
-      version >= 5 ? [{ topicName, partitionStates: [grouped, { ...grouped, partitionIndex: 0 }] }] : [],
+      version >= 5
+        ? [
+            {
+              topicName,
+              ...(version >= 7 ? { topicId: TOPIC_ID } : {}),
+              partitionStates: [grouped, { ...grouped, partitionIndex: 0 }],
+            },
+          ]
+        : [],
     liveBrokers: [broker, { ...broker, id: 3, rack: null }],
   };
 }
 
 describe('UpdateMetadata schema', () => {
-  it('is key 6, versions 0-6, flexible from 6', () => {
+  it('is key 6, versions 0-7, flexible from 6', () => {
     expect(UpdateMetadataApi.key).toBe(6);
-    expect(UpdateMetadataApi.versions).toEqual({ min: 0, max: 6 });
+    expect(UpdateMetadataApi.versions).toEqual({ min: 0, max: 7 });
     expect(UpdateMetadataApi.flexible).toEqual({ min: 6, max: Infinity });
   });
 
@@ -184,9 +195,35 @@ describe('UpdateMetadata schema', () => {
     expectWire(UpdateMetadataApi, 'request', 6, sent, bytes, {
       ...sent,
       ungroupedPartitionStates: [],
-      topicStates: [{ topicName, partitionStates: [{ ...grouped, topicName: '' }] }],
+      // The topic id (v7+) reads back as the zero id.
+      topicStates: [
+        { topicName, topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitionStates: [{ ...grouped, topicName: '' }] },
+      ],
       liveBrokers: [{ ...broker, v0Host: '', v0Port: 0 }],
     });
+  });
+
+  it("v7 request: each topic's id follows its name (an older version neither writes nor reads it)", () => {
+    const bytes = wire((w) => {
+      w.int32(1).int32(6).int64(BROKER_EPOCH);
+      w.arrayLength(1, true).compactString('orders').uuid(TOPIC_ID);
+      w.arrayLength(0, true).unsignedVarint(0); // no partition states; topic state's tagged fields
+      w.arrayLength(0, true); // no live brokers
+      w.unsignedVarint(0); // request's tagged fields
+    });
+    const sent = {
+      controllerId: 1,
+      controllerEpoch: 6,
+      brokerEpoch: BROKER_EPOCH,
+      ungroupedPartitionStates: [],
+      topicStates: [{ topicName: 'orders', topicId: TOPIC_ID, partitionStates: [] }],
+      liveBrokers: [],
+    };
+    expectWire(UpdateMetadataApi, 'request', 7, sent, bytes, sent);
+    const v6 = decodeBody(UpdateMetadataApi, 'request', 6, encodeBody(UpdateMetadataApi, 'request', 6, sent));
+    expect(v6.topicStates).toEqual([
+      { topicName: 'orders', topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitionStates: [] },
+    ]);
   });
 
   it('v0 and v6 responses: an error code', () => {
