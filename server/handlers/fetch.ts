@@ -216,6 +216,17 @@ class Linger {
   }
 }
 
+/**
+ * The error for a topic id this broker's store does not know: NOT_LEADER_OR_FOLLOWER when the
+ * cluster has it (a partition just moved here, its replica not made yet: clients retry), else
+ * UNKNOWN_TOPIC_ID.
+ */
+function unknownIdError(broker: BrokerContext, topicId: string): number {
+  return broker.metadata?.topicName(topicId) === undefined
+    ? ErrorCode.UNKNOWN_TOPIC_ID
+    : ErrorCode.NOT_LEADER_OR_FOLLOWER;
+}
+
 function resolve(broker: BrokerContext, topic: FetchTopic, byId: boolean): TopicInfo | undefined {
   return byId ? broker.topics.store.getById(topic.topicId) : broker.topics.store.get(topic.topic);
 }
@@ -272,7 +283,7 @@ async function collect(
         const served = name === undefined ? undefined : servedLog(broker, name, p.partition);
         if (!served || 'errorCode' in served) {
           failed = true;
-          const errorCode = served ? served.errorCode : ErrorCode.UNKNOWN_TOPIC_ID;
+          const errorCode = served ? served.errorCode : unknownIdError(broker, requested.topicId);
           partitions.push({ ...base, errorCode });
           continue;
         }
