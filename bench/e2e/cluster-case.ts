@@ -13,26 +13,18 @@
  * acks=all requests waited from their append to the high watermark. A failure is recorded on the
  * case, never thrown, so one broken case cannot end the run.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { KafkaClient, LATEST, type TopicMetadata } from '../../tools/client/kafka-client.js';
 import {
-  startZooKeeperProcess,
-  zooKeeperInstalled,
-  type ZooKeeperProcess,
-} from '../../tools/cluster/zookeeper-process.js';
-import {
-  BrokerProcess,
-  freePort,
+  type BrokerProcess,
   type BrokerStats,
   type EventLoopDelay,
   type ReplicationLatency,
 } from './broker-process.js';
-import { failureOf, removeTempDir, runCommand, trackKiller, trackTempDir } from './child-processes.js';
+import { failureOf, runCommand } from './child-processes.js';
 import { kilnArgs, perfProduceArgs, perfReport } from './kiln-perf.js';
 import { acksNumber, type ClusterCase } from './matrix.js';
 import type { PhaseReport } from './phase-report.js';
+import { runOnZooKeeper, startClusterBrokers } from './zookeeper-runs.js';
 import { clientTimeoutMs, createTopic, type RunContext } from './run-case.js';
 
 export interface ClusterBrokerResult {
@@ -120,89 +112,15 @@ export function leaderReplicationLatency(c: ClusterCaseResult): ReplicationLaten
 }
 
 /** Runs every cluster case on one ZooKeeper started for them; [] without cases. */
-export async function runClusterCases(cases: ClusterCase[], ctx: RunContext): Promise<ClusterCaseResult[]> {
-  if (cases.length === 0) return [];
-  if (!zooKeeperInstalled()) {
-    const why = "ZooKeeper is not installed (Debian's zookeeper package; npm run test:deps)";
-    ctx.log(`cluster cases skipped: ${why}`);
-    return cases.map((c) => emptyResult(c, why));
-  }
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-e2e-zk-'));
-  trackTempDir(dir);
-  let zookeeper: ZooKeeperProcess;
-  try {
-    ctx.log('starting ZooKeeper for the cluster cases ...');
-    zookeeper = await startZooKeeperProcess({ dir: path.join(dir, 'zookeeper'), port: await freePort() });
-  } catch (err) {
-    removeTempDir(dir);
-    const why = `ZooKeeper did not start: ${(err as Error).message}`;
-    ctx.log(`cluster cases skipped: ${why.split('\n')[0]}`);
-    return cases.map((c) => emptyResult(c, why));
-  }
-  // ZooKeeper runs in a process group of its own: no terminal signal reaches it.
-  const untrack = trackKiller(() => zookeeper.killNow());
-  const results: ClusterCaseResult[] = [];
-  try {
-    for (const [i, c] of cases.entries()) {
-      ctx.log(
-        `[cluster ${i + 1}/${cases.length}] ${c.id}: ${c.records.toLocaleString('en-US')} records of ${c.recordSize} B, ${c.brokerCount} brokers, RF=${c.replicationFactor}, acks=${c.acks}`,
-      );
-      // A chroot of its own per attempt: a case's brokers never see an earlier cluster's topics.
-      const chroot = (attempt: number): string => `${zookeeper.connect}/${c.id}-${attempt}`;
-      let result = await runClusterCase(c, chroot(1), ctx);
-      if (result.error && result.brokerDied) {
-        ctx.log(`  a broker died (${result.error.split('\n')[0]}); trying the case once more`);
-        const first = result.error;
-        result = { ...(await runClusterCase(c, chroot(2), ctx)), earlierAttemptError: first };
-      }
-      ctx.log(
-        result.error
-          ? `  FAILED: ${result.error.split('\n')[0]}`
-          : `  produce: ${describeClusterCase(result)}`,
-      );
-      results.push(result);
-    }
-  } finally {
-    await zookeeper.stop();
-    untrack();
-    removeTempDir(dir);
-  }
-  return results;
-}
-
-/** Starts the case's brokers together; if one fails, the others are stopped and it throws. */
-async function startBrokers(
-  c: ClusterCase,
-  zookeeperConnect: string,
-  ctx: RunContext,
-): Promise<BrokerProcess[]> {
-  const ids = Array.from({ length: c.brokerCount }, (_, i) => i + 1);
-  const started = await Promise.allSettled(
-    ids.map((id) =>
-      BrokerProcess.start({
-        repoRoot: ctx.brokerRoot ?? ctx.repoRoot,
-        partitions: c.partitions,
-        overrides: {
-          'broker.id': String(id),
-          'zookeeper.connect': zookeeperConnect,
-          'offsets.topic.replication.factor': String(Math.min(3, c.brokerCount)),
-          // All three stop together and their data is thrown away: handing leaderships over first
-          // would only make the stop take seconds (5 s measured) instead of a tenth of one.
-          'controlled.shutdown.enable': 'false',
-        },
-        profileName: `${c.id}-broker${id}`,
-        // The followers' fetches run in worker threads: their profiles matter here.
-        profileEachThread: true,
-      }),
-    ),
-  );
-  const brokers = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
-  const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-  if (failed) {
-    await Promise.all(brokers.map((b) => b.stop()));
-    throw new Error(`starting the brokers: ${(failed.reason as Error).message}`);
-  }
-  return brokers;
+export function runClusterCases(cases: ClusterCase[], ctx: RunContext): Promise<ClusterCaseResult[]> {
+  return runOnZooKeeper(cases, ctx, {
+    what: 'cluster cases',
+    skipped: emptyResult,
+    announce: (c, i, count) =>
+      `[cluster ${i + 1}/${count}] ${c.id}: ${c.records.toLocaleString('en-US')} records of ${c.recordSize} B, ${c.brokerCount} brokers, RF=${c.replicationFactor}, acks=${c.acks}`,
+    attempt: (c, zookeeperConnect) => runClusterCase(c, zookeeperConnect, ctx),
+    describe: (result) => `produce: ${describeClusterCase(result)}`,
+  });
 }
 
 /** Waits until the topic has every partition led with all its replicas in sync. */
@@ -266,7 +184,15 @@ export async function runClusterCase(
   let brokers: BrokerProcess[] = [];
   let client: KafkaClient | undefined;
   try {
-    brokers = await startBrokers(c, result.zookeeperConnect, ctx);
+    brokers = await startClusterBrokers(
+      {
+        count: c.brokerCount,
+        partitions: c.partitions,
+        zookeeperConnect: result.zookeeperConnect,
+        profilePrefix: c.id,
+      },
+      ctx,
+    );
     const bootstrap = brokers.map((b) => b.bootstrap).join(',');
     await createTopic(ctx.repoRoot, bootstrap, topic, c.partitions, c.replicationFactor);
     client = await KafkaClient.connect(bootstrap, 'kiln-e2e-bench');

@@ -21,17 +21,9 @@
  * that no longer listed the move (to within one poll interval). A failure is recorded on the
  * variant, never thrown; a variant whose broker died is tried once more, as the cluster cases are.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { KafkaClient } from '../../tools/client/kafka-client.js';
-import {
-  startZooKeeperProcess,
-  zooKeeperInstalled,
-  type ZooKeeperProcess,
-} from '../../tools/cluster/zookeeper-process.js';
-import { BrokerProcess, freePort } from './broker-process.js';
-import { failureOf, removeTempDir, runCommand, trackKiller, trackTempDir } from './child-processes.js';
+import type { BrokerProcess } from './broker-process.js';
+import { failureOf, runCommand } from './child-processes.js';
 import { perfProduceArgs, perfReport } from './kiln-perf.js';
 import type { PhaseReport } from './phase-report.js';
 import { partitionSize, setThrottles, startMove, waitForMoveEnd, waitForReplicas } from './reassign-admin.js';
@@ -46,6 +38,7 @@ import {
   type ThrottleConfigs,
 } from './reassign-plan.js';
 import { reassignKilnArgs, SteadyProducer, type ProduceWindow } from './reassign-produce.js';
+import { runOnZooKeeper, startClusterBrokers } from './zookeeper-runs.js';
 import { clientTimeoutMs, type RunContext } from './run-case.js';
 
 export interface ReassignResult extends ReassignVariant {
@@ -127,85 +120,18 @@ function emptyResult(v: ReassignVariant, error: string | null): ReassignResult {
 }
 
 /** Runs every variant on one ZooKeeper started for them; [] without variants. */
-export async function runReassignments(
-  variants: ReassignVariant[],
-  ctx: RunContext,
-): Promise<ReassignResult[]> {
-  if (variants.length === 0) return [];
-  if (!zooKeeperInstalled()) {
-    const why = "ZooKeeper is not installed (Debian's zookeeper package; npm run test:deps)";
-    ctx.log(`reassignment run skipped: ${why}`);
-    return variants.map((v) => emptyResult(v, why));
-  }
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiln-e2e-reassign-zk-'));
-  trackTempDir(dir);
-  let zookeeper: ZooKeeperProcess;
-  try {
-    ctx.log('starting ZooKeeper for the reassignment run ...');
-    zookeeper = await startZooKeeperProcess({ dir: path.join(dir, 'zookeeper'), port: await freePort() });
-  } catch (err) {
-    removeTempDir(dir);
-    const why = `ZooKeeper did not start: ${(err as Error).message}`;
-    ctx.log(`reassignment run skipped: ${why.split('\n')[0]}`);
-    return variants.map((v) => emptyResult(v, why));
-  }
-  const untrack = trackKiller(() => zookeeper.killNow());
-  const results: ReassignResult[] = [];
-  try {
-    for (const [i, v] of variants.entries()) {
+export function runReassignments(variants: ReassignVariant[], ctx: RunContext): Promise<ReassignResult[]> {
+  return runOnZooKeeper(variants, ctx, {
+    what: 'reassignment run',
+    skipped: emptyResult,
+    announce: (v, i, count) => {
       const throttle =
         v.throttleBytesPerSec === null ? 'no throttle' : `throttle ${v.throttleBytesPerSec / 1e6} MB/s`;
-      ctx.log(
-        `[reassign ${i + 1}/${variants.length}] ${v.id}: ${((v.fillRecords * v.recordSize) / 1e6).toFixed(0)} MB moved from [${v.from.join(',')}] to [${v.to.join(',')}], ${throttle}, produce ${v.produceRecordsPerSec} records/s acks=all`,
-      );
-      const chroot = (attempt: number): string => `${zookeeper.connect}/${v.id}-${attempt}`;
-      let result = await runReassignVariant(v, chroot(1), ctx);
-      if (result.error && result.brokerDied) {
-        ctx.log(`  a broker died (${result.error.split('\n')[0]}); trying the variant once more`);
-        const first = result.error;
-        result = { ...(await runReassignVariant(v, chroot(2), ctx)), earlierAttemptError: first };
-      }
-      ctx.log(result.error ? `  FAILED: ${result.error.split('\n')[0]}` : `  ${describeReassign(result)}`);
-      results.push(result);
-    }
-  } finally {
-    await zookeeper.stop();
-    untrack();
-    removeTempDir(dir);
-  }
-  return results;
-}
-
-async function startBrokers(
-  v: ReassignVariant,
-  zookeeperConnect: string,
-  ctx: RunContext,
-): Promise<BrokerProcess[]> {
-  const ids = Array.from({ length: v.brokerCount }, (_, i) => i + 1);
-  const started = await Promise.allSettled(
-    ids.map((id) =>
-      BrokerProcess.start({
-        repoRoot: ctx.brokerRoot ?? ctx.repoRoot,
-        partitions: 1,
-        overrides: {
-          'broker.id': String(id),
-          'zookeeper.connect': zookeeperConnect,
-          'offsets.topic.replication.factor': String(Math.min(3, v.brokerCount)),
-          // Their data is thrown away: handing leaderships over first would only slow the stop.
-          'controlled.shutdown.enable': 'false',
-        },
-        profileName: `${v.id}-broker${id}`,
-        profileEachThread: true,
-      }),
-    ),
-  );
-  const brokers = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
-  const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-  if (failed) {
-    await Promise.all(brokers.map((b) => b.stop()));
-    throw new Error(`starting the brokers: ${(failed.reason as Error).message}`);
-  }
-  return brokers;
+      return `[reassign ${i + 1}/${count}] ${v.id}: ${((v.fillRecords * v.recordSize) / 1e6).toFixed(0)} MB moved from [${v.from.join(',')}] to [${v.to.join(',')}], ${throttle}, produce ${v.produceRecordsPerSec} records/s acks=all`;
+    },
+    attempt: (v, zookeeperConnect) => runReassignVariant(v, zookeeperConnect, ctx),
+    describe: describeReassign,
+  });
 }
 
 /** kiln topics --create with the partition's replicas given (--replica-assignment). */
@@ -260,7 +186,10 @@ export async function runReassignVariant(
   let client: KafkaClient | undefined;
   const errors: string[] = [];
   try {
-    brokers = await startBrokers(v, zookeeperConnect, ctx);
+    brokers = await startClusterBrokers(
+      { count: v.brokerCount, partitions: 1, zookeeperConnect, profilePrefix: v.id },
+      ctx,
+    );
     result.brokerCommands = brokers.map((b) => b.command);
     const bootstrap = brokers.map((b) => b.bootstrap).join(',');
     await createTopicOn(ctx.repoRoot, bootstrap, v.from);
