@@ -4,7 +4,10 @@
  * record with the largest timestamp; any other value the first record whose timestamp is at least
  * that, or offset -1 when there is none. As in Kafka, a consumer (replica id -1) is never given an
  * offset found by time that it could not fetch yet (at or past the high watermark, which in a
- * cluster trails the log end until followers have the records): -1 instead.
+ * cluster trails the log end until followers have the records): -1 instead. Nor the latest offset
+ * of a leader whose high watermark is still below where its leadership began (a new leader learns
+ * the high watermark from its followers' next fetches; until then its own is stale, from when it
+ * followed): OFFSET_NOT_AVAILABLE, which clients retry.
  */
 import { OffsetSpec } from '../../engine/index.js';
 import type { BrokerContext } from '../broker-context.js';
@@ -42,8 +45,23 @@ export function listOffsetsHandler(broker: BrokerContext): Handler<typeof ListOf
           const { log } = served;
           try {
             let found: { offset: number; timestamp: number } | undefined;
-            if (p.timestamp === OffsetSpec.Latest) found = { offset: log.highWatermark, timestamp: -1 };
-            else {
+            if (p.timestamp === OffsetSpec.Latest) {
+              const leader = broker.replicas?.leaderOf(t.name, p.partitionIndex);
+              if (
+                request.replicaId === CONSUMER_REPLICA_ID &&
+                leader &&
+                log.highWatermark < leader.epochStartOffset
+              ) {
+                partitions.push({
+                  partitionIndex: p.partitionIndex,
+                  errorCode: ErrorCode.OFFSET_NOT_AVAILABLE,
+                  timestamp: -1,
+                  offset: -1,
+                });
+                continue;
+              }
+              found = { offset: log.highWatermark, timestamp: -1 };
+            } else {
               found = await log.offsetForTimestamp(p.timestamp);
               if (
                 found &&

@@ -100,14 +100,22 @@ export function useThreeBrokerCluster(extra: Record<string, string> = {}): Three
     const leader = brokers.get((await partitions(topic)).get(partition)!.leader)!;
     const c = await Connection.open('127.0.0.1', leader.broker.port, 'ops-test');
     try {
-      const answer = await c.request(ListOffsetsApi, {
-        replicaId: -1,
-        isolationLevel: 0,
-        topics: [{ name: topic, partitions: [{ partitionIndex: partition, timestamp: -1 }] }],
-      });
-      const p = answer.topics[0]!.partitions[0]!;
-      if (p.errorCode !== 0) throw new Error(`ListOffsets ${topic}-${partition}: error ${p.errorCode}`);
-      return p.offset;
+      // A leader just elected answers OFFSET_NOT_AVAILABLE (78) until its followers' fetches have
+      // brought its high watermark up to where its leadership began: asked again, as clients do.
+      for (let attempt = 1; ; attempt++) {
+        const answer = await c.request(ListOffsetsApi, {
+          replicaId: -1,
+          isolationLevel: 0,
+          topics: [{ name: topic, partitions: [{ partitionIndex: partition, timestamp: -1 }] }],
+        });
+        const p = answer.topics[0]!.partitions[0]!;
+        if (p.errorCode === 78 && attempt < 100) {
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          continue;
+        }
+        if (p.errorCode !== 0) throw new Error(`ListOffsets ${topic}-${partition}: error ${p.errorCode}`);
+        return p.offset;
+      }
     } finally {
       c.close();
     }

@@ -33,6 +33,9 @@ const PRODUCER_METADATA_BACKOFF_MS = 100;
 
 /** ListOffsets' special timestamps. */
 export const LATEST = -1;
+
+/** How often ListOffsets is asked while a new leader's high watermark is not current (100 ms apart). */
+const OFFSET_NOT_AVAILABLE_TRIES = 50;
 export const EARLIEST = -2;
 
 export interface PartitionMetadata {
@@ -212,7 +215,10 @@ export class KafkaClient {
     return groups;
   }
 
-  /** The offset for `timestamp` (or LATEST / EARLIEST) of each partition; -1 when none. */
+  /**
+   * The offset for `timestamp` (or LATEST / EARLIEST) of each partition; -1 when none. A leader
+   * just elected answers OFFSET_NOT_AVAILABLE until its high watermark is current: asked again.
+   */
   async listOffsets(
     topic: TopicMetadata,
     partitions: number[],
@@ -221,16 +227,26 @@ export class KafkaClient {
     const result = new Map<number, number>();
     for (const [leader, list] of this.byLeader(topic, partitions)) {
       const conn = await this.node(leader);
-      const response = await conn.request(ListOffsetsApi, {
-        replicaId: -1,
-        isolationLevel: 0,
-        topics: [{ name: topic.name, partitions: list.map((p) => ({ partitionIndex: p, timestamp })) }],
-      });
-      for (const t of response.topics) {
-        for (const p of t.partitions) {
-          checkError(p.errorCode, `ListOffsets ${topic.name}-${p.partitionIndex}`);
-          result.set(p.partitionIndex, p.offset);
+      let asking = list;
+      for (let attempt = 1; asking.length > 0; attempt++) {
+        const response = await conn.request(ListOffsetsApi, {
+          replicaId: -1,
+          isolationLevel: 0,
+          topics: [{ name: topic.name, partitions: asking.map((p) => ({ partitionIndex: p, timestamp })) }],
+        });
+        const again: number[] = [];
+        for (const t of response.topics) {
+          for (const p of t.partitions) {
+            if (p.errorCode === ErrorCode.OFFSET_NOT_AVAILABLE && attempt < OFFSET_NOT_AVAILABLE_TRIES) {
+              again.push(p.partitionIndex);
+              continue;
+            }
+            checkError(p.errorCode, `ListOffsets ${topic.name}-${p.partitionIndex}`);
+            result.set(p.partitionIndex, p.offset);
+          }
         }
+        asking = again;
+        if (asking.length > 0) await new Promise((resolve) => setTimeout(resolve, 100));
       }
     }
     return result;

@@ -51,3 +51,35 @@ describe('ListOffsets and the high watermark', () => {
     expect(await list(T + 15, -2)).toEqual({ offset: 2, timestamp: T + 20 });
   });
 });
+
+describe('ListOffsets latest on a new leader', () => {
+  /** The partition led here since offset `epochStart` (this broker's leader epoch 7). */
+  function leadSince(epochStart: number): void {
+    const replicas = {
+      leaderError: () => 0,
+      leaderEpochOf: () => 7,
+      leaderOf: () => ({ epochStartOffset: epochStart }),
+    };
+    (ctx.broker as { replicas?: unknown }).replicas = replicas;
+  }
+
+  async function latest(replicaId = -1): Promise<{ errorCode: number; offset: number }> {
+    const answer = await ctx.call(listOffsetsHandler(ctx.broker), 5, {
+      replicaId,
+      isolationLevel: 0,
+      topics: [{ name: 'times', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1 }] }],
+    });
+    const p = ((answer.topics as Message[])[0]!.partitions as Message[])[0]!;
+    return { errorCode: Number(p.errorCode), offset: Number(p.offset) };
+  }
+
+  it("a new leader whose high watermark is below its leadership's start offset answers OFFSET_NOT_AVAILABLE (it gave its stale high watermark, from when it followed, as the end)", async () => {
+    leadSince(4);
+    expect(await latest()).toEqual({ errorCode: 78, offset: -1 });
+    // A replica (or a debugging tool) is answered as before.
+    expect(await latest(-2)).toEqual({ errorCode: 0, offset: 2 });
+    // Once the followers' fetches bring the high watermark there, the latest offset is given.
+    ctx.broker.logs.getLog('times', 0)!.setHighWatermark(4);
+    expect(await latest()).toEqual({ errorCode: 0, offset: 4 });
+  });
+});
