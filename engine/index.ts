@@ -23,6 +23,7 @@ export { releaseSentPages, RELEASE_CHUNK_BYTES } from './segment/sent-pages.js';
 export * from './segment/segment-files.js';
 export * from './log/log-config.js';
 export * from './log/property-value.js';
+export * from './log/log-events.js';
 export * from './log/topic-properties.js';
 export * from './log/checkpoint-file.js';
 export { DirLock } from './log/dir-lock.js';

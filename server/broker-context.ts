@@ -11,6 +11,7 @@ import type { TopicManager } from './cluster/topic-manager.js';
 import type { BrokerConfig, Endpoint } from './config.js';
 import type { DynamicBrokerConfigs } from './config/dynamic-broker-configs.js';
 import type { Logger } from './logger.js';
+import type { BrokerMetrics } from './metrics/broker-metrics.js';
 import type { MemoryBudget } from './network/memory-budget.js';
 
 export interface BrokerContext {
@@ -43,4 +44,6 @@ export interface BrokerContext {
    * and change them there (every broker applies changes through its ConfigSync).
    */
   clusterConfigs?: ClusterConfigs;
+  /** The counters /metrics reads; absent when the admin listener is off (kiln.admin.listener=none). */
+  metrics?: BrokerMetrics;
 }

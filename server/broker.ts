@@ -24,7 +24,8 @@ import {
 } from './config/data-dirs.js';
 import { ClusterMembership } from './cluster/zookeeper/cluster-membership.js';
 import { DynamicBrokerConfigs } from './config/dynamic-broker-configs.js';
-import { kilnVersion } from './config/kiln-version.js';
+import { startLineFields } from './start-line.js';
+import { engineLogEvents } from './engine-log-events.js';
 import { GroupCoordinator } from './group/group-coordinator.js';
 import { requestControlledShutdown } from './cluster/controller/controlled-shutdown-request.js';
 import { ReplicaManager } from './cluster/replica-manager.js';
@@ -34,11 +35,15 @@ import { ClusterConfigs } from './cluster/cluster-configs.js';
 import { ConfigSync } from './cluster/config-sync.js';
 import { applyDynamicConfigs } from './handlers/admin/config-changes.js';
 import { AppendWaiters } from './cluster/append-waiters.js';
+import { slowRequestLogger } from './slow-request-log.js';
 import { createLogger, type Logger } from './logger.js';
 import { Listener } from './network/listener.js';
 import { buildBrokerRegistry } from './broker-handlers.js';
 import { MemoryBudget } from './network/memory-budget.js';
 import { OFFSETS_TOPIC } from './group/offset-store.js';
+import type { AdminListener } from './admin/admin-listener.js';
+import { startBrokerAdmin } from './admin/broker-admin.js';
+import { BrokerMetrics } from './metrics/broker-metrics.js';
 
 export { META_PROPERTIES } from './config/data-dirs.js';
 
@@ -50,6 +55,9 @@ export class Broker {
   private replicas: ReplicaManager | undefined;
   private configSync: ConfigSync | undefined;
   private boundPort = 0;
+  private admin: AdminListener | undefined;
+  /** The counters /metrics reads; none when kiln.admin.listener=none (nothing is counted then). */
+  private readonly metrics: BrokerMetrics | undefined;
   private readonly waiters = new AppendWaiters();
   readonly log: Logger;
 
@@ -58,6 +66,12 @@ export class Broker {
     log?: Logger,
   ) {
     this.log = log ?? createLogger();
+    this.metrics = config.adminListener ? new BrokerMetrics() : undefined;
+  }
+
+  /** The port the admin listener is bound to, or undefined when it is off (kiln.admin.listener=none). */
+  get adminPort(): number | undefined {
+    return this.admin?.port;
   }
 
   /** The engine's logs while the broker runs (for tools and tests). */
@@ -148,6 +162,7 @@ export class Broker {
         checkpointIntervalMs: config.checkpointIntervalMs,
         cleanerEnabled: config.logCleanerEnable,
         log: warn,
+        events: engineLogEvents(this.log),
       });
     } catch (err) {
       const dir = config.logDirs.find((d) => String((err as Error).message).includes(d));
@@ -167,6 +182,7 @@ export class Broker {
         maxPartitions: dynamic.intValue('kiln.max.partitions', config.maxPartitions),
         clusterMode: this.membership !== undefined,
         warn: (message) => this.log.warn(message),
+        events: engineLogEvents(this.log),
       });
       const membership = this.membership;
       const replicas = membership
@@ -221,6 +237,7 @@ export class Broker {
             )
           : undefined,
         clusterConfigs,
+        metrics: this.metrics,
       };
       if (membership) {
         this.configSync = new ConfigSync({
@@ -243,6 +260,7 @@ export class Broker {
       topics.onDelete((topic) => {
         // Offsets of a deleted topic go with it, and long polls on it answer now.
         coordinator.store.deleteTopic(topic.name);
+        this.metrics?.topics.forget(topic.name);
         for (let p = 0; p < topic.partitions; p++) this.waiters.notify(`${topic.name}-${p}`);
       });
       // In a cluster the coordinator of a group is the leader of its __consumer_offsets partition.
@@ -268,12 +286,28 @@ export class Broker {
         connectionsMaxIdleMs: config.connectionsMaxIdleMs,
         log: (message) => this.log.warn(message),
         debug: (message) => this.log.debug(message),
+        stats: this.metrics?.requests,
+        slowRequestMs: config.slowRequestMs,
+        slow: slowRequestLogger(this.log, config.slowRequestMs, (key) => registry.apiName(key)),
       });
       this.boundPort = await listener
         .listen(listenerConfig.host, listenerConfig.port)
         .catch((err: unknown) => Promise.reject(listenError(listenerConfig.host, listenerConfig.port, err)));
       this.listener = listener;
       if (advertisedConfig.port === 0) context.advertised.port = this.boundPort;
+      if (config.adminListener && this.metrics) {
+        this.admin = await startBrokerAdmin(config.adminListener.host, config.adminListener.port, {
+          brokerId: config.brokerId,
+          metrics: this.metrics,
+          logs: () => this.logs,
+          replicas: () => this.replicas,
+          membership: () => this.membership,
+          coordinator: () => this.coordinator,
+          connections: () => this.listener?.connectionCount,
+          apiName: (key) => registry.apiName(key),
+          warn,
+        });
+      }
       // Registered only now that the listener is bound: a client told of this broker can reach it.
       await this.membership?.register(() => ({
         id: config.brokerId,
@@ -285,11 +319,8 @@ export class Broker {
       }));
       this.log.info(
         {
-          version: kilnVersion(),
-          host: listenerConfig.host,
-          port: this.boundPort,
-          dirs: config.logDirs,
-          ...(config.zookeeper ? { zookeeper: config.zookeeper.connect, clusterId } : {}),
+          ...startLineFields(config, { port: this.boundPort, clusterId }),
+          ...(this.admin ? { admin: `http://${config.adminListener!.host}:${this.admin.port}` } : {}),
         },
         'kiln broker started',
       );
@@ -354,6 +385,8 @@ export class Broker {
     this.waiters.wakeAll();
     await closing;
     this.listener = undefined;
+    await this.admin?.close();
+    this.admin = undefined;
     this.logs?.close();
     this.logs = undefined;
     await destroyWorkerPools();

@@ -5,13 +5,18 @@
  * property is only a warning (logged at start). A data directory that cannot be used, or a port
  * that cannot be bound, is one line saying why (exit 1, no stack), and a data directory this start
  * created is removed again.
+ *
+ * The log is readable text on a terminal and JSON lines otherwise; `--log-format text|json`
+ * chooses (server/logger.ts). Its level is log.level, or KILN_LOG_LEVEL.
  */
 import { parseArgs } from 'node:util';
 import { onWorkerPoolError } from '../engine/index.js';
 import { Broker } from './broker.js';
 import { ConfigError, buildBrokerConfig, parseOverride, readPropertiesFile } from './config.js';
 import { kilnVersion } from './config/kiln-version.js';
+import { logLevelOf } from './config/log-properties.js';
 import { reportEventLoopOnSignal } from './event-loop-stats.js';
+import { LOG_FORMATS, createLogger, type LogFormat } from './logger.js';
 
 /**
  * Signals that stop the broker cleanly, as the JVM's shutdown hooks run on them for Kafka. SIGHUP
@@ -20,12 +25,14 @@ import { reportEventLoopOnSignal } from './event-loop-stats.js';
  */
 const STOP_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
 
-const USAGE = `usage: kiln-server [--config server.properties] [--override key=value]... [--version]
+const USAGE = `usage: kiln-server [--config server.properties] [--override key=value]...
+                   [--log-format text|json] [--version]
 
 Starts a Kiln broker. Properties use Kafka's names (listeners, log.dirs, num.partitions,
 auto.create.topics.enable, log.retention.hours, log.segment.bytes, message.max.bytes, ...);
 server/server.properties lists every one with its default. Without --config it runs on
-127.0.0.1:9092 with its data in ./data.`;
+127.0.0.1:9092 with its data in ./data. The log is one readable line per entry on a terminal
+and JSON lines otherwise; --log-format chooses. Its level is log.level (or KILN_LOG_LEVEL).`;
 
 export async function main(argv: string[]): Promise<number> {
   let properties: Record<string, string> = {};
@@ -35,6 +42,7 @@ export async function main(argv: string[]): Promise<number> {
       options: {
         config: { type: 'string' },
         override: { type: 'string', multiple: true },
+        'log-format': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
       },
@@ -53,8 +61,12 @@ export async function main(argv: string[]): Promise<number> {
       const [key, value] = parseOverride(override);
       properties[key] = value;
     }
+    const format = logFormatOf(values['log-format']);
     const config = buildBrokerConfig(properties);
-    const broker = new Broker(config);
+    const broker = new Broker(
+      config,
+      createLogger({ level: logLevelOf(config.properties), ...(format ? { format } : {}) }),
+    );
     onWorkerPoolError((pool, err) => broker.log.error({ err, pool }, 'a worker failed outside any task'));
     // The handlers are installed before the start, so that a signal at any moment after the
     // process exists (even one sent the instant the start line is read) stops the broker cleanly
@@ -97,6 +109,13 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`kiln: ${(err as Error).message}\n`);
     return 1;
   }
+}
+
+/** --log-format's value checked; undefined when not given (the terminal decides). */
+function logFormatOf(value: string | undefined): LogFormat | undefined {
+  if (value === undefined) return undefined;
+  if ((LOG_FORMATS as readonly string[]).includes(value)) return value as LogFormat;
+  throw new ConfigError('--log-format', `expected ${LOG_FORMATS.join(' or ')}, got '${value}'`);
 }
 
 process.exitCode = await main(process.argv.slice(2));

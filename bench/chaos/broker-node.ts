@@ -87,6 +87,8 @@ export class BrokerNode {
       'broker.id': String(this.id),
       listeners: `PLAINTEXT://127.0.0.1:${this.port}`,
       'advertised.listeners': `PLAINTEXT://${this.listener.address}`,
+      // Several brokers on one machine: no admin listener (its default port would be shared).
+      'kiln.admin.listener': 'none',
       'log.dirs': path.join(this.options.dir, `broker-${this.id}`),
       'zookeeper.connect': `${this.zookeeperLink.address}${this.options.chroot}`,
       ...this.options.properties,

@@ -201,6 +201,8 @@ export class BrokerProcess {
     const port = await freePort();
     const properties: Record<string, string> = {
       listeners: `PLAINTEXT://127.0.0.1:${port}`,
+      // Several brokers run side by side: each its own admin port (metrics on, as a user runs it).
+      'kiln.admin.listener': `http://127.0.0.1:${await freePort()}`,
       'log.dirs': dataDir,
       'num.partitions': String(options.partitions),
       ...options.overrides,

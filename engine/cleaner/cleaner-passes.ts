@@ -12,8 +12,9 @@
 import path from 'node:path';
 import { readCheckpoint, writeCheckpoint } from '../log/checkpoint-file.js';
 import { isCompacted } from '../log/log-config.js';
+import type { LogFields } from '../log/log-events.js';
 import type { PartitionLog } from '../log/partition-log.js';
-import { cleanLog } from './log-cleaner.js';
+import { cleanLog, type CleanResult } from './log-cleaner.js';
 
 export const CLEANER_CHECKPOINT = 'cleaner-offset-checkpoint';
 
@@ -25,10 +26,22 @@ export interface CleanerHost {
   dirOf(key: string): string;
   isClosed(): boolean;
   say(message: string): void;
+  /** What each pass removed (log-events.ts). */
+  info?(message: string, fields: LogFields): void;
+}
+
+/** What the cleaner has done since start (for the broker's metrics). */
+export interface CleanerProgress {
+  passes: number;
+  logsCleaned: number;
+  logFailures: number;
+  /** How long the last pass took (ms), 0 before the first. */
+  lastPassMs: number;
 }
 
 export class CleanerPasses {
   private running = false;
+  readonly progress: CleanerProgress = { passes: 0, logsCleaned: 0, logFailures: 0, lastPassMs: 0 };
   private readonly offsets = new Map<string, Map<string, number>>();
 
   constructor(private readonly host: CleanerHost) {}
@@ -37,6 +50,7 @@ export class CleanerPasses {
   async run(now = Date.now()): Promise<number> {
     if (this.running || this.host.isClosed()) return 0;
     this.running = true;
+    const started = performance.now();
     let cleaned = 0;
     const failures: string[] = [];
     try {
@@ -48,7 +62,10 @@ export class CleanerPasses {
           let from = checkpoints.get(key) ?? 0;
           if (from > log.logEndOffset || from < log.logStartOffset) from = log.logStartOffset;
           const result = await cleanLog(log, from, { now });
-          if (result.cleaned) cleaned++;
+          if (result.cleaned) {
+            cleaned++;
+            this.report(log, from, result);
+          }
           if (this.host.isClosed()) break;
           checkpoints.set(key, result.cleanedUpTo);
           this.write(dir);
@@ -58,12 +75,36 @@ export class CleanerPasses {
       }
     } finally {
       this.running = false;
+      this.progress.passes++;
+      this.progress.logsCleaned += cleaned;
+      this.progress.logFailures += failures.length;
+      this.progress.lastPassMs = performance.now() - started;
     }
     // The other logs were still cleaned; failing the pass makes the schedule report it once and
     // back off (a full disk would otherwise log every log's failure every pass).
     if (failures.length > 0)
       throw new Error(`cleaning failed for ${failures.length} log(s), first ${failures[0]}`);
     return cleaned;
+  }
+
+  /** Says what a pass over `log` removed: records, bytes, and the offsets it went over. */
+  private report(log: PartitionLog, from: number, result: CleanResult): void {
+    const { stats } = result;
+    const bytes = stats.bytesIn - stats.bytesOut;
+    const records = stats.recordsIn - stats.recordsOut;
+    this.host.info?.(
+      `${log.topic}-${log.partition}: compaction rewrote ${result.segments} segment(s) up to offset ` +
+        `${result.cleanedUpTo - 1}, deleting ${records} record(s), ${bytes} bytes`,
+      {
+        topic: log.topic,
+        partition: log.partition,
+        segments: result.segments,
+        firstDirtyOffset: from,
+        cleanedUpTo: result.cleanedUpTo,
+        records,
+        bytes,
+      },
+    );
   }
 
   private checkpoints(dir: string): Map<string, number> {

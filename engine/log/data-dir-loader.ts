@@ -17,6 +17,7 @@ import {
 import { DirLock } from './dir-lock.js';
 import type { HighWatermarkCheckpoints } from './high-watermark-checkpoint.js';
 import type { LogConfig } from './log-config.js';
+import type { LogEvents } from './log-events.js';
 import { PartitionLog } from './partition-log.js';
 
 /** A data directory the log manager holds. */
@@ -58,12 +59,19 @@ export interface DataDirLoad {
   configFor(topic: string): LogConfig;
   highWatermarks: HighWatermarkCheckpoints;
   say(message: string): void;
+  /** Passed to every log opened (log-events.ts). */
+  events?: LogEvents;
   /** Each log opened, by its checkpoint key. */
   opened(key: string, log: PartitionLog): void;
 }
 
-/** Opens every partition in `dir`, whose last stop was clean or not. */
+/**
+ * Opens every partition in `dir`, whose last stop was clean or not. When any had to be recovered
+ * (always said after an unclean stop), one info line says how many, the bytes cut off and the time.
+ */
 export function loadDataDir(dir: string, cleanShutdown: boolean, load: DataDirLoad): void {
+  const started = performance.now();
+  const recovery = { partitions: 0, recovered: 0, truncatedBytes: 0 };
   // A checkpoint that cannot be read is treated as absent, never as a reason not to start: with
   // no recovery points the directory is recovered as after an unclean stop, and with no log
   // start offsets each log starts at its first segment.
@@ -104,9 +112,21 @@ export function loadDataDir(dir: string, cleanShutdown: boolean, load: DataDirLo
       recoveryPoint: recoveryPoints?.get(key) ?? 0,
       logStartOffset: startOffsets.get(key) ?? 0,
       log: load.say,
+      ...(load.events ? { events: load.events } : {}),
     });
     load.opened(key, log);
+    recovery.partitions++;
+    if (log.recovery.recovered) recovery.recovered++;
+    recovery.truncatedBytes += log.recovery.truncatedBytes;
     const hw = highWatermarks.get(key);
     if (hw !== undefined) load.highWatermarks.keep(key, hw);
   }
+  if (cleanShutdown && recovery.recovered === 0) return;
+  const ms = Math.round(performance.now() - started);
+  const after = cleanShutdown ? 'a clean stop (damaged files)' : 'an unclean stop';
+  load.events?.info(
+    `${dir}: recovered ${recovery.recovered} of ${recovery.partitions} partition(s) after ${after}, ` +
+      `${recovery.truncatedBytes} bytes truncated, in ${ms} ms`,
+    { dir, ...recovery, ms, unclean: !cleanShutdown },
+  );
 }

@@ -15,7 +15,7 @@ import { LogSegment, type SegmentConfig } from '../segment/log-segment.js';
 import type { MappingBudget } from '../segment/mapping-budget.js';
 import type { LogConfig } from './log-config.js';
 import { loadLog } from './log-loader.js';
-import type { OpenLogOptions } from './partition-log-types.js';
+import type { LogRecovery, OpenLogOptions } from './partition-log-types.js';
 
 export class LocalLog {
   private segmentList: LogSegment[];
@@ -51,7 +51,10 @@ export class LocalLog {
    * Loads (or creates) the segments in `options.dir`, recovering them when the last stop was not
    * clean; with them, the log start offset the loader settled on.
    */
-  static load(options: OpenLogOptions, now: number): { local: LocalLog; logStartOffset: number } {
+  static load(
+    options: OpenLogOptions,
+    now: number,
+  ): { local: LocalLog; logStartOffset: number; recovery: LogRecovery } {
     if (!fs.existsSync(options.dir)) fs.mkdirSync(options.dir, { recursive: true });
     // One object shared by every segment, so a config change reaches them all.
     const segmentConfig = segmentConfigOf(options.config);
@@ -80,7 +83,8 @@ export class LocalLog {
       now,
       options.log ?? (() => {}),
     );
-    return { local, logStartOffset: loaded.logStartOffset };
+    const recovery = { recovered: loaded.recovered, truncatedBytes: loaded.truncatedBytes };
+    return { local, logStartOffset: loaded.logStartOffset, recovery };
   }
 
   get config(): Readonly<LogConfig> {

@@ -44,6 +44,8 @@ export interface LoadedLog {
   logStartOffset: number;
   /** Whether any segment had to be recovered (the caller then flushes and moves the recovery point). */
   recovered: boolean;
+  /** Bytes recovery cut off: a torn tail, and the segments after it. */
+  truncatedBytes: number;
 }
 
 export function loadLog(options: LoadOptions): LoadedLog {
@@ -77,6 +79,7 @@ export function loadLog(options: LoadOptions): LoadedLog {
 
   const segments: LogSegment[] = [];
   let recovered = false;
+  let truncatedBytes = 0;
   // Unclean stop: recover from the last segment whose base is at or below the recovery point.
   let recoverFrom = Number.POSITIVE_INFINITY;
   if (!options.cleanShutdown) {
@@ -139,6 +142,7 @@ export function loadLog(options: LoadOptions): LoadedLog {
         const result = recoverSegment(segment, options.maxBatchBytes);
         recovered = true;
         if (result.truncatedBytes > 0) {
+          truncatedBytes += result.truncatedBytes;
           say(
             `${segment.logPath}: cut by ${result.truncatedBytes} bytes after ${result.batches} valid batches: ${result.reason ?? 'torn tail'}`,
           );
@@ -146,7 +150,9 @@ export function loadLog(options: LoadOptions): LoadedLog {
           // Nothing after a torn batch can be trusted to follow it in order.
           for (const later of bases.slice(i + 1)) {
             say(`${dir}: deleting segment ${later}, which follows the torn batch`);
-            LogSegment.open(dir, later, segmentConfig, budget, false, now).delete();
+            const doomed = LogSegment.open(dir, later, segmentConfig, budget, false, now);
+            truncatedBytes += doomed.size;
+            doomed.delete();
           }
           break;
         }
@@ -172,7 +178,7 @@ export function loadLog(options: LoadOptions): LoadedLog {
   }
   const logEndOffset = segments[segments.length - 1]!.readNextOffset();
   const logStartOffset = Math.min(Math.max(options.logStartOffset, segments[0]!.baseOffset), logEndOffset);
-  return { segments, logEndOffset, logStartOffset, recovered };
+  return { segments, logEndOffset, logStartOffset, recovered, truncatedBytes };
 }
 
 /** Why the index files cannot be opened as they are (missing, not whole entries), or undefined. */

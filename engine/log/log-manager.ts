@@ -37,7 +37,8 @@ import type { MoveStep } from './log-dir-commit.js';
 import type { MoveOutcome } from './log-dir-move.js';
 import { finishMovesAtStart, type ResumedMove } from './log-dir-move-recovery.js';
 import { LogDirMoves, type FutureLog } from './log-dir-moves.js';
-import { CleanerPasses } from '../cleaner/cleaner-passes.js';
+import { CleanerPasses, type CleanerProgress } from '../cleaner/cleaner-passes.js';
+import { logEventsOf, type LogEvents } from './log-events.js';
 import { PartitionLog } from './partition-log.js';
 
 export const CLEAN_SHUTDOWN_FILE = '.kafka_cleanshutdown';
@@ -61,6 +62,11 @@ export interface LogManagerOptions {
   trimResidentIntervalMs?: number;
   /** Where recovery and retention say what they did. */
   log?: (message: string) => void;
+  /**
+   * What an operator should see (info: recovery after an unclean stop, retention and compaction
+   * deletions) and segment rolls (debug); nothing is said when absent. See log-events.ts.
+   */
+  events?: Partial<LogEvents>;
   /** log.cleaner.enable: compact cleanup.policy=compact logs in the background. */
   cleanerEnabled?: boolean;
   /** Pause between cleaner passes (log.cleaner.backoff.ms). */
@@ -80,6 +86,7 @@ export class LogManager {
   private cleaning: Promise<unknown> | undefined;
   private readonly highWatermarks: HighWatermarkCheckpoints;
   private readonly moves: LogDirMoves;
+  private events: LogEvents = logEventsOf(undefined);
 
   private constructor(
     private readonly dataDirs: DataDir[],
@@ -108,6 +115,7 @@ export class LogManager {
       dirOf: (key) => this.logDir.get(key)!.path,
       isClosed: () => this.closed,
       say,
+      info: (message, fields) => this.events.info(message, fields),
     });
   }
 
@@ -121,6 +129,7 @@ export class LogManager {
     const locked = lockDataDirs(options.dirs, CLEAN_SHUTDOWN_FILE);
     const say = options.log ?? (() => {});
     const manager = new LogManager(locked, defaults, budget, say, options.onMoveStep);
+    manager.events = logEventsOf(options.events);
     for (const [topic, props] of Object.entries(options.topicConfigs ?? {})) {
       manager.overrides.set(topic, { ...props });
     }
@@ -164,6 +173,7 @@ export class LogManager {
       configFor: (topic) => this.configFor(topic),
       highWatermarks: this.highWatermarks,
       say: this.say,
+      events: this.events,
       opened: (key, log) => {
         this.logs.set(key, log);
         this.logDir.set(key, dir);
@@ -231,6 +241,7 @@ export class LogManager {
       budget: this.budget,
       cleanShutdown: true,
       log: this.say,
+      events: this.events,
     });
   }
 
@@ -355,6 +366,11 @@ export class LogManager {
   }
 
   /** One background cleaner pass over every compacted log; returns the logs that were cleaned. */
+  /** What the cleaner has done since the logs were opened (passes, logs cleaned, failures). */
+  get cleanerProgress(): Readonly<CleanerProgress> {
+    return this.cleaner.progress;
+  }
+
   runCleaner(now = Date.now()): Promise<number> {
     return (this.cleaning = this.cleaner.run(now));
   }

@@ -5,6 +5,7 @@
 import type { MappingBudget } from '../segment/mapping-budget.js';
 import type { AppendInfo } from './append-validator.js';
 import type { LogConfig } from './log-config.js';
+import type { LogEvents } from './log-events.js';
 
 /** ListOffsets' special timestamps: the LEO, the log start offset, the record with the largest timestamp. */
 export const OffsetSpec = { Latest: -1, Earliest: -2, MaxTimestamp: -3 } as const;
@@ -19,7 +20,18 @@ export interface OpenLogOptions {
   recoveryPoint?: number;
   logStartOffset?: number;
   now?: number;
+  /** Problems found and what recovery did about them (the broker logs these as warnings). */
   log?: (message: string) => void;
+  /** Retention's deletions (info) and segment rolls (debug), see log-events.ts. */
+  events?: LogEvents;
+}
+
+/** What opening a log had to recover (log-loader.ts). */
+export interface LogRecovery {
+  /** Whether any segment had to be checked batch by batch or had its indexes rebuilt. */
+  recovered: boolean;
+  /** Bytes cut off: a torn tail and the segments after it. */
+  truncatedBytes: number;
 }
 
 export interface AppendRequest {

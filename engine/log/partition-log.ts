@@ -20,7 +20,8 @@ import type { MappingBudget } from '../segment/mapping-budget.js';
 import type { LogConfig } from './log-config.js';
 import { appendBatches } from './log-append.js';
 import { LocalLog } from './local-log.js';
-import { expiredSegmentCount } from './retention.js';
+import { SILENT_EVENTS, type LogEvents, type LogFields } from './log-events.js';
+import { deletionSummary, expiredSegmentCount } from './retention.js';
 import { segmentAfter, segmentIndexFor } from './segment-lookup.js';
 import { pruneSnapshots, restoreProducerState, writeSnapshot } from './producer-snapshot.js';
 import { ProducerState } from './producer-state.js';
@@ -33,6 +34,7 @@ import {
   type AppendRequest,
   type LogAppendResult,
   type LogReadResult,
+  type LogRecovery,
   type OpenLogOptions,
   type ReadOptions,
   type SegmentInfo,
@@ -45,6 +47,9 @@ export class PartitionLog {
   private startOffset: number;
   private hw: number;
   private say: (message: string) => void = () => {};
+  private events: LogEvents = SILENT_EVENTS;
+  /** What opening the log had to recover. */
+  recovery: LogRecovery = { recovered: false, truncatedBytes: 0 };
   /** Whether replication, not appends, moves the high watermark. */
   private isReplicated = false;
   /** Idempotent producers' sequences (producer-state.ts). */
@@ -85,7 +90,7 @@ export class PartitionLog {
 
   /** Opens (or creates) the log in `dir`, recovering it when the last stop was not clean. */
   static open(options: OpenLogOptions): PartitionLog {
-    const { local, logStartOffset } = LocalLog.load(options, options.now ?? Date.now());
+    const { local, logStartOffset, recovery } = LocalLog.load(options, options.now ?? Date.now());
     const epochs = LeaderEpochCache.load(options.dir, options.log);
     const log = new PartitionLog(
       options.dir,
@@ -96,6 +101,8 @@ export class PartitionLog {
       epochs,
     );
     if (options.log) log.say = options.log;
+    if (options.events) log.events = options.events;
+    log.recovery = recovery;
     log.loadProducerState();
     // Epochs recorded for data a crash took back, or that retention has deleted, are trimmed.
     log.epochs.truncateFromEnd(log.logEndOffset);
@@ -231,6 +238,9 @@ export class PartitionLog {
       pruneSnapshots(this.dir, segment.baseOffset);
     }
     if (active.size > 0) this.local.flushLater(active, segment.baseOffset);
+    this.tell('debug', `rolled a new segment at offset ${segment.baseOffset}`, {
+      baseOffset: segment.baseOffset,
+    });
     return segment;
   }
 
@@ -325,10 +335,19 @@ export class PartitionLog {
     );
     if (count === 0) return 0;
     if (count === this.local.segments.length) this.roll(now);
+    const why = timeAndSize ? 'retention' : 'below the log start offset (DeleteRecords)';
+    const { message, fields } = deletionSummary(this.local.segments, count, why);
     this.startOffset = Math.max(this.startOffset, this.local.deleteOldest(count));
     this.local.advanceRecoveryPoint(this.startOffset);
     this.epochs.truncateFromStart(this.startOffset);
+    this.tell('info', message, { ...fields, logStartOffset: this.startOffset });
     return count;
+  }
+
+  /** Tells the log's owner (log-events.ts) of `message`, naming this partition in it and its fields. */
+  private tell(level: keyof LogEvents, message: string, fields: LogFields): void {
+    const where = { topic: this.topic, partition: this.partition };
+    this.events[level](`${this.topic}-${this.partition}: ${message}`, { ...where, ...fields });
   }
 
   /**

@@ -55,3 +55,18 @@ function totalSize(segments: readonly RetainedSegment[]): number {
   for (const segment of segments) total += segment.size;
   return total;
 }
+
+/** The log line of a deletion of `count` oldest segments: how much went, which offsets, why. */
+export function deletionSummary(
+  segments: readonly RetainedSegment[],
+  count: number,
+  why: string,
+): { message: string; fields: { segments: number; bytes: number; firstOffset: number; endOffset: number } } {
+  const bytes = totalSize(segments.slice(0, count));
+  const firstOffset = segments[0]!.baseOffset;
+  const endOffset = segments[count]!.baseOffset;
+  return {
+    message: `deleted ${count} segment(s), ${bytes} bytes, offsets ${firstOffset} to ${endOffset - 1}: ${why}`,
+    fields: { segments: count, bytes, firstOffset, endOffset },
+  };
+}

@@ -89,6 +89,16 @@ export async function destroyWorkerPools(): Promise<void> {
   await Promise.all(all.map((pool) => pool.destroy()));
 }
 
+/** Each pool's tasks waiting for a thread, its threads and tasks done so far (for metrics). */
+export function workerPoolStats(): { name: string; queued: number; threads: number; completed: number }[] {
+  return [...pools].map(([name, pool]) => ({
+    name,
+    queued: pool.queueSize,
+    threads: pool.threads.length,
+    completed: pool.completed,
+  }));
+}
+
 /** Number of live worker threads across all pools (for tests and metrics). */
 export function workerThreadCount(): number {
   let count = 0;

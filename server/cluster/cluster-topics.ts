@@ -24,6 +24,8 @@ import {
   versionedAssignment,
 } from './zookeeper/zk-topics.js';
 
+const AUTO_CREATE = 'auto.create.topics.enable';
+
 export interface ClusterTopicDefaults {
   numPartitions: number;
   defaultReplicationFactor: number;
@@ -126,18 +128,21 @@ export class ClusterTopics {
 
   /**
    * Auto-creation: starts creating the topic (the defaults unless given, as for __consumer_offsets)
-   * and answers LEADER_NOT_AVAILABLE at once; errors are logged.
+   * and answers LEADER_NOT_AVAILABLE at once; errors are logged. `reason` says, in the log, what
+   * asked for the topic (a Metadata or Produce request, the group coordinator).
    */
   autoCreate(
     name: string,
     partitions = -1,
     replicationFactor = -1,
     configs: Record<string, string> = {},
+    reason = `a client asked for it (${AUTO_CREATE})`,
   ): TopicResult {
     const problem = topicNameProblem(name);
     if (problem) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION, problem);
     if (!this.creating.has(name)) {
       this.creating.add(name);
+      this.log(`auto-creating topic ${name}: ${reason}`);
       void this.create(name, partitions, replicationFactor, configs)
         .then((result) => {
           if (result.errorCode !== ErrorCode.NONE && result.errorCode !== ErrorCode.TOPIC_ALREADY_EXISTS) {

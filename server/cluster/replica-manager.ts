@@ -113,6 +113,21 @@ export class ReplicaManager {
     return this.states.get(key(topic, partition));
   }
 
+  /** Every partition this broker leads now (for metrics). */
+  leaders(): IterableIterator<LeaderPartition> {
+    return this.leaderships.all();
+  }
+
+  /** Every partition this broker holds, by `topic-partition`, with its state (for metrics and readiness). */
+  held(): IterableIterator<[string, ReplicaState]> {
+    return this.states.entries();
+  }
+
+  /** ISR changes this broker wrote as a leader. */
+  get isrChanges(): { shrinks: number; expands: number } {
+    return { shrinks: this.leaderships.isrShrinks, expands: this.leaderships.isrExpands };
+  }
+
   /** The leader-side state of a partition this broker leads, or undefined. */
   leaderOf(topic: string, partition: number): LeaderPartition | undefined {
     return this.leaderships.get(topic, partition);

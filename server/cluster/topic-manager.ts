@@ -2,7 +2,7 @@
  * Creating, deleting and growing topics on this node: the rules (names, counts, replication
  * factor, configs) with Kafka's error codes, the topic store, and the partition logs in the engine.
  */
-import { InvalidConfigError, parseLogConfig, type LogManager } from '../../engine/index.js';
+import { InvalidConfigError, parseLogConfig, type LogEvents, type LogManager } from '../../engine/index.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { descriptorProblem } from './descriptor-budget.js';
 import { INTERNAL_TOPICS, topicNameProblem, type TopicInfo, type TopicStore } from './topic-store.js';
@@ -26,6 +26,8 @@ export interface TopicDefaults {
   clusterMode?: boolean;
   /** Where a partition that cannot be made at start is reported (stderr by default). */
   warn?: (message: string) => void;
+  /** Where each topic created is said (info); nowhere when absent. */
+  events?: Pick<LogEvents, 'info'>;
 }
 
 const ok = (topic: TopicInfo): TopicResult => ({ errorCode: ErrorCode.NONE, errorMessage: null, topic });
@@ -91,7 +93,8 @@ export class TopicManager {
 
   /**
    * Checks (and unless `validateOnly`, creates) a topic. -1 for partitions or replication factor
-   * means the broker's default, as in CreateTopics v4+.
+   * means the broker's default, as in CreateTopics v4+. `reason`, when given, is why the topic is
+   * made without a CreateTopics request (auto-creation), for the log line.
    */
   create(
     name: string,
@@ -99,6 +102,7 @@ export class TopicManager {
     replicationFactor: number,
     configs: Record<string, string>,
     validateOnly = false,
+    reason?: string,
   ): TopicResult {
     const problem = topicNameProblem(name);
     if (problem) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION, problem);
@@ -134,12 +138,29 @@ export class TopicManager {
     // no half-created topic can become real at the next start.
     const made = this.createLogs(name, 0, count, configs);
     if (made) return made;
+    let topic: TopicInfo;
     try {
-      return ok(this.store.create(name, count, configs, INTERNAL_TOPICS.has(name)));
+      topic = this.store.create(name, count, configs, INTERNAL_TOPICS.has(name));
     } catch (err) {
       this.dropLogs(name, 0, count);
       return storageFailure(`cannot save topic ${name}`, err);
     }
+    const how = reason === undefined ? 'created' : `auto-created (${reason})`;
+    this.defaults.events?.info(`topic ${name} ${how} with ${count} partition(s)`, {
+      topic: name,
+      partitions: count,
+      replicationFactor: replicas,
+      ...(reason === undefined ? {} : { autoCreated: true, reason }),
+    });
+    return ok(topic);
+  }
+
+  /**
+   * Auto-creation (auto.create.topics.enable) of a topic a client named: the broker's defaults,
+   * and a log line saying why (`reason`: the request that asked for it).
+   */
+  autoCreate(name: string, reason: string): TopicResult {
+    return this.create(name, -1, -1, {}, false, reason);
   }
 
   /**

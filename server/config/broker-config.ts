@@ -19,6 +19,7 @@ import {
 } from '../../engine/index.js';
 import { BROKER_PROPERTY, type BrokerProperty } from './broker-properties.js';
 import { ConfigError } from './config-error.js';
+import { parseAdminListener, type AdminAddress } from './admin-listener-address.js';
 import { parseEndpoints, type Endpoint } from './endpoints.js';
 
 export interface BrokerConfig {
@@ -62,6 +63,10 @@ export interface BrokerConfig {
   requestReadTimeoutMs: number;
   /** connections.max.idle.ms: a connection with no request for this long is closed. */
   connectionsMaxIdleMs: number;
+  /** kiln.admin.listener: where the HTTP admin listener serves (metrics, health); null when none. */
+  adminListener: AdminAddress | null;
+  /** kiln.log.slow.request.ms: requests slower than this are logged at info; -1 logs none. */
+  slowRequestMs: number;
   /** kiln.max.partitions.per.topic: CreateTopics and CreatePartitions refuse more (POLICY_VIOLATION). */
   maxPartitionsPerTopic: number;
   /** kiln.max.partitions: partitions the broker may hold in all; creation beyond it is refused. */
@@ -250,6 +255,8 @@ export function buildBrokerConfig(properties: Record<string, string>): BrokerCon
     queuedMaxResponseBytes: int('kiln.queued.max.response.bytes'),
     requestReadTimeoutMs: int('kiln.request.read.timeout.ms'),
     connectionsMaxIdleMs: int('connections.max.idle.ms'),
+    adminListener: parseAdminListener('kiln.admin.listener', text('kiln.admin.listener') ?? 'none'),
+    slowRequestMs: int('kiln.log.slow.request.ms'),
     maxPartitionsPerTopic: int('kiln.max.partitions.per.topic'),
     maxPartitions: int('kiln.max.partitions'),
     logDefaults: logDefaultsOf(props),

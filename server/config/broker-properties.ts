@@ -16,6 +16,7 @@
 import { TOPIC_PROPERTIES, type BrokerSynonym, type TopicProperty } from '../../engine/index.js';
 import type { BrokerProperty } from './broker-property.js';
 import { CLUSTER_PROPERTIES } from './cluster-properties.js';
+import { LOG_PROPERTIES } from './log-properties.js';
 import { REPLICATION_PROPERTIES } from './replication-properties.js';
 
 export type { BrokerProperty, UpdateMode } from './broker-property.js';
@@ -183,6 +184,23 @@ const SERVER: BrokerProperty[] = [
       default: '600000',
       dynamic: readOnly,
       doc: 'A connection with no request for this long is closed; -1 means never (0 is refused).',
+    },
+    {
+      name: 'kiln.log.slow.request.ms',
+      type: 'long',
+      min: -1,
+      default: '1000',
+      dynamic: readOnly,
+      extension: true,
+      doc: 'A request that takes longer than this (ms, arrival to answer) is logged at info with its API and client id; -1 logs none.',
+    },
+    {
+      name: 'kiln.admin.listener',
+      type: 'string',
+      default: 'http://127.0.0.1:9644',
+      dynamic: readOnly,
+      extension: true,
+      doc: 'Where the HTTP admin listener serves /metrics (Prometheus), /healthz and /readyz: http://host:port, or none for no listener.',
     },
   ]),
   ...group('Consumer groups', [
@@ -357,6 +375,7 @@ export const BROKER_PROPERTIES: readonly BrokerProperty[] = [
   ...SERVER,
   ...CLUSTER_PROPERTIES,
   ...REPLICATION_PROPERTIES,
+  ...LOG_PROPERTIES,
   ...TOPIC_PROPERTIES.flatMap(logProperties),
   ...IGNORED,
 ];

@@ -116,6 +116,7 @@ export class OffsetsTopic {
         this.broker.config.offsetsTopicPartitions,
         this.broker.config.offsetsTopicReplicationFactor,
         { ...OFFSETS_TOPIC_CONFIGS },
+        'groups need it to keep their offsets',
       );
       return false;
     }

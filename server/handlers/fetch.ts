@@ -95,6 +95,7 @@ export function fetchHandler(broker: BrokerContext, waiters: AppendWaiters): Han
           letGo(result, memory);
           result = await collect(broker, topics, byId, maxBytes, reader, linger);
         }
+        broker.metrics?.fetchAnswered(result.responses, replicaId >= 0);
         return reply(FetchApi, {
           throttleTimeMs: 0,
           errorCode: ErrorCode.NONE,

@@ -105,7 +105,7 @@ function lookupInCluster(
       };
     const missing = name ?? '';
     if (allowCreate && broker.config.autoCreateTopics) {
-      const made = broker.clusterTopics!.autoCreate(missing);
+      const made = broker.clusterTopics!.autoCreate(missing, -1, -1, {}, 'a Metadata request named it');
       return { errorCode: made.errorCode, name: missing, topicId: ZERO_UUID, partitions: [] };
     }
     return {
@@ -165,7 +165,7 @@ function lookup(broker: BrokerContext, entry: RequestedTopic, allowCreate: boole
     return { errorCode: ErrorCode.UNKNOWN_TOPIC_ID, name: null, topicId: entry.topicId, partitions: [] };
   const name = entry.name ?? '';
   if (allowCreate && broker.config.autoCreateTopics) {
-    const created = broker.topics.create(name, -1, -1, {});
+    const created = broker.topics.autoCreate(name, 'a Metadata request named it');
     if (created.errorCode === ErrorCode.NONE) {
       return { errorCode: ErrorCode.LEADER_NOT_AVAILABLE, name, topicId: created.topic!.id, partitions: [] };
     }

@@ -171,6 +171,7 @@ class PendingProduce implements AppendSink {
       entry.baseOffset = result.firstOffset;
       entry.logAppendTimeMs = result.logAppendTime;
       entry.logStartOffset = this.logs[slot]!.logStartOffset;
+      this.broker.metrics?.topics.appended(this.topicNames[slot]!, result.bytes, result.records);
       this.waiters.notify(`${this.topicNames[slot]}-${entry.index}`);
       const replicas = this.broker.replicas;
       if (this.acks === -1 && replicas) {
@@ -201,6 +202,7 @@ class PendingProduce implements AppendSink {
   }
 
   private body(): Reply<typeof ProduceApi> | null {
+    this.broker.metrics?.produceAnswered(this.topicNames, this.slots, this.logs);
     return this.acks === 0 ? null : reply(ProduceApi, { responses: this.responses, throttleTimeMs: 0 });
   }
 }
@@ -283,8 +285,9 @@ function topicKnown(broker: BrokerContext, name: string): boolean {
 
 /** Auto-creates a topic (in ZooKeeper in a cluster); LEADER_NOT_AVAILABLE when it goes ahead. */
 function autoCreate(broker: BrokerContext, name: string): { errorCode: number; errorMessage: string | null } {
-  if (broker.clusterTopics) return broker.clusterTopics.autoCreate(name);
-  const created = broker.topics.create(name, -1, -1, {});
+  if (broker.clusterTopics)
+    return broker.clusterTopics.autoCreate(name, -1, -1, {}, 'a Produce request was sent to it');
+  const created = broker.topics.autoCreate(name, 'a Produce request was sent to it');
   if (created.errorCode !== ErrorCode.NONE) return created;
   return { errorCode: ErrorCode.LEADER_NOT_AVAILABLE, errorMessage: null };
 }

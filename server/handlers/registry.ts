@@ -91,6 +91,11 @@ export class HandlerRegistry {
       .map((h) => ({ apiKey: h.api.key, minVersion: h.api.versions.min, maxVersion: h.api.versions.max }));
   }
 
+  /** The name of API `apiKey` (Produce, Fetch, ...) if a handler serves it. */
+  apiName(apiKey: number): string | undefined {
+    return this.handlers.get(apiKey)?.api.name;
+  }
+
   /** Whether a handled request frame's buffer may be reused (see Handler.requestCopied). */
   frameReusable(frame: Buffer): boolean {
     return frame.length >= 2 && this.handlers.get(frame.readInt16BE(0))?.requestCopied === true;

@@ -15,11 +15,16 @@
  * socket until it has sent them. A connection stops reading while either budget is spent. A frame
  * whose bytes take longer than the read timeout to arrive closes the connection (a slow sender
  * holds its frame's memory for nothing).
+ *
+ * When someone watches (request-observer.ts: the broker's metrics, the slow request log), each
+ * request is timed from its arrival to its answer and to its write, in fields of its queue slot,
+ * so nothing more is allocated per request; nobody watching, nothing is timed.
  */
 import type { Socket } from 'node:net';
 import { FrameDecoder, FrameTooLargeError } from './frame-decoder.js';
 import type { FramePool } from './frame-pool.js';
 import type { MemoryBudget } from './memory-budget.js';
+import { clientIdOf, type RequestObserver, type SlowRequest } from './request-observer.js';
 import { readIntoOwnBuffers } from './own-buffer-socket.js';
 
 /** Bytes one connection may bring in per turn of the event loop before it yields (see above). */
@@ -63,13 +68,22 @@ export interface ConnectionOptions {
   /** Shared by all connections: response bytes handed to sockets and not yet sent. */
   responseMemory?: MemoryBudget;
   log?: (message: string) => void;
-  /** Routine events (slow senders dropped, idle connections closed): debug level. */
+  /** Routine events (connections opened and closed, slow senders dropped, idle connections closed): debug level. */
   debug?: (message: string) => void;
+  /** Requests counted and timed for /metrics; absent when the admin listener is off. */
+  stats?: RequestObserver;
+  /** Requests whose handling takes longer than this (ms) go to `slow`; -1 (or absent) for none. */
+  slowRequestMs?: number;
+  slow?: (request: SlowRequest) => void;
 }
 
 interface Slot {
   done: boolean;
   response: ResponseFrame | null;
+  apiKey: number;
+  /** performance.now() when the frame arrived and when its handler answered (timed requests only). */
+  arrived: number;
+  handled: number;
 }
 
 export class Connection {
@@ -96,6 +110,8 @@ export class Connection {
   lastActive = Date.now();
   readonly remote: string;
   readonly socket: Socket;
+  /** Whether requests are timed: for /metrics or for the slow request log. */
+  private readonly timed: boolean;
 
   constructor(
     accepted: Socket,
@@ -117,6 +133,9 @@ export class Connection {
     this.maxInFlight = options.maxInFlight ?? 100;
     this.maxPendingBytes = options.maxPendingBytes ?? 64 * 1024 * 1024;
     this.remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+    this.timed = options.stats !== undefined || (options.slowRequestMs ?? -1) >= 0;
+    options.stats?.connectionOpened();
+    options.debug?.(`client connected from ${this.remote}`);
     socket.setNoDelay(true);
     if (!options.ownReadBuffers) {
       socket.on('data', (chunk: Buffer) => this.guard(() => this.decoder.push(chunk, onFrame)));
@@ -192,7 +211,13 @@ export class Connection {
     const recycle = pooled && this.options.frameReusable !== undefined && this.options.frameReusable(frame);
     this.turnBytes += frame.length;
     if (this.turnBytes >= TURN_BYTES) this.yieldTurn();
-    const slot: Slot = { done: false, response: null };
+    const slot: Slot = {
+      done: false,
+      response: null,
+      apiKey: frame.length >= 2 ? frame.readInt16BE(0) : -1,
+      arrived: this.timed ? performance.now() : 0,
+      handled: 0,
+    };
     this.queue.push(slot);
     let result: ResponseFrame | null | Promise<ResponseFrame | null>;
     try {
@@ -205,6 +230,7 @@ export class Connection {
     if (result instanceof Promise) {
       result.then(
         (response) => {
+          if (this.timed) this.handled(slot, frame);
           this.release(recycle, frame, reserved);
           this.complete(slot, response);
         },
@@ -214,10 +240,27 @@ export class Connection {
         },
       );
     } else {
+      if (this.timed) this.handled(slot, frame);
       this.release(recycle, frame, reserved);
       this.complete(slot, result);
     }
     this.maybePause();
+  }
+
+  /** Notes when the handler answered; a slow request is reported while its frame is still ours to read. */
+  private handled(slot: Slot, frame: Buffer): void {
+    const now = performance.now();
+    slot.handled = now;
+    const threshold = this.options.slowRequestMs ?? -1;
+    if (threshold < 0 || now - slot.arrived <= threshold || !this.options.slow) return;
+    this.options.slow({
+      apiKey: slot.apiKey,
+      apiVersion: frame.length >= 4 ? frame.readInt16BE(2) : -1,
+      clientId: clientIdOf(frame),
+      remote: this.remote,
+      ms: Math.round(now - slot.arrived),
+      frame,
+    });
   }
 
   private release(recycle: boolean, frame: Buffer, reserved: number): void {
@@ -243,8 +286,12 @@ export class Connection {
   private flush(): void {
     if (this.closed) return;
     let wrote = false;
+    const stats = this.options.stats;
+    const now = stats ? performance.now() : 0;
     while (this.queue.length > 0 && this.queue[0]!.done) {
-      const response = this.queue.shift()!.response;
+      const slot = this.queue.shift()!;
+      stats?.answered(slot.apiKey, slot.handled - slot.arrived, now - slot.handled);
+      const response = slot.response;
       if (!response) continue;
       if (!wrote) this.socket.cork();
       wrote = true;
@@ -339,6 +386,8 @@ export class Connection {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.options.stats?.connectionClosed();
+    this.options.debug?.(`client ${this.remote} disconnected`);
     this.queue.length = 0;
     this.options.requestMemory?.cancel(this.retryBound);
     this.options.responseMemory?.cancel(this.resumeBound);

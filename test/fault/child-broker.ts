@@ -41,6 +41,7 @@ export function spawnChildBroker(
   const overrides = Object.entries({
     listeners: `PLAINTEXT://127.0.0.1:${port}`,
     'log.dirs': dataDir,
+    'kiln.admin.listener': 'none',
     ...properties,
   }).flatMap(([key, value]) => ['--override', `${key}=${value}`]);
   const [command, ...args] = [...wrap, process.execPath, '--import', 'tsx', 'server/main.ts', ...overrides];

@@ -44,6 +44,7 @@ async function startServer(port: number, dataDir: string): Promise<ChildProcess>
     'kiln.queued.max.response.bytes': String(64 * MB),
     'kiln.request.read.timeout.ms': '3000',
     'log.segment.bytes': String(32 * MB),
+    'kiln.admin.listener': 'none',
   };
   const args = Object.entries(overrides).flatMap(([k, v]) => ['--override', `${k}=${v}`]);
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts', ...args], {

@@ -17,6 +17,8 @@ export async function startBroker(properties: Record<string, string> = {}): Prom
     listeners: 'PLAINTEXT://127.0.0.1:0',
     'log.dirs': dataDir,
     'group.initial.rebalance.delay.ms': '0',
+    // Tests that look at the admin listener turn it on, on a free port of their own.
+    'kiln.admin.listener': 'none',
     ...properties,
   });
   const broker = new Broker(config, pino({ level: process.env.KILN_TEST_LOG ?? 'silent' }));

@@ -35,6 +35,8 @@ function startServer(
     'listeners=PLAINTEXT://127.0.0.1:0',
     '--override',
     `log.dirs=${dataDir}`,
+    '--override',
+    'kiln.admin.listener=none',
     ...extra,
   ];
   const child = viaNpmStart
@@ -166,6 +168,42 @@ describe('npm start (server/main.ts)', () => {
       expect(output()).toContain('no.such.property: not a known broker property, ignored');
     },
   );
+
+  it(
+    '--log-format text writes readable lines even to a pipe; log.level is accepted',
+    { timeout: 60_000 },
+    async () => {
+      const dataDir = makeTempDir('kiln-main-');
+      dirs.push(dataDir);
+      const extra = ['--log-format', 'text', '--override', 'log.level=debug'];
+      const { child, output } = await startServer(dataDir, false, extra);
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      const started = output()
+        .split('\n')
+        .find((line) => line.includes('kiln broker started'))!;
+      expect(started).toMatch(/INFO.*kiln broker started/);
+      expect(() => JSON.parse(started) as unknown).toThrow();
+    },
+  );
+
+  it('a bad --log-format or log.level is refused, naming it (exit 2)', { timeout: 60_000 }, async () => {
+    const format = await run(process.execPath, ['--import', 'tsx', 'server/main.ts', '--log-format', 'xml'], {
+      cwd: root,
+      timeout: 30_000,
+    }).then(
+      () => ({ code: 0, stderr: '' }),
+      (err: { code: number; stderr: string }) => err,
+    );
+    expect(format.code).toBe(2);
+    expect(format.stderr).toContain("--log-format: expected text or json, got 'xml'");
+    const level = await failedStart(['log.level=loud']);
+    expect(level.code).toBe(2);
+    expect(level.stderr).toContain(
+      "log.level: expected one of trace, debug, info, warn, error, fatal, silent, got 'loud'",
+    );
+  });
 
   it(
     'a data directory under a file says why (ENOTDIR) and exits 1 without a stack',

@@ -19,6 +19,8 @@ export interface LocalClusterOptions {
   zookeeperPort: number;
   /** The first broker's port; broker i listens on port + i - 1. */
   port: number;
+  /** The first broker's admin listener port (kiln.admin.listener); broker i's is adminPort + i - 1. */
+  adminPort?: number;
   /** Where log lines go (stdout by default). */
   write?: (line: string) => void;
 }
@@ -53,6 +55,8 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
   const ids = Array.from({ length: options.brokers }, (_, i) => i + 1);
   await checkFree(options.zookeeperPort, 'ZooKeeper');
   for (const id of ids) await checkFree(options.port + id - 1, `broker ${id}`);
+  const adminPort = options.adminPort ?? 9644;
+  for (const id of ids) await checkFree(adminPort + id - 1, `broker ${id}'s admin listener`);
   fs.mkdirSync(options.dir, { recursive: true });
   write(
     `[cluster] starting ZooKeeper on 127.0.0.1:${options.zookeeperPort} (log: ${path.join(options.dir, 'zookeeper', 'zookeeper.out')})`,
@@ -107,6 +111,7 @@ function startBroker(
   const overrides = {
     'broker.id': String(id),
     listeners: `PLAINTEXT://127.0.0.1:${options.port + id - 1}`,
+    'kiln.admin.listener': `http://127.0.0.1:${(options.adminPort ?? 9644) + id - 1}`,
     'log.dirs': path.join(options.dir, `broker-${id}`),
     'zookeeper.connect': zookeeperConnect,
     'offsets.topic.replication.factor': String(Math.min(3, options.brokers)),

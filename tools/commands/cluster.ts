@@ -7,10 +7,11 @@ import { startLocalCluster } from '../cluster/local-cluster.js';
 import { UsageError, type Command } from '../kiln.js';
 
 // (Not --dir: node-pre-gyp, which loads the mmap addon, reads --dir from the process's arguments.)
-const USAGE = `usage: kiln cluster [--data-dir DIR] [--brokers N] [--port P] [--zookeeper-port P]
+const USAGE = `usage: kiln cluster [--data-dir DIR] [--brokers N] [--port P] [--zookeeper-port P] [--admin-port P]
 
 Starts Debian's ZooKeeper (the zookeeper package) and N Kiln brokers (default 3) in cluster mode on
-127.0.0.1, broker i on port P+i-1 (default 9092, 9093, 9094) and ZooKeeper on its port (default
+127.0.0.1, broker i on port P+i-1 (default 9092, 9093, 9094), its admin listener (metrics, health)
+on --admin-port P+i-1 (default 9644, 9645, 9646) and ZooKeeper on its port (default
 2181), with every broker's data under DIR (default ./cluster-data: broker-<id>/ and zookeeper/).
 The brokers' log lines are printed with their id in front. Ctrl-C (or SIGTERM) stops the brokers
 cleanly, then ZooKeeper (SIGHUP too); the data stays for the next run.`;
@@ -38,6 +39,7 @@ export const command: Command = {
           brokers: { type: 'string' },
           port: { type: 'string' },
           'zookeeper-port': { type: 'string' },
+          'admin-port': { type: 'string' },
         },
         strict: true,
       }));
@@ -47,6 +49,7 @@ export const command: Command = {
     const brokers = int('brokers', values.brokers, 3, 1, 9);
     const port = int('port', values.port, 9092, 1, 65535 - brokers + 1);
     const zookeeperPort = int('zookeeper-port', values['zookeeper-port'], 2181, 1, 65535);
+    const adminPort = int('admin-port', values['admin-port'], 9644, 1, 65535 - brokers + 1);
     let stopping: (() => void) | undefined;
     const stopRequested = new Promise<void>((resolve) => (stopping = resolve));
     const onSignal = (): void => stopping?.();
@@ -60,6 +63,7 @@ export const command: Command = {
           brokers,
           port,
           zookeeperPort,
+          adminPort,
         });
       } catch (err) {
         process.stderr.write(`kiln cluster: ${(err as Error).message}\n`);

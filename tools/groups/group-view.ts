@@ -4,12 +4,14 @@
  * assignment (decoded when the group speaks the consumer protocol), the committed offsets
  * (OffsetFetch) and the log end offsets (ListOffsets).
  *
- * A partition appears when it is committed or assigned: an assigned partition with no commit has
- * no current offset or lag ('-' in the table, null in JSON); a committed partition no member owns
- * has no consumer ('-'); a member that owns no partition gets a row of its own with no topic.
+ * A partition appears when it is committed or assigned, or belongs to a topic a member subscribes
+ * to or is assigned: every partition of such a topic is listed, so one nobody has committed yet
+ * (no records read, or added since the last rebalance) shows too, with no current offset or lag
+ * ('-' in the table, null in JSON). A partition no member owns has no consumer ('-'); a member
+ * that owns no partition gets a row of its own with no topic.
  */
 import { LATEST, checkError, type KafkaClient } from '../client/kafka-client.js';
-import { decodeAssignment } from '../perf/consumer-protocol.js';
+import { decodeAssignment, decodeSubscription } from '../perf/consumer-protocol.js';
 import { DescribeGroupsApi } from '../../server/protocol/apis/describe-groups.js';
 import { ListGroupsApi } from '../../server/protocol/apis/list-groups.js';
 
@@ -21,6 +23,9 @@ export interface GroupMember {
   /** Topic → partitions, in the order the assignment lists them. */
   assignment: Map<string, number[]>;
 }
+
+/** The topics each member subscribes to (consumer protocol); kept apart so the JSON view stays as it was. */
+const subscriptions = new WeakMap<GroupMember, string[]>();
 
 export interface PartitionRow {
   /** Null on the row of a member that owns no partition (Kafka lists such members too). */
@@ -61,13 +66,17 @@ export async function describeGroupState(
   if (!described) throw new Error('DescribeGroups: empty answer');
   checkError(described.errorCode, `DescribeGroups ${group}`);
   const consumer = described.protocolType === 'consumer';
-  const members: GroupMember[] = described.members.map((m) => ({
-    consumerId: m.memberId,
-    groupInstanceId: m.groupInstanceId,
-    clientId: m.clientId,
-    host: m.clientHost,
-    assignment: consumer ? decodeAssignment(m.memberAssignment) : new Map(),
-  }));
+  const members: GroupMember[] = described.members.map((m) => {
+    const member: GroupMember = {
+      consumerId: m.memberId,
+      groupInstanceId: m.groupInstanceId,
+      clientId: m.clientId,
+      host: m.clientHost,
+      assignment: consumer ? decodeAssignment(m.memberAssignment) : new Map(),
+    };
+    if (consumer) subscriptions.set(member, subscriptionOf(m.memberMetadata));
+    return member;
+  });
   const meta = await client.metadata([]);
   const id = [...meta.brokers].find(([, b]) => conn.address === addressOf(b.host, b.port))?.[0] ?? -1;
   return {
@@ -78,6 +87,15 @@ export async function describeGroupState(
     coordinator: { id, address: conn.address },
     members,
   };
+}
+
+/** The topics in a consumer's subscription; none when the metadata cannot be read. */
+function subscriptionOf(metadata: Buffer): string[] {
+  try {
+    return metadata.length > 0 ? decodeSubscription(metadata) : [];
+  } catch {
+    return [];
+  }
 }
 
 function addressOf(host: string, port: number): string {
@@ -104,6 +122,13 @@ export async function describeGroup(client: KafkaClient, group: string): Promise
   }
   const committed = await client.committedOffsets(group, null);
   for (const [topic, partitions] of committed) for (const p of partitions.keys()) want(topic, p);
+  // Every partition of the topics the members read, committed or not, as Kafka's tool lists them.
+  const topicsRead = new Set<string>();
+  for (const member of state.members) {
+    for (const topic of subscriptions.get(member) ?? []) topicsRead.add(topic);
+    for (const topic of member.assignment.keys()) topicsRead.add(topic);
+  }
+  for (const topic of topicsRead) for (const p of await partitionsOf(client, topic)) want(topic, p);
 
   const rows: PartitionRow[] = [];
   for (const topicName of [...wanted.keys()].sort()) {
@@ -153,6 +178,15 @@ export async function isMissing(
   if (view.partitions) return view.partitions.length === 0;
   const committed = await client.committedOffsets(view.group, null);
   return ![...committed.values()].some((ps) => ps.size > 0);
+}
+
+/** The partitions `topicName` has now; none when it does not exist (any more). */
+async function partitionsOf(client: KafkaClient, topicName: string): Promise<number[]> {
+  try {
+    return (await client.topic(topicName)).partitions.map((p) => p.partition);
+  } catch {
+    return [];
+  }
 }
 
 /** Log end offsets of the partitions that still exist (a deleted topic's commits have none). */

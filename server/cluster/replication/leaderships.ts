@@ -47,6 +47,9 @@ export class Leaderships {
   private readonly isrTimer: NodeJS.Timeout;
   private stopped = false;
   private listener: ((topic: string, partition: number, leading: boolean) => void) | undefined;
+  /** ISR changes this leader wrote, by direction (Kafka's IsrShrinksPerSec and IsrExpandsPerSec). */
+  isrShrinks = 0;
+  isrExpands = 0;
 
   constructor(private readonly options: LeadershipsOptions) {
     const every = Math.max(10, Math.floor(options.config.lagTimeMaxMs / 2));
@@ -65,6 +68,11 @@ export class Leaderships {
 
   get(topic: string, partition: number): LeaderPartition | undefined {
     return this.leaders.get(key(topic, partition));
+  }
+
+  /** Every partition this broker leads now. */
+  all(): IterableIterator<LeaderPartition> {
+    return this.leaders.values();
   }
 
   /**
@@ -205,6 +213,8 @@ export class Leaderships {
             return this.adoptStoredState(leader);
           }
           this.options.log(`${k}: ISR ${state.isr.join(',')} -> ${next.join(',')} (${why})`);
+          if (next.length < state.isr.length) this.isrShrinks++;
+          else if (next.length > state.isr.length) this.isrExpands++;
           state.isr = next;
           state.zkVersion = version;
           leader.setIsr(next, version);

@@ -32,6 +32,8 @@ async function startServer(port: number, dataDir: string): Promise<ChildProcess>
       `listeners=PLAINTEXT://127.0.0.1:${port}`,
       '--override',
       `log.dirs=${dataDir}`,
+      '--override',
+      'kiln.admin.listener=none',
     ],
     { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
   );

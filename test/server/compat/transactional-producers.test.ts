@@ -25,7 +25,11 @@ describe('transactional producers are refused at once', () => {
   const dir = makeTempDir('kiln-tx-');
   const warnings: Record<string, unknown>[] = [];
   beforeAll(async () => {
-    const config = buildBrokerConfig({ listeners: 'PLAINTEXT://127.0.0.1:0', 'log.dirs': dir });
+    const config = buildBrokerConfig({
+      listeners: 'PLAINTEXT://127.0.0.1:0',
+      'log.dirs': dir,
+      'kiln.admin.listener': 'none',
+    });
     const log = pino(
       { level: 'warn' },
       { write: (line: string) => void warnings.push(JSON.parse(line) as Record<string, unknown>) },

@@ -46,6 +46,7 @@ describe('Fetch across many partitions under the open-file budget', () => {
         listeners: 'PLAINTEXT://127.0.0.1:0',
         'log.dirs': dir,
         'offsets.topic.num.partitions': '1',
+        'kiln.admin.listener': 'none',
       }),
       pino({ level: 'silent' }),
     );

@@ -27,7 +27,11 @@ describe('Fetch of damaged segments', () => {
       },
     });
     broker = new Broker(
-      buildBrokerConfig({ listeners: 'PLAINTEXT://127.0.0.1:0', 'log.dirs': dir }),
+      buildBrokerConfig({
+        listeners: 'PLAINTEXT://127.0.0.1:0',
+        'log.dirs': dir,
+        'kiln.admin.listener': 'none',
+      }),
       pino({ level: 'info' }, sink),
     );
     await broker.start();
