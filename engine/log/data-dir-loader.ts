@@ -67,7 +67,8 @@ export interface DataDirLoad {
 
 /**
  * Opens every partition in `dir`, whose last stop was clean or not. When any had to be recovered
- * (always said after an unclean stop), one info line says how many, the bytes cut off and the time.
+ * (always said after an unclean stop of a directory holding partitions), one info line says how
+ * many, the bytes cut off and the time.
  */
 export function loadDataDir(dir: string, cleanShutdown: boolean, load: DataDirLoad): void {
   const started = performance.now();
@@ -121,7 +122,8 @@ export function loadDataDir(dir: string, cleanShutdown: boolean, load: DataDirLo
     const hw = highWatermarks.get(key);
     if (hw !== undefined) load.highWatermarks.keep(key, hw);
   }
-  if (cleanShutdown && recovery.recovered === 0) return;
+  // A directory with no partitions (a new one) has nothing to recover: nothing to say.
+  if (recovery.partitions === 0 || (cleanShutdown && recovery.recovered === 0)) return;
   const ms = Math.round(performance.now() - started);
   const after = cleanShutdown ? 'a clean stop (damaged files)' : 'an unclean stop';
   load.events?.info(

@@ -75,6 +75,11 @@ describe('engine log events', () => {
     expect(said.filter((s) => s.message.includes('recovered'))).toEqual([]);
   });
 
+  it('a new, empty data directory has nothing to recover and says nothing (it said: recovered 0 of 0 partitions after an unclean stop)', () => {
+    open().close();
+    expect(said.filter((s) => s.message.includes('recovered'))).toEqual([]);
+  });
+
   it('retention says which segments it deleted, with their bytes and offsets', () => {
     const manager = open();
     const log = manager.getOrCreateLog('old', 0);
