@@ -5,9 +5,7 @@
  * topic of a request, nothing allocated once the topic has been seen); prom-client reads them
  * when /metrics is scraped.
  */
-
-const UNKNOWN_TOPIC_OR_PARTITION = 3;
-const UNKNOWN_TOPIC_ID = 100;
+import { ErrorCode } from '../protocol/error-codes.js';
 
 export class TopicCounters {
   bytesIn = 0;
@@ -73,7 +71,7 @@ export class TopicStats {
   fetched(topic: string | undefined, partitions: readonly FetchedPartitionView[], follower: boolean): void {
     // A topic nobody has (any name a client sends) gets no counters of its own: they would grow without end.
     const code = partitions[0]?.errorCode;
-    const unknown = code === UNKNOWN_TOPIC_OR_PARTITION || code === UNKNOWN_TOPIC_ID;
+    const unknown = code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION || code === ErrorCode.UNKNOWN_TOPIC_ID;
     const t = topic === undefined || topic === '' || unknown ? undefined : this.of(topic);
     const all = this.all;
     for (let i = 0; i < partitions.length; i++) {
