@@ -1,16 +1,28 @@
 /**
  * The slow request log: a request whose handler took longer than `kiln.log.slow.request.ms` is
- * logged at info with its API, version, client id and duration. A Fetch may wait up to its own
- * max wait for records by design (a long poll: kafkajs asks for 5 s), so only the time past that
- * wait counts against it.
+ * logged at info with its API, version, client id and duration.
+ *
+ * Some requests are held by design, for as long as the request itself allows; only the time past
+ * that allowance counts against them:
+ * - Fetch waits up to its own max wait for records (a long poll: kafkajs asks for 5 s);
+ * - JoinGroup waits for the group's other members, up to its rebalance timeout (the session
+ *   timeout before v1); a new group's first join also waits group.initial.rebalance.delay.ms,
+ *   which is far below any rebalance timeout a client sends;
+ * - SyncGroup from a follower waits for the leader's assignment; the coordinator ends that wait at
+ *   the group's rebalance timeout, which this request does not carry, so it is never logged.
+ * The allowance is read by decoding the frame with the API's own description; this runs only for
+ * requests already over the threshold.
  */
 import type { Logger } from './logger.js';
 import type { SlowRequest } from './network/request-observer.js';
+import { decodeMessage } from './protocol/codec.js';
+import { decodeRequestHeaderStart, skipHeaderTaggedFields } from './protocol/headers.js';
 import { FetchApi } from './protocol/apis/fetch.js';
-
-/** The first Fetch version whose header is flexible (tagged fields), and the first without a replica id. */
-const FETCH_FLEXIBLE_FROM = 12;
-const FETCH_NO_REPLICA_ID_FROM = 15;
+import { JoinGroupApi } from './protocol/apis/join-group.js';
+import { SyncGroupApi } from './protocol/apis/sync-group.js';
+import type { RequestOf } from './protocol/message-types.js';
+import { ProtocolReader } from './protocol/reader.js';
+import { inRange, type ApiDef } from './protocol/schema.js';
 
 export function slowRequestLogger(
   log: Logger,
@@ -18,7 +30,7 @@ export function slowRequestLogger(
   apiName: (apiKey: number) => string | undefined,
 ): (request: SlowRequest) => void {
   return (r) => {
-    if (r.apiKey === FetchApi.key && r.ms <= thresholdMs + fetchMaxWaitMs(r.frame, r.apiVersion)) return;
+    if (r.ms <= thresholdMs + requestedWaitMs(r.frame)) return;
     log.info(
       {
         api: apiName(r.apiKey) ?? r.apiKey,
@@ -33,37 +45,40 @@ export function slowRequestLogger(
 }
 
 /**
- * A Fetch request's max wait, read from its frame: the header (api key, version, correlation id,
- * client id as an int16-length string, and from v12 tagged fields), then the body, which begins
- * with the replica id (before v15) and the max wait. 0 if the frame is too short to say.
+ * How long the request in `frame` (header and body, no size prefix) may be held by its own
+ * terms (above): 0 for any other request, or one that cannot be read.
  */
-export function fetchMaxWaitMs(frame: Buffer, version: number): number {
-  let at = 8;
-  if (frame.length < at + 2) return 0;
-  const clientIdLength = frame.readInt16BE(at);
-  at += 2 + Math.max(clientIdLength, 0);
-  if (version >= FETCH_FLEXIBLE_FROM) {
-    const count = varint(frame, at);
-    if (count === undefined) return 0;
-    at = count.next;
-    for (let i = 0; i < count.value; i++) {
-      const tag = varint(frame, at);
-      const size = tag && varint(frame, tag.next);
-      if (!size) return 0;
-      at = size.next + size.value;
+export function requestedWaitMs(frame: Buffer): number {
+  if (frame.length < 2) return 0;
+  switch (frame.readInt16BE(0)) {
+    case FetchApi.key: {
+      const request = decode(FetchApi, frame) as RequestOf<typeof FetchApi> | undefined;
+      return Math.max(request?.maxWaitMs ?? 0, 0);
     }
+    case JoinGroupApi.key: {
+      const request = decode(JoinGroupApi, frame) as RequestOf<typeof JoinGroupApi> | undefined;
+      if (!request) return 0;
+      return Math.max(
+        request.rebalanceTimeoutMs >= 0 ? request.rebalanceTimeoutMs : request.sessionTimeoutMs,
+        0,
+      );
+    }
+    case SyncGroupApi.key:
+      return Number.POSITIVE_INFINITY;
+    default:
+      return 0;
   }
-  if (version < FETCH_NO_REPLICA_ID_FROM) at += 4;
-  return at + 4 <= frame.length ? Math.max(frame.readInt32BE(at), 0) : 0;
 }
 
-/** An unsigned varint at `at`, and where the next field begins; undefined if the frame ends first. */
-function varint(frame: Buffer, at: number): { value: number; next: number } | undefined {
-  let value = 0;
-  for (let shift = 0; at < frame.length && shift < 35; shift += 7) {
-    const byte = frame[at++]!;
-    value |= (byte & 0x7f) << shift;
-    if ((byte & 0x80) === 0) return { value: value >>> 0, next: at };
+function decode(api: ApiDef, frame: Buffer): unknown {
+  try {
+    const reader = new ProtocolReader(frame);
+    const header = decodeRequestHeaderStart(reader);
+    if (!inRange(header.apiVersion, api.versions)) return undefined;
+    const flexible = inRange(header.apiVersion, api.flexible);
+    if (flexible) skipHeaderTaggedFields(reader);
+    return decodeMessage(api.request, header.apiVersion, flexible, reader);
+  } catch {
+    return undefined;
   }
-  return undefined;
 }
