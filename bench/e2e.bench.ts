@@ -14,6 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describeCheckout, formatComparison } from './e2e/baseline-compare.js';
 import { installCleanupHandlers } from './e2e/child-processes.js';
+import { SCRAPE_INTERVAL_MS } from './e2e/metrics-scraper.js';
 import { OptionsError, USAGE, parseOptions, type E2eOptions } from './e2e/options.js';
 import { profileBrokersInto } from './e2e/broker-process.js';
 import { writeResults } from './e2e/results-file.js';
@@ -69,10 +70,20 @@ async function main(argv: string[]): Promise<number> {
   if (errors) out.push(errors, '');
   if (report.clusterCases.length > 0) out.push(formatCluster(report.clusterCases), '');
   if (report.reassignments.length > 0) out.push(formatReassign(report.reassignments), '');
-  if (report.baseline) out.push(formatComparison(report.comparison, report.baseline, report.git), '');
+  if (report.baseline)
+    out.push(
+      formatComparison(report.comparison, describeCheckout(report.baseline), describeCheckout(report.git)),
+      '',
+    );
+  if (options.metricsCost) {
+    const self = describeCheckout(report.git);
+    const scraped = `${self}, admin listener on, /metrics read every ${SCRAPE_INTERVAL_MS / 1000} s`;
+    out.push(formatComparison(report.comparison, `${self}, kiln.admin.listener=none`, scraped), '');
+  }
   out.push(formatLatency(report.latency), '');
   const quickNote = options.quick ? ' — with --quick the counts are too small for these to mean much' : '';
-  const whose = report.baseline || options.rounds > 1 ? ", this checkout's runs only" : '';
+  const whose =
+    report.baseline || options.metricsCost || options.rounds > 1 ? ", this checkout's runs only" : '';
   out.push(`targets (PERFORMANCE.md${whose})${quickNote}`, formatTargets(report.targets), '');
   out.push(`run took ${(report.wallSeconds / 60).toFixed(1)} min; results: ${files.json}`);
   out.push(`                         ${files.svg} (also e2e-latest.json / .svg)`);

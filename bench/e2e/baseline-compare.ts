@@ -189,13 +189,16 @@ export function comparisonRows(rows: ComparisonRow[]): string[][] {
   ]);
 }
 
-/** The printed section: which two builds, how the figures were taken, and the table. */
-export function formatComparison(rows: ComparisonRow[], base: CheckoutInfo, next: CheckoutInfo): string {
+/**
+ * The printed section: what base and new were (two checkouts with --baseline, describeCheckout;
+ * metrics off and on with --metrics-cost), how the figures were taken, and the table.
+ */
+export function formatComparison(rows: ComparisonRow[], base: string, next: string): string {
   const rounds = Math.max(0, ...rows.map((r) => Math.max(r.base.runs, r.new.runs)));
   return [
     `comparison, ${rounds} round${rounds === 1 ? '' : 's'} alternating base, new (same clients, from this checkout):`,
-    `  base: ${describeCheckout(base)}`,
-    `  new:  ${describeCheckout(next)}`,
+    `  base: ${base}`,
+    `  new:  ${next}`,
     'records/s = best of the rounds; CPU s/GB = median broker CPU s per 10^9 payload bytes (range);',
     'new/base rate above 1 is faster, new/base CPU below 1 is cheaper',
     formatTable(COMPARISON_HEADERS, comparisonRows(rows)),

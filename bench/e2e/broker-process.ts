@@ -186,6 +186,8 @@ export class BrokerProcess {
     private readonly statsFile: string,
     private readonly output: Tail,
     readonly command: string,
+    /** The admin listener's base URL (http://host:port), or null when it is off. */
+    readonly adminUrl: string | null,
   ) {
     child.once('exit', (code, signal) => {
       this.exited = signal ? `killed by ${signal}` : `exited ${code}`;
@@ -201,7 +203,8 @@ export class BrokerProcess {
     const port = await freePort();
     const properties: Record<string, string> = {
       listeners: `PLAINTEXT://127.0.0.1:${port}`,
-      // Several brokers run side by side: each its own admin port (metrics on, as a user runs it).
+      // Several brokers run side by side: each its own admin port (metrics on, as a user runs it;
+      // --metrics-cost turns it off for half the runs through the overrides).
       'kiln.admin.listener': `http://127.0.0.1:${await freePort()}`,
       'log.dirs': dataDir,
       'num.partitions': String(options.partitions),
@@ -253,7 +256,19 @@ export class BrokerProcess {
     });
     const pid = child.pid ?? 0;
     const command = `KILN_STATS_FILE=${statsFile} NODE_OPTIONS='${nodeOptions}' node ${args.join(' ')}`;
-    const broker = new BrokerProcess(child, pid, port, dataDir, workDir, statsFile, output, command);
+    const admin = properties['kiln.admin.listener']!;
+    const adminUrl = admin === 'none' ? null : admin;
+    const broker = new BrokerProcess(
+      child,
+      pid,
+      port,
+      dataDir,
+      workDir,
+      statsFile,
+      output,
+      command,
+      adminUrl,
+    );
     try {
       await ready;
     } catch (err) {

@@ -58,7 +58,12 @@ options:
                     and median broker CPU s/GB with the ratios new/base. The latency run, the
                     cluster cases, the reassignment run and the targets use this checkout's
                     broker only
-  --rounds N        run every case N times (on each broker); default 2 with --baseline, else 1
+  --metrics-cost    the cost of metrics: every case runs with the admin listener off
+                    (kiln.admin.listener=none: base) and on with /metrics read every second
+                    (new), alternately, and the comparison shows the ratios (the issue's bar:
+                    under 3% more broker CPU per GB); not with --baseline
+  --rounds N        run every case N times (on each broker); default 2 with --baseline or
+                    --metrics-cost, else 1
                     (the cluster cases and the reassignment run once)
   -h, --help        this text`;
 
@@ -80,6 +85,8 @@ export interface E2eOptions {
   cpuProf: boolean;
   /** The checkout to compare with (absolute), or null. */
   baseline: string | null;
+  /** Compare this checkout's broker with metrics off (base) and on and scraped (new). */
+  metricsCost: boolean;
   /** Runs of every case on each broker. */
   rounds: number;
   help: boolean;
@@ -103,6 +110,7 @@ export function parseOptions(argv: string[], repoRoot: string): E2eOptions {
       'reassign-produce-rate': { type: 'string' },
       'cpu-prof': { type: 'boolean', default: false },
       baseline: { type: 'string' },
+      'metrics-cost': { type: 'boolean', default: false },
       rounds: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -142,7 +150,12 @@ export function parseOptions(argv: string[], repoRoot: string): E2eOptions {
   const tooFast = produceVsThrottleProblem(reassignProduceRate, reassignThrottleMbPerSec);
   if (tooFast) throw new OptionsError(`--reassign-produce-rate: ${tooFast}`);
   const baseline = values.baseline === undefined ? null : checkBaseline(path.resolve(values.baseline));
-  const rounds = values.rounds === undefined ? (baseline ? 2 : 1) : Number(values.rounds);
+  const metricsCost = values['metrics-cost'] ?? false;
+  if (metricsCost && baseline)
+    throw new OptionsError(
+      '--metrics-cost compares this checkout with itself; it does not go with --baseline',
+    );
+  const rounds = values.rounds === undefined ? (baseline || metricsCost ? 2 : 1) : Number(values.rounds);
   if (!Number.isInteger(rounds) || rounds < 1)
     throw new OptionsError(`--rounds wants a whole number of at least 1, not ${values.rounds}`);
   return {
@@ -158,6 +171,7 @@ export function parseOptions(argv: string[], repoRoot: string): E2eOptions {
     reassignProduceRate,
     cpuProf: values['cpu-prof'] ?? false,
     baseline,
+    metricsCost,
     rounds,
     help: values.help ?? false,
   };

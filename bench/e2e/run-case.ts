@@ -10,6 +10,7 @@ import { failureOf, runCommand } from './child-processes.js';
 import { kilnArgs, perfConsumeArgs, perfProduceArgs, perfReport } from './kiln-perf.js';
 import { acksNumber, type BenchCase } from './matrix.js';
 import type { PhaseReport } from './phase-report.js';
+import { MetricsScraper } from './metrics-scraper.js';
 import { MemorySampler, type MemoryPeaks } from './process-stats.js';
 import * as rdkafka from './rdkafka-performance.js';
 
@@ -23,6 +24,11 @@ export interface RunContext {
   /** Path of rdkafka_performance, or null when no case needs it. */
   rdkafkaBinary: string | null;
   log: (message: string) => void;
+  /**
+   * --metrics-cost: 'off' runs the broker with kiln.admin.listener=none, 'scraped' with the
+   * listener on and /metrics read every second (metrics-scraper.ts). Absent: on, not read.
+   */
+  metrics?: 'off' | 'scraped';
 }
 
 export interface PhaseResult {
@@ -64,6 +70,8 @@ export interface CaseResult extends BenchCase {
   /** The error of an earlier attempt whose broker died (the runner then tries the case again). */
   earlierAttemptError?: string;
   brokerCommand: string | null;
+  /** With RunContext.metrics 'scraped': the /metrics reads made during the case. */
+  metricsScrapes?: { scrapes: number; failures: number; bytes: number };
   produce: PhaseResult | null;
   consume: PhaseResult | null;
   wallSeconds: number;
@@ -237,13 +245,19 @@ export async function runCase(c: BenchCase, ctx: RunContext, run?: RunTag): Prom
     wallSeconds: 0,
   };
   let broker: BrokerProcess | undefined;
+  let scraper: MetricsScraper | undefined;
   try {
     broker = await BrokerProcess.start({
       repoRoot: ctx.brokerRoot ?? ctx.repoRoot,
       partitions: c.partitions,
       profileName: run ? `${c.id}-${run.broker}-r${run.round}` : c.id,
+      ...(ctx.metrics === 'off' ? { overrides: { 'kiln.admin.listener': 'none' } } : {}),
     });
     result.brokerCommand = broker.command;
+    if (ctx.metrics === 'scraped') {
+      if (!broker.adminUrl) throw new Error('the broker has no admin listener to scrape');
+      scraper = new MetricsScraper(broker.adminUrl).start();
+    }
     await createTopic(ctx.repoRoot, broker.bootstrap, topic, c.partitions);
     const volume = c.records * c.recordSize;
     const producer = clientCommand(c, 'produce', ctx, broker.bootstrap, topic, c.records);
@@ -262,6 +276,7 @@ export async function runCase(c: BenchCase, ctx: RunContext, run?: RunTag): Prom
   } catch (err) {
     result.error = (err as Error).message;
   } finally {
+    if (scraper) result.metricsScrapes = await scraper.stop();
     result.brokerDied = broker?.exitReason != null;
     await broker?.stop();
   }

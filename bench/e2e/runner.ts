@@ -165,16 +165,20 @@ export async function runE2e(options: E2eOptions, repoRoot: string, hooks: Runne
   const git = checkoutInfo(repoRoot);
   const baseline = options.baseline ? checkoutInfo(options.baseline) : null;
   if (baseline) log(`baseline ${baseline.revision ?? '?'} (${baseline.dir}), new ${git.revision ?? '?'}`);
-  const baseCtx: RunContext = { ...ctx, brokerRoot: options.baseline ?? repoRoot };
+  // --metrics-cost: base and new are both this checkout's broker, metrics off and on (scraped).
+  const baseCtx: RunContext = options.metricsCost
+    ? { ...ctx, metrics: 'off' }
+    : { ...ctx, brokerRoot: options.baseline ?? repoRoot };
+  const newCtx: RunContext = options.metricsCost ? { ...ctx, metrics: 'scraped' } : ctx;
 
   const results: CaseResult[] = [];
-  const runs = schedule(cases, options.rounds, baseline !== null);
+  const runs = schedule(cases, options.rounds, baseline !== null || options.metricsCost);
   for (const [i, { case: c, tag }] of runs.entries()) {
     const which = tag ? ` (round ${tag.round}, ${tag.broker})` : '';
     log(
       `[${i + 1}/${runs.length}] ${c.id}${which}: ${c.records.toLocaleString('en-US')} records of ${c.recordSize} B`,
     );
-    const runCtx = tag?.broker === 'base' ? baseCtx : ctx;
+    const runCtx = tag?.broker === 'base' ? baseCtx : newCtx;
     let result = await runCase(c, runCtx, tag);
     if (result.error && result.brokerDied) {
       // A broker that stops mid-case was most likely signalled from outside (a shared machine);
@@ -182,6 +186,12 @@ export async function runE2e(options: E2eOptions, repoRoot: string, hooks: Runne
       log(`  broker died (${result.error.split('\n')[0]}); trying the case once more`);
       const first = result.error;
       result = { ...(await runCase(c, runCtx, tag)), earlierAttemptError: first };
+    }
+    if (result.metricsScrapes) {
+      const { scrapes, failures, bytes } = result.metricsScrapes;
+      log(
+        `  /metrics read ${scrapes} times (${(bytes / 1e3).toFixed(0)} kB)${failures ? `, ${failures} failed` : ''}`,
+      );
     }
     if (result.error) log(`  FAILED: ${result.error.split('\n')[0]}`);
     results.push(result);

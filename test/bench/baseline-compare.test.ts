@@ -10,6 +10,7 @@ import {
   checkoutInfo,
   compareRuns,
   comparisonRows,
+  describeCheckout,
   formatComparison,
   median,
   newRuns,
@@ -109,7 +110,7 @@ describe('compareRuns', () => {
     ]);
     const base = { dir: '/tmp/base', commit: 'a'.repeat(40), revision: 'aaaaaaa', dirty: false };
     const next = { dir: '/work/main', commit: 'b'.repeat(40), revision: 'bbbbbbb', dirty: true };
-    const text = formatComparison(compareRuns(runs), base, next);
+    const text = formatComparison(compareRuns(runs), describeCheckout(base), describeCheckout(next));
     expect(text).toContain('3 rounds alternating base, new');
     expect(text).toContain('base: aaaaaaa (/tmp/base)');
     expect(text).toContain('new:  bbbbbbb + uncommitted changes (/work/main)');

@@ -14,6 +14,7 @@ import {
   removeOrphanBuilds,
 } from '../../bench/e2e/broker-process.js';
 import { createTopic } from '../../bench/e2e/run-case.js';
+import { MetricsScraper, SCRAPE_INTERVAL_MS } from '../../bench/e2e/metrics-scraper.js';
 
 const repoRoot = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
@@ -83,5 +84,31 @@ describe('BrokerProcess', () => {
     }
     expect(broker.exitReason).not.toBeNull();
     expect(fs.existsSync(path.dirname(broker.dataDir))).toBe(false);
+  });
+
+  it('--metrics-cost: a broker with its admin listener on is scraped, one with it off has none', async () => {
+    const on = await BrokerProcess.start({ repoRoot, partitions: 1 });
+    try {
+      expect(on.adminUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      const scraper = new MetricsScraper(on.adminUrl!).start();
+      await new Promise((resolve) => setTimeout(resolve, SCRAPE_INTERVAL_MS * 2.5));
+      const read = await scraper.stop();
+      expect(read.scrapes).toBeGreaterThanOrEqual(1);
+      expect(read.failures).toBe(0);
+      expect(read.bytes).toBeGreaterThan(1000);
+    } finally {
+      await on.stop();
+    }
+    const off = await BrokerProcess.start({
+      repoRoot,
+      partitions: 1,
+      overrides: { 'kiln.admin.listener': 'none' },
+    });
+    try {
+      expect(off.adminUrl).toBeNull();
+      expect(off.command).toContain('kiln.admin.listener=none');
+    } finally {
+      await off.stop();
+    }
   });
 });

@@ -64,6 +64,19 @@ describe('bench:e2e options', () => {
     expect(parseOptions(['--rounds', '4'], '/repo')).toMatchObject({ baseline: null, rounds: 4 });
   });
 
+  it('takes --metrics-cost (metrics off against on, two rounds unless --rounds says otherwise), not with --baseline', () => {
+    expect(parseOptions([], '/repo')).toMatchObject({ metricsCost: false, rounds: 1 });
+    expect(parseOptions(['--metrics-cost'], '/repo')).toMatchObject({
+      metricsCost: true,
+      rounds: 2,
+      baseline: null,
+    });
+    expect(parseOptions(['--metrics-cost', '--rounds', '3'], '/repo')).toMatchObject({ rounds: 3 });
+    expect(() => parseOptions(['--metrics-cost', '--baseline', fakeCheckout()], '/repo')).toThrow(
+      /does not go with --baseline/,
+    );
+  });
+
   it('refuses a baseline that is not a runnable checkout, and a bad round count', () => {
     expect(() => parseOptions(['--baseline', '/nonexistent/kiln'], '/repo')).toThrow(/does not exist/);
     expect(() => parseOptions(['--baseline', fakeCheckout({ server: false })], '/repo')).toThrow(
