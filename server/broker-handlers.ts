@@ -40,7 +40,7 @@ export interface BrokerHandlerParts {
 
 export function buildBrokerRegistry(parts: BrokerHandlerParts): HandlerRegistry {
   const { context, coordinator, waiters, membership } = parts;
-  const registry = new HandlerRegistry();
+  const registry = new HandlerRegistry().countErrorsIn(context.metrics?.requests);
   for (const handler of adminHandlers(context)) registry.register(handler);
   for (const handler of groupHandlers(context, coordinator)) registry.register(handler);
   // Partition moves and leader elections: the controller's in a cluster, the node's own alone.

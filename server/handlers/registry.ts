@@ -19,6 +19,8 @@ import {
   skipHeaderTaggedFields,
   type RequestHeader,
 } from '../protocol/headers.js';
+import { forEachErrorCode, walksErrorsOf } from '../metrics/response-errors.js';
+import type { RequestStats } from '../metrics/request-stats.js';
 import { ProtocolError } from '../protocol/protocol-error.js';
 import { ProtocolReader } from '../protocol/reader.js';
 import type { Exact, RequestOf, ResponseOf } from '../protocol/message-types.js';
@@ -77,6 +79,14 @@ export function reply<A extends ApiDef, R extends ResponseOf<A>>(
 
 export class HandlerRegistry {
   private readonly handlers = new Map<number, AnyHandler>();
+  /** Where the error codes of answers go (the errors metric); absent when nothing counts them. */
+  private errors: RequestStats | undefined;
+
+  /** Counts the error codes of every answer but Produce's and Fetch's (which count their own). */
+  countErrorsIn(stats: RequestStats | undefined): this {
+    this.errors = stats;
+    return this;
+  }
 
   register(handler: AnyHandler): this {
     if (this.handlers.has(handler.api.key)) throw new Error(`two handlers for ${handler.api.name}`);
@@ -127,6 +137,8 @@ export class HandlerRegistry {
     body: Message | null,
   ): ResponseFrame | null {
     if (body === null) return null;
+    const stats = this.errors;
+    if (stats && walksErrorsOf(api.key)) forEachErrorCode(body, (code) => stats.error(api.key, code));
     const writer = new ProtocolWriter({ sizePrefix: true });
     encodeResponseHeader(writer, header.correlationId, api.key, flexible);
     encodeMessage(api.response, header.apiVersion, flexible, body, writer);

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker, type RunningBroker } from '../../helpers/broker-fixture.js';
 import { sampleValue, scrape, type PromSample } from '../../helpers/prometheus-text.js';
@@ -117,5 +118,27 @@ describe('broker metrics', () => {
       },
     );
     expect(errors).toBeGreaterThanOrEqual(1);
+  });
+
+  it('counts the errors of the other APIs too (only Produce and Fetch errors were counted)', async () => {
+    const kafka = new Kafka({
+      clientId: 'errors-test',
+      brokers: [kiln.bootstrap],
+      logLevel: logLevel.NOTHING,
+    });
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      // The topic exists: CreateTopics answers TOPIC_ALREADY_EXISTS for it.
+      await admin.createTopics({ topics: [{ topic }] });
+    } finally {
+      await admin.disconnect();
+    }
+    const errors = sampleValue(
+      await scrape(kiln.broker.adminPort!),
+      'kafka_network_requestmetrics_errors_total',
+      { request: 'CreateTopics', error: 'TOPIC_ALREADY_EXISTS' },
+    );
+    expect(errors).toBe(1);
   });
 });
