@@ -28,6 +28,7 @@ export * from './log/topic-properties.js';
 export * from './log/checkpoint-file.js';
 export { DirLock } from './log/dir-lock.js';
 export * from './log/partition-log.js';
+export { expiredSegmentCount, type RetainedSegment, type RetentionState } from './log/retention.js';
 export {
   LeaderEpochCache,
   LEADER_EPOCH_CHECKPOINT,

@@ -298,6 +298,7 @@ export class Broker {
       if (config.adminListener && this.metrics) {
         this.admin = await startBrokerAdmin(config.adminListener.host, config.adminListener.port, {
           brokerId: config.brokerId,
+          context,
           metrics: this.metrics,
           logs: () => this.logs,
           replicas: () => this.replicas,

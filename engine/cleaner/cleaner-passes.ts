@@ -107,6 +107,21 @@ export class CleanerPasses {
     );
   }
 
+  /**
+   * Where the cleaner's checkpoint of a log (its `topic-partition` key) stands: offsets below it
+   * are clean; undefined when it has none. Read-only: a directory no pass has read yet is read
+   * from its file but not kept (an unreadable file reads as no entry).
+   */
+  cleanedUpTo(key: string, dir: string): number | undefined {
+    const loaded = this.offsets.get(dir);
+    if (loaded) return loaded.get(key);
+    try {
+      return readCheckpoint(path.join(dir, CLEANER_CHECKPOINT)).get(key);
+    } catch {
+      return undefined;
+    }
+  }
+
   private checkpoints(dir: string): Map<string, number> {
     let entries = this.offsets.get(dir);
     if (!entries) {

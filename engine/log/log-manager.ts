@@ -371,6 +371,13 @@ export class LogManager {
     return this.cleaner.progress;
   }
 
+  /** The cleaner's checkpoint of a log (offsets below it are clean), undefined when it has none. */
+  cleanerCheckpoint(topic: string, partition: number): number | undefined {
+    const key = checkpointKey(topic, partition);
+    const dir = this.logDir.get(key);
+    return dir ? this.cleaner.cleanedUpTo(key, dir.path) : undefined;
+  }
+
   runCleaner(now = Date.now()): Promise<number> {
     return (this.cleaning = this.cleaner.run(now));
   }

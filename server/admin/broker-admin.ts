@@ -1,19 +1,25 @@
 /**
- * The admin listener of one broker: its metrics registry and readiness read from the broker's
- * parts through getters (they come and go as the broker starts and stops, and a cluster's
+ * The admin listener of one broker: its metrics registry, readiness and JSON API read from the
+ * broker's parts through getters (they come and go as the broker starts and stops, and a cluster's
  * replicas change under it).
  */
 import type { LogManager } from '../../engine/index.js';
+import type { BrokerContext } from '../broker-context.js';
 import type { MetadataCache } from '../cluster/metadata-cache.js';
 import type { ReplicaManager } from '../cluster/replica-manager.js';
+import { kilnVersion } from '../config/kiln-version.js';
 import type { ClusterMembership } from '../cluster/zookeeper/cluster-membership.js';
 import type { GroupCoordinator } from '../group/group-coordinator.js';
 import type { BrokerMetrics } from '../metrics/broker-metrics.js';
 import { buildMetricsRegistry } from '../metrics/metrics-registry.js';
 import { AdminListener } from './admin-listener.js';
+import type { ApiSources } from './api/api-sources.js';
+import { readiness, type ReadinessSources } from './readiness.js';
 
 export interface BrokerParts {
   brokerId: number;
+  /** What the handlers share: the cluster id, the advertised listener, the topics, the configs. */
+  context: BrokerContext;
   metrics: BrokerMetrics;
   logs: () => LogManager | undefined;
   replicas: () => ReplicaManager | undefined;
@@ -25,7 +31,11 @@ export interface BrokerParts {
   warn: (message: string) => void;
 }
 
-export function startBrokerAdmin(host: string, port: number, parts: BrokerParts): Promise<AdminListener> {
+export async function startBrokerAdmin(
+  host: string,
+  port: number,
+  parts: BrokerParts,
+): Promise<AdminListener> {
   const registry = buildMetricsRegistry({
     metrics: parts.metrics,
     apiName: parts.apiName,
@@ -40,28 +50,57 @@ export function startBrokerAdmin(host: string, port: number, parts: BrokerParts)
     },
     offsets: () => parts.coordinator()?.store,
   });
-  return AdminListener.start(host, port, {
+  const readinessSources = brokerReadiness(parts);
+  // When the broker began serving (its admin listener opens right after its Kafka listener).
+  const startedMs = Date.now();
+  // Known once it listens (port 0 binds any free port).
+  const bound: { listener?: AdminListener } = {};
+  const api: ApiSources = {
+    brokerId: parts.brokerId,
+    clusterId: parts.context.clusterId,
+    version: kilnVersion(),
+    startedMs,
+    advertised: parts.context.advertised,
+    rack: parts.context.config.rack,
+    adminUrl: () =>
+      bound.listener ? `http://${host.includes(':') ? `[${host}]` : host}:${bound.listener.port}` : null,
+    topics: parts.context.topics.store,
+    clusterConfigs: parts.context.clusterConfigs,
+    metrics: parts.metrics,
+    logs: parts.logs,
+    replicas: parts.replicas,
+    membership: parts.membership,
+    coordinator: parts.coordinator,
+    ready: () => readiness(readinessSources).ready,
+  };
+  bound.listener = await AdminListener.start(host, port, {
     metrics: registry,
     warn: parts.warn,
-    readiness: {
-      dataLoaded: () => {
-        const coordinator = parts.coordinator();
-        return parts.logs() !== undefined && coordinator !== undefined && !coordinator.isLoading;
-      },
-      listenerOpen: () => parts.connections() !== undefined,
-      cluster: () => {
-        const membership = parts.membership();
-        if (!membership) return undefined;
-        return {
-          brokerId: parts.brokerId,
-          registered: membership.brokerEpoch >= 0,
-          connected: membership.zk.isConnected,
-          described: membership.metadata.hasBeenDescribed,
-          partitions: followedPartitions(parts.replicas(), membership.metadata),
-        };
-      },
-    },
+    readiness: readinessSources,
+    api,
   });
+  return bound.listener;
+}
+
+function brokerReadiness(parts: BrokerParts): ReadinessSources {
+  return {
+    dataLoaded: () => {
+      const coordinator = parts.coordinator();
+      return parts.logs() !== undefined && coordinator !== undefined && !coordinator.isLoading;
+    },
+    listenerOpen: () => parts.connections() !== undefined,
+    cluster: () => {
+      const membership = parts.membership();
+      if (!membership) return undefined;
+      return {
+        brokerId: parts.brokerId,
+        registered: membership.brokerEpoch >= 0,
+        connected: membership.zk.isConnected,
+        described: membership.metadata.hasBeenDescribed,
+        partitions: followedPartitions(parts.replicas(), membership.metadata),
+      };
+    },
+  };
 }
 
 /**

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker, type RunningBroker } from '../helpers/broker-fixture.js';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
 import { KafkaClient } from '../../tools/client/kafka-client.js';
-import { decodeAssignment } from '../../tools/perf/consumer-protocol.js';
+import { decodeAssignment } from '../../server/group/consumer-protocol.js';
 import { BUILD_TIMEOUT_MS, buildKiln, spawnKiln, waitFor, type KilnProcess } from './console-helpers.js';
 import { kiln } from './run-command.js';
 

@@ -11,7 +11,7 @@
  * that owns no partition gets a row of its own with no topic.
  */
 import { LATEST, checkError, type KafkaClient } from '../client/kafka-client.js';
-import { decodeAssignment, decodeSubscription } from '../perf/consumer-protocol.js';
+import { decodeAssignment, decodeSubscription } from '../../server/group/consumer-protocol.js';
 import { DescribeGroupsApi } from '../../server/protocol/apis/describe-groups.js';
 import { ListGroupsApi } from '../../server/protocol/apis/list-groups.js';
 

@@ -27,7 +27,7 @@ import {
   decodeSubscription,
   encodeAssignment,
   encodeSubscription,
-} from './consumer-protocol.js';
+} from '../../server/group/consumer-protocol.js';
 
 /** Kafka's classic defaults of the time: 10 s session, heartbeats every 3 s. */
 const SESSION_TIMEOUT_MS = 10_000;

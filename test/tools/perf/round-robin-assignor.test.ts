@@ -1,6 +1,6 @@
 // The assignors a Kiln group member offers: range first, round robin under Java's and kafkajs's names.
 import { describe, expect, it } from 'vitest';
-import { ASSIGNORS, assignPartitions, assignRoundRobin } from '../../../tools/perf/consumer-protocol.js';
+import { ASSIGNORS, assignPartitions, assignRoundRobin } from '../../../server/group/consumer-protocol.js';
 
 describe('round-robin assignor', () => {
   it('deals partitions to members in member id order, skipping members not subscribed', () => {

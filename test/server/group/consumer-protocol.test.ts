@@ -6,7 +6,7 @@ import {
   decodeSubscription,
   encodeAssignment,
   encodeSubscription,
-} from '../../../tools/perf/consumer-protocol.js';
+} from '../../../server/group/consumer-protocol.js';
 
 describe('consumer protocol', () => {
   it('encodes a v0 subscription as Kafka does and reads it back', () => {

@@ -10,8 +10,8 @@
  *
  * Later versions only append fields, so reading the v0 prefix works for any version a member sends.
  */
-import { ProtocolReader } from '../../server/protocol/reader.js';
-import { ProtocolWriter } from '../../server/protocol/writer.js';
+import { ProtocolReader } from '../protocol/reader.js';
+import { ProtocolWriter } from '../protocol/writer.js';
 
 export const RANGE_ASSIGNOR = 'range';
 /** Round robin under Java's name and under kafkajs's (its consumers offer only that one by default). */
