@@ -12,6 +12,27 @@ export default tseslint.config(
     languageOptions: { globals: { process: 'readonly' } },
   },
   {
+    // The dashboard's modules run in the browser (server/admin/dashboard/tsconfig.json types them).
+    files: ['server/admin/dashboard/**/*.js'],
+    languageOptions: {
+      globals: Object.fromEntries(
+        [
+          'window',
+          'document',
+          'location',
+          'fetch',
+          'setTimeout',
+          'clearTimeout',
+          'Node',
+          'Element',
+          'HTMLElement',
+          'SVGElement',
+          'Event',
+        ].map((name) => [name, 'readonly']),
+      ),
+    },
+  },
+  {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
