@@ -12,6 +12,7 @@
  */
 import type { UpdateMetadataApi } from '../protocol/apis/update-metadata.js';
 import type { RequestOf } from '../protocol/message-types.js';
+import { ZERO_UUID } from '../protocol/absent-value.js';
 
 export interface CachedBroker {
   id: number;
@@ -34,9 +35,6 @@ export interface CachedPartition {
 export const LEADER_DURING_DELETE = -2;
 
 type UpdateMetadataRequest = RequestOf<typeof UpdateMetadataApi>;
-
-/** The id of no topic (UpdateMetadata before v7 sends no ids: they read as this). */
-const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
 
 export class MetadataCache {
   private brokers = new Map<number, CachedBroker>();
@@ -153,6 +151,7 @@ export class MetadataCache {
    * replaces the old one.
    */
   private setTopicId(topic: string, id: string | undefined): void {
+    // UpdateMetadata before v7 sends no ids: they read as the zero id.
     if (id === undefined || id === ZERO_UUID || this.ids.get(topic) === id) return;
     this.forgetTopicId(topic);
     this.ids.set(topic, id);

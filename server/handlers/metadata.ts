@@ -20,8 +20,7 @@ import type { RequestOf, ResponseOf } from '../protocol/message-types.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { MetadataApi } from '../protocol/apis/metadata.js';
 import { reply, type Handler } from './registry.js';
-
-const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
+import { ZERO_UUID } from '../protocol/absent-value.js';
 
 /** How long a Metadata request waits for a new cluster broker's first UpdateMetadata. */
 export const FIRST_DESCRIPTION_WAIT_MS = 5000;

@@ -9,6 +9,7 @@
  *   (the cache has it only after the controller passes the change on).
  */
 import { INTERNAL_TOPICS } from '../../cluster/topic-store.js';
+import { ZERO_UUID } from '../../protocol/absent-value.js';
 import type { RunningParts } from './api-sources.js';
 
 export interface PartitionState {
@@ -26,9 +27,6 @@ export interface PartitionHealth {
   underMinIsr: number;
 }
 
-/** The zero UUID, in Kafka's base64 form: a topic without an id. */
-export const ZERO_TOPIC_ID = 'AAAAAAAAAAAAAAAAAAAAAA';
-
 /** Every topic, sorted by name. */
 export function topicNames(parts: RunningParts): string[] {
   const names = parts.metadata ? parts.metadata.topicNames() : parts.topics.list().map((t) => t.name);
@@ -44,7 +42,7 @@ export function isInternal(topic: string): boolean {
 }
 
 export function topicIdOf(parts: RunningParts, topic: string): string {
-  return parts.metadata?.topicId(topic) ?? parts.topics.get(topic)?.id ?? ZERO_TOPIC_ID;
+  return parts.metadata?.topicId(topic) ?? parts.topics.get(topic)?.id ?? ZERO_UUID;
 }
 
 /** A topic's partitions in partition order, or undefined for a topic this broker does not know. */

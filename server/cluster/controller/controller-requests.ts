@@ -10,6 +10,7 @@ import type { RequestToSend } from '../../protocol/message-types.js';
 import { LEADER_DURING_DELETE } from '../metadata-cache.js';
 import type { LiveBroker } from '../zookeeper/broker-registration.js';
 import type { PartitionState } from '../zookeeper/znodes.js';
+import { ZERO_UUID } from '../../protocol/absent-value.js';
 
 /**
  * A partition as the controller knows it: its state, replicas (all of them while it moves: see
@@ -32,9 +33,6 @@ export interface ControllerView {
   /** Each known topic's id, as /brokers/topics/<topic> holds it. */
   topicIds: ReadonlyMap<string, string>;
 }
-
-/** The id of no topic: what a topic whose id is not known is sent with. */
-const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
 
 /** Which partitions a LeaderAndIsr round covers: all, or these "topic-partition" keys. */
 export type PartitionFilter = 'all' | ReadonlySet<string>;

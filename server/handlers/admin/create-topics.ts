@@ -19,8 +19,7 @@ import { CreateTopicsApi } from '../../protocol/apis/create-topics.js';
 import type { RequestOf, ResponseOf } from '../../protocol/message-types.js';
 import { reply, type Handler } from '../registry.js';
 import { topicConfigEntries } from './config-entries.js';
-
-const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
+import { ZERO_UUID } from '../../protocol/absent-value.js';
 
 type CreatableTopic = RequestOf<typeof CreateTopicsApi>['topics'][number];
 type CreatedTopic = ResponseOf<typeof CreateTopicsApi>['topics'][number];

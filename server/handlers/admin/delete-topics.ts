@@ -13,8 +13,8 @@ import { ErrorCode } from '../../protocol/error-codes.js';
 import { DeleteTopicsApi } from '../../protocol/apis/delete-topics.js';
 import type { RequestOf, ResponseOf } from '../../protocol/message-types.js';
 import { reply, type Handler } from '../registry.js';
+import { ZERO_UUID } from '../../protocol/absent-value.js';
 
-const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
 /** The first version that knows TOPIC_DELETION_DISABLED. */
 const DELETION_DISABLED_VERSION = 3;
 
