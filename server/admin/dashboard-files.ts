@@ -3,8 +3,7 @@
  * `/index.html` are its page, `/<name>` each of its other files (style.css and the browser modules).
  *
  * The files ship in the package as they are (no build step): the broker runs compiled from dist/,
- * the tests from the sources, so the directory is found from the package root (the nearest
- * directory above this module holding package.json), never relative to the compiled file.
+ * the tests from the sources, so the directory is found from the package root (config/kiln-version.ts), never relative to the compiled file.
  *
  * Only a name listed in the dashboard directory with a served extension is answered (one path
  * segment, letters, digits and dashes): no path is ever joined from the request, so `..`, encoded
@@ -15,7 +14,7 @@
 import fs from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { kilnPackageRoot } from '../config/kiln-version.js';
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -26,18 +25,7 @@ const CONTENT_TYPES: Record<string, string> = {
 
 const SERVED_NAME = /^[a-z0-9][a-z0-9-]*\.(html|css|js|svg)$/;
 
-/** The nearest directory at or above `from` that holds package.json. */
-export function packageRoot(from: string = path.dirname(fileURLToPath(import.meta.url))): string {
-  let dir = from;
-  while (!fs.existsSync(path.join(dir, 'package.json'))) {
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error(`no package.json above ${from}`);
-    dir = parent;
-  }
-  return dir;
-}
-
-export const DASHBOARD_DIR = path.join(packageRoot(), 'server', 'admin', 'dashboard');
+export const DASHBOARD_DIR = path.join(kilnPackageRoot(), 'server', 'admin', 'dashboard');
 
 /** The names of `dir` that may be served, read once per directory. */
 const listings = new Map<string, ReadonlySet<string>>();

@@ -6,9 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   DASHBOARD_DIR,
   dashboardFileName,
-  packageRoot,
   serveDashboardFile,
 } from '../../../server/admin/dashboard-files.js';
+import { kilnPackageRoot } from '../../../server/config/kiln-version.js';
 import { makeTempDir, removeTempDir } from '../../helpers/temp-dir.js';
 
 /** The dashboard's static files, served by a bare HTTP server the way the admin routes call them. */
@@ -94,10 +94,10 @@ describe('dashboard files', () => {
   });
 
   it('finds the shipped dashboard from the package root, whether run from the sources or dist/', () => {
-    const root = packageRoot();
+    const root = kilnPackageRoot();
     expect(fs.existsSync(path.join(root, 'package.json'))).toBe(true);
     expect(DASHBOARD_DIR).toBe(path.join(root, 'server', 'admin', 'dashboard'));
-    expect(packageRoot(path.join(root, 'dist', 'server', 'admin'))).toBe(root);
+    expect(kilnPackageRoot(path.join(root, 'dist', 'server', 'admin'))).toBe(root);
     for (const name of ['index.html', 'style.css', 'app.js']) {
       expect(dashboardFileName(name === 'index.html' ? '/' : `/${name}`), name).toBe(name);
     }

@@ -9,7 +9,7 @@ import type {
   TopicSummary,
   TopicView,
 } from '../../../../server/admin/api/admin-api-types.js';
-import { packageRoot } from '../../../../server/admin/dashboard-files.js';
+import { kilnPackageRoot } from '../../../../server/config/kiln-version.js';
 import { startBroker, type RunningBroker } from '../../../helpers/broker-fixture.js';
 import { waitFor } from '../../../helpers/wait-for.js';
 import {
@@ -24,7 +24,7 @@ import {
 } from './dashboard-load.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const SCREENSHOTS = path.join(packageRoot(), 'test-output', 'dashboard');
+const SCREENSHOTS = path.join(kilnPackageRoot(), 'test-output', 'dashboard');
 const TOPIC = 'dash-orders';
 const COMPACTED = 'dash-compacted';
 const READERS = 'dash-readers';
