@@ -125,15 +125,41 @@ export function parseInteger(value: string | undefined, flag: string): number | 
   return Number(value);
 }
 
-/** Prints rows as aligned columns under a header (Kafka's tools print the same way). */
-export function printTable(header: string[], rows: (string | number)[][]): void {
+/**
+ * Rows as aligned columns under a header (Kafka's tools print the same way), one string per line;
+ * the columns in `rightAligned` (numbers) are padded on the left.
+ */
+export function tableLines(
+  header: string[],
+  rows: (string | number)[][],
+  rightAligned: ReadonlySet<number> = new Set(),
+): string[] {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i] ?? '').length)));
   const line = (cells: (string | number)[]) =>
     cells
-      .map((c, i) => String(c).padEnd(widths[i] ?? 0))
+      .map((c, i) =>
+        rightAligned.has(i) ? String(c).padStart(widths[i] ?? 0) : String(c).padEnd(widths[i] ?? 0),
+      )
       .join('  ')
       .trimEnd();
-  process.stdout.write([line(header), ...rows.map(line)].join('\n') + '\n');
+  return [line(header), ...rows.map(line)];
+}
+
+/** Prints rows as aligned columns under a header. */
+export function printTable(header: string[], rows: (string | number)[][]): void {
+  process.stdout.write(tableLines(header, rows).join('\n') + '\n');
+}
+
+/** "1.5 MiB", "512 B". */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
 }
 
 export function printJson(value: unknown): void {

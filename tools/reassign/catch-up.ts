@@ -11,6 +11,7 @@
  * (down, unreachable) leaves its numbers "unknown". Sizes differ slightly between replicas
  * (segments roll at different times), so the percentage is an estimate, capped at 100.
  */
+import { formatBytes } from '../client/cli.js';
 import { BrokerConnectionError, KafkaError } from '../client/kafka-client.js';
 import { partitionName, type PartitionRef } from './plan.js';
 import type { ReassignAdmin, Reassignment } from './reassign-admin.js';
@@ -18,18 +19,6 @@ import type { ReassignAdmin, Reassignment } from './reassign-admin.js';
 export interface MovingPartition {
   move: Reassignment;
   leader: number;
-}
-
-/** "1.5 MiB", "512 B". */
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
 }
 
 /** Asks a broker; undefined when it cannot answer (down, unreachable, or refusing). */

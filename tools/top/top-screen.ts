@@ -9,6 +9,7 @@
  * how fast it changes. Lines never pass `width`.
  */
 import type { TopicView, TrafficCounters } from '../../server/admin/api/admin-api-types.js';
+import { formatBytes, tableLines } from '../client/cli.js';
 import type { TopSample } from './admin-api-client.js';
 
 export interface FrameOptions {
@@ -51,30 +52,12 @@ function count(rate: number | null): string {
 }
 
 function bytes(n: number | null): string {
-  if (n === null) return DASH;
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let value = n;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
+  return n === null ? DASH : formatBytes(n);
 }
 
 /** A name cut to `max` characters, with '…' when cut. */
 export function cut(name: string, max: number): string {
   return name.length <= max ? name : `${name.slice(0, Math.max(max - 1, 0))}…`;
-}
-
-function table(headers: string[], rows: string[][], rightAligned: Set<number>): string[] {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]): string =>
-    cells
-      .map((c, i) => (rightAligned.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
-      .join('  ')
-      .trimEnd();
-  return [line(headers), ...rows.map(line)];
 }
 
 function trafficRates(
@@ -137,7 +120,7 @@ export function renderFrame(prev: TopSample | undefined, cur: TopSample, options
   if (topics.length === 0) out.push(options.topic === undefined ? 'no topics' : `no topic ${options.topic}`);
   else
     out.push(
-      ...table(
+      ...tableLines(
         ['TOPIC', 'IN MB/s', 'OUT MB/s', 'MSGS/s', 'PARTS', 'RF', 'SIZE HERE', 'URP'],
         topics
           .slice(0, maxRows)
@@ -169,7 +152,7 @@ export function renderFrame(prev: TopSample | undefined, cur: TopSample, options
   if (rows.length > 0) {
     out.push('');
     out.push(
-      ...table(
+      ...tableLines(
         ['TOPIC', 'PART', 'LEADER', 'ISR/REPLICAS', 'LOG END', 'HW', 'SIZE', 'STATE'],
         rows
           .slice(0, maxRows)
@@ -207,7 +190,7 @@ export function renderFrame(prev: TopSample | undefined, cur: TopSample, options
   else {
     const before = new Map(comparable?.groups.map((g) => [g.groupId, g.totalLag]));
     out.push(
-      ...table(
+      ...tableLines(
         ['GROUP', 'STATE', 'MEMBERS', 'LAG', 'LAG CHANGE/s'],
         [...groups]
           .sort((a, b) => b.totalLag - a.totalLag || a.groupId.localeCompare(b.groupId))

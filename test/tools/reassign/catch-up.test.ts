@@ -1,7 +1,8 @@
 // The catch-up line of a moving partition: sizes of the new replicas against the leader's, a
 // replica not started, a broker that does not answer.
 import { describe, expect, it } from 'vitest';
-import { catchUpLines, formatBytes } from '../../../tools/reassign/catch-up.js';
+import { formatBytes } from '../../../tools/client/cli.js';
+import { catchUpLines } from '../../../tools/reassign/catch-up.js';
 import { FakeCluster } from './fake-cluster.js';
 
 describe('formatBytes', () => {
