@@ -21,7 +21,9 @@ export function forEachErrorCode(body: unknown, error: (code: number) => void): 
     for (const entry of body) forEachErrorCode(entry, error);
     return;
   }
-  for (const [key, value] of Object.entries(body)) {
+  const fields = body as Record<string, unknown>;
+  for (const key in fields) {
+    const value = fields[key];
     if (key === 'errorCode') {
       if (typeof value === 'number' && value !== 0) error(value);
     } else if (typeof value === 'object') forEachErrorCode(value, error);
