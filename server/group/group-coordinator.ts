@@ -11,7 +11,8 @@
  */
 import type { BrokerContext } from '../broker-context.js';
 import { ErrorCode } from '../protocol/error-codes.js';
-import { GroupMembership, type JoinRequest, type SyncRequest } from './group-membership.js';
+import { GroupMembership } from './group-membership.js';
+import type { JoinRequest, SyncRequest } from './group-results.js';
 import {
   GroupOffsets,
   type CommitPartition,
@@ -35,7 +36,7 @@ export type {
   FetchResult,
   FetchTopic,
 };
-export type { JoinRequest, SyncRequest } from './group-membership.js';
+export type { JoinRequest, SyncRequest } from './group-results.js';
 export { toStored } from './stored-groups.js';
 export type { JoinResult, LeaveResult, SyncResult } from './group-results.js';
 

@@ -15,29 +15,14 @@ import {
   joinSuccess,
   syncError,
   syncSuccess,
+  type JoinRequest,
   type JoinResult,
   type LeaveResult,
+  type SyncRequest,
   type SyncResult,
 } from './group-results.js';
-import { Member, type Group, type Protocol } from './group-state.js';
-import type { SyncGroupApi } from '../protocol/apis/sync-group.js';
-import type { RequestOf } from '../protocol/message-types.js';
-
-export interface JoinRequest {
-  memberId: string;
-  groupInstanceId: string | null;
-  clientId: string;
-  clientHost: string;
-  sessionTimeoutMs: number;
-  rebalanceTimeoutMs: number;
-  protocolType: string;
-  protocols: Protocol[];
-  /** JoinGroup v4+: a member without an id gets MEMBER_ID_REQUIRED first (KIP-394). */
-  requireKnownMemberId: boolean;
-}
-
-/** A SyncGroup request as the schema describes it, the group id aside. */
-export type SyncRequest = Omit<RequestOf<typeof SyncGroupApi>, 'groupId'>;
+import { Member, type Group } from './group-state.js';
+import { rejoinStaticMember, type StaticRejoinHost } from './static-rejoin.js';
 
 export interface MembershipOptions {
   initialRebalanceDelayMs: number;
@@ -50,7 +35,16 @@ export interface MembershipOptions {
 }
 
 export class GroupMembership {
-  constructor(private readonly options: MembershipOptions) {}
+  private readonly staticHost: StaticRejoinHost;
+
+  constructor(private readonly options: MembershipOptions) {
+    this.staticHost = {
+      scheduleHeartbeat: (group, member) => this.scheduleHeartbeat(group, member),
+      rebalance: (group, member, req, resolve) => this.updateMemberAndRebalance(group, member, req, resolve),
+      persist: (group) => this.options.persist(group),
+      onError: (err, group) => this.options.onError(err, group),
+    };
+  }
 
   join(group: Group, req: JoinRequest): Promise<JoinResult> {
     if (!group.supportsProtocols(req.protocolType, req.protocols))
@@ -65,7 +59,7 @@ export class GroupMembership {
     const newId = `${req.clientId}-${randomUUID()}`;
     const oldId = group.staticMemberId(req.groupInstanceId);
     if (oldId !== undefined) {
-      this.replaceStaticMember(group, req, oldId, newId, resolve);
+      rejoinStaticMember(this.staticHost, group, req, oldId, newId, resolve);
     } else if (req.groupInstanceId === null && req.requireKnownMemberId) {
       // The member must come back with this id; until then it holds the rebalance open.
       const timer = setTimeout(() => this.expirePending(group, newId), req.sessionTimeoutMs);
@@ -104,33 +98,6 @@ export class GroupMembership {
       default:
         return resolve(joinError(ErrorCode.UNKNOWN_MEMBER_ID, req.memberId));
     }
-  }
-
-  private replaceStaticMember(
-    group: Group,
-    req: JoinRequest,
-    oldId: string,
-    newId: string,
-    resolve: (r: JoinResult) => void,
-  ): void {
-    const old = group.get(oldId)!;
-    // The old incarnation's requests in flight are answered: it has been fenced.
-    old.awaitingJoin?.(joinError(ErrorCode.FENCED_INSTANCE_ID, oldId));
-    old.awaitingJoin = undefined;
-    old.awaitingSync?.(syncError(ErrorCode.FENCED_INSTANCE_ID));
-    old.awaitingSync = undefined;
-    const member = group.replaceStaticMember(req.groupInstanceId!, oldId, newId);
-    member.clientId = req.clientId;
-    member.clientHost = req.clientHost;
-    member.sessionTimeoutMs = req.sessionTimeoutMs;
-    member.rebalanceTimeoutMs = req.rebalanceTimeoutMs;
-    // A static follower restarting with the same subscription keeps its assignment without a
-    // rebalance — the point of static membership (KIP-345).
-    if (group.is('Stable') && member.matches(req.protocols) && group.leaderId !== newId) {
-      this.scheduleHeartbeat(group, member);
-      return resolve(joinSuccess(group, member));
-    }
-    this.updateMemberAndRebalance(group, member, req, resolve);
   }
 
   private addMemberAndRebalance(

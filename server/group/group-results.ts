@@ -1,8 +1,32 @@
 /**
- * What the coordinator answers JoinGroup and SyncGroup with, before the handlers shape it for a
- * version: field names follow the response schemas so a handler can pass them straight through.
+ * What JoinGroup and SyncGroup ask the coordinator and what it answers, before the handlers shape
+ * it for a version: field names follow the schemas so a handler can pass them straight through.
  */
 import { ErrorCode } from '../protocol/error-codes.js';
+import type { JoinGroupApi } from '../protocol/apis/join-group.js';
+import type { SyncGroupApi } from '../protocol/apis/sync-group.js';
+import type { RequestOf } from '../protocol/message-types.js';
+
+/** One protocol a member offers in JoinGroup (name, and its subscription metadata). */
+export type Protocol = RequestOf<typeof JoinGroupApi>['protocols'][number];
+
+export interface JoinRequest {
+  memberId: string;
+  groupInstanceId: string | null;
+  clientId: string;
+  clientHost: string;
+  sessionTimeoutMs: number;
+  rebalanceTimeoutMs: number;
+  protocolType: string;
+  protocols: Protocol[];
+  /** JoinGroup v4+: a member without an id gets MEMBER_ID_REQUIRED first (KIP-394). */
+  requireKnownMemberId: boolean;
+  /** JoinGroup v9+: a restarted static leader is told to skip the assignment (KIP-814). */
+  supportsSkipAssignment?: boolean;
+}
+
+/** A SyncGroup request as the schema describes it, the group id aside. */
+export type SyncRequest = Omit<RequestOf<typeof SyncGroupApi>, 'groupId'>;
 
 export interface JoinMember {
   memberId: string;
@@ -18,6 +42,8 @@ export interface JoinResult {
   leader: string;
   memberId: string;
   members: JoinMember[];
+  /** JoinGroup v9+ (KIP-814): the leader gets the members but must not assign (a static rejoin). */
+  skipAssignment: boolean;
 }
 
 export interface SyncResult {
@@ -44,6 +70,7 @@ export function joinError(errorCode: number, memberId = ''): JoinResult {
     leader: '',
     memberId,
     members: [],
+    skipAssignment: false,
   };
 }
 
@@ -73,6 +100,7 @@ export function joinSuccess(group: GenerationOf, member: { readonly memberId: st
     leader: group.leaderId ?? '',
     memberId: member.memberId,
     members: member.memberId === group.leaderId ? group.joinMembers() : [],
+    skipAssignment: false,
   };
 }
 

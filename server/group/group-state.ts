@@ -9,9 +9,7 @@
  * with its members, generation, protocol type, the chosen protocol and the leader. This module is
  * data and the rules about it; the timers and the join/sync protocol live in group-membership.ts.
  */
-import type { JoinResult, SyncResult } from './group-results.js';
-import type { JoinGroupApi } from '../protocol/apis/join-group.js';
-import type { RequestOf } from '../protocol/message-types.js';
+import type { JoinResult, Protocol, SyncResult } from './group-results.js';
 
 export type GroupStateName = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable' | 'Dead';
 
@@ -22,9 +20,6 @@ export const GROUP_STATES: readonly GroupStateName[] = [
   'Stable',
   'Dead',
 ];
-
-/** One protocol a member offers in JoinGroup (name, and its subscription metadata). */
-export type Protocol = RequestOf<typeof JoinGroupApi>['protocols'][number];
 
 const EMPTY = Buffer.alloc(0);
 

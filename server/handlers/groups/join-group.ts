@@ -23,12 +23,12 @@ export function joinGroupHandler(coordinator: GroupCoordinator): Handler<typeof 
         protocolType: request.protocolType,
         protocols: request.protocols,
         requireKnownMemberId: version >= 4,
+        supportsSkipAssignment: version >= 9,
       });
       return reply(JoinGroupApi, {
         throttleTimeMs: 0,
         ...result,
         protocolName: result.protocolName ?? (version >= 7 ? null : ''),
-        skipAssignment: false,
       });
     },
   };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Group, Member, subscribedTopics, type Protocol } from '../../../server/group/group-state.js';
+import { Group, Member, subscribedTopics } from '../../../server/group/group-state.js';
+import type { Protocol } from '../../../server/group/group-results.js';
 
 const proto = (name: string, metadata: Buffer = Buffer.alloc(0)): Protocol => ({ name, metadata });
 
