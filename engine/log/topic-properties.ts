@@ -29,6 +29,8 @@ export interface LogConfig {
   flushMs: number;
   maxMessageBytes: number;
   messageTimestampType: TimestampTypeName;
+  /** message.format.version as given: deprecated, kept for DescribeConfigs and otherwise unused. */
+  messageFormatVersion: string;
   messageTimestampDifferenceMaxMs: number;
   cleanupPolicy: CleanupPolicy;
   deleteRetentionMs: number;
@@ -62,6 +64,8 @@ export interface TopicProperty extends ValueSpec {
   /** Broker properties setting the default for every topic, most specific first. */
   synonyms: readonly BrokerSynonym[];
   doc: string;
+  /** Set on a property Kafka deprecated and Kiln accepts but ignores: why, for the warning. */
+  deprecated?: string;
 }
 
 const HOUR_MS = 3_600_000;
@@ -185,6 +189,23 @@ export const TOPIC_PROPERTIES: readonly TopicProperty[] = [
     'message.max.bytes',
     'Largest record batch the topic accepts, after compression.',
   ),
+  {
+    ...property(
+      'message.format.version',
+      'messageFormatVersion',
+      {
+        type: 'string',
+        format: {
+          pattern: /^\d+\.\d+(\.\d+){0,2}(-IV\d+)?$/,
+          description: 'a Kafka version such as 2.4-IV1',
+        },
+      },
+      '2.4-IV1',
+      'log.message.format.version',
+      'Deprecated (Kafka 3.0): the record format to write. Kiln writes format v2 whatever it says.',
+    ),
+    deprecated: 'deprecated since Kafka 3.0 and ignored: Kiln always writes record format v2',
+  },
   property(
     'message.timestamp.difference.max.ms',
     'messageTimestampDifferenceMaxMs',
@@ -291,6 +312,20 @@ export const TOPIC_PROPERTIES: readonly TopicProperty[] = [
 export const TOPIC_PROPERTY: ReadonlyMap<string, TopicProperty> = new Map(
   TOPIC_PROPERTIES.map((p) => [p.name, p]),
 );
+
+/**
+ * One warning per deprecated property among `names` (topic properties, or the broker properties
+ * that set their defaults): accepted and ignored, as Kafka 3.x does, but worth a line in the log.
+ */
+export function deprecationWarnings(names: Iterable<string>): string[] {
+  const warnings: string[] = [];
+  for (const name of names) {
+    const property =
+      TOPIC_PROPERTY.get(name) ?? TOPIC_PROPERTIES.find((p) => p.synonyms.some((s) => s.name === name));
+    if (property?.deprecated) warnings.push(`${name} is ${property.deprecated}`);
+  }
+  return warnings;
+}
 
 /**
  * The broker synonym that Kafka writes the built-in default under (e.g. log.retention.hours), or

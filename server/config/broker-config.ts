@@ -9,6 +9,7 @@
  * in minutes or hours converted to ms (-1 stays -1).
  */
 import {
+  deprecationWarnings,
   InvalidConfigError,
   TOPIC_PROPERTIES,
   parseLogConfig,
@@ -190,6 +191,7 @@ export function buildBrokerConfig(properties: Record<string, string>): BrokerCon
     }
     props[key] = value.trim();
   }
+  warnings.push(...deprecationWarnings(Object.keys(props)));
   const int = (name: string): number => read(props, name) as number;
   const bool = (name: string): boolean => read(props, name) as boolean;
   const text = (name: string): string | null => read(props, name) as string | null;

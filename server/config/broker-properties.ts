@@ -320,6 +320,7 @@ function logProperties(topic: TopicProperty): BrokerProperty[] {
     group: 'Topic defaults (log.*)',
     synonyms: topic.synonyms,
     topic: topic.name,
+    ...(topic.deprecated ? { deprecated: true } : {}),
   }));
 }
 
@@ -330,7 +331,6 @@ const IGNORED_NAMES = [
   'transaction.state.log.replication.factor',
   'transaction.state.log.min.isr',
   'inter.broker.protocol.version',
-  'log.message.format.version',
   'listener.security.protocol.map',
   'inter.broker.listener.name',
   'log.flush.scheduler.interval.ms',

@@ -24,6 +24,11 @@ export interface BrokerProperty extends ValueSpec {
   /** Accepted so Kafka's server.properties works, but Kiln does not use it. */
   ignored?: boolean;
   /**
+   * Deprecated by Kafka and ignored, but still described as Kafka 2.4 describes it (the synonym
+   * of a deprecated topic property: log.message.format.version). Warned about when set.
+   */
+  deprecated?: boolean;
+  /**
    * Described only where something sets it, as Kafka 2.x describes its dynamic-only broker
    * configs (the replication throttles' rates are not among its static properties).
    */

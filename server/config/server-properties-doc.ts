@@ -34,7 +34,8 @@ export function renderServerProperties(): string {
   let group = '';
   const ignored: string[] = [];
   for (const property of BROKER_PROPERTIES) {
-    if (property.ignored) {
+    // Deprecated ones (log.message.format.version) are accepted as the ignored are, not offered.
+    if (property.ignored || property.deprecated) {
       ignored.push(property.name);
       continue;
     }

@@ -9,6 +9,7 @@
  * `--json` gives the same as a JSON array.
  */
 import { parseArgs } from 'node:util';
+import { deprecationWarnings } from '../../engine/index.js';
 import type { Command } from '../kiln.js';
 import { UsageError } from '../kiln.js';
 import { BROKER_OPTIONS, bootstrapFrom, printJson, withClient } from '../client/cli.js';
@@ -67,6 +68,7 @@ export const command: Command = {
     if (values['add-config-file'] !== undefined)
       for (const [k, v] of readConfigFile(values['add-config-file'])) add.set(k, v);
     const remove = parseDeleteConfig(values['delete-config'] ?? []);
+    for (const warning of deprecationWarnings(add.keys())) process.stderr.write(`Warning: ${warning}\n`);
     if (values.alter) {
       if (add.size === 0 && remove.length === 0)
         throw new UsageError('--alter needs --add-config, --add-config-file and/or --delete-config');

@@ -10,6 +10,7 @@
  * partition reports (--under-replicated-partitions and the others, tools/topics/partition-filters.ts).
  */
 import { parseArgs } from 'node:util';
+import { deprecationWarnings } from '../../engine/index.js';
 import type { Command } from '../kiln.js';
 import { UsageError } from '../kiln.js';
 import {
@@ -110,6 +111,7 @@ export const command: Command = {
     if (assignment && (partitions !== undefined || replication !== undefined))
       throw new UsageError('--replica-assignment replaces --partitions and --replication-factor');
     const configs = parseKeyValues(values.config);
+    for (const warning of deprecationWarnings(configs.keys())) process.stderr.write(`Warning: ${warning}\n`);
     const deleted = (values['delete-config'] ?? []).flatMap((k) => k.split(',')).filter(Boolean);
     const pattern = action === 'create' || topic === undefined ? undefined : topicPattern(topic);
     const ifExists = values['if-exists'] ?? false;

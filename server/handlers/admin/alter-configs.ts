@@ -24,6 +24,7 @@ import {
   duplicateKeysError,
   inOrder,
   type ResourceError,
+  warnDeprecated,
 } from './config-changes.js';
 
 type AlterResource = RequestOf<typeof AlterConfigsApi>['resources'][number];
@@ -44,6 +45,10 @@ export function alterConfigsHandler(broker: BrokerContext): Handler<typeof Alter
             resourceName: resource.resourceName,
           })),
         });
+      for (const resource of request.resources) {
+        const set = resource.configs.filter((c) => c.value !== null).map((c) => c.name);
+        warnDeprecated(broker, resource.resourceName, set);
+      }
       const errors = inOrder(
         request.resources,
         (resource) =>

@@ -13,7 +13,12 @@
  *   defaults at once; in a cluster any broker id is taken (as Kafka's ZooKeeper tools do), and they
  *   go to /config/brokers/<id> or /config/brokers/<default> and reach the brokers as topic configs do.
  */
-import { InvalidConfigError, parseLogConfig, TOPIC_PROPERTY } from '../../../engine/index.js';
+import {
+  deprecationWarnings,
+  InvalidConfigError,
+  parseLogConfig,
+  TOPIC_PROPERTY,
+} from '../../../engine/index.js';
 import type { BrokerContext } from '../../broker-context.js';
 import { BROKER_PROPERTY } from '../../config/broker-properties.js';
 import type { ClusterConfigs } from '../../cluster/cluster-configs.js';
@@ -104,6 +109,14 @@ export function brokerTarget(broker: BrokerContext, name: string): BrokerTarget 
 
 export function isResourceError(value: object): value is ResourceError {
   return typeof (value as Partial<ResourceError>).errorCode === 'number';
+}
+
+/**
+ * Logs a warning for each deprecated property `names` sets on `resource` (message.format.version
+ * and its broker synonym): accepted and ignored as Kafka 3.x does, not refused as unknown.
+ */
+export function warnDeprecated(broker: BrokerContext, resource: string, names: Iterable<string>): void {
+  for (const warning of deprecationWarnings(names)) broker.log.warn({ resource }, warning);
 }
 
 /** Why the resource an Alter request names cannot be altered, or undefined when it can. */

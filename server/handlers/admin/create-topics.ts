@@ -18,6 +18,7 @@ import { ErrorCode } from '../../protocol/error-codes.js';
 import { CreateTopicsApi } from '../../protocol/apis/create-topics.js';
 import type { RequestOf, ResponseOf } from '../../protocol/message-types.js';
 import { reply, type Handler } from '../registry.js';
+import { warnDeprecated } from './config-changes.js';
 import { topicConfigEntries } from './config-entries.js';
 import { ZERO_UUID } from '../../protocol/absent-value.js';
 
@@ -113,6 +114,7 @@ function createOne(broker: BrokerContext, topic: CreatableTopic, validateOnly: b
   const prepared = prepare(topic, new Set([broker.nodeId]));
   if (!('prepared' in prepared)) return prepared;
   const { configs, partitions, replicationFactor } = prepared;
+  warnDeprecated(broker, topic.name, Object.keys(configs));
   const result = broker.topics.create(topic.name, partitions, replicationFactor, configs, validateOnly);
   return answer(broker, topic, result, replicationFactor, configs);
 }
@@ -127,6 +129,7 @@ async function createInCluster(
   const prepared = prepare(topic, new Set(broker.metadata?.liveBrokers().keys()));
   if (!('prepared' in prepared)) return prepared;
   const { configs, partitions, replicationFactor, assignment } = prepared;
+  warnDeprecated(broker, topic.name, Object.keys(configs));
   const result = await clusterTopics.create(topic.name, partitions, replicationFactor, configs, {
     validateOnly,
     assignment,

@@ -35,6 +35,7 @@ import {
   inOrder,
   ResourceType,
   type ResourceError,
+  warnDeprecated,
 } from './config-changes.js';
 
 export const ConfigOperation = { SET: 0, DELETE: 1, APPEND: 2, SUBTRACT: 3 } as const;
@@ -61,6 +62,14 @@ export function incrementalAlterConfigsHandler(
             resourceName: resource.resourceName,
           })),
         });
+      for (const resource of request.resources) {
+        const set = resource.configs.filter((c) => c.configOperation !== ConfigOperation.DELETE);
+        warnDeprecated(
+          broker,
+          resource.resourceName,
+          set.map((c) => c.name),
+        );
+      }
       const errors = inOrder(
         request.resources,
         (resource) =>

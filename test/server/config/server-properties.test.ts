@@ -18,8 +18,11 @@ describe('server/server.properties', () => {
     const text = renderServerProperties();
     for (const property of BROKER_PROPERTIES) {
       const name = property.name.replace(/\./g, '\\.');
-      // Ignored ones are listed together at the end; the rest each on a line of their own.
-      const line = property.ignored ? new RegExp(`[ ,]${name}(,|\n)`) : new RegExp(`^#${name}=`, 'm');
+      // Ignored and deprecated ones are listed together at the end; the rest each on a line of their own.
+      const line =
+        property.ignored || property.deprecated
+          ? new RegExp(`[ ,]${name}(,|\n)`)
+          : new RegExp(`^#${name}=`, 'm');
       expect(text, property.name).toMatch(line);
     }
     // The file as shipped sets nothing.
@@ -78,5 +81,16 @@ describe('the property registries', () => {
     expect(dynamic.sort()).toEqual(expected.sort());
     expect(dynamic).toContain('log.retention.ms');
     expect(dynamic).not.toContain('log.retention.hours');
+  });
+});
+
+describe('log.message.format.version in server.properties', () => {
+  it('was ignored without a word; now accepted as the topic default and warned about at start', () => {
+    const config = buildBrokerConfig({ 'log.message.format.version': '2.4-IV1' });
+    expect(config.warnings).toEqual([
+      'log.message.format.version is deprecated since Kafka 3.0 and ignored: Kiln always writes record format v2',
+    ]);
+    expect(config.logDefaults.messageFormatVersion).toBe('2.4-IV1');
+    expect(buildBrokerConfig({}).warnings).toEqual([]);
   });
 });

@@ -58,6 +58,37 @@ describe('kiln configs', () => {
     expect(shown).toEqual({ 'cleanup.policy': 'compact,delete', 'retention.ms': '7000' });
   });
 
+  it('message.format.version is accepted with a warning, as by Kafka 3.x tools (it was refused as unknown)', async () => {
+    const created = await kiln(
+      'topics',
+      ...cmd.bs,
+      '--create',
+      '--topic',
+      'old-format',
+      '--config',
+      'message.format.version=0.11.0',
+    );
+    expect(created.code).toBe(0);
+    expect(created.stderr).toMatch(
+      /^Warning: message\.format\.version is deprecated since Kafka 3\.0 and ignored/m,
+    );
+    const altered = await kiln(
+      'configs',
+      ...cmd.bs,
+      '--alter',
+      '--topic',
+      'old-format',
+      '--add-config',
+      'message.format.version=2.4-IV1',
+    );
+    expect(altered.code).toBe(0);
+    expect(altered.stderr).toMatch(/^Warning: message\.format\.version is deprecated/m);
+    const shown = Object.fromEntries(
+      (await describeJson('--topic', 'old-format')).map((c) => [c.name, c.value]),
+    );
+    expect(shown).toEqual({ 'message.format.version': '2.4-IV1' });
+  });
+
   it('--add-config-file sets the keys of a properties file', async () => {
     await kiln('topics', ...cmd.bs, '--create', '--topic', 'filed');
     const file = cmd.inputFile('topic.properties', [
