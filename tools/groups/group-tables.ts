@@ -1,7 +1,7 @@
 /**
  * The tables of `kiln groups --describe`, in kafka-consumer-groups' column layout: the offsets view
  * (one row per partition, '-' where a value is unknown or nobody owns it), the members view
- * (#PARTITIONS, and with --verbose the assignment) and the state view (coordinator, assignor).
+ * (GROUP-INSTANCE-ID when a member is static, #PARTITIONS, and with --verbose the assignment) and the state view (coordinator, assignor).
  */
 import { printTable } from '../client/cli.js';
 import type { GroupView } from './group-view.js';
@@ -35,11 +35,21 @@ export function printOffsets(view: GroupView): void {
   );
 }
 
+/** With a GROUP-INSTANCE-ID column when any member is static (KIP-345), as kafka-consumer-groups. */
 export function printMembers(view: Omit<GroupView, 'partitions'>, verbose: boolean): void {
-  const header = ['GROUP', 'CONSUMER-ID', 'HOST', 'CLIENT-ID', '#PARTITIONS'];
+  const anyStatic = view.members.some((m) => m.groupInstanceId);
+  const header = [
+    'GROUP',
+    'CONSUMER-ID',
+    ...(anyStatic ? ['GROUP-INSTANCE-ID'] : []),
+    'HOST',
+    'CLIENT-ID',
+    '#PARTITIONS',
+  ];
   const rows = view.members.map((m) => {
     const count = [...m.assignment.values()].reduce((n, ps) => n + ps.length, 0);
-    const row: (string | number)[] = [view.group, m.consumerId, m.host, m.clientId, count];
+    const instance = anyStatic ? [m.groupInstanceId ?? ''] : [];
+    const row: (string | number)[] = [view.group, m.consumerId, ...instance, m.host, m.clientId, count];
     if (verbose) row.push([...m.assignment].map(([t, ps]) => `${t}(${ps.join(',')})`).join(', ') || '-');
     return row;
   });
