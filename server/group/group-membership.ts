@@ -109,7 +109,10 @@ export class GroupMembership {
     const member = new Member({ ...req, memberId });
     member.awaitingJoin = resolve;
     group.add(member);
-    if (group.is('PreparingRebalance') && group.initialDelay) group.newMemberAdded = true;
+    // As Kafka: only a new group's first rebalance (generation 0) is extended per joiner; a group
+    // that emptied later waits one group.initial.rebalance.delay.ms.
+    if (group.is('PreparingRebalance') && group.initialDelay && group.generationId === 0)
+      group.newMemberAdded = true;
     this.scheduleHeartbeat(group, member);
     this.maybePrepareRebalance(group);
     this.tryCompleteJoin(group);
@@ -153,7 +156,7 @@ export class GroupMembership {
     }
   }
 
-  /** Each member joining during the delay extends it once more, within the rebalance timeout. */
+  /** Each member joining a new group during the delay extends it once more, within the rebalance timeout. */
   private armInitialDelay(group: Group, delay: number, remaining: number): void {
     group.joinTimer = this.timer(delay, () => {
       if (group.newMemberAdded && remaining > 0) {

@@ -1,6 +1,6 @@
 // The slow request log leaves out the waits a request asks for: a Fetch's own long poll (kafkajs
 // waits up to 5 s for records: every such fetch was logged as slow), and a JoinGroup held for the
-// group's other members (a new group's first join waits group.initial.rebalance.delay.ms, 3 s: it
+// group's other members (a new group's first join waits group.initial.rebalance.delay.ms, 3 s there: it
 // was logged as slow every time).
 import { Writable } from 'node:stream';
 import { pino } from 'pino';

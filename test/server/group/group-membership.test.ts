@@ -279,6 +279,28 @@ describe('timeouts', () => {
     expect(r2.generationId).toBe(1);
     expect(r1.members).toHaveLength(2);
   });
+
+  it('does not extend the initial delay per joiner once the group has had a generation (Kafka: generation 0 only)', async () => {
+    await setup({ 'group.initial.rebalance.delay.ms': '3000' });
+    const joining = coordinator.joinGroup('g', joinReq({ clientId: 'old' }));
+    await vi.advanceTimersByTimeAsync(3_000);
+    const old = await joining;
+    coordinator.leaveGroup('g', [{ memberId: old.memberId, groupInstanceId: null }]);
+    expect(coordinator.group('g')?.state).toBe('Empty');
+    expect(coordinator.group('g')?.generationId).toBe(2);
+
+    const first = coordinator.joinGroup('g', joinReq({ clientId: 'one' }));
+    await vi.advanceTimersByTimeAsync(2_000);
+    const second = coordinator.joinGroup('g', joinReq({ clientId: 'two' }));
+    let done = false;
+    void Promise.all([first, second]).then(() => (done = true));
+    await vi.advanceTimersByTimeAsync(1_000); // one delay after the first join, not two
+    expect(done).toBe(true);
+    const [r1, r2] = await Promise.all([first, second]);
+    expect(r1.generationId).toBe(3);
+    expect(r2.generationId).toBe(3);
+    expect(r1.members.length + r2.members.length).toBe(2);
+  });
 });
 
 describe('leave and static members', () => {
