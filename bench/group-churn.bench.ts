@@ -9,11 +9,12 @@
  * - cooperative: two librdkafka groups on the same schedule, one eager (range) and one
  *   cooperative-sticky (KIP-429). Only librdkafka has a cooperative assignor among these clients.
  *
- * It prints, per group and event kind, the time until the group consumes again (p50/p99/max) and
- * the partitions each event stalled, then the records acknowledged, lost and delivered twice; it
+ * It prints, per group and event kind, the time until the group consumes again (p50/p99/max), then
+ * per group the partition time paused per event and the records acknowledged, lost and delivered twice; it
  * exits 1 if a record was lost or a departed member's partitions were never consumed again.
  * Options: --seed N, --events N (per group), --interval-ms N, --partitions N, --session-ms N,
- * --quick (a short run, for the test).
+ * --quick (a short run, for the test). CHURN_DUMP=PREFIX in the environment also writes every
+ * event and every record read to PREFIX-<phase>.json, to look into a loss.
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -118,9 +119,8 @@ async function runPhase(
     log(`${phase.name}: starting ${runs.map((r) => r.options.label).join(', ')}`);
     await Promise.all(runs.map((r) => r.settle()));
     log(`${phase.name}: settled; ${o.events} events per group, every ${o.intervalMs} ms or so`);
-    await Promise.all(runs.map((r) => r.churn()));
     // The last crash is noticed only when its session times out.
-    await sleep(o.sessionMs + 4000);
+    await Promise.all(runs.map((r) => r.churn(o.sessionMs + 4000)));
   } finally {
     await load.stop();
   }

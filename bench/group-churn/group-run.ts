@@ -30,6 +30,9 @@ export class GroupRun {
   readonly log: ReadLog;
   readonly events: ChurnEvent[] = [];
   readonly members: MemberProcess[] = [];
+  /** The span of the churn (unix ms): from the first event to the end of the settling after the last. */
+  churnFrom = 0;
+  churnTo = 0;
   private readonly schedule: ChurnSchedule;
 
   constructor(readonly options: GroupRunOptions) {
@@ -67,10 +70,11 @@ export class GroupRun {
     }
   }
 
-  /** The scheduled events, one after the other. */
-  async churn(): Promise<void> {
+  /** The scheduled events, one after the other, then time for the last one to settle. */
+  async churn(settleMs: number): Promise<void> {
     for (let i = 0; i < this.options.events; i++) {
       await sleep(this.schedule.nextDelayMs());
+      if (i === 0) this.churnFrom = Date.now();
       const live = this.live();
       let kind = this.schedule.nextKind(live.length);
       // Only a member that has had partitions departs: one still joining has nothing to hand over.
@@ -87,6 +91,8 @@ export class GroupRun {
       if (kind === 'leave') await member.leave();
       else await member.crash();
     }
+    await sleep(settleMs);
+    this.churnTo = Date.now();
   }
 
   /** Closes every member still running (each commits and leaves). */

@@ -7,9 +7,7 @@
  *   of a crash only when the member's session expires.
  * - Time to consume after a join: from the new client's subscribe (its process start does not
  *   count) until it reads its first record.
- * - Others paused: for any event, how long the partitions it did not free went unread (records
- *   arrive on every partition many times a second). An eager rebalance stops every member; a
- *   cooperative one only the partitions that move.
+ * - Paused: over the whole churn, how long partitions went unread (pausedMs), per event.
  * - Lost: acknowledged offsets no member read. Delivered twice: reads beyond the first of an
  *   offset (a crash re-delivers what was read after the last commit; a rebalance what was read
  *   but not yet committed).
@@ -67,21 +65,26 @@ export function firstReadMs(log: ReadLog, member: number, t0: number): number | 
 }
 
 /**
- * How long the partitions the event did not free went unread after t0: the median over them of the
- * time to their first read after t0. An eager rebalance pauses every member; a cooperative one
- * only the partitions that move.
+ * Time the partitions went unread between `from` and `to`: per partition, every gap longer than
+ * `minGapMs` between consecutive reads (or from `from` to the first, or the last to `to`), summed
+ * over the partitions, in ms. Records arrive on every partition many times a second, so a longer
+ * gap is a pause: an eager rebalance pauses every partition, a cooperative one only those that
+ * move, and a departed member's partitions pause until another member reads them.
  */
-export function othersPausedMs(log: ReadLog, event: ChurnEvent): number | null {
-  const freed = new Set(event.partitions);
-  const pauses: number[] = [];
-  for (let p = 0; p < log.byPartition.length; p++) {
-    if (freed.has(p)) continue;
-    const read = log.firstAfter(p, event.t0);
-    if (read) pauses.push(read.t - event.t0);
+export function pausedMs(log: ReadLog, from: number, to: number, minGapMs: number): number {
+  let total = 0;
+  for (const reads of log.byPartition) {
+    const times = reads
+      .map((r) => r.t)
+      .filter((t) => t >= from && t <= to)
+      .sort((a, b) => a - b);
+    let last = from;
+    for (const t of [...times, to]) {
+      if (t - last > minGapMs) total += t - last;
+      last = t;
+    }
   }
-  if (pauses.length === 0) return null;
-  pauses.sort((a, b) => a - b);
-  return pauses[Math.floor((pauses.length - 1) / 2)]!;
+  return total;
 }
 
 export interface Delivery {

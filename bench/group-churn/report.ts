@@ -1,6 +1,6 @@
 /**
  * The churn benchmark's figures for each group of a run: per event kind, the time until the group
- * consumes again (p50/p99/max) and how long the others were paused (p50); per group, records
+ * consumes again (p50/p99/max); per group, the partition time paused per event and the records
  * acknowledged, lost and delivered twice. Printed as one table, phases side by side.
  */
 import type { GroupRun } from './group-run.js';
@@ -9,7 +9,7 @@ import {
   firstReadMs,
   resumeMs,
   spread,
-  othersPausedMs,
+  pausedMs,
   type Delivery,
   type EventKind,
   type Spread,
@@ -20,16 +20,19 @@ export interface KindFigures {
   times: Spread | null;
   /** Events whose partitions were never consumed again (or a joiner that never read). */
   unresolved: number;
-  /** p50 over the events of how long the partitions they did not free went unread. */
-  othersPaused: number | null;
 }
 
 export interface GroupFigures {
   phase: string;
   label: string;
   kinds: KindFigures[];
+  /** Partition time unread during the churn (gaps over PAUSE_GAP_MS), per event, in ms. */
+  pausedPerEventMs: number;
   delivery: Delivery;
 }
+
+/** Records arrive on every partition every 50 ms: a gap longer than this is a pause. */
+export const PAUSE_GAP_MS = 250;
 
 export function figuresOf(phase: string, run: GroupRun, acked: readonly [number, number][][]): GroupFigures {
   const kinds = (['join', 'leave', 'crash'] as const).map((kind): KindFigures => {
@@ -40,15 +43,15 @@ export function figuresOf(phase: string, run: GroupRun, acked: readonly [number,
     const times = events.map((e) =>
       kind === 'join' ? firstReadMs(run.log, e.member, e.t0) : resumeMs(run.log, e),
     );
-    const paused = events.map((e) => othersPausedMs(run.log, e)).filter((t): t is number => t !== null);
     return {
       kind,
       times: spread(times.filter((t): t is number => t !== null)),
       unresolved: times.filter((t) => t === null).length,
-      othersPaused: spread(paused)?.p50 ?? null,
     };
   });
-  return { phase, label: run.options.label, kinds, delivery: delivery(acked, run.log) };
+  const paused = pausedMs(run.log, run.churnFrom, run.churnTo, PAUSE_GAP_MS);
+  const pausedPerEventMs = run.events.length === 0 ? 0 : Math.round(paused / run.events.length);
+  return { phase, label: run.options.label, kinds, pausedPerEventMs, delivery: delivery(acked, run.log) };
 }
 
 const pad = (cells: (string | number)[], widths: number[]): string =>
@@ -56,17 +59,7 @@ const pad = (cells: (string | number)[], widths: number[]): string =>
 
 /** The table, one line per group and event kind, then one per group with the delivery counts. */
 export function renderFigures(all: GroupFigures[]): string {
-  const header = [
-    'phase',
-    'group',
-    'event',
-    'n',
-    'p50 ms',
-    'p99 ms',
-    'max ms',
-    'others paused ms',
-    'unresolved',
-  ];
+  const header = ['phase', 'group', 'event', 'n', 'p50 ms', 'p99 ms', 'max ms', 'unresolved'];
   const rows: (string | number)[][] = [];
   for (const g of all) {
     for (const k of g.kinds) {
@@ -79,25 +72,30 @@ export function renderFigures(all: GroupFigures[]): string {
         t ? t.p50 : '-',
         t ? t.p99 : '-',
         t ? t.max : '-',
-        k.othersPaused ?? '-',
         k.unresolved,
       ]);
     }
   }
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
   const lines = [pad(header, widths), ...rows.map((r) => pad(r, widths))];
-  lines.push('', 'phase / group: acknowledged, lost, delivered twice');
+  lines.push(
+    '',
+    'phase / group: partition time paused per event; records acknowledged, lost, delivered twice',
+  );
   for (const g of all) {
     const d = g.delivery;
     const lost = d.lost === 0 ? '0' : `${d.lost} (e.g. ${d.lostExamples.join(' ')})`;
-    lines.push(`${g.phase} / ${g.label}: ${d.acked} acked, ${lost} lost, ${d.duplicates} duplicates`);
+    const paused = (g.pausedPerEventMs / 1000).toFixed(1);
+    lines.push(
+      `${g.phase} / ${g.label}: ${paused} partition-s paused per event; ${d.acked} acked, ${lost} lost, ${d.duplicates} duplicates`,
+    );
   }
   lines.push(
     '',
     "join: from the new member's subscribe to its first record; leave, crash: from the close or the " +
       'SIGKILL until every partition it owned is read by another member (a crash includes the session timeout). ' +
-      'others paused: how long the partitions the event did not free went unread after it (median over ' +
-      'them, p50 over the events).',
+      'paused: from the first event to the end of the churn, the time partitions went unread (gaps over ' +
+      `${PAUSE_GAP_MS} ms, summed over the partitions), divided by the events.`,
   );
   return lines.join('\n');
 }

@@ -7,7 +7,7 @@ import {
   firstReadMs,
   resumeMs,
   spread,
-  othersPausedMs,
+  pausedMs,
   type ChurnEvent,
 } from '../../../bench/group-churn/measure.js';
 
@@ -50,19 +50,22 @@ describe('resumeMs', () => {
   });
 });
 
-describe('firstReadMs and othersPausedMs', () => {
-  it('time a joiner’s first record and how long the partitions an event did not free went unread', () => {
-    const log = logOf(4, [
+describe('firstReadMs and pausedMs', () => {
+  it('time a joiner’s first record and the partition time unread', () => {
+    const log = logOf(2, [
       [0, 1, 1, 1100],
-      [1, 1, 1, 2500],
-      [2, 1, 3, 1700], // the joiner's first record
-      [3, 1, 1, 3000], // freed by the event: not counted
+      [0, 2, 1, 1200],
+      [0, 3, 3, 1700], // the joiner's first record, after a 500 ms gap
+      [0, 4, 3, 1800],
+      [1, 1, 1, 900], // before `from`: not counted
+      [1, 2, 1, 1150],
+      [1, 3, 1, 1250],
     ]);
     expect(firstReadMs(log, 3, 1000)).toBe(700);
     expect(firstReadMs(log, 4, 1000)).toBeNull();
-    // Pauses of partitions 0, 1, 2: 100, 1500, 700 ms; the median is 700.
-    expect(othersPausedMs(log, leave(2, [3]))).toBe(700);
-    expect(othersPausedMs(log, leave(2, [0, 1, 2, 3]))).toBeNull();
+    // Partition 0: 1200 -> 1700 (500). Partition 1: 1250 -> 2000 (750). Gaps of 250 or less do not count.
+    expect(pausedMs(log, 1000, 2000, 250)).toBe(1250);
+    expect(pausedMs(log, 1000, 2000, 600)).toBe(750);
   });
 });
 
