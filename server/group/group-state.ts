@@ -9,7 +9,7 @@
  * with its members, generation, protocol type, the chosen protocol and the leader. This module is
  * data and the rules about it; the timers and the join/sync protocol live in group-membership.ts.
  */
-import type { JoinResult, Protocol, SyncResult } from './group-results.js';
+import type { JoinRequest, JoinResult, Protocol, SyncResult } from './group-results.js';
 
 export type GroupStateName = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable' | 'Dead';
 
@@ -32,16 +32,8 @@ const VALID_PREVIOUS: Record<GroupStateName, readonly GroupStateName[]> = {
   Dead: ['Stable', 'PreparingRebalance', 'CompletingRebalance', 'Empty', 'Dead'],
 };
 
-export interface MemberInit {
-  memberId: string;
-  groupInstanceId: string | null;
-  clientId: string;
-  clientHost: string;
-  sessionTimeoutMs: number;
-  rebalanceTimeoutMs: number;
-  protocolType: string;
-  protocols: Protocol[];
-}
+/** What a new member is made from: its JoinGroup, less what only the join itself uses. */
+export type MemberInit = Omit<JoinRequest, 'requireKnownMemberId' | 'supportsSkipAssignment'>;
 
 export class Member {
   memberId: string;
