@@ -3,6 +3,7 @@
 import { pino } from 'pino';
 import { LogManager } from '../../engine/index.js';
 import type { BrokerContext } from '../../server/broker-context.js';
+import type { JoinRequest } from '../../server/group/group-results.js';
 import { TopicManager } from '../../server/cluster/topic-manager.js';
 import { TopicStore } from '../../server/cluster/topic-store.js';
 import { buildBrokerConfig } from '../../server/config.js';
@@ -49,4 +50,23 @@ export function openTestBroker(dir: string, properties: Record<string, string> =
 export function atOnce<T>(answer: T | Promise<T>): T {
   if (answer instanceof Promise) throw new Error('a single node answers at once');
   return answer;
+}
+
+/** The metadata of the one protocol a `joinRequest` offers. */
+export const subscription = Buffer.from('subscription');
+
+/** The JoinGroup of a new dynamic consumer member offering `range`, with `overrides`. */
+export function joinRequest(overrides: Partial<JoinRequest> = {}): JoinRequest {
+  return {
+    memberId: '',
+    groupInstanceId: null,
+    clientId: 'client',
+    clientHost: '/127.0.0.1',
+    sessionTimeoutMs: 10_000,
+    rebalanceTimeoutMs: 30_000,
+    protocolType: 'consumer',
+    protocols: [{ name: 'range', metadata: subscription }],
+    requireKnownMemberId: false,
+    ...overrides,
+  };
 }

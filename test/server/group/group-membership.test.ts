@@ -5,25 +5,14 @@ import {
   type JoinResult,
 } from '../../../server/group/group-coordinator.js';
 import { ErrorCode } from '../../../server/protocol/error-codes.js';
-import { atOnce, openTestBroker, type TestBroker } from '../../helpers/group-context.js';
+import {
+  atOnce,
+  joinRequest,
+  openTestBroker,
+  subscription,
+  type TestBroker,
+} from '../../helpers/group-context.js';
 import { makeTempDir, removeTempDir } from '../../helpers/temp-dir.js';
-
-const meta = Buffer.from('subscription');
-
-function joinReq(overrides: Partial<JoinRequest> = {}): JoinRequest {
-  return {
-    memberId: '',
-    groupInstanceId: null,
-    clientId: 'client',
-    clientHost: '/127.0.0.1',
-    sessionTimeoutMs: 10_000,
-    rebalanceTimeoutMs: 30_000,
-    protocolType: 'consumer',
-    protocols: [{ name: 'range', metadata: meta }],
-    requireKnownMemberId: false,
-    ...overrides,
-  };
-}
 
 let dir: string;
 let broker: TestBroker;
@@ -44,7 +33,7 @@ async function joinNow(groupId: string, req: JoinRequest): Promise<JoinResult> {
 
 /** One member joined and synced: a Stable group of generation 1. */
 async function stableGroup(groupId: string, req: Partial<JoinRequest> = {}): Promise<JoinResult> {
-  const joined = await joinNow(groupId, joinReq(req));
+  const joined = await joinNow(groupId, joinRequest(req));
   const sync = await coordinator.syncGroup(groupId, {
     generationId: joined.generationId,
     memberId: joined.memberId,
@@ -71,13 +60,15 @@ afterEach(() => {
 describe('join and sync', () => {
   it('gives the first member a clientId-uuid id, generation 1 and the lead', async () => {
     await setup();
-    const joined = await joinNow('g', joinReq());
+    const joined = await joinNow('g', joinRequest());
     expect(joined.errorCode).toBe(ErrorCode.NONE);
     expect(joined.memberId).toMatch(/^client-[0-9a-f-]{36}$/);
     expect(joined.generationId).toBe(1);
     expect(joined.leader).toBe(joined.memberId);
     expect(joined.protocolName).toBe('range');
-    expect(joined.members).toEqual([{ memberId: joined.memberId, groupInstanceId: null, metadata: meta }]);
+    expect(joined.members).toEqual([
+      { memberId: joined.memberId, groupInstanceId: null, metadata: subscription },
+    ]);
     expect(coordinator.group('g')?.state).toBe('CompletingRebalance');
     const sync = await coordinator.syncGroup('g', {
       generationId: 1,
@@ -93,10 +84,10 @@ describe('join and sync', () => {
 
   it('asks v4+ members for a known member id first (MEMBER_ID_REQUIRED)', async () => {
     await setup();
-    const first = await coordinator.joinGroup('g', joinReq({ requireKnownMemberId: true }));
+    const first = await coordinator.joinGroup('g', joinRequest({ requireKnownMemberId: true }));
     expect(first.errorCode).toBe(ErrorCode.MEMBER_ID_REQUIRED);
     expect(first.memberId).toMatch(/^client-/);
-    const second = await joinNow('g', joinReq({ requireKnownMemberId: true, memberId: first.memberId }));
+    const second = await joinNow('g', joinRequest({ requireKnownMemberId: true, memberId: first.memberId }));
     expect(second.errorCode).toBe(ErrorCode.NONE);
     expect(second.memberId).toBe(first.memberId);
   });
@@ -104,7 +95,7 @@ describe('join and sync', () => {
   it('rebalances two members: heartbeat says REBALANCE_IN_PROGRESS, both get generation 2', async () => {
     await setup();
     const a = await stableGroup('g');
-    const bJoin = coordinator.joinGroup('g', joinReq({ clientId: 'b' }));
+    const bJoin = coordinator.joinGroup('g', joinRequest({ clientId: 'b' }));
     await vi.advanceTimersByTimeAsync(0);
     expect(coordinator.group('g')?.state).toBe('PreparingRebalance');
     expect(coordinator.heartbeat('g', a.memberId, null, 1)).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
@@ -131,7 +122,7 @@ describe('join and sync', () => {
       ],
     });
     expect(atOnce(commit)[0]!.partitions[0]!.errorCode).toBe(ErrorCode.NONE);
-    const aRejoin = await coordinator.joinGroup('g', joinReq({ memberId: a.memberId }));
+    const aRejoin = await coordinator.joinGroup('g', joinRequest({ memberId: a.memberId }));
     const b = await bJoin;
     expect([aRejoin.generationId, b.generationId]).toEqual([2, 2]);
     expect(aRejoin.leader).toBe(a.memberId);
@@ -189,25 +180,25 @@ describe('join and sync', () => {
 
   it('validates the session timeout, the protocol and the member id', async () => {
     await setup();
-    expect((await coordinator.joinGroup('g', joinReq({ sessionTimeoutMs: 10 }))).errorCode).toBe(
+    expect((await coordinator.joinGroup('g', joinRequest({ sessionTimeoutMs: 10 }))).errorCode).toBe(
       ErrorCode.INVALID_SESSION_TIMEOUT,
     );
-    expect((await coordinator.joinGroup('g', joinReq({ sessionTimeoutMs: 2_000_000 }))).errorCode).toBe(
+    expect((await coordinator.joinGroup('g', joinRequest({ sessionTimeoutMs: 2_000_000 }))).errorCode).toBe(
       ErrorCode.INVALID_SESSION_TIMEOUT,
     );
-    expect((await coordinator.joinGroup('g', joinReq({ memberId: 'ghost' }))).errorCode).toBe(
+    expect((await coordinator.joinGroup('g', joinRequest({ memberId: 'ghost' }))).errorCode).toBe(
       ErrorCode.UNKNOWN_MEMBER_ID,
     );
     expect(coordinator.group('g')).toBeUndefined();
     await stableGroup('g');
     const other = await coordinator.joinGroup(
       'g',
-      joinReq({ protocols: [{ name: 'sticky', metadata: meta }] }),
+      joinRequest({ protocols: [{ name: 'sticky', metadata: subscription }] }),
     );
     expect(other.errorCode).toBe(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
-    const otherType = await coordinator.joinGroup('g', joinReq({ protocolType: 'connect' }));
+    const otherType = await coordinator.joinGroup('g', joinRequest({ protocolType: 'connect' }));
     expect(otherType.errorCode).toBe(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
-    expect((await coordinator.joinGroup('', joinReq())).errorCode).toBe(ErrorCode.INVALID_GROUP_ID);
+    expect((await coordinator.joinGroup('', joinRequest())).errorCode).toBe(ErrorCode.INVALID_GROUP_ID);
   });
 });
 
@@ -215,8 +206,8 @@ describe('timeouts', () => {
   it('removes a member that stops heartbeating and rebalances the rest', async () => {
     await setup();
     const a = await stableGroup('g');
-    const bJoin = coordinator.joinGroup('g', joinReq({ clientId: 'b', sessionTimeoutMs: 6_000 }));
-    const aJoin = coordinator.joinGroup('g', joinReq({ memberId: a.memberId }));
+    const bJoin = coordinator.joinGroup('g', joinRequest({ clientId: 'b', sessionTimeoutMs: 6_000 }));
+    const aJoin = coordinator.joinGroup('g', joinRequest({ memberId: a.memberId }));
     const [aRes, bRes] = await Promise.all([aJoin, bJoin]);
     const assignments = [
       { memberId: aRes.memberId, assignment: Buffer.from('A') },
@@ -247,7 +238,7 @@ describe('timeouts', () => {
     const group = coordinator.group('g')!;
     expect(group.has(bRes.memberId)).toBe(false);
     expect(group.state).toBe('PreparingRebalance');
-    const again = await coordinator.joinGroup('g', joinReq({ memberId: aRes.memberId }));
+    const again = await coordinator.joinGroup('g', joinRequest({ memberId: aRes.memberId }));
     expect(again.generationId).toBe(3);
     expect(again.members.map((m) => m.memberId)).toEqual([aRes.memberId]);
   });
@@ -255,7 +246,7 @@ describe('timeouts', () => {
   it('drops members that do not rejoin within the rebalance timeout', async () => {
     await setup();
     const a = await stableGroup('g', { rebalanceTimeoutMs: 20_000, sessionTimeoutMs: 60_000 });
-    const bJoin = coordinator.joinGroup('g', joinReq({ clientId: 'b', rebalanceTimeoutMs: 20_000 }));
+    const bJoin = coordinator.joinGroup('g', joinRequest({ clientId: 'b', rebalanceTimeoutMs: 20_000 }));
     await vi.advanceTimersByTimeAsync(20_000);
     const b = await bJoin;
     expect(b.errorCode).toBe(ErrorCode.NONE);
@@ -266,11 +257,11 @@ describe('timeouts', () => {
 
   it('waits group.initial.rebalance.delay.ms for more members of an Empty group, extending per joiner', async () => {
     await setup({ 'group.initial.rebalance.delay.ms': '3000' });
-    const first = coordinator.joinGroup('g', joinReq({ clientId: 'one' }));
+    const first = coordinator.joinGroup('g', joinRequest({ clientId: 'one' }));
     let done = false;
     void first.then(() => (done = true));
     await vi.advanceTimersByTimeAsync(2_000);
-    const second = coordinator.joinGroup('g', joinReq({ clientId: 'two' }));
+    const second = coordinator.joinGroup('g', joinRequest({ clientId: 'two' }));
     await vi.advanceTimersByTimeAsync(1_500); // the first delay is over; the second joiner extends it
     expect(done).toBe(false);
     await vi.advanceTimersByTimeAsync(3_000);
@@ -282,16 +273,16 @@ describe('timeouts', () => {
 
   it('does not extend the initial delay per joiner once the group has had a generation (Kafka: generation 0 only)', async () => {
     await setup({ 'group.initial.rebalance.delay.ms': '3000' });
-    const joining = coordinator.joinGroup('g', joinReq({ clientId: 'old' }));
+    const joining = coordinator.joinGroup('g', joinRequest({ clientId: 'old' }));
     await vi.advanceTimersByTimeAsync(3_000);
     const old = await joining;
     coordinator.leaveGroup('g', [{ memberId: old.memberId, groupInstanceId: null }]);
     expect(coordinator.group('g')?.state).toBe('Empty');
     expect(coordinator.group('g')?.generationId).toBe(2);
 
-    const first = coordinator.joinGroup('g', joinReq({ clientId: 'one' }));
+    const first = coordinator.joinGroup('g', joinRequest({ clientId: 'one' }));
     await vi.advanceTimersByTimeAsync(2_000);
-    const second = coordinator.joinGroup('g', joinReq({ clientId: 'two' }));
+    const second = coordinator.joinGroup('g', joinRequest({ clientId: 'two' }));
     let done = false;
     void Promise.all([first, second]).then(() => (done = true));
     await vi.advanceTimersByTimeAsync(1_000); // one delay after the first join, not two
@@ -319,8 +310,8 @@ describe('leave and static members', () => {
     await setup();
     const leader = await stableGroup('g');
     // A static follower joins.
-    const sJoin = coordinator.joinGroup('g', joinReq({ clientId: 's', groupInstanceId: 'inst-1' }));
-    const lJoin = coordinator.joinGroup('g', joinReq({ memberId: leader.memberId }));
+    const sJoin = coordinator.joinGroup('g', joinRequest({ clientId: 's', groupInstanceId: 'inst-1' }));
+    const lJoin = coordinator.joinGroup('g', joinRequest({ memberId: leader.memberId }));
     const [s] = await Promise.all([sJoin, lJoin]);
     const sSync = coordinator.syncGroup('g', {
       generationId: 2,
@@ -340,7 +331,7 @@ describe('leave and static members', () => {
     });
     await sSync;
     // It restarts: same instance id, no member id.
-    const back = await coordinator.joinGroup('g', joinReq({ clientId: 's', groupInstanceId: 'inst-1' }));
+    const back = await coordinator.joinGroup('g', joinRequest({ clientId: 's', groupInstanceId: 'inst-1' }));
     expect(back.errorCode).toBe(ErrorCode.NONE);
     expect(back.memberId).not.toBe(s!.memberId);
     expect(back.generationId).toBe(2);
@@ -358,7 +349,7 @@ describe('leave and static members', () => {
     expect(sync.assignment.toString()).toBe('S');
     const stale = await coordinator.joinGroup(
       'g',
-      joinReq({ memberId: s!.memberId, groupInstanceId: 'inst-1' }),
+      joinRequest({ memberId: s!.memberId, groupInstanceId: 'inst-1' }),
     );
     expect(stale.errorCode).toBe(ErrorCode.FENCED_INSTANCE_ID);
     const leave = coordinator.leaveGroup('g', [{ memberId: '', groupInstanceId: 'inst-1' }]);
@@ -367,7 +358,7 @@ describe('leave and static members', () => {
 
   it('answers held joins with NOT_COORDINATOR on close', async () => {
     await setup({ 'group.initial.rebalance.delay.ms': '3000' });
-    const pending = coordinator.joinGroup('g', joinReq());
+    const pending = coordinator.joinGroup('g', joinRequest());
     coordinator.close();
     expect((await pending).errorCode).toBe(ErrorCode.NOT_COORDINATOR);
   });

@@ -5,14 +5,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EngineError } from '../../../engine/index.js';
 import {
   GroupCoordinator,
-  type JoinRequest,
   type JoinResult,
   type SyncResult,
 } from '../../../server/group/group-coordinator.js';
 import { OFFSETS_TOPIC, partitionForGroup } from '../../../server/group/offset-store.js';
 import { ErrorCode } from '../../../server/protocol/error-codes.js';
 import { FakeOffsetsReplicas } from '../../helpers/fake-offsets-replicas.js';
-import { openTestBroker, type TestBroker } from '../../helpers/group-context.js';
+import { joinRequest, openTestBroker, type TestBroker } from '../../helpers/group-context.js';
 import { makeTempDir, removeTempDir } from '../../helpers/temp-dir.js';
 
 const GROUP = 'g';
@@ -20,18 +19,6 @@ let dir: string;
 let broker: TestBroker;
 let coordinator: GroupCoordinator;
 let replicas: FakeOffsetsReplicas;
-
-const joinReq = (): JoinRequest => ({
-  memberId: '',
-  groupInstanceId: null,
-  clientId: 'client',
-  clientHost: '/127.0.0.1',
-  sessionTimeoutMs: 10_000,
-  rebalanceTimeoutMs: 30_000,
-  protocolType: 'consumer',
-  protocols: [{ name: 'range', metadata: Buffer.from('subscription') }],
-  requireKnownMemberId: false,
-});
 
 beforeEach(async () => {
   dir = makeTempDir('kiln-group-replication-');
@@ -52,7 +39,7 @@ const settled = (): Promise<void> => new Promise((resolve) => setImmediate(resol
 
 /** One member joins (generation 1, its leader) and sends its assignment: the SyncGroup answer. */
 async function joinAndSync(): Promise<{ joined: JoinResult; sync: SyncResult | Promise<SyncResult> }> {
-  const joined = await coordinator.joinGroup(GROUP, joinReq());
+  const joined = await coordinator.joinGroup(GROUP, joinRequest());
   expect(joined.errorCode).toBe(ErrorCode.NONE);
   const sync = coordinator.syncGroup(GROUP, {
     generationId: joined.generationId,

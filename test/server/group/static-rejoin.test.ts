@@ -3,28 +3,12 @@ import { GroupMembership } from '../../../server/group/group-membership.js';
 import type { JoinRequest, JoinResult, SyncResult } from '../../../server/group/group-results.js';
 import { Group } from '../../../server/group/group-state.js';
 import { ErrorCode } from '../../../server/protocol/error-codes.js';
+import { joinRequest, subscription } from '../../helpers/group-context.js';
 
 /**
  * A known static member rejoining without its member id (a restarted process), against the
  * group membership alone with a persist that can be made to fail or to answer later.
  */
-
-const meta = Buffer.from('subscription');
-
-function joinReq(overrides: Partial<JoinRequest> = {}): JoinRequest {
-  return {
-    memberId: '',
-    groupInstanceId: null,
-    clientId: 'client',
-    clientHost: '/127.0.0.1',
-    sessionTimeoutMs: 10_000,
-    rebalanceTimeoutMs: 30_000,
-    protocolType: 'consumer',
-    protocols: [{ name: 'range', metadata: meta }],
-    requireKnownMemberId: false,
-    ...overrides,
-  };
-}
 
 let persist: (group: Group) => Promise<number> | undefined;
 let writes: number;
@@ -64,10 +48,10 @@ function sync(memberId: string, generationId: number, assignments: [string, stri
 
 /** Two static members, a (the leader) and b, Stable at generation 1 with assignments A and B. */
 async function stableStaticPair(
-  protocols: JoinRequest['protocols'] = joinReq().protocols,
+  protocols: JoinRequest['protocols'] = joinRequest().protocols,
 ): Promise<{ a: JoinResult; b: JoinResult }> {
-  const aJoin = membership.join(group, joinReq({ clientId: 'a', groupInstanceId: 'ia', protocols }));
-  const bJoin = membership.join(group, joinReq({ clientId: 'b', groupInstanceId: 'ib', protocols }));
+  const aJoin = membership.join(group, joinRequest({ clientId: 'a', groupInstanceId: 'ia', protocols }));
+  const bJoin = membership.join(group, joinRequest({ clientId: 'b', groupInstanceId: 'ib', protocols }));
   await vi.advanceTimersByTimeAsync(10);
   const [a, b] = await Promise.all([aJoin, bJoin]);
   expect(a.leader).toBe(a.memberId);
@@ -86,7 +70,7 @@ describe('a restarted static member', () => {
   it('that led the group keeps its assignment without a rebalance, and is not told it leads (v5)', async () => {
     const { a, b } = await stableStaticPair();
     const writesBefore = writes;
-    const back = await membership.join(group, joinReq({ clientId: 'a', groupInstanceId: 'ia' }));
+    const back = await membership.join(group, joinRequest({ clientId: 'a', groupInstanceId: 'ia' }));
     expect(back.errorCode).toBe(ErrorCode.NONE);
     expect(back.memberId).not.toBe(a.memberId);
     expect(back.generationId).toBe(1);
@@ -108,7 +92,7 @@ describe('a restarted static member', () => {
     await stableStaticPair();
     const back = await membership.join(
       group,
-      joinReq({ clientId: 'a', groupInstanceId: 'ia', supportsSkipAssignment: true }),
+      joinRequest({ clientId: 'a', groupInstanceId: 'ia', supportsSkipAssignment: true }),
     );
     expect(back.errorCode).toBe(ErrorCode.NONE);
     expect(back.leader).toBe(back.memberId);
@@ -122,7 +106,7 @@ describe('a restarted static member', () => {
     const changed = [{ name: 'range', metadata: Buffer.from('other subscription') }];
     const back = await membership.join(
       group,
-      joinReq({ clientId: 'b', groupInstanceId: 'ib', protocols: changed }),
+      joinRequest({ clientId: 'b', groupInstanceId: 'ib', protocols: changed }),
     );
     expect(back.errorCode).toBe(ErrorCode.NONE);
     expect(back.leader).toBe(a.memberId);
@@ -135,14 +119,18 @@ describe('a restarted static member', () => {
 
   it('whose protocols change the group’s choice starts a rebalance', async () => {
     const both = [
-      { name: 'roundrobin', metadata: meta },
-      { name: 'range', metadata: meta },
+      { name: 'roundrobin', metadata: subscription },
+      { name: 'range', metadata: subscription },
     ];
     const { a } = await stableStaticPair(both);
     expect(group.protocolName).toBe('roundrobin');
     const pending = membership.join(
       group,
-      joinReq({ clientId: 'b', groupInstanceId: 'ib', protocols: [{ name: 'range', metadata: meta }] }),
+      joinRequest({
+        clientId: 'b',
+        groupInstanceId: 'ib',
+        protocols: [{ name: 'range', metadata: subscription }],
+      }),
     );
     // 'roundrobin' is no longer offered by every member: the group must choose again.
     await vi.advanceTimersByTimeAsync(10);
@@ -150,7 +138,7 @@ describe('a restarted static member', () => {
     expect(membership.heartbeat(group, a.memberId, 'ia', 1)).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
     void membership.join(
       group,
-      joinReq({ memberId: a.memberId, clientId: 'a', groupInstanceId: 'ia', protocols: both }),
+      joinRequest({ memberId: a.memberId, clientId: 'a', groupInstanceId: 'ia', protocols: both }),
     );
     await vi.advanceTimersByTimeAsync(10);
     expect((await pending).generationId).toBe(2);
@@ -158,16 +146,16 @@ describe('a restarted static member', () => {
   });
 
   it('during CompletingRebalance starts another rebalance, so the new id is assigned', async () => {
-    const aJoin = membership.join(group, joinReq({ clientId: 'a', groupInstanceId: 'ia' }));
-    const bJoin = membership.join(group, joinReq({ clientId: 'b', groupInstanceId: 'ib' }));
+    const aJoin = membership.join(group, joinRequest({ clientId: 'a', groupInstanceId: 'ia' }));
+    const bJoin = membership.join(group, joinRequest({ clientId: 'b', groupInstanceId: 'ib' }));
     await vi.advanceTimersByTimeAsync(10);
     const [a, b] = await Promise.all([aJoin, bJoin]);
     const bSync = sync(b.memberId, 1);
     expect(group.state).toBe('CompletingRebalance');
-    const back = membership.join(group, joinReq({ clientId: 'b', groupInstanceId: 'ib' }));
+    const back = membership.join(group, joinRequest({ clientId: 'b', groupInstanceId: 'ib' }));
     expect((await bSync).errorCode).toBe(ErrorCode.FENCED_INSTANCE_ID);
     expect(group.state).toBe('PreparingRebalance');
-    void membership.join(group, joinReq({ memberId: a.memberId, clientId: 'a', groupInstanceId: 'ia' }));
+    void membership.join(group, joinRequest({ memberId: a.memberId, clientId: 'a', groupInstanceId: 'ia' }));
     await vi.advanceTimersByTimeAsync(10);
     const rejoined = await back;
     expect(rejoined.generationId).toBe(2);
@@ -179,7 +167,7 @@ describe('a restarted static member', () => {
     persist = () => {
       throw new Error('disk gone');
     };
-    const back = await membership.join(group, joinReq({ clientId: 'b', groupInstanceId: 'ib' }));
+    const back = await membership.join(group, joinRequest({ clientId: 'b', groupInstanceId: 'ib' }));
     expect(back.errorCode).toBe(ErrorCode.COORDINATOR_NOT_AVAILABLE);
     expect(back.memberId).toBe('');
     expect(group.has(b.memberId)).toBe(true);
@@ -191,7 +179,7 @@ describe('a restarted static member', () => {
     const { b } = await stableStaticPair();
     let finish!: (code: number) => void;
     persist = () => new Promise<number>((resolve) => (finish = resolve));
-    const first = membership.join(group, joinReq({ clientId: 'b', groupInstanceId: 'ib' }));
+    const first = membership.join(group, joinRequest({ clientId: 'b', groupInstanceId: 'ib' }));
     let answered = false;
     void first.then(() => (answered = true));
     await vi.advanceTimersByTimeAsync(10);
@@ -199,7 +187,7 @@ describe('a restarted static member', () => {
     finish(ErrorCode.NOT_COORDINATOR);
     expect((await first).errorCode).toBe(ErrorCode.NOT_COORDINATOR);
     expect(group.staticMemberId('ib')).toBe(b.memberId);
-    const second = membership.join(group, joinReq({ clientId: 'b', groupInstanceId: 'ib' }));
+    const second = membership.join(group, joinRequest({ clientId: 'b', groupInstanceId: 'ib' }));
     await vi.advanceTimersByTimeAsync(10);
     finish(ErrorCode.NONE);
     const ok = await second;

@@ -1,9 +1,5 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
-import { Kafka, logLevel, type Producer } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBroker, type RunningBroker } from '../../../helpers/broker-fixture.js';
+import { describe, expect, it } from 'vitest';
+import { RdMember, startProducerPump, useChurnBroker, waitFor } from './churn-fixture.js';
 
 /**
  * Cooperative-sticky (KIP-429) with librdkafka 2.0.2: with cooperative rebalancing the callbacks
@@ -11,76 +7,6 @@ import { startBroker, type RunningBroker } from '../../../helpers/broker-fixture
  * from the first two, which revoke only those and keep the rest throughout; then the third leaves
  * and the first two gain its partitions without revoking any of theirs. Every record is read.
  */
-const script = fileURLToPath(new URL('../python/confluent_churn_member.py', import.meta.url));
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-async function waitFor(condition: () => boolean, what: string, ms = 60_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(50);
-  }
-}
-
-interface Callback {
-  ev: 'assign' | 'revoke' | 'lost';
-  partitions: [string, number][];
-  t: number;
-}
-const children = new Set<ChildProcessWithoutNullStreams>();
-
-/** One confluent-kafka-python process; `owned` follows its rebalance callbacks. */
-class RdMember {
-  readonly child: ChildProcessWithoutNullStreams;
-  readonly seen = new Set<string>();
-  readonly owned = new Set<string>();
-  readonly callbacks: Callback[] = [];
-  leaderAt = 0;
-  closed = false;
-  exited = false;
-  constructor(
-    bootstrap: string,
-    group: string,
-    topics: string[],
-    readonly name: string,
-    strategy = 'cooperative-sticky',
-  ) {
-    this.child = spawn('/usr/bin/python3', [
-      script,
-      bootstrap,
-      group,
-      topics.join(','),
-      '-',
-      strategy,
-      '30000',
-      '1000',
-    ]);
-    children.add(this.child);
-    this.child.stderr.resume();
-    this.child.on('exit', () => (this.exited = true));
-    createInterface({ input: this.child.stdout }).on('line', (line) => {
-      const ev = JSON.parse(line) as Omit<Callback, 'ev'> & { ev: string; values?: string[] };
-      if (ev.ev === 'assign') for (const [t, p] of ev.partitions) this.owned.add(`${t}/${p}`);
-      if (ev.ev === 'revoke' || ev.ev === 'lost')
-        for (const [t, p] of ev.partitions) this.owned.delete(`${t}/${p}`);
-      if (ev.ev === 'assign' || ev.ev === 'revoke' || ev.ev === 'lost') this.callbacks.push(ev as Callback);
-      if (ev.ev === 'leader') this.leaderAt = ev.t;
-      if (ev.ev === 'msgs') for (const v of ev.values!) this.seen.add(v);
-      if (ev.ev === 'closed') this.closed = true;
-    });
-  }
-  partitions(): string[] {
-    return [...this.owned].sort();
-  }
-  /** close(): a dynamic member sends LeaveGroup. */
-  async close(): Promise<void> {
-    this.child.stdin.write('close\n');
-    await waitFor(() => this.closed && this.exited, `${this.name} to close`, 30_000);
-  }
-  kill(): void {
-    this.child.kill('SIGKILL');
-  }
-}
-
 /** The sizes of a member's assignment after each of its callbacks from index `from`, starting at `size`. */
 function sizesAfter(m: RdMember, from: number, initial: string[]): number[] {
   const owned = new Set(initial);
@@ -94,44 +20,21 @@ function sizesAfter(m: RdMember, from: number, initial: string[]): number[] {
 }
 
 describe('cooperative-sticky rebalancing with librdkafka', () => {
-  let kiln: RunningBroker;
-  let kafka: Kafka;
-  let producer: Producer;
-  beforeAll(async () => {
-    kiln = await startBroker();
-    kafka = new Kafka({ clientId: 'coop', brokers: [kiln.bootstrap], logLevel: logLevel.NOTHING });
-    producer = kafka.producer();
-    await producer.connect();
-  });
-  afterAll(async () => {
-    for (const c of children) c.kill('SIGKILL');
-    await producer?.disconnect();
-    await kiln?.stop();
-  });
+  const churn = useChurnBroker('coop');
 
   it(
     'moves only the partitions that must move when a member joins and when one leaves',
     { timeout: 180_000 },
     async () => {
       const topic = 'coop-six';
-      const admin = kafka.admin();
-      await admin.connect();
-      await admin.createTopics({ topics: [{ topic, numPartitions: 6 }] });
-      await admin.disconnect();
-      const produced: string[] = [];
-      let counter = 0;
-      let producing = true;
-      const pump = (async () => {
-        while (producing) {
-          const messages = Array.from({ length: 6 }, (_, p) => ({ partition: p, value: `${counter++}` }));
-          await producer.send({ topic, messages });
-          produced.push(...messages.map((m) => `${topic}/${m.partition}/${m.value}`));
-          await sleep(100);
-        }
-      })().catch(() => undefined);
+      await churn.createTopics({ [topic]: 6 });
+      const pump = startProducerPump(churn.producer, { [topic]: 6 }, { ignoreErrors: true });
+      const { produced } = pump;
       const members: RdMember[] = [];
       const start = (name: string): RdMember => {
-        const m = new RdMember(kiln.bootstrap, 'coop-group', [topic], name);
+        const m = new RdMember(churn.kiln.bootstrap, 'coop-group', [topic], name, {
+          strategy: 'cooperative-sticky',
+        });
         members.push(m);
         return m;
       };
@@ -222,12 +125,10 @@ describe('cooperative-sticky rebalancing with librdkafka', () => {
           leaving.every((p) => first.some((m) => m.owned.has(p))),
           "the leaver's partitions move",
         ).toBe(true);
-        producing = false;
-        await pump;
+        await pump.stop();
         await allRead('at the end');
       } finally {
-        producing = false;
-        await pump;
+        await pump.stop();
       }
     },
   );

@@ -1,10 +1,8 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { Consumer as PlatformaticConsumer, stringDeserializers } from '@platformatic/kafka';
-import { Kafka, logLevel, type Producer } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBroker, type RunningBroker } from '../../../helpers/broker-fixture.js';
+import type { Kafka } from 'kafkajs';
+import { describe, expect, it } from 'vitest';
+import { sleep, spawnChurnMember, startProducerPump, useChurnBroker, waitFor } from './churn-fixture.js';
 
 /**
  * Two members share a 4-partition topic; one closes cleanly (LeaveGroup). The survivor must own
@@ -14,7 +12,6 @@ import { startBroker, type RunningBroker } from '../../../helpers/broker-fixture
  */
 const PARTITIONS = 4;
 const HANDOVER_BOUND_MS = 10_000;
-const script = fileURLToPath(new URL('../python/confluent_churn_member.py', import.meta.url));
 
 interface Member {
   name: string;
@@ -24,19 +21,8 @@ interface Member {
   kill(): void;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-async function waitFor(condition: () => boolean, what: string, ms = 60_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(50);
-  }
-}
-
-const children = new Set<ChildProcessWithoutNullStreams>();
 function librdkafkaMember(bootstrap: string, group: string, topic: string, name: string): Member {
-  const child = spawn('/usr/bin/python3', [
-    script,
+  const child = spawnChurnMember([
     bootstrap,
     group,
     topic,
@@ -46,8 +32,6 @@ function librdkafkaMember(bootstrap: string, group: string, topic: string, name:
     '1000',
     '30000', // max.poll.interval.ms: librdkafka's rebalance timeout
   ]);
-  children.add(child);
-  child.stderr.resume();
   const seen = new Set<string>();
   const owned = new Set<number>();
   let closed = false;
@@ -136,27 +120,15 @@ async function platformaticMember(
 }
 
 describe('a two-member handover on a clean LeaveGroup', () => {
-  let kiln: RunningBroker;
-  let kafka: Kafka;
-  let producer: Producer;
   const members: Member[] = [];
-  beforeAll(async () => {
-    kiln = await startBroker();
-    kafka = new Kafka({ clientId: 'churn', brokers: [kiln.bootstrap], logLevel: logLevel.NOTHING });
-    producer = kafka.producer();
-    await producer.connect();
-  });
-  afterAll(async () => {
+  const churn = useChurnBroker('churn', () => {
     for (const m of members) m.kill();
-    for (const c of children) c.kill('SIGKILL');
-    await producer?.disconnect();
-    await kiln?.stop();
   });
 
   const clients: [string, (group: string, topic: string, name: string) => Promise<Member>][] = [
-    ['librdkafka 2.0.2', async (g, t, n) => librdkafkaMember(kiln.bootstrap, g, t, n)],
-    ['kafkajs 2.2.4', (g, t, n) => kafkajsMember(kafka, g, t, n)],
-    ['@platformatic/kafka 1.35', (g, t, n) => platformaticMember(kiln.bootstrap, g, t, n)],
+    ['librdkafka 2.0.2', async (g, t, n) => librdkafkaMember(churn.kiln.bootstrap, g, t, n)],
+    ['kafkajs 2.2.4', (g, t, n) => kafkajsMember(churn.kafka, g, t, n)],
+    ['@platformatic/kafka 1.35', (g, t, n) => platformaticMember(churn.kiln.bootstrap, g, t, n)],
   ];
   for (const [client, make] of clients) {
     it(
@@ -166,24 +138,15 @@ describe('a two-member handover on a clean LeaveGroup', () => {
         const slug = client.replace(/[^a-z]/g, '');
         const topic = `handover-${slug}`;
         const group = `handover-${slug}-group`;
-        const admin = kafka.admin();
-        await admin.connect();
-        await admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS }] });
-        await admin.disconnect();
+        await churn.createTopics({ [topic]: PARTITIONS });
 
         // A steady trickle: one record a partition every 100 ms.
-        const produced: string[] = [];
-        let counter = 0;
-        let producing = true;
-        const pump = (async () => {
-          while (producing) {
-            const messages = [];
-            for (let p = 0; p < PARTITIONS; p++) messages.push({ partition: p, value: `${p}:${counter++}` });
-            await producer.send({ topic, messages });
-            produced.push(...messages.map((m) => m.value));
-            await sleep(100);
-          }
-        })();
+        const pump = startProducerPump(
+          churn.producer,
+          { [topic]: PARTITIONS },
+          { value: (p, n) => `${p}:${n}`, entry: (_, __, value) => value },
+        );
+        const { produced } = pump;
         const allSeen = (): Set<string> => new Set(members.flatMap((m) => [...m.seen]));
         const settled = async (pair: Member[]): Promise<void> => {
           await waitFor(
@@ -246,8 +209,7 @@ describe('a two-member handover on a clean LeaveGroup', () => {
               current = [survivor, fresh];
             }
           }
-          producing = false;
-          await pump;
+          await pump.stop();
           // The last batches were just produced: give the survivor a moment to read them.
           await waitFor(() => produced.every((v) => allSeen().has(v)), 'the last records', 10_000).catch(
             () => undefined,
@@ -260,8 +222,7 @@ describe('a two-member handover on a clean LeaveGroup', () => {
           await current[1]!.close();
           console.log(`[handover] ${client}: ${times.map((t) => `${t} ms`).join(', ')}`);
         } finally {
-          producing = false;
-          await pump.catch(() => undefined);
+          await pump.stop().catch(() => undefined);
         }
       },
     );

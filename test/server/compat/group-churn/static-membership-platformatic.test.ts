@@ -1,9 +1,8 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { Kafka, logLevel, type Producer } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBroker, type RunningBroker } from '../../../helpers/broker-fixture.js';
+import { describe, expect, it } from 'vitest';
+import { sleep, spawnChild, startProducerPump, useChurnBroker, waitFor } from './churn-fixture.js';
 
 /**
  * Static membership (KIP-345) with @platformatic/kafka 1.35, which sends group.instance.id and
@@ -15,22 +14,12 @@ import { startBroker, type RunningBroker } from '../../../helpers/broker-fixture
  */
 const script = fileURLToPath(new URL('./platformatic-static-member.ts', import.meta.url));
 const root = fileURLToPath(new URL('../../../../', import.meta.url));
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-async function waitFor(condition: () => boolean, what: string, ms = 60_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(50);
-  }
-}
-
 interface GroupEvent {
   ev: 'join' | 'rejoin';
   partitions?: number[];
   leader?: boolean;
   t: number;
 }
-const children = new Set<ChildProcessWithoutNullStreams>();
 
 /** One member process; `events` are its joins and rebalance notices, `seen` what it read. */
 class StaticMember {
@@ -44,15 +33,11 @@ class StaticMember {
     topic: string,
     readonly instance: string,
   ) {
-    this.child = spawn(
+    this.child = spawnChild(
       process.execPath,
       ['--import', 'tsx', script, bootstrap, group, topic, instance, '30000'],
-      {
-        cwd: root,
-      },
+      { cwd: root },
     );
-    children.add(this.child);
-    this.child.stderr.resume();
     this.child.on('exit', () => (this.exited = true));
     createInterface({ input: this.child.stdout }).on('line', (line) => {
       const ev = JSON.parse(line) as GroupEvent | { ev: 'msgs'; values: string[] };
@@ -73,42 +58,21 @@ class StaticMember {
 }
 
 describe('static membership with @platformatic/kafka', () => {
-  let kiln: RunningBroker;
-  let kafka: Kafka;
-  let producer: Producer;
-  beforeAll(async () => {
-    kiln = await startBroker();
-    kafka = new Kafka({ clientId: 'static-pt', brokers: [kiln.bootstrap], logLevel: logLevel.NOTHING });
-    producer = kafka.producer();
-    await producer.connect();
-  });
-  afterAll(async () => {
-    for (const c of children) c.kill('SIGKILL');
-    await producer?.disconnect();
-    await kiln?.stop();
-  });
+  const churn = useChurnBroker('static-pt');
 
   async function restart(pick: 'follower' | 'leader'): Promise<void> {
     const topic = `pt-static-${pick}`;
     const group = `${topic}-group`;
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 6 }] });
-    await admin.disconnect();
-    const produced: string[] = [];
-    let counter = 0;
-    let producing = true;
-    const pump = (async () => {
-      while (producing) {
-        const messages = Array.from({ length: 6 }, (_, p) => ({ partition: p, value: `${counter++}` }));
-        await producer.send({ topic, messages });
-        produced.push(...messages.map((m) => `${m.partition}/${m.value}`));
-        await sleep(100);
-      }
-    })();
+    await churn.createTopics({ [topic]: 6 });
+    const pump = startProducerPump(
+      churn.producer,
+      { [topic]: 6 },
+      { entry: (_, p, value) => `${p}/${value}` },
+    );
+    const { produced } = pump;
     const members: StaticMember[] = [];
     const start = (instance: string): StaticMember => {
-      const m = new StaticMember(kiln.bootstrap, group, topic, instance);
+      const m = new StaticMember(churn.kiln.bootstrap, group, topic, instance);
       members.push(m);
       return m;
     };
@@ -155,8 +119,7 @@ describe('static membership with @platformatic/kafka', () => {
       if (pick === 'leader') expect(again.leads(), 'a restarted leader is told it leads (v9)').toBe(true);
       await allRead('after the restart');
     } finally {
-      producing = false;
-      await pump.catch(() => undefined);
+      await pump.stop().catch(() => undefined);
       for (const m of members) m.child.kill('SIGKILL');
     }
   }

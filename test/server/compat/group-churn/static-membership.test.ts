@@ -1,9 +1,5 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
-import { Kafka, logLevel, type Producer } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBroker, type RunningBroker } from '../../../helpers/broker-fixture.js';
+import { describe, expect, it } from 'vitest';
+import { RdMember, sleep, startProducerPump, useChurnBroker, waitFor } from './churn-fixture.js';
 
 /**
  * Static membership (KIP-345) with librdkafka 2.0.2 (confluent-kafka-python): three members with a
@@ -12,127 +8,28 @@ import { startBroker, type RunningBroker } from '../../../helpers/broker-fixture
  * follower or the leader; one that restarts with a changed subscription does too, as on Kafka; one
  * killed and never restarted loses its partitions after its session timeout, not before.
  */
-const script = fileURLToPath(new URL('../python/confluent_churn_member.py', import.meta.url));
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-async function waitFor(condition: () => boolean, what: string, ms = 60_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(50);
-  }
-}
-
-interface Callback {
-  ev: 'assign' | 'revoke' | 'lost';
-  partitions: [string, number][];
-  t: number;
-}
-const children = new Set<ChildProcessWithoutNullStreams>();
-
-/** One confluent-kafka-python process; `owned` follows its rebalance callbacks. */
-class RdMember {
-  readonly child: ChildProcessWithoutNullStreams;
-  readonly seen = new Set<string>();
-  readonly owned = new Set<string>();
-  readonly callbacks: Callback[] = [];
-  leaderAt = 0;
-  closed = false;
-  exited = false;
-  constructor(
-    bootstrap: string,
-    group: string,
-    topics: string[],
-    readonly instance: string,
-    sessionMs = 30_000,
-  ) {
-    this.child = spawn('/usr/bin/python3', [
-      script,
-      bootstrap,
-      group,
-      topics.join(','),
-      instance,
-      'range',
-      String(sessionMs),
-      '1000',
-    ]);
-    children.add(this.child);
-    this.child.stderr.resume();
-    this.child.on('exit', () => (this.exited = true));
-    createInterface({ input: this.child.stdout }).on('line', (line) => {
-      const ev = JSON.parse(line) as Omit<Callback, 'ev'> & { ev: string; values?: string[] };
-      if (ev.ev === 'assign') for (const [t, p] of ev.partitions) this.owned.add(`${t}/${p}`);
-      if (ev.ev === 'revoke' || ev.ev === 'lost')
-        for (const [t, p] of ev.partitions) this.owned.delete(`${t}/${p}`);
-      if (ev.ev === 'assign' || ev.ev === 'revoke' || ev.ev === 'lost') this.callbacks.push(ev as Callback);
-      if (ev.ev === 'leader') this.leaderAt = ev.t;
-      if (ev.ev === 'msgs') for (const v of ev.values!) this.seen.add(v);
-      if (ev.ev === 'closed') this.closed = true;
-    });
-  }
-  partitions(): string[] {
-    return [...this.owned].sort();
-  }
-  /** close(): librdkafka sends no LeaveGroup for a static member. */
-  async close(): Promise<void> {
-    this.child.stdin.write('close\n');
-    await waitFor(() => this.closed && this.exited, `${this.instance} to close`, 30_000);
-  }
-  kill(): void {
-    this.child.kill('SIGKILL');
-  }
-}
-
 describe('static membership with librdkafka', () => {
-  let kiln: RunningBroker;
-  let kafka: Kafka;
-  let producer: Producer;
-  beforeAll(async () => {
-    kiln = await startBroker();
-    kafka = new Kafka({ clientId: 'static', brokers: [kiln.bootstrap], logLevel: logLevel.NOTHING });
-    producer = kafka.producer();
-    await producer.connect();
-  });
-  afterAll(async () => {
-    for (const c of children) c.kill('SIGKILL');
-    await producer?.disconnect();
-    await kiln?.stop();
-  });
+  const churn = useChurnBroker('static');
 
   /** Creates topics, starts a producer writing to every partition every 100 ms. */
   async function scenario(name: string, topics: Record<string, number>) {
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({
-      topics: Object.entries(topics).map(([topic, numPartitions]) => ({ topic, numPartitions })),
-    });
-    await admin.disconnect();
-    const produced: string[] = [];
-    let counter = 0;
-    let producing = true;
-    const pump = (async () => {
-      while (producing) {
-        for (const [topic, count] of Object.entries(topics)) {
-          const messages = Array.from({ length: count }, (_, p) => ({ partition: p, value: `${counter++}` }));
-          await producer.send({ topic, messages });
-          produced.push(...messages.map((m) => `${topic}/${m.partition}/${m.value}`));
-        }
-        await sleep(100);
-      }
-    })().catch(() => undefined);
+    await churn.createTopics(topics);
+    const pump = startProducerPump(churn.producer, topics, { ignoreErrors: true });
+    const { produced } = pump;
     const members: RdMember[] = [];
     const start = (
       instance: string,
       subscribed = [Object.keys(topics)[0]!],
       sessionMs = 30_000,
     ): RdMember => {
-      const m = new RdMember(kiln.bootstrap, `${name}-group`, subscribed, instance, sessionMs);
+      const m = new RdMember(churn.kiln.bootstrap, `${name}-group`, subscribed, instance, {
+        instance,
+        sessionMs,
+      });
       members.push(m);
       return m;
     };
-    const stop = async (): Promise<void> => {
-      producing = false;
-      await pump;
-    };
+    const stop = (): Promise<void> => pump.stop();
     /** Every record produced so far was read by some member, old or new. */
     const allRead = async (what: string): Promise<void> => {
       const upTo = produced.length;
@@ -176,7 +73,7 @@ describe('static membership with librdkafka', () => {
       };
     };
     try {
-      const group = (kiln.broker as unknown as Internals).coordinator?.group(groupId);
+      const group = (churn.kiln.broker as unknown as Internals).coordinator?.group(groupId);
       return group?.leaderId ? group.get(group.leaderId)?.groupInstanceId : undefined;
     } catch {
       return undefined;
@@ -194,10 +91,10 @@ describe('static membership with librdkafka', () => {
       expect(leader.leaderAt, 'librdkafka logged an elected leader').toBeGreaterThan(0);
       const brokerLeader = brokerLeaderInstance(`${prefix}-group`);
       console.log(
-        `[static] ${prefix}: librdkafka says ${leader.instance} leads; the broker says ${brokerLeader}`,
+        `[static] ${prefix}: librdkafka says ${leader.name} leads; the broker says ${brokerLeader}`,
       );
       if (brokerLeader !== undefined)
-        expect(leader.instance, 'the leader inferred from librdkafka').toBe(brokerLeader);
+        expect(leader.name, 'the leader inferred from librdkafka').toBe(brokerLeader);
       const target = pick === 'leader' ? leader : trio.find((m) => m !== leader)!;
       const others = trio.filter((m) => m !== target);
       const before = target.partitions();
@@ -207,15 +104,11 @@ describe('static membership with librdkafka', () => {
       await target.close();
       const closedAt = Date.now();
       const readByOthers = others.map((m) => m.seen.size);
-      const again = s.start(target.instance);
-      await waitFor(
-        () => again.owned.size > 0,
-        `restarted ${pick} ${target.instance} to get partitions`,
-        45_000,
-      );
+      const again = s.start(target.name);
+      await waitFor(() => again.owned.size > 0, `restarted ${pick} ${target.name} to get partitions`, 45_000);
       const assignedAt = Date.now();
       console.log(
-        `[static] ${pick} ${target.instance} restart: close ${closedAt - t0} ms, ` +
+        `[static] ${pick} ${target.name} restart: close ${closedAt - t0} ms, ` +
           `partitions again ${assignedAt - closedAt} ms after the close: ${again.partitions().join(' ')} ` +
           `(had ${before.join(' ')})`,
       );
@@ -227,7 +120,7 @@ describe('static membership with librdkafka', () => {
         'the other members see no revoke or assign callback',
       ).toEqual([[], []]);
       others.forEach((m, i) =>
-        expect(m.seen.size, `${m.instance} keeps consuming`).toBeGreaterThan(readByOthers[i]!),
+        expect(m.seen.size, `${m.name} keeps consuming`).toBeGreaterThan(readByOthers[i]!),
       );
       await s.stop();
       await s.allRead('after the restart');
@@ -252,10 +145,7 @@ describe('static membership with librdkafka', () => {
       // instance id rejoining is answered with its old assignment whatever its metadata says; the
       // added topic is assigned at the group's next rebalance, not by this rejoin.
       const s = await scenario('static-changed', { 'static-changed': 6 });
-      const admin = kafka.admin();
-      await admin.connect();
-      await admin.createTopics({ topics: [{ topic: 'static-extra', numPartitions: 2 }] });
-      await admin.disconnect();
+      await churn.createTopics({ 'static-extra': 2 });
       try {
         const trio = await stableTrio(s.start, 'static-changed');
         const target = trio.find((m) => m !== leaderOf(trio))!;
@@ -264,7 +154,7 @@ describe('static membership with librdkafka', () => {
         const callbacksBefore = others.map((m) => m.callbacks.length);
         await s.allRead('before the restart');
         await target.close();
-        const again = s.start(target.instance, ['static-changed', 'static-extra']);
+        const again = s.start(target.name, ['static-changed', 'static-extra']);
         await waitFor(() => again.owned.size > 0, 'the restarted member to get partitions', 45_000);
         await sleep(5000);
         expect(again.partitions(), 'the restarted member gets back exactly its partitions').toEqual(before);
