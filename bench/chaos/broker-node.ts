@@ -12,7 +12,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Tail, track } from '../e2e/child-processes.js';
-import { freePort } from '../e2e/broker-process.js';
+import { freePort } from '../../tools/cluster/free-port.js';
 import { peerOfHead } from './kafka-client-id.js';
 import { LinkProxy } from './link-proxy.js';
 

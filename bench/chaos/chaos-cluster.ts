@@ -10,7 +10,7 @@ import path from 'node:path';
 import { CreateTopicsApi } from '../../server/protocol/apis/create-topics.js';
 import { checkError } from '../../tools/client/kafka-client.js';
 import { startZooKeeperProcess, type ZooKeeperProcess } from '../../tools/cluster/zookeeper-process.js';
-import { freePort } from '../e2e/broker-process.js';
+import { freePort } from '../../tools/cluster/free-port.js';
 import { trackKiller } from '../e2e/child-processes.js';
 import { BrokerNode } from './broker-node.js';
 import { ZkClient } from '../../server/cluster/zookeeper/zk-client.js';

@@ -8,10 +8,10 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Tail, removeTempDir, track, trackTempDir } from './child-processes.js';
+import { freePort } from '../../tools/cluster/free-port.js';
 import {
   catchesSignal,
   cpuSeconds,
@@ -83,18 +83,6 @@ function isAlive(pid: number): boolean {
 }
 
 /** A port nobody listens on right now: bind port 0 on loopback, read it, let it go. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => (port ? resolve(port) : reject(new Error('no free port'))));
-    });
-  });
-}
-
 export interface EventLoopDelay {
   max: number;
   p99: number;

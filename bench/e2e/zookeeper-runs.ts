@@ -12,7 +12,8 @@ import {
   zooKeeperInstalled,
   type ZooKeeperProcess,
 } from '../../tools/cluster/zookeeper-process.js';
-import { BrokerProcess, freePort } from './broker-process.js';
+import { BrokerProcess } from './broker-process.js';
+import { freePort } from '../../tools/cluster/free-port.js';
 import { removeTempDir, trackKiller, trackTempDir } from './child-processes.js';
 import type { RunContext } from './run-case.js';
 

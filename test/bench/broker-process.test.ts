@@ -8,12 +8,12 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
   BrokerProcess,
-  freePort,
   parseLastStats,
   parseLastStatsLine,
   removeOrphanBuilds,
 } from '../../bench/e2e/broker-process.js';
 import { createTopic } from '../../bench/e2e/run-case.js';
+import { freePort } from '../../tools/cluster/free-port.js';
 import { MetricsScraper, SCRAPE_INTERVAL_MS } from '../../bench/e2e/metrics-scraper.js';
 
 const repoRoot = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));

@@ -2,9 +2,9 @@
 // tsx server/main.ts` on 127.0.0.1 and a port of the test's choosing (the same port across
 // restarts), optionally under a wrapper command (unshare, to be PID 1 of a pid namespace).
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { iterateBatches, readRecords } from '../../engine/index.js';
+import { freePort } from '../../tools/cluster/free-port.js';
 import { ProtocolClient } from '../helpers/protocol-client.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -17,14 +17,7 @@ export interface ChildBroker {
   exited: Promise<number | null>;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 export interface SpawnedBroker extends ChildBroker {
   /** Resolves once the broker says it has started; rejects if it exits first. */

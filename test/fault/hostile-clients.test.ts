@@ -9,6 +9,7 @@ import { FetchApi } from '../../server/protocol/apis/fetch.js';
 import { encodeMessage } from '../../server/protocol/codec.js';
 import { ErrorCode } from '../../server/protocol/error-codes.js';
 import { ProtocolWriter } from '../../server/protocol/writer.js';
+import { freePort } from '../../tools/cluster/free-port.js';
 import { evictFromPageCache } from '../helpers/page-cache.js';
 import { ProtocolClient } from '../helpers/protocol-client.js';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
@@ -25,15 +26,6 @@ import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const LONG = Boolean(process.env.KILN_FAULT_LONG);
 const MB = 1024 * 1024;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function startServer(port: number, dataDir: string): Promise<ChildProcess> {
   const overrides = {

@@ -2,8 +2,8 @@
 // run by tools/cluster/zookeeper-process.ts on 127.0.0.1 and a free port, with its data in a temp
 // dir; stopped (and the dir removed) by the test. A short tick (100 ms) lets sessions as short as
 // 200 ms be granted, so tests can make a session expire quickly.
-import net from 'node:net';
 import { startZooKeeperProcess } from '../../tools/cluster/zookeeper-process.js';
+import { freePort } from '../../tools/cluster/free-port.js';
 import { makeTempDir, removeTempDir } from './temp-dir.js';
 
 export interface RunningZooKeeper {
@@ -18,14 +18,7 @@ export interface RunningZooKeeper {
   stop(): Promise<void>;
 }
 
-/** A free TCP port on 127.0.0.1 (free when this returns; taken by whoever binds it first). */
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+export { freePort };
 
 export async function startZooKeeper(): Promise<RunningZooKeeper> {
   const dir = makeTempDir('kiln-zk-');

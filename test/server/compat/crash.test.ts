@@ -1,9 +1,9 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeTempDir, removeTempDir } from '../../helpers/temp-dir.js';
+import { freePort } from '../../../tools/cluster/free-port.js';
 
 /**
  * SIGKILL the broker while an idempotent producer runs; after a restart every acknowledged record
@@ -11,15 +11,6 @@ import { makeTempDir, removeTempDir } from '../../helpers/temp-dir.js';
  */
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../../../', import.meta.url));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function startServer(port: number, dataDir: string): Promise<ChildProcess> {
   const child = spawn(
