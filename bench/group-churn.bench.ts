@@ -138,6 +138,7 @@ async function runPhase(
         kind: m.options.kind,
         started: m.startedAt,
         closed: m.closedAt,
+        errors: m.recentErrors(),
       })),
       reads: r.log.byPartition.map((rs) => rs.map((x) => [x.offset, x.member, x.t])),
     }));

@@ -5,6 +5,8 @@
  * stdin (the client's own close: commit, LeaveGroup); a crash is SIGKILL.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { track } from '../e2e/child-processes.js';
@@ -45,6 +47,8 @@ export class MemberProcess {
   /** When the client was created and subscribed (0: not yet): a join counts from here. */
   readyAt = 0;
   exited = false;
+  /** How often the client's stream ended on an error and the member consumed again (member-node.ts). */
+  streamRestarts = 0;
   readonly startedAt = Date.now();
   private stderr = '';
 
@@ -86,8 +90,10 @@ export class MemberProcess {
     this.child = spawn(command, args, { cwd: root, stdio: 'pipe' });
     track(this.child);
     this.child.on('exit', () => (this.exited = true));
+    const trace = process.env.CHURN_TRACE ? path.join(process.env.CHURN_TRACE, `${group}-${id}.log`) : null;
     this.child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
       this.stderr = (this.stderr + chunk).slice(-2000);
+      if (trace) fs.appendFileSync(trace, chunk);
     });
     createInterface({ input: this.child.stdout }).on('line', (line) => {
       let ev: { ev: string; t: number; partitions?: number[]; recs?: [number, number][] };
@@ -103,6 +109,8 @@ export class MemberProcess {
         if (this.owned.length > 0 && this.firstOwnedAt === 0) this.firstOwnedAt = ev.t;
       } else if (ev.ev === 'msgs') {
         for (const [partition, offset] of ev.recs!) sink({ partition, offset, t: ev.t, member: id });
+      } else if (ev.ev === 'restart') {
+        this.streamRestarts++;
       } else if (ev.ev === 'closed') {
         this.closedAt = ev.t;
       }

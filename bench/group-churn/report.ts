@@ -29,6 +29,8 @@ export interface GroupFigures {
   /** Partition time unread during the churn (gaps over PAUSE_GAP_MS), per event, in ms. */
   pausedPerEventMs: number;
   delivery: Delivery;
+  /** Times a member's client stream ended on an error and the member consumed again. */
+  streamRestarts: number;
 }
 
 /** Records arrive on every partition every 50 ms: a gap longer than this is a pause. */
@@ -51,7 +53,15 @@ export function figuresOf(phase: string, run: GroupRun, acked: readonly [number,
   });
   const paused = pausedMs(run.log, run.churnFrom, run.churnTo, PAUSE_GAP_MS);
   const pausedPerEventMs = run.events.length === 0 ? 0 : Math.round(paused / run.events.length);
-  return { phase, label: run.options.label, kinds, pausedPerEventMs, delivery: delivery(acked, run.log) };
+  const streamRestarts = run.members.reduce((n, m) => n + m.streamRestarts, 0);
+  return {
+    phase,
+    label: run.options.label,
+    kinds,
+    pausedPerEventMs,
+    delivery: delivery(acked, run.log),
+    streamRestarts,
+  };
 }
 
 const pad = (cells: (string | number)[], widths: number[]): string =>
@@ -86,8 +96,10 @@ export function renderFigures(all: GroupFigures[]): string {
     const d = g.delivery;
     const lost = d.lost === 0 ? '0' : `${d.lost} (e.g. ${d.lostExamples.join(' ')})`;
     const paused = (g.pausedPerEventMs / 1000).toFixed(1);
+    const restarts =
+      g.streamRestarts > 0 ? `; the client's stream ended on an error ${g.streamRestarts}x` : '';
     lines.push(
-      `${g.phase} / ${g.label}: ${paused} partition-s paused per event; ${d.acked} acked, ${lost} lost, ${d.duplicates} duplicates`,
+      `${g.phase} / ${g.label}: ${paused} partition-s paused per event; ${d.acked} acked, ${lost} lost, ${d.duplicates} duplicates${restarts}`,
     );
   }
   lines.push(
@@ -95,7 +107,9 @@ export function renderFigures(all: GroupFigures[]): string {
     "join: from the new member's subscribe to its first record; leave, crash: from the close or the " +
       'SIGKILL until every partition it owned is read by another member (a crash includes the session timeout). ' +
       'paused: from the first event to the end of the churn, the time partitions went unread (gaps over ' +
-      `${PAUSE_GAP_MS} ms, summed over the partitions), divided by the events.`,
+      `${PAUSE_GAP_MS} ms, summed over the partitions), divided by the events. ` +
+      'stream ended: @platformatic/kafka 1.35 ends its stream when an automatic commit keeps failing with ' +
+      'REBALANCE_IN_PROGRESS or ILLEGAL_GENERATION across rebalances; the member then consumes again, as an application must.',
   );
   return lines.join('\n');
 }

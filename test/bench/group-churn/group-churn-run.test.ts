@@ -21,19 +21,9 @@ function run(args: string[]): Promise<{ code: number | null; stdout: string; std
 }
 
 describe('bench:group-churn --quick', () => {
-  // Known and open: an @platformatic/kafka 1.35 member sometimes stops reading after back-to-back
-  // eager rebalances (2 quick runs in 5: one member re-read from its commit several times within
-  // 100 ms, then read nothing more while it stayed in the group), and the run reports its records
-  // lost and exits 1. Whether the client or the broker is at fault is not known yet; until it is,
-  // that group's count is reported, not required to be 0. Every other group must lose nothing.
   it('reports every group and event kind, with nothing lost', { timeout: 300_000 }, async () => {
     const result = await run(['--quick', '--seed', '1']);
-    const lostOf = (label: string): number =>
-      Number(new RegExp(`^eager / ${label}: .* acked, (\\d+)`, 'm').exec(result.stdout)?.[1] ?? NaN);
-    const platformaticLost = lostOf('@platformatic/kafka');
-    if (platformaticLost > 0)
-      console.log(`[group-churn] @platformatic/kafka group: ${platformaticLost} lost`);
-    expect(result.code, result.stderr.slice(-2000) + result.stdout).toBe(platformaticLost > 0 ? 1 : 0);
+    expect(result.code, result.stderr.slice(-2000) + result.stdout).toBe(0);
     const groups = [
       ['eager', 'librdkafka'],
       ['eager', 'kafkajs'],
@@ -54,7 +44,7 @@ describe('bench:group-churn --quick', () => {
       }
       expect(result.stdout).toMatch(
         new RegExp(
-          `^${phase} / ${group!.replace(/[/@]/g, '\\$&')}: [\\d.]+ partition-s paused per event; \\d+ acked, ${group === '@platformatic/kafka' ? '\\d+( \\(e\\.g\\. [^)]*\\))?' : '0'} lost, \\d+ duplicates$`,
+          `^${phase} / ${group!.replace(/[/@]/g, '\\$&')}: [\\d.]+ partition-s paused per event; \\d+ acked, 0 lost, \\d+ duplicates(; the client's stream ended on an error \\d+x)?$`,
           'm',
         ),
       );
