@@ -145,8 +145,13 @@ async function startPlatformatic(): Promise<() => Promise<void>> {
       process.stderr.write(`stream at ${Date.now()}: ${err.message} (${codesOf(err)})\n`);
       if (closing) return;
       emit({ ev: 'restart', t: Date.now() });
+      // Consuming again can fail while the client is still rejoining: try again shortly.
       const again = (): void => {
-        if (!closing) void consume().catch((e: Error) => process.stderr.write(`consume: ${e.message}\n`));
+        if (closing) return;
+        consume().catch((e: Error) => {
+          process.stderr.write(`consume: ${e.message}\n`);
+          setTimeout(again, 500);
+        });
       };
       if (current.closed) again();
       else current.once('close', again);
