@@ -12,6 +12,7 @@
  * broker synonym at all (the throttled replica lists, as in Kafka): only a topic sets them.
  */
 import { LONG_MAX_TEXT, type ValueSpec } from './property-value.js';
+import { KAFKA_VERSION_PATTERN } from './kafka-versions.js';
 
 export type CleanupPolicy = 'delete' | 'compact' | 'compact,delete';
 export type TimestampTypeName = 'CreateTime' | 'LogAppendTime';
@@ -196,8 +197,8 @@ export const TOPIC_PROPERTIES: readonly TopicProperty[] = [
       {
         type: 'string',
         format: {
-          pattern: /^\d+\.\d+(\.\d+){0,2}(-IV\d+)?$/,
-          description: 'a Kafka version such as 2.4-IV1',
+          pattern: KAFKA_VERSION_PATTERN,
+          description: 'a Kafka version from 0.8.0 to 3.9, such as 2.4 or 2.4-IV1',
         },
       },
       '2.4-IV1',

@@ -43,18 +43,19 @@ describe('message.format.version', () => {
     ]);
   });
 
-  it('still refuses a value that is not a Kafka version, naming it', async () => {
-    const response = await createTopic('bad-format', [
-      { name: 'message.format.version', value: 'v2 please' },
-    ]);
-    expect(response.topics).toMatchObject([
-      {
-        errorCode: ErrorCode.INVALID_CONFIG,
-        errorMessage: expect.stringMatching(/message\.format\.version/),
-      },
-    ]);
-    expect(ctx.broker.topics.store.get('bad-format')).toBeUndefined();
-  });
+  it.each(['v2 please', '9.9', '2.4-IV7'])(
+    "still refuses '%s', not a Kafka version, naming the property",
+    async (value) => {
+      const response = await createTopic('bad-format', [{ name: 'message.format.version', value }]);
+      expect(response.topics).toMatchObject([
+        {
+          errorCode: ErrorCode.INVALID_CONFIG,
+          errorMessage: expect.stringMatching(/message\.format\.version/),
+        },
+      ]);
+      expect(ctx.broker.topics.store.get('bad-format')).toBeUndefined();
+    },
+  );
 
   it('is described for every topic with Kafka 2.4’s default, and as an override when set', async () => {
     await createTopic('plain', []);
