@@ -16,6 +16,7 @@ import { BrokerNode } from './broker-node.js';
 import { ZkClient } from '../../server/cluster/zookeeper/zk-client.js';
 import { ClusterProbe, type MetadataView } from './cluster-probe.js';
 import { cutBrokerLink, healBrokerLink } from './broker-link.js';
+import { brokerLogExcerpt } from './broker-log-excerpt.js';
 
 export interface ChaosClusterOptions {
   dir: string;
@@ -288,6 +289,13 @@ export class ChaosCluster {
         ? registered
         : `registered in ZooKeeper: [${registered.brokers}], /controller ${registered.controller}`;
     return [...parts, zk].join('; ');
+  }
+
+  /** Each broker's last log lines (brokerLogExcerpt), for a cluster that did not settle. */
+  logExcerpts(lines = 15): string {
+    return this.ids()
+      .map((id) => `broker ${id} last said: ${brokerLogExcerpt(this.node(id).logFile, lines) || 'nothing'}`)
+      .join('\n');
   }
 
   /** Parts brokers `a` and `b`: each one's connections to the other are dropped and refused. */

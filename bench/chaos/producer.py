@@ -17,8 +17,12 @@ stdout carries one JSON object per line:
   {"kind":"restart","incarnation":N,"reason":TEXT}              a new producer instance
   {"kind":"end","sent":N,"acked":N,"failed":N,"unflushed":N}    the last line, after the flush
                                         (unflushed: records still waiting when the flush gave up)
+
+CHAOS_RDKAFKA_DEBUG in the environment (e.g. "eos,msg,broker,topic") turns on librdkafka's debug
+contexts; their lines go to stderr, which the run keeps as logs/producer-<i>.log.
 """
 import json
+import os
 import sys
 import threading
 import time
@@ -60,7 +64,9 @@ def on_error(err):
 
 
 def new_producer(incarnation):
+    extra = {"debug": os.environ["CHAOS_RDKAFKA_DEBUG"]} if os.environ.get("CHAOS_RDKAFKA_DEBUG") else {}
     return Producer({
+        **extra,
         "bootstrap.servers": bootstrap,
         "client.id": f"chaos-producer-{index}",
         "enable.idempotence": True,

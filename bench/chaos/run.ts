@@ -212,7 +212,7 @@ export async function runChaos(o: ChaosOptions, io: RunIo): Promise<ChaosReport>
     finalSettleSeconds = Math.round(final.ms / 100) / 10;
     if (!final.settled) {
       const diagnosis = await c.diagnose();
-      const why = `the healed cluster did not settle in ${o.settleTimeoutSeconds} s: ${final.reason}; ${diagnosis}`;
+      const why = `the healed cluster did not settle in ${o.settleTimeoutSeconds} s: ${final.reason}; ${diagnosis}\n${c.logExcerpts()}`;
       stuck = stuck ? `${stuck}; ${why}` : why;
     }
     log(final.settled ? `settled in ${finalSettleSeconds} s; stopping the load` : why(final.reason));

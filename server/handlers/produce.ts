@@ -18,6 +18,7 @@ import { NotLeaderError, errorCodeFor, isClientError } from '../engine-errors.js
 import { toTopicCodec } from './recompress.js';
 import { RecordBatch, validateBatch, type LogAppendResult, type PartitionLog } from '../../engine/index.js';
 import { reply, type Handler, type Reply } from './registry.js';
+import { ProduceRefusals } from './produce-refusals.js';
 import { servedLog } from './served-log.js';
 import { TurnAppends, type AppendSink } from './turn-appends.js';
 
@@ -35,14 +36,17 @@ export function produceHandler(broker: BrokerContext, waiters: AppendWaiters): H
         ? new NotLeaderError(log.topic, log.partition)
         : undefined,
   );
+  const refusals = new ProduceRefusals(broker.log);
   /** Per connection: set while its last request still has appends to queue (recompression). */
   const queuing = new WeakMap<object, Promise<unknown>>();
   // Each partition's append is queued in request order, and all of a turn's appends to one
   // partition are written together (turn-appends.ts). A request queues its appends only after the
   // one before it on the connection has queued its own, as Kafka appends them in arrival order: a
   // request that must wait (recompression in the worker pool) holds back the next.
-  const start = (request: ProduceRequest): PendingProduce => {
-    const pending = new PendingProduce(broker, waiters, request.acks, request.timeoutMs);
+  const start = (request: ProduceRequest, clientId: string | null): PendingProduce => {
+    const pending = new PendingProduce(broker, waiters, request.acks, request.timeoutMs, (topic, p, code) =>
+      refusals.note(topic, p, code, clientId),
+    );
     const valid = request.acks === 0 || request.acks === 1 || request.acks === -1;
     for (const topicData of request.topicData) {
       const partitions: ProducedPartition[] = [];
@@ -70,13 +74,14 @@ export function produceHandler(broker: BrokerContext, waiters: AppendWaiters): H
     requestCopied: true,
     handle(request, _version, context) {
       const connection = context.connection;
+      const clientId = context.header.clientId;
       const before = connection ? queuing.get(connection) : undefined;
       if (!before) {
-        const pending = start(request);
+        const pending = start(request, clientId);
         if (pending.queuing && connection) holdNext(connection, pending.queuing);
         return pending.answer();
       }
-      const started = before.then(() => start(request));
+      const started = before.then(() => start(request, clientId));
       holdNext(
         connection!,
         started.then((pending) => pending.queuing),
@@ -116,6 +121,8 @@ class PendingProduce implements AppendSink {
     private readonly waiters: AppendWaiters,
     readonly acks: number,
     private readonly timeoutMs: number,
+    /** Told of each partition answered with an error (the produce refusal log). */
+    private readonly refused: (topic: string, partition: number, errorCode: number) => void,
   ) {}
 
   /** A partition's entry, not yet answered; returns its slot. */
@@ -203,6 +210,8 @@ class PendingProduce implements AppendSink {
 
   private body(): Reply<typeof ProduceApi> | null {
     this.broker.metrics?.produceAnswered(this.topicNames, this.slots, this.logs);
+    for (const [i, slot] of this.slots.entries())
+      if (slot.errorCode !== ErrorCode.NONE) this.refused(this.topicNames[i]!, slot.index, slot.errorCode);
     return this.acks === 0 ? null : reply(ProduceApi, { responses: this.responses, throttleTimeMs: 0 });
   }
 }

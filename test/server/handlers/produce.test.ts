@@ -106,4 +106,30 @@ describe('Produce', () => {
       Array.from({ length: 6 }, (_, i) => [`v${i}`, `w${i}`]).flat(),
     );
   });
+
+  it('a partition whose produce is refused is named in the broker log, once, with the error', async () => {
+    const info = vi.spyOn(kiln.broker.log, 'info');
+    try {
+      const batch = (): Buffer => buildBatch({ records: [{ key: 'k', value: 'v' }] });
+      await produce('made-by-produce', batch());
+      const refused = await client.request(0, 7, {
+        transactionalId: null,
+        acks: 1,
+        timeoutMs: 5000,
+        topicData: [{ name: 'made-by-produce', partitionData: [{ index: 7, records: batch() }] }],
+      });
+      const partitions = (refused.responses as { partitionResponses: { errorCode: number }[] }[])[0]!;
+      expect(partitions.partitionResponses[0]!.errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+      await client.request(0, 7, {
+        transactionalId: null,
+        acks: 1,
+        timeoutMs: 5000,
+        topicData: [{ name: 'made-by-produce', partitionData: [{ index: 7, records: batch() }] }],
+      });
+      const lines = info.mock.calls.map((call) => call[1]).filter((m) => String(m).startsWith('produce to'));
+      expect(lines).toEqual(['produce to made-by-produce-7 refused: UNKNOWN_TOPIC_OR_PARTITION']);
+    } finally {
+      info.mockRestore();
+    }
+  });
 });

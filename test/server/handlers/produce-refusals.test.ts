@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import type { Logger } from '../../../server/logger.js';
+import { ProduceRefusals } from '../../../server/handlers/produce-refusals.js';
+import { ErrorCode } from '../../../server/protocol/error-codes.js';
+
+function recorder(): { log: Logger; lines: string[] } {
+  const lines: string[] = [];
+  const log = { info: (_fields: object, msg: string) => lines.push(msg) } as unknown as Logger;
+  return { log, lines };
+}
+
+describe('ProduceRefusals', () => {
+  it('logs the first refusal of a partition at once, naming the error', () => {
+    const { log, lines } = recorder();
+    new ProduceRefusals(log, 10_000, () => 0).note('t', 2, ErrorCode.NOT_ENOUGH_REPLICAS, 'c');
+    expect(lines).toEqual(['produce to t-2 refused: NOT_ENOUGH_REPLICAS']);
+  });
+
+  it('a partition refused many times a second is logged once per interval, with the count between', () => {
+    const { log, lines } = recorder();
+    let now = 0;
+    const refusals = new ProduceRefusals(log, 10_000, () => now);
+    for (; now < 25_000; now += 100) refusals.note('t', 0, ErrorCode.NOT_LEADER_OR_FOLLOWER, null);
+    expect(lines).toEqual([
+      'produce to t-0 refused: NOT_LEADER_OR_FOLLOWER',
+      'produce to t-0 refused: NOT_LEADER_OR_FOLLOWER (and 99 more since the last line)',
+      'produce to t-0 refused: NOT_LEADER_OR_FOLLOWER (and 99 more since the last line)',
+    ]);
+  });
+
+  it('each partition and each error has its own line', () => {
+    const { log, lines } = recorder();
+    const refusals = new ProduceRefusals(log, 10_000, () => 0);
+    refusals.note('t', 0, ErrorCode.NOT_ENOUGH_REPLICAS, null);
+    refusals.note('t', 1, ErrorCode.NOT_ENOUGH_REPLICAS, null);
+    refusals.note('t', 0, ErrorCode.REQUEST_TIMED_OUT, null);
+    refusals.note('t', 0, ErrorCode.NOT_ENOUGH_REPLICAS, null);
+    expect(lines).toHaveLength(3);
+  });
+});
