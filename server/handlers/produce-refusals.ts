@@ -3,13 +3,20 @@
  * NOT_LEADER_OR_FOLLOWER, REQUEST_TIMED_OUT, OUT_OF_ORDER_SEQUENCE_NUMBER, ...) is logged at info,
  * so a partition that producers cannot write to shows in the broker's log and not only in the
  * clients'. Clients retry such errors many times a second, so one line per partition and error is
- * written at most every `intervalMs`: the first at once, the rest counted into the next line.
+ * written at most every `intervalMs`: the first at once, the rest counted into the next line. A
+ * client naming ever new partitions (or topics) cannot flood the log or the memory either: at most
+ * MAX_LINES lines per interval in all (the rest are counted, and the count logged), and the
+ * tallies kept are bounded.
  */
 import { errorName } from '../client/errors.js';
 import type { Logger } from '../logger.js';
 
 /** How often one partition's same error is logged at most. */
 export const REFUSAL_LOG_INTERVAL_MS = 10_000;
+/** Lines per interval in all, whatever the partitions. */
+export const MAX_LINES = 50;
+/** Tallies kept at most (partition and error pairs seen lately). */
+const MAX_TALLIES = 10_000;
 
 interface Tally {
   /** When the last line for this partition and error was written. */
@@ -20,6 +27,10 @@ interface Tally {
 
 export class ProduceRefusals {
   private readonly tallies = new Map<string, Tally>();
+  /** The interval now counted against MAX_LINES: when it began, and lines written and held back in it. */
+  private windowStart = -Infinity;
+  private windowLines = 0;
+  private windowHeld = 0;
 
   constructor(
     private readonly log: Logger,
@@ -36,9 +47,16 @@ export class ProduceRefusals {
       tally.unlogged++;
       return;
     }
+    if (now - this.windowStart >= this.intervalMs) this.newWindow(now);
+    if (this.windowLines >= MAX_LINES) {
+      this.windowHeld++;
+      if (tally) tally.unlogged++;
+      return;
+    }
+    this.windowLines++;
     const since = tally ? tally.unlogged : 0;
-    this.tallies.set(key, { loggedAt: now, unlogged: 0 });
     this.forgetOld(now);
+    this.tallies.set(key, { loggedAt: now, unlogged: 0 });
     const error = errorName(errorCode);
     const more = since > 0 ? ` (and ${since} more since the last line)` : '';
     this.log.info(
@@ -47,11 +65,25 @@ export class ProduceRefusals {
     );
   }
 
-  /** Drops tallies whose last line is long past, so the map holds only recent refusals. */
-  private forgetOld(now: number): void {
-    if (this.tallies.size < 1024) return;
-    for (const [key, tally] of this.tallies) {
-      if (now - tally.loggedAt > 6 * this.intervalMs) this.tallies.delete(key);
+  /** A new interval: what the last one held back is said in one line. */
+  private newWindow(now: number): void {
+    if (this.windowHeld > 0) {
+      this.log.info(
+        { held: this.windowHeld },
+        `${this.windowHeld} more produce refusal(s) not logged: over ${MAX_LINES} lines in ${this.intervalMs / 1000} s`,
+      );
     }
+    this.windowStart = now;
+    this.windowLines = 0;
+    this.windowHeld = 0;
+  }
+
+  /** Keeps the tallies bounded: past MAX_TALLIES, those older than an interval go (all, if need be). */
+  private forgetOld(now: number): void {
+    if (this.tallies.size < MAX_TALLIES) return;
+    for (const [key, tally] of this.tallies) {
+      if (now - tally.loggedAt >= this.intervalMs) this.tallies.delete(key);
+    }
+    if (this.tallies.size >= MAX_TALLIES) this.tallies.clear();
   }
 }

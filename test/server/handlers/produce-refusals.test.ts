@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Logger } from '../../../server/logger.js';
-import { ProduceRefusals } from '../../../server/handlers/produce-refusals.js';
+import { MAX_LINES, ProduceRefusals } from '../../../server/handlers/produce-refusals.js';
 import { ErrorCode } from '../../../server/protocol/error-codes.js';
 
 function recorder(): { log: Logger; lines: string[] } {
@@ -36,5 +36,20 @@ describe('ProduceRefusals', () => {
     refusals.note('t', 0, ErrorCode.REQUEST_TIMED_OUT, null);
     refusals.note('t', 0, ErrorCode.NOT_ENOUGH_REPLICAS, null);
     expect(lines).toHaveLength(3);
+  });
+
+  it('a client naming ever new partitions gets at most MAX_LINES lines an interval, then one line with the rest counted', () => {
+    const { log, lines } = recorder();
+    let now = 0;
+    const refusals = new ProduceRefusals(log, 10_000, () => now);
+    for (let i = 0; i < 5000; i++)
+      refusals.note(`no-such-topic-${i}`, 0, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, null);
+    expect(lines).toHaveLength(MAX_LINES);
+    now = 10_000;
+    refusals.note('t', 0, ErrorCode.NOT_ENOUGH_REPLICAS, null);
+    expect(lines.slice(MAX_LINES)).toEqual([
+      `${5000 - MAX_LINES} more produce refusal(s) not logged: over ${MAX_LINES} lines in 10 s`,
+      'produce to t-0 refused: NOT_ENOUGH_REPLICAS',
+    ]);
   });
 });
