@@ -44,9 +44,7 @@ export function produceHandler(broker: BrokerContext, waiters: AppendWaiters): H
   // one before it on the connection has queued its own, as Kafka appends them in arrival order: a
   // request that must wait (recompression in the worker pool) holds back the next.
   const start = (request: ProduceRequest, clientId: string | null): PendingProduce => {
-    const pending = new PendingProduce(broker, waiters, request.acks, request.timeoutMs, (topic, p, code) =>
-      refusals.note(topic, p, code, clientId),
-    );
+    const pending = new PendingProduce(broker, waiters, request.acks, request.timeoutMs, refusals, clientId);
     const valid = request.acks === 0 || request.acks === 1 || request.acks === -1;
     for (const topicData of request.topicData) {
       const partitions: ProducedPartition[] = [];
@@ -121,8 +119,9 @@ class PendingProduce implements AppendSink {
     private readonly waiters: AppendWaiters,
     readonly acks: number,
     private readonly timeoutMs: number,
-    /** Told of each partition answered with an error (the produce refusal log). */
-    private readonly refused: (topic: string, partition: number, errorCode: number) => void,
+    /** Told of each partition answered with an error, with the request's client id. */
+    private readonly refusals: ProduceRefusals,
+    private readonly clientId: string | null,
   ) {}
 
   /** A partition's entry, not yet answered; returns its slot. */
@@ -210,8 +209,11 @@ class PendingProduce implements AppendSink {
 
   private body(): Reply<typeof ProduceApi> | null {
     this.broker.metrics?.produceAnswered(this.topicNames, this.slots, this.logs);
-    for (const [i, slot] of this.slots.entries())
-      if (slot.errorCode !== ErrorCode.NONE) this.refused(this.topicNames[i]!, slot.index, slot.errorCode);
+    for (let i = 0; i < this.slots.length; i++) {
+      const slot = this.slots[i]!;
+      if (slot.errorCode !== ErrorCode.NONE)
+        this.refusals.note(this.topicNames[i]!, slot.index, slot.errorCode, this.clientId);
+    }
     return this.acks === 0 ? null : reply(ProduceApi, { responses: this.responses, throttleTimeMs: 0 });
   }
 }
