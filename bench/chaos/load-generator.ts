@@ -12,6 +12,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Tail, track } from '../e2e/child-processes.js';
+import { describeClientView, type ClientView } from './client-view.js';
 
 export const PYTHON = '/usr/bin/python3';
 const SCRIPT = fileURLToPath(new URL('./producer.py', import.meta.url));
@@ -81,6 +82,9 @@ interface Line {
   unflushed?: number;
 }
 
+/** A "stats" line: librdkafka's view (client-view.ts). */
+type StatsLine = ClientView & { kind: 'stats' };
+
 export class LoadGenerator {
   readonly acked: AckedRecord[] = [];
   /** Acknowledged records by `<topic>/<partition>`. */
@@ -90,6 +94,8 @@ export class LoadGenerator {
   /** The end of each producer's stderr (librdkafka's log, a Python traceback). */
   private readonly stderrTails: Tail[] = [];
   private readonly exits: Promise<void>[] = [];
+  /** Each producer's latest librdkafka view, and when it came (performance.now()). */
+  private readonly clientViews: ({ view: ClientView; at: number } | undefined)[] = [];
 
   private constructor(private readonly options: LoadOptions) {
     this.summaries = Array.from({ length: options.producers }, (_, index) => ({
@@ -142,6 +148,11 @@ export class LoadGenerator {
         line = JSON.parse(text) as Line;
       } catch {
         o.log(`producer ${index}: ${text}`);
+        return;
+      }
+      if (line.kind === 'stats') {
+        const { kind: _kind, ...view } = line as StatsLine;
+        this.clientViews[index] = { view, at: performance.now() };
         return;
       }
       this.take(summary, line);
@@ -210,7 +221,18 @@ export class LoadGenerator {
   stalledSince(mark: ReadonlyMap<string, number>, partitions: readonly string[]): string | null {
     const stalled = partitions.filter((p) => (this.ackedByPartition.get(p) ?? 0) <= (mark.get(p) ?? 0));
     if (stalled.length === 0) return null;
-    return `no record acknowledged on ${stalled.join(' ')} since the fault was undone`;
+    const views = this.clientViewsOf(stalled);
+    return `no record acknowledged on ${stalled.join(' ')} since the fault was undone${views ? ` (${views})` : ''}`;
+  }
+
+  /** What each producer's librdkafka last said of `partitions` (client-view.ts); '' if nothing yet. */
+  clientViewsOf(partitions: readonly string[]): string {
+    const now = performance.now();
+    return this.clientViews
+      .flatMap((v, index) =>
+        v ? [`producer ${index}'s ${describeClientView(v.view, partitions, now - v.at)}`] : [],
+      )
+      .join('; ');
   }
 
   /** Whether a producer process ended before stop() asked it to. */

@@ -17,6 +17,12 @@ stdout carries one JSON object per line:
   {"kind":"restart","incarnation":N,"reason":TEXT}              a new producer instance
   {"kind":"end","sent":N,"acked":N,"failed":N,"unflushed":N}    the last line, after the flush
                                         (unflushed: records still waiting when the flush gave up)
+  {"kind":"stats","idemp":S,"pid":N,"epoch":N,"partitions":[...],"brokers":[...]}
+      every STATS_INTERVAL_MS, librdkafka's own view (its statistics, reduced): for each partition
+      the broker librdkafka sends it to and the leader it believes in, records queued and in
+      flight, the next sequence it expects acknowledged; for each broker its connection state,
+      requests waiting for an answer and requests timed out. A partition that stops taking
+      records shows here whether the client or the cluster holds it up.
 
 CHAOS_RDKAFKA_DEBUG in the environment (e.g. "eos,msg,broker,topic") turns on librdkafka's debug
 contexts; their lines go to stderr, which the run keeps as logs/producer-<i>.log.
@@ -34,6 +40,7 @@ topics = topics_arg.split(",")
 index, rate, size = int(index_arg), float(rate_arg), int(size_arg)
 flush_s = float(flush_arg)
 MAX_OUTSTANDING = 20000
+STATS_INTERVAL_MS = 2000
 # At most one second's worth is sent late in a burst after the cluster stalled the producer.
 BURST = max(1, int(rate))
 
@@ -63,6 +70,42 @@ def on_error(err):
         fatal.append(err.str())
 
 
+def on_stats(text):
+    try:
+        stats = json.loads(text)
+    except ValueError:
+        return
+    partitions = []
+    for name, topic in stats.get("topics", {}).items():
+        for p in topic.get("partitions", {}).values():
+            if p.get("partition", -1) < 0:
+                continue  # librdkafka's "unassigned" pseudo-partition
+            partitions.append({
+                "topic": name,
+                "partition": p["partition"],
+                "broker": p.get("broker", -1),
+                "leader": p.get("leader", -1),
+                "queued": p.get("msgq_cnt", 0) + p.get("xmit_msgq_cnt", 0),
+                "inflight": p.get("msgs_inflight", 0),
+                "nextAckSeq": p.get("next_ack_seq", 0),
+            })
+    brokers = [
+        {
+            "id": b["nodeid"],
+            "state": b.get("state", "?"),
+            "outbuf": b.get("outbuf_cnt", 0),
+            "waitresp": b.get("waitresp_cnt", 0),
+            "timeouts": b.get("req_timeouts", 0),
+            "retries": b.get("txretries", 0),
+        }
+        for b in stats.get("brokers", {}).values()
+        if b.get("nodeid", -1) >= 0
+    ]
+    eos = stats.get("eos", {})
+    emit({"kind": "stats", "idemp": eos.get("idemp_state", "?"), "pid": eos.get("producer_id", -1),
+          "epoch": eos.get("producer_epoch", -1), "partitions": partitions, "brokers": brokers})
+
+
 def new_producer(incarnation):
     extra = {"debug": os.environ["CHAOS_RDKAFKA_DEBUG"]} if os.environ.get("CHAOS_RDKAFKA_DEBUG") else {}
     return Producer({
@@ -77,6 +120,8 @@ def new_producer(incarnation):
         "reconnect.backoff.max.ms": 1000,
         "topic.metadata.refresh.interval.ms": 5000,
         "error_cb": on_error,
+        "statistics.interval.ms": STATS_INTERVAL_MS,
+        "stats_cb": on_stats,
     })
 
 

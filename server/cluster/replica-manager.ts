@@ -338,6 +338,11 @@ export class ReplicaManager {
     return this.leaderships.waitForReplication(topic, partition, offset, timeoutMs);
   }
 
+  /** See Leaderships.describe (why acks=all requests wait, for the produce refusal log). */
+  describeLeadership(topic: string, partition: number): string | undefined {
+    return this.leaderships.describe(topic, partition);
+  }
+
   /**
    * Stops being a replica of these partitions (StopReplica), deleting their data with
    * `deleteData` (replica-removal.ts: a topic deleted, or a replica a partition move removed).

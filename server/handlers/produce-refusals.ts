@@ -7,8 +7,13 @@
  * client naming ever new partitions (or topics) cannot flood the log or the memory either: at most
  * MAX_LINES lines per interval in all (the rest are counted, and the count logged), and the
  * tallies kept are bounded.
+ *
+ * A refusal that says replication holds the partition up (REQUEST_TIMED_OUT, NOT_ENOUGH_REPLICAS,
+ * NOT_ENOUGH_REPLICAS_AFTER_APPEND) carries the leader's view in its line (`explain`: high
+ * watermark, ISR, each follower's progress), so the log says which replica holds it up.
  */
 import { errorName } from '../client/errors.js';
+import { ErrorCode } from '../protocol/error-codes.js';
 import type { Logger } from '../logger.js';
 
 /** How often one partition's same error is logged at most. */
@@ -17,6 +22,15 @@ export const REFUSAL_LOG_INTERVAL_MS = 10_000;
 export const MAX_LINES = 50;
 /** Tallies kept at most (partition and error pairs seen lately). */
 const MAX_TALLIES = 10_000;
+/** Refusals whose line carries the leader's view of replication. */
+const REPLICATION_ERRORS: ReadonlySet<number> = new Set([
+  ErrorCode.REQUEST_TIMED_OUT,
+  ErrorCode.NOT_ENOUGH_REPLICAS,
+  ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND,
+]);
+
+/** The leader's view of a partition's replication in a line; undefined when this broker does not lead it. */
+export type ExplainReplication = (topic: string, partition: number) => string | undefined;
 
 interface Tally {
   /** When the last line for this partition and error was written. */
@@ -36,6 +50,7 @@ export class ProduceRefusals {
     private readonly log: Logger,
     private readonly intervalMs = REFUSAL_LOG_INTERVAL_MS,
     private readonly now: () => number = Date.now,
+    private readonly explain: ExplainReplication = () => undefined,
   ) {}
 
   /** A partition of a Produce request was answered with `errorCode` (not NONE). */
@@ -59,9 +74,10 @@ export class ProduceRefusals {
     this.tallies.set(key, { loggedAt: now, unlogged: 0 });
     const error = errorName(errorCode);
     const more = since > 0 ? ` (and ${since} more since the last line)` : '';
+    const leader = REPLICATION_ERRORS.has(errorCode) ? this.explain(topic, partition) : undefined;
     this.log.info(
       { topic, partition, error, clientId, repeated: since },
-      `produce to ${topic}-${partition} refused: ${error}${more}`,
+      `produce to ${topic}-${partition} refused: ${error}${more}${leader ? `; ${leader}` : ''}`,
     );
   }
 

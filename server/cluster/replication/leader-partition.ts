@@ -230,6 +230,26 @@ export class LeaderPartition {
     }
   }
 
+  /**
+   * The leader's view in a line, for a log that must explain why acks=all requests wait: high
+   * watermark, log end, leader epoch, ISR (and a change being written), and for each follower its
+   * log end, when it last fetched and when it was last caught up.
+   */
+  describe(now = Date.now()): string {
+    const ago = (ms: number): string => (ms > 0 ? `${((now - ms) / 1000).toFixed(1)} s ago` : 'never');
+    const pending = this.pendingIsr ? ` (ISR [${[...this.pendingIsr].join(',')}] being written)` : '';
+    const followers = [...this.followers].map(
+      ([id, f]) =>
+        `follower ${id}${this.isrSet.has(id) ? '' : ' (not in the ISR)'} at ${f.logEndOffset}, ` +
+        `fetched ${ago(f.lastFetchMs)}, caught up ${ago(f.lastCaughtUpMs)}`,
+    );
+    return (
+      `leader at epoch ${this.state.leaderEpoch}: high watermark ${this.log.highWatermark}, ` +
+      `log end ${this.log.logEndOffset}, ISR [${this.state.isr.join(',')}]${pending}` +
+      (followers.length > 0 ? `; ${followers.join('; ')}` : '')
+    );
+  }
+
   private wake(): void {
     if (this.waiters.length === 0) return;
     const hw = this.log.highWatermark;

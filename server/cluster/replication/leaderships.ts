@@ -175,6 +175,11 @@ export class Leaderships {
       : ErrorCode.NONE;
   }
 
+  /** This broker's view of a partition it leads (LeaderPartition.describe); undefined if it does not. */
+  describe(topic: string, partition: number): string | undefined {
+    return this.leaders.get(key(topic, partition))?.describe();
+  }
+
   /** Drops from the ISR the followers that fell behind for longer than replica.lag.time.max.ms. */
   private shrinkIsrs(): void {
     const now = Date.now();

@@ -52,4 +52,31 @@ describe('ProduceRefusals', () => {
       'produce to t-0 refused: NOT_ENOUGH_REPLICAS',
     ]);
   });
+
+  it("a refusal that says replication holds the partition up carries the leader's view; others do not ask for it", () => {
+    const { log, lines } = recorder();
+    const asked: string[] = [];
+    const refusals = new ProduceRefusals(
+      log,
+      10_000,
+      () => 0,
+      (topic, partition) => {
+        asked.push(`${topic}-${partition}`);
+        return topic === 't' ? 'leader at epoch 3: high watermark 7' : undefined;
+      },
+    );
+    refusals.note('t', 0, ErrorCode.REQUEST_TIMED_OUT, null);
+    refusals.note('t', 0, ErrorCode.NOT_LEADER_OR_FOLLOWER, null);
+    refusals.note('t', 1, ErrorCode.NOT_ENOUGH_REPLICAS, null);
+    refusals.note('u', 0, ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND, null);
+    // Held back (same partition and error within the interval): nothing is asked.
+    refusals.note('t', 0, ErrorCode.REQUEST_TIMED_OUT, null);
+    expect(lines).toEqual([
+      'produce to t-0 refused: REQUEST_TIMED_OUT; leader at epoch 3: high watermark 7',
+      'produce to t-0 refused: NOT_LEADER_OR_FOLLOWER',
+      'produce to t-1 refused: NOT_ENOUGH_REPLICAS; leader at epoch 3: high watermark 7',
+      'produce to u-0 refused: NOT_ENOUGH_REPLICAS_AFTER_APPEND',
+    ]);
+    expect(asked).toEqual(['t-0', 't-1', 'u-0']);
+  });
 });

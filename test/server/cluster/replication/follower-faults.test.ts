@@ -129,7 +129,7 @@ async function readAll(topic: string): Promise<string[]> {
 
 describe('followers that stop', () => {
   it(
-    'a SIGSTOPped follower leaves the ISR and writes go on; after SIGCONT it catches up and rejoins; with two stopped acks=all gets NOT_ENOUGH_REPLICAS and nothing is lost',
+    "a SIGSTOPped follower leaves the ISR and writes go on; after SIGCONT it catches up and rejoins; with two stopped acks=all gets NOT_ENOUGH_REPLICAS (logged with the leader's view) and nothing is lost",
     { timeout: 120_000 },
     async () => {
       await createTopic('frozen', { 'min.insync.replicas': '2' });
@@ -164,6 +164,22 @@ describe('followers that stop', () => {
           what: 'the ISR to shrink to the leader',
         });
         expect(await produce(c, 'frozen', 'refused', -1)).toBe(ErrorCode.NOT_ENOUGH_REPLICAS);
+        // The leader's log says why: the ISR it is down to, and how far each follower got.
+        await waitFor(
+          () => running.get(1)!.output().includes('produce to frozen-0 refused: NOT_ENOUGH_REPLICAS;'),
+          {
+            timeoutMs: 5000,
+            what: "the refusal in broker 1's log",
+          },
+        );
+        const line = running
+          .get(1)!
+          .output()
+          .split('\n')
+          .find((l) => l.includes('produce to frozen-0 refused: NOT_ENOUGH_REPLICAS;'))!;
+        expect(line).toMatch(
+          /leader at epoch \d+: high watermark 10, log end 10, ISR \[1\]; follower 2 \(not in the ISR\) at \d+, fetched [\d.]+ s ago, caught up [\d.]+ s ago; follower 3 \(not in the ISR\)/,
+        );
         // acks=1 still writes (Kafka's rule: min.insync.replicas binds acks=all only).
         expect(await produce(c, 'frozen', 'c0', 1)).toBe(ErrorCode.NONE);
         acked.push('c0');

@@ -108,4 +108,17 @@ describe('LeaderPartition', () => {
     await expect(second).resolves.toBe('not-leader');
     await expect(leader.waitFor(3, 10)).resolves.toBe('replicated');
   });
+
+  it("describes the leader's view: high watermark, log end, ISR and the change being written, each follower's progress", () => {
+    const log = fakeLog(10, 4);
+    const leader = new LeaderPartition('t', 0, log.asLog, 1, state([1, 2]), 1000);
+    leader.recordFetch(2, 10, 2000);
+    expect(leader.describe(3500)).toBe(
+      'leader at epoch 1: high watermark 4, log end 10, ISR [1,2]; ' +
+        'follower 2 at 10, fetched 1.5 s ago, caught up 1.5 s ago; ' +
+        'follower 3 (not in the ISR) at -1, fetched never, caught up never',
+    );
+    leader.beginIsrChange([1, 2, 3]);
+    expect(leader.describe(3500)).toContain('ISR [1,2] (ISR [1,2,3] being written);');
+  });
 });
