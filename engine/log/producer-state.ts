@@ -4,7 +4,10 @@
  *
  * A batch from an idempotent producer (producer id >= 0) is checked before it is written:
  * - an older epoch than the one seen is fenced (InvalidProducerEpochError);
- * - a new epoch (or an unknown producer) must start at sequence 0;
+ * - a new epoch of a known producer must start at sequence 0;
+ * - a producer this partition holds no state for may start at any sequence (Kafka 2.5 and later,
+ *   KIP-360: its batches may have gone with retention or DeleteRecords while it kept producing;
+ *   Kiln offers InitProducerId v3+, which tells clients the broker behaves so);
  * - a batch whose sequences match one of the last five is a retry: it is not written again, and
  *   the caller answers with the offsets it got the first time;
  * - otherwise its first sequence must follow the last one (wrapping after 2^31 - 1), else
@@ -77,7 +80,8 @@ export class ProducerState {
         `producer ${producerId} epoch ${epoch} is older than ${entry.epoch}`,
       );
     }
-    if (!entry || epoch > entry.epoch) {
+    if (!entry) return undefined;
+    if (epoch > entry.epoch) {
       if (firstSeq !== 0) {
         throw new OutOfOrderSequenceError(
           `producer ${producerId} epoch ${epoch} must start at sequence 0, not ${firstSeq}`,
