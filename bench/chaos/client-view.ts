@@ -16,9 +16,9 @@ export interface ClientPartitionView {
   broker: number;
   /** The leader librdkafka last read in Metadata (-1: none). */
   leader: number;
-  /** Records waiting in librdkafka's partition queue. */
+  /** Records waiting in librdkafka's partition queue (not yet taken into a request). */
   queued: number;
-  /** Records in Produce requests sent and not yet answered. */
+  /** Records in Produce requests built and not yet answered (waiting to be sent, or sent). */
   inflight: number;
   /** The idempotent producer's next sequence it expects to be acknowledged. */
   nextAckSeq: number;
@@ -28,10 +28,12 @@ export interface ClientBrokerView {
   id: number;
   /** librdkafka's connection state: UP, DOWN, CONNECT, ... */
   state: string;
-  /** Requests waiting to be sent. */
+  /** Requests waiting to be sent, and the records in them. */
   outbuf: number;
-  /** Requests sent, waiting for their answer. */
+  outbufMsgs: number;
+  /** Requests sent, waiting for their answer, and the records in them. */
   waitresp: number;
+  waitrespMsgs: number;
   /** Requests that timed out, in all. */
   timeouts: number;
   /** Requests sent again, in all. */
@@ -43,6 +45,8 @@ export interface ClientView {
   idemp: string;
   pid: number;
   epoch: number;
+  /** Records handed to librdkafka and not yet delivered (or failed), in all. */
+  undelivered: number;
   partitions: ClientPartitionView[];
   brokers: ClientBrokerView[];
 }
@@ -56,21 +60,26 @@ export function describeClientView(view: ClientView, partitions: readonly string
   const parts = view.partitions
     .filter((p) => wanted.has(`${p.topic}/${p.partition}`))
     .map((p) => {
-      const where =
-        p.broker === p.leader
-          ? `sent to its leader ${p.leader}`
-          : `sent to broker ${p.broker} though it names leader ${p.leader}`;
-      return `${p.topic}/${p.partition} ${where}, ${p.queued} queued, ${p.inflight} in flight, next acknowledged sequence ${p.nextAckSeq}`;
+      return `${p.topic}/${p.partition} ${where(p)}, ${p.queued} queued, ${p.inflight} in requests, next acknowledged sequence ${p.nextAckSeq}`;
     });
   const brokers = [...view.brokers]
     .sort((a, b) => a.id - b.id)
     .map(
       (b) =>
-        `${b.id} ${b.state} (${b.outbuf} to send, ${b.waitresp} awaiting an answer, ${b.timeouts} timed out, ${b.retries} resent)`,
+        `${b.id} ${b.state} (${b.outbuf} request(s) of ${b.outbufMsgs} record(s) to send, ` +
+        `${b.waitresp} of ${b.waitrespMsgs} awaiting an answer, ${b.timeouts} timed out, ${b.retries} resent)`,
     );
   return (
     `librdkafka ${(ageMs / 1000).toFixed(1)} s ago: idempotence ${view.idemp} ` +
-    `(producer id ${view.pid}, epoch ${view.epoch}); ${parts.join('; ') || 'none of those partitions known'}; ` +
+    `(producer id ${view.pid}, epoch ${view.epoch}), ${view.undelivered} record(s) undelivered; ${parts.join('; ') || 'none of those partitions known'}; ` +
     `brokers ${brokers.join(', ') || 'none'}`
   );
+}
+
+/** Where librdkafka sends a partition, against the leader it names (-1: none). */
+function where(p: ClientPartitionView): string {
+  if (p.broker < 0) return `handed to no broker (leader ${p.leader < 0 ? 'unknown' : p.leader})`;
+  if (p.leader < 0) return `sent to broker ${p.broker}, no leader known`;
+  if (p.broker === p.leader) return `sent to its leader ${p.leader}`;
+  return `sent to broker ${p.broker} though it names leader ${p.leader}`;
 }

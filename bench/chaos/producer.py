@@ -17,11 +17,12 @@ stdout carries one JSON object per line:
   {"kind":"restart","incarnation":N,"reason":TEXT}              a new producer instance
   {"kind":"end","sent":N,"acked":N,"failed":N,"unflushed":N}    the last line, after the flush
                                         (unflushed: records still waiting when the flush gave up)
-  {"kind":"stats","idemp":S,"pid":N,"epoch":N,"partitions":[...],"brokers":[...]}
-      every STATS_INTERVAL_MS, librdkafka's own view (its statistics, reduced): for each partition
-      the broker librdkafka sends it to and the leader it believes in, records queued and in
-      flight, the next sequence it expects acknowledged; for each broker its connection state,
-      requests waiting for an answer and requests timed out. A partition that stops taking
+  {"kind":"stats","idemp":S,"pid":N,"epoch":N,"undelivered":N,"partitions":[...],"brokers":[...]}
+      every STATS_INTERVAL_MS, librdkafka's own view (its statistics, reduced): records not yet
+      delivered in all; for each partition the broker librdkafka sends it to and the leader it
+      believes in, records in its partition queue and in built requests, the next sequence it
+      expects acknowledged; for each broker its connection state, requests (and records) waiting
+      to be sent and waiting for an answer, requests timed out. A partition that stops taking
       records shows here whether the client or the cluster holds it up.
 
 CHAOS_RDKAFKA_DEBUG in the environment (e.g. "eos,msg,broker,topic") turns on librdkafka's debug
@@ -85,7 +86,9 @@ def on_stats(text):
                 "partition": p["partition"],
                 "broker": p.get("broker", -1),
                 "leader": p.get("leader", -1),
-                "queued": p.get("msgq_cnt", 0) + p.get("xmit_msgq_cnt", 0),
+                # (xmit_msgq_cnt is always 0 in librdkafka 2.0.2: records a broker thread took are
+                # counted in its outbuf/waitresp figures below, and in "undelivered".)
+                "queued": p.get("msgq_cnt", 0),
                 "inflight": p.get("msgs_inflight", 0),
                 "nextAckSeq": p.get("next_ack_seq", 0),
             })
@@ -94,7 +97,9 @@ def on_stats(text):
             "id": b["nodeid"],
             "state": b.get("state", "?"),
             "outbuf": b.get("outbuf_cnt", 0),
+            "outbufMsgs": b.get("outbuf_msg_cnt", 0),
             "waitresp": b.get("waitresp_cnt", 0),
+            "waitrespMsgs": b.get("waitresp_msg_cnt", 0),
             "timeouts": b.get("req_timeouts", 0),
             "retries": b.get("txretries", 0),
         }
@@ -103,7 +108,8 @@ def on_stats(text):
     ]
     eos = stats.get("eos", {})
     emit({"kind": "stats", "idemp": eos.get("idemp_state", "?"), "pid": eos.get("producer_id", -1),
-          "epoch": eos.get("producer_epoch", -1), "partitions": partitions, "brokers": brokers})
+          "epoch": eos.get("producer_epoch", -1), "undelivered": stats.get("msg_cnt", 0),
+          "partitions": partitions, "brokers": brokers})
 
 
 def new_producer(incarnation):

@@ -6,8 +6,9 @@
  * - an older epoch than the one seen is fenced (InvalidProducerEpochError);
  * - a new epoch of a known producer must start at sequence 0;
  * - a producer this partition holds no state for may start at any sequence (Kafka 2.5 and later,
- *   KIP-360: its batches may have gone with retention or DeleteRecords while it kept producing;
- *   Kiln offers InitProducerId v3+, which tells clients the broker behaves so);
+ *   KIP-360; Kiln offers InitProducerId v3+, which tells clients the broker behaves so): its
+ *   state expired while it was idle (producer.id.expiration.ms), or a replica rebuilt its state
+ *   from a log whose older segments retention or DeleteRecords removed;
  * - a batch whose sequences match one of the last five is a retry: it is not written again, and
  *   the caller answers with the offsets it got the first time;
  * - otherwise its first sequence must follow the last one (wrapping after 2^31 - 1), else

@@ -240,7 +240,8 @@ export class LeaderPartition {
     const pending = this.pendingIsr ? ` (ISR [${[...this.pendingIsr].join(',')}] being written)` : '';
     const followers = [...this.followers].map(
       ([id, f]) =>
-        `follower ${id}${this.isrSet.has(id) ? '' : ' (not in the ISR)'} at ${f.logEndOffset}, ` +
+        `follower ${id}${this.isrSet.has(id) ? '' : ' (not in the ISR)'} ` +
+        `${f.logEndOffset < 0 ? 'not heard from' : `at ${f.logEndOffset}`}, ` +
         `fetched ${ago(f.lastFetchMs)}, caught up ${ago(f.lastCaughtUpMs)}`,
     );
     return (

@@ -116,7 +116,7 @@ describe('LeaderPartition', () => {
     expect(leader.describe(3500)).toBe(
       'leader at epoch 1: high watermark 4, log end 10, ISR [1,2]; ' +
         'follower 2 at 10, fetched 1.5 s ago, caught up 1.5 s ago; ' +
-        'follower 3 (not in the ISR) at -1, fetched never, caught up never',
+        'follower 3 (not in the ISR) not heard from, fetched never, caught up never',
     );
     leader.beginIsrChange([1, 2, 3]);
     expect(leader.describe(3500)).toContain('ISR [1,2] (ISR [1,2,3] being written);');
