@@ -5,7 +5,7 @@
  */
 import { MemberProcess, type Assignor, type ClientKind, type MemberOptions } from './member-process.js';
 import { ReadLog, type ChurnEvent } from './measure.js';
-import { ChurnSchedule } from './schedule.js';
+import { ChurnSchedule, mayDepart } from './schedule.js';
 
 export interface GroupRunOptions {
   /** The name in the report, e.g. "librdkafka eager". */
@@ -77,8 +77,7 @@ export class GroupRun {
       if (i === 0) this.churnFrom = Date.now();
       const live = this.live();
       let kind = this.schedule.nextKind(live.length);
-      // Only a member that has had partitions departs: one still joining has nothing to hand over.
-      const settled = live.filter((m) => m.owned.length > 0);
+      const settled = live.filter(mayDepart);
       if (kind !== 'join' && (settled.length === 0 || live.length <= 1)) kind = 'join';
       if (kind === 'join') {
         const member = this.start(this.schedule.pick(this.options.clients));

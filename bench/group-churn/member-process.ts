@@ -43,6 +43,8 @@ export class MemberProcess {
   owned: number[] = [];
   /** When it first owned a partition (0: not yet). */
   firstOwnedAt = 0;
+  /** When it first read a record (0: not yet): its join is complete from then. */
+  firstReadAt = 0;
   closedAt = 0;
   /** When the client was created and subscribed (0: not yet): a join counts from here. */
   readyAt = 0;
@@ -108,6 +110,7 @@ export class MemberProcess {
         this.owned = ev.partitions!;
         if (this.owned.length > 0 && this.firstOwnedAt === 0) this.firstOwnedAt = ev.t;
       } else if (ev.ev === 'msgs') {
+        if (this.firstReadAt === 0 && ev.recs!.length > 0) this.firstReadAt = ev.t;
         for (const [partition, offset] of ev.recs!) sink({ partition, offset, t: ev.t, member: id });
       } else if (ev.ev === 'restart') {
         this.streamRestarts++;

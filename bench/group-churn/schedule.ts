@@ -37,3 +37,12 @@ export class ChurnSchedule {
     return this.random.pick(items);
   }
 }
+
+/**
+ * Whether a member may be the one to leave or crash: it owns partitions and has read from them.
+ * One still joining has nothing to hand over, and its join (subscribe to first record) would go
+ * unmeasured.
+ */
+export function mayDepart(member: { owned: readonly number[]; firstReadAt: number }): boolean {
+  return member.owned.length > 0 && member.firstReadAt > 0;
+}

@@ -1,6 +1,6 @@
 // The churn schedule: the same seed gives the same events; the bounds on group size hold.
 import { describe, expect, it } from 'vitest';
-import { ChurnSchedule } from '../../../bench/group-churn/schedule.js';
+import { ChurnSchedule, mayDepart } from '../../../bench/group-churn/schedule.js';
 
 const options = { seed: 7, intervalMs: 4000, min: 1, max: 4 };
 
@@ -26,5 +26,13 @@ describe('ChurnSchedule', () => {
       kinds.add(s.nextKind(2));
     }
     expect([...kinds].sort()).toEqual(['crash', 'join', 'leave']);
+  });
+
+  it('a member assigned partitions that has not read from them yet is not picked to depart (a join left unmeasured failed CI)', () => {
+    expect(mayDepart({ owned: [1, 3], firstReadAt: 0 })).toBe(false);
+    expect(mayDepart({ owned: [], firstReadAt: 0 })).toBe(false);
+    expect(mayDepart({ owned: [1, 3], firstReadAt: 1_000 })).toBe(true);
+    // Read once, then its partitions went to others in a rebalance: nothing to hand over.
+    expect(mayDepart({ owned: [], firstReadAt: 1_000 })).toBe(false);
   });
 });
