@@ -159,6 +159,8 @@ export class Broker {
         dirs: config.logDirs,
         defaults: dynamic.logDefaults(config.logDefaults),
         retentionCheckIntervalMs: config.retentionCheckIntervalMs,
+        producerIdExpirationMs: config.producerIdExpirationMs,
+        producerIdExpirationCheckIntervalMs: config.producerIdExpirationCheckIntervalMs,
         checkpointIntervalMs: config.checkpointIntervalMs,
         cleanerEnabled: config.logCleanerEnable,
         log: warn,

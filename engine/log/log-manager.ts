@@ -58,6 +58,9 @@ export interface LogManagerOptions {
   retentionCheckIntervalMs?: number;
   flushCheckIntervalMs?: number;
   checkpointIntervalMs?: number;
+  /** How long a partition keeps an idle idempotent producer's state, and how often it checks. */
+  producerIdExpirationMs?: number;
+  producerIdExpirationCheckIntervalMs?: number;
   /** How often mapped segment pages are dropped from the process's RSS (MappingBudget.trimResident). */
   trimResidentIntervalMs?: number;
   /** Where recovery and retention say what they did. */
@@ -151,6 +154,12 @@ export class LogManager {
       manager.runRetention(),
     );
     manager.tasks.every(options.flushCheckIntervalMs ?? 1_000, 'flush', () => manager.flushDue());
+    const producerIdleMs = options.producerIdExpirationMs ?? 86_400_000;
+    manager.tasks.every(
+      options.producerIdExpirationCheckIntervalMs ?? 600_000,
+      'producer id expiration',
+      () => eachOf(manager.logs.values(), (log) => log.producers.expire(Date.now(), producerIdleMs)),
+    );
     manager.tasks.every(options.trimResidentIntervalMs ?? 250, 'page trim', () => budget.trimResident());
     manager.tasks.every(options.checkpointIntervalMs ?? 60_000, 'checkpoint', () =>
       manager.flushRolledAndCheckpoint(),

@@ -34,6 +34,9 @@ export interface BrokerConfig {
   deleteTopicEnable: boolean;
   socketRequestMaxBytes: number;
   retentionCheckIntervalMs: number;
+  /** producer.id.expiration.ms and producer.id.expiration.check.interval.ms. */
+  producerIdExpirationMs: number;
+  producerIdExpirationCheckIntervalMs: number;
   checkpointIntervalMs: number;
   offsetsTopicPartitions: number;
   offsetsRetentionMs: number;
@@ -215,6 +218,8 @@ export function buildBrokerConfig(properties: Record<string, string>): BrokerCon
     deleteTopicEnable: bool('delete.topic.enable'),
     socketRequestMaxBytes: int('socket.request.max.bytes'),
     retentionCheckIntervalMs: int('log.retention.check.interval.ms'),
+    producerIdExpirationMs: int('producer.id.expiration.ms'),
+    producerIdExpirationCheckIntervalMs: int('producer.id.expiration.check.interval.ms'),
     checkpointIntervalMs: int('log.flush.offset.checkpoint.interval.ms'),
     offsetsTopicPartitions: int('offsets.topic.num.partitions'),
     offsetsRetentionMs: int('offsets.retention.ms'),

@@ -136,6 +136,27 @@ const SERVER: BrokerProperty[] = [
       doc: 'How often retention looks for segments to delete.',
     },
     {
+      name: 'producer.id.expiration.ms',
+      type: 'int',
+      min: 1,
+      default: '86400000',
+      dynamic: readOnly,
+      extension: true,
+      doc:
+        "(Kafka 3.x's name; 2.x used transactional.id.expiration.ms.) How long a partition keeps an idle idempotent producer's state (its epoch and last batches, " +
+        'for retries and sequence checks) after its last batch; a producer back after that is taken ' +
+        'at whatever sequence it sends.',
+    },
+    {
+      name: 'producer.id.expiration.check.interval.ms',
+      type: 'int',
+      min: 1,
+      default: '600000',
+      dynamic: readOnly,
+      extension: true,
+      doc: 'How often partitions forget producers idle past producer.id.expiration.ms.',
+    },
+    {
       name: 'log.flush.offset.checkpoint.interval.ms',
       type: 'int',
       min: 0,

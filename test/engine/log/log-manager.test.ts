@@ -3,7 +3,9 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InvalidConfigError, LogDirLockedError } from '../../../engine/errors.js';
 import { CLEAN_SHUTDOWN_FILE, LogManager } from '../../../engine/log/log-manager.js';
+import { buildBatch } from '../../../engine/record/batch-builder.js';
 import { batchOf, decodeRecords } from '../../helpers/log-fixtures.js';
+import { waitFor } from '../../helpers/wait-for.js';
 import { makeTempDir, removeTempDir } from '../../helpers/temp-dir.js';
 
 describe('LogManager', () => {
@@ -289,5 +291,28 @@ describe('LogManager', () => {
       expect(fs.readFileSync(hwFile(), 'utf8')).toBe('0\n0\n');
       again.close();
     });
+  });
+
+  it('forgets an idempotent producer idle past producer.id.expiration.ms (producer state grew forever before), keeps an active one', async () => {
+    const manager = open({ producerIdExpirationMs: 60_000, producerIdExpirationCheckIntervalMs: 20 });
+    const log = manager.getOrCreateLog('idem', 0);
+    const batch = (producerId: number, seq: number, timestamp: number): Buffer =>
+      buildBatch({
+        records: [
+          { value: 'a', timestamp },
+          { value: 'b', timestamp },
+        ],
+        producerId,
+        producerEpoch: 0,
+        baseSequence: seq,
+      });
+    log.append(batch(1, 0, Date.now() - 120_000)); // last wrote two minutes ago
+    log.append(batch(2, 0, Date.now()));
+    await waitFor(() => log.producers.size === 1, { what: 'producer 1 to be forgotten' });
+    expect(log.producers.get(2)).toBeDefined();
+    // Back after that, it is taken at the sequence it goes on with (KIP-360).
+    expect(log.append(batch(1, 2, Date.now())).firstOffset).toBe(4);
+    expect(log.producers.size).toBe(2);
+    manager.close();
   });
 });
