@@ -43,7 +43,13 @@ export interface ProducerEntry {
   epoch: number;
   /** Oldest first; at most RETAINED_BATCHES. */
   batches: ProducerBatch[];
+  /** The largest record timestamp of its batches (kept in snapshots). */
   lastTimestamp: number;
+  /**
+   * When this broker last recorded a batch of it, or restored it (its own clock, not kept in
+   * snapshots): a producer writing old timestamps (a replay, a mirror) is still active.
+   */
+  recordedAtMs?: number;
 }
 
 const INT32_MAX = 0x7fff_ffff;
@@ -117,6 +123,7 @@ export class ProducerState {
     entry.batches.push(batch);
     if (entry.batches.length > RETAINED_BATCHES) entry.batches.shift();
     entry.lastTimestamp = Math.max(entry.lastTimestamp, timestamp);
+    entry.recordedAtMs = Date.now();
   }
 
   /**
@@ -160,18 +167,21 @@ export class ProducerState {
 
   /** Restores an entry from a snapshot. */
   restore(entry: ProducerEntry): void {
-    this.producers.set(entry.producerId, entry);
+    this.producers.set(entry.producerId, { ...entry, recordedAtMs: Date.now() });
   }
 
   clear(): void {
     this.producers.clear();
   }
 
-  /** Forgets producers idle for longer than `maxIdleMs` (Kafka's producer id expiration). */
+  /**
+   * Forgets producers idle for longer than `maxIdleMs` (Kafka's producer id expiration): neither a
+   * batch recorded nor a record timestamp in that time.
+   */
   expire(now: number, maxIdleMs: number): number {
     let removed = 0;
     for (const [id, entry] of this.producers) {
-      if (now - entry.lastTimestamp > maxIdleMs) {
+      if (now - Math.max(entry.lastTimestamp, entry.recordedAtMs ?? 0) > maxIdleMs) {
         this.producers.delete(id);
         removed++;
       }

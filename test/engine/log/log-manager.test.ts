@@ -293,8 +293,8 @@ describe('LogManager', () => {
     });
   });
 
-  it('forgets an idempotent producer idle past producer.id.expiration.ms (producer state grew forever before), keeps an active one', async () => {
-    const manager = open({ producerIdExpirationMs: 60_000, producerIdExpirationCheckIntervalMs: 20 });
+  it('forgets an idempotent producer idle past producer.id.expiration.ms (producer state grew forever before), keeps active ones, old timestamps or not', async () => {
+    const manager = open({ producerIdExpirationMs: 300, producerIdExpirationCheckIntervalMs: 20 });
     const log = manager.getOrCreateLog('idem', 0);
     const batch = (producerId: number, seq: number, timestamp: number): Buffer =>
       buildBatch({
@@ -306,13 +306,26 @@ describe('LogManager', () => {
         producerEpoch: 0,
         baseSequence: seq,
       });
-    log.append(batch(1, 0, Date.now() - 120_000)); // last wrote two minutes ago
-    log.append(batch(2, 0, Date.now()));
-    await waitFor(() => log.producers.size === 1, { what: 'producer 1 to be forgotten' });
-    expect(log.producers.get(2)).toBeDefined();
-    // Back after that, it is taken at the sequence it goes on with (KIP-360).
-    expect(log.append(batch(1, 2, Date.now())).firstOffset).toBe(4);
-    expect(log.producers.size).toBe(2);
+    const twoDaysAgo = Date.now() - 2 * 86_400_000;
+    log.append(batch(1, 0, Date.now())); // then idle
+    // Producer 2 writes now; producer 3 keeps writing records two days old (a replay).
+    const seq = { 2: 0, 3: 0 };
+    const active = setInterval(() => {
+      log.append(batch(2, seq[2], Date.now()));
+      log.append(batch(3, seq[3], twoDaysAgo));
+      seq[2] += 2;
+      seq[3] += 2;
+    }, 20);
+    try {
+      await waitFor(() => log.producers.get(1) === undefined, { what: 'producer 1 to be forgotten' });
+      await new Promise((resolve) => setTimeout(resolve, 400)); // past another expiration period
+    } finally {
+      clearInterval(active);
+    }
+    expect([...log.producers.entries()].map((e) => e.producerId).sort()).toEqual([2, 3]);
+    // Back after that, producer 1 is taken at the sequence it goes on with (KIP-360).
+    const end = log.logEndOffset;
+    expect(log.append(batch(1, 2, Date.now())).firstOffset).toBe(end);
     manager.close();
   });
 });
