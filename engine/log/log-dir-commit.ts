@@ -166,7 +166,7 @@ function copyPartitionMetadata(log: PartitionLog, futureDir: string, leo: number
   for (const offset of listSnapshots(log.dir)) {
     if (offset <= leo) fs.copyFileSync(snapshotPath(log.dir, offset), snapshotPath(futureDir, offset));
   }
-  if (log.producers.size > 0) writeSnapshot(futureDir, leo, log.producers);
+  if (log.producers.worthSnapshot) writeSnapshot(futureDir, leo, log.producers);
   syncDirectory(futureDir);
 }
 

@@ -233,7 +233,7 @@ export class PartitionLog {
     if (active.size === 0 && active.baseOffset === baseOffset) return active;
     const segment = this.local.roll(now, baseOffset);
     // Producer state as of the new segment, so a restart replays at most the active segment.
-    if (this.producers.size > 0) {
+    if (this.producers.worthSnapshot) {
       writeSnapshot(this.dir, segment.baseOffset, this.producers);
       pruneSnapshots(this.dir, segment.baseOffset);
     }
@@ -410,7 +410,7 @@ export class PartitionLog {
     // Nothing new since the last flush: no need to sync thousands of idle partitions at shutdown.
     if (this.local.needsFlush) this.flush();
     const leo = this.local.logEndOffset;
-    if (this.producers.size > 0) {
+    if (this.producers.worthSnapshot) {
       writeSnapshot(this.dir, leo, this.producers);
       pruneSnapshots(this.dir, leo);
     }

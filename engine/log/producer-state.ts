@@ -46,8 +46,9 @@ export interface ProducerEntry {
   /** The largest record timestamp of its batches (kept in snapshots). */
   lastTimestamp: number;
   /**
-   * When this broker last recorded a batch of it, or restored it (its own clock, not kept in
-   * snapshots): a producer writing old timestamps (a replay, a mirror) is still active.
+   * When this broker last appended a batch of it since it started (its own clock, not kept in
+   * snapshots or known from a replay): a producer writing old timestamps (a replay, a mirror) is
+   * still active.
    */
   recordedAtMs?: number;
 }
@@ -63,9 +64,19 @@ function copyOf(entry: ProducerEntry | undefined): ProducerEntry | undefined {
 
 export class ProducerState {
   private readonly producers = new Map<number, ProducerEntry>();
+  /**
+   * Set once a producer expired: an empty state is then still worth a snapshot, or the last one
+   * written (which names the expired producers) would bring them back at the next start.
+   */
+  private forgotten = false;
 
   get size(): number {
     return this.producers.size;
+  }
+
+  /** Whether a snapshot should be written: producers known, or some forgotten since start. */
+  get worthSnapshot(): boolean {
+    return this.producers.size > 0 || this.forgotten;
   }
 
   entries(): IterableIterator<ProducerEntry> {
@@ -113,8 +124,17 @@ export class ProducerState {
     return undefined;
   }
 
-  /** Records an appended batch (after check, or while replaying the log). */
-  update(producerId: number, epoch: number, batch: ProducerBatch, timestamp: number): void {
+  /**
+   * Records an appended batch (after check, or while replaying the log). `recordedAtMs`: when this
+   * broker appended it (undefined in a replay: the batch may be days old).
+   */
+  update(
+    producerId: number,
+    epoch: number,
+    batch: ProducerBatch,
+    timestamp: number,
+    recordedAtMs?: number,
+  ): void {
     let entry = this.producers.get(producerId);
     if (!entry || epoch !== entry.epoch) {
       entry = { producerId, epoch, batches: [], lastTimestamp: timestamp };
@@ -123,7 +143,7 @@ export class ProducerState {
     entry.batches.push(batch);
     if (entry.batches.length > RETAINED_BATCHES) entry.batches.shift();
     entry.lastTimestamp = Math.max(entry.lastTimestamp, timestamp);
-    entry.recordedAtMs = Date.now();
+    if (recordedAtMs !== undefined) entry.recordedAtMs = recordedAtMs;
   }
 
   /**
@@ -131,6 +151,7 @@ export class ProducerState {
    * `buf` is a single batch header (a replay from the log).
    */
   recordBatches(buf: Buffer, headerOnly = false, undo?: ProducerUndo): void {
+    const recordedAtMs = headerOnly ? undefined : Date.now();
     for (let pos = 0; pos < buf.length;) {
       const producerId = readInt64(buf, pos + PRODUCER_ID);
       if (producerId >= 0) {
@@ -149,6 +170,7 @@ export class ProducerState {
           buf.readInt16BE(pos + PRODUCER_EPOCH),
           batch,
           readInt64(buf, pos + MAX_TIMESTAMP),
+          recordedAtMs,
         );
       }
       if (headerOnly) return;
@@ -167,7 +189,7 @@ export class ProducerState {
 
   /** Restores an entry from a snapshot. */
   restore(entry: ProducerEntry): void {
-    this.producers.set(entry.producerId, { ...entry, recordedAtMs: Date.now() });
+    this.producers.set(entry.producerId, entry);
   }
 
   clear(): void {
@@ -183,6 +205,7 @@ export class ProducerState {
     for (const [id, entry] of this.producers) {
       if (now - Math.max(entry.lastTimestamp, entry.recordedAtMs ?? 0) > maxIdleMs) {
         this.producers.delete(id);
+        this.forgotten = true;
         removed++;
       }
     }

@@ -143,7 +143,7 @@ const SERVER: BrokerProperty[] = [
       dynamic: readOnly,
       extension: true,
       doc:
-        "(Kafka 3.x's name; 2.x used transactional.id.expiration.ms.) How long a partition keeps an idle idempotent producer's state (its epoch and last batches, " +
+        "(Kafka 3.4's name, dynamic there; earlier versions used transactional.id.expiration.ms.) How long a partition keeps an idle idempotent producer's state (its epoch and last batches, " +
         'for retries and sequence checks) after its last batch; a producer back after that is taken ' +
         'at whatever sequence it sends.',
     },

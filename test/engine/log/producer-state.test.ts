@@ -131,4 +131,36 @@ describe('idempotent producers', () => {
     expect(log.producers.size).toBe(0);
     log.close();
   });
+
+  it('a producer writing old timestamps is not idle while it writes; expired, it is gone', () => {
+    const log = open();
+    const twoDaysAgo = Date.now() - 2 * DAY;
+    log.append(
+      buildBatch({
+        records: [{ value: 'a', timestamp: twoDaysAgo }],
+        producerId: 20,
+        producerEpoch: 0,
+        baseSequence: 0,
+      }),
+    );
+    expect(log.producers.expire(Date.now(), DAY)).toBe(0);
+    expect(log.producers.expire(Date.now() + 2 * DAY, DAY)).toBe(1);
+    expect(log.producers.size).toBe(0);
+    log.close();
+  });
+
+  it('a producer forgotten by expiry stays forgotten across a restart (the last snapshot written brought it back)', () => {
+    const log = open();
+    log.append(idempotent(7, 0, 0));
+    log.roll(); // a snapshot naming producer 7
+    log.append(idempotent(8, 0, 0));
+    expect(log.producers.expire(Date.now() + 2 * DAY, DAY)).toBe(2);
+    log.close();
+    const again = open();
+    expect(again.producers.size).toBe(0);
+    expect(again.append(idempotent(7, 0, 5)).firstOffset).toBe(4); // taken at any sequence (KIP-360)
+    again.close();
+  });
 });
+
+const DAY = 86_400_000;
