@@ -77,7 +77,17 @@ export class GroupRun {
       if (i === 0) this.churnFrom = Date.now();
       const live = this.live();
       let kind = this.schedule.nextKind(live.length);
-      const settled = live.filter(mayDepart);
+      let settled = live.filter(mayDepart);
+      // A departure waits (up to an interval) for a member that has read from its partitions,
+      // rather than turning into a join that could take the group past its largest size.
+      for (
+        let waited = 0;
+        kind !== 'join' && settled.length === 0 && waited < this.options.intervalMs;
+        waited += 100
+      ) {
+        await sleep(100);
+        settled = this.live().filter(mayDepart);
+      }
       if (kind !== 'join' && (settled.length === 0 || live.length <= 1)) kind = 'join';
       if (kind === 'join') {
         const member = this.start(this.schedule.pick(this.options.clients));
