@@ -36,6 +36,7 @@ import { FetchApi } from '../protocol/apis/fetch.js';
 import { errorCodeFor, isClientError } from '../engine-errors.js';
 import type { Connection } from '../network/connection.js';
 import type { MemoryBudget } from '../network/memory-budget.js';
+import { HELD, LogThrottle } from '../log-throttle.js';
 import { servedLog } from './served-log.js';
 import { reply, type Handler } from './registry.js';
 
@@ -44,9 +45,16 @@ type FetchedTopic = ResponseOf<typeof FetchApi>['responses'][number];
 type FetchedPartition = FetchedTopic['partitions'][number];
 
 const READ_COMMITTED = 1;
+/** How often one partition's fetch failure is logged at most. */
+const FAILURE_LOG_INTERVAL_MS = 60_000;
 const EMPTY = Buffer.alloc(0);
 
 export function fetchHandler(broker: BrokerContext, waiters: AppendWaiters): Handler<typeof FetchApi> {
+  // A consumer retrying a damaged partition would otherwise write a line per fetch.
+  const failures = new LogThrottle({
+    intervalMs: FAILURE_LOG_INTERVAL_MS,
+    onHeld: (held) => broker.log.error({ held }, `${held} more fetch failure(s) not logged`),
+  });
   return {
     api: FetchApi,
     async handle(request, version, context) {
@@ -58,7 +66,7 @@ export function fetchHandler(broker: BrokerContext, waiters: AppendWaiters): Han
       const byId = version >= 13;
       const deadline = performance.now() + maxWaitMs;
       const replicaId = version >= 15 ? (request.replicaState?.replicaId ?? -1) : request.replicaId;
-      const reader = { readCommitted, connection: context.connection, replicaId };
+      const reader = { readCommitted, failures, connection: context.connection, replicaId };
       const linger = replicaId >= 0 ? Linger.forFetch(broker, topics, maxBytes) : undefined;
       const memory = broker.responseMemory;
       /** Made only for a fetch that waits. */
@@ -234,6 +242,8 @@ function resolve(broker: BrokerContext, topic: FetchTopic, byId: boolean): Topic
 
 interface Reader {
   readCommitted: boolean;
+  /** This broker's throttle of fetch failure lines. */
+  failures: LogThrottle;
   connection: Connection | undefined;
   /** A follower's broker id; -1 for consumers. */
   replicaId: number;
@@ -255,7 +265,7 @@ async function collect(
   topics: FetchTopic[],
   byId: boolean,
   maxBytes: number,
-  { readCommitted, connection, replicaId }: Reader,
+  { readCommitted, failures, connection, replicaId }: Reader,
   linger: Linger | undefined,
 ): Promise<Collected> {
   let bytes = 0;
@@ -343,10 +353,13 @@ async function collect(
             err instanceof OffsetOutOfRangeError ? ErrorCode.OFFSET_OUT_OF_RANGE : errorCodeFor(err);
           // Damage on the broker's own disk (a corrupt batch, a file cut under it) is news, not
           // something a client did: it gets a log line, and the fetch an error for that partition.
-          if (!isClientError(errorCode, err) && firstInAWhile(`${topic!.name}-${p.partition}`))
+          const since = isClientError(errorCode, err)
+            ? HELD
+            : failures.admit(`${topic!.name}-${p.partition}`);
+          if (since !== HELD)
             broker.log.error(
-              { err, topic: topic!.name, partition: p.partition, offset: p.fetchOffset },
-              'fetch failed',
+              { err, topic: topic!.name, partition: p.partition, offset: p.fetchOffset, repeated: since },
+              since > 0 ? `fetch failed (and ${since} more since the last line)` : 'fetch failed',
             );
           partitions.push({ ...base, ...offsets, errorCode });
         } finally {
@@ -393,17 +406,4 @@ function replicaError(
   return replicas.recordFollowerFetch(topic, p.partition, replicaId, Number(p.fetchOffset))
     ? ErrorCode.NONE
     : ErrorCode.REPLICA_NOT_AVAILABLE;
-}
-
-/** When each partition's fetch failure was last logged: a consumer retrying a damaged partition
- * would otherwise write a line per fetch. */
-const lastLogged = new Map<string, number>();
-const LOG_EVERY_MS = 60_000;
-
-function firstInAWhile(key: string): boolean {
-  const now = Date.now();
-  if (now - (lastLogged.get(key) ?? 0) < LOG_EVERY_MS) return false;
-  if (lastLogged.size > 10_000) lastLogged.clear();
-  lastLogged.set(key, now);
-  return true;
 }

@@ -36,9 +36,9 @@ export function produceHandler(broker: BrokerContext, waiters: AppendWaiters): H
         ? new NotLeaderError(log.topic, log.partition)
         : undefined,
   );
-  const refusals = new ProduceRefusals(broker.log, undefined, undefined, (topic, partition) =>
-    broker.replicas?.describeLeadership(topic, partition),
-  );
+  const refusals = new ProduceRefusals(broker.log, {
+    explain: (topic, partition) => broker.replicas?.describeLeadership(topic, partition),
+  });
   /** Per connection: set while its last request still has appends to queue (recompression). */
   const queuing = new WeakMap<object, Promise<unknown>>();
   // Each partition's append is queued in request order, and all of a turn's appends to one

@@ -12,14 +12,19 @@ function recorder(): { log: Logger; lines: string[] } {
 describe('ProduceRefusals', () => {
   it('logs the first refusal of a partition at once, naming the error', () => {
     const { log, lines } = recorder();
-    new ProduceRefusals(log, 10_000, () => 0).note('t', 2, ErrorCode.NOT_ENOUGH_REPLICAS, 'c');
+    new ProduceRefusals(log, { intervalMs: 10_000, now: () => 0 }).note(
+      't',
+      2,
+      ErrorCode.NOT_ENOUGH_REPLICAS,
+      'c',
+    );
     expect(lines).toEqual(['produce to t-2 refused: NOT_ENOUGH_REPLICAS']);
   });
 
   it('a partition refused many times a second is logged once per interval, with the count between', () => {
     const { log, lines } = recorder();
     let now = 0;
-    const refusals = new ProduceRefusals(log, 10_000, () => now);
+    const refusals = new ProduceRefusals(log, { intervalMs: 10_000, now: () => now });
     for (; now < 25_000; now += 100) refusals.note('t', 0, ErrorCode.NOT_LEADER_OR_FOLLOWER, null);
     expect(lines).toEqual([
       'produce to t-0 refused: NOT_LEADER_OR_FOLLOWER',
@@ -30,7 +35,7 @@ describe('ProduceRefusals', () => {
 
   it('each partition and each error has its own line', () => {
     const { log, lines } = recorder();
-    const refusals = new ProduceRefusals(log, 10_000, () => 0);
+    const refusals = new ProduceRefusals(log, { intervalMs: 10_000, now: () => 0 });
     refusals.note('t', 0, ErrorCode.NOT_ENOUGH_REPLICAS, null);
     refusals.note('t', 1, ErrorCode.NOT_ENOUGH_REPLICAS, null);
     refusals.note('t', 0, ErrorCode.REQUEST_TIMED_OUT, null);
@@ -41,7 +46,7 @@ describe('ProduceRefusals', () => {
   it('a client naming ever new partitions gets at most MAX_LINES lines an interval, then one line with the rest counted', () => {
     const { log, lines } = recorder();
     let now = 0;
-    const refusals = new ProduceRefusals(log, 10_000, () => now);
+    const refusals = new ProduceRefusals(log, { intervalMs: 10_000, now: () => now });
     for (let i = 0; i < 5000; i++)
       refusals.note(`no-such-topic-${i}`, 0, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, null);
     expect(lines).toHaveLength(MAX_LINES);
@@ -56,15 +61,14 @@ describe('ProduceRefusals', () => {
   it("a refusal that says replication holds the partition up carries the leader's view; others do not ask for it", () => {
     const { log, lines } = recorder();
     const asked: string[] = [];
-    const refusals = new ProduceRefusals(
-      log,
-      10_000,
-      () => 0,
-      (topic, partition) => {
+    const refusals = new ProduceRefusals(log, {
+      intervalMs: 10_000,
+      now: () => 0,
+      explain: (topic, partition) => {
         asked.push(`${topic}-${partition}`);
         return topic === 't' ? 'leader at epoch 3: high watermark 7' : undefined;
       },
-    );
+    });
     refusals.note('t', 0, ErrorCode.REQUEST_TIMED_OUT, null);
     refusals.note('t', 0, ErrorCode.NOT_LEADER_OR_FOLLOWER, null);
     refusals.note('t', 1, ErrorCode.NOT_ENOUGH_REPLICAS, null);
