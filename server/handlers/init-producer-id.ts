@@ -7,7 +7,8 @@
  * authorization failed" instead of retrying (COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR or a
  * load in progress would be retried until the client's own timeout). Kafka answers the same when
  * a producer may not use its transactional id. The broker says why in a warning, once a minute
- * per transactional id at most, because clients that restart do ask again.
+ * per transactional id at most, because clients that restart do ask again (and at most 50 lines a
+ * minute in all, whatever the ids).
  *
  * Without a transactional id every request gets a fresh id with epoch 0, whatever id and epoch it
  * carries (v3+ fields), as Kafka does: the id a client sends is not proof that it owns it. Some
@@ -17,12 +18,11 @@
 import type { BrokerContext } from '../broker-context.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { InitProducerIdApi } from '../protocol/apis/init-producer-id.js';
+import { HELD, LogThrottle } from '../log-throttle.js';
 import { reply, type Handler } from './registry.js';
 
 /** How long a transactional id's refusal is not logged again. */
 export const TRANSACTION_WARNING_INTERVAL_MS = 60_000;
-/** Past this many remembered ids the memory of who was warned starts over. */
-const MAX_REMEMBERED_IDS = 10_000;
 
 /** Hands out producer ids: from a local file on a single node, from ZooKeeper in a cluster. */
 export interface ProducerIds {
@@ -33,13 +33,13 @@ export function initProducerIdHandler(
   broker: BrokerContext,
   ids: ProducerIds,
 ): Handler<typeof InitProducerIdApi> {
-  const warned = new Map<string, number>();
+  // A client naming ever new transactional ids gets at most 50 lines a minute (log-throttle.ts).
+  const warnings = new LogThrottle({
+    intervalMs: TRANSACTION_WARNING_INTERVAL_MS,
+    onHeld: (held) => broker.log.warn({ held }, `${held} more transactional producer(s) refused, not logged`),
+  });
   const warnOnce = (transactionalId: string, clientId: string | null): void => {
-    const now = Date.now();
-    const last = warned.get(transactionalId);
-    if (last !== undefined && now - last < TRANSACTION_WARNING_INTERVAL_MS) return;
-    if (warned.size >= MAX_REMEMBERED_IDS) warned.clear();
-    warned.set(transactionalId, now);
+    if (warnings.admit(transactionalId) === HELD) return;
     broker.log.warn(
       { clientId, transactionalId },
       'transactions are not supported: a transactional producer is refused with TRANSACTIONAL_ID_AUTHORIZATION_FAILED; idempotent producers (no transactional.id) work',

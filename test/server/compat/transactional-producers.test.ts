@@ -112,4 +112,22 @@ describe('transactional producers are refused at once', () => {
     expect(refusals('again-tx')).toMatchObject([{ clientId: 'raw-client', level: 40 }]);
     expect(refusals('other-tx')).toHaveLength(1);
   });
+
+  it('a client naming ever new transactional ids is refused each time, with at most 50 warning lines a minute', async () => {
+    const client = await ProtocolClient.connect(bootstrap);
+    for (let i = 0; i < 200; i++) {
+      const response = await client.request(22, 4, {
+        transactionalId: `flood-tx-${i}`,
+        transactionTimeoutMs: 60000,
+        producerId: -1,
+        producerEpoch: -1,
+      });
+      expect(response.errorCode).toBe(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+    }
+    client.close();
+    const flood = warnings.filter((w) => String(w.transactionalId).startsWith('flood-tx-'));
+    // Before, each new id wrote a line: 200 of them.
+    expect(flood.length).toBeGreaterThan(0);
+    expect(flood.length).toBeLessThanOrEqual(50);
+  });
 });
