@@ -309,7 +309,9 @@ export class PartitionLog {
    */
   private loadProducerState(): void {
     const { segments, logEndOffset } = this.local;
-    restoreProducerState(this.dir, this.producers, segments, this.startOffset, logEndOffset, this.say);
+    this.producers.reload(() =>
+      restoreProducerState(this.dir, this.producers, segments, this.startOffset, logEndOffset, this.say),
+    );
   }
 
   /**

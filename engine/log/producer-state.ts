@@ -69,6 +69,12 @@ export class ProducerState {
    * written (which names the expired producers) would bring them back at the next start.
    */
   private forgotten = false;
+  /**
+   * producer.id.expiration.ms, once the log manager has set it: a reload (a follower's truncation
+   * restores an older snapshot) forgets at once the producers idle past it, which that snapshot
+   * may bring back after they expired.
+   */
+  maxIdleMs: number | undefined;
 
   get size(): number {
     return this.producers.size;
@@ -194,6 +200,23 @@ export class ProducerState {
 
   clear(): void {
     this.producers.clear();
+  }
+
+  /**
+   * Rebuilds the state with `rebuild` (a snapshot and the batches after it), keeping when this
+   * broker last appended each producer that is still known after it, then forgets those idle past
+   * maxIdleMs, as the periodic check would.
+   */
+  reload(rebuild: () => void): void {
+    const recorded = new Map<number, number>();
+    for (const [id, entry] of this.producers)
+      if (entry.recordedAtMs !== undefined) recorded.set(id, entry.recordedAtMs);
+    rebuild();
+    for (const [id, at] of recorded) {
+      const entry = this.producers.get(id);
+      if (entry && entry.recordedAtMs === undefined) entry.recordedAtMs = at;
+    }
+    if (this.maxIdleMs !== undefined) this.expire(Date.now(), this.maxIdleMs);
   }
 
   /**

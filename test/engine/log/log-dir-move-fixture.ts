@@ -27,6 +27,8 @@ export function openManager(dirs: string[], extra: Partial<LogManagerOptions> = 
     retentionCheckIntervalMs: 0,
     flushCheckIntervalMs: 0,
     checkpointIntervalMs: 0,
+    // The records' timestamps are fixed in 2023 (fill): their producer must not expire for it.
+    producerIdExpirationMs: Number.MAX_SAFE_INTEGER,
     ...extra,
   });
 }

@@ -161,6 +161,29 @@ describe('idempotent producers', () => {
     expect(again.append(idempotent(7, 0, 5)).firstOffset).toBe(4); // taken at any sequence (KIP-360)
     again.close();
   });
+
+  it("a follower's truncation that restores an older snapshot does not bring back a producer that expired", () => {
+    const log = open(true, { 'segment.bytes': '300' });
+    const old = (pid: number, seq: number) =>
+      buildBatch({
+        records: [{ value: 'a'.repeat(100), timestamp: Date.now() - 2 * DAY }],
+        producerId: pid,
+        producerEpoch: 0,
+        baseSequence: seq,
+      });
+    for (let i = 0; i < 4; i++) log.append(old(30, i));
+    expect(listSnapshots(dir).length).toBeGreaterThan(0); // snapshots naming producer 30
+    log.producers.maxIdleMs = DAY; // the log manager sets it on every log it opens
+    // Still writing, though with old timestamps: a truncation keeps it.
+    log.truncateTo(3);
+    expect(log.producers.get(30)).toBeDefined();
+    expect(log.append(old(30, 3)).firstOffset).toBe(3);
+    // Expired, then a truncation back into the snapshots: it stays forgotten (it came back before).
+    expect(log.producers.expire(Date.now() + 2 * DAY, DAY)).toBe(1);
+    log.truncateTo(2);
+    expect(log.producers.get(30)).toBeUndefined();
+    log.close();
+  });
 });
 
 const DAY = 86_400_000;
