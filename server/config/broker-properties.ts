@@ -143,9 +143,22 @@ const SERVER: BrokerProperty[] = [
       dynamic: readOnly,
       extension: true,
       doc:
-        "(Kafka 3.4's name, dynamic there; earlier versions used transactional.id.expiration.ms.) How long a partition keeps an idle idempotent producer's state (its epoch and last batches, " +
+        "(Kafka 3.4's name, dynamic there.) How long a partition keeps an idle idempotent producer's state (its epoch and last batches, " +
         'for retries and sequence checks) after its last batch; a producer back after that is taken ' +
-        'at whatever sequence it sends.',
+        'at whatever sequence it sends. When not given, transactional.id.expiration.ms sets it, as in ' +
+        'Kafka before 3.4.',
+      synonyms: [{ name: 'producer.id.expiration.ms' }, { name: 'transactional.id.expiration.ms' }],
+    },
+    {
+      name: 'transactional.id.expiration.ms',
+      type: 'int',
+      min: 1,
+      default: '604800000',
+      dynamic: readOnly,
+      doc:
+        'How long producer ids are kept after their last write when producer.id.expiration.ms is not ' +
+        'given (Kafka 2.x expired producer ids with it). Transactions are not supported, so it has no ' +
+        'other use.',
     },
     {
       name: 'producer.id.expiration.check.interval.ms',

@@ -228,4 +228,16 @@ describe('broker configuration', () => {
       buildBrokerConfig({ 'offsets.retention.ms': '5', 'offsets.retention.minutes': '2' }).offsetsRetentionMs,
     ).toBe(5);
   });
+
+  it("transactional.id.expiration.ms sets producer id expiration when producer.id.expiration.ms is not given (Kafka 2.x's setting was warned about as unknown)", () => {
+    expect(buildBrokerConfig({}).producerIdExpirationMs).toBe(86_400_000);
+    const legacy = buildBrokerConfig({ 'transactional.id.expiration.ms': '3600000' });
+    expect(legacy.producerIdExpirationMs).toBe(3_600_000);
+    expect(legacy.warnings).toEqual([]);
+    expect(
+      buildBrokerConfig({ 'transactional.id.expiration.ms': '3600000', 'producer.id.expiration.ms': '60000' })
+        .producerIdExpirationMs,
+    ).toBe(60_000);
+    expect(() => buildBrokerConfig({ 'transactional.id.expiration.ms': '0' })).toThrow(/below the minimum 1/);
+  });
 });
