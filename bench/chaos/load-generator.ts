@@ -58,6 +58,12 @@ export interface ProducerSummary {
   errors: Record<string, number>;
   /** Fatal errors, each of which made the process start a new producer instance. */
   fatal: string[];
+  /**
+   * Each time librdkafka was found stuck sending a partition to a broker other than the leader it
+   * names (librdkafka 2.0.2's stale delegation, bench/chaos/stale_delegation.py): a client fault,
+   * after which the process started a new producer instance.
+   */
+  staleDelegations: string[];
   /** Records still unacknowledged when the final flush gave up (then failed as purged). */
   unflushed: number;
   /** How the process ended, e.g. 'exited 0'. */
@@ -76,6 +82,7 @@ interface Line {
   reason?: string;
   fatal?: boolean;
   incarnation?: number;
+  cause?: 'fatal' | 'stale-delegation';
   sent?: number;
   acked?: number;
   failed?: number;
@@ -106,6 +113,7 @@ export class LoadGenerator {
       failures: {},
       errors: {},
       fatal: [],
+      staleDelegations: [],
       unflushed: 0,
       exit: 'running',
       finished: false,
@@ -194,7 +202,12 @@ export class LoadGenerator {
         }
         return;
       case 'restart':
-        this.options.log(`producer ${summary.index}: new producer instance ${line.incarnation}`);
+        if (line.cause === 'stale-delegation') {
+          summary.staleDelegations.push(line.reason!);
+          this.options.log(
+            `producer ${summary.index}: ${line.reason}: new producer instance ${line.incarnation}`,
+          );
+        } else this.options.log(`producer ${summary.index}: new producer instance ${line.incarnation}`);
         return;
       case 'end':
         summary.sent = line.sent!;
@@ -222,7 +235,9 @@ export class LoadGenerator {
     const stalled = partitions.filter((p) => (this.ackedByPartition.get(p) ?? 0) <= (mark.get(p) ?? 0));
     if (stalled.length === 0) return null;
     const views = this.clientViewsOf(stalled);
-    return `no record acknowledged on ${stalled.join(' ')} since the fault was undone${views ? ` (${views})` : ''}`;
+    // A producer that died shows no record taken anywhere: its end is the explanation.
+    const died = this.died;
+    return `no record acknowledged on ${stalled.join(' ')} since the fault was undone${views ? ` (${views})` : ''}${died ? `; ${died}` : ''}`;
   }
 
   /** What each producer's librdkafka last said of `partitions` (client-view.ts); '' if nothing yet. */

@@ -7,14 +7,17 @@ usage: producer.py BOOTSTRAP TOPIC[,TOPIC...] PRODUCER_INDEX RATE VALUE_BYTES ME
 Record values follow bench/chaos/record-value.ts: "<producer>-<seq> <incarnation> <padding>". Record
 seq goes to topic number seq % len(topics), keyed by seq (librdkafka's partitioner picks the
 partition). A record librdkafka refuses at once (produce() raising, e.g. _UNKNOWN_TOPIC) is
-offered again a moment later, under the same id. If librdkafka reports a fatal error (the idempotent producer cannot go on), this
+offered again a moment later, under the same id. If librdkafka reports a fatal error (the idempotent
+producer cannot go on), or its statistics show it stuck sending a partition to a broker other than
+the leader it names (librdkafka 2.0.2's stale delegation, bench/chaos/stale_delegation.py), this
 process reports it, fails what was outstanding and starts a new producer instance (incarnation + 1).
 
 stdout carries one JSON object per line:
   {"kind":"ack","topic":T,"partition":P,"offset":O,"id":ID}   a record the cluster acknowledged
   {"kind":"fail","topic":T,"id":ID,"error":NAME}                a record whose delivery failed
   {"kind":"error","error":NAME,"reason":TEXT,"fatal":BOOL}      librdkafka's error callback
-  {"kind":"restart","incarnation":N,"reason":TEXT}              a new producer instance
+  {"kind":"restart","incarnation":N,"reason":TEXT,"cause":C}    a new producer instance; C is
+                                        "fatal" or "stale-delegation"
   {"kind":"end","sent":N,"acked":N,"failed":N,"unflushed":N}    the last line, after the flush
                                         (unflushed: records still waiting when the flush gave up)
   {"kind":"stats","idemp":S,"pid":N,"epoch":N,"undelivered":N,"partitions":[...],"brokers":[...]}
@@ -36,6 +39,9 @@ import time
 
 from confluent_kafka import KafkaException, Producer
 
+from fatal_errors import catching_fatal
+from stale_delegation import StaleDelegation
+
 bootstrap, topics_arg, index_arg, rate_arg, size_arg, timeout_arg, flush_arg = sys.argv[1:8]
 topics = topics_arg.split(",")
 index, rate, size = int(index_arg), float(rate_arg), int(size_arg)
@@ -48,6 +54,9 @@ BURST = max(1, int(rate))
 out = []
 counts = {"sent": 0, "acked": 0, "failed": 0}
 fatal = []
+stale = StaleDelegation()
+# Set by on_stats when librdkafka is stuck on a stale broker: why a new instance is needed.
+stuck = []
 
 
 def emit(obj):
@@ -69,6 +78,18 @@ def on_error(err):
     emit({"kind": "error", "error": err.name(), "reason": err.str(), "fatal": err.fatal()})
     if err.fatal():
         fatal.append(err.str())
+
+
+def report_fatal(err):
+    emit({"kind": "error", "error": err.name(), "reason": err.str(), "fatal": True})
+    if not fatal:
+        fatal.append(err.str())
+
+
+def guarded(call, *args):
+    """A call of the producer that may raise a fatal error (fatal_errors.py): reported, and queued
+    for the main loop (a new producer instance); None is answered then."""
+    return catching_fatal(call, args, report_fatal)
 
 
 def on_stats(text):
@@ -106,6 +127,10 @@ def on_stats(text):
         for b in stats.get("brokers", {}).values()
         if b.get("nodeid", -1) >= 0
     ]
+    if not stuck:
+        found = stale.observe(time.monotonic(), partitions)
+        if found:
+            stuck.append(found)
     eos = stats.get("eos", {})
     emit({"kind": "stats", "idemp": eos.get("idemp_state", "?"), "pid": eos.get("producer_id", -1),
           "epoch": eos.get("producer_epoch", -1), "undelivered": stats.get("msg_cnt", 0),
@@ -154,16 +179,23 @@ seq = 0
 refused_until = 0.0
 start = time.monotonic()
 while not stopping.is_set():
-    if fatal:
-        reason = fatal[0]
+    if fatal or stuck:
+        cause, reason = ("fatal", fatal[0]) if fatal else ("stale-delegation", stuck[0])
         fatal.clear()
+        stuck.clear()
+        stale.reset()
         producer.purge(in_queue=True, in_flight=True, blocking=False)
         deadline = time.monotonic() + 5
         while len(producer) > 0 and time.monotonic() < deadline:
-            producer.poll(0.1)
+            try:
+                producer.poll(0.1)
+            except KafkaException:
+                pass  # the old instance's fatal error, said already
         incarnation += 1
-        emit({"kind": "restart", "incarnation": incarnation, "reason": reason})
+        emit({"kind": "restart", "incarnation": incarnation, "reason": reason, "cause": cause})
         producer = new_producer(incarnation)
+        stuck.clear()  # what the old instance's statistics said while it was purged
+        stale.reset()
     owed = int((time.monotonic() - start) * rate) - seq
     if owed > BURST:
         start += (owed - BURST) / rate
@@ -180,19 +212,24 @@ while not stopping.is_set():
             # librdkafka refused it at once (e.g. _UNKNOWN_TOPIC after a broker's Metadata answer
             # left the topic out): nothing was sent; the same record is offered again shortly.
             err = e.args[0]
+            if err.fatal():
+                report_fatal(err)
+                break
             emit({"kind": "error", "error": err.name(), "reason": "produce(): " + err.str(), "fatal": False})
             refused_until = time.monotonic() + 0.1
             break
         seq += 1
         sent_now += 1
     counts["sent"] = seq
-    producer.poll(0 if sent_now > 0 else 0.005)
+    guarded(producer.poll, 0 if sent_now > 0 else 0.005)
     write_out()
 
-remaining = producer.flush(flush_s)
+remaining = guarded(producer.flush, flush_s)
+if remaining is None:  # a fatal error ended the flush
+    remaining = len(producer)
 if remaining > 0:
     producer.purge(in_queue=True, in_flight=True, blocking=False)
-    producer.flush(5)
+    guarded(producer.flush, 5)
 write_out()
 emit({"kind": "end", "unflushed": remaining, **counts})
 write_out()

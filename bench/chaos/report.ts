@@ -126,6 +126,10 @@ export function formatReport(r: ChaosReport): string {
       failed === 0 ? '0' : `${n(failed)} (${[...failures].map(([k, v]) => `${k} ${v}`).join(', ')})`,
     ),
     figure('producer fatal errors', String(r.producers.reduce((sum, p) => sum + p.fatal.length, 0))),
+    figure(
+      'producers restarted: librdkafka stuck on a stale broker',
+      String(r.producers.reduce((sum, p) => sum + p.staleDelegations.length, 0)),
+    ),
     figure('client errors (librdkafka)', errorsLine(r.producers)),
     figure('broker crashes', String(r.brokerCrashes.length)),
     figure(
@@ -153,6 +157,9 @@ export function formatReport(r: ChaosReport): string {
       lines.push(`(no broker answered Metadata for ${r.leaderless.unobservedSeconds.toFixed(1)} s)`);
   }
   for (const s of r.skippedKinds) lines.push(`kind ${s.kind} skipped: ${s.reason}`);
+  // A client fault, not the cluster's: said, and not failed on.
+  for (const p of r.producers)
+    for (const why of p.staleDelegations) lines.push(`producer ${p.index} restarted: ${why}`);
   if (c) {
     for (const [what, list] of Object.entries(c.examples)) {
       if (list.length > 0) lines.push('', `${what} (first ${list.length}):`, ...list.map((e) => `  ${e}`));
