@@ -64,8 +64,7 @@ export class LogThrottle {
     }
     if (now - this.windowStart >= this.intervalMs) this.newWindow(now);
     if (this.windowLines >= this.maxLines) {
-      this.windowHeld++;
-      if (tally) tally.unlogged++;
+      this.windowHeld++; // counted once: in the next interval's onHeld, not in the key's next line
       return HELD;
     }
     this.windowLines++;

@@ -7,8 +7,8 @@
  *     sequence number that process counts up from 0 for every record it hands to librdkafka. So an
  *     id names one record of the whole run, and no two records carry the same id.
  *   - incarnation: which librdkafka producer instance of that process sent it (0, then 1 after a
- *     fatal idempotence error made the process start a new one, ...). Order is only promised within
- *     one instance: a new instance has a new producer id.
+ *     fatal idempotence error, or librdkafka stuck on a stale broker, made the process start a new
+ *     one, ...). Order is only promised within one instance: a new instance has a new producer id.
  *   - padding: `x` repeated to make the value the size asked for (may be empty).
  */
 

@@ -3,18 +3,23 @@
 librdkafka hands each partition to one broker's thread, which sends its produce requests. When
 Metadata answers from different brokers briefly disagree about a partition's leader (one broker
 has the new leader, another still the old one), librdkafka 2.0.2 can end up with the partition
-handed to one broker while it names another as the leader: a second leader change arriving while
-the first hand-over is under way is taken as "no change" (rd_kafka_toppar_broker_update), and
-the pending hand-over then completes to the old broker. From then on every Metadata answer names
-the same leader, which librdkafka takes for a follower it fetches from on purpose ("not migrating
-away from preferred replica", rd_kafka_toppar_leader_update), so it never moves the partition
-again: it sends to the old broker, which answers NOT_LEADER_OR_FOLLOWER, forever. librdkafka 2.1
-and later ignore Metadata answers with an older leader epoch (KIP-320), which keeps the stale
-answer from starting this; 2.0.2 reads Metadata v4, which carries no leader epoch.
+handed to one broker while it names another as the leader: a leader change arriving while an
+earlier hand-over is under way, naming the broker the partition is still on, is taken as "no
+change" (rd_kafka_toppar_broker_update), and the pending hand-over then completes to the other
+broker. From then on every Metadata answer names the same leader, which librdkafka takes for a
+follower it fetches from on purpose ("not migrating away from preferred replica",
+rd_kafka_toppar_leader_update), so it does not move the partition while that leader stays: it
+sends to the wrong broker, which answers NOT_LEADER_OR_FOLLOWER, until leadership changes again.
+librdkafka 2.4 and later ignore, for producers too, Metadata answers with an older leader epoch
+(KIP-320), which keeps the stale answer from starting this; 2.0.2 reads Metadata v4, which
+carries no leader epoch.
 
-A producer never fetches from a follower, so a partition of a producer handed to one broker
-while librdkafka names another as its leader, for longer than a hand-over takes, is this fault.
-The chaos producer then starts a new producer instance, as after a fatal error, and says why.
+The same race can leave the partition on the right broker while librdkafka names the old leader;
+records then still flow. So a partition counts as stuck only when librdkafka sends it to a broker
+other than the leader it names and acknowledges none of it (its next expected sequence stays),
+for longer than a hand-over takes. The chaos load writes to every partition all the time, so a
+partition that takes nothing for that long is held. The chaos producer then starts a new producer
+instance, as after a fatal error, and says why.
 """
 
 # A hand-over takes milliseconds; statistics come every 2 s. Five of them in a row is no hand-over.
@@ -24,13 +29,13 @@ STUCK_AFTER_S = 10.0
 class StaleDelegation:
     def __init__(self, stuck_after_s=STUCK_AFTER_S):
         self.stuck_after_s = stuck_after_s
-        # (topic, partition) -> when librdkafka was first seen sending it to a broker other than
-        # the leader it names (this time).
+        # (topic, partition) -> (when librdkafka was first seen sending it to a broker other than
+        # the leader it names with no record acknowledged since, its next expected sequence then)
         self.since = {}
 
     def observe(self, now, partitions):
         """Takes one statistics sample: `partitions` as producer.py reduces them (topic, partition,
-        broker, leader). Returns a description of the partition stuck longest past STUCK_AFTER_S,
+        broker, leader, nextAckSeq). Returns a description of the partition stuck longest past STUCK_AFTER_S,
         or None."""
         seen = set()
         worst = None
@@ -41,7 +46,11 @@ class StaleDelegation:
                 continue
             key = (p["topic"], p["partition"])
             seen.add(key)
-            first = self.since.setdefault(key, now)
+            acked = p.get("nextAckSeq", -1)
+            first, acked_then = self.since.get(key, (now, acked))
+            if acked != acked_then:
+                first = now  # records acknowledged meanwhile: not stuck, count afresh
+            self.since[key] = (first, acked)
             held = now - first
             if held >= self.stuck_after_s and (worst is None or held > worst[0]):
                 worst = (held, key, broker, leader)

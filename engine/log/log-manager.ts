@@ -90,8 +90,6 @@ export class LogManager {
   private readonly highWatermarks: HighWatermarkCheckpoints;
   private readonly moves: LogDirMoves;
   private events: LogEvents = logEventsOf(undefined);
-  /** producer.id.expiration.ms: every log opened follows it (ProducerState.maxIdleMs). */
-  private producerIdleMs = 86_400_000;
 
   private constructor(
     private readonly dataDirs: DataDir[],
@@ -135,7 +133,6 @@ export class LogManager {
     const say = options.log ?? (() => {});
     const manager = new LogManager(locked, defaults, budget, say, options.onMoveStep);
     manager.events = logEventsOf(options.events);
-    manager.producerIdleMs = options.producerIdExpirationMs ?? manager.producerIdleMs;
     for (const [topic, props] of Object.entries(options.topicConfigs ?? {})) {
       manager.overrides.set(topic, { ...props });
     }
@@ -157,10 +154,11 @@ export class LogManager {
       manager.runRetention(),
     );
     manager.tasks.every(options.flushCheckIntervalMs ?? 1_000, 'flush', () => manager.flushDue());
+    const producerIdleMs = options.producerIdExpirationMs ?? 86_400_000;
     manager.tasks.every(
       options.producerIdExpirationCheckIntervalMs ?? 600_000,
       'producer id expiration',
-      () => eachOf(manager.logs.values(), (log) => log.producers.expire(Date.now(), manager.producerIdleMs)),
+      () => eachOf(manager.logs.values(), (log) => log.producers.expire(Date.now(), producerIdleMs)),
     );
     manager.tasks.every(options.trimResidentIntervalMs ?? 250, 'page trim', () => budget.trimResident());
     manager.tasks.every(options.checkpointIntervalMs ?? 60_000, 'checkpoint', () =>
@@ -186,7 +184,7 @@ export class LogManager {
       say: this.say,
       events: this.events,
       opened: (key, log) => {
-        this.logs.set(key, this.adopt(log));
+        this.logs.set(key, log);
         this.logDir.set(key, dir);
       },
     });
@@ -242,31 +240,18 @@ export class LogManager {
     return log;
   }
 
-  /**
-   * A log opened follows producer.id.expiration.ms from now on, and forgets at once the producers
-   * its snapshot brought back that are idle past it (a crash can leave a snapshot written before
-   * they expired).
-   */
-  private adopt(log: PartitionLog): PartitionLog {
-    log.producers.maxIdleMs = this.producerIdleMs;
-    log.producers.expire(Date.now(), this.producerIdleMs);
-    return log;
-  }
-
   /** Opens (or creates) a partition directory as a log that was stopped cleanly. */
   private openCleanly(dir: string, topic: string, partition: number): PartitionLog {
-    return this.adopt(
-      PartitionLog.open({
-        dir,
-        topic,
-        partition,
-        config: this.configFor(topic),
-        budget: this.budget,
-        cleanShutdown: true,
-        log: this.say,
-        events: this.events,
-      }),
-    );
+    return PartitionLog.open({
+      dir,
+      topic,
+      partition,
+      config: this.configFor(topic),
+      budget: this.budget,
+      cleanShutdown: true,
+      log: this.say,
+      events: this.events,
+    });
   }
 
   /**

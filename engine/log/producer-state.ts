@@ -69,12 +69,6 @@ export class ProducerState {
    * written (which names the expired producers) would bring them back at the next start.
    */
   private forgotten = false;
-  /**
-   * producer.id.expiration.ms, once the log manager has set it: a reload (a follower's truncation
-   * restores an older snapshot) forgets at once the producers idle past it, which that snapshot
-   * may bring back after they expired.
-   */
-  maxIdleMs: number | undefined;
 
   get size(): number {
     return this.producers.size;
@@ -203,20 +197,21 @@ export class ProducerState {
   }
 
   /**
-   * Rebuilds the state with `rebuild` (a snapshot and the batches after it), keeping when this
-   * broker last appended each producer that is still known after it, then forgets those idle past
-   * maxIdleMs, as the periodic check would.
+   * Rebuilds the state with `rebuild` (the newest snapshot at or below the log end, then the
+   * batches after it), as a follower's truncation does. Every producer of the log below the
+   * truncation point was known before it, unless it expired since: one the rebuild brings back that
+   * was not known (an older snapshot names it) is forgotten again. Those still known keep when this
+   * broker last appended them.
    */
   reload(rebuild: () => void): void {
-    const recorded = new Map<number, number>();
-    for (const [id, entry] of this.producers)
-      if (entry.recordedAtMs !== undefined) recorded.set(id, entry.recordedAtMs);
+    const known = new Map<number, number | undefined>();
+    for (const [id, entry] of this.producers) known.set(id, entry.recordedAtMs);
     rebuild();
-    for (const [id, at] of recorded) {
-      const entry = this.producers.get(id);
-      if (entry && entry.recordedAtMs === undefined) entry.recordedAtMs = at;
+    for (const [id, entry] of this.producers) {
+      if (!known.has(id)) {
+        if (this.forgotten) this.producers.delete(id);
+      } else if (entry.recordedAtMs === undefined) entry.recordedAtMs = known.get(id);
     }
-    if (this.maxIdleMs !== undefined) this.expire(Date.now(), this.maxIdleMs);
   }
 
   /**

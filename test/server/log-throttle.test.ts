@@ -28,7 +28,7 @@ describe('LogThrottle', () => {
     expect(admitted).toHaveLength(3);
     expect(held).toEqual([]);
     now = 1000;
-    // k5 was held back once, and that repeat is counted into its first line.
+    // k5 was held back by the cap: counted in onHeld, not again in its own first line.
     expect(throttle.admit('k5')).toBe(0);
     expect(throttle.admit('k0')).toBe(0);
     expect(held).toEqual([7]);

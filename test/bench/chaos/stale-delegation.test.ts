@@ -10,7 +10,7 @@ const chaosDir = fileURLToPath(new URL('../../../bench/chaos', import.meta.url))
 
 interface Sample {
   at: number;
-  partitions: { topic: string; partition: number; broker: number; leader: number }[];
+  partitions: { topic: string; partition: number; broker: number; leader: number; nextAckSeq: number }[];
 }
 
 /** What StaleDelegation.observe answers to each sample, in order (null: nothing stuck). */
@@ -32,7 +32,13 @@ print(json.dumps(out))
   )[];
 }
 
-const p = (partition: number, broker: number, leader: number) => ({ topic: 't', partition, broker, leader });
+const p = (partition: number, broker: number, leader: number, nextAckSeq = 7) => ({
+  topic: 't',
+  partition,
+  broker,
+  leader,
+  nextAckSeq,
+});
 
 describe('StaleDelegation (chaos producer)', () => {
   it('a partition sent to a broker other than the leader librdkafka names, for 10 s, is librdkafka stuck', () => {
@@ -62,6 +68,14 @@ describe('StaleDelegation (chaos producer)', () => {
     const answers = observe(samples);
     expect(answers.slice(0, 10)).toEqual(Array(10).fill(null));
     expect(answers[10]).toMatch(/t\/0 to broker 1 for 10 s though it names broker 2/);
+  });
+
+  it('a mismatch while records are acknowledged is not stuck (the partition is on the right broker, librdkafka names the old leader); the count starts when they stop', () => {
+    const samples = [0, 2, 4, 6, 8, 10, 12, 14].map((at) => ({ at, partitions: [p(0, 3, 1, 100 + at)] }));
+    samples.push(...[16, 18, 20, 22, 24, 26].map((at) => ({ at, partitions: [p(0, 3, 1, 114)] })));
+    const answers = observe(samples);
+    expect(answers.slice(0, 12)).toEqual(Array(12).fill(null));
+    expect(answers[12]).toMatch(/t\/0 to broker 3 for 10 s though it names broker 1/);
   });
 
   it('reset forgets what was seen (a new producer instance starts afresh)', () => {

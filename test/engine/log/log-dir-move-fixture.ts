@@ -27,8 +27,6 @@ export function openManager(dirs: string[], extra: Partial<LogManagerOptions> = 
     retentionCheckIntervalMs: 0,
     flushCheckIntervalMs: 0,
     checkpointIntervalMs: 0,
-    // The records' timestamps are fixed in 2023 (fill): their producer must not expire for it.
-    producerIdExpirationMs: Number.MAX_SAFE_INTEGER,
     ...extra,
   });
 }

@@ -311,25 +311,4 @@ describe('LogManager', () => {
     expect(log.append(back).firstOffset).toBe(2);
     manager.close();
   });
-
-  it('a producer its snapshot names, idle past producer.id.expiration.ms, is forgotten when the log opens (it stayed until the first check before)', () => {
-    const day = 86_400_000;
-    const manager = open({ dirs: [dirs[0]!] });
-    const batch = (pid: number) =>
-      buildBatch({
-        records: [{ value: 'a', timestamp: Date.now() - 2 * day }],
-        producerId: pid,
-        producerEpoch: 0,
-        baseSequence: 0,
-      });
-    manager.getOrCreateLog('idem', 0).append(batch(1));
-    manager.close(); // a snapshot naming producer 1 (it was writing, so not idle then)
-    const again = open({
-      dirs: [dirs[0]!],
-      producerIdExpirationMs: day,
-      producerIdExpirationCheckIntervalMs: 3_600_000,
-    });
-    expect(again.getLog('idem', 0)!.producers.size).toBe(0);
-    again.close();
-  });
 });

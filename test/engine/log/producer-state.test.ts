@@ -173,7 +173,6 @@ describe('idempotent producers', () => {
       });
     for (let i = 0; i < 4; i++) log.append(old(30, i));
     expect(listSnapshots(dir).length).toBeGreaterThan(0); // snapshots naming producer 30
-    log.producers.maxIdleMs = DAY; // the log manager sets it on every log it opens
     // Still writing, though with old timestamps: a truncation keeps it.
     log.truncateTo(3);
     expect(log.producers.get(30)).toBeDefined();
