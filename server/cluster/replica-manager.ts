@@ -190,11 +190,19 @@ export class ReplicaManager {
     const endpoints = new Map(
       request.liveLeaders.map((l) => [l.brokerId, { host: l.hostName, port: l.port }]),
     );
-    const topicInfo = new Map<
-      string,
-      { id: string; count: number; configs: Record<string, string> } | null
-    >();
-    for (const p of [...request.ungroupedPartitionStates, ...grouped]) {
+    const partitions = [...request.ungroupedPartitionStates, ...grouped];
+    // Every topic's id, partition count and configs from ZooKeeper, all read at once: a partition
+    // this broker now leads serves only after its topic's reads, and read one topic after the
+    // other they held the last topics' new leaders back (clients told of them meanwhile were
+    // answered NOT_LEADER_OR_FOLLOWER).
+    const topicInfo = new Map(
+      await Promise.all(
+        [...new Set(partitions.map((p) => p.topicName))].map(
+          async (topic) => [topic, await this.readTopic(topic)] as const,
+        ),
+      ),
+    );
+    for (const p of partitions) {
       const topicName = p.topicName;
       const partitionIndex = p.partitionIndex;
       const fail = (errorCode: number): number => errors.push({ topicName, partitionIndex, errorCode });
@@ -207,7 +215,6 @@ export class ReplicaManager {
         fail(ErrorCode.STALE_CONTROLLER_EPOCH);
         continue;
       }
-      if (!topicInfo.has(topicName)) topicInfo.set(topicName, await this.readTopic(topicName));
       const info = topicInfo.get(topicName);
       if (!info) {
         fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
@@ -399,15 +406,16 @@ export class ReplicaManager {
   private async readTopic(
     topic: string,
   ): Promise<{ id: string; count: number; configs: Record<string, string> } | null> {
-    const assignment = await topicAssignment(this.options.zk, topic);
+    const [assignment, configs] = await Promise.all([
+      topicAssignment(this.options.zk, topic),
+      topicConfig(this.options.zk, topic),
+    ]);
     if (!assignment || assignment.topicId === null) return null;
     return {
       id: assignment.topicId,
       count: Math.max(...assignment.partitions.keys()) + 1,
       // What Kiln can apply of them (Kafka's tools write keys it does not have).
-      configs: usableTopicConfigs(await topicConfig(this.options.zk, topic), (m) =>
-        this.options.log(`configs of topic ${topic}: ${m}`),
-      ),
+      configs: usableTopicConfigs(configs, (m) => this.options.log(`configs of topic ${topic}: ${m}`)),
     };
   }
 }
