@@ -69,6 +69,8 @@ export class ProducerState {
    * written (which names the expired producers) would bring them back at the next start.
    */
   private forgotten = false;
+  /** Set while a reload runs, and left set when it failed part-way (see reload). */
+  private partial = false;
 
   get size(): number {
     return this.producers.size;
@@ -206,10 +208,15 @@ export class ProducerState {
   reload(rebuild: () => void): void {
     const known = new Map<number, number | undefined>();
     for (const [id, entry] of this.producers) known.set(id, entry.recordedAtMs);
+    // After a rebuild that failed part-way, what is known is not the whole: nothing is forgotten
+    // for being unknown until a rebuild has completed again.
+    const whole = !this.partial;
+    this.partial = true;
     rebuild();
+    this.partial = false;
     for (const [id, entry] of this.producers) {
       if (!known.has(id)) {
-        if (this.forgotten) this.producers.delete(id);
+        if (this.forgotten && whole) this.producers.delete(id);
       } else if (entry.recordedAtMs === undefined) entry.recordedAtMs = known.get(id);
     }
   }

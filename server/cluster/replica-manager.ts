@@ -35,8 +35,8 @@ import { ReplicaFetcher } from './replication/replica-fetcher.js';
 import { NO_THROTTLE, ReplicationQuotas } from './replication/replication-quota.js';
 import type { TopicManager } from './topic-manager.js';
 import type { ZkClient } from './zookeeper/zk-client.js';
-import { usableTopicConfigs } from './cluster-configs.js';
-import { partitionState, topicAssignment, topicConfig } from './zookeeper/zk-topics.js';
+import { readTopicsToHost, refuseAll } from './leader-and-isr-topics.js';
+import { partitionState } from './zookeeper/zk-topics.js';
 import type { PartitionState } from './zookeeper/znodes.js';
 import { removeReplicaData } from './replica-removal.js';
 
@@ -78,6 +78,8 @@ export class ReplicaManager {
   private readonly fetchers = new Map<number, ReplicaFetcher>();
   private readonly leaderships: Leaderships;
   private stopped = false;
+  /** Counts session expiries (suspend): a LeaderAndIsr read across one is stale. */
+  private generation = 0;
   private applying: Promise<void> = Promise.resolve();
   /** The replication throttles; their rates follow the dynamic broker configs (applyDynamicConfigs). */
   readonly quotas: ReplicationQuotas;
@@ -172,18 +174,9 @@ export class ReplicaManager {
   }
 
   private async applyLeaderAndIsr(request: LeaderAndIsrRequest): Promise<PartitionError[]> {
+    // The broker is stopping: it takes no role now (a fetcher started now would outlive it).
+    if (this.stopped) return refuseAll(request);
     const errors: PartitionError[] = [];
-    if (this.stopped) {
-      // The broker is stopping: it takes no role now (a fetcher started now would outlive it).
-      for (const t of request.topicStates)
-        for (const p of t.partitionStates)
-          errors.push({
-            topicName: t.topicName,
-            partitionIndex: p.partitionIndex,
-            errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER,
-          });
-      return errors;
-    }
     const grouped = request.topicStates.flatMap((t) =>
       t.partitionStates.map((p) => ({ ...p, topicName: t.topicName })),
     );
@@ -191,17 +184,18 @@ export class ReplicaManager {
       request.liveLeaders.map((l) => [l.brokerId, { host: l.hostName, port: l.port }]),
     );
     const partitions = [...request.ungroupedPartitionStates, ...grouped];
-    // Every topic's id, partition count and configs from ZooKeeper, all read at once: a partition
-    // this broker now leads serves only after its topic's reads, and read one topic after the
-    // other they held the last topics' new leaders back (clients told of them meanwhile were
-    // answered NOT_LEADER_OR_FOLLOWER).
-    const topicInfo = new Map(
-      await Promise.all(
-        [...new Set(partitions.map((p) => p.topicName))].map(
-          async (topic) => [topic, await this.readTopic(topic)] as const,
-        ),
-      ),
-    );
+    // Each topic with a partition to take, read from ZooKeeper together (leader-and-isr-topics.ts).
+    const wanted = partitions
+      .filter(
+        (p) =>
+          p.replicas.includes(this.brokerId) &&
+          !this.staleEpoch(p.topicName, p.partitionIndex, p.leaderEpoch),
+      )
+      .map((p) => p.topicName);
+    const generation = this.generation;
+    const topicInfo = await readTopicsToHost(this.options.zk, [...new Set(wanted)], this.options.log);
+    // Stopped, or the session expired (every role dropped), while reading: this request is stale.
+    if (this.stopped || this.generation !== generation) return refuseAll(request);
     for (const p of partitions) {
       const topicName = p.topicName;
       const partitionIndex = p.partitionIndex;
@@ -211,7 +205,7 @@ export class ReplicaManager {
         continue;
       }
       const held = this.states.get(key(topicName, partitionIndex));
-      if (held && p.leaderEpoch < held.leaderEpoch) {
+      if (this.staleEpoch(topicName, partitionIndex, p.leaderEpoch)) {
         fail(ErrorCode.STALE_CONTROLLER_EPOCH);
         continue;
       }
@@ -259,6 +253,12 @@ export class ReplicaManager {
     const read = [...topicInfo].filter(([, info]) => info !== null).map(([topic]) => topic);
     if (read.length > 0) this.options.onTopicsRead?.(read);
     return errors;
+  }
+
+  /** Whether this broker holds the partition at a newer leader epoch than `leaderEpoch`. */
+  private staleEpoch(topic: string, partition: number, leaderEpoch: number): boolean {
+    const held = this.states.get(key(topic, partition));
+    return held !== undefined && leaderEpoch < held.leaderEpoch;
   }
 
   /** A log that replicates: its high watermark from the checkpoint, then only as replication moves it. */
@@ -380,6 +380,7 @@ export class ReplicaManager {
    */
   suspend(): void {
     if (this.stopped) return;
+    this.generation++;
     const held = this.states.size;
     this.leaderships.resignAll();
     for (const fetcher of this.fetchers.values()) void fetcher.stop();
@@ -400,23 +401,6 @@ export class ReplicaManager {
     const fetchers = [...this.fetchers.values()];
     this.fetchers.clear();
     await Promise.all(fetchers.map((f) => f.stop()));
-  }
-
-  /** The topic's id, partition count and configs from ZooKeeper, or null if it is gone. */
-  private async readTopic(
-    topic: string,
-  ): Promise<{ id: string; count: number; configs: Record<string, string> } | null> {
-    const [assignment, configs] = await Promise.all([
-      topicAssignment(this.options.zk, topic),
-      topicConfig(this.options.zk, topic),
-    ]);
-    if (!assignment || assignment.topicId === null) return null;
-    return {
-      id: assignment.topicId,
-      count: Math.max(...assignment.partitions.keys()) + 1,
-      // What Kiln can apply of them (Kafka's tools write keys it does not have).
-      configs: usableTopicConfigs(configs, (m) => this.options.log(`configs of topic ${topic}: ${m}`)),
-    };
   }
 }
 

@@ -9,6 +9,7 @@ import {
 import { parseLogConfig } from '../../../engine/log/log-config.js';
 import { PartitionLog } from '../../../engine/log/partition-log.js';
 import { listSnapshots } from '../../../engine/log/producer-snapshot.js';
+import { ProducerState, type ProducerEntry } from '../../../engine/log/producer-state.js';
 import { buildBatch } from '../../../engine/record/batch-builder.js';
 import { MappingBudget } from '../../../engine/segment/mapping-budget.js';
 import { decodeRecords } from '../../helpers/log-fixtures.js';
@@ -186,3 +187,40 @@ describe('idempotent producers', () => {
 });
 
 const DAY = 86_400_000;
+
+describe('ProducerState.reload', () => {
+  const entry = (producerId: number): ProducerEntry => ({
+    producerId,
+    epoch: 0,
+    batches: [{ firstSeq: 0, lastSeq: 0, firstOffset: producerId, lastOffset: producerId }],
+    lastTimestamp: Date.now() - 2 * DAY,
+  });
+
+  it('a reload after one that failed part-way forgets no producer for being unknown (a failed rebuild lost them before)', () => {
+    const state = new ProducerState();
+    for (const id of [1, 2, 3]) state.restore(entry(id));
+    expect(state.expire(Date.now(), DAY)).toBe(3); // all forgotten: an older snapshot names them
+    state.restore(entry(2)); // 2 writes again
+    expect(() =>
+      state.reload(() => {
+        state.clear();
+        throw new Error('segment cut under the replay');
+      }),
+    ).toThrow(/segment cut/);
+    // The rebuild after the failure brings 2 back, and 1 and 3 from the snapshot: none is
+    // dropped, since what was known (nothing, after the failure) is not the whole.
+    state.reload(() => {
+      state.clear();
+      for (const id of [1, 2, 3]) state.restore(entry(id));
+    });
+    expect([1, 2, 3].map((id) => state.get(id) !== undefined)).toEqual([true, true, true]);
+    // A reload after a whole one drops what it brings back unknown again (1, 3 expire once more).
+    expect(state.expire(Date.now(), DAY)).toBe(3);
+    state.restore(entry(2));
+    state.reload(() => {
+      state.clear();
+      for (const id of [1, 2, 3]) state.restore(entry(id));
+    });
+    expect([1, 2, 3].map((id) => state.get(id) !== undefined)).toEqual([false, true, false]);
+  });
+});
