@@ -1,6 +1,6 @@
 /**
- * Runs `task` on every item, at most `limit` at a time (ZooKeeper reads for a request naming
- * thousands of topics go out in a bounded stream, not all at once). Resolves with the answers in
+ * Runs `task` on every item, at most `limit` at a time (ZooKeeper reads and writes for thousands
+ * of topics or partitions go out in a bounded stream, not all at once). Resolves with the answers in
  * the items' order; rejects with the first failure.
  */
 export async function boundedAll<T, R>(

@@ -8,6 +8,7 @@
  * partition's conflict does not hold back the others; they go out together, a bounded number at
  * a time.
  */
+import { boundedAll } from '../bounded-all.js';
 import { ZkError, type ZkClient, type ZkOp } from '../zookeeper/zk-client.js';
 import { partitionState, stateUpdate, type StoredPartitionState } from '../zookeeper/zk-topics.js';
 import { partitionStatePath, type PartitionState } from '../zookeeper/znodes.js';
@@ -52,17 +53,8 @@ export async function updatePartitionStates(
   change: StateChange,
   options: StateUpdateOptions,
 ): Promise<UpdatedPartition[]> {
-  const out: UpdatedPartition[] = [];
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < partitions.length) {
-      const ref = partitions[next++]!;
-      const updated = await updateOne(ref, change, options);
-      if (updated) out.push(updated);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, partitions.length) }, worker));
-  return out;
+  const updated = await boundedAll(partitions, CONCURRENCY, (ref) => updateOne(ref, change, options));
+  return updated.filter((u): u is UpdatedPartition => u !== null);
 }
 
 async function updateOne(
